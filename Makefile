@@ -1,0 +1,111 @@
+# qifu — one GNU Makefile (see docs/internals/build.md).
+#
+#   make            build ./qifu (release, -O2)
+#   make run        install deps, build, migrate, load demo data, serve on 127.0.0.1:8080
+#   make test       install deps (with PostgreSQL), build, run every test on SQLite and PostgreSQL
+#   make check      unit + integration tests under AddressSanitizer + UBSan
+#   make bench      benchmarks (bench/)
+#   make lint       clang-tidy, cppcheck and the banned-function grep
+#   make format / format-check
+#   make refdata    regenerate the code tables from ../shared/refdata
+#   make WITH_PG=0  build without the PostgreSQL backend
+
+WITH_PG   ?= 1
+BUILD     ?= release
+O         := build/$(BUILD)$(if $(filter 0,$(WITH_PG)),-nopg)
+CC        ?= cc
+PKGS      := libmicrohttpd jansson sqlite3 libsodium
+ifeq ($(WITH_PG),1)
+PKGS      += libpq
+endif
+
+WARN      := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+             -Wpointer-arith -Wcast-qual -fno-common
+CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -MMD -MP -pthread
+ifeq ($(BUILD),debug)
+OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else
+OPT       := -O2 -g
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS := $(CFLAGS_BASE) $(OPT) $(PKG_CFLAGS) -Isrc -I$(O)/gen $(if $(filter 1,$(WITH_PG)),-DWITH_PG) $(CFLAGS)
+LDLIBS     := $(PKG_LIBS) -lm -pthread
+
+include Makefile.inc
+
+LIB_SRC    := $(BASE_SRC) $(STORE_SRC) $(CODES_SRC) $(CAL_SRC) $(DOMAIN_SRC) $(HTTP_SRC) $(API_SRC)
+ifeq ($(WITH_PG),1)
+LIB_SRC    += src/store/store_pg.c
+endif
+LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/migrations_sqlite.o $(O)/gen/migrations_pg.o
+MAIN_OBJ   := $(O)/src/main.o
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+
+.PHONY: all run test check unit integration bench lint format format-check refdata deps clean
+all: qifu
+
+qifu: $(O)/qifu
+	ln -sf $(O)/qifu qifu
+
+$(O)/qifu: $(LIB_OBJ) $(MAIN_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -Werror -o $@ $<
+
+$(O)/gen/migrations_%.c: $(O)/tools/embed $(wildcard src/store/migrations/*/*.sql)
+	@mkdir -p $(dir $@)
+	$(O)/tools/embed migrations $* $(sort $(wildcard src/store/migrations/$*/*.sql)) > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/%.o: $(O)/gen/%.c
+	$(CC) $(ALL_CFLAGS) -Isrc/store -c -o $@ $<
+
+# Unit tests: one binary per tests/unit/test_<module>.c, linked with Check.
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+$(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< $(LIB_OBJ) $(LDLIBS) $(CHECK_LIBS)
+
+unit-bin: $(UNIT_BIN)
+
+deps:
+	scripts/deps.sh
+
+# The two set-up commands of README.md.
+run: deps
+	$(MAKE) qifu
+	scripts/run-demo.sh
+
+test: deps
+	$(MAKE) qifu unit-bin
+	tests/run.sh --build $(O)
+
+check:
+	$(MAKE) BUILD=debug build/debug/qifu unit-bin
+	QIFU_SANITIZE=1 tests/run.sh --build build/debug
+
+bench: qifu
+	bench/run.sh
+
+lint:
+	scripts/lint.sh
+
+format:
+	clang-format -i $(LIB_SRC) src/main.c $(wildcard src/*/*.h) $(UNIT_SRC)
+
+format-check:
+	clang-format --dry-run --Werror $(LIB_SRC) src/main.c $(wildcard src/*/*.h) $(UNIT_SRC)
+
+refdata:
+	python3 scripts/gen_refdata.py ../shared/refdata
+
+clean:
+	rm -rf build qifu
+
+-include $(shell find build -name '*.d' 2>/dev/null)

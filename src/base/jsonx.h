@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * jsonx: Jansson with qifu's limits and Chinese errors.
+ *
+ * jsonx_parse() first scans the text once for invalid UTF-8 and for nesting deeper
+ * than the limit (Jansson's own limit is a compile-time 2048), so 100,000 nested
+ * brackets are refused before Jansson allocates anything. The field getters turn a
+ * missing or mistyped member into RC_INVALID with the field named in struct err.
+ */
+#ifndef QIFU_JSONX_H
+#define QIFU_JSONX_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rc.h"
+
+#define JSONX_MAX_DEPTH 64
+
+/* Returns the offset of the first byte that is not well-formed UTF-8, or n. */
+size_t utf8_first_invalid(const char *s, size_t n);
+/* Returns true when the n bytes at s are well-formed UTF-8 (no overlongs, no surrogates). */
+bool utf8_valid(const char *s, size_t n);
+/* Returns the number of code points in the well-formed UTF-8 string s. */
+size_t utf8_len(const char *s);
+
+/*
+ * Parses n bytes of JSON text. On success *out is a new reference (json_decref).
+ * Errors: RC_BADUTF8, RC_TOODEEP (more than max_depth levels), RC_BADJSON; each with
+ * line and column in e.
+ */
+enum rc jsonx_parse(const char *s, size_t n, int max_depth, json_t **out, struct err *e) WARN_UNUSED;
+/* Returns the canonical text of j (compact, keys sorted): new, free with xfree. */
+char *jsonx_canonical(const json_t *j);
+
+/*
+ * Field getters. Each reads obj[key]; when the member is absent (or null) and not
+ * required it leaves *out untouched and returns RC_OK. Otherwise a missing member or a
+ * wrong type gives RC_INVALID naming key. Strings are borrowed from obj.
+ * jsonx_get_str also checks 1..max_len code points (max_len 0 means no limit) and
+ * rejects control characters other than tab, CR and LF.
+ */
+enum rc jsonx_get_str(const json_t *obj, const char *key, bool required, size_t max_len,
+                      const char **out, struct err *e) WARN_UNUSED;
+enum rc jsonx_get_int(const json_t *obj, const char *key, bool required, int64_t min, int64_t max,
+                      int64_t *out, struct err *e) WARN_UNUSED;
+enum rc jsonx_get_bool(const json_t *obj, const char *key, bool required, bool *out,
+                       struct err *e) WARN_UNUSED;
+/*
+ * Checks that obj is an object whose members are all named in allowed (NULL-terminated);
+ * an unknown member gives RC_INVALID naming it, so typos are not silently ignored.
+ */
+enum rc jsonx_only(const json_t *obj, const char *const *allowed, struct err *e) WARN_UNUSED;
+
+#endif

@@ -1,0 +1,2 @@
+#include "store/store.h"
+int main(void) { return 0; }

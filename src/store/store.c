@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store: backend selection, the connection pool, the per-connection statement
+ * cache, transactions and migrations. Backends are listed only here.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../base/log.h"
+#include "../base/mem.h"
+#include "../base/timeutil.h"
+#include "store_int.h"
+
+static const struct store_ops *backend_for(const char *url, const char **target)
+{
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        *target = url + 7;
+        return &store__sqlite_ops;
+    }
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+        *target = url;
+#ifdef WITH_PG
+        return &store__pg_ops;
+#else
+        return NULL;
+#endif
+    }
+    if (strstr(url, "://"))
+        return NULL;
+    *target = url;
+    return &store__sqlite_ops;
+}
+
+enum rc store_open(const char *url, int n_conns, struct store **out, struct err *e)
+{
+    const char *target = NULL;
+    const struct store_ops *ops = backend_for(url, &target);
+    *out = NULL;
+    if (!ops)
+        return err_set(e, RC_INVALID, "db", "不支持的数据库地址（应为 sqlite:路径 或 postgres://...）");
+    if (n_conns < 1)
+        n_conns = 1;
+    struct store *s = xcalloc(1, sizeof(*s));
+    s->ops = ops;
+    s->target = xstrdup(target);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->conns = xcalloc((size_t)n_conns, sizeof(*s->conns));
+    for (int i = 0; i < n_conns; i++) {
+        enum rc rc = ops->connect(s->target, &s->conns[i], e);
+        if (rc) {
+            s->n_conns = i;
+            store_close(s);
+            return rc;
+        }
+        s->conns[i]->ops = ops;
+        s->conns[i]->store = s;
+        s->n_conns = i + 1;
+    }
+    s->n_free = n_conns;
+    *out = s;
+    return RC_OK;
+}
+
+static void cache_drop(struct conn *c)
+{
+    for (int i = 0; i < STORE_CACHE_SLOTS; i++) {
+        struct stmt *st = c->cache[i];
+        if (st) {
+            xfree(st->sql);
+            c->ops->finalize(st);
+            c->cache[i] = NULL;
+        }
+    }
+    c->n_cached = 0;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->n_conns; i++) {
+        cache_drop(s->conns[i]);
+        s->ops->disconnect(s->conns[i]);
+    }
+    xfree(s->conns);
+    xfree(s->target);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    xfree(s);
+}
+
+enum store_kind store_kind(const struct store *s)
+{
+    return s->ops->kind;
+}
+
+const char *store_kind_name(const struct store *s)
+{
+    return s->ops->name;
+}
+
+enum store_kind store_conn_kind(const struct conn *c)
+{
+    return c->ops->kind;
+}
+
+uint64_t store_n_prepared(const struct store *s)
+{
+    return s->n_prepared;
+}
+
+/* Reopens a connection the backend reports as lost. Called with the pool lock free. */
+static enum rc reconnect(struct store *s, int idx, struct err *e)
+{
+    struct conn *old = s->conns[idx];
+    struct conn *c;
+    enum rc rc = s->ops->connect(s->target, &c, e);
+    if (rc)
+        return rc;
+    cache_drop(old);
+    s->ops->disconnect(old);
+    c->ops = s->ops;
+    c->store = s;
+    c->taken = true;
+    s->conns[idx] = c;
+    log_warn("store: reconnected %s connection %d", s->ops->name, idx);
+    return RC_OK;
+}
+
+enum rc store_acquire(struct store *s, struct conn **out, struct err *e)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    pthread_mutex_lock(&s->mu);
+    while (s->n_free == 0) {
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &until) == ETIMEDOUT && s->n_free == 0) {
+            pthread_mutex_unlock(&s->mu);
+            return err_set(e, RC_BUSY, NULL, "数据库连接已用尽");
+        }
+    }
+    int idx = -1;
+    for (int i = 0; i < s->n_conns; i++)
+        if (!s->conns[i]->taken) {
+            idx = i;
+            break;
+        }
+    s->conns[idx]->taken = true;
+    s->n_free--;
+    pthread_mutex_unlock(&s->mu);
+
+    if (s->ops->broken(s->conns[idx])) {
+        enum rc rc = reconnect(s, idx, e);
+        if (rc) {
+            pthread_mutex_lock(&s->mu);
+            s->conns[idx]->taken = false;
+            s->n_free++;
+            pthread_cond_signal(&s->cv);
+            pthread_mutex_unlock(&s->mu);
+            return rc == RC_STORE ? RC_UNAVAILABLE : rc;
+        }
+    }
+    *out = s->conns[idx];
+    return RC_OK;
+}
+
+void store_release(struct conn *c)
+{
+    if (!c)
+        return;
+    if (c->in_txn)
+        store_rollback(c);
+    struct store *s = c->store;
+    pthread_mutex_lock(&s->mu);
+    c->taken = false;
+    s->n_free++;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+enum rc store_exec(struct conn *c, const char *sql, struct err *e)
+{
+    return c->ops->exec(c, sql, e);
+}
+
+enum rc store_ping(struct conn *c, struct err *e)
+{
+    return c->ops->exec(c, "SELECT 1", e);
+}
+
+enum rc store_begin(struct conn *c, struct err *e)
+{
+    if (c->in_txn)
+        return err_set(e, RC_INTERNAL, NULL, "nested transaction");
+    enum rc rc = c->ops->exec(c, c->ops->kind == STORE_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", e);
+    if (rc == RC_OK)
+        c->in_txn = true;
+    return rc;
+}
+
+enum rc store_commit(struct conn *c, struct err *e)
+{
+    if (!c->in_txn)
+        return err_set(e, RC_INTERNAL, NULL, "commit without transaction");
+    enum rc rc = c->ops->exec(c, "COMMIT", e);
+    if (rc) {
+        struct err ignored;
+        (void)c->ops->exec(c, "ROLLBACK", &ignored);
+    }
+    c->in_txn = false;
+    return rc;
+}
+
+void store_rollback(struct conn *c)
+{
+    if (!c->in_txn)
+        return;
+    struct err ignored;
+    if (c->ops->exec(c, "ROLLBACK", &ignored))
+        log_warn("store: rollback failed: %s", ignored.msg);
+    c->in_txn = false;
+}
+
+bool store_in_txn(const struct conn *c)
+{
+    return c->in_txn;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+enum rc store_prepare(struct conn *c, const char *sql, struct stmt **out, struct err *e)
+{
+    uint64_t h = fnv1a(sql);
+    unsigned slot = (unsigned)h & (STORE_CACHE_SLOTS - 1);
+    int free_slot = -1;
+    for (unsigned k = 0; k < STORE_CACHE_SLOTS; k++) {
+        unsigned i = (slot + k) & (STORE_CACHE_SLOTS - 1);
+        struct stmt *st = c->cache[i];
+        if (!st) {
+            free_slot = (int)i;
+            break;
+        }
+        if (st->hash == h && strcmp(st->sql, sql) == 0) {
+            if (st->busy)
+                break; /* in use further up the stack: prepare an uncached one */
+            st->busy = true;
+            *out = st;
+            return RC_OK;
+        }
+    }
+    struct stmt *st;
+    enum rc rc = c->ops->prepare(c, sql, &st, e);
+    if (rc)
+        return rc;
+    __atomic_add_fetch(&c->store->n_prepared, 1, __ATOMIC_RELAXED);
+    st->conn = c;
+    st->sql = xstrdup(sql);
+    st->hash = h;
+    st->busy = true;
+    st->cached = false;
+    /* Keep the table at most half full so probes stay short. */
+    if (free_slot >= 0 && c->n_cached < STORE_CACHE_SLOTS / 2) {
+        st->cached = true;
+        c->cache[free_slot] = st;
+        c->n_cached++;
+    }
+    *out = st;
+    return RC_OK;
+}
+
+void store_bind_text(struct stmt *st, int i, const char *s)
+{
+    if (s)
+        st->conn->ops->bind_text(st, i, s, strlen(s));
+    else
+        st->conn->ops->bind_null(st, i);
+}
+
+void store_bind_textn(struct stmt *st, int i, const char *s, size_t n)
+{
+    st->conn->ops->bind_text(st, i, s, n);
+}
+
+void store_bind_int(struct stmt *st, int i, int64_t v)
+{
+    st->conn->ops->bind_int(st, i, v);
+}
+
+void store_bind_double(struct stmt *st, int i, double v)
+{
+    st->conn->ops->bind_double(st, i, v);
+}
+
+void store_bind_null(struct stmt *st, int i)
+{
+    st->conn->ops->bind_null(st, i);
+}
+
+void store_bind_blob(struct stmt *st, int i, const void *p, size_t n)
+{
+    st->conn->ops->bind_blob(st, i, p, n);
+}
+
+enum rc store_step(struct stmt *st, struct err *e)
+{
+    return st->conn->ops->step(st, e);
+}
+
+enum rc store_run(struct stmt *st, struct err *e)
+{
+    enum rc rc;
+    while ((rc = st->conn->ops->step(st, e)) == RC_ROW)
+        ;
+    return rc == RC_DONE ? RC_OK : rc;
+}
+
+int store_ncols(struct stmt *st)
+{
+    return st->conn->ops->ncols(st);
+}
+
+bool store_isnull(struct stmt *st, int i)
+{
+    return st->conn->ops->isnull(st, i);
+}
+
+const char *store_text(struct stmt *st, int i)
+{
+    return st->conn->ops->text(st, i);
+}
+
+int64_t store_int(struct stmt *st, int i)
+{
+    return st->conn->ops->int64(st, i);
+}
+
+double store_double(struct stmt *st, int i)
+{
+    return st->conn->ops->dbl(st, i);
+}
+
+const void *store_blob(struct stmt *st, int i, size_t *n)
+{
+    return st->conn->ops->blob(st, i, n);
+}
+
+int64_t store_changes(struct stmt *st)
+{
+    return st->conn->ops->changes(st);
+}
+
+void store_finish(struct stmt *st)
+{
+    if (!st)
+        return;
+    st->conn->ops->reset(st);
+    st->busy = false;
+    if (!st->cached) {
+        xfree(st->sql);
+        st->conn->ops->finalize(st);
+    }
+}
+
+/* ---- migrations ---------------------------------------------------------- */
+
+static void migrations_of(enum store_kind kind, const struct store_migration **m, int *n)
+{
+    if (kind == STORE_SQLITE) {
+        *m = store__sqlite_migrations;
+        *n = store__n_sqlite_migrations;
+    } else {
+        *m = store__pg_migrations;
+        *n = store__n_pg_migrations;
+    }
+}
+
+int store_schema_version(void)
+{
+    return store__n_sqlite_migrations ? store__sqlite_migrations[store__n_sqlite_migrations - 1].version
+                                      : 0;
+}
+
+enum rc store_migrate(struct store *s, int *n_applied, struct err *e)
+{
+    struct conn *c = NULL;
+    struct stmt *st = NULL;
+    const struct store_migration *m;
+    int n, applied = 0;
+    int64_t have = 0;
+    migrations_of(s->ops->kind, &m, &n);
+    enum rc rc = store_acquire(s, &c, e);
+    if (rc)
+        return rc;
+    rc = store_exec(c,
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                    "name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                    e);
+    if (rc)
+        goto out;
+    if (s->ops->kind == STORE_PG) {
+        /* Several servers may start at once: one migrates, the others wait. */
+        rc = store_begin(c, e);
+        if (rc == RC_OK)
+            rc = store_exec(c, "SELECT pg_advisory_xact_lock(4242)", e);
+        if (rc)
+            goto out;
+    }
+    rc = store_prepare(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st, e);
+    if (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
+        have = store_int(st, 0);
+        rc = RC_OK;
+    }
+    store_finish(st);
+    st = NULL;
+    if (s->ops->kind == STORE_PG)
+        store_rollback(c); /* the advisory lock is re-taken per migration below */
+    if (rc)
+        goto out;
+    for (int i = 0; i < n; i++) {
+        if (m[i].version <= have)
+            continue;
+        rc = store_begin(c, e);
+        if (rc)
+            goto out;
+        if (s->ops->kind == STORE_PG)
+            rc = store_exec(c, "SELECT pg_advisory_xact_lock(4242)", e);
+        /* Re-check under the lock: another process may have applied it meanwhile. */
+        int64_t now_have = have;
+        if (rc == RC_OK)
+            rc = store_prepare(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st, e);
+        if (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
+            now_have = store_int(st, 0);
+            rc = RC_OK;
+        }
+        store_finish(st);
+        st = NULL;
+        if (rc == RC_OK && now_have >= m[i].version) {
+            store_rollback(c);
+            continue;
+        }
+        if (rc == RC_OK)
+            rc = store_exec(c, m[i].sql, e);
+        if (rc == RC_OK)
+            rc = store_prepare(c, "INSERT INTO schema_migrations (version, name, applied_at) "
+                                  "VALUES (?, ?, ?)",
+                               &st, e);
+        if (rc == RC_OK) {
+            store_bind_int(st, 1, m[i].version);
+            store_bind_text(st, 2, m[i].name);
+            store_bind_int(st, 3, time_now_ms());
+            rc = store_run(st, e);
+        }
+        store_finish(st);
+        st = NULL;
+        if (rc == RC_OK)
+            rc = store_commit(c, e);
+        if (rc) {
+            log_error("store: migration %04d_%s failed: %s", m[i].version, m[i].name,
+                      e ? e->msg : "");
+            goto out;
+        }
+        log_info("store: applied migration %04d_%s", m[i].version, m[i].name);
+        applied++;
+    }
+out:
+    store_release(c);
+    if (n_applied)
+        *n_applied = applied;
+    return rc;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store: one interface over SQLite and PostgreSQL.
+ *
+ * A struct store is a database: a fixed pool of connections. A thread takes a
+ * connection with store_acquire(), uses it, and gives it back with store_release();
+ * a connection is never shared between threads while taken. Statements are
+ * prepared once per connection and cached, so store_prepare() on a hot path costs a
+ * hash lookup. SQL is written once with `?` placeholders; the PostgreSQL backend
+ * rewrites them to $1, $2, ... Row data is borrowed until the next store_step() or
+ * store_finish(); copy what must outlive it.
+ *
+ * Typical use:
+ *
+ *     struct conn *c;
+ *     struct stmt *st;
+ *     if ((rc = store_acquire(db, &c, e))) return rc;
+ *     if ((rc = store_prepare(c, "SELECT name FROM users WHERE id = ?", &st, e))) goto out;
+ *     store_bind_int(st, 1, id);
+ *     while ((rc = store_step(st, e)) == RC_ROW) use(store_text(st, 0));
+ *     if (rc == RC_DONE) rc = RC_OK;
+ *     store_finish(st);
+ *   out:
+ *     store_release(c);
+ *
+ * Errors of the database are mapped to rc (a unique violation is RC_EXISTS, a foreign
+ * key violation RC_CONFLICT, a lock time-out RC_BUSY, a lost server RC_UNAVAILABLE,
+ * anything else RC_STORE) and their text goes to the log and into err.msg for the
+ * operator; the router never sends err.msg of RC_STORE to a client.
+ */
+#ifndef QIFU_STORE_H
+#define QIFU_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/rc.h"
+
+struct store;
+struct conn;
+struct stmt;
+
+enum store_kind { STORE_SQLITE, STORE_PG };
+
+/*
+ * Opens the database named by url: "sqlite:PATH" (or a bare path) or
+ * "postgres://..." / "postgresql://...", with n_conns connections. *out is new
+ * (store_close). RC_INVALID for an unknown scheme, RC_UNAVAILABLE if it cannot connect.
+ */
+enum rc store_open(const char *url, int n_conns, struct store **out, struct err *e) WARN_UNUSED;
+/* Closes every connection and frees s (s may be NULL). No connection may be taken. */
+void store_close(struct store *s);
+/* Returns the backend of s. */
+enum store_kind store_kind(const struct store *s);
+/* Returns "sqlite" or "postgres". */
+const char *store_kind_name(const struct store *s);
+
+/*
+ * Applies every migration newer than the database's version, each in its own
+ * transaction; *n_applied (may be NULL) says how many ran.
+ */
+enum rc store_migrate(struct store *s, int *n_applied, struct err *e) WARN_UNUSED;
+/* Returns the number of the newest migration compiled into this binary. */
+int store_schema_version(void);
+
+/*
+ * Takes a free connection, waiting up to 10 s (then RC_BUSY). A connection that
+ * was lost is reconnected here. *out is borrowed until store_release().
+ */
+enum rc store_acquire(struct store *s, struct conn **out, struct err *e) WARN_UNUSED;
+/* Gives c back (c may be NULL); an open transaction is rolled back first. */
+void store_release(struct conn *c);
+/* Returns the backend of the connection. */
+enum store_kind store_conn_kind(const struct conn *c);
+/* Checks that the server answers (SELECT 1). */
+enum rc store_ping(struct conn *c, struct err *e) WARN_UNUSED;
+
+/* Begins a write transaction (SQLite: BEGIN IMMEDIATE, so writers queue up front). */
+enum rc store_begin(struct conn *c, struct err *e) WARN_UNUSED;
+/* Commits; on failure the transaction is rolled back. */
+enum rc store_commit(struct conn *c, struct err *e) WARN_UNUSED;
+/* Rolls back the open transaction, if any. */
+void store_rollback(struct conn *c);
+/* Returns true while a transaction is open on c. */
+bool store_in_txn(const struct conn *c);
+/* Runs SQL text without parameters or rows (several statements allowed). */
+enum rc store_exec(struct conn *c, const char *sql, struct err *e) WARN_UNUSED;
+
+/*
+ * Returns a prepared statement for sql (borrowed until store_finish). Statements
+ * are cached per connection by their text; a statement still in use is never handed
+ * out twice (a fresh one is prepared instead).
+ */
+enum rc store_prepare(struct conn *c, const char *sql, struct stmt **out, struct err *e) WARN_UNUSED;
+/* Binders: i is 1-based. Text and blobs are copied. A NULL string binds NULL. */
+void store_bind_text(struct stmt *st, int i, const char *s);
+void store_bind_textn(struct stmt *st, int i, const char *s, size_t n);
+void store_bind_int(struct stmt *st, int i, int64_t v);
+void store_bind_double(struct stmt *st, int i, double v);
+void store_bind_null(struct stmt *st, int i);
+void store_bind_blob(struct stmt *st, int i, const void *p, size_t n);
+/* Executes or advances: RC_ROW when a row is ready, RC_DONE at the end, else an error. */
+enum rc store_step(struct stmt *st, struct err *e) WARN_UNUSED;
+/* Like store_step for statements that return no rows: RC_OK on RC_DONE. */
+enum rc store_run(struct stmt *st, struct err *e) WARN_UNUSED;
+/* Column readers: i is 0-based; values are borrowed until the next step. */
+int store_ncols(struct stmt *st);
+bool store_isnull(struct stmt *st, int i);
+const char *store_text(struct stmt *st, int i); /* NULL for SQL NULL */
+int64_t store_int(struct stmt *st, int i);      /* 0 for SQL NULL */
+double store_double(struct stmt *st, int i);
+const void *store_blob(struct stmt *st, int i, size_t *n);
+/* Rows changed by the last INSERT/UPDATE/DELETE of st. */
+int64_t store_changes(struct stmt *st);
+/* Resets st and gives it back to the cache (st may be NULL). */
+void store_finish(struct stmt *st);
+
+/* Returns the number of statements prepared so far on all connections (for tests). */
+uint64_t store_n_prepared(const struct store *s);
+
+#endif

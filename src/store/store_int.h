@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store_int: what store.c shares with its backends (store_sqlite.c, store_pg.c).
+ *
+ * A backend defines `struct sqlite_conn { struct conn base; ... }` and
+ * `struct sqlite_stmt { struct stmt base; ... }` (base first, so the pointers convert)
+ * and an ops table. store.c owns the pool, the statement cache and transactions;
+ * the backend only talks to its library.
+ */
+#ifndef QIFU_STORE_INT_H
+#define QIFU_STORE_INT_H
+
+#include <pthread.h>
+
+#include "store.h"
+
+#define STORE_CACHE_SLOTS 256 /* cached statements per connection (power of two) */
+
+struct store_ops {
+    const char *name;
+    enum store_kind kind;
+    /* Connects to target (the URL without "sqlite:"); *out is new. */
+    enum rc (*connect)(const char *target, struct conn **out, struct err *e);
+    void (*disconnect)(struct conn *c);
+    /* Runs SQL without parameters; may hold several statements. */
+    enum rc (*exec)(struct conn *c, const char *sql, struct err *e);
+    /* Prepares sql (with ? placeholders); *out is new (finalize). */
+    enum rc (*prepare)(struct conn *c, const char *sql, struct stmt **out, struct err *e);
+    void (*finalize)(struct stmt *st);
+    /* Clears bindings and results so st can be run again. */
+    void (*reset)(struct stmt *st);
+    void (*bind_text)(struct stmt *st, int i, const char *s, size_t n);
+    void (*bind_int)(struct stmt *st, int i, int64_t v);
+    void (*bind_double)(struct stmt *st, int i, double v);
+    void (*bind_null)(struct stmt *st, int i);
+    void (*bind_blob)(struct stmt *st, int i, const void *p, size_t n);
+    enum rc (*step)(struct stmt *st, struct err *e);
+    int (*ncols)(struct stmt *st);
+    bool (*isnull)(struct stmt *st, int i);
+    const char *(*text)(struct stmt *st, int i);
+    int64_t (*int64)(struct stmt *st, int i);
+    double (*dbl)(struct stmt *st, int i);
+    const void *(*blob)(struct stmt *st, int i, size_t *n);
+    int64_t (*changes)(struct stmt *st);
+    /* True when the connection is unusable and must be reopened. */
+    bool (*broken)(struct conn *c);
+};
+
+struct store_migration {
+    int version;
+    const char *name;
+    const char *sql;
+};
+
+struct conn {
+    const struct store_ops *ops;
+    struct store *store;
+    struct stmt *cache[STORE_CACHE_SLOTS]; /* open addressing by text hash */
+    int n_cached;
+    bool in_txn;
+    bool taken;
+};
+
+struct stmt {
+    struct conn *conn;
+    char *sql;     /* owned copy of the text: the cache key */
+    uint64_t hash; /* FNV-1a of sql */
+    bool cached;   /* lives in conn->cache; reset, not finalized, by store_finish */
+    bool busy;     /* handed out and not yet finished */
+};
+
+struct store {
+    const struct store_ops *ops;
+    char *target;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct conn **conns;
+    int n_conns;
+    int n_free;
+    uint64_t n_prepared;
+};
+
+/* The backends, defined in their files. */
+extern const struct store_ops store__sqlite_ops;
+#ifdef WITH_PG
+extern const struct store_ops store__pg_ops;
+#endif
+
+/* Generated from src/store/migrations/{sqlite,pg}/ *.sql (build/gen/migrations.c). */
+extern const struct store_migration store__sqlite_migrations[];
+extern const int store__n_sqlite_migrations;
+extern const struct store_migration store__pg_migrations[];
+extern const int store__n_pg_migrations;
+
+#endif

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests of src/base: rc table, buf caps, pool, time, UTF-8, JSON limits, sec. */
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/jsonx.h"
+#include "base/mem.h"
+#include "base/pool.h"
+#include "base/rc.h"
+#include "base/sec.h"
+#include "base/timeutil.h"
+#include "unit.h"
+
+#define S(lit) (lit), strlen(lit)
+
+START_TEST(rc_table)
+{
+    ck_assert_int_eq(rc_http(RC_NOTFOUND), 404);
+    ck_assert_str_eq(rc_name(RC_NOTFOUND), "not_found");
+    ck_assert_str_eq(rc_str(RC_NOTFOUND), "资源不存在");
+    ck_assert_int_eq(rc_http(RC_TOOLARGE), 413);
+    ck_assert_int_eq(rc_http(RC_RATELIMIT), 429);
+    ck_assert_int_eq(rc_http((enum rc)9999), 500);
+    struct err e;
+    ck_assert_int_eq(err_set(&e, RC_INVALID, "name", "缺少 %s", "name"), RC_INVALID);
+    ck_assert_str_eq(e.field, "name");
+    ck_assert_str_eq(e.msg, "缺少 name");
+}
+END_TEST
+
+START_TEST(buf_cap)
+{
+    struct buf b;
+    buf_init(&b, 8);
+    ck_assert_int_eq(buf_puts(&b, "abcd"), RC_OK);
+    ck_assert_int_eq(buf_puts(&b, "efgh"), RC_OK);
+    ck_assert_int_eq(buf_puts(&b, "i"), RC_TOOLARGE);
+    ck_assert_str_eq(buf_str(&b), "abcdefgh");
+    ck_assert_int_eq(buf_printf(&b, "%d", 1), RC_TOOLARGE);
+    buf_reset(&b);
+    ck_assert_int_eq(buf_printf(&b, "%s-%d", "x", 42), RC_OK);
+    ck_assert_str_eq(buf_str(&b), "x-42");
+    char *s = buf_take(&b);
+    ck_assert_str_eq(s, "x-42");
+    xfree(s);
+    ck_assert_int_eq(buf_len(&b), 0);
+    buf_cleanup(&b);
+    buf_cleanup(NULL);
+}
+END_TEST
+
+START_TEST(pool_many)
+{
+    struct pool p;
+    pool_init(&p);
+    char *big = pool_alloc(&p, 100000);
+    memset(big, 1, 100000);
+    for (int i = 0; i < 1000; i++) {
+        char *s = pool_printf(&p, "item-%d", i);
+        ck_assert_str_eq(s + 5, pool_printf(&p, "%d", i));
+        ck_assert_int_eq(((uintptr_t)pool_alloc(&p, 3)) % 8, 0);
+    }
+    ck_assert_str_eq(pool_strndup(&p, "hello", 3), "hel");
+    ck_assert_ptr_null(pool_strdup(&p, NULL));
+    pool_clear(&p);
+    pool_clear(&p);
+}
+END_TEST
+
+START_TEST(time_roundtrip)
+{
+    int64_t ms;
+    ck_assert_int_eq(time_parse("2026-11-23T12:00:00+08:00", &ms), RC_OK);
+    char out[40];
+    time_fmt_utc(ms, out, sizeof(out));
+    ck_assert_str_eq(out, "2026-11-23T04:00:00.000Z");
+    time_fmt_cst(ms, out, sizeof(out));
+    ck_assert_str_eq(out, "2026-11-23T12:00:00+08:00");
+    ck_assert_int_eq(time_parse("2024-02-29T00:00:00.5Z", &ms), RC_OK);
+    time_fmt_utc(ms, out, sizeof(out));
+    ck_assert_str_eq(out, "2024-02-29T00:00:00.500Z");
+    ck_assert_int_eq(time_parse("2025-02-29T00:00:00Z", &ms), RC_INVALID);
+    ck_assert_int_eq(time_parse("2025-01-01", &ms), RC_INVALID);
+    ck_assert_int_eq(time_parse("2025-01-01T00:00:00", &ms), RC_INVALID);
+    int y, m, d;
+    time_civil_from_days(time_days_from_civil(2025, 10, 11), &y, &m, &d);
+    ck_assert_int_eq(y * 10000 + m * 100 + d, 20251011);
+    ck_assert_int_eq(time_days_from_civil(1970, 1, 1), 0);
+}
+END_TEST
+
+START_TEST(utf8_rules)
+{
+    ck_assert(utf8_valid("企服 ok", strlen("企服 ok")));
+    ck_assert(!utf8_valid("\xC0\xAF", 2));         /* overlong */
+    ck_assert(!utf8_valid("\xED\xA0\x80", 3));     /* surrogate */
+    ck_assert(!utf8_valid("\xE4\xBC", 2));         /* truncated */
+    ck_assert(!utf8_valid("\xF4\x90\x80\x80", 4)); /* > U+10FFFF */
+    ck_assert_int_eq(utf8_first_invalid("ab\xFFz", 4), 2);
+    ck_assert_int_eq(utf8_len("企服ab"), 4);
+}
+END_TEST
+
+START_TEST(json_limits)
+{
+    json_t *j;
+    struct err e;
+    char deep[200];
+    memset(deep, '[', 65);
+    memset(deep + 65, ']', 65);
+    ck_assert_int_eq(jsonx_parse(deep, 130, 64, &j, &e), RC_TOODEEP);
+    ck_assert_int_eq(e.col, 65);
+    ck_assert_int_eq(jsonx_parse(deep + 1, 128, 64, &j, &e), RC_OK);
+    json_decref(j);
+    /* Brackets inside strings do not count. */
+    ck_assert_int_eq(jsonx_parse(S("{\"a\":\"[[[[[[[[[[[[\"}"), 2, &j, &e), RC_OK);
+    json_decref(j);
+    ck_assert_int_eq(jsonx_parse(S("{\"a\":\n \"\xFF\"}"), 64, &j, &e), RC_BADUTF8);
+    ck_assert_int_eq(e.line, 2);
+    ck_assert_int_eq(e.col, 3);
+    ck_assert_int_eq(jsonx_parse(S("{\"a\":1,}"), 64, &j, &e), RC_BADJSON);
+    ck_assert_int_eq(jsonx_parse(S("{\"a\":1,\"a\":2}"), 64, &j, &e), RC_BADJSON);
+    ck_assert_int_eq(jsonx_parse(S("{\"n\":\"张三\",\"k\":5,\"b\":true}"), 64, &j, &e), RC_OK);
+    const char *s = NULL;
+    int64_t k = 0;
+    bool b = false;
+    ck_assert_int_eq(jsonx_get_str(j, "n", true, 2, &s, &e), RC_OK);
+    ck_assert_str_eq(s, "张三");
+    ck_assert_int_eq(jsonx_get_str(j, "n", true, 1, &s, &e), RC_INVALID);
+    ck_assert_int_eq(jsonx_get_str(j, "k", true, 0, &s, &e), RC_INVALID);
+    ck_assert_str_eq(e.field, "k");
+    ck_assert_int_eq(jsonx_get_str(j, "zz", true, 0, &s, &e), RC_INVALID);
+    ck_assert_int_eq(jsonx_get_str(j, "zz", false, 0, &s, &e), RC_OK);
+    ck_assert_int_eq(jsonx_get_int(j, "k", true, 0, 10, &k, &e), RC_OK);
+    ck_assert_int_eq(k, 5);
+    ck_assert_int_eq(jsonx_get_int(j, "k", true, 6, 10, &k, &e), RC_INVALID);
+    ck_assert_int_eq(jsonx_get_bool(j, "b", true, &b, &e), RC_OK);
+    ck_assert(b);
+    static const char *const allowed[] = {"n", "k", NULL};
+    ck_assert_int_eq(jsonx_only(j, allowed, &e), RC_INVALID);
+    ck_assert_str_eq(e.field, "b");
+    char *c = jsonx_canonical(j);
+    ck_assert_str_eq(c, "{\"b\":true,\"k\":5,\"n\":\"张三\"}");
+    xfree(c);
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(sec_basics)
+{
+    ck_assert_int_eq(sec_init(), RC_OK);
+    char h[SEC_HEX_SHA256];
+    sec_sha256_hex("abc", 3, h);
+    ck_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    char t1[SEC_TOKEN_LEN], t2[SEC_TOKEN_LEN];
+    sec_token(t1);
+    sec_token(t2);
+    ck_assert_int_eq(strlen(t1), 43);
+    ck_assert_str_ne(t1, t2);
+    setenv("QIFU_FAST_HASH", "1", 1);
+    char pw[SEC_PWHASH_LEN];
+    ck_assert_int_eq(sec_pwhash("demo", pw), RC_OK);
+    ck_assert(strncmp(pw, "$argon2id$", 10) == 0);
+    ck_assert(sec_pwverify(pw, "demo"));
+    ck_assert(!sec_pwverify(pw, "Demo"));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("base");
+    TCase *tc = tcase_create("base");
+    tcase_add_test(tc, rc_table);
+    tcase_add_test(tc, buf_cap);
+    tcase_add_test(tc, pool_many);
+    tcase_add_test(tc, time_roundtrip);
+    tcase_add_test(tc, utf8_rules);
+    tcase_add_test(tc, json_limits);
+    tcase_add_test(tc, sec_basics);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+UNIT_MAIN(suite)
