@@ -1,2 +1,461 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * qifu: entry point and sub-commands only (curl's src/ vs lib/). Everything a
+ * sub-command does lives in the modules; this file parses arguments, opens the
+ * store and reports in Chinese and English.
+ */
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "audit/audit.h"
+#include "auth/auth.h"
+#include "base/log.h"
+#include "base/sec.h"
+#include "http/http.h"
+#include "org/org.h"
 #include "store/store.h"
-int main(void) { return 0; }
+
+#define QIFU_VERSION "0.1.0"
+
+struct opts {
+    const char *db;
+    const char *listen;
+    const char *port_file;
+    const char *role, *org, *enterprise, *display_name, *kind, *region, *parent;
+    unsigned threads;
+    long session_ttl;
+    long max_body;
+    bool no_access_log;
+    int n_pos;
+    const char *pos[8];
+};
+
+static void usage(FILE *f)
+{
+    fputs("用法 usage: qifu <command> [options]\n"
+          "  serve   [--listen 127.0.0.1:8080] [--db URL] [--threads N] [--port-file F]\n"
+          "          [--max-body BYTES] [--session-ttl SECONDS] [--no-access-log]\n"
+          "  migrate [--db URL]                       apply database migrations\n"
+          "  org add CODE NAME --kind KIND --region CODE [--parent CODE]\n"
+          "  user add NAME --role ROLE [--org CODE] [--enterprise CREDIT_CODE] [--display-name N]\n"
+          "          (password read from standard input)\n"
+          "  apikey add NAME --org CODE               prints a new API key once\n"
+          "  demo    [--db URL]                       demo organisations and users (password demo)\n"
+          "  audit verify [--db URL]                  recompute the audit hash chain\n"
+          "  version\n"
+          "URL: sqlite:PATH (default sqlite:qifu.db) or postgres://user@host/db\n",
+          f);
+}
+
+static int parse(int argc, char **argv, int from, struct opts *o)
+{
+    for (int i = from; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        if (strcmp(a, "--no-access-log") == 0) {
+            o->no_access_log = true;
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            if (o->n_pos >= 8)
+                return -1;
+            o->pos[o->n_pos++] = a;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "qifu: %s 缺少参数值 (missing value)\n", a);
+            return -1;
+        }
+        const char *v = argv[++i];
+        if (strcmp(a, "--db") == 0)
+            slot = &o->db;
+        else if (strcmp(a, "--listen") == 0)
+            slot = &o->listen;
+        else if (strcmp(a, "--port-file") == 0)
+            slot = &o->port_file;
+        else if (strcmp(a, "--role") == 0)
+            slot = &o->role;
+        else if (strcmp(a, "--org") == 0)
+            slot = &o->org;
+        else if (strcmp(a, "--enterprise") == 0)
+            slot = &o->enterprise;
+        else if (strcmp(a, "--display-name") == 0)
+            slot = &o->display_name;
+        else if (strcmp(a, "--kind") == 0)
+            slot = &o->kind;
+        else if (strcmp(a, "--region") == 0)
+            slot = &o->region;
+        else if (strcmp(a, "--parent") == 0)
+            slot = &o->parent;
+        else if (strcmp(a, "--threads") == 0)
+            o->threads = (unsigned)atoi(v);
+        else if (strcmp(a, "--session-ttl") == 0)
+            o->session_ttl = atol(v);
+        else if (strcmp(a, "--max-body") == 0)
+            o->max_body = atol(v);
+        else {
+            fprintf(stderr, "qifu: 未知选项 unknown option %s\n", a);
+            return -1;
+        }
+        if (slot)
+            *slot = v;
+    }
+    return 0;
+}
+
+static struct audit_actor cli_actor(void)
+{
+    static char name[96];
+    struct passwd *pw = getpwuid(getuid());
+    snprintf(name, sizeof(name), "cli:%s", pw ? pw->pw_name : "unknown");
+    return (struct audit_actor){name, ""};
+}
+
+static int fail(const char *what, enum rc rc, const struct err *e)
+{
+    fprintf(stderr, "qifu: %s失败：%s%s%s%s (%s)\n", what, e->msg[0] ? e->msg : rc_str(rc),
+            e->field[0] ? " [" : "", e->field, e->field[0] ? "]" : "", rc_name(rc));
+    return 1;
+}
+
+static enum rc open_db(const struct opts *o, int n_conns, struct store **db, struct err *e)
+{
+    enum rc rc = store_open(o->db ? o->db : "sqlite:qifu.db", n_conns, db, e);
+    if (rc == RC_OK && (rc = store_migrate(*db, NULL, e))) {
+        store_close(*db);
+        *db = NULL;
+    }
+    return rc;
+}
+
+static int cmd_serve(const struct opts *o)
+{
+    struct err e;
+    err_clear(&e);
+    struct store *db;
+    unsigned threads = o->threads ? o->threads : 4;
+    /* Block the stop signals before any thread starts, so only sigwait sees them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    enum rc rc = open_db(o, (int)threads + 2, &db, &e);
+    if (rc)
+        return fail("打开数据库", rc, &e);
+    struct app app = {.db = db,
+                      .session_ttl_ms = (o->session_ttl > 0 ? o->session_ttl : 12 * 3600) * 1000LL};
+    size_t n_routes;
+    const struct http_route *routes = api_routes(&n_routes);
+    struct http_config cfg = {.listen = o->listen ? o->listen : "127.0.0.1:8080",
+                              .threads = threads,
+                              .max_body = o->max_body > 0 ? (size_t)o->max_body : 0,
+                              .access_log = !o->no_access_log,
+                              .routes = routes,
+                              .n_routes = n_routes,
+                              .auth = api_authenticate,
+                              .app = &app};
+    struct http_server *srv;
+    rc = http_start(&cfg, &srv, &e);
+    if (rc) {
+        store_close(db);
+        return fail("启动服务", rc, &e);
+    }
+    app.srv = srv;
+    log_info("qifu %s serving on http://%s:%u (%s database)", QIFU_VERSION,
+             strncmp(cfg.listen, "localhost", 9) == 0 ? "127.0.0.1" : cfg.listen, http_port(srv),
+             store_kind_name(db));
+    if (o->port_file) {
+        FILE *f = fopen(o->port_file, "w");
+        if (f) {
+            fprintf(f, "%u\n", http_port(srv));
+            fclose(f);
+        }
+    }
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_info("received %s: draining in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    int left = http_stop(srv);
+    store_close(db);
+    if (left)
+        log_warn("stopped with %d request(s) cut off", left);
+    else
+        log_info("stopped cleanly");
+    return left ? 1 : 0;
+}
+
+static int cmd_migrate(const struct opts *o)
+{
+    struct err e;
+    err_clear(&e);
+    struct store *db;
+    int n = 0;
+    enum rc rc = store_open(o->db ? o->db : "sqlite:qifu.db", 1, &db, &e);
+    if (rc == RC_OK)
+        rc = store_migrate(db, &n, &e);
+    if (rc) {
+        store_close(db);
+        return fail("数据库迁移", rc, &e);
+    }
+    printf("已应用 %d 个迁移，数据库结构版本 %d (applied %d migrations, schema version %d)\n", n,
+           store_schema_version(), n, store_schema_version());
+    store_close(db);
+    return 0;
+}
+
+/* Reads one line from stdin into out; no echo when stdin is a terminal. */
+static int read_password(char *out, size_t n)
+{
+    struct termios old, quiet;
+    bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    if (tty) {
+        fputs("密码 password: ", stderr);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    char *ok = fgets(out, (int)n, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
+        fputc('\n', stderr);
+    }
+    if (!ok)
+        return -1;
+    out[strcspn(out, "\r\n")] = '\0';
+    return 0;
+}
+
+static int with_conn(const struct opts *o, struct store **db, struct conn **c, struct err *e)
+{
+    enum rc rc = open_db(o, 1, db, e);
+    if (rc == RC_OK && (rc = store_acquire(*db, c, e))) {
+        store_close(*db);
+        *db = NULL;
+    }
+    return rc;
+}
+
+static int cmd_user_add(const struct opts *o)
+{
+    struct err e;
+    err_clear(&e);
+    if (o->n_pos < 1 || !o->role) {
+        usage(stderr);
+        return 2;
+    }
+    struct auth_user_new u = {.username = o->pos[0],
+                              .display_name = o->display_name,
+                              .org_code = o->org,
+                              .credit_code = o->enterprise};
+    if (!auth_role_parse(o->role, &u.role)) {
+        fprintf(stderr, "qifu: 未知角色 unknown role %s\n", o->role);
+        return 2;
+    }
+    char pw[256];
+    if (read_password(pw, sizeof(pw))) {
+        fputs("qifu: 未从标准输入读到密码 (no password on stdin)\n", stderr);
+        return 2;
+    }
+    u.password = pw;
+    struct store *db;
+    struct conn *c;
+    enum rc rc = with_conn(o, &db, &c, &e);
+    if (rc)
+        return fail("打开数据库", rc, &e);
+    struct audit_actor who = cli_actor();
+    int64_t id;
+    rc = auth_user_create(c, &who, &u, &id, &e);
+    sec_wipe(pw, sizeof(pw));
+    store_release(c);
+    store_close(db);
+    if (rc)
+        return fail("创建用户", rc, &e);
+    printf("已创建用户 %s（%s），id %lld\n", u.username, auth_role_label(u.role), (long long)id);
+    return 0;
+}
+
+static int cmd_org_add(const struct opts *o)
+{
+    struct err e;
+    err_clear(&e);
+    if (o->n_pos < 2 || !o->kind || !o->region) {
+        usage(stderr);
+        return 2;
+    }
+    struct org_new n = {o->pos[0], o->pos[1], o->kind, o->region, o->parent};
+    struct store *db;
+    struct conn *c;
+    enum rc rc = with_conn(o, &db, &c, &e);
+    if (rc)
+        return fail("打开数据库", rc, &e);
+    struct audit_actor who = cli_actor();
+    rc = org_create(c, &who, &n, NULL, &e);
+    store_release(c);
+    store_close(db);
+    if (rc)
+        return fail("创建机构", rc, &e);
+    printf("已创建机构 %s %s\n", n.code, n.name);
+    return 0;
+}
+
+static int cmd_apikey_add(const struct opts *o)
+{
+    struct err e;
+    err_clear(&e);
+    if (o->n_pos < 1 || !o->org) {
+        usage(stderr);
+        return 2;
+    }
+    struct store *db;
+    struct conn *c;
+    enum rc rc = with_conn(o, &db, &c, &e);
+    if (rc)
+        return fail("打开数据库", rc, &e);
+    struct audit_actor who = cli_actor();
+    char key[64];
+    rc = auth_apikey_create(c, &who, o->pos[0], o->org, key, &e);
+    store_release(c);
+    store_close(db);
+    if (rc)
+        return fail("创建 API 密钥", rc, &e);
+    fprintf(stderr, "API 密钥只显示这一次，请妥善保存 (shown once; store it safely):\n");
+    printf("%s\n", key);
+    sec_wipe(key, sizeof(key));
+    return 0;
+}
+
+static int cmd_audit_verify(const struct opts *o)
+{
+    struct err e;
+    err_clear(&e);
+    struct store *db;
+    enum rc rc = open_db(o, 1, &db, &e);
+    struct audit_report r;
+    if (rc == RC_OK)
+        rc = audit_verify(db, &r, &e);
+    store_close(db);
+    if (rc)
+        return fail("审计校验", rc, &e);
+    if (r.first_bad) {
+        printf("审计链断裂：第 %lld 条 (audit chain broken at seq %lld): %s\n",
+               (long long)r.first_bad, (long long)r.first_bad, r.why);
+        return 1;
+    }
+    printf("审计链完整：共 %lld 条 (audit chain intact: %lld events)\n", (long long)r.n_checked,
+           (long long)r.n_checked);
+    return 0;
+}
+
+/* The demo organisation tree and one user per role, all with the password "demo". */
+static int cmd_demo(const struct opts *o)
+{
+    static const struct org_new orgs[] = {
+        {"340800", "安庆市人民政府", "city", "340800", NULL},
+        {"340800-QFZX", "安庆市企业服务中心", "center", "340800", "340800"},
+        {"340800-DCS", "安庆市人民政府督查室", "department", "340800", "340800"},
+        {"340800-FGW", "安庆市发展和改革委员会", "department", "340800", "340800"},
+        {"340800-JXJ", "安庆市经济和信息化局", "department", "340800", "340800"},
+        {"340800-RSJ", "安庆市人力资源和社会保障局", "department", "340800", "340800"},
+        {"340800-SJJ", "安庆市数据资源管理局", "department", "340800", "340800"},
+        {"340822", "怀宁县人民政府", "county", "340822", "340800"},
+        {"340822-GHZ", "怀宁县高河镇人民政府", "town", "340822", "340822"},
+    };
+    static const struct {
+        const char *name, *display, *role, *org, *credit;
+    } users[] = {
+        {"admin", "系统管理员", "admin", "340800-SJJ", NULL},
+        {"clerk", "窗口受理员", "clerk", "340800-QFZX", NULL},
+        {"handler", "经信局承办人", "handler", "340800-JXJ", NULL},
+        {"supervisor", "督查室督办员", "supervisor", "340800-DCS", NULL},
+        {"officer", "经信局政策专员", "policy_officer", "340800-JXJ", NULL},
+        {"enterprise", "示例企业办事员", "enterprise", NULL, "91340100131860916Y"},
+    };
+    struct err e;
+    err_clear(&e);
+    struct store *db;
+    struct conn *c;
+    enum rc rc = with_conn(o, &db, &c, &e);
+    if (rc)
+        return fail("打开数据库", rc, &e);
+    struct audit_actor who = cli_actor();
+    int made = 0;
+    for (size_t i = 0; i < sizeof(orgs) / sizeof(orgs[0]) && !rc; i++) {
+        rc = org_create(c, &who, &orgs[i], NULL, &e);
+        if (rc == RC_EXISTS)
+            rc = RC_OK;
+        else if (rc == RC_OK)
+            made++;
+    }
+    for (size_t i = 0; i < sizeof(users) / sizeof(users[0]) && !rc; i++) {
+        struct auth_user_new u = {users[i].name, users[i].display, "demo", ROLE_ENTERPRISE,
+                                  users[i].org, users[i].credit};
+        (void)auth_role_parse(users[i].role, &u.role);
+        rc = auth_user_create(c, &who, &u, NULL, &e);
+        if (rc == RC_EXISTS)
+            rc = RC_OK;
+        else if (rc == RC_OK)
+            made++;
+    }
+    store_release(c);
+    store_close(db);
+    if (rc)
+        return fail("生成演示数据", rc, &e);
+    printf("演示数据已就绪（新建 %d 条）。仅供演示：以下账号的密码都是 demo\n"
+           "Demo data ready (%d created). DEMO ONLY: every account below has the password \"demo\"\n",
+           made, made);
+    for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+        enum role r = ROLE_ENTERPRISE;
+        (void)auth_role_parse(users[i].role, &r);
+        printf("  %-11s %s（%s）\n", users[i].name, auth_role_label(r), users[i].display);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("qifu %s\n", QIFU_VERSION);
+        return 0;
+    }
+    if (sec_init()) {
+        fputs("qifu: libsodium 初始化失败\n", stderr);
+        return 1;
+    }
+    const char *cmd = argv[1];
+    const char *sub = argc > 2 ? argv[2] : "";
+    bool two = strcmp(cmd, "user") == 0 || strcmp(cmd, "org") == 0 ||
+               strcmp(cmd, "apikey") == 0 || strcmp(cmd, "audit") == 0;
+    struct opts o = {0};
+    if (parse(argc, argv, two ? 3 : 2, &o)) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(&o);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(&o);
+    if (strcmp(cmd, "demo") == 0)
+        return cmd_demo(&o);
+    if (strcmp(cmd, "user") == 0 && strcmp(sub, "add") == 0)
+        return cmd_user_add(&o);
+    if (strcmp(cmd, "org") == 0 && strcmp(sub, "add") == 0)
+        return cmd_org_add(&o);
+    if (strcmp(cmd, "apikey") == 0 && strcmp(sub, "add") == 0)
+        return cmd_apikey_add(&o);
+    if (strcmp(cmd, "audit") == 0 && strcmp(sub, "verify") == 0)
+        return cmd_audit_verify(&o);
+    fprintf(stderr, "qifu: 未知命令 unknown command %s %s\n", cmd, sub);
+    usage(stderr);
+    return 2;
+}

@@ -47,3 +47,8 @@ bool sec_equal(const void *a, const void *b, size_t n)
 {
     return sodium_memcmp(a, b, n) == 0;
 }
+
+void sec_wipe(void *p, size_t n)
+{
+    sodium_memzero(p, n);
+}

@@ -30,6 +30,8 @@ void sec_token(char out[SEC_TOKEN_LEN]);
 enum rc sec_pwhash(const char *password, char out[SEC_PWHASH_LEN]) WARN_UNUSED;
 /* Returns true when password matches the stored hash. */
 bool sec_pwverify(const char *hash, const char *password);
+/* Overwrites n bytes at p with zeros in a way the compiler keeps. */
+void sec_wipe(void *p, size_t n);
 /* Compares n bytes in constant time. */
 bool sec_equal(const void *a, const void *b, size_t n);
 

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api: the route table, the authentication hook and the helpers the resource files
+ * share. Which roles may call a route is declared here, in one place.
+ */
+#include "api.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "../auth/auth.h"
+#include "../base/mem.h"
+#include "../store/store.h"
+
+#define OFFICIALS                                                                                  \
+    (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_HANDLER) | ROLE_BIT(ROLE_SUPERVISOR) |                   \
+     ROLE_BIT(ROLE_POLICY_OFFICER) | ROLE_BIT(ROLE_ADMIN))
+#define ADMIN ROLE_BIT(ROLE_ADMIN)
+#define OVERSIGHT (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
+#define HUMANS (OFFICIALS | ROLE_BIT(ROLE_ENTERPRISE))
+
+static const struct http_route routes[] = {
+    {HTTP_GET, "/healthz", HTTP_PUBLIC, api_healthz, "存活检查"},
+    {HTTP_GET, "/readyz", HTTP_PUBLIC, api_readyz, "就绪检查（数据库可达）"},
+    {HTTP_GET, "/metrics", HTTP_PUBLIC, api_metrics, "Prometheus 指标"},
+    {HTTP_GET, "/api/v1/openapi.json", HTTP_PUBLIC, api_openapi, "接口说明（OpenAPI 3）"},
+    {HTTP_POST, "/api/v1/session", HTTP_PUBLIC, api_session_create, "登录"},
+    {HTTP_DELETE, "/api/v1/session", HUMANS, api_session_delete, "退出登录"},
+    {HTTP_GET, "/api/v1/me", HTTP_ANY_USER, api_me, "当前用户"},
+    {HTTP_GET, "/api/v1/orgs", OFFICIALS, api_orgs_list, "机构列表"},
+    {HTTP_POST, "/api/v1/orgs", ADMIN, api_orgs_create, "新建机构"},
+    {HTTP_GET, "/api/v1/orgs/{code}", OFFICIALS, api_orgs_get, "机构详情"},
+    {HTTP_GET, "/api/v1/users", ADMIN, api_users_list, "用户列表"},
+    {HTTP_POST, "/api/v1/users", ADMIN, api_users_create, "新建用户"},
+    {HTTP_GET, "/api/v1/codes/regions", HTTP_PUBLIC, api_codes_regions, "行政区划（GB/T 2260）"},
+    {HTTP_GET, "/api/v1/codes/industries", HTTP_PUBLIC, api_codes_industries,
+     "国民经济行业分类（GB/T 4754-2017）"},
+    {HTTP_GET, "/api/v1/codes/credit-codes/{code}", HTTP_PUBLIC, api_codes_credit_code,
+     "校验统一社会信用代码"},
+    {HTTP_GET, "/api/v1/audit", OVERSIGHT, api_audit_list, "审计日志"},
+};
+
+const struct http_route *api_routes(size_t *n)
+{
+    *n = sizeof(routes) / sizeof(routes[0]);
+    return routes;
+}
+
+struct app *api_app(struct http_req *req)
+{
+    return req->app;
+}
+
+const struct principal *api_who(struct http_req *req)
+{
+    return req->principal;
+}
+
+enum rc api_conn(struct http_req *req, struct conn **c, struct err *e)
+{
+    return store_acquire(api_app(req)->db, c, e);
+}
+
+enum rc api_authenticate(void *appv, struct http_req *req, struct err *e)
+{
+    struct app *app = appv;
+    const char *authz = http_header(req, "Authorization");
+    const char *apikey = http_header(req, "X-Api-Key");
+    const char *cookie = http_cookie(req, "qifu_session");
+    const char *token = NULL;
+    bool via_cookie = false;
+    if (authz) {
+        if (strncasecmp(authz, "Bearer ", 7) != 0 || !authz[7])
+            return err_set(e, RC_UNAUTHORIZED, NULL, "Authorization 头应为 Bearer 令牌");
+        token = authz + 7;
+    } else if (!apikey && cookie && *cookie) {
+        token = cookie;
+        via_cookie = true;
+    }
+    if (!token && !apikey)
+        return RC_OK; /* anonymous; the router decides whether that is enough */
+    struct conn *c;
+    enum rc rc = store_acquire(app->db, &c, e);
+    if (rc)
+        return rc;
+    struct principal *p = pool_alloc(&req->pool, sizeof(*p));
+    if (token)
+        rc = auth_session(c, token, &req->pool, p, e);
+    else
+        rc = auth_apikey(c, apikey, &req->pool, p, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    if (via_cookie && req->method != HTTP_GET && req->method != HTTP_HEAD) {
+        const char *csrf = http_header(req, "X-CSRF-Token");
+        if (!csrf || strlen(csrf) != strlen(p->csrf) ||
+            sodium_memcmp(csrf, p->csrf, strlen(csrf)) != 0)
+            return err_set(e, RC_CSRF, NULL, "缺少或错误的 X-CSRF-Token 请求头");
+    }
+    req->principal = p;
+    req->role_bit = ROLE_BIT(p->role);
+    req->user_label = p->actor.name;
+    return RC_OK;
+}
+
+const char *api_cursor_encode(struct http_req *req, const char *text)
+{
+    size_t n = strlen(text);
+    size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = pool_alloc(&req->pool, cap);
+    sodium_bin2base64(out, cap, (const unsigned char *)text, n,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return out;
+}
+
+enum rc api_cursor(struct http_req *req, const char **text, struct err *e)
+{
+    const char *c = http_query(req, "cursor");
+    *text = NULL;
+    if (!c || !*c)
+        return RC_OK;
+    size_t n = strlen(c);
+    if (n > 512)
+        return err_set(e, RC_INVALID, "cursor", "cursor 无效");
+    unsigned char *out = pool_alloc(&req->pool, n + 1);
+    size_t len = 0;
+    if (sodium_base642bin(out, n, c, n, NULL, &len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        memchr(out, '\0', len))
+        return err_set(e, RC_INVALID, "cursor", "cursor 无效");
+    out[len] = '\0';
+    *text = (const char *)out;
+    return RC_OK;
+}
+
+json_t *api_page(struct http_req *req, json_t *items, int limit, const char *last_key)
+{
+    json_t *page = json_pack("{s:o}", "items", items);
+    if ((int)json_array_size(items) == limit && last_key)
+        json_object_set_new(page, "next_cursor", json_string(api_cursor_encode(req, last_key)));
+    else
+        json_object_set_new(page, "next_cursor", json_null());
+    return page;
+}

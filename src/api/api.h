@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api: the JSON API under /api/v1 plus /healthz, /readyz and /metrics. One file per
+ * resource turns JSON into domain calls and back; this is the only layer that
+ * knows both HTTP and the domain. api.c holds the route table (with each route's
+ * allowed roles) and the authentication hook the router calls.
+ */
+#ifndef QIFU_API_H
+#define QIFU_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../http/http.h"
+
+struct store;
+struct conn;
+struct principal;
+
+#define API_MAX_LIMIT 500
+#define API_DEFAULT_LIMIT 50
+
+/* What every handler can reach through req->app. */
+struct app {
+    struct store *db;
+    struct http_server *srv;    /* set once the server runs (for /metrics) */
+    int64_t session_ttl_ms;     /* default 12 h */
+    bool secure_cookie;         /* add "Secure" to the session cookie (TLS in front) */
+};
+
+/* Returns the route table (static, n_routes entries). */
+const struct http_route *api_routes(size_t *n_routes);
+/* The authentication hook for http_config.auth (app is a struct app). */
+enum rc api_authenticate(void *app, struct http_req *req, struct err *e);
+
+/* ---- helpers for the resource files (api_*.c) ---------------------------- */
+
+/* Returns the app of req. */
+struct app *api_app(struct http_req *req);
+/* Returns the caller (NULL on public routes without credentials). */
+const struct principal *api_who(struct http_req *req);
+/* Takes a database connection for the handler; release with store_release. */
+enum rc api_conn(struct http_req *req, struct conn **c, struct err *e) WARN_UNUSED;
+/* Encodes text as an opaque cursor (in the request pool). */
+const char *api_cursor_encode(struct http_req *req, const char *text);
+/* Decodes ?cursor= into text (NULL when absent); RC_INVALID naming "cursor" if malformed. */
+enum rc api_cursor(struct http_req *req, const char **text, struct err *e) WARN_UNUSED;
+/* Wraps items (stolen) as {"items": [...], "next_cursor": ...} given the last key. */
+json_t *api_page(struct http_req *req, json_t *items, int limit, const char *last_key);
+
+/* Handlers, one group per file. */
+enum rc api_healthz(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_readyz(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_metrics(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_openapi(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_session_create(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_session_delete(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_me(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_orgs_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_orgs_get(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_orgs_create(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_users_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_codes_regions(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_codes_industries(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_codes_credit_code(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_audit_list(struct http_req *req, struct http_resp *resp, struct err *e);
+
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* api_codes: the national code tables (public reference data) and the credit-code check. */
+#include <string.h>
+
+#include "../codes/codes.h"
+#include "api.h"
+
+enum rc api_codes_regions(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *parent = http_query(req, "parent");
+    if (parent && *parent && !codes_region_find(parent))
+        return err_set(e, RC_NOTFOUND, "parent", "行政区划代码 %s 不存在", parent);
+    const struct codes_region *list[512];
+    size_t n = codes_region_children(parent, list, sizeof(list) / sizeof(list[0]));
+    json_t *items = json_array();
+    for (size_t i = 0; i < n && i < sizeof(list) / sizeof(list[0]); i++)
+        json_array_append_new(items, json_pack("{s:s, s:s, s:i, s:s?}", "code", list[i]->code,
+                                               "name", list[i]->name, "level", list[i]->level,
+                                               "parent", *list[i]->parent ? list[i]->parent : NULL));
+    return http_reply(resp, 200, json_pack("{s:o}", "items", items));
+}
+
+enum rc api_codes_industries(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *parent = http_query(req, "parent");
+    if (parent && *parent && !codes_industry_find(parent))
+        return err_set(e, RC_NOTFOUND, "parent", "行业代码 %s 不存在", parent);
+    const struct codes_industry *list[512];
+    size_t n = codes_industry_children(parent, list, sizeof(list) / sizeof(list[0]));
+    json_t *items = json_array();
+    for (size_t i = 0; i < n && i < sizeof(list) / sizeof(list[0]); i++)
+        json_array_append_new(items, json_pack("{s:s, s:s, s:i}", "code", list[i]->code, "name",
+                                               list[i]->name, "level", list[i]->level));
+    return http_reply(resp, 200, json_pack("{s:o}", "items", items));
+}
+
+enum rc api_codes_credit_code(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *code = req->params[0];
+    enum rc rc = codes_credit_code_check(code, e);
+    if (rc) {
+        snprintf(e->field, sizeof(e->field), "credit_code");
+        return rc;
+    }
+    char region[7];
+    memcpy(region, code + 2, 6);
+    region[6] = '\0';
+    char full[256];
+    const struct codes_region *r = codes_region_find(region);
+    json_t *j = json_pack("{s:s, s:b, s:s}", "credit_code", code, "valid", 1, "region", region);
+    if (r)
+        json_object_set_new(j, "region_name",
+                            json_string(codes_region_full_name(region, full, sizeof(full))));
+    return http_reply(resp, 200, j);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* api_orgs: the organisation tree. */
+#include <string.h>
+
+#include "../auth/auth.h"
+#include "../base/jsonx.h"
+#include "../org/org.h"
+#include "../store/store.h"
+#include "api.h"
+
+enum rc api_orgs_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int limit;
+    const char *after;
+    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &limit, e);
+    if (rc == RC_OK)
+        rc = api_cursor(req, &after, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *items = NULL;
+    rc = org_list(c, NULL, http_query(req, "parent"), after, limit, &items, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    size_t n = json_array_size(items);
+    const char *last = n ? json_string_value(json_object_get(json_array_get(items, n - 1), "code"))
+                         : NULL;
+    last = last ? pool_strdup(&req->pool, last) : NULL;
+    return http_reply(resp, 200, api_page(req, items, limit, last));
+}
+
+enum rc api_orgs_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct conn *c;
+    struct org o;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc)
+        return rc;
+    rc = org_by_code(c, req->params[0], &req->pool, &o, e);
+    struct org parent = {0};
+    if (rc == RC_OK && o.parent_id)
+        rc = org_by_id(c, o.parent_id, &req->pool, &parent, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    json_t *j = org_json(&o);
+    json_object_set_new(j, "parent", parent.code ? json_string(parent.code) : json_null());
+    return http_reply(resp, 200, j);
+}
+
+enum rc api_orgs_create(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    static const char *const fields[] = {"code", "name", "kind", "region", "parent", NULL};
+    json_t *body;
+    struct org_new o = {0};
+    enum rc rc = http_json_body(req, &body, e);
+    if (rc == RC_OK)
+        rc = jsonx_only(body, fields, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "code", true, 32, &o.code, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "name", true, 64, &o.name, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "kind", true, 16, &o.kind, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "region", true, 12, &o.region, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "parent", false, 32, &o.parent_code, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    int64_t id;
+    struct org created;
+    rc = org_create(c, &api_who(req)->actor, &o, &id, e);
+    if (rc == RC_OK)
+        rc = org_by_id(c, id, &req->pool, &created, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    json_t *j = org_json(&created);
+    json_object_set_new(j, "parent", o.parent_code ? json_string(o.parent_code) : json_null());
+    return http_reply(resp, 201, j);
+}

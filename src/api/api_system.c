@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* api_system: health, readiness, metrics and the OpenAPI description. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../auth/auth.h"
+#include "../store/store.h"
+#include "api.h"
+
+enum rc api_healthz(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    (void)req, (void)e;
+    return http_reply(resp, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+enum rc api_readyz(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct conn *c;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc == RC_OK) {
+        rc = store_ping(c, e);
+        store_release(c);
+    }
+    if (rc)
+        return err_set(e, RC_UNAVAILABLE, NULL, "数据库不可达");
+    return http_reply(resp, 200,
+                      json_pack("{s:s, s:s}", "status", "ready", "database",
+                                store_kind_name(api_app(req)->db)));
+}
+
+enum rc api_metrics(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    (void)e;
+    struct app *app = api_app(req);
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    if (!app->srv)
+        return RC_OK;
+    return http_metrics(app->srv, &resp->body);
+}
+
+/* Turns "/api/v1/orgs/{code}" into the OpenAPI path and its parameter list. */
+static json_t *path_params(const char *pattern)
+{
+    json_t *arr = json_array();
+    for (const char *p = strchr(pattern, '{'); p; p = strchr(p + 1, '{')) {
+        const char *end = strchr(p, '}');
+        if (!end)
+            break;
+        json_t *name = json_stringn(p + 1, (size_t)(end - p - 1));
+        json_array_append_new(arr, json_pack("{s:o, s:s, s:b, s:{s:s}}", "name", name, "in",
+                                             "path", "required", 1, "schema", "type", "string"));
+    }
+    return arr;
+}
+
+enum rc api_openapi(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    (void)req, (void)e;
+    size_t n;
+    const struct http_route *r = api_routes(&n);
+    json_t *paths = json_object();
+    for (size_t i = 0; i < n; i++) {
+        json_t *item = json_object_get(paths, r[i].pattern);
+        if (!item) {
+            item = json_object();
+            json_object_set_new(paths, r[i].pattern, item);
+        }
+        char method[8];
+        static const char *const names[] = {"get", "head", "post", "put", "patch", "delete", "x"};
+        snprintf(method, sizeof(method), "%s", names[r[i].method]);
+        json_t *roles = json_array();
+        if (r[i].roles == HTTP_PUBLIC)
+            json_array_append_new(roles, json_string("public"));
+        else if (r[i].roles == HTTP_ANY_USER)
+            json_array_append_new(roles, json_string("any"));
+        else
+            for (int k = 0; k < ROLE__COUNT; k++)
+                if (r[i].roles & ROLE_BIT(k))
+                    json_array_append_new(roles, json_string(auth_role_name((enum role)k)));
+        json_t *op = json_pack("{s:s, s:o, s:o, s:{s:{s:s}, s:{s:s}}}", "summary", r[i].summary,
+                               "parameters", path_params(r[i].pattern), "x-roles", roles,
+                               "responses", "200", "description", "成功", "default",
+                               "description", "错误：{\"error\":{\"code\",\"message\",\"field\"}}");
+        if (r[i].roles != HTTP_PUBLIC)
+            json_object_set_new(op, "security",
+                                json_pack("[{s:[]}, {s:[]}]", "bearer", "apiKey"));
+        json_object_set_new(item, method, op);
+    }
+    json_t *doc = json_pack(
+        "{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o, s:{s:{s:{s:s, s:s}, s:{s:s, s:s, s:s}}}}",
+        "openapi", "3.0.3", "info", "title", "qifu 企服 API", "version", "1", "description",
+        "一口受理、政策超市与营商环境服务平台接口", "servers", "url", "/", "paths", paths,
+        "components", "securitySchemes", "bearer", "type", "http", "scheme", "bearer", "apiKey",
+        "type", "apiKey", "in", "header", "name", "X-Api-Key");
+    return http_reply(resp, 200, doc);
+}

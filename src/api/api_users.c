@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* api_users: user administration (admins only, declared in api.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/auth.h"
+#include "../base/jsonx.h"
+#include "../store/store.h"
+#include "api.h"
+
+enum rc api_users_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int limit;
+    const char *after;
+    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &limit, e);
+    if (rc == RC_OK)
+        rc = api_cursor(req, &after, e);
+    if (rc)
+        return rc;
+    char *end = NULL;
+    long long after_id = after ? strtoll(after, &end, 10) : 0;
+    if (after && (*end || after_id < 0))
+        return err_set(e, RC_INVALID, "cursor", "cursor 无效");
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *items;
+    rc = auth_user_list(c, NULL, after_id, limit, &items, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    size_t n = json_array_size(items);
+    const char *last =
+        n ? json_string_value(json_object_get(json_array_get(items, n - 1), "id")) : NULL;
+    last = last ? pool_strdup(&req->pool, last) : NULL;
+    return http_reply(resp, 200, api_page(req, items, limit, last));
+}
+
+enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    static const char *const fields[] = {"username", "display_name", "password", "role",
+                                         "org",      "credit_code",  NULL};
+    json_t *body;
+    struct auth_user_new u = {0};
+    const char *role = NULL;
+    enum rc rc = http_json_body(req, &body, e);
+    if (rc == RC_OK)
+        rc = jsonx_only(body, fields, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "username", true, 32, &u.username, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "display_name", false, 32, &u.display_name, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "password", true, 128, &u.password, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "role", true, 32, &role, e);
+    if (rc == RC_OK && !auth_role_parse(role, &u.role))
+        rc = err_set(e, RC_INVALID, "role",
+                     "角色应为 enterprise、clerk、handler、supervisor、policy_officer 或 admin");
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "org", false, 32, &u.org_code, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "credit_code", false, 18, &u.credit_code, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    int64_t id;
+    rc = auth_user_create(c, &api_who(req)->actor, &u, &id, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    char sid[24];
+    snprintf(sid, sizeof(sid), "%lld", (long long)id);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", sid, "username", u.username,
+                          "display_name", u.display_name ? u.display_name : u.username, "role",
+                          auth_role_name(u.role), "role_label", auth_role_label(u.role));
+    json_object_set_new(j, "org", u.org_code ? json_string(u.org_code) : json_null());
+    json_object_set_new(j, "credit_code", u.credit_code ? json_string(u.credit_code) : json_null());
+    return http_reply(resp, 201, j);
+}

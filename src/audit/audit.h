@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * audit: the append-only, hash-chained log of every state change.
+ *
+ * audit_append() runs inside the caller's write transaction, so the event and the
+ * change it describes commit or roll back together. Events are numbered 1, 2, ...
+ * without gaps; hash = SHA-256(prev_hash || canonical event), where the canonical
+ * event is the fields seq, at, actor, org, action, entity, id, before, after joined
+ * by U+001F, before and after being the canonical JSON text stored in the row
+ * (keys sorted, compact), and an absent before/after an empty field. The first
+ * prev_hash is 64 zeros. Appends serialise on the one-row table audit_head.
+ *
+ * audit_verify() recomputes the chain from the rows and names the first row whose
+ * stored hash, prev_hash or sequence does not match.
+ */
+#ifndef QIFU_AUDIT_H
+#define QIFU_AUDIT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "../base/pool.h"
+#include "../base/rc.h"
+
+struct conn;
+struct store;
+
+/* Who acts: "user:admin", "apikey:12345热线", "cli:root"; org is an organisation code. */
+struct audit_actor {
+    const char *name;
+    const char *org;
+};
+
+struct audit_event {
+    const char *action;    /* "user.create", "session.login", ... */
+    const char *entity;    /* "user", "org", ... */
+    const char *entity_id; /* the entity's id as text */
+    const json_t *before;  /* NULL for a creation */
+    const json_t *after;   /* NULL for a deletion */
+};
+
+/*
+ * Appends ev by who to the chain. c must be inside a transaction (RC_INTERNAL
+ * otherwise). *seq (may be NULL) receives the event's number.
+ */
+enum rc audit_append(struct conn *c, const struct audit_actor *who, const struct audit_event *ev,
+                     int64_t *seq, struct err *e) WARN_UNUSED;
+
+struct audit_report {
+    int64_t n_checked;   /* rows read */
+    int64_t first_bad;   /* seq of the first broken link, 0 when the chain holds */
+    char why[160];       /* what is wrong with it */
+};
+
+/* Recomputes the whole chain. RC_OK even when broken: read r->first_bad. */
+enum rc audit_verify(struct store *s, struct audit_report *r, struct err *e) WARN_UNUSED;
+
+/*
+ * Lists events, newest first, optionally only of entity (and entity_id), with seq <
+ * before_seq when before_seq > 0. *out is a new JSON array of event objects.
+ */
+enum rc audit_list(struct conn *c, const char *entity, const char *entity_id, int64_t before_seq,
+                   int limit, json_t **out, struct err *e) WARN_UNUSED;
+
+#endif

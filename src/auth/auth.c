@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* auth: users, sessions, throttling and API keys over the store. */
+#include "auth.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../base/jsonx.h"
+#include "../base/log.h"
+#include "../base/sec.h"
+#include "../base/timeutil.h"
+#include "../codes/codes.h"
+#include "../org/org.h"
+#include "../store/store.h"
+
+static const struct {
+    const char *name, *label;
+} roles[ROLE__COUNT] = {
+    [ROLE_ENTERPRISE] = {"enterprise", "企业用户"},
+    [ROLE_CLERK] = {"clerk", "窗口受理人员"},
+    [ROLE_HANDLER] = {"handler", "承办单位人员"},
+    [ROLE_SUPERVISOR] = {"supervisor", "督查人员"},
+    [ROLE_POLICY_OFFICER] = {"policy_officer", "政策管理人员"},
+    [ROLE_ADMIN] = {"admin", "系统管理员"},
+    [ROLE_SYSTEM] = {"system", "系统对接"},
+};
+
+const char *auth_role_name(enum role r)
+{
+    return (unsigned)r < ROLE__COUNT ? roles[r].name : "unknown";
+}
+
+const char *auth_role_label(enum role r)
+{
+    return (unsigned)r < ROLE__COUNT ? roles[r].label : "未知";
+}
+
+bool auth_role_parse(const char *name, enum role *out)
+{
+    for (int i = 0; i < ROLE_SYSTEM; i++)
+        if (name && strcmp(roles[i].name, name) == 0) {
+            *out = (enum role)i;
+            return true;
+        }
+    return false;
+}
+
+static char *id_text(struct pool *pool, int64_t id)
+{
+    return pool_printf(pool, "%lld", (long long)id);
+}
+
+/* ---- users ----------------------------------------------------------------- */
+
+static enum rc check_username(const char *u, struct err *e)
+{
+    size_t n = strlen(u);
+    if (n < 3 || n > 32)
+        return err_set(e, RC_INVALID, "username", "用户名长度应为 3 到 32 个字符");
+    for (size_t i = 0; i < n; i++) {
+        char ch = u[i];
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+              ch == '_' || ch == '.' || ch == '-'))
+            return err_set(e, RC_INVALID, "username", "用户名只能包含字母、数字、_、. 和 -");
+    }
+    return RC_OK;
+}
+
+static json_t *user_json(int64_t id, const char *username, const char *display, enum role role,
+                         const char *org_code, const char *credit_code, bool disabled)
+{
+    char sid[24];
+    snprintf(sid, sizeof(sid), "%lld", (long long)id);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id", sid, "username", username,
+                          "display_name", display, "role", auth_role_name(role), "role_label",
+                          auth_role_label(role), "disabled", disabled);
+    json_object_set_new(j, "org", org_code ? json_string(org_code) : json_null());
+    json_object_set_new(j, "credit_code", credit_code ? json_string(credit_code) : json_null());
+    return j;
+}
+
+enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
+                         const struct auth_user_new *u, int64_t *out, struct err *e)
+{
+    struct pool pool;
+    struct org org = {0};
+    struct stmt *st = NULL;
+    char hash[SEC_PWHASH_LEN];
+    int64_t id = 0;
+    const char *display = u->display_name && *u->display_name ? u->display_name : u->username;
+    pool_init(&pool);
+    enum rc rc = check_username(u->username, e);
+    if (rc == RC_OK && (utf8_len(display) > 32))
+        rc = err_set(e, RC_INVALID, "display_name", "姓名长度不能超过 32 个字符");
+    if (rc == RC_OK && (utf8_len(u->password) < 4 || utf8_len(u->password) > 128))
+        rc = err_set(e, RC_INVALID, "password", "密码长度应为 4 到 128 个字符");
+    if (rc == RC_OK && (unsigned)u->role >= ROLE_SYSTEM)
+        rc = err_set(e, RC_INVALID, "role", "角色不正确");
+    if (rc == RC_OK && u->role == ROLE_ENTERPRISE) {
+        if (!u->credit_code)
+            rc = err_set(e, RC_INVALID, "credit_code", "企业用户须绑定统一社会信用代码");
+        else if ((rc = codes_credit_code_check(u->credit_code, e)))
+            snprintf(e->field, sizeof(e->field), "credit_code");
+    } else if (rc == RC_OK && u->credit_code) {
+        rc = err_set(e, RC_INVALID, "credit_code", "只有企业用户可以绑定统一社会信用代码");
+    }
+    if (rc == RC_OK && u->role != ROLE_ENTERPRISE && !u->org_code)
+        rc = err_set(e, RC_INVALID, "org", "该角色须指定所属机构");
+    if (rc)
+        goto out;
+    if (u->org_code) {
+        rc = org_by_code(c, u->org_code, &pool, &org, e);
+        if (rc == RC_NOTFOUND)
+            rc = err_set(e, RC_INVALID, "org", "机构 %s 不存在", u->org_code);
+        if (rc)
+            goto out;
+    }
+    rc = sec_pwhash(u->password, hash);
+    if (rc) {
+        err_set(e, rc, NULL, "password hashing failed");
+        goto out;
+    }
+    rc = store_begin(c, e);
+    if (rc)
+        goto out;
+    int64_t now = time_now_ms();
+    rc = store_prepare(c,
+                       "INSERT INTO users (username, display_name, role, org_id, credit_code, "
+                       "password_hash, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
+                       &st, e);
+    if (rc)
+        goto out;
+    store_bind_text(st, 1, u->username);
+    store_bind_text(st, 2, display);
+    store_bind_text(st, 3, auth_role_name(u->role));
+    if (org.id)
+        store_bind_int(st, 4, org.id);
+    else
+        store_bind_null(st, 4);
+    store_bind_text(st, 5, u->credit_code);
+    store_bind_text(st, 6, hash);
+    store_bind_int(st, 7, now);
+    store_bind_int(st, 8, now);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        id = store_int(st, 0);
+        rc = store_step(st, e) == RC_DONE ? RC_OK : RC_INTERNAL;
+    } else if (rc == RC_EXISTS) {
+        err_set(e, RC_EXISTS, "username", "用户名 %s 已被使用", u->username);
+    }
+    store_finish(st);
+    if (rc)
+        goto out;
+    json_t *after = user_json(id, u->username, display, u->role, u->org_code, u->credit_code, false);
+    struct audit_event ev = {"user.create", "user", id_text(&pool, id), NULL, after};
+    rc = audit_append(c, who, &ev, NULL, e);
+    json_decref(after);
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+    if (rc == RC_OK && out)
+        *out = id;
+out:
+    if (store_in_txn(c))
+        store_rollback(c);
+    sec_wipe(hash, sizeof(hash));
+    pool_clear(&pool);
+    return rc;
+}
+
+enum rc auth_user_list(struct conn *c, const char *subtree_path, int64_t after_id, int limit,
+                       json_t **out, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "SELECT u.id, u.username, u.display_name, u.role, o.code, u.credit_code, u.disabled "
+        "FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.id > ? AND "
+        "(CAST(? AS TEXT) IS NULL OR o.path LIKE ? || '%') ORDER BY u.id LIMIT ?",
+        &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, after_id);
+    store_bind_text(st, 2, subtree_path);
+    store_bind_text(st, 3, subtree_path);
+    store_bind_int(st, 4, limit);
+    json_t *arr = json_array();
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        enum role r = ROLE_ENTERPRISE;
+        auth_role_parse(store_text(st, 3), &r);
+        json_array_append_new(arr, user_json(store_int(st, 0), store_text(st, 1),
+                                             store_text(st, 2), r, store_text(st, 4),
+                                             store_text(st, 5), store_int(st, 6) != 0));
+    }
+    store_finish(st);
+    if (rc != RC_DONE) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return RC_OK;
+}
+
+/* ---- principals ---------------------------------------------------------- */
+
+#define PRINCIPAL_COLS                                                                             \
+    "u.id, u.username, u.display_name, u.role, u.credit_code, u.disabled, "                        \
+    "COALESCE(o.id, 0), o.code, o.name, o.path"
+
+/* Fills p from the PRINCIPAL_COLS starting at column k. Returns the disabled flag. */
+static bool read_principal(struct stmt *st, int k, struct pool *pool, struct principal *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->user_id = store_int(st, k);
+    p->username = pool_strdup(pool, store_text(st, k + 1));
+    p->display_name = pool_strdup(pool, store_text(st, k + 2));
+    if (!auth_role_parse(store_text(st, k + 3), &p->role))
+        p->role = ROLE_ENTERPRISE;
+    p->credit_code = pool_strdup(pool, store_text(st, k + 4));
+    bool disabled = store_int(st, k + 5) != 0;
+    p->org_id = store_int(st, k + 6);
+    p->org_code = pool_strdup(pool, store_text(st, k + 7));
+    p->org_name = pool_strdup(pool, store_text(st, k + 8));
+    p->org_path = pool_strdup(pool, store_text(st, k + 9));
+    p->actor.name = pool_printf(pool, "user:%s", p->username);
+    p->actor.org = p->org_code ? p->org_code : (p->credit_code ? p->credit_code : "");
+    return disabled;
+}
+
+json_t *auth_principal_json(const struct principal *p)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "username", p->username, "display_name",
+                          p->display_name ? p->display_name : p->username, "role",
+                          auth_role_name(p->role), "role_label", auth_role_label(p->role));
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)(p->user_id ? p->user_id : p->apikey_id));
+    json_object_set_new(j, "id", json_string(id));
+    json_object_set_new(j, "kind", json_string(p->user_id ? "user" : "api_key"));
+    if (p->org_code)
+        json_object_set_new(j, "org",
+                            json_pack("{s:s, s:s}", "code", p->org_code, "name",
+                                      p->org_name ? p->org_name : ""));
+    else
+        json_object_set_new(j, "org", json_null());
+    json_object_set_new(j, "credit_code", p->credit_code ? json_string(p->credit_code) : json_null());
+    if (p->expires_at) {
+        char at[40];
+        time_fmt_cst(p->expires_at, at, sizeof(at));
+        json_object_set_new(j, "session_expires_at", json_string(at));
+    }
+    return j;
+}
+
+/* ---- login and sessions ------------------------------------------------------ */
+
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static char dummy_hash[SEC_PWHASH_LEN];
+
+static void make_dummy(void)
+{
+    if (sec_pwhash("qifu-dummy-password-for-timing", dummy_hash))
+        dummy_hash[0] = '\0';
+}
+
+/* Reads the failure count; RC_RATELIMIT with *retry_after when the caller must wait. */
+static enum rc throttle_check(struct conn *c, const char *username, int64_t now, int *failures,
+                              int *retry_after, struct err *e)
+{
+    struct stmt *st;
+    *failures = 0;
+    enum rc rc = store_prepare(
+        c, "SELECT failures, last_failure_at FROM login_attempts WHERE username = ?", &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, username);
+    int64_t last = 0;
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        *failures = (int)store_int(st, 0);
+        last = store_int(st, 1);
+        rc = RC_OK;
+    } else if (rc == RC_DONE) {
+        rc = RC_OK;
+    }
+    store_finish(st);
+    if (rc || *failures < AUTH_FREE_FAILURES)
+        return rc;
+    int64_t wait_ms = *failures >= AUTH_LOCK_FAILURES
+                          ? AUTH_LOCK_SECONDS * 1000LL
+                          : (1000LL << (*failures - AUTH_FREE_FAILURES));
+    if (now - last < wait_ms) {
+        *retry_after = (int)((wait_ms - (now - last) + 999) / 1000);
+        return err_set(e, RC_RATELIMIT, "password", "登录失败次数过多，请 %d 秒后再试",
+                       *retry_after);
+    }
+    return RC_OK;
+}
+
+static enum rc record_failure(struct conn *c, const char *username, int failures, int64_t now,
+                              const char *client_ip, struct err *e)
+{
+    struct stmt *st = NULL;
+    enum rc rc = store_begin(c, e);
+    if (rc == RC_OK)
+        rc = store_prepare(c,
+                           "INSERT INTO login_attempts (username, failures, last_failure_at) "
+                           "VALUES (?, 1, ?) ON CONFLICT (username) DO UPDATE SET failures = "
+                           "login_attempts.failures + 1, last_failure_at = excluded.last_failure_at",
+                           &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, username);
+        store_bind_int(st, 2, now);
+        rc = store_run(st, e);
+    }
+    store_finish(st);
+    if (rc == RC_OK) {
+        json_t *after = json_pack("{s:s, s:i, s:s}", "username", username, "failures",
+                                  failures + 1, "client_ip", client_ip ? client_ip : "-");
+        struct audit_actor anon = {"anonymous", ""};
+        struct audit_event ev = {"session.login_failed", "user", username, NULL, after};
+        rc = audit_append(c, &anon, &ev, NULL, e);
+        json_decref(after);
+    }
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+    if (store_in_txn(c))
+        store_rollback(c);
+    return rc;
+}
+
+enum rc auth_login(struct conn *c, const char *username, const char *password, int64_t ttl_ms,
+                   const char *client_ip, struct pool *pool, char *token, struct principal *p,
+                   int *retry_after, struct err *e)
+{
+    struct stmt *st = NULL;
+    int64_t now = time_now_ms();
+    int failures = 0;
+    enum rc rc = throttle_check(c, username, now, &failures, retry_after, e);
+    if (rc)
+        return rc;
+    rc = store_prepare(c,
+                       "SELECT u.password_hash, " PRINCIPAL_COLS
+                       " FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.username = ?",
+                       &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, username);
+    char hash[SEC_PWHASH_LEN] = "";
+    bool found = false, disabled = false;
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        found = true;
+        snprintf(hash, sizeof(hash), "%s", store_text(st, 0));
+        disabled = read_principal(st, 1, pool, p);
+        rc = RC_OK;
+    } else if (rc == RC_DONE) {
+        rc = RC_OK;
+    }
+    store_finish(st);
+    st = NULL;
+    if (rc)
+        return rc;
+    if (!found) {
+        /* Spend the same time as a real check, so names cannot be probed by timing. */
+        pthread_once(&dummy_once, make_dummy);
+        (void)sec_pwverify(dummy_hash, password);
+    }
+    if (!found || !sec_pwverify(hash, password)) {
+        rc = record_failure(c, username, failures, now, client_ip, e);
+        if (rc)
+            return rc;
+        return err_set(e, RC_BADLOGIN, "password", "用户名或密码错误");
+    }
+    if (disabled)
+        return err_set(e, RC_FORBIDDEN, NULL, "该账号已停用，请联系管理员");
+
+    char csrf[SEC_TOKEN_LEN], token_hash[SEC_HEX_SHA256];
+    sec_token(token);
+    sec_token(csrf);
+    sec_sha256_hex(token, strlen(token), token_hash);
+    p->csrf = pool_strdup(pool, csrf);
+    p->expires_at = now + ttl_ms;
+    rc = store_begin(c, e);
+    if (rc == RC_OK)
+        rc = store_prepare(c, "DELETE FROM login_attempts WHERE username = ?", &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, username);
+        rc = store_run(st, e);
+    }
+    store_finish(st);
+    st = NULL;
+    if (rc == RC_OK)
+        rc = store_prepare(c, "DELETE FROM sessions WHERE user_id = ? AND expires_at < ?", &st, e);
+    if (rc == RC_OK) {
+        store_bind_int(st, 1, p->user_id);
+        store_bind_int(st, 2, now);
+        rc = store_run(st, e);
+    }
+    store_finish(st);
+    st = NULL;
+    if (rc == RC_OK)
+        rc = store_prepare(c,
+                           "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) "
+                           "VALUES (?, ?, ?, ?, ?)",
+                           &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, token_hash);
+        store_bind_int(st, 2, p->user_id);
+        store_bind_text(st, 3, csrf);
+        store_bind_int(st, 4, now);
+        store_bind_int(st, 5, p->expires_at);
+        rc = store_run(st, e);
+    }
+    store_finish(st);
+    if (rc == RC_OK) {
+        json_t *after = json_pack("{s:s%, s:s}", "session", token_hash, (size_t)12, "client_ip",
+                                  client_ip ? client_ip : "-");
+        struct audit_event ev = {"session.login", "user", id_text(pool, p->user_id), NULL, after};
+        rc = audit_append(c, &p->actor, &ev, NULL, e);
+        json_decref(after);
+    }
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+    if (store_in_txn(c))
+        store_rollback(c);
+    return rc;
+}
+
+enum rc auth_session(struct conn *c, const char *token, struct pool *pool, struct principal *p,
+                     struct err *e)
+{
+    char token_hash[SEC_HEX_SHA256];
+    struct stmt *st;
+    sec_sha256_hex(token, strlen(token), token_hash);
+    enum rc rc = store_prepare(c,
+                               "SELECT s.expires_at, s.csrf, " PRINCIPAL_COLS
+                               " FROM sessions s JOIN users u ON u.id = s.user_id "
+                               "LEFT JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, token_hash);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        int64_t expires = store_int(st, 0);
+        const char *csrf = store_text(st, 1);
+        bool disabled = read_principal(st, 2, pool, p);
+        p->csrf = pool_strdup(pool, csrf);
+        p->expires_at = expires;
+        if (disabled)
+            rc = err_set(e, RC_UNAUTHORIZED, NULL, "该账号已停用");
+        else if (expires <= time_now_ms())
+            rc = err_set(e, RC_EXPIRED, NULL, "登录已过期，请重新登录");
+        else
+            rc = RC_OK;
+    } else if (rc == RC_DONE) {
+        rc = err_set(e, RC_UNAUTHORIZED, NULL, "登录凭证无效，请重新登录");
+    }
+    store_finish(st);
+    return rc;
+}
+
+enum rc auth_logout(struct conn *c, const struct principal *p, const char *token, struct err *e)
+{
+    char token_hash[SEC_HEX_SHA256];
+    struct stmt *st = NULL;
+    struct pool pool;
+    pool_init(&pool);
+    sec_sha256_hex(token, strlen(token), token_hash);
+    enum rc rc = store_begin(c, e);
+    if (rc == RC_OK)
+        rc = store_prepare(c, "DELETE FROM sessions WHERE token_hash = ?", &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, token_hash);
+        rc = store_run(st, e);
+    }
+    store_finish(st);
+    if (rc == RC_OK) {
+        json_t *before = json_pack("{s:s%}", "session", token_hash, (size_t)12);
+        struct audit_event ev = {"session.logout", "user", id_text(&pool, p->user_id), before,
+                                 NULL};
+        rc = audit_append(c, &p->actor, &ev, NULL, e);
+        json_decref(before);
+    }
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+    if (store_in_txn(c))
+        store_rollback(c);
+    pool_clear(&pool);
+    return rc;
+}
+
+/* ---- API keys -------------------------------------------------------------- */
+
+enum rc auth_apikey(struct conn *c, const char *key, struct pool *pool, struct principal *p,
+                    struct err *e)
+{
+    char key_hash[SEC_HEX_SHA256];
+    struct stmt *st;
+    sec_sha256_hex(key, strlen(key), key_hash);
+    enum rc rc = store_prepare(c,
+                               "SELECT k.id, k.name, k.revoked_at, o.id, o.code, o.name, o.path "
+                               "FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.key_hash = ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, key_hash);
+    rc = store_step(st, e);
+    if (rc == RC_ROW && store_isnull(st, 2)) {
+        memset(p, 0, sizeof(*p));
+        p->role = ROLE_SYSTEM;
+        p->apikey_id = store_int(st, 0);
+        p->username = pool_strdup(pool, store_text(st, 1));
+        p->display_name = p->username;
+        p->org_id = store_int(st, 3);
+        p->org_code = pool_strdup(pool, store_text(st, 4));
+        p->org_name = pool_strdup(pool, store_text(st, 5));
+        p->org_path = pool_strdup(pool, store_text(st, 6));
+        p->actor.name = pool_printf(pool, "apikey:%s", p->username);
+        p->actor.org = p->org_code;
+        rc = RC_OK;
+    } else if (rc == RC_ROW || rc == RC_DONE) {
+        rc = err_set(e, RC_UNAUTHORIZED, NULL, "API 密钥无效或已吊销");
+    }
+    store_finish(st);
+    return rc;
+}
+
+enum rc auth_apikey_create(struct conn *c, const struct audit_actor *who, const char *name,
+                           const char *org_code, char key[64], struct err *e)
+{
+    struct pool pool;
+    struct org org;
+    struct stmt *st = NULL;
+    pool_init(&pool);
+    enum rc rc = RC_OK;
+    if (!name || utf8_len(name) < 2 || utf8_len(name) > 64)
+        rc = err_set(e, RC_INVALID, "name", "密钥名称长度应为 2 到 64 个字符");
+    if (rc == RC_OK) {
+        rc = org_by_code(c, org_code, &pool, &org, e);
+        if (rc == RC_NOTFOUND)
+            rc = err_set(e, RC_INVALID, "org", "机构 %s 不存在", org_code);
+    }
+    if (rc)
+        goto out;
+    char token[SEC_TOKEN_LEN], key_hash[SEC_HEX_SHA256];
+    sec_token(token);
+    snprintf(key, 64, "qk_%s", token);
+    sec_sha256_hex(key, strlen(key), key_hash);
+    int64_t id = 0;
+    rc = store_begin(c, e);
+    if (rc == RC_OK)
+        rc = store_prepare(c,
+                           "INSERT INTO api_keys (name, org_id, prefix, key_hash, created_at) "
+                           "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                           &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, name);
+        store_bind_int(st, 2, org.id);
+        store_bind_textn(st, 3, key, 10);
+        store_bind_text(st, 4, key_hash);
+        store_bind_int(st, 5, time_now_ms());
+        rc = store_step(st, e);
+        if (rc == RC_ROW) {
+            id = store_int(st, 0);
+            rc = store_step(st, e) == RC_DONE ? RC_OK : RC_INTERNAL;
+        }
+    }
+    store_finish(st);
+    if (rc == RC_OK) {
+        json_t *after = json_pack("{s:s, s:s, s:s%}", "name", name, "org", org_code, "prefix",
+                                  key, (size_t)10);
+        struct audit_event ev = {"apikey.create", "api_key", id_text(&pool, id), NULL, after};
+        rc = audit_append(c, who, &ev, NULL, e);
+        json_decref(after);
+    }
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+out:
+    if (store_in_txn(c))
+        store_rollback(c);
+    pool_clear(&pool);
+    return rc;
+}

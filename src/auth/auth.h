@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * auth: roles, users, login sessions, login throttling and API keys.
+ *
+ * Passwords are argon2id hashes (libsodium). A session token is 256 random bits
+ * given to the client once; the store keeps only its SHA-256, with an expiry and a
+ * CSRF token for browser (cookie) sessions. An API key ("qk_" + 256 random bits) is
+ * likewise shown once and stored hashed. Repeated failed logins for one user name
+ * are throttled: after AUTH_FREE_FAILURES failures each further attempt must wait
+ * 2^(n - AUTH_FREE_FAILURES) seconds since the last failure, and after
+ * AUTH_LOCK_FAILURES the name is locked for AUTH_LOCK_SECONDS; early attempts get
+ * RC_RATELIMIT with the seconds to wait. The counts live in the database, so several
+ * server processes share them.
+ */
+#ifndef QIFU_AUTH_H
+#define QIFU_AUTH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../audit/audit.h"
+#include "../base/pool.h"
+#include "../base/rc.h"
+
+struct conn;
+
+#define AUTH_FREE_FAILURES 3
+#define AUTH_LOCK_FAILURES 10
+#define AUTH_LOCK_SECONDS 900
+
+enum role {
+    ROLE_ENTERPRISE,
+    ROLE_CLERK,
+    ROLE_HANDLER,
+    ROLE_SUPERVISOR,
+    ROLE_POLICY_OFFICER,
+    ROLE_ADMIN,
+    ROLE_SYSTEM, /* a machine client holding an API key */
+    ROLE__COUNT
+};
+
+#define ROLE_BIT(r) (1u << (r))
+
+/* The authenticated caller of a request. Strings live in the request's pool. */
+struct principal {
+    struct audit_actor actor; /* name "user:<username>" or "apikey:<name>", org code */
+    enum role role;
+    int64_t user_id;          /* 0 for an API key */
+    int64_t apikey_id;        /* 0 for a user */
+    const char *username;     /* the API key's name for a key */
+    const char *display_name;
+    int64_t org_id;           /* 0 when the user has no organisation */
+    const char *org_code;
+    const char *org_name;
+    const char *org_path;     /* "/1/4/": what the caller's organisation covers */
+    const char *credit_code;  /* enterprise users only */
+    const char *csrf;         /* the session's CSRF token (users only) */
+    int64_t expires_at;       /* session expiry, ms */
+};
+
+/* Returns "enterprise", "clerk", ... */
+const char *auth_role_name(enum role r);
+/* Returns the Chinese label: "企业用户", "窗口受理人员", ... */
+const char *auth_role_label(enum role r);
+/* Parses a role name (not "system"); false if unknown. */
+bool auth_role_parse(const char *name, enum role *out);
+
+struct auth_user_new {
+    const char *username;
+    const char *display_name; /* defaults to username */
+    const char *password;
+    enum role role;
+    const char *org_code;     /* required for every role except enterprise */
+    const char *credit_code;  /* required for, and only for, enterprise users */
+};
+
+/*
+ * Creates a user in its own transaction, audited. RC_INVALID naming the field for
+ * bad input (user name 3–32 of [A-Za-z0-9_.-], password 4–128 characters, unknown
+ * organisation, bad credit code), RC_EXISTS when the name is taken.
+ */
+enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
+                         const struct auth_user_new *u, int64_t *out, struct err *e) WARN_UNUSED;
+/* Lists users (newest id last) with id > after_id, under org subtree path (NULL: all). */
+enum rc auth_user_list(struct conn *c, const char *subtree_path, int64_t after_id, int limit,
+                       json_t **out, struct err *e) WARN_UNUSED;
+
+/*
+ * Checks username/password and opens a session of ttl_ms, audited. On success
+ * *token receives the new token (SEC_TOKEN_LEN bytes) and *p the principal (in
+ * pool). RC_BADLOGIN for a wrong name or password (the same answer for both),
+ * RC_RATELIMIT with *retry_after seconds when throttled, RC_FORBIDDEN for a
+ * disabled user.
+ */
+enum rc auth_login(struct conn *c, const char *username, const char *password, int64_t ttl_ms,
+                   const char *client_ip, struct pool *pool, char *token, struct principal *p,
+                   int *retry_after, struct err *e) WARN_UNUSED;
+/* Looks up a session token: RC_UNAUTHORIZED if unknown, RC_EXPIRED if past its expiry. */
+enum rc auth_session(struct conn *c, const char *token, struct pool *pool, struct principal *p,
+                     struct err *e) WARN_UNUSED;
+/* Ends the session of token, audited. */
+enum rc auth_logout(struct conn *c, const struct principal *p, const char *token,
+                    struct err *e) WARN_UNUSED;
+/* Looks up an API key: RC_UNAUTHORIZED if unknown or revoked. */
+enum rc auth_apikey(struct conn *c, const char *key, struct pool *pool, struct principal *p,
+                    struct err *e) WARN_UNUSED;
+/*
+ * Creates an API key for org_code, audited; *key receives the key (shown once,
+ * at most 64 bytes with NUL).
+ */
+enum rc auth_apikey_create(struct conn *c, const struct audit_actor *who, const char *name,
+                           const char *org_code, char key[64], struct err *e) WARN_UNUSED;
+/* Returns a new JSON object describing p for /me. */
+json_t *auth_principal_json(const struct principal *p);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* http_int: what server.c and router.c share. */
+#ifndef QIFU_HTTP_INT_H
+#define QIFU_HTTP_INT_H
+
+#include <microhttpd.h>
+
+#include "http.h"
+
+#define HTTP_N_STATUS 18  /* counted statuses, the last one "other" */
+#define HTTP_N_BUCKETS 12 /* latency histogram buckets besides +Inf */
+
+struct http_server {
+    struct http_config cfg;
+    struct MHD_Daemon *d;
+    unsigned port;
+    unsigned boot_id;
+    uint64_t next_id;
+    int64_t in_flight;
+    int64_t open_conns;
+    uint64_t *counts; /* (n_routes + 1) x HTTP_N_STATUS; the last row is "unmatched" */
+    uint64_t buckets[HTTP_N_BUCKETS];
+    uint64_t n_requests;
+    uint64_t sum_us;
+};
+
+struct reqctx {
+    struct http_req req;
+    struct http_resp resp;
+    struct buf body;
+    json_t *json_body;
+    int route_idx;
+    int status_sent;
+    size_t bytes_sent;
+    bool answered;
+};
+
+/* Routes, authenticates and runs the handler; fills x->resp. */
+void http__dispatch(struct http_server *s, struct reqctx *x);
+/* Replaces x->resp with the JSON error for rc and e. */
+void http__error_response(struct reqctx *x, enum rc rc, const struct err *e);
+/* Queues x->resp on the connection. */
+enum MHD_Result http__send(struct reqctx *x);
+/* "GET", "POST", ... */
+const char *http__method_name(enum http_method m);
+
+#endif

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * router: matches a request to the route table, runs the authentication hook,
+ * checks the route's roles (the one place that does), calls the handler, and maps
+ * enum rc to the JSON error body. Messages of internal failures (store, I/O) are
+ * logged, never sent.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../base/jsonx.h"
+#include "../base/log.h"
+#include "http_int.h"
+
+const char *http__method_name(enum http_method m)
+{
+    static const char *const names[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OTHER"};
+    return names[m];
+}
+
+/* Matches path against pattern; fills params (pool copies) on success. */
+static bool match(struct http_req *req, const char *pattern, const char *path,
+                  const char **params, int *n_params)
+{
+    const char *p = pattern, *u = path;
+    int n = 0;
+    while (*p && *u) {
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            const char *seg_end = strchr(u, '/');
+            size_t len = seg_end ? (size_t)(seg_end - u) : strlen(u);
+            if (!close || len == 0 || n >= HTTP_MAX_PARAMS)
+                return false;
+            params[n++] = pool_strndup(&req->pool, u, len);
+            p = close + 1;
+            u += len;
+            continue;
+        }
+        if (*p != *u)
+            return false;
+        p++, u++;
+    }
+    if (*p || *u)
+        return false;
+    *n_params = n;
+    return true;
+}
+
+static bool is_internal(enum rc rc)
+{
+    return rc == RC_STORE || rc == RC_IO || rc == RC_INTERNAL || rc == RC_UNAVAILABLE ||
+           rc == RC_BUSY;
+}
+
+void http__error_response(struct reqctx *x, enum rc rc, const struct err *e)
+{
+    if (rc == RC_OK || rc == RC_ROW || rc == RC_DONE)
+        rc = RC_INTERNAL;
+    if (x->resp.json)
+        json_decref(x->resp.json);
+    buf_reset(&x->resp.body);
+    x->resp.status = rc_http(rc);
+    const char *msg = rc_str(rc);
+    if (e && e->rc == rc && e->msg[0] && !is_internal(rc))
+        msg = e->msg;
+    if (is_internal(rc))
+        log_error("request %s %s %s failed: %s: %s", x->req.request_id, x->req.method_name,
+                  x->req.path, rc_name(rc), e ? e->msg : "");
+    json_t *err = json_pack("{s:s, s:s}", "code", rc_name(rc), "message", msg);
+    if (e && e->rc == rc && e->field[0])
+        json_object_set_new(err, "field", json_string(e->field));
+    if (e && e->rc == rc && e->line)
+        json_object_set_new(err, "line", json_integer(e->line)),
+            json_object_set_new(err, "column", json_integer(e->col));
+    x->resp.json = json_pack("{s:o}", "error", err);
+    if (rc == RC_UNAUTHORIZED || rc == RC_EXPIRED)
+        http_resp_header(&x->req, &x->resp, "WWW-Authenticate", "Bearer realm=\"qifu\"");
+}
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    bool *ok = cls;
+    (void)kind;
+    if ((key && !utf8_valid(key, strlen(key))) || (value && !utf8_valid(value, strlen(value)))) {
+        *ok = false;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+void http__dispatch(struct http_server *s, struct reqctx *x)
+{
+    struct http_req *req = &x->req;
+    struct err e;
+    err_clear(&e);
+    enum rc rc = RC_OK;
+    bool args_ok = true;
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_arg, &args_ok);
+    if (!utf8_valid(req->path, strlen(req->path)) || !args_ok) {
+        rc = err_set(&e, RC_BADUTF8, NULL, "请求地址包含非法的 UTF-8 编码");
+        goto fail;
+    }
+    const struct http_route *found = NULL;
+    bool path_known = false;
+    char allow[64] = "";
+    for (size_t i = 0; i < s->cfg.n_routes; i++) {
+        const struct http_route *r = &s->cfg.routes[i];
+        const char *params[HTTP_MAX_PARAMS];
+        int n = 0;
+        if (!match(req, r->pattern, req->path, params, &n))
+            continue;
+        path_known = true;
+        enum http_method want = req->method == HTTP_HEAD ? HTTP_GET : req->method;
+        if (r->method == want) {
+            found = r;
+            memcpy(req->params, params, sizeof(params));
+            req->n_params = n;
+            x->route_idx = (int)i;
+            break;
+        }
+        size_t len = strlen(allow);
+        snprintf(allow + len, sizeof(allow) - len, "%s%s", len ? ", " : "",
+                 http__method_name(r->method));
+    }
+    if (!found) {
+        if (path_known) {
+            rc = err_set(&e, RC_METHOD, NULL, "该地址不支持 %s 方法（支持：%s）", req->method_name,
+                         allow);
+            http__error_response(x, rc, &e);
+            http_resp_header(req, &x->resp, "Allow", pool_strdup(&req->pool, allow));
+            return;
+        }
+        if (s->cfg.fallback && (req->method == HTTP_GET || req->method == HTTP_HEAD)) {
+            rc = s->cfg.fallback(req, &x->resp, &e);
+            if (rc)
+                goto fail;
+            return;
+        }
+        rc = err_set(&e, RC_NOTFOUND, NULL, "接口不存在：%s", req->path);
+        goto fail;
+    }
+    req->route = found;
+    if (s->cfg.auth) {
+        rc = s->cfg.auth(s->cfg.app, req, &e);
+        if (rc)
+            goto fail;
+    }
+    if (found->roles != HTTP_PUBLIC) {
+        if (!req->principal) {
+            rc = err_set(&e, RC_UNAUTHORIZED, NULL, "请先登录");
+            goto fail;
+        }
+        if (found->roles != HTTP_ANY_USER && !(found->roles & req->role_bit)) {
+            rc = err_set(&e, RC_FORBIDDEN, NULL, "当前角色无权访问该接口");
+            goto fail;
+        }
+    }
+    rc = found->fn(req, &x->resp, &e);
+    if (rc)
+        goto fail;
+    return;
+fail:
+    http__error_response(x, rc, &e);
+}
+
+/* ---- request accessors --------------------------------------------------- */
+
+const char *http_query(struct http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(struct http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie(struct http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_client_ip(struct http_req *req)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return "-";
+    char *out = pool_alloc(&req->pool, INET6_ADDRSTRLEN);
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  INET6_ADDRSTRLEN);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  INET6_ADDRSTRLEN);
+    else
+        return "-";
+    return out;
+}
+
+enum rc http_json_body(struct http_req *req, json_t **out, struct err *e)
+{
+    struct reqctx *x = (struct reqctx *)req; /* req is the first member of reqctx */
+    if (x->json_body) {
+        *out = x->json_body;
+        return RC_OK;
+    }
+    const char *ct = http_header(req, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0)
+        return err_set(e, RC_MEDIATYPE, NULL, "请求体须为 JSON（Content-Type: application/json）");
+    if (req->body_len == 0)
+        return err_set(e, RC_BADJSON, NULL, "请求体为空，应为 JSON 对象");
+    json_t *j;
+    enum rc rc = jsonx_parse(req->body, req->body_len, req->server->cfg.max_json_depth, &j, e);
+    if (rc)
+        return rc;
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return err_set(e, RC_INVALID, NULL, "请求体应为 JSON 对象");
+    }
+    x->json_body = j;
+    *out = j;
+    return RC_OK;
+}
+
+enum rc http_limit(struct http_req *req, int def, int max, int *out, struct err *e)
+{
+    const char *s = http_query(req, "limit");
+    if (!s) {
+        *out = def;
+        return RC_OK;
+    }
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end || v < 1 || v > max)
+        return err_set(e, RC_INVALID, "limit", "limit 应为 1 到 %d 之间的整数", max);
+    *out = (int)v;
+    return RC_OK;
+}
+
+void http_resp_header(struct http_req *req, struct http_resp *resp, const char *name,
+                      const char *value)
+{
+    (void)req;
+    if (resp->n_headers < HTTP_MAX_HEADERS_OUT) {
+        resp->hnames[resp->n_headers] = name;
+        resp->hvalues[resp->n_headers] = value;
+        resp->n_headers++;
+    }
+}
+
+enum rc http_reply(struct http_resp *resp, int status, json_t *j)
+{
+    if (resp->json)
+        json_decref(resp->json);
+    resp->status = status;
+    resp->json = j;
+    return RC_OK;
+}

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * server: libmicrohttpd glue. One context per request collects the body under the
+ * cap, checks the deadline, and on the final callback hands over to the router.
+ * Responses are queued only on the final callback (answering earlier makes MHD
+ * 0.9.75 close the connection), except for refusals that should close it anyway:
+ * an oversized body (413) and a request past its deadline (408).
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../base/log.h"
+#include "../base/mem.h"
+#include "../base/timeutil.h"
+#include "http_int.h"
+
+static const int status_list[HTTP_N_STATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+                                               408, 409, 413, 415, 429, 431, 500, 503, 0};
+static const double bucket_le[HTTP_N_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                 0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+
+static int status_index(int status)
+{
+    for (int i = 0; i < HTTP_N_STATUS - 1; i++)
+        if (status_list[i] == status)
+            return i;
+    return HTTP_N_STATUS - 1;
+}
+
+static void record(struct http_server *s, int route_idx, int status, int64_t ns)
+{
+    uint64_t *row = &s->counts[(size_t)route_idx * HTTP_N_STATUS];
+    __atomic_add_fetch(&row[status_index(status)], 1, __ATOMIC_RELAXED);
+    double sec = (double)ns / 1e9;
+    for (int b = 0; b < HTTP_N_BUCKETS; b++)
+        if (sec <= bucket_le[b])
+            __atomic_add_fetch(&s->buckets[b], 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->n_requests, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->sum_us, (uint64_t)(ns / 1000), __ATOMIC_RELAXED);
+}
+
+static void free_ctx(struct reqctx *x)
+{
+    if (x->json_body)
+        json_decref(x->json_body);
+    if (x->resp.json)
+        json_decref(x->resp.json);
+    buf_cleanup(&x->resp.body);
+    buf_cleanup(&x->body);
+    pool_clear(&x->req.pool);
+    xfree(x);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *s = cls;
+    struct reqctx *x = *con_cls;
+    (void)c;
+    if (!x)
+        return;
+    int64_t ns = time_mono_ns() - x->req.started_ns;
+    int status = x->status_sent ? x->status_sent : 499; /* 499: client went away */
+    record(s, x->route_idx, status, ns);
+    if (s->cfg.access_log)
+        log_info("access %s %s %s %d %zu %.3fms user=%s id=%s%s", http_client_ip(&x->req),
+                 x->req.method_name, x->req.path ? x->req.path : "-", status, x->bytes_sent,
+                 (double)ns / 1e6, x->req.user_label ? x->req.user_label : "-", x->req.request_id,
+                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    free_ctx(x);
+    *con_cls = NULL;
+    __atomic_sub_fetch(&s->in_flight, 1, __ATOMIC_RELEASE);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *s = cls;
+    (void)c, (void)socket_ctx;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        __atomic_add_fetch(&s->open_conns, 1, __ATOMIC_RELAXED);
+    else
+        __atomic_sub_fetch(&s->open_conns, 1, __ATOMIC_RELAXED);
+}
+
+static enum http_method method_of(const char *m)
+{
+    static const struct {
+        const char *name;
+        enum http_method m;
+    } tab[] = {{"GET", HTTP_GET},       {"HEAD", HTTP_HEAD},    {"POST", HTTP_POST},
+               {"PUT", HTTP_PUT},       {"PATCH", HTTP_PATCH},  {"DELETE", HTTP_DELETE}};
+    for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+        if (strcmp(tab[i].name, m) == 0)
+            return tab[i].m;
+    return HTTP_OTHER;
+}
+
+static void free_cb(void *p)
+{
+    xfree(p);
+}
+
+/* Queues resp on the connection. Consumes resp's json/body. */
+enum MHD_Result http__send(struct reqctx *x)
+{
+    struct http_resp *r = &x->resp;
+    struct MHD_Response *mr;
+    int status = r->status ? r->status : 200;
+    const char *ctype = r->content_type;
+    if (r->json) {
+        char *text = json_dumps(r->json, JSON_COMPACT);
+        size_t n = text ? strlen(text) : 0;
+        char *copy = xmalloc(n + 1);
+        memcpy(copy, text ? text : "", n + 1);
+        free(text); /* lint:allow-free (Jansson's allocation) */
+        json_decref(r->json);
+        r->json = NULL;
+        mr = MHD_create_response_from_buffer_with_free_callback(n, copy, free_cb);
+        x->bytes_sent = n;
+        ctype = "application/json; charset=utf-8";
+    } else if (r->static_body) {
+        mr = MHD_create_response_from_buffer(r->static_len, (void *)(uintptr_t)r->static_body,
+                                             MHD_RESPMEM_PERSISTENT);
+        x->bytes_sent = r->static_len;
+    } else {
+        size_t n = buf_len(&r->body);
+        char *data = buf_take(&r->body);
+        mr = MHD_create_response_from_buffer_with_free_callback(n, data, free_cb);
+        x->bytes_sent = n;
+    }
+    if (!mr)
+        return MHD_NO;
+    if (ctype)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(mr, "X-Request-Id", x->req.request_id);
+    MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+    bool has_cache = false;
+    for (int i = 0; i < r->n_headers; i++) {
+        MHD_add_response_header(mr, r->hnames[i], r->hvalues[i]);
+        if (strcasecmp(r->hnames[i], "Cache-Control") == 0)
+            has_cache = true;
+    }
+    if (!has_cache)
+        MHD_add_response_header(mr, "Cache-Control", "no-store");
+    enum MHD_Result ok = MHD_queue_response(x->req.conn, (unsigned)status, mr);
+    MHD_destroy_response(mr);
+    x->status_sent = status;
+    x->answered = true;
+    return ok;
+}
+
+static enum MHD_Result early_error(struct reqctx *x, enum rc rc, const char *msg)
+{
+    struct err e;
+    err_set(&e, rc, NULL, "%s", msg);
+    http__error_response(x, rc, &e);
+    return http__send(x);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    struct http_server *s = cls;
+    struct reqctx *x = *con_cls;
+    (void)version;
+    if (!x) {
+        x = xcalloc(1, sizeof(*x));
+        pool_init(&x->req.pool);
+        buf_init(&x->body, s->cfg.max_body);
+        buf_init(&x->resp.body, (size_t)64 << 20);
+        x->req.conn = c;
+        x->req.server = s;
+        x->req.app = s->cfg.app;
+        x->req.started_ns = time_mono_ns();
+        x->req.method = method_of(method);
+        x->req.method_name = pool_strdup(&x->req.pool, method);
+        x->req.path = pool_strdup(&x->req.pool, url);
+        x->route_idx = (int)s->cfg.n_routes; /* "unmatched" until routed */
+        uint64_t n = __atomic_add_fetch(&s->next_id, 1, __ATOMIC_RELAXED);
+        snprintf(x->req.request_id, sizeof(x->req.request_id), "%08x-%llx", s->boot_id,
+                 (unsigned long long)n);
+        __atomic_add_fetch(&s->in_flight, 1, __ATOMIC_ACQUIRE);
+        *con_cls = x;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl) {
+            char *end;
+            unsigned long long len = strtoull(cl, &end, 10);
+            if (*end || len > s->cfg.max_body)
+                return early_error(x, RC_TOOLARGE, "请求体超过大小上限");
+        }
+        return MHD_YES;
+    }
+    if (x->answered) {
+        *upload_size = 0; /* a refusal is on its way; drop the rest */
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        int64_t age = time_mono_ns() - x->req.started_ns;
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (age > (int64_t)s->cfg.request_timeout_s * 1000000000LL)
+            return early_error(x, RC_TIMEOUT, "请求发送过慢，已超时");
+        if (buf_append(&x->body, upload_data, n))
+            return early_error(x, RC_TOOLARGE, "请求体超过大小上限");
+        return MHD_YES;
+    }
+    x->req.body = buf_str(&x->body);
+    x->req.body_len = buf_len(&x->body);
+    http__dispatch(s, x);
+    return http__send(x);
+}
+
+static enum rc parse_listen(const char *listen, struct sockaddr_in *sa, struct err *e)
+{
+    char host[64];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || (size_t)(colon - listen) >= sizeof(host))
+        return err_set(e, RC_INVALID, "listen", "监听地址应为 IP:端口，例如 127.0.0.1:8080");
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || colon[1] == '\0')
+        return err_set(e, RC_INVALID, "listen", "端口号不正确：%s", colon + 1);
+    memset(sa, 0, sizeof(*sa));
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)port);
+    if (strcmp(host, "localhost") == 0)
+        snprintf(host, sizeof(host), "127.0.0.1");
+    if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+        return err_set(e, RC_INVALID, "listen", "IP 地址不正确：%s", host);
+    return RC_OK;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    size_t n = strlen(line);
+    if (n && line[n - 1] == '\n')
+        line[n - 1] = '\0';
+    log_warn("mhd: %s", line);
+}
+
+enum rc http_start(const struct http_config *cfg, struct http_server **out, struct err *e)
+{
+    struct http_server *s = xcalloc(1, sizeof(*s));
+    s->cfg = *cfg;
+    if (!s->cfg.threads)
+        s->cfg.threads = 4;
+    if (!s->cfg.max_body)
+        s->cfg.max_body = (size_t)1 << 20;
+    if (!s->cfg.max_header)
+        s->cfg.max_header = 16 * 1024;
+    if (!s->cfg.max_json_depth)
+        s->cfg.max_json_depth = 64;
+    if (!s->cfg.conn_timeout_s)
+        s->cfg.conn_timeout_s = 30;
+    if (!s->cfg.request_timeout_s)
+        s->cfg.request_timeout_s = 60;
+    if (!s->cfg.max_conns)
+        s->cfg.max_conns = 1000;
+    if (!s->cfg.max_conns_per_ip)
+        s->cfg.max_conns_per_ip = 200;
+    if (!s->cfg.drain_timeout_s)
+        s->cfg.drain_timeout_s = 30;
+    s->counts = xcalloc((cfg->n_routes + 1) * HTTP_N_STATUS, sizeof(uint64_t));
+    s->boot_id = (unsigned)(time_now_ms() & 0xffffffff);
+    struct sockaddr_in sa;
+    enum rc rc = parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &sa, e);
+    if (rc) {
+        xfree(s->counts);
+        xfree(s);
+        return rc;
+    }
+    /* MHD's pool per connection holds the request head; a bigger head gets 431. */
+    size_t mem_limit = s->cfg.max_header + 16 * 1024;
+    s->d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
+        NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        s->cfg.conn_timeout_s, MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_conns,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.max_conns_per_ip,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem_limit, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+        NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+    if (!s->d) {
+        xfree(s->counts);
+        xfree(s);
+        return err_set(e, RC_IO, "listen", "无法在 %s 上监听（端口被占用或无权限）",
+                       cfg->listen ? cfg->listen : "127.0.0.1:8080");
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : ntohs(sa.sin_port);
+    *out = s;
+    return RC_OK;
+}
+
+unsigned http_port(const struct http_server *s)
+{
+    return s->port;
+}
+
+int http_stop(struct http_server *s)
+{
+    if (!s)
+        return 0;
+    MHD_socket fd = MHD_quiesce_daemon(s->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    int64_t until = time_mono_ns() + (int64_t)s->cfg.drain_timeout_s * 1000000000LL;
+    while (__atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE) > 0 && time_mono_ns() < until)
+        usleep(10000);
+    int left = (int)__atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE);
+    MHD_stop_daemon(s->d);
+    xfree(s->counts);
+    xfree(s);
+    return left;
+}
+
+enum rc http_metrics(const struct http_server *s, struct buf *b)
+{
+    enum rc rc = buf_puts(b, "# HELP qifu_http_requests_total HTTP requests by route and status.\n"
+                             "# TYPE qifu_http_requests_total counter\n");
+    for (size_t r = 0; r <= s->cfg.n_routes && !rc; r++) {
+        for (int k = 0; k < HTTP_N_STATUS && !rc; k++) {
+            uint64_t v = __atomic_load_n(&s->counts[r * HTTP_N_STATUS + (size_t)k], __ATOMIC_RELAXED);
+            if (!v)
+                continue;
+            char status[8];
+            if (status_list[k])
+                snprintf(status, sizeof(status), "%d", status_list[k]);
+            else
+                snprintf(status, sizeof(status), "other");
+            if (r == s->cfg.n_routes)
+                rc = buf_printf(b, "qifu_http_requests_total{route=\"unmatched\",status=\"%s\"} %llu\n",
+                                status, (unsigned long long)v);
+            else
+                rc = buf_printf(b,
+                                "qifu_http_requests_total{route=\"%s %s\",status=\"%s\"} %llu\n",
+                                http__method_name(s->cfg.routes[r].method), s->cfg.routes[r].pattern,
+                                status, (unsigned long long)v);
+        }
+    }
+    if (!rc)
+        rc = buf_puts(b, "# HELP qifu_http_request_duration_seconds Time from request head to "
+                         "response queued.\n# TYPE qifu_http_request_duration_seconds histogram\n");
+    for (int i = 0; i < HTTP_N_BUCKETS && !rc; i++)
+        rc = buf_printf(b, "qifu_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                        bucket_le[i],
+                        (unsigned long long)__atomic_load_n(&s->buckets[i], __ATOMIC_RELAXED));
+    uint64_t n = __atomic_load_n(&s->n_requests, __ATOMIC_RELAXED);
+    if (!rc)
+        rc = buf_printf(b,
+                        "qifu_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+                        "qifu_http_request_duration_seconds_sum %.6f\n"
+                        "qifu_http_request_duration_seconds_count %llu\n"
+                        "# HELP qifu_http_open_connections Open client connections.\n"
+                        "# TYPE qifu_http_open_connections gauge\n"
+                        "qifu_http_open_connections %lld\n"
+                        "# HELP qifu_http_in_flight_requests Requests being served.\n"
+                        "# TYPE qifu_http_in_flight_requests gauge\n"
+                        "qifu_http_in_flight_requests %lld\n",
+                        (unsigned long long)n,
+                        (double)__atomic_load_n(&s->sum_us, __ATOMIC_RELAXED) / 1e6,
+                        (unsigned long long)n,
+                        (long long)__atomic_load_n(&s->open_conns, __ATOMIC_RELAXED),
+                        (long long)__atomic_load_n(&s->in_flight, __ATOMIC_RELAXED));
+    return rc;
+}
