@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages qifu needs, and only those that are missing.
+# Idempotent; prints what it installs. Needs root (apt-get) when something is missing.
+#
+#   scripts/deps.sh          build + run: compiler, libmicrohttpd, Jansson, SQLite, libpq, libsodium
+#   scripts/deps.sh --test   also the test tools: Check, PostgreSQL server, python3-pytest, curl
+set -eu
+want=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
+      libsodium-dev)
+if [ "${1:-}" = "--test" ]; then
+    want+=(check libsubunit-dev postgresql python3 python3-pytest curl sqlite3 procps)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all ${#want[@]} packages present"
+    exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=sudo
+    else
+        echo "deps: run as root, or install by hand: apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+else
+    SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "deps: installed ${missing[*]}"

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs every test: the unit tests (Check), then the integration tests (pytest driving
+# the real binary over HTTP) against SQLite and, unless TEST_PG=0, against a private
+# PostgreSQL cluster started here and stopped at the end. The last line is the total,
+# "N passed, N failed", which CI reads.
+#
+#   tests/run.sh [--build build/release] [--unit-only] [-k PYTEST_EXPR]
+set -u
+cd "$(dirname "$0")/.."
+build=build/release
+unit_only=0
+pytest_args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build) build=$2; shift 2 ;;
+    --unit-only) unit_only=1; shift ;;
+    -k) pytest_args+=(-k "$2"); shift 2 ;;
+    *) echo "tests/run.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+passed=0
+failed=0
+out=$(mktemp -d /tmp/qifu-test.XXXXXX)
+pgdir=""
+cleanup() {
+    [ -n "$pgdir" ] && scripts/pg-test.sh stop "$pgdir" >/dev/null 2>&1
+    rm -rf "$out"
+}
+trap cleanup EXIT
+
+if [ "${QIFU_SANITIZE:-0}" = 1 ]; then
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+fi
+
+if [ "${TEST_PG:-1}" = 1 ]; then
+    pgdir=$(mktemp -d /tmp/qifu-pg.XXXXXX)
+    if url=$(scripts/pg-test.sh start "$pgdir" 2>"$out/pg.log"); then
+        export TEST_PG_DIR=$pgdir
+        export TEST_PG_DSN=$url
+        echo "== PostgreSQL test cluster: $url"
+    else
+        echo "== could not start PostgreSQL:"; cat "$out/pg.log"
+        failed=$((failed + 1))
+        pgdir=""
+    fi
+fi
+
+echo "== unit tests ($build)"
+for t in "$build"/tests/test_*; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    "$t" >"$out/$name.log" 2>&1
+    status=$?
+    summary=$(grep -E '^[0-9]+%: Checks: ' "$out/$name.log" | tail -1)
+    checks=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$summary")
+    fails=$(sed -E 's/.*Failures: ([0-9]+), Errors: ([0-9]+).*/\1+\2/' <<<"$summary")
+    if [ -z "$summary" ]; then
+        echo "  $name: no summary (exit $status)"; cat "$out/$name.log"
+        failed=$((failed + 1)); continue
+    fi
+    f=$((fails))
+    passed=$((passed + checks - f))
+    failed=$((failed + f))
+    echo "  $name: $summary"
+    [ "$f" -gt 0 ] && grep -E ':[FE]:' "$out/$name.log" | head -20
+done
+
+if [ "$unit_only" = 0 ]; then
+    echo "== integration tests (pytest, real server over HTTP)"
+    export QIFU_BIN=$PWD/$build/qifu
+    /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider "${pytest_args[@]}" \
+        2>&1 | tee "$out/pytest.log"
+    line=$(grep -E '^(=+ )?[0-9]+ (passed|failed)|^(=+ )?no tests ran' "$out/pytest.log" | tail -1)
+    p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || true)
+    f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || true)
+    e=$(grep -oE '[0-9]+ error' <<<"$line" | grep -oE '[0-9]+' || true)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0} + ${e:-0}))
+    [ -z "$line" ] && failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
