@@ -114,7 +114,11 @@ uint64_t store_n_prepared(const struct store *s)
     return s->n_prepared;
 }
 
-/* Reopens a connection the backend reports as lost. Called with the pool lock free. */
+/*
+ * Reopens a connection the backend reports as lost. Called with the pool lock free
+ * by the thread that has taken conns[idx]; the slot is switched under the lock,
+ * since other threads read conns[i]->taken while they look for a free connection.
+ */
 static enum rc reconnect(struct store *s, int idx, struct err *e)
 {
     struct conn *old = s->conns[idx];
@@ -122,12 +126,14 @@ static enum rc reconnect(struct store *s, int idx, struct err *e)
     enum rc rc = s->ops->connect(s->target, &c, e);
     if (rc)
         return rc;
-    cache_drop(old);
-    s->ops->disconnect(old);
     c->ops = s->ops;
     c->store = s;
     c->taken = true;
+    pthread_mutex_lock(&s->mu);
     s->conns[idx] = c;
+    pthread_mutex_unlock(&s->mu);
+    cache_drop(old);
+    s->ops->disconnect(old);
     log_warn("store: reconnected %s connection %d", s->ops->name, idx);
     return RC_OK;
 }
@@ -162,7 +168,9 @@ enum rc store_acquire(struct store *s, struct conn **out, struct err *e)
             s->n_free++;
             pthread_cond_signal(&s->cv);
             pthread_mutex_unlock(&s->mu);
-            return rc == RC_STORE ? RC_UNAVAILABLE : rc;
+            if (rc == RC_STORE)
+                rc = e ? (e->rc = RC_UNAVAILABLE) : RC_UNAVAILABLE;
+            return rc;
         }
     }
     *out = s->conns[idx];
@@ -400,62 +408,48 @@ enum rc store_migrate(struct store *s, int *n_applied, struct err *e)
     const struct store_migration *m;
     int n, applied = 0;
     int64_t have = 0;
+    bool pg = s->ops->kind == STORE_PG, locked = false;
+    if (n_applied)
+        *n_applied = 0;
     migrations_of(s->ops->kind, &m, &n);
     enum rc rc = store_acquire(s, &c, e);
     if (rc)
         return rc;
-    rc = store_exec(c,
-                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                    "name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-                    e);
-    if (rc)
-        goto out;
-    if (s->ops->kind == STORE_PG) {
-        /* Several servers may start at once: one migrates, the others wait. */
-        rc = store_begin(c, e);
-        if (rc == RC_OK)
-            rc = store_exec(c, "SELECT pg_advisory_xact_lock(4242)", e);
-        if (rc)
-            goto out;
+    /* Several servers may start at once on one PostgreSQL database: one migrates while
+     * the others wait on this session lock, then find nothing left to do. SQLite's
+     * BEGIN IMMEDIATE serialises writers by itself. */
+    if (pg) {
+        rc = store_exec(c, "SELECT pg_advisory_lock(4242)", e);
+        locked = rc == RC_OK;
     }
-    rc = store_prepare(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st, e);
-    if (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
-        have = store_int(st, 0);
-        rc = RC_OK;
-    }
-    store_finish(st);
-    st = NULL;
-    if (s->ops->kind == STORE_PG)
-        store_rollback(c); /* the advisory lock is re-taken per migration below */
+    if (rc == RC_OK)
+        rc = store_exec(c,
+                        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
+                        "KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                        e);
     if (rc)
         goto out;
     for (int i = 0; i < n; i++) {
-        if (m[i].version <= have)
-            continue;
         rc = store_begin(c, e);
-        if (rc)
-            goto out;
-        if (s->ops->kind == STORE_PG)
-            rc = store_exec(c, "SELECT pg_advisory_xact_lock(4242)", e);
-        /* Re-check under the lock: another process may have applied it meanwhile. */
-        int64_t now_have = have;
         if (rc == RC_OK)
-            rc = store_prepare(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st, e);
+            rc = store_prepare(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st,
+                               e);
         if (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
-            now_have = store_int(st, 0);
+            have = store_int(st, 0);
             rc = RC_OK;
         }
         store_finish(st);
         st = NULL;
-        if (rc == RC_OK && now_have >= m[i].version) {
+        if (rc == RC_OK && have >= m[i].version) {
             store_rollback(c);
             continue;
         }
         if (rc == RC_OK)
             rc = store_exec(c, m[i].sql, e);
         if (rc == RC_OK)
-            rc = store_prepare(c, "INSERT INTO schema_migrations (version, name, applied_at) "
-                                  "VALUES (?, ?, ?)",
+            rc = store_prepare(c,
+                               "INSERT INTO schema_migrations (version, name, applied_at) "
+                               "VALUES (?, ?, ?)",
                                &st, e);
         if (rc == RC_OK) {
             store_bind_int(st, 1, m[i].version);
@@ -476,6 +470,13 @@ enum rc store_migrate(struct store *s, int *n_applied, struct err *e)
         applied++;
     }
 out:
+    if (store_in_txn(c))
+        store_rollback(c);
+    if (locked) {
+        struct err ignored;
+        if (store_exec(c, "SELECT pg_advisory_unlock(4242)", &ignored))
+            log_warn("store: could not release the migration lock: %s", ignored.msg);
+    }
     store_release(c);
     if (n_applied)
         *n_applied = applied;

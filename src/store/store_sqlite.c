@@ -73,9 +73,11 @@ static enum rc sq_connect(const char *path, struct conn **out, struct err *e)
                                 SQLITE_OPEN_EXRESCODE,
                             NULL);
     if (r != SQLITE_OK) {
-        enum rc rc = map(db, r, e, "open");
+        (void)map(db, r, e, "open");
         sqlite3_close(db);
-        return rc == RC_STORE ? RC_UNAVAILABLE : rc;
+        if (e)
+            e->rc = RC_UNAVAILABLE;
+        return RC_UNAVAILABLE;
     }
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, 10000);

@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store_pg: the PostgreSQL backend, on libpq.
+ *
+ * SQL arrives with `?` placeholders and is rewritten to $1, $2, ... before it is
+ * prepared on the server under a name unique to the connection ("q17"). Parameters
+ * travel as text (blobs as binary), results come back in text format and are read
+ * straight out of the PGresult, which lives until the statement is reset. Execution
+ * is lazy: the first store_step() runs the statement, later steps walk its rows.
+ *
+ * Invariant: a pg_stmt's server-side statement exists as long as the pg_stmt does,
+ * except that a cached statement is finalized only when its connection is closed
+ * (store.c's cache_drop), and the server forgets it with the session then.
+ */
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/log.h"
+#include "../base/mem.h"
+#include "store_int.h"
+
+#define PG_OID_BOOL 16  /* pg_type.oid of boolean */
+#define PG_OID_BYTEA 17 /* pg_type.oid of bytea */
+#define PG_MSG_MAX 200  /* bytes of a server message kept for err.msg and the log */
+
+struct pg_conn {
+    struct conn base;
+    PGconn *pg;
+    unsigned next_id; /* names server-side statements q1, q2, ... */
+    char **dead;      /* statements to DEALLOCATE once the transaction allows it */
+    int n_dead, cap_dead;
+};
+
+struct pg_param {
+    char *val;    /* points to num, or to owned bytes; NULL binds SQL NULL */
+    bool owned;   /* val was allocated by the binder */
+    int len;      /* byte length, used for binary (blob) values only */
+    int fmt;      /* 0 text, 1 binary */
+    char num[32]; /* int64 and double values, as text */
+};
+
+struct pg_blob {
+    unsigned char *p; /* PQunescapeBytea result, PQfreemem'd at the next step/reset */
+    size_t n;
+};
+
+struct pg_stmt {
+    struct stmt base;
+    char name[16]; /* server-side name, "q<id>" */
+    int n_params;
+    struct pg_param *params;
+    const char **values; /* scratch arrays handed to PQexecPrepared */
+    int *lens, *fmts;
+    PGresult *res;         /* result of the last execution, NULL before the first step */
+    int row;               /* current row of res; -1 before the first one */
+    int64_t changes;       /* PQcmdTuples of the last execution */
+    struct pg_blob *blobs; /* decoded bytea of the current row, by column, or NULL */
+    int n_blobs;
+};
+
+#define PC(c) ((struct pg_conn *)(c))
+#define PS(s) ((struct pg_stmt *)(s))
+
+/* ---- errors -------------------------------------------------------------- */
+
+/* Copies msg (at most n - 1 bytes) into out as one line: libpq's texts span several. */
+static void trim_msg(const char *msg, char *out, size_t n)
+{
+    snprintf(out, n, "%s", msg && *msg ? msg : "unknown error");
+    for (char *p = out; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    size_t len = strlen(out);
+    while (len > 0 && out[len - 1] == ' ')
+        out[--len] = '\0';
+}
+
+/* Maps the error in res (may be NULL: then only the connection is looked at). */
+static enum rc map(PGconn *pg, const PGresult *res, struct err *e, const char *what)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    char text[PG_MSG_MAX];
+    trim_msg(primary ? primary : PQerrorMessage(pg), text, sizeof(text));
+
+    enum rc rc = RC_STORE;
+    if (state) {
+        if (strcmp(state, "23505") == 0)
+            rc = RC_EXISTS;
+        else if (strcmp(state, "23503") == 0)
+            rc = RC_CONFLICT;
+        else if (strcmp(state, "23502") == 0 || strcmp(state, "23514") == 0 ||
+                 strncmp(state, "22", 2) == 0)
+            rc = RC_INVALID;
+        else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+                 strcmp(state, "55P03") == 0)
+            rc = RC_BUSY;
+        else if (strncmp(state, "08", 2) == 0)
+            rc = RC_UNAVAILABLE;
+    }
+    if (PQstatus(pg) == CONNECTION_BAD)
+        rc = RC_UNAVAILABLE;
+    if (rc != RC_EXISTS && rc != RC_CONFLICT)
+        log_warn("postgres: %s: %s (%s)", what, text, state ? state : "no sqlstate");
+    return err_set(e, rc, NULL, "postgres: %s", text);
+}
+
+/* libpq calls this for NOTICE and WARNING messages, which would go to stderr. */
+static void notice(void *arg, const char *message)
+{
+    (void)arg;
+    char text[PG_MSG_MAX];
+    trim_msg(message, text, sizeof(text));
+    if (strncmp(text, "WARNING", 7) == 0)
+        log_warn("postgres: %s", text);
+    else
+        log_debug("postgres: %s", text);
+}
+
+/* Returns true if res reports success of a command or query. */
+static bool res_ok(const PGresult *res)
+{
+    ExecStatusType t = PQresultStatus(res);
+    return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK || t == PGRES_EMPTY_QUERY;
+}
+
+/* ---- connections ----------------------------------------------------------- */
+
+/* Drops the server-side statement name now or, inside a failed transaction, later. */
+static void deallocate(struct pg_conn *c, const char *name)
+{
+    if (PQstatus(c->pg) != CONNECTION_OK)
+        return; /* the session, and its statements, are gone */
+    if (PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
+        if (c->n_dead == c->cap_dead) {
+            c->cap_dead = c->cap_dead ? 2 * c->cap_dead : 8;
+            c->dead = xrealloc(c->dead, (size_t)c->cap_dead * sizeof(*c->dead));
+        }
+        c->dead[c->n_dead++] = xstrdup(name);
+        return;
+    }
+    char sql[32];
+    snprintf(sql, sizeof(sql), "DEALLOCATE %s", name);
+    PGresult *res = PQexec(c->pg, sql);
+    if (!res_ok(res)) {
+        char text[PG_MSG_MAX];
+        trim_msg(PQresultErrorMessage(res), text, sizeof(text));
+        log_warn("postgres: %s: %s", sql, text);
+    }
+    PQclear(res);
+}
+
+/* Deallocates the statements left over from a failed transaction, once it has ended. */
+static void flush_dead(struct pg_conn *c)
+{
+    if (c->n_dead == 0 || PQtransactionStatus(c->pg) == PQTRANS_INERROR)
+        return;
+    int n = c->n_dead;
+    c->n_dead = 0;
+    for (int i = 0; i < n; i++) {
+        deallocate(c, c->dead[i]);
+        xfree(c->dead[i]);
+    }
+}
+
+static enum rc pg_exec(struct conn *c, const char *sql, struct err *e)
+{
+    PGconn *pg = PC(c)->pg;
+    /*
+     * After a failed statement the server ignores everything up to the end of the
+     * transaction and answers COMMIT with a silent ROLLBACK. Say so, or a caller who
+     * skipped an error would believe the transaction was committed.
+     */
+    if (strcmp(sql, "COMMIT") == 0 && PQtransactionStatus(pg) == PQTRANS_INERROR) {
+        log_warn("postgres: commit of a transaction aborted by an earlier error");
+        return err_set(e, RC_STORE, NULL,
+                       "postgres: transaction was aborted by an earlier error and rolled back");
+    }
+    PGresult *res = PQexec(pg, sql);
+    enum rc rc = res_ok(res) ? RC_OK : map(pg, res, e, "exec");
+    PQclear(res);
+    flush_dead(PC(c)); /* typically right after the ROLLBACK of a failed transaction */
+    return rc;
+}
+
+static enum rc pg_connect(const char *target, struct conn **out, struct err *e)
+{
+    char *perr = NULL;
+    PQconninfoOption *opts = PQconninfoParse(target, &perr);
+    if (!opts) {
+        char text[PG_MSG_MAX];
+        trim_msg(perr, text, sizeof(text));
+        PQfreemem(perr);
+        log_warn("postgres: bad connection URL: %s", text);
+        return err_set(e, RC_INVALID, "db", "postgres: bad connection URL: %s", text);
+    }
+    PQconninfoFree(opts);
+
+    /*
+     * Keywords are applied in order: connect_timeout comes before the URL so the URL
+     * may override it; client_encoding comes after so it may not.
+     */
+    static const char *const keys[] = {"connect_timeout", "dbname", "client_encoding", NULL};
+    const char *const vals[] = {"10", target, "UTF8", NULL};
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    if (!pg)
+        return err_set(e, RC_UNAVAILABLE, NULL, "postgres: out of memory");
+    if (PQstatus(pg) != CONNECTION_OK) {
+        char text[PG_MSG_MAX];
+        trim_msg(PQerrorMessage(pg), text, sizeof(text));
+        PQfinish(pg);
+        log_warn("postgres: cannot connect: %s", text);
+        return err_set(e, RC_UNAVAILABLE, NULL, "postgres: cannot connect: %s", text);
+    }
+    PQsetNoticeProcessor(pg, notice, NULL);
+
+    struct pg_conn *c = xcalloc(1, sizeof(*c));
+    c->pg = pg;
+    enum rc rc = pg_exec(&c->base, "SET TimeZone = 'UTC'; SET application_name = 'qifu'", e);
+    if (rc) {
+        PQfinish(pg);
+        xfree(c);
+        return rc == RC_STORE ? RC_UNAVAILABLE : rc;
+    }
+    *out = &c->base;
+    return RC_OK;
+}
+
+static void pg_disconnect(struct conn *c)
+{
+    if (!c)
+        return;
+    PQfinish(PC(c)->pg);
+    for (int i = 0; i < PC(c)->n_dead; i++)
+        xfree(PC(c)->dead[i]);
+    xfree(PC(c)->dead);
+    xfree(c);
+}
+
+static bool pg_broken(struct conn *c)
+{
+    return PQstatus(PC(c)->pg) == CONNECTION_BAD;
+}
+
+/* ---- placeholders ------------------------------------------------------------ */
+
+static bool ident_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_' || ch == '$' || (unsigned char)ch >= 0x80;
+}
+
+/*
+ * Returns the length of the dollar-quote tag ("$$" or "$name$") at p, or 0 if p does
+ * not start one. A tag cannot start with a digit, so $1 is never a tag.
+ */
+static size_t dollar_tag(const char *p)
+{
+    size_t n = 1;
+    if (p[n] >= '0' && p[n] <= '9')
+        return 0;
+    while (p[n] && p[n] != '$' && ident_char(p[n]))
+        n++;
+    return p[n] == '$' ? n + 1 : 0;
+}
+
+/* Returns the end of the quoted text, comment or dollar-quoted body starting at p. */
+static const char *skip_quoted(const char *sql, const char *p)
+{
+    if (*p == '\'') {
+        /* E'...' strings take backslash escapes; '' is a quote in any string. */
+        bool esc =
+            p > sql && (p[-1] == 'E' || p[-1] == 'e') && (p - 1 == sql || !ident_char(p[-2]));
+        for (p++; *p; p++) {
+            if (esc && *p == '\\' && p[1])
+                p++;
+            else if (*p == '\'' && p[1] == '\'')
+                p++;
+            else if (*p == '\'')
+                return p + 1;
+        }
+        return p;
+    }
+    if (*p == '"') {
+        p = strchr(p + 1, '"'); /* "" inside an identifier reads as two quoted parts */
+        return p ? p + 1 : sql + strlen(sql);
+    }
+    if (p[0] == '-' && p[1] == '-') {
+        p = strchr(p, '\n');
+        return p ? p : sql + strlen(sql);
+    }
+    if (p[0] == '/' && p[1] == '*') { /* block comments nest in PostgreSQL */
+        int depth = 1;
+        for (p += 2; *p && depth > 0; p++) {
+            if (p[0] == '/' && p[1] == '*') {
+                depth++;
+                p++;
+            } else if (p[0] == '*' && p[1] == '/') {
+                depth--;
+                p++;
+            }
+        }
+        return p;
+    }
+    if (*p == '$' && (p == sql || !ident_char(p[-1]))) {
+        size_t n = dollar_tag(p);
+        if (n == 0)
+            return p + 1;
+        for (const char *q = p + n; *q; q++)
+            if (*q == '$' && strncmp(q, p, n) == 0)
+                return q + n;
+        return sql + strlen(sql);
+    }
+    return p + 1;
+}
+
+/*
+ * Copies sql to out (unless out is NULL), replacing each ? placeholder with $1, $2, ...
+ * A ? inside a string literal, quoted identifier, comment or dollar-quoted body is
+ * left alone. out (of cap bytes) needs strlen(sql) + 10 * placeholders + 1 bytes.
+ * Returns the number of placeholders.
+ */
+static int rewrite(const char *sql, char *out, size_t cap)
+{
+    int n = 0;
+    size_t o = 0;
+    const char *p = sql;
+    while (*p) {
+        if (*p == '?') {
+            n++;
+            if (out)
+                o += (size_t)snprintf(out + o, cap - o, "$%d", n);
+            p++;
+            continue;
+        }
+        const char *end = skip_quoted(sql, p);
+        if (out) {
+            memcpy(out + o, p, (size_t)(end - p));
+            o += (size_t)(end - p);
+        }
+        p = end;
+    }
+    if (out)
+        out[o] = '\0';
+    return n;
+}
+
+/* ---- statements -------------------------------------------------------------- */
+
+static enum rc pg_prepare(struct conn *c, const char *sql, struct stmt **out, struct err *e)
+{
+    struct pg_conn *pc = PC(c);
+    flush_dead(pc);
+    int n = rewrite(sql, NULL, 0);
+    size_t cap = strlen(sql) + 10 * (size_t)n + 1;
+    char *q = xmalloc(cap);
+    rewrite(sql, q, cap);
+
+    struct pg_stmt *s = xcalloc(1, sizeof(*s));
+    snprintf(s->name, sizeof(s->name), "q%u", ++pc->next_id);
+    PGresult *res = PQprepare(pc->pg, s->name, q, 0, NULL);
+    xfree(q);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        enum rc rc = map(pc->pg, res, e, "prepare");
+        PQclear(res);
+        xfree(s);
+        return rc;
+    }
+    PQclear(res);
+    s->n_params = n;
+    if (n > 0) {
+        s->params = xcalloc((size_t)n, sizeof(*s->params));
+        s->values = xcalloc((size_t)n, sizeof(*s->values));
+        s->lens = xcalloc((size_t)n, sizeof(*s->lens));
+        s->fmts = xcalloc((size_t)n, sizeof(*s->fmts));
+    }
+    s->row = -1;
+    *out = &s->base;
+    return RC_OK;
+}
+
+static void free_blobs(struct pg_stmt *s)
+{
+    for (int i = 0; i < s->n_blobs; i++)
+        if (s->blobs[i].p)
+            PQfreemem(s->blobs[i].p);
+    xfree(s->blobs);
+    s->blobs = NULL;
+    s->n_blobs = 0;
+}
+
+/* Returns parameter i (1-based) emptied for a new value, or NULL if out of range. */
+static struct pg_param *param(struct stmt *st, int i)
+{
+    struct pg_stmt *s = PS(st);
+    if (i < 1 || i > s->n_params)
+        return NULL; /* like sqlite3_bind_*'s SQLITE_RANGE, silently ignored */
+    struct pg_param *p = &s->params[i - 1];
+    if (p->owned)
+        xfree(p->val);
+    p->val = NULL;
+    p->owned = false;
+    p->len = 0;
+    p->fmt = 0;
+    return p;
+}
+
+static void pg_reset(struct stmt *st)
+{
+    struct pg_stmt *s = PS(st);
+    free_blobs(s);
+    PQclear(s->res);
+    s->res = NULL;
+    s->row = -1;
+    s->changes = 0;
+    for (int i = 1; i <= s->n_params; i++)
+        param(st, i);
+}
+
+static void pg_finalize(struct stmt *st)
+{
+    struct pg_stmt *s = PS(st);
+    pg_reset(st);
+    /* A cached statement is finalized only as its connection closes; see the top. */
+    if (!st->cached)
+        deallocate(PC(st->conn), s->name);
+    xfree(s->params);
+    xfree(s->values);
+    xfree(s->lens);
+    xfree(s->fmts);
+    xfree(s);
+}
+
+static void pg_bind_text(struct stmt *st, int i, const char *v, size_t n)
+{
+    struct pg_param *p = param(st, i);
+    if (!p)
+        return;
+    p->val = xstrndup(v, n);
+    p->owned = true;
+}
+
+static void pg_bind_int(struct stmt *st, int i, int64_t v)
+{
+    struct pg_param *p = param(st, i);
+    if (!p)
+        return;
+    snprintf(p->num, sizeof(p->num), "%" PRId64, v);
+    p->val = p->num;
+}
+
+static void pg_bind_double(struct stmt *st, int i, double v)
+{
+    struct pg_param *p = param(st, i);
+    if (!p)
+        return;
+    if (isnan(v))
+        snprintf(p->num, sizeof(p->num), "NaN");
+    else if (isinf(v))
+        snprintf(p->num, sizeof(p->num), "%sInfinity", v < 0 ? "-" : "");
+    else
+        snprintf(p->num, sizeof(p->num), "%.17g", v);
+    p->val = p->num;
+}
+
+static void pg_bind_null(struct stmt *st, int i)
+{
+    param(st, i);
+}
+
+static void pg_bind_blob(struct stmt *st, int i, const void *v, size_t n)
+{
+    struct pg_param *p = param(st, i);
+    if (!p)
+        return;
+    p->val = xmalloc(n);
+    if (n)
+        memcpy(p->val, v, n);
+    p->owned = true;
+    p->len = (int)n;
+    p->fmt = 1;
+}
+
+static enum rc pg_step(struct stmt *st, struct err *e)
+{
+    struct pg_stmt *s = PS(st);
+    free_blobs(s);
+    if (!s->res) {
+        flush_dead(PC(st->conn));
+        for (int i = 0; i < s->n_params; i++) {
+            s->values[i] = s->params[i].val;
+            s->lens[i] = s->params[i].len;
+            s->fmts[i] = s->params[i].fmt;
+        }
+        PGconn *pg = PC(st->conn)->pg;
+        PGresult *res = PQexecPrepared(pg, s->name, s->n_params, s->values, s->lens, s->fmts, 0);
+        if (!res_ok(res)) {
+            enum rc rc = map(pg, res, e, "step");
+            PQclear(res);
+            return rc;
+        }
+        s->res = res;
+        s->row = -1;
+        s->changes = strtoll(PQcmdTuples(res), NULL, 10);
+    }
+    if (s->row + 1 < PQntuples(s->res)) {
+        s->row++;
+        return RC_ROW;
+    }
+    s->row = PQntuples(s->res);
+    return RC_DONE;
+}
+
+static int pg_ncols(struct stmt *st)
+{
+    return PS(st)->res ? PQnfields(PS(st)->res) : 0;
+}
+
+/* Returns true if column i of the current row can be read. */
+static bool have(const struct pg_stmt *s, int i)
+{
+    return s->res && s->row >= 0 && s->row < PQntuples(s->res) && i >= 0 && i < PQnfields(s->res);
+}
+
+static bool pg_isnull(struct stmt *st, int i)
+{
+    struct pg_stmt *s = PS(st);
+    return !have(s, i) || PQgetisnull(s->res, s->row, i);
+}
+
+static const char *pg_text(struct stmt *st, int i)
+{
+    struct pg_stmt *s = PS(st);
+    if (pg_isnull(st, i))
+        return NULL;
+    return PQgetvalue(s->res, s->row, i);
+}
+
+static int64_t pg_int(struct stmt *st, int i)
+{
+    const char *v = pg_text(st, i);
+    if (!v)
+        return 0;
+    if (PQftype(PS(st)->res, i) == PG_OID_BOOL)
+        return v[0] == 't';
+    return strtoll(v, NULL, 10);
+}
+
+static double pg_double(struct stmt *st, int i)
+{
+    const char *v = pg_text(st, i);
+    return v ? strtod(v, NULL) : 0.0;
+}
+
+static const void *pg_blob(struct stmt *st, int i, size_t *n)
+{
+    struct pg_stmt *s = PS(st);
+    *n = 0;
+    const char *v = pg_text(st, i);
+    if (!v)
+        return NULL;
+    if (PQftype(s->res, i) != PG_OID_BYTEA) {
+        *n = (size_t)PQgetlength(s->res, s->row, i);
+        return v;
+    }
+    if (!s->blobs) {
+        s->n_blobs = PQnfields(s->res);
+        s->blobs = xcalloc((size_t)s->n_blobs, sizeof(*s->blobs));
+    }
+    struct pg_blob *b = &s->blobs[i];
+    if (!b->p) {
+        b->p = PQunescapeBytea((const unsigned char *)v, &b->n);
+        if (!b->p) {
+            log_error("postgres: out of memory decoding a bytea of %d bytes",
+                      PQgetlength(s->res, s->row, i));
+            abort();
+        }
+    }
+    *n = b->n;
+    return b->p;
+}
+
+static int64_t pg_changes(struct stmt *st)
+{
+    return PS(st)->changes;
+}
+
+const struct store_ops store__pg_ops = {
+    .name = "postgres",
+    .kind = STORE_PG,
+    .connect = pg_connect,
+    .disconnect = pg_disconnect,
+    .exec = pg_exec,
+    .prepare = pg_prepare,
+    .finalize = pg_finalize,
+    .reset = pg_reset,
+    .bind_text = pg_bind_text,
+    .bind_int = pg_bind_int,
+    .bind_double = pg_bind_double,
+    .bind_null = pg_bind_null,
+    .bind_blob = pg_bind_blob,
+    .step = pg_step,
+    .ncols = pg_ncols,
+    .isnull = pg_isnull,
+    .text = pg_text,
+    .int64 = pg_int,
+    .dbl = pg_double,
+    .blob = pg_blob,
+    .changes = pg_changes,
+    .broken = pg_broken,
+};

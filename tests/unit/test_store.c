@@ -1,0 +1,828 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests of src/store: opening, migrations, binding and reading values, `?`
+ * rewriting, transactions, constraint errors, the statement cache, the audit head
+ * and the pool under threads.
+ *
+ * Every test runs on SQLite (a fresh file in a temporary directory per test) and,
+ * when TEST_PG_DSN names a database (scripts/pg-test.sh), again on PostgreSQL. A
+ * PostgreSQL database may be shared, so tests drop and recreate only their own
+ * test_* tables and leave the migrations' tables as they find them.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/rc.h"
+#include "store/store.h"
+#include "store/store_int.h"
+#include "unit.h"
+
+static char tmpdir[64];    /* SQLite files of this run; made and removed by the parent */
+static const char *db_url; /* the database of the current test */
+static char sqlite_url[160];
+
+/* ---- fixtures ------------------------------------------------------------------ */
+
+static void sqlite_setup_once(void)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/qifu-store-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void sqlite_teardown_once(void)
+{
+    DIR *d = opendir(tmpdir);
+    if (d) {
+        struct dirent *de;
+        char path[sizeof(tmpdir) + 300];
+        while ((de = readdir(d)))
+            if (de->d_name[0] != '.') {
+                snprintf(path, sizeof(path), "%s/%s", tmpdir, de->d_name);
+                unlink(path);
+            }
+        closedir(d);
+    }
+    rmdir(tmpdir);
+}
+
+/* Runs in the child before each test: a new database file. */
+static void sqlite_setup(void)
+{
+    static int seq;
+    snprintf(sqlite_url, sizeof(sqlite_url), "sqlite:%s/t%ld-%d.db", tmpdir, (long)getpid(), ++seq);
+    db_url = sqlite_url;
+}
+
+#ifdef WITH_PG
+static void pg_setup(void)
+{
+    db_url = getenv("TEST_PG_DSN");
+}
+#endif
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static struct store *open_db(int n_conns)
+{
+    struct store *s = NULL;
+    struct err e = {0};
+    enum rc rc = store_open(db_url, n_conns, &s, &e);
+    ck_assert_msg(rc == RC_OK, "store_open: %s: %s", rc_name(rc), e.msg);
+    return s;
+}
+
+static struct conn *take(struct store *s)
+{
+    struct conn *c = NULL;
+    struct err e = {0};
+    enum rc rc = store_acquire(s, &c, &e);
+    ck_assert_msg(rc == RC_OK, "store_acquire: %s: %s", rc_name(rc), e.msg);
+    return c;
+}
+
+static void exec_ok(struct conn *c, const char *sql)
+{
+    struct err e = {0};
+    enum rc rc = store_exec(c, sql, &e);
+    ck_assert_msg(rc == RC_OK, "%s: %s: %s", sql, rc_name(rc), e.msg);
+}
+
+static struct stmt *prep(struct conn *c, const char *sql)
+{
+    struct stmt *st = NULL;
+    struct err e = {0};
+    enum rc rc = store_prepare(c, sql, &st, &e);
+    ck_assert_msg(rc == RC_OK, "prepare %s: %s: %s", sql, rc_name(rc), e.msg);
+    return st;
+}
+
+static enum rc step(struct stmt *st)
+{
+    struct err e = {0};
+    return store_step(st, &e);
+}
+
+/* Returns the integer in the first column of the one row sql returns. */
+static int64_t query_int(struct conn *c, const char *sql)
+{
+    struct stmt *st = prep(c, sql);
+    ck_assert_int_eq(step(st), RC_ROW);
+    int64_t v = store_int(st, 0);
+    ck_assert_int_eq(step(st), RC_DONE);
+    store_finish(st);
+    return v;
+}
+
+/* Runs an INSERT/UPDATE/DELETE with one or two integer parameters and a text one. */
+static enum rc run_it(struct conn *c, const char *sql, int64_t a, int64_t b, const char *t)
+{
+    struct stmt *st = prep(c, sql);
+    struct err e = {0};
+    store_bind_int(st, 1, a);
+    store_bind_int(st, 2, b);
+    store_bind_text(st, 3, t);
+    enum rc rc = store_run(st, &e);
+    store_finish(st);
+    return rc;
+}
+
+static bool is_pg(const struct store *s)
+{
+    return store_kind(s) == STORE_PG;
+}
+
+static bool table_exists(struct conn *c, const char *name)
+{
+    struct stmt *st = prep(c, store_conn_kind(c) == STORE_PG
+                                  ? "SELECT COUNT(*) FROM pg_tables WHERE schemaname = "
+                                    "current_schema() AND tablename = ?"
+                                  : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
+                                    "AND name = ?");
+    store_bind_text(st, 1, name);
+    ck_assert_int_eq(step(st), RC_ROW);
+    bool yes = store_int(st, 0) > 0;
+    store_finish(st);
+    return yes;
+}
+
+static void migrate_ok(struct store *s)
+{
+    struct err e = {0};
+    int n = -1;
+    enum rc rc = store_migrate(s, &n, &e);
+    ck_assert_msg(rc == RC_OK, "store_migrate: %s: %s", rc_name(rc), e.msg);
+}
+
+/* ---- tests ----------------------------------------------------------------------- */
+
+START_TEST(open_errors)
+{
+    struct store *s = (struct store *)1;
+    struct err e = {0};
+    ck_assert_int_eq(store_open("mysql://localhost/x", 1, &s, &e), RC_INVALID);
+    ck_assert_ptr_null(s);
+    ck_assert_str_eq(e.field, "db");
+#ifdef WITH_PG
+    ck_assert_int_eq(store_open("postgres://%zz", 1, &s, &e), RC_INVALID);
+    ck_assert_int_eq(
+        store_open("postgres://postgres@/qifu_test?host=/nonexistent-qifu&port=1", 2, &s, &e),
+        RC_UNAVAILABLE);
+    ck_assert_ptr_null(s);
+    ck_assert(strncmp(e.msg, "postgres: cannot connect", 24) == 0);
+#endif
+}
+END_TEST
+
+START_TEST(open_basics)
+{
+    struct store *s = open_db(1);
+    ck_assert_str_eq(store_kind_name(s), is_pg(s) ? "postgres" : "sqlite");
+    struct conn *c = take(s);
+    struct err e = {0};
+    ck_assert_int_eq(store_conn_kind(c), store_kind(s));
+    ck_assert_int_eq(store_ping(c, &e), RC_OK);
+    ck_assert(!store_in_txn(c));
+    if (is_pg(s)) {
+        struct stmt *st = prep(c, "SELECT current_setting('TimeZone'), "
+                                  "current_setting('client_encoding'), "
+                                  "current_setting('application_name')");
+        ck_assert_int_eq(step(st), RC_ROW);
+        ck_assert_str_eq(store_text(st, 0), "UTC");
+        ck_assert_str_eq(store_text(st, 1), "UTF8");
+        ck_assert_str_eq(store_text(st, 2), "qifu");
+        store_finish(st);
+    }
+    store_release(c);
+    store_close(s);
+    store_close(NULL);
+    store_release(NULL);
+    store_finish(NULL);
+}
+END_TEST
+
+START_TEST(migrate_once)
+{
+    struct store *s = open_db(2);
+    struct conn *c = take(s);
+    const struct store_migration *m = is_pg(s) ? store__pg_migrations : store__sqlite_migrations;
+    int total = is_pg(s) ? store__n_pg_migrations : store__n_sqlite_migrations;
+    int have = 0;
+    if (table_exists(c, "schema_migrations"))
+        have = (int)query_int(c, "SELECT COUNT(*) FROM schema_migrations");
+    if (!is_pg(s))
+        ck_assert_int_eq(have, 0); /* a fresh file */
+    store_release(c);
+
+    struct err e = {0};
+    int n = -1;
+    ck_assert_int_eq(store_migrate(s, &n, &e), RC_OK);
+    ck_assert_int_eq(n, total - have);
+    ck_assert_int_ge(total, 1);
+    ck_assert_int_eq(store_schema_version(), store__sqlite_migrations[total - 1].version);
+
+    c = take(s);
+    struct stmt *st = prep(c, "SELECT version, name FROM schema_migrations ORDER BY version");
+    for (int i = 0; i < total; i++) {
+        ck_assert_int_eq(step(st), RC_ROW);
+        ck_assert_int_eq(store_int(st, 0), m[i].version);
+        ck_assert_str_eq(store_text(st, 1), m[i].name);
+    }
+    ck_assert_int_eq(step(st), RC_DONE);
+    store_finish(st);
+    ck_assert(table_exists(c, "orgs"));
+    ck_assert(table_exists(c, "audit_head"));
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM audit_head"), 1);
+    store_release(c);
+
+    n = -1;
+    ck_assert_int_eq(store_migrate(s, &n, &e), RC_OK);
+    ck_assert_int_eq(n, 0);
+    store_close(s);
+
+    /* A second store on the same database finds nothing to do either. */
+    s = open_db(1);
+    ck_assert_int_eq(store_migrate(s, &n, &e), RC_OK);
+    ck_assert_int_eq(n, 0);
+    store_close(s);
+}
+END_TEST
+
+START_TEST(values_roundtrip)
+{
+    struct store *s = open_db(1);
+    struct conn *c = take(s);
+    exec_ok(c, "DROP TABLE IF EXISTS test_rt");
+    exec_ok(c, is_pg(s) ? "CREATE TABLE test_rt (id BIGINT PRIMARY KEY, t TEXT, i BIGINT, "
+                          "d DOUBLE PRECISION, n TEXT, b BYTEA)"
+                        : "CREATE TABLE test_rt (id BIGINT PRIMARY KEY, t TEXT, i BIGINT, "
+                          "d DOUBLE PRECISION, n TEXT, b BLOB)");
+    static const char zh[] = "企业服务平台：政策匹配 ✓ 😀";
+    static const unsigned char bytes[] = {'a', 0, 'b', 0, 0xff};
+    unsigned char all[256];
+    for (int i = 0; i < 256; i++)
+        all[i] = (unsigned char)i;
+
+    struct err e = {0};
+    const char *ins = "INSERT INTO test_rt (id, t, i, d, n, b) VALUES (?, ?, ?, ?, ?, ?)";
+    struct stmt *st = prep(c, ins);
+    store_bind_int(st, 1, 1);
+    store_bind_text(st, 2, zh);
+    store_bind_int(st, 3, INT64_MAX);
+    store_bind_double(st, 4, 0.1);
+    store_bind_null(st, 5);
+    store_bind_blob(st, 6, bytes, sizeof(bytes));
+    ck_assert_int_eq(store_run(st, &e), RC_OK);
+    store_finish(st);
+
+    st = prep(c, ins);
+    store_bind_int(st, 1, 2);
+    store_bind_text(st, 2, "");
+    store_bind_int(st, 3, INT64_MIN);
+    store_bind_double(st, 4, -1e300);
+    store_bind_text(st, 5, NULL);
+    store_bind_blob(st, 6, "", 0);
+    ck_assert_int_eq(store_run(st, &e), RC_OK);
+    store_finish(st);
+
+    st = prep(c, ins);
+    store_bind_int(st, 1, 3);
+    store_bind_textn(st, 2, "abcdef", 3);
+    store_bind_int(st, 3, 0);
+    store_bind_double(st, 4, 1.0 / 3.0);
+    store_bind_text(st, 5, "x");
+    store_bind_blob(st, 6, all, sizeof(all));
+    ck_assert_int_eq(store_run(st, &e), RC_OK);
+    store_finish(st);
+
+    st = prep(c, "SELECT t, i, d, n, b, id FROM test_rt ORDER BY id");
+    size_t n;
+    const void *p;
+    ck_assert_int_eq(step(st), RC_ROW);
+    ck_assert_int_eq(store_ncols(st), 6);
+    ck_assert_str_eq(store_text(st, 0), zh);
+    ck_assert_int_eq(store_int(st, 1), INT64_MAX);
+    ck_assert(store_double(st, 2) == 0.1);
+    ck_assert(store_isnull(st, 3));
+    ck_assert_ptr_null(store_text(st, 3));
+    ck_assert_int_eq(store_int(st, 3), 0);
+    ck_assert(!store_isnull(st, 4));
+    p = store_blob(st, 4, &n);
+    ck_assert_uint_eq(n, sizeof(bytes));
+    ck_assert_mem_eq(p, bytes, sizeof(bytes));
+    /* Reading a column twice gives the same bytes. */
+    ck_assert_ptr_eq(store_blob(st, 4, &n), p);
+
+    ck_assert_int_eq(step(st), RC_ROW);
+    ck_assert(!store_isnull(st, 0));
+    ck_assert_str_eq(store_text(st, 0), "");
+    ck_assert_int_eq(store_int(st, 1), INT64_MIN);
+    ck_assert(store_double(st, 2) == -1e300);
+    ck_assert(store_isnull(st, 3));
+    ck_assert(!store_isnull(st, 4));
+    store_blob(st, 4, &n);
+    ck_assert_uint_eq(n, 0);
+
+    ck_assert_int_eq(step(st), RC_ROW);
+    ck_assert_str_eq(store_text(st, 0), "abc");
+    ck_assert_int_eq(store_int(st, 1), 0);
+    ck_assert(store_double(st, 2) == 1.0 / 3.0);
+    ck_assert_str_eq(store_text(st, 3), "x");
+    p = store_blob(st, 4, &n);
+    ck_assert_uint_eq(n, sizeof(all));
+    ck_assert_mem_eq(p, all, sizeof(all));
+    ck_assert_int_eq(store_int(st, 5), 3);
+    ck_assert_int_eq(step(st), RC_DONE);
+    store_finish(st);
+
+    /* Parameters are found by value, and a text parameter compares to text. */
+    st = prep(c, "SELECT id FROM test_rt WHERE t = ? AND i = ?");
+    store_bind_text(st, 1, zh);
+    store_bind_int(st, 2, INT64_MAX);
+    ck_assert_int_eq(step(st), RC_ROW);
+    ck_assert_int_eq(store_int(st, 0), 1);
+    ck_assert_int_eq(step(st), RC_DONE);
+    store_finish(st);
+
+    exec_ok(c, "DROP TABLE test_rt");
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
+START_TEST(placeholders)
+{
+    struct store *s = open_db(1);
+    struct conn *c = take(s);
+    struct stmt *st =
+        prep(c, "SELECT '?' || ?, 'a?b''?', \"q?\" /* ? */ FROM (SELECT 1 AS \"q?\") x\n"
+                "-- is ? a placeholder here? no\n"
+                "WHERE ? = 1");
+    store_bind_text(st, 1, "x");
+    store_bind_int(st, 2, 1);
+    ck_assert_int_eq(step(st), RC_ROW);
+    ck_assert_int_eq(store_ncols(st), 3);
+    ck_assert_str_eq(store_text(st, 0), "?x");
+    ck_assert_str_eq(store_text(st, 1), "a?b'?");
+    ck_assert_int_eq(store_int(st, 2), 1);
+    ck_assert_int_eq(step(st), RC_DONE);
+    store_finish(st);
+    if (is_pg(s)) {
+        /* PostgreSQL's own quoting: E'' escapes, dollar quotes, nested comments. */
+        st = prep(c, "SELECT E'it\\'s ?', $$ ? $$, $tag$?$$?$tag$, /* a /* ? */ ? */ "
+                     "CAST(? AS TEXT), ?::bigint + 1");
+        store_bind_text(st, 1, "y");
+        store_bind_int(st, 2, 41);
+        ck_assert_int_eq(step(st), RC_ROW);
+        ck_assert_str_eq(store_text(st, 0), "it's ?");
+        ck_assert_str_eq(store_text(st, 1), " ? ");
+        ck_assert_str_eq(store_text(st, 2), "?$$?");
+        ck_assert_str_eq(store_text(st, 3), "y");
+        ck_assert_int_eq(store_int(st, 4), 42);
+        store_finish(st);
+    }
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
+static void make_tx_table(struct conn *c)
+{
+    exec_ok(c, "DROP TABLE IF EXISTS test_tx");
+    exec_ok(c, "CREATE TABLE test_tx (id BIGINT PRIMARY KEY, n BIGINT, v TEXT)");
+}
+
+#define INS_TX "INSERT INTO test_tx (id, n, v) VALUES (?, ?, ?)"
+
+START_TEST(transactions)
+{
+    struct store *s = open_db(1);
+    struct conn *c = take(s);
+    struct err e = {0};
+    make_tx_table(c);
+
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert(store_in_txn(c));
+    ck_assert_int_eq(store_begin(c, &e), RC_INTERNAL); /* no nesting */
+    ck_assert_int_eq(run_it(c, INS_TX, 1, 0, "rolled back"), RC_OK);
+    store_rollback(c);
+    ck_assert(!store_in_txn(c));
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_tx"), 0);
+
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert_int_eq(run_it(c, INS_TX, 1, 0, "kept"), RC_OK);
+    ck_assert_int_eq(run_it(c, INS_TX, 2, 0, "kept"), RC_OK);
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+    ck_assert(!store_in_txn(c));
+    ck_assert_int_eq(store_commit(c, &e), RC_INTERNAL);
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_tx"), 2);
+
+    /* Releasing a connection rolls its transaction back. */
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert_int_eq(run_it(c, INS_TX, 3, 0, "dropped"), RC_OK);
+    store_release(c);
+    c = take(s);
+    ck_assert(!store_in_txn(c));
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_tx"), 2);
+    exec_ok(c, "DROP TABLE test_tx");
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
+START_TEST(constraints)
+{
+    struct store *s = open_db(1);
+    struct conn *c = take(s);
+    struct err e = {0};
+    exec_ok(c, "DROP TABLE IF EXISTS test_child");
+    exec_ok(c, "DROP TABLE IF EXISTS test_parent");
+    exec_ok(c, "CREATE TABLE test_parent (id BIGINT PRIMARY KEY, code TEXT NOT NULL UNIQUE)");
+    exec_ok(c,
+            "CREATE TABLE test_child (id BIGINT PRIMARY KEY, "
+            "parent_id BIGINT NOT NULL REFERENCES test_parent(id), qty BIGINT CHECK (qty >= 0))");
+    struct stmt *st;
+
+    st = prep(c, "INSERT INTO test_parent (id, code) VALUES (?, ?)");
+    store_bind_int(st, 1, 1);
+    store_bind_text(st, 2, "a");
+    ck_assert_int_eq(store_run(st, &e), RC_OK);
+    store_finish(st);
+
+    /* Duplicate key and duplicate unique column. */
+    st = prep(c, "INSERT INTO test_parent (id, code) VALUES (?, ?)");
+    store_bind_int(st, 1, 1);
+    store_bind_text(st, 2, "b");
+    ck_assert_int_eq(store_run(st, &e), RC_EXISTS);
+    ck_assert(strlen(e.msg) > 0);
+    store_bind_int(st, 1, 2);
+    store_bind_text(st, 2, "a");
+    ck_assert_int_eq(store_run(st, &e), RC_EXISTS);
+    /* The same statement still works after an error. */
+    store_bind_int(st, 1, 2);
+    store_bind_text(st, 2, "b");
+    ck_assert_int_eq(store_run(st, &e), RC_OK);
+    store_finish(st);
+
+    st = prep(c, "INSERT INTO test_child (id, parent_id, qty) VALUES (?, ?, ?)");
+    store_bind_int(st, 1, 1);
+    store_bind_int(st, 2, 99);
+    store_bind_int(st, 3, 1);
+    ck_assert_int_eq(store_run(st, &e), RC_CONFLICT);
+    store_bind_int(st, 1, 1);
+    store_bind_null(st, 2);
+    store_bind_int(st, 3, 1);
+    ck_assert_int_eq(store_run(st, &e), RC_INVALID); /* NOT NULL */
+    store_bind_int(st, 1, 1);
+    store_bind_int(st, 2, 1);
+    store_bind_int(st, 3, -1);
+    ck_assert_int_eq(store_run(st, &e), RC_INVALID); /* CHECK */
+    store_finish(st);
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_parent"), 2);
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_child"), 0);
+
+    /* Deleting a referenced parent is a conflict, and nothing changes. */
+    ck_assert_int_eq(
+        run_it(c, "INSERT INTO test_child (id, parent_id, qty) VALUES (?, ?, 0)", 1, 1, NULL),
+        RC_OK);
+    st = prep(c, "DELETE FROM test_parent WHERE id = ?");
+    store_bind_int(st, 1, 1);
+    ck_assert_int_eq(store_run(st, &e), RC_CONFLICT);
+    store_finish(st);
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_parent"), 2);
+
+    /* An error inside a transaction, then rollback: nothing of it stays. */
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    st = prep(c, "INSERT INTO test_parent (id, code) VALUES (?, ?)");
+    store_bind_int(st, 1, 3);
+    store_bind_text(st, 2, "c");
+    ck_assert_int_eq(store_run(st, &e), RC_OK);
+    store_finish(st);
+    st = prep(c, "INSERT INTO test_parent (id, code) VALUES (?, ?)");
+    store_bind_int(st, 1, 1);
+    store_bind_text(st, 2, "d");
+    ck_assert_int_eq(store_run(st, &e), RC_EXISTS);
+    store_finish(st);
+    store_rollback(c);
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_parent"), 2);
+
+    if (is_pg(s)) {
+        /* PostgreSQL aborts the transaction on an error: a later commit must not look fine. */
+        ck_assert_int_eq(store_begin(c, &e), RC_OK);
+        ck_assert_int_eq(
+            run_it(c, "INSERT INTO test_parent (id, code) VALUES (?, 'e')", 4, 0, NULL), RC_OK);
+        ck_assert_int_eq(
+            run_it(c, "INSERT INTO test_parent (id, code) VALUES (?, 'e')", 1, 0, NULL), RC_EXISTS);
+        ck_assert_int_ne(store_commit(c, &e), RC_OK);
+        ck_assert(!store_in_txn(c));
+        ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_parent"), 2);
+    }
+    exec_ok(c, "DROP TABLE test_child");
+    exec_ok(c, "DROP TABLE test_parent");
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
+START_TEST(changes)
+{
+    struct store *s = open_db(1);
+    struct conn *c = take(s);
+    struct err e = {0};
+    make_tx_table(c);
+    struct stmt *st = prep(c, INS_TX);
+    for (int i = 1; i <= 3; i++) {
+        store_bind_int(st, 1, i);
+        store_bind_int(st, 2, i * 10);
+        store_bind_text(st, 3, "v");
+        ck_assert_int_eq(store_run(st, &e), RC_OK);
+        ck_assert_int_eq(store_changes(st), 1);
+        store_finish(st);
+        st = prep(c, INS_TX);
+    }
+    store_finish(st);
+    st = prep(c, "UPDATE test_tx SET n = n + 1 WHERE n > ?");
+    store_bind_int(st, 1, 0);
+    ck_assert_int_eq(store_run(st, &e), RC_OK);
+    ck_assert_int_eq(store_changes(st), 3);
+    store_finish(st);
+    st = prep(c, "DELETE FROM test_tx WHERE id > ?");
+    store_bind_int(st, 1, 100);
+    ck_assert_int_eq(store_run(st, &e), RC_OK);
+    ck_assert_int_eq(store_changes(st), 0);
+    store_finish(st);
+    st = prep(c, "DELETE FROM test_tx WHERE id = ?");
+    store_bind_int(st, 1, 2);
+    ck_assert_int_eq(store_run(st, &e), RC_OK);
+    ck_assert_int_eq(store_changes(st), 1);
+    store_finish(st);
+    ck_assert_int_eq(query_int(c, "SELECT SUM(n) FROM test_tx"), 11 + 31);
+    exec_ok(c, "DROP TABLE test_tx");
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
+#define SEL_TX "SELECT v FROM test_tx WHERE id = ?"
+#define PG_N_PREPARED "SELECT COUNT(*) FROM pg_prepared_statements"
+
+START_TEST(stmt_cache)
+{
+    struct store *s = open_db(1);
+    struct conn *c = take(s);
+    struct err e = {0};
+    make_tx_table(c);
+    ck_assert_int_eq(run_it(c, INS_TX, 1, 0, "one"), RC_OK);
+    ck_assert_int_eq(run_it(c, INS_TX, 2, 0, "two"), RC_OK);
+    int64_t server0 = is_pg(s) ? query_int(c, PG_N_PREPARED) : 0;
+
+    struct stmt *st = prep(c, SEL_TX);
+    store_bind_int(st, 1, 1);
+    ck_assert_int_eq(step(st), RC_ROW);
+    store_finish(st);
+    uint64_t n0 = store_n_prepared(s);
+
+    /* The same text again: the cached statement, freshly reset. */
+    struct stmt *st1 = prep(c, SEL_TX);
+    ck_assert_ptr_eq(st1, st);
+    ck_assert_uint_eq(store_n_prepared(s), n0);
+    store_bind_int(st1, 1, 1);
+    ck_assert_int_eq(step(st1), RC_ROW);
+    ck_assert_str_eq(store_text(st1, 0), "one");
+
+    /* The same text while st1 is in use: a second, distinct statement. */
+    struct stmt *st2 = prep(c, SEL_TX);
+    ck_assert_ptr_ne(st2, st1);
+    ck_assert_uint_eq(store_n_prepared(s), n0 + 1);
+    store_bind_int(st2, 1, 2);
+    ck_assert_int_eq(step(st2), RC_ROW);
+    ck_assert_str_eq(store_text(st2, 0), "two");
+    ck_assert_str_eq(store_text(st1, 0), "one");
+    ck_assert_int_eq(step(st2), RC_DONE);
+    ck_assert_int_eq(step(st1), RC_DONE);
+    store_finish(st2);
+    store_finish(st1);
+
+    /* Again: the cached one comes back, the extra one is prepared anew. */
+    st1 = prep(c, SEL_TX);
+    ck_assert_ptr_eq(st1, st);
+    st2 = prep(c, SEL_TX);
+    ck_assert_uint_eq(store_n_prepared(s), n0 + 2);
+    store_bind_int(st2, 1, 1);
+    ck_assert_int_eq(step(st2), RC_ROW);
+    ck_assert_str_eq(store_text(st2, 0), "one");
+    store_finish(st2);
+    store_finish(st1);
+
+    if (is_pg(s)) {
+        /* Uncached statements are deallocated on the server, even after a failed transaction. */
+        ck_assert_int_eq(query_int(c, PG_N_PREPARED), server0 + 1);
+        ck_assert_int_eq(store_begin(c, &e), RC_OK);
+        st1 = prep(c, SEL_TX);
+        st2 = prep(c, SEL_TX);
+        ck_assert_int_eq(run_it(c, INS_TX, 1, 0, "dup"), RC_EXISTS);
+        store_finish(st2);
+        store_finish(st1);
+        store_rollback(c);
+        ck_assert_int_eq(query_int(c, PG_N_PREPARED), server0 + 1);
+    }
+    exec_ok(c, "DROP TABLE test_tx");
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
+#define AUDIT_BUMP "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash"
+
+START_TEST(audit_head)
+{
+    struct store *s = open_db(1);
+    migrate_ok(s);
+    struct conn *c = take(s);
+    struct err e = {0};
+    int64_t seq0 = query_int(c, "SELECT seq FROM audit_head WHERE id = 1");
+
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    for (int k = 1; k <= 2; k++) {
+        struct stmt *st = prep(c, AUDIT_BUMP);
+        ck_assert_int_eq(step(st), RC_ROW);
+        ck_assert_int_eq(store_ncols(st), 2);
+        ck_assert_int_eq(store_int(st, 0), seq0 + k);
+        ck_assert_int_eq(strlen(store_text(st, 1)), 64);
+        ck_assert_int_eq(step(st), RC_DONE);
+        ck_assert_int_eq(store_changes(st), 1);
+        store_finish(st);
+    }
+    /* Audit rows are append-only: the trigger refuses an update. */
+    struct stmt *st = prep(c, "INSERT INTO audit (seq, at, actor, org, action, entity, entity_id, "
+                              "prev_hash, hash) VALUES (?, 0, 'test', 'test', 'test', 'test', "
+                              "'1', '0', '0')");
+    store_bind_int(st, 1, seq0 + 2);
+    ck_assert_int_eq(store_run(st, &e), RC_OK);
+    store_finish(st);
+    st = prep(c, "UPDATE audit SET actor = 'mallory' WHERE seq = ?");
+    store_bind_int(st, 1, seq0 + 2);
+    enum rc rc = store_run(st, &e);
+    ck_assert_int_ne(rc, RC_OK);
+    ck_assert(strstr(e.msg, "append-only"));
+    store_finish(st);
+    store_rollback(c);
+
+    /* Rolled back: the head (possibly shared with other tests) is as it was. */
+    ck_assert_int_eq(query_int(c, "SELECT seq FROM audit_head WHERE id = 1"), seq0);
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
+#define N_THREADS 4
+#define N_TXNS 25
+
+struct worker {
+    struct store *s;
+    int id;
+    int failures;
+    char msg[320];
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    for (int k = 0; k < N_TXNS; k++) {
+        struct conn *c = NULL;
+        struct stmt *st = NULL;
+        struct err e = {0};
+        enum rc rc = store_acquire(w->s, &c, &e);
+        if (rc == RC_OK)
+            rc = store_begin(c, &e);
+        for (int j = 0; rc == RC_OK && j < 2; j++) {
+            rc = store_prepare(c, INS_TX, &st, &e);
+            if (rc)
+                break;
+            store_bind_int(st, 1, w->id * 1000 + k * 2 + j);
+            store_bind_int(st, 2, w->id);
+            store_bind_text(st, 3, "线程");
+            rc = store_run(st, &e);
+            store_finish(st);
+        }
+        if (rc == RC_OK)
+            rc = store_commit(c, &e);
+        store_release(c);
+        if (rc) {
+            w->failures++;
+            snprintf(w->msg, sizeof(w->msg), "%s: %s", rc_name(rc), e.msg);
+        }
+    }
+    return NULL;
+}
+
+START_TEST(threads)
+{
+    struct store *s = open_db(2);
+    struct conn *c = take(s);
+    make_tx_table(c);
+    store_release(c);
+
+    pthread_t th[N_THREADS];
+    struct worker w[N_THREADS];
+    for (int i = 0; i < N_THREADS; i++) {
+        w[i] = (struct worker){.s = s, .id = i + 1};
+        ck_assert_int_eq(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+    }
+    for (int i = 0; i < N_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_msg(w[i].failures == 0, "thread %d: %d failures, last %s", i, w[i].failures,
+                      w[i].msg);
+    }
+    c = take(s);
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_tx"), N_THREADS * N_TXNS * 2);
+    for (int i = 1; i <= N_THREADS; i++) {
+        struct stmt *st = prep(c, "SELECT COUNT(*) FROM test_tx WHERE n = ?");
+        store_bind_int(st, 1, i);
+        ck_assert_int_eq(step(st), RC_ROW);
+        ck_assert_int_eq(store_int(st, 0), N_TXNS * 2);
+        store_finish(st);
+    }
+    exec_ok(c, "DROP TABLE test_tx");
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
+/* PostgreSQL only: a connection whose server process dies is reopened on acquire. */
+START_TEST(pg_reconnect)
+{
+    struct store *s = open_db(2);
+    struct conn *a = take(s);
+    struct conn *b = take(s);
+    struct err e = {0};
+    int64_t pid = query_int(a, "SELECT pg_backend_pid()");
+    struct stmt *st = prep(b, "SELECT pg_terminate_backend(CAST(? AS INTEGER))");
+    store_bind_int(st, 1, pid);
+    ck_assert_int_eq(step(st), RC_ROW);
+    ck_assert_int_eq(store_int(st, 0), 1);
+    store_finish(st);
+    enum rc rc = RC_OK;
+    for (int i = 0; i < 100 && rc == RC_OK; i++) {
+        rc = store_ping(a, &e);
+        if (rc == RC_OK)
+            usleep(20000);
+    }
+    ck_assert_int_eq(rc, RC_UNAVAILABLE);
+    store_release(a);
+    uint64_t n0 = store_n_prepared(s);
+    a = take(s);
+    ck_assert_int_eq(store_ping(a, &e), RC_OK);
+    ck_assert_int_ne(query_int(a, "SELECT pg_backend_pid()"), pid);
+    ck_assert_uint_eq(store_n_prepared(s), n0 + 1); /* the cache went with the old session */
+    store_release(a);
+    store_release(b);
+    store_close(s);
+}
+END_TEST
+
+static void add_backend_tests(TCase *tc, bool pg)
+{
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, open_basics);
+    tcase_add_test(tc, migrate_once);
+    tcase_add_test(tc, values_roundtrip);
+    tcase_add_test(tc, placeholders);
+    tcase_add_test(tc, transactions);
+    tcase_add_test(tc, constraints);
+    tcase_add_test(tc, changes);
+    tcase_add_test(tc, stmt_cache);
+    tcase_add_test(tc, audit_head);
+    tcase_add_test(tc, threads);
+    if (pg)
+        tcase_add_test(tc, pg_reconnect);
+}
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("common");
+    tcase_add_test(tc, open_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("sqlite");
+    tcase_add_unchecked_fixture(tc, sqlite_setup_once, sqlite_teardown_once);
+    tcase_add_checked_fixture(tc, sqlite_setup, NULL);
+    add_backend_tests(tc, false);
+    suite_add_tcase(s, tc);
+
+#ifdef WITH_PG
+    const char *dsn = getenv("TEST_PG_DSN");
+    if (dsn && *dsn) {
+        tc = tcase_create("postgres");
+        tcase_add_checked_fixture(tc, pg_setup, NULL);
+        add_backend_tests(tc, true);
+        suite_add_tcase(s, tc);
+    }
+#endif
+    return s;
+}
+
+UNIT_MAIN(suite)
