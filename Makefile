@@ -10,6 +10,9 @@
 #   make refdata    regenerate the code tables from ../shared/refdata
 #   make WITH_PG=0  build without the PostgreSQL backend
 
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
+
 WITH_PG   ?= 1
 BUILD     ?= release
 O         := build/$(BUILD)$(if $(filter 0,$(WITH_PG)),-nopg)
@@ -82,11 +85,13 @@ run: deps
 	$(MAKE) qifu
 	scripts/run-demo.sh
 
-test: deps
+test:
+	scripts/deps.sh --test
 	$(MAKE) qifu unit-bin
 	tests/run.sh --build $(O)
 
 check:
+	scripts/deps.sh --test
 	$(MAKE) BUILD=debug build/debug/qifu unit-bin
 	QIFU_SANITIZE=1 tests/run.sh --build build/debug
 

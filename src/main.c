@@ -17,6 +17,7 @@
 #include "auth/auth.h"
 #include "base/log.h"
 #include "base/sec.h"
+#include "ent/ent.h"
 #include "http/http.h"
 #include "org/org.h"
 #include "store/store.h"
@@ -152,6 +153,16 @@ static int cmd_serve(const struct opts *o)
         return fail("打开数据库", rc, &e);
     struct app app = {.db = db,
                       .session_ttl_ms = (o->session_ttl > 0 ? o->session_ttl : 12 * 3600) * 1000LL};
+    struct conn *c;
+    rc = store_acquire(db, &c, &e);
+    if (rc == RC_OK) {
+        rc = ent_catalog_load(c, &app.cat, &e);
+        store_release(c);
+    }
+    if (rc) {
+        store_close(db);
+        return fail("读取事实目录", rc, &e);
+    }
     size_t n_routes;
     const struct http_route *routes = api_routes(&n_routes);
     struct http_config cfg = {.listen = o->listen ? o->listen : "127.0.0.1:8080",
@@ -165,6 +176,7 @@ static int cmd_serve(const struct opts *o)
     struct http_server *srv;
     rc = http_start(&cfg, &srv, &e);
     if (rc) {
+        ent_catalog_free(app.cat);
         store_close(db);
         return fail("启动服务", rc, &e);
     }
@@ -183,6 +195,7 @@ static int cmd_serve(const struct opts *o)
     sigwait(&set, &sig);
     log_info("received %s: draining in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     int left = http_stop(srv);
+    ent_catalog_free(app.cat);
     store_close(db);
     if (left)
         log_warn("stopped with %d request(s) cut off", left);

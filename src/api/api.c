@@ -18,6 +18,7 @@
 #define ADMIN ROLE_BIT(ROLE_ADMIN)
 #define OVERSIGHT (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
 #define HUMANS (OFFICIALS | ROLE_BIT(ROLE_ENTERPRISE))
+#define REGISTRARS (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_ADMIN))
 
 static const struct http_route routes[] = {
     {HTTP_GET, "/healthz", HTTP_PUBLIC, api_healthz, "存活检查"},
@@ -37,6 +38,15 @@ static const struct http_route routes[] = {
      "国民经济行业分类（GB/T 4754-2017）"},
     {HTTP_GET, "/api/v1/codes/credit-codes/{code}", HTTP_PUBLIC, api_codes_credit_code,
      "校验统一社会信用代码"},
+    {HTTP_GET, "/api/v1/facts", HTTP_PUBLIC, api_facts_catalog, "事实目录与资质标签"},
+    {HTTP_GET, "/api/v1/enterprises", HUMANS, api_enterprises_list, "企业列表（按权限范围）"},
+    {HTTP_POST, "/api/v1/enterprises", REGISTRARS, api_enterprises_create, "登记企业"},
+    {HTTP_GET, "/api/v1/enterprises/{code}", HUMANS, api_enterprises_get, "企业档案"},
+    {HTTP_PATCH, "/api/v1/enterprises/{code}", REGISTRARS, api_enterprises_update, "修改企业信息"},
+    {HTTP_GET, "/api/v1/enterprises/{code}/facts", HUMANS, api_enterprise_facts_get,
+     "企业事实数据（?history=1 含历史）"},
+    {HTTP_PUT, "/api/v1/enterprises/{code}/facts", HUMANS, api_enterprise_facts_put,
+     "记录企业事实数据（企业为自主申报）"},
     {HTTP_GET, "/api/v1/audit", OVERSIGHT, api_audit_list, "审计日志"},
 };
 

@@ -17,6 +17,7 @@
 struct store;
 struct conn;
 struct principal;
+struct ent_catalog;
 
 #define API_MAX_LIMIT 500
 #define API_DEFAULT_LIMIT 50
@@ -27,6 +28,7 @@ struct app {
     struct http_server *srv;    /* set once the server runs (for /metrics) */
     int64_t session_ttl_ms;     /* default 12 h */
     bool secure_cookie;         /* add "Secure" to the session cookie (TLS in front) */
+    struct ent_catalog *cat;    /* fact catalogue and tags, loaded at start */
 };
 
 /* Returns the route table (static, n_routes entries). */
@@ -65,6 +67,13 @@ enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct er
 enum rc api_codes_regions(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_codes_industries(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_codes_credit_code(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_enterprises_get(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_enterprises_create(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_enterprises_update(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_facts_catalog(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_audit_list(struct http_req *req, struct http_resp *resp, struct err *e);
 
 #endif

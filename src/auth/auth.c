@@ -205,7 +205,7 @@ enum rc auth_user_list(struct conn *c, const char *subtree_path, int64_t after_i
 
 #define PRINCIPAL_COLS                                                                             \
     "u.id, u.username, u.display_name, u.role, u.credit_code, u.disabled, "                        \
-    "COALESCE(o.id, 0), o.code, o.name, o.path"
+    "COALESCE(o.id, 0), o.code, o.name, o.path, o.region"
 
 /* Fills p from the PRINCIPAL_COLS starting at column k. Returns the disabled flag. */
 static bool read_principal(struct stmt *st, int k, struct pool *pool, struct principal *p)
@@ -222,6 +222,7 @@ static bool read_principal(struct stmt *st, int k, struct pool *pool, struct pri
     p->org_code = pool_strdup(pool, store_text(st, k + 7));
     p->org_name = pool_strdup(pool, store_text(st, k + 8));
     p->org_path = pool_strdup(pool, store_text(st, k + 9));
+    p->org_region = pool_strdup(pool, store_text(st, k + 10));
     p->actor.name = pool_printf(pool, "user:%s", p->username);
     p->actor.org = p->org_code ? p->org_code : (p->credit_code ? p->credit_code : "");
     return disabled;
@@ -499,7 +500,7 @@ enum rc auth_apikey(struct conn *c, const char *key, struct pool *pool, struct p
     struct stmt *st;
     sec_sha256_hex(key, strlen(key), key_hash);
     enum rc rc = store_prepare(c,
-                               "SELECT k.id, k.name, k.revoked_at, o.id, o.code, o.name, o.path "
+                               "SELECT k.id, k.name, k.revoked_at, o.id, o.code, o.name, o.path, o.region "
                                "FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.key_hash = ?",
                                &st, e);
     if (rc)
@@ -516,6 +517,7 @@ enum rc auth_apikey(struct conn *c, const char *key, struct pool *pool, struct p
         p->org_code = pool_strdup(pool, store_text(st, 4));
         p->org_name = pool_strdup(pool, store_text(st, 5));
         p->org_path = pool_strdup(pool, store_text(st, 6));
+        p->org_region = pool_strdup(pool, store_text(st, 7));
         p->actor.name = pool_printf(pool, "apikey:%s", p->username);
         p->actor.org = p->org_code;
         rc = RC_OK;

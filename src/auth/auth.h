@@ -54,6 +54,7 @@ struct principal {
     const char *org_code;
     const char *org_name;
     const char *org_path;     /* "/1/4/": what the caller's organisation covers */
+    const char *org_region;   /* the organisation's GB/T 2260 code */
     const char *credit_code;  /* enterprise users only */
     const char *csrf;         /* the session's CSRF token (users only) */
     int64_t expires_at;       /* session expiry, ms */

@@ -64,3 +64,25 @@ enum rc err_set(struct err *e, enum rc rc, const char *field, const char *fmt, .
     va_end(ap);
     return rc;
 }
+
+void err_prefix_field(struct err *e, const char *prefix)
+{
+    if (!e)
+        return;
+    char inner[sizeof(e->field)];
+    memcpy(inner, e->field, sizeof(inner));
+    size_t n = strlen(prefix);
+    if (n >= sizeof(e->field) - 1)
+        n = sizeof(e->field) - 2;
+    memcpy(e->field, prefix, n);
+    size_t k = n;
+    if (inner[0]) {
+        e->field[k++] = '.';
+        size_t m = strlen(inner);
+        if (m > sizeof(e->field) - 1 - k)
+            m = sizeof(e->field) - 1 - k;
+        memcpy(e->field + k, inner, m);
+        k += m;
+    }
+    e->field[k] = '\0';
+}

@@ -78,6 +78,9 @@ enum rc err_set(struct err *e, enum rc rc, const char *field, const char *fmt, .
     __attribute__((format(printf, 4, 5)));
 enum rc err_setv(struct err *e, enum rc rc, const char *field, const char *fmt, va_list ap);
 
+/* Prefixes e->field with "prefix." (e.g. "facts[2]" + "value"), truncating safely. */
+void err_prefix_field(struct err *e, const char *prefix);
+
 #define WARN_UNUSED __attribute__((warn_unused_result))
 
 #endif
