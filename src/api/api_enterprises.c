@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api_enterprises: the registry (一企一档), enterprise facts and the fact catalogue.
+ * The caller's visibility is turned into a struct ent_scope here and enforced by the
+ * queries in src/ent.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../auth/auth.h"
+#include "../base/jsonx.h"
+#include "../base/mem.h"
+#include "../base/timeutil.h"
+#include "../ent/ent.h"
+#include "../store/store.h"
+#include "api.h"
+
+/* Builds the scope of the caller (strings in the request pool). */
+static void scope_of(struct http_req *req, struct ent_scope *s)
+{
+    const struct principal *p = api_who(req);
+    memset(s, 0, sizeof(*s));
+    if (p->role == ROLE_ADMIN) {
+        s->all = s->reveal_all = true;
+    } else if (p->role == ROLE_ENTERPRISE) {
+        s->credit_code = p->credit_code;
+    } else {
+        if (p->org_region) {
+            char *prefix = pool_alloc(&req->pool, 8);
+            s->region_prefix = ent_region_prefix(p->org_region, prefix);
+        }
+        s->user_id = p->user_id;
+    }
+}
+
+enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct ent_filter f = {0};
+    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
+    if (rc == RC_OK)
+        rc = api_cursor(req, &f.after, e);
+    if (rc)
+        return rc;
+    f.q = http_query(req, "q");
+    f.region = http_query(req, "region");
+    f.industry = http_query(req, "industry");
+    f.tag = http_query(req, "tag");
+    f.scale = http_query(req, "scale");
+    if (f.q && (!*f.q || utf8_len(f.q) > 50))
+        return err_set(e, RC_INVALID, "q", "搜索词长度应为 1 到 50 个字符");
+    struct ent_scope scope;
+    scope_of(req, &scope);
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *items;
+    rc = ent_list(c, api_app(req)->cat, &scope, &f, &items, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    size_t n = json_array_size(items);
+    const char *last =
+        n ? json_string_value(json_object_get(json_array_get(items, n - 1), "credit_code")) : NULL;
+    last = last ? pool_strdup(&req->pool, last) : NULL;
+    return http_reply(resp, 200, api_page(req, items, f.limit, last));
+}
+
+enum rc api_enterprises_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct ent_scope scope;
+    scope_of(req, &scope);
+    struct conn *c;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc)
+        return rc;
+    json_t *j;
+    rc = ent_get(c, api_app(req)->cat, &scope, req->params[0], &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+static enum rc save(struct http_req *req, struct http_resp *resp, struct err *e, bool create)
+{
+    json_t *body;
+    struct ent_record r;
+    enum rc rc = http_json_body(req, &body, e);
+    if (rc)
+        return rc;
+    if (!create) {
+        json_t *cc = json_object_get(body, "credit_code");
+        if (cc && (!json_is_string(cc) || strcmp(json_string_value(cc), req->params[0]) != 0))
+            return err_set(e, RC_INVALID, "credit_code", "不能修改统一社会信用代码");
+    }
+    rc = ent_record_from_json(api_app(req)->cat, body, !create, &r, e);
+    if (rc)
+        return rc;
+    if (!create)
+        r.credit_code = req->params[0];
+    struct ent_scope scope;
+    scope_of(req, &scope);
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e))) {
+        ent_record_cleanup(&r);
+        return rc;
+    }
+    bool created = false, changed = false;
+    rc = ent_save(c, &api_who(req)->actor, &scope, &r, create, &created, &changed, e);
+    json_t *j = NULL;
+    if (rc == RC_OK) {
+        scope.all = true; /* the writer may read back what it wrote */
+        rc = ent_get(c, api_app(req)->cat, &scope, r.credit_code, &j, e);
+    }
+    store_release(c);
+    ent_record_cleanup(&r);
+    if (rc)
+        return rc;
+    json_object_set_new(j, "changed", json_boolean(changed));
+    return http_reply(resp, created ? 201 : 200, j);
+}
+
+enum rc api_enterprises_create(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return save(req, resp, e, true);
+}
+
+enum rc api_enterprises_update(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return save(req, resp, e, false);
+}
+
+enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct ent_scope scope;
+    scope_of(req, &scope);
+    const char *h = http_query(req, "history");
+    bool history = h && (strcmp(h, "1") == 0 || strcmp(h, "true") == 0);
+    struct conn *c;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc)
+        return rc;
+    json_t *j;
+    rc = ent_facts_get(c, api_app(req)->cat, &scope, req->params[0], history, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    static const char *const top[] = {"facts", NULL};
+    static const char *const item_fields[] = {"fact", "value", "as_of", "status", "source", NULL};
+    const struct principal *p = api_who(req);
+    const struct ent_catalog *cat = api_app(req)->cat;
+    json_t *body;
+    enum rc rc = http_json_body(req, &body, e);
+    if (rc == RC_OK)
+        rc = jsonx_only(body, top, e);
+    if (rc)
+        return rc;
+    json_t *arr = json_object_get(body, "facts");
+    size_t n = json_array_size(arr);
+    if (!json_is_array(arr) || n == 0 || n > 100)
+        return err_set(e, RC_INVALID, "facts", "facts 应为 1 到 100 项的数组");
+    struct ent_fact_in *in = pool_alloc(&req->pool, n * sizeof(*in));
+    memset(in, 0, n * sizeof(*in));
+    char today[11];
+    {
+        char now[40];
+        time_fmt_cst(time_now_ms(), now, sizeof(now));
+        snprintf(today, sizeof(today), "%.10s", now);
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        json_t *item = json_array_get(arr, i);
+        char field[48];
+        const char *name = NULL;
+        snprintf(field, sizeof(field), "facts[%zu]", i);
+        rc = jsonx_only(item, item_fields, e);
+        if (rc == RC_OK)
+            rc = jsonx_get_str(item, "fact", true, 64, &name, e);
+        if (rc == RC_OK)
+            rc = jsonx_get_str(item, "as_of", false, 10, &in[i].as_of, e);
+        if (rc == RC_OK)
+            rc = jsonx_get_str(item, "status", false, 16, &in[i].status, e);
+        if (rc == RC_OK)
+            rc = jsonx_get_str(item, "source", false, 64, &in[i].source, e);
+        if (rc) {
+            err_prefix_field(e, field);
+            break;
+        }
+        const struct ent_fact_def *d = ent_catalog_fact(cat, name);
+        if (!d) {
+            rc = err_set(e, RC_INVALID, pool_printf(&req->pool, "%s.fact", field),
+                         "事实 %s 不在事实目录中", name);
+            break;
+        }
+        if (d->builtin) {
+            rc = err_set(e, RC_INVALID, pool_printf(&req->pool, "%s.fact", field),
+                         "%s 属于企业登记信息，请通过修改企业信息更新", d->label);
+            break;
+        }
+        in[i].fact = d->name;
+        json_t *v = json_object_get(item, "value");
+        if (!v || json_is_null(v)) {
+            rc = err_set(e, RC_INVALID, pool_printf(&req->pool, "%s.value", field),
+                         "缺少 %s 的值", d->label);
+            break;
+        }
+        char *canon;
+        rc = ent_fact_from_json(d, v, pool_printf(&req->pool, "%s.value", field), &canon, e);
+        if (rc)
+            break;
+        in[i].value = pool_strdup(&req->pool, canon);
+        xfree(canon);
+        if (in[i].as_of && !ent_date_valid(in[i].as_of)) {
+            rc = err_set(e, RC_INVALID, pool_printf(&req->pool, "%s.as_of", field),
+                         "as_of 应为日期 YYYY-MM-DD");
+            break;
+        }
+        if (!in[i].as_of)
+            in[i].as_of = pool_strdup(&req->pool, today);
+        /* Enterprises declare; only officials record authoritative values. */
+        if (p->role == ROLE_ENTERPRISE) {
+            if (in[i].status && strcmp(in[i].status, "self_declared") != 0) {
+                rc = err_set(e, RC_FORBIDDEN, pool_printf(&req->pool, "%s.status", field),
+                             "企业只能自主申报（self_declared）");
+                break;
+            }
+            in[i].status = "self_declared";
+            in[i].source = "企业自主申报";
+        } else {
+            if (!in[i].status)
+                in[i].status = "authoritative";
+            if (strcmp(in[i].status, "authoritative") != 0 &&
+                strcmp(in[i].status, "self_declared") != 0) {
+                rc = err_set(e, RC_INVALID, pool_printf(&req->pool, "%s.status", field),
+                             "status 应为 authoritative 或 self_declared");
+                break;
+            }
+            if (!in[i].source)
+                in[i].source = p->org_name ? p->org_name : d->source;
+        }
+    }
+    if (rc)
+        return rc;
+    struct ent_scope scope;
+    scope_of(req, &scope);
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *j = NULL;
+    rc = ent_facts_put(c, &p->actor, &scope, req->params[0], in, n, e);
+    if (rc == RC_OK)
+        rc = ent_facts_get(c, cat, &scope, req->params[0], false, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_facts_catalog(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    (void)e;
+    return http_reply(resp, 200, ent_catalog_json(api_app(req)->cat));
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ent: the enterprise registry (一企一档) and the fact catalogue.
+ *
+ * An enterprise is keyed by its unified social credit code and carries its
+ * registration data, qualification tags, contacts (personal data, masked unless
+ * the viewer may see them) and the officials who look after it (包保). Facts are
+ * values of catalogued facts (employees, revenue, tax_credit_rating, ...), each
+ * with an as-of date, a status (authoritative / self_declared) and a source; every
+ * value is kept, and the newest as-of (then the newest record) wins.
+ *
+ * Visibility is decided here, in the queries, from a struct ent_scope built from
+ * the caller: an enterprise user sees its own enterprise only; officials see the
+ * enterprises of their organisation's region and those they 包保; admins all.
+ * Full contact data is shown to admins, the enterprise itself and its 包保
+ * officials; everyone else gets masked values (138****1234).
+ */
+#ifndef QIFU_ENT_H
+#define QIFU_ENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../audit/audit.h"
+#include "../base/pool.h"
+#include "../base/rc.h"
+
+struct conn;
+struct ent_catalog;
+
+enum ent_fact_type {
+    ENT_FACT_INT,
+    ENT_FACT_MONEY,   /* int64 fen */
+    ENT_FACT_DECIMAL, /* up to 4 decimal places, kept as normalised text */
+    ENT_FACT_DATE,    /* YYYY-MM-DD */
+    ENT_FACT_CODE,    /* text, optionally one of code_values */
+    ENT_FACT_BOOL,
+    ENT_FACT_TAGSET
+};
+
+struct ent_fact_def {
+    const char *name;
+    enum ent_fact_type type;
+    const char *unit;
+    const char *label;
+    const char *source;      /* the authoritative department */
+    const char *code_values; /* "A,B,M,C,D" or "" */
+    bool builtin;            /* read from the enterprise record, not enterprise_facts */
+};
+
+/* Who is asking, for visibility. Built by the API from the principal. */
+struct ent_scope {
+    bool all;                 /* admins */
+    const char *credit_code;  /* enterprise users: only this one */
+    const char *region_prefix; /* officials: "3408" for a city, "340822" for a county */
+    int64_t user_id;          /* officials: also the enterprises they 包保 */
+    bool reveal_all;          /* admins see personal data unmasked everywhere */
+};
+
+/* ---- catalogue ---------------------------------------------------------- */
+
+/* Loads the fact catalogue and tag list; *out is new (ent_catalog_free). Immutable after. */
+enum rc ent_catalog_load(struct conn *c, struct ent_catalog **out, struct err *e) WARN_UNUSED;
+void ent_catalog_free(struct ent_catalog *cat);
+/* Returns the fact named name, or NULL. */
+const struct ent_fact_def *ent_catalog_fact(const struct ent_catalog *cat, const char *name);
+/* Returns the number of facts and the i-th one. */
+size_t ent_catalog_size(const struct ent_catalog *cat);
+const struct ent_fact_def *ent_catalog_at(const struct ent_catalog *cat, size_t i);
+/* Returns the Chinese label of tag code, or NULL if the tag is unknown. */
+const char *ent_catalog_tag(const struct ent_catalog *cat, const char *code);
+/* Returns the catalogue (facts and tags) as a new JSON object for /api/v1/facts. */
+json_t *ent_catalog_json(const struct ent_catalog *cat);
+/* Returns "int", "money", ... */
+const char *ent_fact_type_name(enum ent_fact_type t);
+
+/*
+ * Checks a JSON value against def and writes its canonical text into *out (new,
+ * xfree). RC_INVALID naming field (e.g. "facts[2].value") with a Chinese message.
+ */
+enum rc ent_fact_from_json(const struct ent_fact_def *def, const json_t *v, const char *field,
+                           char **out, struct err *e) WARN_UNUSED;
+/* Same for text (CSV cells): "123", "12.5", "2024-01-01", "true", "A", "a;b". */
+enum rc ent_fact_from_text(const struct ent_fact_def *def, const char *s, const char *field,
+                           char **out, struct err *e) WARN_UNUSED;
+/* Returns the JSON value of canonical text of def (new reference). */
+json_t *ent_fact_to_json(const struct ent_fact_def *def, const char *canon);
+/* Writes a Chinese rendering ("800万元", "120人", "是") into out. */
+const char *ent_fact_display(const struct ent_fact_def *def, const char *canon, char *out,
+                             size_t n);
+
+/* ---- enterprises --------------------------------------------------------- */
+
+/* A validated enterprise record; strings borrowed from where it was parsed. */
+struct ent_record {
+    const char *credit_code;
+    const char *name;
+    const char *region;
+    const char *industry;    /* NULL when unknown */
+    const char *founded;     /* NULL when unknown */
+    int64_t capital_fen;     /* -1 when unknown */
+    const char *scale;       /* NULL when unknown */
+    const char *legal_rep;
+    const char *address;
+    json_t *contacts;        /* array (owned by the record), normalised */
+    json_t *tags;            /* sorted array of tag codes (owned) */
+    json_t *officials;       /* array of user names (owned), NULL = leave unchanged */
+    /* Which members a partial update sets. */
+    bool has_name, has_region, has_industry, has_founded, has_capital, has_scale, has_legal_rep,
+        has_address, has_contacts, has_tags;
+};
+
+/* Frees the JSON members of r (r itself is caller storage). */
+void ent_record_cleanup(struct ent_record *r);
+/*
+ * Validates a JSON object into r. With partial, absent members stay unset (PATCH);
+ * otherwise credit_code, name and region are required. Strings are borrowed from j.
+ */
+enum rc ent_record_from_json(const struct ent_catalog *cat, const json_t *j, bool partial,
+                             struct ent_record *r, struct err *e) WARN_UNUSED;
+
+/*
+ * Creates (create_only: RC_EXISTS if present), or updates the members r sets, in its
+ * own transaction with an audit event holding before and after (personal data
+ * masked). *created says which happened; *changed is false when nothing differed
+ * (then nothing is written). Officials named in r->officials must be existing
+ * non-enterprise users (RC_INVALID on "officials"). With a scope that is not
+ * "all", an existing enterprise must be visible (RC_NOTFOUND) and the region must lie
+ * within the scope's region (RC_FORBIDDEN naming "region").
+ */
+enum rc ent_save(struct conn *c, const struct audit_actor *who, const struct ent_scope *scope,
+                 const struct ent_record *r, bool create_only, bool *created, bool *changed,
+                 struct err *e) WARN_UNUSED;
+/* Like ent_save, but inside the caller's transaction and without its own audit event. */
+enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_only,
+                        bool *created, bool *changed, json_t **before, json_t **after,
+                        struct err *e) WARN_UNUSED;
+
+/*
+ * Reads one enterprise visible to scope as a new JSON object. RC_NOTFOUND when it
+ * does not exist or is not visible (the same answer, so existence does not leak).
+ */
+enum rc ent_get(struct conn *c, const struct ent_catalog *cat, const struct ent_scope *scope,
+                const char *credit_code, json_t **out, struct err *e) WARN_UNUSED;
+
+struct ent_filter {
+    const char *q;         /* name contains (Chinese full text) */
+    const char *region;    /* region code prefix */
+    const char *industry;  /* industry code prefix: section letter or digits */
+    const char *tag;
+    const char *scale;
+    const char *after;     /* cursor: the last credit code of the previous page */
+    int limit;
+};
+
+/* Lists enterprises visible to scope; *out is a new JSON array (contacts masked). */
+enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct ent_scope *scope,
+                 const struct ent_filter *f, json_t **out, struct err *e) WARN_UNUSED;
+
+/* ---- facts ----------------------------------------------------------------- */
+
+struct ent_fact_in {
+    const char *fact;
+    char *value;          /* canonical text (owned by the caller) */
+    const char *as_of;    /* YYYY-MM-DD */
+    const char *status;   /* "authoritative" or "self_declared" */
+    const char *source;
+};
+
+/*
+ * Reads the facts of a visible enterprise: the newest value of each (history false)
+ * or every recorded value (history true), plus the catalogued facts still missing.
+ */
+enum rc ent_facts_get(struct conn *c, const struct ent_catalog *cat, const struct ent_scope *scope,
+                      const char *credit_code, bool history, json_t **out,
+                      struct err *e) WARN_UNUSED;
+/* Records facts (already validated) for a visible enterprise, audited. */
+enum rc ent_facts_put(struct conn *c, const struct audit_actor *who, const struct ent_scope *scope,
+                      const char *credit_code, const struct ent_fact_in *facts, size_t n,
+                      struct err *e) WARN_UNUSED;
+/* Inserts facts inside the caller's transaction (used by the import). */
+enum rc ent_facts_insert(struct conn *c, const char *credit_code, const struct ent_fact_in *facts,
+                         size_t n, const char *recorded_by, int64_t now,
+                         struct err *e) WARN_UNUSED;
+
+/* Returns the region prefix an organisation with region code covers: "3408" for
+ * 340800, "34" for 340000, "340822" for a county (and its towns). Written into out. */
+const char *ent_region_prefix(const char *region, char out[8]);
+
+/* Validates "YYYY-MM-DD" (1900-01-01 .. 2100-12-31). */
+bool ent_date_valid(const char *s);
+
+#endif
