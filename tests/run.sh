@@ -21,6 +21,7 @@ done
 
 passed=0
 failed=0
+skipped=0
 out=$(mktemp -d /tmp/qifu-test.XXXXXX)
 pgdir=""
 cleanup() {
@@ -76,10 +77,16 @@ if [ "$unit_only" = 0 ]; then
     p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || true)
     f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || true)
     e=$(grep -oE '[0-9]+ error' <<<"$line" | grep -oE '[0-9]+' || true)
+    s=$(grep -oE '[0-9]+ skipped' <<<"$line" | grep -oE '[0-9]+' || true)
+    skipped=$((skipped + ${s:-0}))
     passed=$((passed + ${p:-0}))
     failed=$((failed + ${f:-0} + ${e:-0}))
     [ -z "$line" ] && failed=$((failed + 1))
 fi
 
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+else
+    echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]

@@ -311,25 +311,43 @@ enum rc codes_credit_code_check(const char *s, struct err *e)
     if (!region_code_acceptable(region))
         return err_set(e, RC_INVALID, NULL, "统一社会信用代码第 3–8 位行政区划代码 %s 不存在",
                        region);
-    int sum = 0;
-    for (int i = 0; i < 17; i++)
-        sum += credit_value((unsigned char)s[i]) * credit_weights[i];
-    int v = 31 - sum % 31;
-    char want = credit_alphabet[v == 31 ? 0 : v];
+    char want = codes_credit_code_check_char(s);
     if (s[17] != want)
         return err_set(e, RC_INVALID, NULL, "统一社会信用代码校验位错误，应为 %c", want);
     return RC_OK;
+}
+
+char codes_credit_code_check_char(const char *s)
+{
+    int sum = 0;
+    for (int i = 0; i < 17; i++) {
+        if (!s[i] || !strchr(credit_alphabet, s[i]))
+            return '\0';
+        sum += credit_value((unsigned char)s[i]) * credit_weights[i];
+    }
+    int v = 31 - sum % 31;
+    return credit_alphabet[v == 31 ? 0 : v];
 }
 
 /* ======================================================================== */
 /* Resident ID number (GB 11643-1999)                                        */
 /* ======================================================================== */
 
+char codes_id_number_check_char(const char *s)
+{
+    static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    int sum = 0;
+    for (int i = 0; i < 17; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return '\0';
+        sum += (s[i] - '0') * w[i];
+    }
+    return "10X98765432"[sum % 11];
+}
+
 enum rc codes_id_number_check_at(const char *s, int64_t today, struct err *e)
 {
     /* ISO 7064 MOD 11-2: weight i is 2^(17-i) mod 11; check[sum % 11] is the 18th char. */
-    static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-    static const char check[] = "10X98765432";
 
     if (!s || !*s)
         return err_set(e, RC_INVALID, NULL, "身份证号码不能为空");
@@ -367,10 +385,7 @@ enum rc codes_id_number_check_at(const char *s, int64_t today, struct err *e)
     if (birth > today)
         return err_set(e, RC_INVALID, NULL, "身份证号码中的出生日期 %.8s 晚于今天", s + 6);
 
-    int sum = 0;
-    for (int i = 0; i < 17; i++)
-        sum += (s[i] - '0') * weights[i];
-    char want = check[sum % 11];
+    char want = codes_id_number_check_char(s);
     char got = s[17] == 'x' ? 'X' : s[17];
     if (got != want)
         return err_set(e, RC_INVALID, NULL, "身份证号码校验位错误，应为 %c", want);

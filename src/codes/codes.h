@@ -126,6 +126,14 @@ char codes_industry_section(const char *code);
  */
 enum rc codes_credit_code_check(const char *s, struct err *e) WARN_UNUSED;
 
+/* Returns the check character due after the first 17 characters of a credit code
+ * (used by the demo generator), or '\0' if one of them is outside the alphabet. */
+char codes_credit_code_check_char(const char *first17);
+
+/* Returns the ISO 7064 MOD 11-2 check character ('0'-'9' or 'X') for the first 17
+ * digits of an ID number, or '\0' if one is not a digit. */
+char codes_id_number_check_char(const char *first17);
+
 /*
  * Checks an 18-digit resident ID number (GB 11643-1999): a known division code
  * (current or historical), a valid birth date from 1900-01-01 up to today

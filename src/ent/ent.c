@@ -7,10 +7,12 @@
  */
 #include "ent.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/buf.h"
 #include "../base/jsonx.h"
 #include "../base/mem.h"
 #include "../base/timeutil.h"
@@ -379,12 +381,15 @@ static enum rc replace_set(struct conn *c, const char *credit_code, const char *
                            const char *ins_sql, const json_t *items, struct err *e)
 {
     struct stmt *st;
-    enum rc rc = store_prepare(c, del_sql, &st, e);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, credit_code);
-    rc = store_run(st, e);
-    store_finish(st);
+    enum rc rc = RC_OK;
+    if (del_sql) {
+        rc = store_prepare(c, del_sql, &st, e);
+        if (rc)
+            return rc;
+        store_bind_text(st, 1, credit_code);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
     size_t i;
     json_t *x;
     json_array_foreach(items, i, x)
@@ -401,9 +406,41 @@ static enum rc replace_set(struct conn *c, const char *credit_code, const char *
     return rc;
 }
 
+enum rc ent_search_mark(struct conn *c, int64_t *rowid, struct err *e)
+{
+    *rowid = 0;
+    if (store_conn_kind(c) != STORE_SQLITE)
+        return RC_OK;
+    struct stmt *st;
+    enum rc rc = store_prepare(c, "SELECT COALESCE(MAX(rowid), 0) FROM enterprises", &st, e);
+    if (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
+        *rowid = store_int(st, 0);
+        rc = RC_OK;
+    }
+    store_finish(st);
+    return rc;
+}
+
+enum rc ent_search_index_from(struct conn *c, int64_t rowid, struct err *e)
+{
+    if (store_conn_kind(c) != STORE_SQLITE)
+        return RC_OK; /* PostgreSQL's trigram index is maintained by the server */
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "INSERT INTO enterprises_fts(rowid, name) SELECT rowid, name FROM "
+                               "enterprises WHERE rowid > ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, rowid);
+    rc = store_run(st, e);
+    store_finish(st);
+    return rc;
+}
+
 enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_only,
-                        bool *created, bool *changed, json_t **before_out, json_t **after_out,
-                        struct err *e)
+                        bool bulk, bool *created, bool *changed, json_t **before_out,
+                        json_t **after_out, struct err *e)
 {
     json_t *existing = NULL, *rec = NULL;
     struct stmt *st = NULL;
@@ -457,15 +494,27 @@ enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_
     }
     store_finish(st);
     xfree(contacts);
+    if (rc == RC_OK && !existing && !bulk && store_conn_kind(c) == STORE_SQLITE) {
+        rc = store_prepare(c,
+                           "INSERT INTO enterprises_fts(rowid, name) SELECT rowid, name FROM "
+                           "enterprises WHERE credit_code = ?",
+                           &st, e);
+        if (rc == RC_OK) {
+            store_bind_text(st, 1, r->credit_code);
+            rc = store_run(st, e);
+        }
+        store_finish(st);
+    }
     if (rc == RC_OK && (!existing || !json_equal(json_object_get(existing, "tags"),
                                                  json_object_get(rec, "tags"))))
-        rc = replace_set(c, r->credit_code, "DELETE FROM enterprise_tags WHERE credit_code = ?",
+        rc = replace_set(c, r->credit_code,
+                         existing ? "DELETE FROM enterprise_tags WHERE credit_code = ?" : NULL,
                          "INSERT INTO enterprise_tags (credit_code, tag) VALUES (?, ?)",
                          json_object_get(rec, "tags"), e);
     if (rc == RC_OK && r->officials &&
         (!existing || !json_equal(json_object_get(existing, "officials"), r->officials))) {
         rc = replace_set(c, r->credit_code,
-                         "DELETE FROM enterprise_officials WHERE credit_code = ?",
+                         existing ? "DELETE FROM enterprise_officials WHERE credit_code = ?" : NULL,
                          "INSERT INTO enterprise_officials (credit_code, user_id) SELECT ?, id "
                          "FROM users WHERE username = ? AND role <> 'enterprise'",
                          r->officials, e);
@@ -482,8 +531,8 @@ enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_
         *changed = true;
         if (before_out)
             *before_out = existing ? masked_copy(existing) : NULL;
-        if (after_out)
-            *after_out = masked_copy(rec);
+        if (after_out) /* a bulk import audits its creations as one event */
+            *after_out = bulk && !existing ? NULL : masked_copy(rec);
     }
     json_decref(existing);
     json_decref(rec);
@@ -522,7 +571,7 @@ enum rc ent_save(struct conn *c, const struct audit_actor *who, const struct ent
     enum rc rc = store_begin(c, e);
     if (rc)
         return rc;
-    rc = ent_save_in_txn(c, r, create_only, created, changed, &before, &after, e);
+    rc = ent_save_in_txn(c, r, create_only, false, created, changed, &before, &after, e);
     if (rc == RC_OK && *changed) {
         struct audit_event ev = {*created ? "enterprise.create" : "enterprise.update", "enterprise",
                                  r->credit_code, before, after};
@@ -847,26 +896,47 @@ enum rc ent_facts_get(struct conn *c, const struct ent_catalog *cat, const struc
     return RC_OK;
 }
 
+/* "INSERT ... VALUES (...), (...)" for 1..ENT_FACTS_BATCH rows, built once. */
+#define ENT_FACTS_BATCH 32
+static char *facts_sql[ENT_FACTS_BATCH + 1];
+static pthread_once_t facts_sql_once = PTHREAD_ONCE_INIT;
+
+static void build_facts_sql(void)
+{
+    for (int k = 1; k <= ENT_FACTS_BATCH; k++) {
+        struct buf b;
+        buf_init(&b, 8192);
+        int rc = buf_puts(&b, "INSERT INTO enterprise_facts (credit_code, fact, value, as_of, "
+                              "status, source, recorded_at, recorded_by) VALUES ");
+        for (int i = 0; i < k && !rc; i++)
+            rc = buf_puts(&b, i ? ",(?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?)");
+        facts_sql[k] = buf_take(&b);
+    }
+}
+
 enum rc ent_facts_insert(struct conn *c, const char *credit_code, const struct ent_fact_in *facts,
                          size_t n, const char *recorded_by, int64_t now, struct err *e)
 {
+    pthread_once(&facts_sql_once, build_facts_sql);
     enum rc rc = RC_OK;
-    for (size_t i = 0; i < n && !rc; i++) {
+    for (size_t at = 0; at < n && !rc; at += ENT_FACTS_BATCH) {
+        size_t k = n - at < ENT_FACTS_BATCH ? n - at : ENT_FACTS_BATCH;
         struct stmt *st;
-        rc = store_prepare(c,
-                           "INSERT INTO enterprise_facts (credit_code, fact, value, as_of, status, "
-                           "source, recorded_at, recorded_by) VALUES (?,?,?,?,?,?,?,?)",
-                           &st, e);
+        rc = store_prepare(c, facts_sql[k], &st, e);
         if (rc)
             break;
-        store_bind_text(st, 1, credit_code);
-        store_bind_text(st, 2, facts[i].fact);
-        store_bind_text(st, 3, facts[i].value);
-        store_bind_text(st, 4, facts[i].as_of);
-        store_bind_text(st, 5, facts[i].status);
-        store_bind_text(st, 6, facts[i].source);
-        store_bind_int(st, 7, now);
-        store_bind_text(st, 8, recorded_by);
+        for (size_t i = 0; i < k; i++) {
+            const struct ent_fact_in *f = &facts[at + i];
+            int b = (int)i * 8;
+            store_bind_text(st, b + 1, credit_code);
+            store_bind_text(st, b + 2, f->fact);
+            store_bind_text(st, b + 3, f->value);
+            store_bind_text(st, b + 4, f->as_of);
+            store_bind_text(st, b + 5, f->status);
+            store_bind_text(st, b + 6, f->source);
+            store_bind_int(st, b + 7, now);
+            store_bind_text(st, b + 8, recorded_by);
+        }
         rc = store_run(st, e);
         store_finish(st);
     }

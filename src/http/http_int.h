@@ -33,6 +33,7 @@ struct reqctx {
     int status_sent;
     size_t bytes_sent;
     bool answered;
+    bool too_large; /* body passed max_body mid-upload: discard the rest, answer 413 */
 };
 
 /* Routes, authenticates and runs the handler; fills x->resp. */

@@ -2,9 +2,12 @@
 /*
  * server: libmicrohttpd glue. One context per request collects the body under the
  * cap, checks the deadline, and on the final callback hands over to the router.
- * Responses are queued only on the final callback (answering earlier makes MHD
- * 0.9.75 close the connection), except for refusals that should close it anyway:
- * an oversized body (413) and a request past its deadline (408).
+ * Responses are queued only on the final callback: MHD 0.9.75 refuses a response
+ * queued while the body is being received and closes the connection unanswered.
+ * The one early answer is a Content-Length over the cap (413, on the first
+ * callback, before any body is read). A body that passes the cap while arriving
+ * (chunked) is discarded up to the request deadline and answered 413 at its end;
+ * a request past its deadline is cut off (logged as 408).
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -206,12 +209,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         int64_t age = time_mono_ns() - x->req.started_ns;
         size_t n = *upload_size;
         *upload_size = 0;
-        if (age > (int64_t)s->cfg.request_timeout_s * 1000000000LL)
-            return early_error(x, RC_TIMEOUT, "请求发送过慢，已超时");
-        if (buf_append(&x->body, upload_data, n))
-            return early_error(x, RC_TOOLARGE, "请求体超过大小上限");
+        if (age > (int64_t)s->cfg.request_timeout_s * 1000000000LL) {
+            x->status_sent = 408; /* for the access log and metrics: nothing can be sent */
+            return MHD_NO;
+        }
+        if (!x->too_large && buf_append(&x->body, upload_data, n))
+            x->too_large = true;
         return MHD_YES;
     }
+    if (x->too_large)
+        return early_error(x, RC_TOOLARGE, "请求体超过大小上限");
     x->req.body = buf_str(&x->body);
     x->req.body_len = buf_len(&x->body);
     http__dispatch(s, x);
@@ -238,6 +245,21 @@ static enum rc parse_listen(const char *listen, struct sockaddr_in *sa, struct e
     if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
         return err_set(e, RC_INVALID, "listen", "IP 地址不正确：%s", host);
     return RC_OK;
+}
+
+/*
+ * Percent-decodes the path and query arguments like MHD's default, except that a
+ * decoded NUL (%00) becomes 0xFF: a NUL would silently cut the C string short
+ * ("/orgs/A%00B" served as "/orgs/A"), while 0xFF fails the router's UTF-8 check.
+ */
+static size_t unescape_no_nul(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls, (void)c;
+    size_t n = MHD_http_unescape(s);
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\0')
+            s[i] = (char)0xFF;
+    return n;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -286,13 +308,13 @@ enum rc http_start(const struct http_config *cfg, struct http_server **out, stru
     size_t mem_limit = s->cfg.max_header + 16 * 1024;
     s->d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
-        NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        s->cfg.conn_timeout_s, MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_conns,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.max_conns_per_ip,
+        NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, or MHD warns */
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.conn_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        s->cfg.max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.max_conns_per_ip,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem_limit, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-        NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+        s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_UNESCAPE_CALLBACK,
+        unescape_no_nul, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
     if (!s->d) {
         xfree(s->counts);
         xfree(s);

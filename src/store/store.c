@@ -261,7 +261,7 @@ enum rc store_prepare(struct conn *c, const char *sql, struct stmt **out, struct
             free_slot = (int)i;
             break;
         }
-        if (st->hash == h && strcmp(st->sql, sql) == 0) {
+        if (st->hash == h && (st->key == sql || strcmp(st->sql, sql) == 0)) {
             if (st->busy)
                 break; /* in use further up the stack: prepare an uncached one */
             st->busy = true;
@@ -276,6 +276,7 @@ enum rc store_prepare(struct conn *c, const char *sql, struct stmt **out, struct
     __atomic_add_fetch(&c->store->n_prepared, 1, __ATOMIC_RELAXED);
     st->conn = c;
     st->sql = xstrdup(sql);
+    st->key = sql;
     st->hash = h;
     st->busy = true;
     st->cached = false;

@@ -108,9 +108,8 @@ CREATE INDEX enterprise_facts_lookup ON enterprise_facts(credit_code, fact, as_o
 -- Chinese name search: FTS5 with the trigram tokenizer (substring match for 3+ characters).
 CREATE VIRTUAL TABLE enterprises_fts USING fts5(name, content='enterprises', content_rowid='rowid',
                                                 tokenize='trigram');
-CREATE TRIGGER enterprises_fts_ins AFTER INSERT ON enterprises BEGIN
-    INSERT INTO enterprises_fts(rowid, name) VALUES (new.rowid, new.name);
-END;
+-- Inserts are indexed by the application (ent_save_in_txn, or one INSERT ... SELECT
+-- at the end of a bulk import, which is ten times cheaper than a trigger per row).
 CREATE TRIGGER enterprises_fts_del AFTER DELETE ON enterprises BEGIN
     INSERT INTO enterprises_fts(enterprises_fts, rowid, name) VALUES ('delete', old.rowid, old.name);
 END;

@@ -1,0 +1,463 @@
+# SPDX-License-Identifier: Apache-2.0
+"""
+Integration tests: the real qifu binary, started on 127.0.0.1 with an ephemeral port
+and its own database, driven over HTTP with the standard library only.
+
+Environment:
+  QIFU_BIN      the binary under test (default: build/release/qifu of this checkout)
+  TEST_PG_DIR   a running cluster made by scripts/pg-test.sh; when set, every test
+                runs against PostgreSQL too (one fresh database per server)
+  QIFU_KEEP_TMP=1  keep each server's temp dir (database, stderr log) for debugging
+
+Each test module gets one server per backend (the `server` fixture); tests that need
+special flags start their own with the `make_server` factory. Every server is stopped
+by a finalizer, and stop() asserts that qifu exited with status 0.
+"""
+import http.client
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+QIFU_BIN = os.environ.get("QIFU_BIN") or os.path.join(ROOT, "build", "release", "qifu")
+PG_DIR = os.environ.get("TEST_PG_DIR", "")
+PG_TEST = os.path.join(ROOT, "scripts", "pg-test.sh")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_DIR else [])
+
+DEMO_USERS = ["admin", "clerk", "handler", "supervisor", "officer", "enterprise"]
+DEMO_ROLES = {
+    "admin": "admin",
+    "clerk": "clerk",
+    "handler": "handler",
+    "supervisor": "supervisor",
+    "officer": "policy_officer",
+    "enterprise": "enterprise",
+}
+DEMO_PASSWORD = "demo"
+
+START_TIMEOUT = 15.0  # seconds for the port file and /healthz
+STOP_TIMEOUT = 15.0  # seconds for a SIGTERM'd server to exit
+CLI_TIMEOUT = 30.0
+HTTP_TIMEOUT = 15.0
+
+_db_counter = itertools.count(1)
+
+
+def _die_with_parent():
+    """Child side of Popen: get SIGTERM if pytest itself dies (Linux prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
+    except Exception:  # not Linux: the finalizers still stop the server
+        pass
+
+
+def qifu_env():
+    env = dict(os.environ)
+    env["QIFU_FAST_HASH"] = "1"
+    return env
+
+
+def psql(dsn, sql, check=True):
+    """Runs sql with psql against dsn; returns the CompletedProcess (stdout unaligned)."""
+    p = subprocess.run(
+        ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+        env=dict(os.environ, PGOPTIONS="-c client_min_messages=warning"),
+    )
+    if check:
+        assert p.returncode == 0, "psql failed: %s\n%s" % (sql, p.stderr)
+    return p
+
+
+def new_pg_database():
+    """A fresh, empty database in the test cluster; returns (name, URL)."""
+    name = "qifu_it_%d_%d" % (os.getpid(), next(_db_counter))
+    p = subprocess.run(
+        [PG_TEST, "newdb", PG_DIR, name], capture_output=True, text=True, timeout=CLI_TIMEOUT
+    )
+    assert p.returncode == 0, "pg-test.sh newdb failed: %s" % p.stderr
+    url = p.stdout.strip()
+    assert url.startswith("postgres"), "pg-test.sh newdb printed %r" % p.stdout
+    return name, url
+
+
+def drop_pg_database(name):
+    p = subprocess.run([PG_TEST, "url", PG_DIR], capture_output=True, text=True,
+                       timeout=CLI_TIMEOUT)
+    if p.returncode == 0:
+        psql(p.stdout.strip(), 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name, check=False)
+
+
+class Server:
+    """One qifu process with its own temp dir and database, listening on 127.0.0.1."""
+
+    def __init__(self, backend, session_ttl=None, max_body=None, threads=None, extra=()):
+        self.backend = backend
+        self.proc = None
+        self.port = None
+        self.exit_status = None
+        self.tmp = tempfile.mkdtemp(prefix="qifu-it-")
+        self.log_path = os.path.join(self.tmp, "server.stderr")
+        self.port_file = os.path.join(self.tmp, "port")
+        self._log = None
+        self.pg_name = None
+        try:
+            if backend == "sqlite":
+                self.db_path = os.path.join(self.tmp, "qifu.db")
+                self.db_url = "sqlite:" + self.db_path
+            elif backend == "postgres":
+                self.db_path = None
+                self.pg_name, self.db_url = new_pg_database()
+            else:
+                raise ValueError(backend)
+            self.cli("migrate")
+            self.cli("demo")
+            args = [QIFU_BIN, "serve", "--listen", "127.0.0.1:0", "--port-file", self.port_file,
+                    "--db", self.db_url]
+            if session_ttl is not None:
+                args += ["--session-ttl", str(session_ttl)]
+            if max_body is not None:
+                args += ["--max-body", str(max_body)]
+            if threads is not None:
+                args += ["--threads", str(threads)]
+            args += list(extra)
+            self._log = open(self.log_path, "wb")
+            self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log,
+                                         stderr=subprocess.STDOUT, env=qifu_env(), cwd=self.tmp,
+                                         preexec_fn=_die_with_parent)
+            self._wait_ready()
+        except BaseException:
+            self.close()
+            raise
+
+    # ---- life cycle ---------------------------------------------------------
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("qifu serve exited with %s during start-up:\n%s"
+                                     % (self.proc.returncode, self.log_tail()))
+            try:
+                with open(self.port_file) as f:
+                    text = f.read()
+                if text.endswith("\n"):
+                    self.port = int(text)
+                    break
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.02)
+        else:
+            raise AssertionError("no port file after %ss:\n%s" % (START_TIMEOUT, self.log_tail()))
+        while time.monotonic() < deadline:
+            try:
+                status, _, _ = self.request("GET", "/healthz", timeout=2)
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("/healthz never answered 200:\n%s" % self.log_tail())
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+
+    def wait_exit(self, timeout=STOP_TIMEOUT):
+        """Waits for the process to exit (killing it after timeout); returns the status."""
+        try:
+            self.exit_status = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+            raise AssertionError("qifu serve did not exit within %ss of SIGTERM:\n%s"
+                                 % (timeout, self.log_tail()))
+        return self.exit_status
+
+    def stop(self):
+        """SIGTERM, wait, and assert a clean exit (status 0)."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        status = self.wait_exit()
+        assert status == 0, "qifu serve exited with %s:\n%s" % (status, self.log_tail())
+
+    def close(self):
+        """Stops the process whatever happens and removes the temp dir; asserts exit 0."""
+        try:
+            if self.proc is not None and self.exit_status is None:
+                self.stop()
+        finally:
+            if self.proc is not None and self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+            if self._log:
+                self._log.close()
+                self._log = None
+            if os.environ.get("QIFU_KEEP_TMP") != "1":
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                if self.pg_name:
+                    drop_pg_database(self.pg_name)
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def log_tail(self, n=40):
+        return "\n".join(self.log_text().splitlines()[-n:])
+
+    # ---- command line -------------------------------------------------------
+
+    def cli(self, *args, input=None, check=True):
+        """Runs `qifu ARGS --db URL`; returns the CompletedProcess (text)."""
+        argv = [QIFU_BIN] + list(args) + ["--db", self.db_url]
+        p = subprocess.run(argv, input=input, capture_output=True, text=True,
+                           timeout=CLI_TIMEOUT, env=qifu_env(), cwd=self.tmp)
+        if check:
+            assert p.returncode == 0, "%s exited %s:\n%s%s" % (
+                " ".join(args), p.returncode, p.stdout, p.stderr)
+        return p
+
+    # ---- database access (for checks and tampering) ---------------------------
+
+    def sql(self, query):
+        """Runs a read-only query directly on the database; returns rows as tuples of str."""
+        if self.backend == "sqlite":
+            import sqlite3
+            con = sqlite3.connect(self.db_path, timeout=10)
+            try:
+                return [tuple(None if v is None else str(v) for v in row)
+                        for row in con.execute(query).fetchall()]
+            finally:
+                con.close()
+        out = psql(self.db_url, query).stdout
+        return [tuple(line.split("|")) for line in out.splitlines()]
+
+    # ---- HTTP ---------------------------------------------------------------
+
+    def connection(self, timeout=HTTP_TIMEOUT):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, token=None, raw=None,
+                conn=None, timeout=HTTP_TIMEOUT):
+        """
+        Sends one request. body is encoded as JSON (Content-Type application/json);
+        raw is sent as is (bytes, with Content-Type application/json unless headers name
+        another). Returns (status, headers, data) where data is the parsed JSON when the
+        response says application/json, else the text.
+        """
+        hdrs = {}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            hdrs["Content-Type"] = "application/json"
+        elif raw is not None:
+            payload = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+            hdrs["Content-Type"] = "application/json"
+        if token:
+            hdrs["Authorization"] = "Bearer " + token
+        for k, v in (headers or {}).items():
+            for old in [h for h in hdrs if h.lower() == k.lower()]:
+                del hdrs[old]
+            if v is not None:
+                hdrs[k] = v
+        own = conn is None
+        c = conn or self.connection(timeout)
+        try:
+            c.request(method, path, body=payload, headers=hdrs)
+            r = c.getresponse()
+            data = r.read()
+            ctype = r.getheader("Content-Type", "")
+            if ctype.startswith("application/json"):
+                parsed = json.loads(data.decode("utf-8")) if data else None
+            else:
+                parsed = data.decode("utf-8", "replace")
+            return r.status, r.headers, parsed
+        finally:
+            if own:
+                c.close()
+
+    def login_full(self, user, password=DEMO_PASSWORD):
+        status, headers, data = self.request(
+            "POST", "/api/v1/session", {"username": user, "password": password})
+        assert status == 201, "login %s: %s %s" % (user, status, data)
+        return headers, data
+
+    def login(self, user, password=DEMO_PASSWORD):
+        return self.login_full(user, password)[1]["token"]
+
+    def admin(self):
+        """A (cached) admin token."""
+        if not getattr(self, "_admin", None):
+            self._admin = self.login("admin")
+        return self._admin
+
+    # ---- read-backs ---------------------------------------------------------
+
+    def list_all(self, path, token, limit=500, max_pages=100):
+        """Walks a paginated list; returns all items."""
+        items, cursor = [], None
+        for _ in range(max_pages):
+            sep = "&" if "?" in path else "?"
+            url = "%s%slimit=%d" % (path, sep, limit)
+            if cursor:
+                url += "&cursor=" + cursor
+            status, _, data = self.request("GET", url, token=token)
+            assert status == 200, (url, status, data)
+            items += data["items"]
+            cursor = data["next_cursor"]
+            if not cursor:
+                return items
+        raise AssertionError("more than %d pages at %s" % (max_pages, path))
+
+    def usernames(self):
+        return [u["username"] for u in self.list_all("/api/v1/users", self.admin())]
+
+    def org_codes(self):
+        return [o["code"] for o in self.list_all("/api/v1/orgs", self.admin())]
+
+    def audit_count(self):
+        return int(self.sql("SELECT COUNT(*) FROM audit")[0][0])
+
+
+# ---- assertions ---------------------------------------------------------------
+
+
+def assert_error(resp, status, code, field=None, message=None):
+    """
+    Asserts resp (from Server.request) is the JSON error {"error":{"code","message"}}
+    with status, code, the field when given (None: any) and message containing `message`.
+    Returns the error object.
+    """
+    st, headers, data = resp
+    assert st == status, "want %s %s, got %s %s" % (status, code, st, data)
+    ctype = headers.get("Content-Type", "")
+    assert ctype.startswith("application/json"), "error Content-Type is %r" % ctype
+    assert isinstance(data, dict) and isinstance(data.get("error"), dict), data
+    err = data["error"]
+    assert err.get("code") == code, "want code %s, got %s" % (code, err)
+    assert isinstance(err.get("message"), str) and err["message"], err
+    if field is not None:
+        assert err.get("field") == field, "want field %s, got %s" % (field, err)
+    if message is not None:
+        assert message in err["message"], "want message containing %r, got %r" % (
+            message, err["message"])
+    return err
+
+
+def credit_check_digit(code17):
+    """GB 32100-2015: the 18th character of a unified social credit code."""
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    s = sum(chars.index(c) * w for c, w in zip(code17, weights))
+    return chars[(31 - s % 31) % 31]
+
+
+def raw_socket(server, timeout=10.0):
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
+    return s
+
+
+def read_http_response(sock, deadline):
+    """
+    Reads one HTTP/1.1 response from sock until it is complete (Content-Length), the
+    peer closes, or deadline (time.monotonic) passes. Returns (status or None, headers
+    dict lower-cased, body bytes, closed flag).
+    """
+    data = b""
+    closed = False
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        except (ConnectionResetError, BrokenPipeError):
+            closed = True
+            break
+        if not chunk:
+            closed = True
+            break
+        data += chunk
+        head, sep, body = data.partition(b"\r\n\r\n")
+        if sep:
+            hdrs = parse_head(head)[1]
+            n = int(hdrs.get("content-length", "-1"))
+            if n >= 0 and len(body) >= n:
+                break
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return None, {}, b"", closed
+    status, hdrs = parse_head(head)
+    return status, hdrs, body, closed
+
+
+def parse_head(head):
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    hdrs = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        hdrs[k.strip().lower()] = v.strip()
+    return status, hdrs
+
+
+# ---- fixtures -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def server(backend):
+    """One server per test module and backend, with the demo data."""
+    s = Server(backend)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def make_server(backend):
+    """Factory for servers with special flags; each is stopped at the end of the test."""
+    made = []
+
+    def make(**kw):
+        s = Server(backend, **kw)
+        made.append(s)
+        return s
+
+    try:
+        yield make
+    finally:
+        errors = []
+        for s in made:
+            try:
+                s.close()
+            except AssertionError as e:  # report every failed stop, stop them all
+                errors.append(str(e))
+        assert not errors, "\n".join(errors)
+
+
+def pytest_report_header(config):
+    return "qifu: %s; backends: %s" % (QIFU_BIN, ", ".join(BACKENDS))

@@ -1,0 +1,267 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Operations: health, readiness, metrics, OpenAPI, graceful stop, access log."""
+import os
+import re
+import signal
+import socket
+import time
+import uuid
+
+import pytest
+
+from conftest import ROOT, raw_socket, read_http_response
+
+# Roles of some routes of src/api/api.c, as openapi.json's x-roles.
+OFFICIALS = ["clerk", "handler", "supervisor", "policy_officer", "admin"]
+KNOWN_ROLES = {
+    ("get", "/healthz"): ["public"],
+    ("get", "/readyz"): ["public"],
+    ("get", "/metrics"): ["public"],
+    ("get", "/api/v1/openapi.json"): ["public"],
+    ("post", "/api/v1/session"): ["public"],
+    ("delete", "/api/v1/session"): ["enterprise"] + OFFICIALS,
+    ("get", "/api/v1/me"): ["any"],
+    ("get", "/api/v1/orgs"): OFFICIALS,
+    ("post", "/api/v1/orgs"): ["admin"],
+    ("get", "/api/v1/orgs/{code}"): OFFICIALS,
+    ("get", "/api/v1/users"): ["admin"],
+    ("post", "/api/v1/users"): ["admin"],
+    ("get", "/api/v1/codes/regions"): ["public"],
+    ("get", "/api/v1/codes/industries"): ["public"],
+    ("get", "/api/v1/codes/credit-codes/{code}"): ["public"],
+    ("get", "/api/v1/audit"): ["supervisor", "admin"],
+}
+
+
+def source_routes():
+    """(method, pattern) of every row of the route table in src/api/api.c."""
+    with open(os.path.join(ROOT, "src", "api", "api.c"), encoding="utf-8") as f:
+        text = f.read()
+    table = text[text.index("routes[] = {"):]
+    table = table[:table.index("};")]
+    rows = re.findall(r'\{\s*HTTP_([A-Z]+)\s*,\s*"([^"]+)"', table)
+    assert len(rows) >= len(KNOWN_ROLES), "could not read the route table of api.c"
+    return {(m.lower(), p) for m, p in rows}
+
+
+METRIC_LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$')
+
+
+def metrics(server):
+    st, headers, text = server.request("GET", "/metrics")
+    assert st == 200
+    assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            assert not line or line.startswith("# HELP ") or line.startswith("# TYPE "), line
+            continue
+        m = METRIC_LINE.match(line)
+        assert m, "not Prometheus text: %r" % line
+        samples[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return text, samples
+
+
+def wait_metrics(server, ok, timeout=3.0):
+    """Scrapes until ok(samples) (requests are counted when they complete)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text, samples = metrics(server)
+        if ok(samples) or time.monotonic() > deadline:
+            return text, samples
+        time.sleep(0.05)
+
+
+def test_healthz(server):
+    st, headers, data = server.request("GET", "/healthz")
+    assert st == 200 and data == {"status": "ok"}
+    assert headers["Content-Type"] == "application/json; charset=utf-8"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert re.match(r"^[0-9a-f]{8}-[0-9a-f]+$", headers["X-Request-Id"])
+
+
+def test_readyz(server):
+    st, _, data = server.request("GET", "/readyz")
+    assert st == 200
+    assert data == {"status": "ready", "database": server.backend}
+
+
+def test_metrics(server):
+    server.request("GET", "/healthz")
+    server.request("GET", "/api/v1/no-such-thing")
+    server.request("POST", "/api/v1/session", {"username": "admin", "password": "demo"})
+    login = 'qifu_http_requests_total{route="POST /api/v1/session",status="201"}'
+    text, s = wait_metrics(server, lambda s: login in s)
+    assert "# TYPE qifu_http_requests_total counter" in text
+    assert "# TYPE qifu_http_request_duration_seconds histogram" in text
+    assert "# TYPE qifu_http_open_connections gauge" in text
+    assert s['qifu_http_requests_total{route="GET /healthz",status="200"}'] >= 2
+    assert s[login] >= 1
+    assert s['qifu_http_requests_total{route="unmatched",status="404"}'] >= 1
+    # the histogram: cumulative buckets ending in +Inf == _count
+    buckets = [(k, v) for k, v in s.items()
+               if k.startswith("qifu_http_request_duration_seconds_bucket")]
+    assert buckets[-1][0] == 'qifu_http_request_duration_seconds_bucket{le="+Inf"}'
+    values = [v for _, v in buckets]
+    assert values == sorted(values), "buckets are not cumulative"
+    assert s['qifu_http_request_duration_seconds_bucket{le="+Inf"}'] == \
+        s["qifu_http_request_duration_seconds_count"]
+    assert s["qifu_http_request_duration_seconds_sum"] >= 0
+    # this very scrape is on an open connection
+    assert s["qifu_http_open_connections"] >= 1
+    assert s["qifu_http_in_flight_requests"] >= 1
+
+
+def test_metrics_count_requests(server):
+    _, before = metrics(server)
+    ok = 'qifu_http_requests_total{route="GET /api/v1/codes/regions",status="200"}'
+    nf = 'qifu_http_requests_total{route="GET /api/v1/codes/regions",status="404"}'
+    for _ in range(3):
+        assert server.request("GET", "/api/v1/codes/regions")[0] == 200
+    assert server.request("GET", "/api/v1/codes/regions?parent=349999")[0] == 404
+
+    def done(after):
+        return after.get(ok, 0) - before.get(ok, 0) >= 3 and after.get(nf, 0) > before.get(nf, 0)
+
+    _, after = wait_metrics(server, done)
+    assert after.get(ok, 0) - before.get(ok, 0) == 3
+    assert after.get(nf, 0) - before.get(nf, 0) == 1
+    # the histogram counted them too
+    n = "qifu_http_request_duration_seconds_count"
+    assert after[n] - before[n] >= 4
+
+
+def test_openapi_lists_every_route(server):
+    st, _, doc = server.request("GET", "/api/v1/openapi.json")
+    assert st == 200
+    assert doc["openapi"].startswith("3.")
+    listed = {(m, path) for path, ops in doc["paths"].items() for m in ops}
+    assert listed == source_routes()
+    assert set(KNOWN_ROLES) <= listed
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            assert op["summary"], (method, path)
+            roles = op["x-roles"]
+            assert roles, (method, path)
+            if (method, path) in KNOWN_ROLES:
+                assert roles == KNOWN_ROLES[(method, path)], (method, path, roles)
+            params = [p["name"] for p in op["parameters"]]
+            assert params == re.findall(r"\{(\w+)\}", path)
+            assert ("security" in op) == (roles != ["public"])
+
+
+def test_openapi_routes_are_served(server):
+    """Every documented operation exists on the server (no 404/405 for it)."""
+    st, _, doc = server.request("GET", "/api/v1/openapi.json")
+    for path, ops in doc["paths"].items():
+        concrete = re.sub(r"\{\w+\}", "91340100131860916Y", path)
+        for method in ops:
+            st, _, data = server.request(method.upper(), concrete, raw=b"{}")
+            assert st not in (404, 405), (method, path, st, data)
+
+
+def test_access_log(server):
+    tag = uuid.uuid4().hex[:12]
+    st, headers, _ = server.request("GET", "/api/v1/missing-" + tag + "?q=1")
+    assert st == 404
+    rid = headers["X-Request-Id"]
+    st, headers2, _ = server.request("POST", "/api/v1/session",
+                                     {"username": "clerk", "password": "demo"})
+    assert st == 201
+    rid2 = headers2["X-Request-Id"]
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        log = server.log_text()
+        if rid in log and rid2 in log:
+            break
+        time.sleep(0.05)
+    lines = [l for l in log.splitlines() if " access " in l]
+    mine = [l for l in lines if "id=" + rid in l]
+    assert len(mine) == 1, lines[-5:]
+    assert " 127.0.0.1 GET /api/v1/missing-%s 404 " % tag in mine[0]
+    assert "?q=1" not in mine[0]
+    login = [l for l in lines if "id=" + rid2 in l]
+    assert len(login) == 1
+    assert " POST /api/v1/session 201 " in login[0] and "user=user:clerk" in login[0]
+    # no secrets in the log
+    assert '"demo"' not in log and "password" not in log.lower()
+
+
+def test_access_log_for_every_request(server):
+    tag = uuid.uuid4().hex[:8]
+    paths = ["/healthz", "/readyz", "/api/v1/x-%s" % tag, "/api/v1/codes/regions"]
+    ids = []
+    for p in paths:
+        _, headers, _ = server.request("GET", p)
+        ids.append(headers["X-Request-Id"])
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and not all(i in server.log_text() for i in ids):
+        time.sleep(0.05)
+    log = server.log_text()
+    for p, rid in zip(paths, ids):
+        line = [l for l in log.splitlines() if "id=" + rid in l]
+        assert len(line) == 1 and (" GET %s " % p) in line[0], (p, line)
+
+
+def test_server_binds_loopback_only(server):
+    out = open("/proc/net/tcp").read()
+    port_hex = "%04X" % server.port
+    listening = [l.split() for l in out.splitlines()[1:]
+                 if l.split()[1].endswith(":" + port_hex) and l.split()[3] == "0A"]
+    assert listening, "no listening socket for port %d" % server.port
+    for row in listening:
+        assert row[1].split(":")[0] == "0100007F", "listens on %s" % row[1]
+
+
+# ---- graceful stop ------------------------------------------------------------------
+
+
+def test_sigterm_drains_in_flight_request(make_server):
+    s = make_server()
+    body = b'{"username":"admin","password":"demo"}'
+    sock = raw_socket(s)
+    try:
+        sock.sendall(b"POST /api/v1/session HTTP/1.1\r\nHost: t\r\nContent-Type: "
+                     b"application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:10])
+        time.sleep(0.2)  # let the server see the head
+        s.signal(signal.SIGTERM)
+        time.sleep(0.3)
+        # no new connections while draining
+        assert s.running(), "exited with a request in flight"
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", s.port), timeout=1).close()
+        sock.sendall(body[10:])
+        status, hdrs, raw, _ = read_http_response(sock, time.monotonic() + 5)
+    finally:
+        sock.close()
+    assert status == 201, (status, raw)
+    assert b'"token"' in raw
+    assert s.wait_exit() == 0
+    log = s.log_text()
+    assert "received SIGTERM" in log and "stopped cleanly" in log
+    assert " POST /api/v1/session 201 " in log
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_stop_with_idle_keep_alive_connection(make_server, sig):
+    s = make_server()
+    conn = s.connection()
+    try:
+        assert s.request("GET", "/healthz", conn=conn)[0] == 200  # stays open, idle
+        t0 = time.monotonic()
+        s.signal(sig)
+        assert s.wait_exit() == 0
+        assert time.monotonic() - t0 < 3, "an idle keep-alive connection held up the stop"
+    finally:
+        conn.close()
+    assert "stopped cleanly" in s.log_text()
+
+
+def test_start_up_log(make_server):
+    s = make_server()
+    log = s.log_text()
+    # names the port actually bound (the configured one was 0)
+    assert "serving on http://127.0.0.1:%d (%s database)" % (s.port, s.backend) in log, log
+    # and a clean start warns about nothing
+    warnings = [l for l in log.splitlines() if " WARN " in l or " ERROR " in l]
+    assert not warnings, warnings
