@@ -42,6 +42,7 @@ struct opts {
     unsigned threads;
     long session_ttl;
     long max_body;
+    long request_timeout, conn_timeout, drain_timeout;
     bool no_access_log;
     int n_pos;
     const char *pos[8];
@@ -52,6 +53,7 @@ static void usage(FILE *f)
     fputs("用法 usage: qifu <command> [options]\n"
           "  serve   [--listen 127.0.0.1:8080] [--db URL] [--threads N] [--port-file F]\n"
           "          [--max-body BYTES] [--session-ttl SECONDS] [--no-access-log]\n"
+          "          [--request-timeout S (60)] [--conn-timeout S (30)] [--drain-timeout S (30)]\n"
           "  migrate [--db URL]                       apply database migrations\n"
           "  org add CODE NAME --kind KIND --region CODE [--parent CODE]\n"
           "  user add NAME --role ROLE [--org CODE] [--enterprise CREDIT_CODE] [--display-name N]\n"
@@ -135,6 +137,12 @@ static int parse(int argc, char **argv, int from, struct opts *o)
             o->session_ttl = atol(v);
         else if (strcmp(a, "--max-body") == 0)
             o->max_body = atol(v);
+        else if (strcmp(a, "--request-timeout") == 0)
+            o->request_timeout = atol(v);
+        else if (strcmp(a, "--conn-timeout") == 0)
+            o->conn_timeout = atol(v);
+        else if (strcmp(a, "--drain-timeout") == 0)
+            o->drain_timeout = atol(v);
         else {
             fprintf(stderr, "qifu: 未知选项 unknown option %s\n", a);
             return -1;
@@ -203,6 +211,9 @@ static int cmd_serve(const struct opts *o)
     struct http_config cfg = {.listen = o->listen ? o->listen : "127.0.0.1:8080",
                               .threads = threads,
                               .max_body = o->max_body > 0 ? (size_t)o->max_body : 0,
+                              .request_timeout_s = o->request_timeout > 0 ? (unsigned)o->request_timeout : 0,
+                              .conn_timeout_s = o->conn_timeout > 0 ? (unsigned)o->conn_timeout : 0,
+                              .drain_timeout_s = o->drain_timeout > 0 ? (unsigned)o->drain_timeout : 0,
                               .access_log = !o->no_access_log,
                               .routes = routes,
                               .n_routes = n_routes,

@@ -73,6 +73,7 @@ enum rc api_enterprises_create(struct http_req *req, struct http_resp *resp, str
 enum rc api_enterprises_update(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_enterprises_import(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_facts_catalog(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_audit_list(struct http_req *req, struct http_resp *resp, struct err *e);
 

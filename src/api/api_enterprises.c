@@ -12,6 +12,7 @@
 #include "../base/mem.h"
 #include "../base/timeutil.h"
 #include "../ent/ent.h"
+#include "../ent/ent_import.h"
 #include "../store/store.h"
 #include "api.h"
 
@@ -258,4 +259,58 @@ enum rc api_facts_catalog(struct http_req *req, struct http_resp *resp, struct e
 {
     (void)e;
     return http_reply(resp, 200, ent_catalog_json(api_app(req)->cat));
+}
+
+enum rc api_enterprises_import(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *ct = http_header(req, "Content-Type");
+    enum ent_import_format fmt;
+    if (ct && strncasecmp(ct, "text/csv", 8) == 0)
+        fmt = ENT_IMPORT_CSV;
+    else if (ct && (strncasecmp(ct, "application/x-ndjson", 20) == 0 ||
+                    strncasecmp(ct, "application/jsonl", 17) == 0))
+        fmt = ENT_IMPORT_JSONL;
+    else
+        return err_set(e, RC_MEDIATYPE, NULL,
+                       "请以 text/csv 或 application/x-ndjson 上传导入文件");
+    const char *skip = http_query(req, "skip_invalid"), *dry = http_query(req, "dry_run");
+    const char *as_of = http_query(req, "as_of"), *status = http_query(req, "status");
+    if (as_of && !ent_date_valid(as_of))
+        return err_set(e, RC_INVALID, "as_of", "as_of 应为日期 YYYY-MM-DD");
+    if (status && strcmp(status, "authoritative") != 0 && strcmp(status, "self_declared") != 0)
+        return err_set(e, RC_INVALID, "status", "status 应为 authoritative 或 self_declared");
+    char today[11], now[40];
+    time_fmt_cst(time_now_ms(), now, sizeof(now));
+    snprintf(today, sizeof(today), "%.10s", now);
+    const struct principal *p = api_who(req);
+    struct ent_import_opts o = {.format = fmt,
+                                .skip_invalid = skip && strcmp(skip, "1") == 0,
+                                .dry_run = dry && strcmp(dry, "1") == 0,
+                                .source = http_query(req, "source"),
+                                .fact_status = status,
+                                .default_as_of = as_of ? as_of : today,
+                                .file_name = "upload",
+                                .max_errors = 1000};
+    if (!o.source)
+        o.source = p->org_name ? p->org_name : "批量导入";
+    struct conn *c;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc)
+        return rc;
+    struct ent_import_report r;
+    rc = ent_import(c, api_app(req)->cat, &p->actor, req->body, req->body_len, &o, &r, e);
+    store_release(c);
+    if (rc) {
+        ent_import_report_cleanup(&r);
+        return rc;
+    }
+    json_t *report = ent_import_report_json(&r);
+    bool refused = r.invalid && !r.imported && !o.dry_run;
+    ent_import_report_cleanup(&r);
+    if (refused)
+        return http_reply(resp, 422,
+                          json_pack("{s:{s:s, s:s}, s:o}", "error", "code", "import_rejected",
+                                    "message", "文件中有错误行，未导入任何数据（可修正后重试，或使用 skip_invalid=1）",
+                                    "report", report));
+    return http_reply(resp, 200, report);
 }

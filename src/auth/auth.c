@@ -314,6 +314,16 @@ static enum rc record_failure(struct conn *c, const char *username, int failures
         rc = store_run(st, e);
     }
     store_finish(st);
+    st = NULL;
+    /* Names nobody tried for a day are forgotten, so probing names cannot grow the
+     * table without bound. */
+    if (rc == RC_OK)
+        rc = store_prepare(c, "DELETE FROM login_attempts WHERE last_failure_at < ?", &st, e);
+    if (rc == RC_OK) {
+        store_bind_int(st, 1, now - 24LL * 3600 * 1000);
+        rc = store_run(st, e);
+    }
+    store_finish(st);
     if (rc == RC_OK) {
         json_t *after = json_pack("{s:s, s:i, s:s}", "username", username, "failures",
                                   failures + 1, "client_ip", client_ip ? client_ip : "-");

@@ -118,8 +118,8 @@ enum rc jsonx_parse(const char *s, size_t n, int max_depth, json_t **out, struct
     json_error_t je;
     json_t *j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!j) {
-        err_set(e, RC_BADJSON, NULL, "JSON 格式错误（第 %d 行第 %d 列）：%s", je.line, je.column,
-                je.text);
+        /* Jansson's text is English and names library internals: give the position only. */
+        err_set(e, RC_BADJSON, NULL, "JSON 格式错误（第 %d 行第 %d 列附近）", je.line, je.column);
         if (e)
             e->line = je.line, e->col = je.column;
         return RC_BADJSON;

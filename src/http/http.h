@@ -43,6 +43,7 @@ struct http_route {
     unsigned roles;       /* HTTP_PUBLIC, HTTP_ANY_USER or a mask of role bits */
     http_handler_fn fn;
     const char *summary;  /* one line for openapi.json */
+    size_t max_body;      /* bytes; 0 = the server's max_body (uploads raise it) */
 };
 
 /*

@@ -38,6 +38,8 @@ struct reqctx {
 
 /* Routes, authenticates and runs the handler; fills x->resp. */
 void http__dispatch(struct http_server *s, struct reqctx *x);
+/* The body cap for req's route (a route may raise the server's default). */
+size_t http__body_limit(const struct http_server *s, struct http_req *req);
 /* Replaces x->resp with the JSON error for rc and e. */
 void http__error_response(struct reqctx *x, enum rc rc, const struct err *e);
 /* Queues x->resp on the connection. */

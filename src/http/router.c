@@ -32,7 +32,9 @@ static bool match(struct http_req *req, const char *pattern, const char *path,
             size_t len = seg_end ? (size_t)(seg_end - u) : strlen(u);
             if (!close || len == 0 || n >= HTTP_MAX_PARAMS)
                 return false;
-            params[n++] = pool_strndup(&req->pool, u, len);
+            if (params)
+                params[n] = pool_strndup(&req->pool, u, len);
+            n++;
             p = close + 1;
             u += len;
             continue;
@@ -43,8 +45,20 @@ static bool match(struct http_req *req, const char *pattern, const char *path,
     }
     if (*p || *u)
         return false;
-    *n_params = n;
+    if (n_params)
+        *n_params = n;
     return true;
+}
+
+size_t http__body_limit(const struct http_server *s, struct http_req *req)
+{
+    enum http_method m = req->method;
+    for (size_t i = 0; i < s->cfg.n_routes; i++) {
+        const struct http_route *r = &s->cfg.routes[i];
+        if (r->method == m && r->max_body && match(req, r->pattern, req->path, NULL, NULL))
+            return r->max_body;
+    }
+    return s->cfg.max_body;
 }
 
 static bool is_internal(enum rc rc)

@@ -177,7 +177,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!x) {
         x = xcalloc(1, sizeof(*x));
         pool_init(&x->req.pool);
-        buf_init(&x->body, s->cfg.max_body);
         buf_init(&x->resp.body, (size_t)64 << 20);
         x->req.conn = c;
         x->req.server = s;
@@ -187,6 +186,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         x->req.method_name = pool_strdup(&x->req.pool, method);
         x->req.path = pool_strdup(&x->req.pool, url);
         x->route_idx = (int)s->cfg.n_routes; /* "unmatched" until routed */
+        buf_init(&x->body, http__body_limit(s, &x->req));
         uint64_t n = __atomic_add_fetch(&s->next_id, 1, __ATOMIC_RELAXED);
         snprintf(x->req.request_id, sizeof(x->req.request_id), "%08x-%llx", s->boot_id,
                  (unsigned long long)n);
@@ -196,7 +196,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (cl) {
             char *end;
             unsigned long long len = strtoull(cl, &end, 10);
-            if (*end || len > s->cfg.max_body)
+            if (*end || len > x->body.max)
                 return early_error(x, RC_TOOLARGE, "请求体超过大小上限");
         }
         return MHD_YES;

@@ -51,6 +51,7 @@ CREATE TABLE login_attempts (
     failures        INTEGER NOT NULL,
     last_failure_at BIGINT NOT NULL
 );
+CREATE INDEX login_attempts_age ON login_attempts(last_failure_at);
 
 CREATE TABLE audit (
     seq        BIGINT PRIMARY KEY,
