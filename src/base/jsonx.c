@@ -119,7 +119,7 @@ enum rc jsonx_parse(const char *s, size_t n, int max_depth, json_t **out, struct
     json_t *j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!j) {
         /* Jansson's text is English and names library internals: give the position only. */
-        err_set(e, RC_BADJSON, NULL, "JSON 格式错误（第 %d 行第 %d 列附近）", je.line, je.column);
+        err_set(e, RC_BADJSON, NULL, "JSON 格式错误（第 %d 行第 %d 列）", je.line, je.column);
         if (e)
             e->line = je.line, e->col = je.column;
         return RC_BADJSON;

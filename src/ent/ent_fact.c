@@ -306,7 +306,7 @@ enum rc ent_fact_from_text(const struct ent_fact_def *def, const char *s, const 
         return RC_OK;
     case ENT_FACT_TAGSET: {
         char *copy = xstrdup(s);
-        const char *parts[64];
+        const char *parts[64] = {0};
         size_t n = 0;
         for (char *save = NULL, *t = strtok_r(copy, ";,", &save); t; t = strtok_r(NULL, ";,", &save))
             if (n < 64)

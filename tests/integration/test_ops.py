@@ -39,7 +39,7 @@ def source_routes():
         text = f.read()
     table = text[text.index("routes[] = {"):]
     table = table[:table.index("};")]
-    rows = re.findall(r'\{\s*HTTP_([A-Z]+)\s*,\s*"([^"]+)"', table)
+    rows = re.findall(r'(?:\{|ROUTE\(|UPLOAD\()\s*HTTP_([A-Z]+)\s*,\s*"([^"]+)"', table)
     assert len(rows) >= len(KNOWN_ROLES), "could not read the route table of api.c"
     return {(m.lower(), p) for m, p in rows}
 
