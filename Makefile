@@ -27,6 +27,9 @@ WARN      := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wsh
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -MMD -MP -pthread
 ifeq ($(BUILD),debug)
 OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else ifeq ($(BUILD),fuzz)
+CC        := clang
+OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
 else
 OPT       := -O2 -g
 endif
@@ -45,7 +48,7 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/migrations_sqlite.o $(O)/gen/migr
 MAIN_OBJ   := $(O)/src/main.o
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
-.PHONY: all run test check unit integration bench lint format format-check refdata deps clean
+.PHONY: all run test check unit integration bench lint format format-check refdata deps clean fuzz fuzz-bin unit-bin
 all: qifu
 
 qifu: $(O)/qifu
@@ -54,9 +57,17 @@ qifu: $(O)/qifu
 $(O)/qifu: $(LIB_OBJ) $(MAIN_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
@@ -67,7 +78,7 @@ $(O)/gen/migrations_%.c: $(O)/tools/embed $(wildcard src/store/migrations/*/*.sq
 	$(O)/tools/embed migrations $* $(sort $(wildcard src/store/migrations/$*/*.sql)) > $@.tmp && mv $@.tmp $@
 
 $(O)/gen/%.o: $(O)/gen/%.c
-	$(CC) $(ALL_CFLAGS) -Isrc/store -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/store -c -o $@ $<
 
 # Unit tests: one binary per tests/unit/test_<module>.c, linked with Check.
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -76,6 +87,25 @@ $(O)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< $(LIB_OBJ) $(LDLIBS) $(CHECK_LIBS)
 
 unit-bin: $(UNIT_BIN)
+
+# Fuzz targets (libFuzzer, clang): tests/fuzz/fuzz_<name>.c, corpora in tests/fuzz/corpus/<name>.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/tests/%)
+FUZZ_SECONDS ?= 60
+build/fuzz/tests/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+fuzz:
+	scripts/deps.sh --fuzz
+	$(MAKE) BUILD=fuzz fuzz-bin
+	for t in $(notdir $(FUZZ_BIN)); do \
+	  mkdir -p build/fuzz/corpus/$${t#fuzz_}; \
+	  build/fuzz/tests/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    build/fuzz/corpus/$${t#fuzz_} tests/fuzz/corpus/$${t#fuzz_} || exit 1; \
+	done
+
+fuzz-bin: $(FUZZ_BIN)
 
 deps:
 	scripts/deps.sh

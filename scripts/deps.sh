@@ -4,9 +4,13 @@
 #
 #   scripts/deps.sh          build + run: compiler, libmicrohttpd, Jansson, SQLite, libpq, libsodium
 #   scripts/deps.sh --test   also the test tools: Check, PostgreSQL server, python3-pytest, curl
+#   scripts/deps.sh --fuzz   also clang with libFuzzer (make fuzz)
 set -eu
 want=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
       libsodium-dev)
+if [ "${1:-}" = "--fuzz" ]; then
+    want+=(clang libclang-rt-14-dev)
+fi
 if [ "${1:-}" = "--test" ]; then
     want+=(check libsubunit-dev postgresql python3 python3-pytest curl sqlite3 procps)
 fi
