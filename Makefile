@@ -17,7 +17,7 @@ WITH_PG   ?= 1
 BUILD     ?= release
 O         := build/$(BUILD)$(if $(filter 0,$(WITH_PG)),-nopg)
 CC        ?= cc
-PKGS      := libmicrohttpd jansson sqlite3 libsodium
+PKGS      := libmicrohttpd jansson sqlite3 libsodium libcurl
 ifeq ($(WITH_PG),1)
 PKGS      += libpq
 endif

@@ -6,7 +6,7 @@
 #   scripts/deps.sh --test   also the test tools: Check, PostgreSQL server, python3-pytest, curl
 #   scripts/deps.sh --fuzz   also clang with libFuzzer (make fuzz)
 set -eu
-want=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
+want=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
       libsodium-dev)
 if [ "${1:-}" = "--fuzz" ]; then
     want+=(clang libclang-rt-14-dev)

@@ -21,10 +21,13 @@
 #include "base/log.h"
 #include "base/sec.h"
 #include "base/timeutil.h"
+#include "calendar/calendar.h"
+#include "category/category.h"
 #include "ent/ent.h"
 #include "ent/ent_gen.h"
 #include "ent/ent_import.h"
 #include "http/http.h"
+#include "notice/notice.h"
 #include "org/org.h"
 #include "store/store.h"
 
@@ -35,7 +38,7 @@ struct opts {
     const char *listen;
     const char *port_file;
     const char *role, *org, *enterprise, *display_name, *kind, *region, *parent;
-    const char *out, *format, *as_of, *status, *source;
+    const char *out, *format, *as_of, *status, *source, *webhook;
     long enterprises;
     unsigned long long seed;
     bool skip_invalid, dry_run;
@@ -54,6 +57,7 @@ static void usage(FILE *f)
           "  serve   [--listen 127.0.0.1:8080] [--db URL] [--threads N] [--port-file F]\n"
           "          [--max-body BYTES] [--session-ttl SECONDS] [--no-access-log]\n"
           "          [--request-timeout S (60)] [--conn-timeout S (30)] [--drain-timeout S (30)]\n"
+          "          [--webhook URL]  deliver notices to an SMS gateway (JSON POST, retried)\n"
           "  migrate [--db URL]                       apply database migrations\n"
           "  org add CODE NAME --kind KIND --region CODE [--parent CODE]\n"
           "  user add NAME --role ROLE [--org CODE] [--enterprise CREDIT_CODE] [--display-name N]\n"
@@ -117,6 +121,8 @@ static int parse(int argc, char **argv, int from, struct opts *o)
             slot = &o->region;
         else if (strcmp(a, "--parent") == 0)
             slot = &o->parent;
+        else if (strcmp(a, "--webhook") == 0)
+            slot = &o->webhook;
         else if (strcmp(a, "--out") == 0)
             slot = &o->out;
         else if (strcmp(a, "--format") == 0)
@@ -206,6 +212,12 @@ static int cmd_serve(const struct opts *o)
         store_close(db);
         return fail("读取事实目录", rc, &e);
     }
+    rc = calendar_holder_new(db, CALENDAR_CHECK_MS, &app.calendar, &e);
+    if (rc) {
+        ent_catalog_free(app.cat);
+        store_close(db);
+        return fail("读取工作日历", rc, &e);
+    }
     size_t n_routes;
     const struct http_route *routes = api_routes(&n_routes);
     struct http_config cfg = {.listen = o->listen ? o->listen : "127.0.0.1:8080",
@@ -222,11 +234,24 @@ static int cmd_serve(const struct opts *o)
     struct http_server *srv;
     rc = http_start(&cfg, &srv, &e);
     if (rc) {
+        calendar_holder_free(app.calendar);
         ent_catalog_free(app.cat);
         store_close(db);
         return fail("启动服务", rc, &e);
     }
     app.srv = srv;
+    struct notice_worker *notices = NULL;
+    if (o->webhook) {
+        struct notice_config ncfg = {.url = o->webhook};
+        rc = notice_worker_start(db, &ncfg, &notices, &e);
+        if (rc) {
+            http_stop(srv);
+            calendar_holder_free(app.calendar);
+            ent_catalog_free(app.cat);
+            store_close(db);
+            return fail("启动通知投递", rc, &e);
+        }
+    }
     /* cfg.listen is HOST:PORT; the port may have been 0, so print the bound one. */
     const char *colon = strrchr(cfg.listen, ':');
     bool localhost = strncmp(cfg.listen, "localhost", 9) == 0;
@@ -244,6 +269,8 @@ static int cmd_serve(const struct opts *o)
     sigwait(&set, &sig);
     log_info("received %s: draining in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     int left = http_stop(srv);
+    notice_worker_stop(notices);
+    calendar_holder_free(app.calendar);
     ent_catalog_free(app.cat);
     store_close(db);
     if (left)
@@ -608,6 +635,29 @@ static int cmd_demo(const struct opts *o)
             rc = RC_OK;
         else if (rc == RC_OK)
             made++;
+    }
+    /* The dispatch catalogue (派单目录) of Anqing (region prefix 3408) and one county. */
+    static const struct {
+        const char *category;
+        struct category_route_entry routes[2];
+        size_t n;
+    } catalogue[] = {
+        {"consult", {{"3408", "340800-QFZX", {NULL}, 0}}, 1},
+        {"help", {{"3408", "340800-QFZX", {NULL}, 0}, {"340822", "340822", {NULL}, 0}}, 2},
+        {"complaint", {{"3408", "340800-DCS", {NULL}, 0}}, 1},
+        {"report", {{"3408", "340800-DCS", {NULL}, 0}}, 1},
+        {"suggestion", {{"3408", "340800-QFZX", {NULL}, 0}}, 1},
+        {"praise", {{"3408", "340800-QFZX", {NULL}, 0}}, 1},
+        {"financing", {{"3408", "340800-FGW", {"340800-JXJ"}, 1}}, 1},
+        {"employment", {{"3408", "340800-RSJ", {NULL}, 0}}, 1},
+        {"policy", {{"3408", "340800-JXJ", {"340800-FGW"}, 1}}, 1},
+        {"approval", {{"3408", "340800-SJJ", {"340800-FGW"}, 1}}, 1},
+    };
+    for (size_t i = 0; i < sizeof(catalogue) / sizeof(catalogue[0]) && !rc; i++) {
+        bool changed = false;
+        rc = category_routes_set(c, &who, catalogue[i].category, catalogue[i].routes,
+                                 catalogue[i].n, &changed, &e);
+        made += changed;
     }
     /* The demo enterprise user's own enterprise, looked after by the demo handler. */
     struct ent_catalog *cat = NULL;

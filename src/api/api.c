@@ -19,6 +19,7 @@
 #define OVERSIGHT (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
 #define HUMANS (OFFICIALS | ROLE_BIT(ROLE_ENTERPRISE))
 #define REGISTRARS (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_ADMIN))
+#define INTAKE_CHANNELS (ROLE_BIT(ROLE_ENTERPRISE) | ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_SYSTEM))
 
 /* Designated initializers keep the table readable and the fields explicit. */
 #define ROUTE(m, p, r, f, s) {.method = (m), .pattern = (p), .roles = (r), .fn = (f), .summary = (s)}
@@ -54,7 +55,39 @@ static const struct http_route routes[] = {
      "企业事实数据（?history=1 含历史）"),
     ROUTE(HTTP_PUT, "/api/v1/enterprises/{code}/facts", HUMANS, api_enterprise_facts_put,
      "记录企业事实数据（企业为自主申报）"),
+    ROUTE(HTTP_POST, "/api/v1/demands", INTAKE_CHANNELS, api_demands_create,
+          "提交诉求（企业网上提交、窗口代录、热线/系统对接；支持 Idempotency-Key）"),
+    ROUTE(HTTP_GET, "/api/v1/demands", HUMANS, api_demands_list,
+          "诉求列表（按关系范围；?state=&light=&category=&q=）"),
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}", HUMANS, api_demands_get, "诉求详情（含红黄绿灯与可执行操作）"),
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}/actions", HUMANS, api_demand_actions_list,
+          "当前用户可执行的操作"),
+    ROUTE(HTTP_POST, "/api/v1/demands/{id}/actions", HUMANS, api_demand_act,
+          "执行操作（受理、交办、签收、退单、延期、答复、评价、督办……）"),
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}/timeline", HUMANS, api_demand_timeline,
+          "办理进程（企业看不到内部备注）"),
+    ROUTE(HTTP_GET, "/api/v1/notices", HUMANS, api_notices_list, "待办通知"),
     ROUTE(HTTP_GET, "/api/v1/audit", OVERSIGHT, api_audit_list, "审计日志"),
+    ROUTE(HTTP_GET, "/api/v1/calendar", HTTP_PUBLIC, api_calendar_get,
+     "工作日历（?from=&to=，最多 366 天）"),
+    ROUTE(HTTP_GET, "/api/v1/calendar/years", HTTP_PUBLIC, api_calendar_years,
+     "日历覆盖年份与已录入的放假通知"),
+    ROUTE(HTTP_GET, "/api/v1/calendar/deadline", HTTP_PUBLIC, api_calendar_deadline,
+     "期限计算（?start=&days=|hours=|category=&urgency=）"),
+    ROUTE(HTTP_PUT, "/api/v1/calendar/days/{date}", ADMIN, api_calendar_day_put, "调整某日安排"),
+    ROUTE(HTTP_DELETE, "/api/v1/calendar/days/{date}", ADMIN, api_calendar_day_delete,
+     "撤销对某日的调整"),
+    ROUTE(HTTP_PUT, "/api/v1/calendar/years/{year}", ADMIN, api_calendar_year_put,
+     "录入某年放假通知"),
+    ROUTE(HTTP_GET, "/api/v1/categories", HTTP_PUBLIC, api_categories_list,
+     "诉求类别树与办理时限（?all=1 含停用）"),
+    ROUTE(HTTP_POST, "/api/v1/categories", ADMIN, api_categories_create, "新建诉求类别"),
+    ROUTE(HTTP_GET, "/api/v1/categories/{code}", HTTP_PUBLIC, api_categories_get, "诉求类别详情"),
+    ROUTE(HTTP_PATCH, "/api/v1/categories/{code}", ADMIN, api_categories_update, "修改诉求类别"),
+    ROUTE(HTTP_GET, "/api/v1/categories/{code}/routes", ADMIN, api_category_routes_get,
+     "派单目录"),
+    ROUTE(HTTP_PUT, "/api/v1/categories/{code}/routes", ADMIN, api_category_routes_put,
+     "设置派单目录（整体替换）"),
 };
 
 const struct http_route *api_routes(size_t *n)

@@ -18,6 +18,7 @@ struct store;
 struct conn;
 struct principal;
 struct ent_catalog;
+struct calendar_holder;
 
 #define API_MAX_LIMIT 500
 #define API_DEFAULT_LIMIT 50
@@ -29,6 +30,7 @@ struct app {
     int64_t session_ttl_ms;     /* default 12 h */
     bool secure_cookie;         /* add "Secure" to the session cookie (TLS in front) */
     struct ent_catalog *cat;    /* fact catalogue and tags, loaded at start */
+    struct calendar_holder *calendar; /* working-day calendar snapshots (src/calendar) */
 };
 
 /* Returns the route table (static, n_routes entries). */
@@ -75,6 +77,25 @@ enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, s
 enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_enterprises_import(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_facts_catalog(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_demands_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_demands_get(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_demand_actions_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_demand_act(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_demand_timeline(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_audit_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_calendar_get(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_calendar_years(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_calendar_day_put(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_calendar_day_delete(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_calendar_year_put(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_calendar_deadline(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_categories_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_categories_get(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_categories_create(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_categories_update(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_category_routes_get(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_category_routes_put(struct http_req *req, struct http_resp *resp, struct err *e);
 
 #endif

@@ -123,23 +123,35 @@ class Server:
                 raise ValueError(backend)
             self.cli("migrate")
             self.cli("demo")
-            args = [QIFU_BIN, "serve", "--listen", "127.0.0.1:0", "--port-file", self.port_file,
-                    "--db", self.db_url]
+            args = []
             if session_ttl is not None:
                 args += ["--session-ttl", str(session_ttl)]
             if max_body is not None:
                 args += ["--max-body", str(max_body)]
             if threads is not None:
                 args += ["--threads", str(threads)]
-            args += list(extra)
             self._log = open(self.log_path, "wb")
-            self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log,
-                                         stderr=subprocess.STDOUT, env=qifu_env(), cwd=self.tmp,
-                                         preexec_fn=_die_with_parent)
-            self._wait_ready()
+            self._start(args + list(extra))
         except BaseException:
             self.close()
             raise
+
+    def _start(self, extra):
+        if os.path.exists(self.port_file):
+            os.unlink(self.port_file)
+        args = [QIFU_BIN, "serve", "--listen", "127.0.0.1:0", "--port-file", self.port_file,
+                "--db", self.db_url] + list(extra)
+        self.exit_status = None
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log,
+                                     stderr=subprocess.STDOUT, env=qifu_env(), cwd=self.tmp,
+                                     preexec_fn=_die_with_parent)
+        self._wait_ready()
+
+    def restart(self, extra=()):
+        """Stops the server (asserting a clean exit) and starts it again on the same
+        database with the flags extra."""
+        self.stop()
+        self._start(extra)
 
     # ---- life cycle ---------------------------------------------------------
 

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api_demands: the demand loop over HTTP. Transitions go through one endpoint,
+ * POST /api/v1/demands/{id}/actions {"action": ...}; GET on it lists what the
+ * caller may do now, which is exactly what the UI shows as buttons.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/auth.h"
+#include "../base/jsonx.h"
+#include "../base/timeutil.h"
+#include "../calendar/calendar.h"
+#include "../demand/demand.h"
+#include "../store/store.h"
+#include "api.h"
+
+/* The clock and a calendar snapshot for one request (released by ctx_done). */
+static void api_demand_ctx(struct http_req *req, struct demand_ctx *ctx)
+{
+    struct app *app = api_app(req);
+    ctx->cal = calendar_current(app->calendar, NULL, NULL);
+    ctx->now = time_now_ms();
+    ctx->yellow_days = 1;
+}
+
+static void api_demand_ctx_done(struct http_req *req, struct demand_ctx *ctx)
+{
+    calendar_release(api_app(req)->calendar, ctx->cal);
+    ctx->cal = NULL;
+}
+
+static enum rc id_param(struct http_req *req, int64_t *id, struct err *e)
+{
+    char *end;
+    long long v = strtoll(req->params[0], &end, 10);
+    if (*end || v <= 0)
+        return err_set(e, RC_NOTFOUND, NULL, "诉求不存在");
+    *id = v;
+    return RC_OK;
+}
+
+enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    static const char *const fields[] = {"credit_code", "category", "urgency", "channel",
+                                         "title", "content", "contact_name", "contact_phone",
+                                         "address", "lat", "lon", "external_id", NULL};
+    json_t *body;
+    struct demand_new d = {0};
+    enum rc rc = http_json_body(req, &body, e);
+    if (rc == RC_OK)
+        rc = jsonx_only(body, fields, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "credit_code", false, 18, &d.credit_code, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "category", true, 32, &d.category, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "urgency", false, 16, &d.urgency, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "channel", false, 16, &d.channel, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "title", true, 100, &d.title, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "content", true, 5000, &d.content, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "contact_name", false, 32, &d.contact_name, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "contact_phone", false, 20, &d.contact_phone, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "address", false, 200, &d.address, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "external_id", false, 64, &d.external_id, e);
+    json_t *lat = json_object_get(body, "lat"), *lon = json_object_get(body, "lon");
+    if (rc == RC_OK && (lat || lon)) {
+        if (!json_is_number(lat) || !json_is_number(lon))
+            rc = err_set(e, RC_INVALID, "lat", "lat 和 lon 须同时给出且为数字");
+        d.lat = json_number_value(lat);
+        d.lon = json_number_value(lon);
+        d.has_location = true;
+    }
+    d.idem_key = http_header(req, "Idempotency-Key");
+    if (rc == RC_OK && d.idem_key && (!*d.idem_key || strlen(d.idem_key) > 128))
+        rc = err_set(e, RC_INVALID, "Idempotency-Key", "Idempotency-Key 长度应为 1 到 128");
+    if (rc)
+        return rc;
+    struct demand_ctx ctx;
+    api_demand_ctx(req, &ctx);
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e))) {
+        api_demand_ctx_done(req, &ctx);
+        return rc;
+    }
+    int64_t id = 0;
+    bool existed;
+    json_t *j = NULL;
+    rc = demand_create(c, &ctx, api_who(req), &d, &id, &existed, e);
+    if (rc == RC_OK)
+        rc = demand_get(c, &ctx, api_who(req), id, &j, e);
+    store_release(c);
+    api_demand_ctx_done(req, &ctx);
+    if (rc)
+        return rc;
+    if (existed)
+        http_resp_header(req, resp, "Idempotent-Replay", "true");
+    return http_reply(resp, existed ? 200 : 201, j);
+}
+
+enum rc api_demands_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct demand_filter f = {0};
+    const char *after;
+    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
+    if (rc == RC_OK)
+        rc = api_cursor(req, &after, e);
+    if (rc)
+        return rc;
+    if (after) {
+        char *end;
+        f.before_id = strtoll(after, &end, 10);
+        if (*end || f.before_id <= 0)
+            return err_set(e, RC_INVALID, "cursor", "cursor 无效");
+    }
+    f.state = http_query(req, "state");
+    f.light = http_query(req, "light");
+    f.category = http_query(req, "category");
+    f.credit_code = http_query(req, "credit_code");
+    f.q = http_query(req, "q");
+    struct demand_ctx ctx;
+    api_demand_ctx(req, &ctx);
+    struct conn *c;
+    json_t *items = NULL;
+    if ((rc = api_conn(req, &c, e)) == RC_OK) {
+        rc = demand_list(c, &ctx, api_who(req), &f, &items, e);
+        store_release(c);
+    }
+    api_demand_ctx_done(req, &ctx);
+    if (rc)
+        return rc;
+    size_t n = json_array_size(items);
+    const char *last =
+        n ? json_string_value(json_object_get(json_array_get(items, n - 1), "id")) : NULL;
+    last = last ? pool_strdup(&req->pool, last) : NULL;
+    return http_reply(resp, 200, api_page(req, items, f.limit, last));
+}
+
+/* Runs one read of a single demand. */
+static enum rc one(struct http_req *req, struct http_resp *resp, struct err *e, int what)
+{
+    int64_t id = 0;
+    enum rc rc = id_param(req, &id, e);
+    if (rc)
+        return rc;
+    struct demand_ctx ctx;
+    api_demand_ctx(req, &ctx);
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_conn(req, &c, e)) == RC_OK) {
+        if (what == 0)
+            rc = demand_get(c, &ctx, api_who(req), id, &j, e);
+        else if (what == 1)
+            rc = demand_actions(c, &ctx, api_who(req), id, &j, e);
+        else
+            rc = demand_timeline(c, api_who(req), id, &j, e);
+        store_release(c);
+    }
+    api_demand_ctx_done(req, &ctx);
+    if (rc)
+        return rc;
+    return http_reply(resp, 200, what == 0 ? j : json_pack("{s:o}", "items", j));
+}
+
+enum rc api_demands_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return one(req, resp, e, 0);
+}
+
+enum rc api_demand_actions_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return one(req, resp, e, 1);
+}
+
+enum rc api_demand_timeline(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return one(req, resp, e, 2);
+}
+
+enum rc api_demand_act(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id = 0;
+    json_t *body;
+    enum rc rc = id_param(req, &id, e);
+    if (rc == RC_OK)
+        rc = http_json_body(req, &body, e);
+    if (rc)
+        return rc;
+    struct demand_ctx ctx;
+    api_demand_ctx(req, &ctx);
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_conn(req, &c, e)) == RC_OK) {
+        rc = demand_act(c, &ctx, api_who(req), id, body, e);
+        if (rc == RC_OK)
+            rc = demand_get(c, &ctx, api_who(req), id, &j, e);
+        store_release(c);
+    }
+    api_demand_ctx_done(req, &ctx);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct principal *p = api_who(req);
+    int limit;
+    const char *after;
+    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &limit, e);
+    if (rc == RC_OK)
+        rc = api_cursor(req, &after, e);
+    if (rc)
+        return rc;
+    long long before = after ? strtoll(after, NULL, 10) : 0;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    struct stmt *st;
+    rc = store_prepare(c,
+                       "SELECT n.id, n.kind, n.title, n.body, n.created_at, n.read_at, "
+                       "n.demand_id FROM notices n WHERE ((? = 1 AND n.credit_code = ?) OR (? = 0 "
+                       "AND n.org_id = ?)) AND (? <= 0 OR n.id < ?) ORDER BY n.id DESC LIMIT ?",
+                       &st, e);
+    json_t *items = json_array();
+    if (rc == RC_OK) {
+        bool ent = p->role == ROLE_ENTERPRISE;
+        store_bind_int(st, 1, ent);
+        store_bind_text(st, 2, p->credit_code ? p->credit_code : "");
+        store_bind_int(st, 3, ent);
+        store_bind_int(st, 4, p->org_id);
+        store_bind_int(st, 5, before);
+        store_bind_int(st, 6, before);
+        store_bind_int(st, 7, limit);
+        while ((rc = store_step(st, e)) == RC_ROW) {
+            char at[40], id[24], demand[24];
+            time_fmt_cst(store_int(st, 4), at, sizeof(at));
+            snprintf(id, sizeof(id), "%lld", (long long)store_int(st, 0));
+            snprintf(demand, sizeof(demand), "%lld", (long long)store_int(st, 6));
+            json_array_append_new(items,
+                                  json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "id", id, "kind",
+                                            store_text(st, 1), "title", store_text(st, 2), "body",
+                                            store_text(st, 3), "created_at", at, "read",
+                                            !store_isnull(st, 5), "demand_id", demand));
+        }
+        store_finish(st);
+        if (rc == RC_DONE)
+            rc = RC_OK;
+    }
+    store_release(c);
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    size_t n = json_array_size(items);
+    const char *last =
+        n ? json_string_value(json_object_get(json_array_get(items, n - 1), "id")) : NULL;
+    last = last ? pool_strdup(&req->pool, last) : NULL;
+    return http_reply(resp, 200, api_page(req, items, limit, last));
+}

@@ -1,0 +1,1172 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * demand: records, relations, clocks, the timeline and the actions of the loop.
+ * Reading order: row loading and relations, clocks and lights, creation, the
+ * action dispatcher (one function per kind of side effect), reads.
+ */
+#include "demand.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../audit/audit.h"
+#include "../auth/auth.h"
+#include "../base/jsonx.h"
+#include "../base/mem.h"
+#include "../base/timeutil.h"
+#include "../cal/cal.h"
+#include "../category/category.h"
+#include "../codes/codes.h"
+#include "../ent/ent.h"
+#include "../org/org.h"
+#include "../store/store.h"
+
+/* ---- rows ----------------------------------------------------------------- */
+
+struct drow {
+    int64_t id;
+    char no[40], credit[24], region[16], category[48], urgency[16], channel[16];
+    enum demand_state state, prev;
+    bool has_prev, reviewed, beyond;
+    int64_t lead_org, intake_org, sign_due, reply_due, rectify_due, extension_to, merged_into;
+    int rating, rating_count;
+    int64_t created_at, accepted_at, dispatched_at, signed_at, replied_at, closed_at;
+    int version;
+};
+
+#define DROW_COLS                                                                                  \
+    "d.id, d.no, d.credit_code, d.region, d.category, d.urgency, d.channel, d.state, "             \
+    "d.prev_state, d.reviewed, d.due_beyond, COALESCE(d.lead_org_id, 0), "                         \
+    "COALESCE(d.intake_org_id, 0), COALESCE(d.sign_due, 0), COALESCE(d.reply_due, 0), "           \
+    "COALESCE(d.rectify_due, 0), COALESCE(d.extension_to, 0), COALESCE(d.merged_into, 0), "        \
+    "COALESCE(d.rating, 0), d.rating_count, d.created_at, COALESCE(d.accepted_at, 0), "            \
+    "COALESCE(d.dispatched_at, 0), COALESCE(d.signed_at, 0), COALESCE(d.replied_at, 0), "         \
+    "COALESCE(d.closed_at, 0), d.version"
+#define DROW_N 27
+
+static void copy(char *dst, size_t n, const char *s)
+{
+    snprintf(dst, n, "%s", s ? s : "");
+}
+
+static void read_row(struct stmt *st, struct drow *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->id = store_int(st, 0);
+    copy(d->no, sizeof(d->no), store_text(st, 1));
+    copy(d->credit, sizeof(d->credit), store_text(st, 2));
+    copy(d->region, sizeof(d->region), store_text(st, 3));
+    copy(d->category, sizeof(d->category), store_text(st, 4));
+    copy(d->urgency, sizeof(d->urgency), store_text(st, 5));
+    copy(d->channel, sizeof(d->channel), store_text(st, 6));
+    (void)demand_state_parse(store_text(st, 7), &d->state);
+    d->has_prev = !store_isnull(st, 8) && demand_state_parse(store_text(st, 8), &d->prev);
+    d->reviewed = store_int(st, 9) != 0;
+    d->beyond = store_int(st, 10) != 0;
+    d->lead_org = store_int(st, 11);
+    d->intake_org = store_int(st, 12);
+    d->sign_due = store_int(st, 13);
+    d->reply_due = store_int(st, 14);
+    d->rectify_due = store_int(st, 15);
+    d->extension_to = store_int(st, 16);
+    d->merged_into = store_int(st, 17);
+    d->rating = (int)store_int(st, 18);
+    d->rating_count = (int)store_int(st, 19);
+    d->created_at = store_int(st, 20);
+    d->accepted_at = store_int(st, 21);
+    d->dispatched_at = store_int(st, 22);
+    d->signed_at = store_int(st, 23);
+    d->replied_at = store_int(st, 24);
+    d->closed_at = store_int(st, 25);
+    d->version = (int)store_int(st, 26);
+}
+
+static enum rc load(struct conn *c, int64_t id, struct drow *d, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c, "SELECT " DROW_COLS " FROM demands d WHERE d.id = ?", &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        read_row(st, d);
+        rc = RC_OK;
+    } else if (rc == RC_DONE) {
+        rc = err_set(e, RC_NOTFOUND, NULL, "诉求不存在");
+    }
+    store_finish(st);
+    return rc;
+}
+
+/* Does the caller's organisation region cover region? */
+static bool covers(const struct principal *p, const char *region)
+{
+    if (!p->org_region)
+        return false;
+    char prefix[8];
+    ent_region_prefix(p->org_region, prefix);
+    return strncmp(region, prefix, strlen(prefix)) == 0;
+}
+
+static enum rc relations(struct conn *c, const struct principal *p, const struct drow *d,
+                         unsigned *rels, struct err *e)
+{
+    *rels = 0;
+    switch (p->role) {
+    case ROLE_ENTERPRISE:
+        if (p->credit_code && strcmp(p->credit_code, d->credit) == 0)
+            *rels |= REL_OWNER;
+        break;
+    case ROLE_CLERK:
+        if (covers(p, d->region))
+            *rels |= REL_INTAKE;
+        break;
+    case ROLE_SUPERVISOR:
+        if (covers(p, d->region))
+            *rels |= REL_OVERSIGHT;
+        break;
+    case ROLE_HANDLER: {
+        if (p->org_id && p->org_id == d->lead_org)
+            *rels |= REL_LEAD;
+        struct stmt *st;
+        enum rc rc = store_prepare(c,
+                                   "SELECT 1 FROM demand_handlers WHERE demand_id = ? AND "
+                                   "org_id = ? AND role = 'co'",
+                                   &st, e);
+        if (rc)
+            return rc;
+        store_bind_int(st, 1, d->id);
+        store_bind_int(st, 2, p->org_id);
+        rc = store_step(st, e);
+        store_finish(st);
+        if (rc == RC_ROW)
+            *rels |= REL_CO;
+        else if (rc != RC_DONE)
+            return rc;
+        break;
+    }
+    default:
+        break;
+    }
+    return RC_OK;
+}
+
+/* Loads a demand the caller may see (RC_NOTFOUND otherwise) and its relations. */
+static enum rc load_visible(struct conn *c, const struct principal *p, int64_t id, struct drow *d,
+                            unsigned *rels, struct err *e)
+{
+    enum rc rc = load(c, id, d, e);
+    if (rc == RC_OK)
+        rc = relations(c, p, d, rels, e);
+    if (rc == RC_OK && !*rels && p->role != ROLE_ADMIN)
+        rc = err_set(e, RC_NOTFOUND, NULL, "诉求不存在或无权查看");
+    return rc;
+}
+
+/* ---- clocks ------------------------------------------------------------------ */
+
+const char *demand_light_name(enum demand_light l)
+{
+    static const char *const names[] = {"none", "green", "yellow", "red"};
+    return names[l];
+}
+
+/* The deadline that is running in the demand's current state (0: none). */
+static int64_t running_due(const struct drow *d)
+{
+    enum demand_state s = d->state;
+    if ((s == DS_RETURN_REQUESTED || s == DS_EXTENSION_REQUESTED) && d->has_prev)
+        s = d->prev;
+    switch (s) {
+    case DS_DISPATCHED:
+        return d->sign_due;
+    case DS_SIGNED:
+    case DS_REOPENED:
+        return d->reply_due;
+    case DS_RECTIFYING:
+        return d->rectify_due;
+    default:
+        return 0;
+    }
+}
+
+static int64_t local_date(int64_t ms)
+{
+    int64_t minute = cal_minute_from_ms(ms);
+    return minute >= 0 ? minute / 1440 : -((-minute + 1439) / 1440);
+}
+
+enum demand_light demand_light_of(const struct demand_ctx *ctx, int64_t due)
+{
+    if (!due)
+        return LIGHT_NONE;
+    if (ctx->now > due)
+        return LIGHT_RED;
+    int64_t left = cal_working_days_between(ctx->cal, local_date(ctx->now), local_date(due), NULL);
+    return left <= (ctx->yellow_days > 0 ? ctx->yellow_days : 1) ? LIGHT_YELLOW : LIGHT_GREEN;
+}
+
+/* End of office time (17:30 local) of a date, as ms UTC (extension dates). */
+static int64_t end_of_day(int64_t date)
+{
+    return cal_minute_to_ms(date * 1440 + 17 * 60 + 30);
+}
+
+/* The limits of the demand's category and urgency. */
+static enum rc limits_of(struct conn *c, const struct drow *d, struct category_limits *lim,
+                         struct err *e)
+{
+    return category_limits_of(c, d->category, d->urgency, lim, e);
+}
+
+/* A day deadline of days from now under the demand's urgency (category's counting rule). */
+static enum rc due_days(const struct demand_ctx *ctx, const struct drow *d, int days,
+                        int64_t *out, bool *beyond, struct err *e)
+{
+    enum category_urgency u = CATEGORY_NORMAL;
+    (void)category_urgency_parse(d->urgency, &u);
+    struct category_deadline dl;
+    if (category_deadline_days(ctx->cal, ctx->now, u, days, &dl))
+        return err_set(e, RC_INVALID, NULL, "无法计算办理期限");
+    *beyond |= dl.beyond_coverage;
+    *out = dl.at;
+    return RC_OK;
+}
+
+/* ---- shared writers ---------------------------------------------------------- */
+
+static enum rc add_event(struct conn *c, const struct principal *p, int64_t id, int64_t now,
+                         const char *action, const char *from, const char *to, const char *note,
+                         bool internal, const json_t *data, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "INSERT INTO demand_events (demand_id, at, actor, actor_name, org, "
+                               "action, from_state, to_state, note, internal, data) VALUES "
+                               "(?,?,?,?,?,?,?,?,?,?,?)",
+                               &st, e);
+    if (rc)
+        return rc;
+    char *text = data ? jsonx_canonical(data) : NULL;
+    store_bind_int(st, 1, id);
+    store_bind_int(st, 2, now);
+    store_bind_text(st, 3, p->actor.name);
+    store_bind_text(st, 4, p->display_name ? p->display_name : p->username);
+    store_bind_text(st, 5, p->org_name ? p->org_name : (p->credit_code ? p->credit_code : ""));
+    store_bind_text(st, 6, action);
+    store_bind_text(st, 7, from);
+    store_bind_text(st, 8, to);
+    store_bind_text(st, 9, note);
+    store_bind_int(st, 10, internal ? 1 : 0);
+    store_bind_text(st, 11, text);
+    rc = store_run(st, e);
+    store_finish(st);
+    xfree(text);
+    return rc;
+}
+
+/* A notice to an organisation (org_id) or an enterprise (credit). */
+static enum rc notify(struct conn *c, int64_t org_id, const char *credit, int64_t demand,
+                      const char *kind, const char *title, const char *body, int64_t now,
+                      struct err *e)
+{
+    if (!org_id && !credit)
+        return RC_OK;
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "INSERT INTO notices (org_id, credit_code, demand_id, kind, title, "
+                               "body, created_at) VALUES (?,?,?,?,?,?,?)",
+                               &st, e);
+    if (rc)
+        return rc;
+    if (org_id)
+        store_bind_int(st, 1, org_id);
+    else
+        store_bind_null(st, 1);
+    store_bind_text(st, 2, credit);
+    store_bind_int(st, 3, demand);
+    store_bind_text(st, 4, kind);
+    store_bind_text(st, 5, title);
+    store_bind_text(st, 6, body);
+    store_bind_int(st, 7, now);
+    rc = store_run(st, e);
+    store_finish(st);
+    return rc;
+}
+
+/* The audit image of a demand's mutable state. */
+static json_t *image(const struct drow *d)
+{
+    json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:b}", "state",
+                          demand_state_name(d->state), "lead_org", (json_int_t)d->lead_org,
+                          "sign_due", (json_int_t)d->sign_due, "reply_due",
+                          (json_int_t)d->reply_due, "rectify_due", (json_int_t)d->rectify_due,
+                          "rating", (json_int_t)d->rating, "reviewed", d->reviewed);
+    if (d->merged_into)
+        json_object_set_new(j, "merged_into", json_integer(d->merged_into));
+    return j;
+}
+
+static void bind_opt_int(struct stmt *st, int i, int64_t v)
+{
+    if (v)
+        store_bind_int(st, i, v);
+    else
+        store_bind_null(st, i);
+}
+
+/* Writes the mutable columns of n, if the row is still at version old->version. */
+static enum rc save(struct conn *c, const struct drow *n, int old_version, int64_t now,
+                    struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "UPDATE demands SET state = ?, prev_state = ?, lead_org_id = ?, intake_org_id = ?, "
+        "sign_due = ?, reply_due = ?, rectify_due = ?, due_beyond = ?, extension_to = ?, "
+        "reviewed = ?, rating = ?, rating_count = ?, merged_into = ?, accepted_at = ?, "
+        "dispatched_at = ?, signed_at = ?, replied_at = ?, closed_at = ?, updated_at = ?, "
+        "version = version + 1 WHERE id = ? AND version = ?",
+        &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, demand_state_name(n->state));
+    store_bind_text(st, 2, n->has_prev ? demand_state_name(n->prev) : NULL);
+    bind_opt_int(st, 3, n->lead_org);
+    bind_opt_int(st, 4, n->intake_org);
+    bind_opt_int(st, 5, n->sign_due);
+    bind_opt_int(st, 6, n->reply_due);
+    bind_opt_int(st, 7, n->rectify_due);
+    store_bind_int(st, 8, n->beyond ? 1 : 0);
+    bind_opt_int(st, 9, n->extension_to);
+    store_bind_int(st, 10, n->reviewed ? 1 : 0);
+    bind_opt_int(st, 11, n->rating);
+    store_bind_int(st, 12, n->rating_count);
+    bind_opt_int(st, 13, n->merged_into);
+    bind_opt_int(st, 14, n->accepted_at);
+    bind_opt_int(st, 15, n->dispatched_at);
+    bind_opt_int(st, 16, n->signed_at);
+    bind_opt_int(st, 17, n->replied_at);
+    bind_opt_int(st, 18, n->closed_at);
+    store_bind_int(st, 19, now);
+    store_bind_int(st, 20, n->id);
+    store_bind_int(st, 21, old_version);
+    rc = store_run(st, e);
+    if (rc == RC_OK && store_changes(st) != 1)
+        rc = err_set(e, RC_CONFLICT, NULL, "诉求已被他人处理，请刷新后重试");
+    store_finish(st);
+    return rc;
+}
+
+/* ---- creation ------------------------------------------------------------------- */
+
+static const char *const urgencies[] = {"normal", "urgent", "critical", NULL};
+static const char *const channels[] = {"web", "window", "hotline", "open311", "api", NULL};
+
+static bool one_of(const char *const *list, const char *s)
+{
+    for (; *list; list++)
+        if (strcmp(*list, s) == 0)
+            return true;
+    return false;
+}
+
+/* Finds an earlier demand by idempotency key or external id; *id = 0 when none. */
+static enum rc find_existing(struct conn *c, const char *created_by, const struct demand_new *d,
+                             const char *channel, int64_t *id, struct err *e)
+{
+    *id = 0;
+    struct stmt *st;
+    enum rc rc = RC_OK;
+    if (d->idem_key) {
+        rc = store_prepare(c, "SELECT id FROM demands WHERE created_by = ? AND idem_key = ?", &st,
+                           e);
+        if (rc)
+            return rc;
+        store_bind_text(st, 1, created_by);
+        store_bind_text(st, 2, d->idem_key);
+    } else if (d->external_id) {
+        rc = store_prepare(c, "SELECT id FROM demands WHERE channel = ? AND external_id = ?", &st,
+                           e);
+        if (rc)
+            return rc;
+        store_bind_text(st, 1, channel);
+        store_bind_text(st, 2, d->external_id);
+    } else {
+        return RC_OK;
+    }
+    rc = store_step(st, e);
+    if (rc == RC_ROW)
+        *id = store_int(st, 0);
+    store_finish(st);
+    return rc == RC_ROW || rc == RC_DONE ? RC_OK : rc;
+}
+
+enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                      const struct demand_new *d, int64_t *id_out, bool *existed, struct err *e)
+{
+    *existed = false;
+    const char *credit = p->role == ROLE_ENTERPRISE ? p->credit_code : d->credit_code;
+    const char *channel = d->channel;
+    if (!channel)
+        channel = p->role == ROLE_ENTERPRISE ? "web" : p->role == ROLE_SYSTEM ? "api" : "window";
+    const char *urgency = d->urgency ? d->urgency : "normal";
+    if (p->role == ROLE_ENTERPRISE && strcmp(channel, "web") != 0)
+        return err_set(e, RC_INVALID, "channel", "企业只能通过网上渠道提交诉求");
+    if (!one_of(channels, channel))
+        return err_set(e, RC_INVALID, "channel", "渠道应为 web、window、hotline、open311 或 api");
+    if (!one_of(urgencies, urgency))
+        return err_set(e, RC_INVALID, "urgency", "紧急程度应为 normal（一般）、urgent（紧急）或 critical（特急）");
+    if (!credit)
+        return err_set(e, RC_INVALID, "credit_code", "缺少企业统一社会信用代码");
+    enum rc rc = codes_credit_code_check(credit, e);
+    if (rc) {
+        snprintf(e->field, sizeof(e->field), "credit_code");
+        return rc;
+    }
+    if (d->contact_phone && (rc = codes_mobile_check(d->contact_phone, e)) &&
+        strlen(d->contact_phone) > 20) {
+        snprintf(e->field, sizeof(e->field), "contact_phone");
+        return rc;
+    }
+    if (d->has_location && (d->lat < -90 || d->lat > 90 || d->lon < -180 || d->lon > 180))
+        return err_set(e, RC_INVALID, "lat", "经纬度超出范围");
+    struct category_limits lim;
+    rc = category_limits_of(c, d->category, urgency, &lim, e);
+    if (rc == RC_NOTFOUND)
+        return err_set(e, RC_INVALID, "category", "诉求类别 %s 不存在或已停用", d->category);
+    if (rc)
+        return rc;
+
+    rc = store_begin(c, e);
+    if (rc)
+        return rc;
+    int64_t existing;
+    rc = find_existing(c, p->actor.name, d, channel, &existing, e);
+    if (rc == RC_OK && existing) {
+        store_rollback(c);
+        *existed = true;
+        *id_out = existing;
+        return RC_OK;
+    }
+    /* The enterprise must be registered, and within a clerk's region. */
+    char region[16] = "", name[256] = "";
+    struct stmt *st = NULL;
+    if (rc == RC_OK)
+        rc = store_prepare(c, "SELECT region, name FROM enterprises WHERE credit_code = ?", &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, credit);
+        rc = store_step(st, e);
+        if (rc == RC_ROW) {
+            copy(region, sizeof(region), store_text(st, 0));
+            copy(name, sizeof(name), store_text(st, 1));
+            rc = RC_OK;
+        } else if (rc == RC_DONE) {
+            rc = err_set(e, RC_INVALID, "credit_code", "企业 %s 尚未在企业库登记", credit);
+        }
+        store_finish(st);
+        st = NULL;
+    }
+    if (rc == RC_OK && p->role == ROLE_CLERK && !covers(p, region))
+        rc = err_set(e, RC_FORBIDDEN, "credit_code", "该企业不在本窗口的受理范围内");
+    int64_t now = ctx->now, id = 0;
+    if (rc == RC_OK)
+        rc = store_prepare(
+            c,
+            "INSERT INTO demands (no, credit_code, region, category, urgency, channel, title, "
+            "content, contact_name, contact_phone, address, lat, lon, state, external_id, "
+            "idem_key, created_by, created_at, updated_at) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,'submitted',?,?,?,?,?) RETURNING id",
+            &st, e);
+    if (rc == RC_OK) {
+        char tmp[48];
+        snprintf(tmp, sizeof(tmp), "tmp-%s-%lld", p->actor.name, (long long)time_mono_ns());
+        store_bind_text(st, 1, tmp);
+        store_bind_text(st, 2, credit);
+        store_bind_text(st, 3, region);
+        store_bind_text(st, 4, d->category);
+        store_bind_text(st, 5, urgency);
+        store_bind_text(st, 6, channel);
+        store_bind_text(st, 7, d->title);
+        store_bind_text(st, 8, d->content);
+        store_bind_text(st, 9, d->contact_name);
+        store_bind_text(st, 10, d->contact_phone);
+        store_bind_text(st, 11, d->address);
+        if (d->has_location) {
+            store_bind_double(st, 12, d->lat);
+            store_bind_double(st, 13, d->lon);
+        } else {
+            store_bind_null(st, 12);
+            store_bind_null(st, 13);
+        }
+        store_bind_text(st, 14, d->external_id);
+        store_bind_text(st, 15, d->idem_key);
+        store_bind_text(st, 16, p->actor.name);
+        store_bind_int(st, 17, now);
+        store_bind_int(st, 18, now);
+        rc = store_step(st, e);
+        if (rc == RC_ROW) {
+            id = store_int(st, 0);
+            rc = store_step(st, e) == RC_DONE ? RC_OK : RC_INTERNAL;
+        }
+        store_finish(st);
+        st = NULL;
+    }
+    char no[40];
+    if (rc == RC_OK) {
+        char day[40];
+        time_fmt_cst(now, day, sizeof(day));
+        snprintf(no, sizeof(no), "QF%.4s%.2s%.2s%08lld", day, day + 5, day + 8, (long long)id);
+        rc = store_prepare(c, "UPDATE demands SET no = ? WHERE id = ?", &st, e);
+    }
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, no);
+        store_bind_int(st, 2, id);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    json_t *data = NULL;
+    if (rc == RC_OK) {
+        data = json_pack("{s:s, s:s, s:s, s:s}", "channel", channel, "category", d->category,
+                         "urgency", urgency, "title", d->title);
+        rc = add_event(c, p, id, now, "submit", NULL, "submitted", NULL, false, data, e);
+    }
+    if (rc == RC_OK) {
+        char sid[24];
+        snprintf(sid, sizeof(sid), "%lld", (long long)id);
+        json_object_set_new(data, "no", json_string(no));
+        json_object_set_new(data, "credit_code", json_string(credit));
+        struct audit_event ev = {"demand.submit", "demand", sid, NULL, data};
+        rc = audit_append(c, &p->actor, &ev, NULL, e);
+    }
+    json_decref(data);
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+    if (rc) {
+        store_rollback(c);
+        /* A concurrent retry with the same key won the race: answer with its demand. */
+        if (rc == RC_EXISTS && (d->idem_key || d->external_id)) {
+            struct err ignored;
+            if (find_existing(c, p->actor.name, d, channel, &existing, &ignored) == RC_OK &&
+                existing) {
+                *existed = true;
+                *id_out = existing;
+                return RC_OK;
+            }
+        }
+        return rc;
+    }
+    *id_out = id;
+    return RC_OK;
+}
+
+/* ---- actions ----------------------------------------------------------------------- */
+
+static enum rc org_id_of(struct conn *c, const char *code, const char *field, int64_t *id,
+                         struct err *e)
+{
+    struct pool pool;
+    struct org o;
+    pool_init(&pool);
+    enum rc rc = org_by_code(c, code, &pool, &o, e);
+    if (rc == RC_NOTFOUND)
+        rc = err_set(e, RC_INVALID, field, "机构 %s 不存在", code);
+    if (rc == RC_OK)
+        *id = o.id;
+    pool_clear(&pool);
+    return rc;
+}
+
+static enum rc set_handlers(struct conn *c, int64_t demand, int64_t lead, const int64_t *co,
+                            size_t n_co, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c, "DELETE FROM demand_handlers WHERE demand_id = ?", &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, demand);
+    rc = store_run(st, e);
+    store_finish(st);
+    for (size_t i = 0; i <= n_co && rc == RC_OK && lead; i++) {
+        rc = store_prepare(c,
+                           "INSERT INTO demand_handlers (demand_id, org_id, role) VALUES (?,?,?)",
+                           &st, e);
+        if (rc)
+            break;
+        store_bind_int(st, 1, demand);
+        store_bind_int(st, 2, i == 0 ? lead : co[i - 1]);
+        store_bind_text(st, 3, i == 0 ? "lead" : "co");
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    return rc;
+}
+
+/* Parsed parameters of an action request. */
+struct params {
+    const char *action, *note, *lead, *until, *into;
+    int64_t rating;
+    json_t *co;
+};
+
+static enum rc parse_params(const json_t *j, struct params *q, struct err *e)
+{
+    static const char *const fields[] = {"action", "note", "lead", "co", "until", "rating", "into",
+                                         NULL};
+    memset(q, 0, sizeof(*q));
+    enum rc rc = jsonx_only(j, fields, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(j, "action", true, 32, &q->action, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(j, "note", false, 4000, &q->note, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(j, "lead", false, 32, &q->lead, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(j, "until", false, 10, &q->until, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(j, "into", false, 24, &q->into, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_int(j, "rating", false, 1, 5, &q->rating, e);
+    json_t *co = json_object_get(j, "co");
+    if (rc == RC_OK && co && !json_is_null(co)) {
+        if (!json_is_array(co) || json_array_size(co) > 10)
+            return err_set(e, RC_INVALID, "co", "协办单位应为机构代码数组（最多 10 个）");
+        size_t i;
+        json_t *x;
+        json_array_foreach(co, i, x) if (!json_is_string(x)) return err_set(
+            e, RC_INVALID, "co", "协办单位应为机构代码数组");
+        q->co = co;
+    }
+    if (rc == RC_OK && q->note && !*q->note)
+        q->note = NULL;
+    return rc;
+}
+
+static const char *const rating_labels[] = {"", "非常不满意", "不满意", "基本满意", "满意",
+                                            "非常满意"};
+
+enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                   int64_t id, const json_t *params, struct err *e)
+{
+    struct params q;
+    enum rc rc = parse_params(params, &q, e);
+    if (rc)
+        return rc;
+    const struct demand_action *a = demand_flow_find(q.action);
+    if (!a)
+        return err_set(e, RC_INVALID, "action", "未知的操作 %s", q.action);
+    if (a->note_required && !q.note)
+        return err_set(e, RC_INVALID, "note", "“%s”须填写说明", a->label);
+    rc = store_begin(c, e);
+    if (rc)
+        return rc;
+    struct drow d, n;
+    unsigned rels = 0;
+    rc = load_visible(c, p, id, &d, &rels, e);
+    if (rc == RC_OK)
+        rc = demand_flow_check(a, rels, d.state, d.reviewed, e);
+    if (rc) {
+        store_rollback(c);
+        return rc;
+    }
+    n = d;
+    int64_t now = ctx->now;
+    bool internal = strcmp(a->name, "note") == 0;
+    json_t *data = json_object();
+    struct category_limits lim = {0};
+    int64_t co_ids[10];
+    size_t n_co = 0;
+    const char *kind = a->name;
+
+    /* The target state. */
+    switch (a->to) {
+    case TO_STATE:
+        n.state = a->state;
+        break;
+    case TO_SAME:
+        break;
+    case TO_PREVIOUS:
+        n.state = d.has_prev ? d.prev : a->state;
+        n.has_prev = false;
+        break;
+    case TO_BY_RATING:
+        break;
+    }
+    /* Per-action work. */
+    if (strcmp(a->name, "accept") == 0 || strcmp(a->name, "answer_directly") == 0 ||
+        strcmp(a->name, "decline") == 0) {
+        n.intake_org = p->org_id;
+        n.accepted_at = now;
+        if (n.state != DS_ACCEPTED)
+            n.closed_at = now;
+    } else if (strcmp(a->name, "merge") == 0) {
+        char *end = NULL;
+        long long into = q.into ? strtoll(q.into, &end, 10) : 0;
+        struct drow t;
+        unsigned trels = 0;
+        if (!q.into || *end || into <= 0 || into == id)
+            rc = err_set(e, RC_INVALID, "into", "须指定要并入的另一件诉求编号");
+        if (rc == RC_OK && (rc = load_visible(c, p, into, &t, &trels, e)) == RC_NOTFOUND)
+            rc = err_set(e, RC_INVALID, "into", "要并入的诉求不存在");
+        if (rc == RC_OK && (t.state == DS_MERGED || !(trels & REL_INTAKE)))
+            rc = err_set(e, RC_INVALID, "into", "不能并入该诉求");
+        n.merged_into = into;
+        n.closed_at = now;
+        json_object_set_new(data, "into", json_string(t.no));
+    } else if (strcmp(a->name, "dispatch") == 0) {
+        if (!q.lead)
+            rc = err_set(e, RC_INVALID, "lead", "交办须指定主办单位");
+        if (rc == RC_OK)
+            rc = org_id_of(c, q.lead, "lead", &n.lead_org, e);
+        size_t i;
+        json_t *x;
+        json_array_foreach(q.co, i, x)
+        {
+            if (rc)
+                break;
+            rc = org_id_of(c, json_string_value(x), "co", &co_ids[n_co], e);
+            if (rc == RC_OK && co_ids[n_co] == n.lead_org)
+                rc = err_set(e, RC_INVALID, "co", "协办单位不能与主办单位相同");
+            for (size_t k = 0; rc == RC_OK && k < n_co; k++)
+                if (co_ids[k] == co_ids[n_co])
+                    rc = err_set(e, RC_INVALID, "co", "协办单位重复");
+            n_co++;
+        }
+        if (rc == RC_OK)
+            rc = limits_of(c, &d, &lim, e);
+        n.beyond = false;
+        struct category_deadline sign;
+        if (rc == RC_OK && category_deadline_hours(ctx->cal, now, lim.sign_hours, &sign))
+            rc = err_set(e, RC_INVALID, NULL, "无法计算签收期限");
+        if (rc == RC_OK) {
+            n.sign_due = sign.at;
+            n.beyond = sign.beyond_coverage;
+            rc = due_days(ctx, &d, lim.reply_days, &n.reply_due, &n.beyond, e);
+        }
+        if (rc == RC_OK)
+            rc = set_handlers(c, id, n.lead_org, co_ids, n_co, e);
+        n.intake_org = p->org_id;
+        n.dispatched_at = now;
+        n.signed_at = n.replied_at = 0;
+        n.extension_to = 0;
+        json_object_set_new(data, "lead", json_string(q.lead));
+        if (q.co)
+            json_object_set(data, "co", q.co);
+    } else if (strcmp(a->name, "sign") == 0) {
+        n.signed_at = now;
+    } else if (strcmp(a->name, "return") == 0 || strcmp(a->name, "request_extension") == 0) {
+        n.prev = d.state;
+        n.has_prev = true;
+        if (strcmp(a->name, "request_extension") == 0) {
+            int64_t date;
+            if (!q.until || cal_date_parse(q.until, &date))
+                rc = err_set(e, RC_INVALID, "until", "须填写延期至的日期 YYYY-MM-DD");
+            else if (end_of_day(date) <= running_due(&d))
+                rc = err_set(e, RC_INVALID, "until", "延期日期须晚于当前办理期限");
+            else
+                n.extension_to = end_of_day(date);
+            json_object_set_new(data, "until", json_string(q.until ? q.until : ""));
+        }
+    } else if (strcmp(a->name, "approve_return") == 0) {
+        n.lead_org = 0;
+        n.sign_due = n.reply_due = 0;
+        n.has_prev = false;
+        rc = set_handlers(c, id, 0, NULL, 0, e);
+    } else if (strcmp(a->name, "approve_extension") == 0) {
+        if (n.state == DS_RECTIFYING)
+            n.rectify_due = d.extension_to;
+        else if (n.state == DS_DISPATCHED)
+            n.sign_due = d.extension_to;
+        else
+            n.reply_due = d.extension_to;
+        n.extension_to = 0;
+    } else if (strcmp(a->name, "reject_extension") == 0) {
+        n.extension_to = 0;
+    } else if (strcmp(a->name, "reply") == 0) {
+        n.reviewed = false;
+        n.replied_at = now;
+        n.rectify_due = d.state == DS_RECTIFYING ? d.rectify_due : 0;
+    } else if (strcmp(a->name, "review_accept") == 0) {
+        n.reviewed = true;
+    } else if (strcmp(a->name, "review_reject") == 0) {
+        n.reviewed = false;
+    } else if (strcmp(a->name, "rate") == 0) {
+        if (!q.rating)
+            rc = err_set(e, RC_INVALID, "rating", "请选择评价（1–5）");
+        else if (q.rating <= 2 && !q.note)
+            rc = err_set(e, RC_INVALID, "note", "不满意评价须填写原因");
+        n.rating = (int)q.rating;
+        n.rating_count = d.rating_count + 1;
+        json_object_set_new(data, "rating", json_integer(q.rating));
+        json_object_set_new(data, "rating_label",
+                            json_string(rating_labels[q.rating >= 1 && q.rating <= 5 ? q.rating : 0]));
+        if (rc == RC_OK && q.rating <= 2 && d.state == DS_REPLIED) {
+            /* 差评: mandatory rectification with its own clock, and a call-back. */
+            n.state = DS_RECTIFYING;
+            n.reviewed = false;
+            rc = limits_of(c, &d, &lim, e);
+            if (rc == RC_OK)
+                rc = due_days(ctx, &d, lim.rectify_days, &n.rectify_due, &n.beyond, e);
+        } else {
+            n.state = DS_RATED;
+            n.closed_at = now;
+        }
+    } else if (strcmp(a->name, "reopen") == 0) {
+        n.reviewed = false;
+        n.closed_at = 0;
+        rc = limits_of(c, &d, &lim, e);
+        if (rc == RC_OK)
+            rc = due_days(ctx, &d, lim.reply_days, &n.reply_due, &n.beyond, e);
+    } else if (strcmp(a->name, "archive") == 0) {
+        if (d.state == DS_RATED && d.rating <= 2)
+            rc = err_set(e, RC_STATE, "action", "差评诉求须整改并重新评价后才能归档");
+        if (!n.closed_at)
+            n.closed_at = now;
+    } else if (strcmp(a->name, "urge") == 0) {
+        int64_t due = running_due(&d);
+        kind = due && now > due ? "supervise" : "urge";
+        json_object_set_new(data, "kind", json_string(kind));
+        json_object_set_new(data, "kind_label", json_string(strcmp(kind, "urge") == 0 ? "催办" : "督办"));
+    }
+    json_t *before = image(&d), *after = image(&n);
+    /* Notes, interim replies, co-handlers' opinions, call-backs and urges change no
+     * column of the demand; everything else is saved (and bumps its version). */
+    static const char *const stateless[] = {"note", "interim_reply", "assist", "callback",
+                                            "urge", NULL};
+    if (rc == RC_OK && !one_of(stateless, a->name))
+        rc = save(c, &n, d.version, now, e);
+    if (rc == RC_OK)
+        rc = add_event(c, p, id, now, strcmp(kind, "supervise") == 0 ? "supervise" : a->name,
+                       demand_state_name(d.state), demand_state_name(n.state), q.note, internal,
+                       json_object_size(data) ? data : NULL, e);
+    if (rc == RC_OK) {
+        char sid[24], act[64];
+        snprintf(sid, sizeof(sid), "%lld", (long long)id);
+        snprintf(act, sizeof(act), "demand.%s", kind);
+        struct audit_event ev = {act, "demand", sid, before, after};
+        rc = audit_append(c, &p->actor, &ev, NULL, e);
+    }
+    /* Notices to whoever must act next. */
+    char title[160];
+    if (rc == RC_OK && strcmp(a->name, "dispatch") == 0) {
+        snprintf(title, sizeof(title), "新交办诉求 %s", d.no);
+        rc = notify(c, n.lead_org, NULL, id, "dispatched", title, "请在签收时限内签收办理", now, e);
+        for (size_t i = 0; i < n_co && rc == RC_OK; i++)
+            rc = notify(c, co_ids[i], NULL, id, "dispatched", title, "请协办", now, e);
+    } else if (rc == RC_OK && (strcmp(a->name, "return") == 0 || strcmp(a->name, "reply") == 0)) {
+        snprintf(title, sizeof(title), "%s %s", strcmp(a->name, "return") == 0 ? "退单待审核" : "答复待审核", d.no);
+        rc = notify(c, d.intake_org, NULL, id, a->name, title, q.note ? q.note : "", now, e);
+    } else if (rc == RC_OK && (strcmp(a->name, "approve_extension") == 0 ||
+                               strcmp(a->name, "reject_extension") == 0 ||
+                               strcmp(a->name, "reject_return") == 0 ||
+                               strcmp(a->name, "review_reject") == 0 ||
+                               strcmp(a->name, "urge") == 0)) {
+        snprintf(title, sizeof(title), "%s %s", strcmp(kind, "supervise") == 0 ? "督办" : a->label, d.no);
+        rc = notify(c, n.lead_org, NULL, id, kind, title, q.note ? q.note : "", now, e);
+    } else if (rc == RC_OK && (strcmp(a->name, "review_accept") == 0 ||
+                               strcmp(a->name, "answer_directly") == 0)) {
+        snprintf(title, sizeof(title), "您的诉求 %s 已答复，请评价", d.no);
+        rc = notify(c, 0, d.credit, id, "rating_requested", title, "", now, e);
+    } else if (rc == RC_OK && strcmp(a->name, "rate") == 0 && n.state == DS_RECTIFYING) {
+        snprintf(title, sizeof(title), "差评整改 %s", d.no);
+        rc = notify(c, n.lead_org, NULL, id, "rectify", title, q.note ? q.note : "", now, e);
+        if (rc == RC_OK)
+            rc = notify(c, d.intake_org, NULL, id, "callback", title, "差评须回访", now, e);
+    }
+    json_decref(before);
+    json_decref(after);
+    json_decref(data);
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+    if (rc)
+        store_rollback(c);
+    return rc;
+}
+
+/* ---- reads ----------------------------------------------------------------------- */
+
+static json_t *opt(struct stmt *st, int i)
+{
+    return store_isnull(st, i) ? json_null() : json_string(store_text(st, i));
+}
+
+/* Writes "%q%" with LIKE's metacharacters escaped by '\' (out holds 2 * len + 3). */
+static void like_pattern(char *out, const char *q)
+{
+    *out++ = '%';
+    for (; *q; q++) {
+        if (*q == '%' || *q == '_' || *q == '\\')
+            *out++ = '\\';
+        *out++ = *q;
+    }
+    *out++ = '%';
+    *out = '\0';
+}
+
+static json_t *when(int64_t ms)
+{
+    if (!ms)
+        return json_null();
+    char out[40];
+    time_fmt_cst(ms, out, sizeof(out));
+    return json_string(out);
+}
+
+static json_t *actions_json(const struct drow *d, unsigned rels)
+{
+    json_t *arr = json_array();
+    int n;
+    const struct demand_action *all = demand_flow_actions(&n);
+    for (int i = 0; i < n; i++)
+        if (demand_flow_check(&all[i], rels, d->state, d->reviewed, NULL) == RC_OK)
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "action", all[i].name,
+                                                 "label", all[i].label, "note_required",
+                                                 all[i].note_required));
+    return arr;
+}
+
+/* The JSON of a row; names are filled by the caller's query columns. */
+static json_t *row_json(const struct demand_ctx *ctx, const struct drow *d)
+{
+    char sid[24];
+    snprintf(sid, sizeof(sid), "%lld", (long long)d->id);
+    int64_t due = running_due(d);
+    enum demand_light light = demand_light_of(ctx, due);
+    json_t *j = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:s, s:o, s:o}", "id",
+        sid, "no", d->no, "credit_code", d->credit, "region", d->region, "category", d->category,
+        "urgency", d->urgency, "state", demand_state_name(d->state), "state_label",
+        demand_state_label(d->state), "sign_due", when(d->sign_due), "reply_due",
+        when(d->reply_due), "rectify_due", when(d->rectify_due), "due", when(due),
+        "due_beyond_coverage", d->beyond, "light", demand_light_name(light), "created_at",
+        when(d->created_at), "rating", d->rating ? json_integer(d->rating) : json_null());
+    json_object_set_new(j, "channel", json_string(d->channel));
+    json_object_set_new(j, "reviewed", json_boolean(d->reviewed));
+    if (d->merged_into)
+        json_object_set_new(j, "merged_into", json_integer(d->merged_into));
+    if (d->extension_to)
+        json_object_set_new(j, "extension_requested_until", when(d->extension_to));
+    return j;
+}
+
+#define DETAIL_SQL                                                                                 \
+    "SELECT " DROW_COLS ", d.title, d.content, d.contact_name, d.contact_phone, d.address, "       \
+    "e.name, lo.code, lo.name FROM demands d JOIN enterprises e ON e.credit_code = "               \
+    "d.credit_code LEFT JOIN orgs lo ON lo.id = d.lead_org_id WHERE d.id = ?"
+
+enum rc demand_get(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                   int64_t id, json_t **out, struct err *e)
+{
+    struct drow d;
+    unsigned rels;
+    enum rc rc = load_visible(c, p, id, &d, &rels, e);
+    if (rc)
+        return rc;
+    struct stmt *st;
+    rc = store_prepare(c, DETAIL_SQL, &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    rc = store_step(st, e);
+    if (rc != RC_ROW) {
+        store_finish(st);
+        return rc == RC_DONE ? err_set(e, RC_NOTFOUND, NULL, "诉求不存在") : rc;
+    }
+    json_t *j = row_json(ctx, &d);
+    int k = DROW_N;
+    json_object_set_new(j, "title", json_string(store_text(st, k)));
+    json_object_set_new(j, "content", json_string(store_text(st, k + 1)));
+    json_object_set_new(j, "contact_name", opt(st, k + 2));
+    const char *phone = store_text(st, k + 3);
+    char masked[32];
+    /* The phone is for those who handle the demand; co-handlers and admins see it masked. */
+    bool reveal = rels & (REL_OWNER | REL_INTAKE | REL_LEAD | REL_OVERSIGHT);
+    json_object_set_new(j, "contact_phone",
+                        phone ? json_string(reveal ? phone
+                                                   : codes_mask_mobile(phone, masked, sizeof(masked)))
+                              : json_null());
+    json_object_set_new(j, "address", opt(st, k + 4));
+    json_object_set_new(j, "enterprise_name", json_string(store_text(st, k + 5)));
+    json_object_set_new(j, "lead", store_isnull(st, k + 6)
+                                       ? json_null()
+                                       : json_pack("{s:s, s:s}", "code", store_text(st, k + 6),
+                                                   "name", store_text(st, k + 7)));
+    store_finish(st);
+    json_t *co = json_array();
+    rc = store_prepare(c,
+                       "SELECT o.code, o.name FROM demand_handlers h JOIN orgs o ON o.id = "
+                       "h.org_id WHERE h.demand_id = ? AND h.role = 'co' ORDER BY o.code",
+                       &st, e);
+    if (rc == RC_OK) {
+        store_bind_int(st, 1, id);
+        while ((rc = store_step(st, e)) == RC_ROW)
+            json_array_append_new(co, json_pack("{s:s, s:s}", "code", store_text(st, 0), "name",
+                                                store_text(st, 1)));
+        store_finish(st);
+        if (rc == RC_DONE)
+            rc = RC_OK;
+    }
+    json_object_set_new(j, "co_handlers", co);
+    json_object_set_new(j, "actions", actions_json(&d, rels));
+    if (rc) {
+        json_decref(j);
+        return rc;
+    }
+    *out = j;
+    return RC_OK;
+}
+
+enum rc demand_actions(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                       int64_t id, json_t **out, struct err *e)
+{
+    (void)ctx;
+    struct drow d;
+    unsigned rels;
+    enum rc rc = load_visible(c, p, id, &d, &rels, e);
+    if (rc == RC_OK)
+        *out = actions_json(&d, rels);
+    return rc;
+}
+
+enum rc demand_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                        struct err *e)
+{
+    struct drow d;
+    unsigned rels;
+    enum rc rc = load_visible(c, p, id, &d, &rels, e);
+    if (rc)
+        return rc;
+    bool owner_only = (rels & ~REL_OWNER) == 0 && p->role == ROLE_ENTERPRISE;
+    struct stmt *st;
+    rc = store_prepare(c,
+                       "SELECT at, actor_name, org, action, from_state, to_state, note, internal, "
+                       "data FROM demand_events WHERE demand_id = ? ORDER BY id",
+                       &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    json_t *arr = json_array();
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        bool internal = store_int(st, 7) != 0;
+        if (internal && owner_only)
+            continue;
+        const char *action = store_text(st, 3);
+        const struct demand_action *a = demand_flow_find(action);
+        const char *label = a ? a->label
+                              : strcmp(action, "submit") == 0   ? "提交诉求"
+                              : strcmp(action, "supervise") == 0 ? "督办"
+                                                                 : action;
+        enum demand_state to = DS_SUBMITTED;
+        (void)demand_state_parse(store_text(st, 5), &to);
+        json_t *ev = json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "at",
+                               when(store_int(st, 0)), "actor", store_text(st, 1), "org",
+                               store_text(st, 2), "action", action, "label", label, "to_state",
+                               store_text(st, 5), "to_state_label", demand_state_label(to),
+                               "internal", internal);
+        json_object_set_new(ev, "note", opt(st, 6));
+        json_t *data = store_isnull(st, 8) ? NULL : json_loads(store_text(st, 8), 0, NULL);
+        json_object_set_new(ev, "data", data ? data : json_null());
+        json_array_append_new(arr, ev);
+    }
+    store_finish(st);
+    if (rc != RC_DONE) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return RC_OK;
+}
+
+/* Visibility of a list in SQL; parameters bound by bind_visibility. */
+#define VISIBLE_SQL                                                                                \
+    "(? = 1 OR (? = 1 AND d.credit_code = ?) OR (? = 1 AND d.region >= ? AND d.region < ?) OR "  \
+    "(? = 1 AND EXISTS (SELECT 1 FROM demand_handlers h WHERE h.demand_id = d.id AND h.org_id = " \
+    "?)))"
+
+enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                    const struct demand_filter *f, json_t **out, struct err *e)
+{
+    enum demand_state want_state = DS_SUBMITTED;
+    if (f->state && !demand_state_parse(f->state, &want_state))
+        return err_set(e, RC_INVALID, "state", "未知的状态 %s", f->state);
+    if (f->light && strcmp(f->light, "red") != 0 && strcmp(f->light, "yellow") != 0 &&
+        strcmp(f->light, "green") != 0)
+        return err_set(e, RC_INVALID, "light", "light 应为 red、yellow 或 green");
+    char prefix[8] = "~", hi[16] = "~";
+    bool regional = (p->role == ROLE_CLERK || p->role == ROLE_SUPERVISOR) && p->org_region;
+    if (regional) {
+        ent_region_prefix(p->org_region, prefix);
+        snprintf(hi, sizeof(hi), "%s:", prefix);
+    }
+    json_t *arr = json_array();
+    int64_t before = f->before_id > 0 ? f->before_id : INT64_MAX;
+    enum rc rc = RC_OK;
+    /* Lights depend on the calendar, so a light filter scans in batches in C. */
+    for (int round = 0; round < 1000 && (int)json_array_size(arr) < f->limit && rc == RC_OK;
+         round++) {
+        struct stmt *st;
+        rc = store_prepare(c,
+                           "SELECT " DROW_COLS ", d.title, e.name FROM demands d JOIN enterprises "
+                           "e ON e.credit_code = d.credit_code WHERE d.id < ? AND " VISIBLE_SQL
+                           " AND (CAST(? AS TEXT) IS NULL OR d.state = ?) AND (CAST(? AS TEXT) IS "
+                           "NULL OR d.category = ?) AND (CAST(? AS TEXT) IS NULL OR d.credit_code "
+                           "= ?) AND (CAST(? AS TEXT) IS NULL OR d.title LIKE ? ESCAPE '\\') ORDER BY d.id "
+                           "DESC LIMIT ?",
+                           &st, e);
+        if (rc)
+            break;
+        int i = 1;
+        store_bind_int(st, i++, before);
+        store_bind_int(st, i++, p->role == ROLE_ADMIN);
+        store_bind_int(st, i++, p->role == ROLE_ENTERPRISE);
+        store_bind_text(st, i++, p->credit_code ? p->credit_code : "");
+        store_bind_int(st, i++, regional);
+        store_bind_text(st, i++, prefix);
+        store_bind_text(st, i++, hi);
+        store_bind_int(st, i++, p->role == ROLE_HANDLER);
+        store_bind_int(st, i++, p->org_id);
+        store_bind_text(st, i++, f->state);
+        store_bind_text(st, i++, f->state);
+        store_bind_text(st, i++, f->category);
+        store_bind_text(st, i++, f->category);
+        store_bind_text(st, i++, f->credit_code);
+        store_bind_text(st, i++, f->credit_code);
+        char *like = f->q ? xmalloc(2 * strlen(f->q) + 3) : NULL;
+        if (like)
+            like_pattern(like, f->q);
+        store_bind_text(st, i++, f->q);
+        store_bind_text(st, i++, like);
+        int batch = f->light ? 200 : f->limit;
+        store_bind_int(st, i, batch);
+        int got = 0;
+        while ((rc = store_step(st, e)) == RC_ROW) {
+            struct drow d;
+            read_row(st, &d);
+            got++;
+            before = d.id;
+            if (f->light &&
+                strcmp(demand_light_name(demand_light_of(ctx, running_due(&d))), f->light) != 0)
+                continue;
+            if ((int)json_array_size(arr) >= f->limit)
+                continue;
+            json_t *j = row_json(ctx, &d);
+            json_object_set_new(j, "title", json_string(store_text(st, DROW_N)));
+            json_object_set_new(j, "enterprise_name", json_string(store_text(st, DROW_N + 1)));
+            json_array_append_new(arr, j);
+        }
+        store_finish(st);
+        xfree(like);
+        if (rc == RC_DONE)
+            rc = RC_OK;
+        if (got < batch)
+            break;
+    }
+    if (rc) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return RC_OK;
+}

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* notice: the webhook delivery worker (libcurl). */
+#include "notice.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../base/log.h"
+#include "../base/mem.h"
+#include "../base/timeutil.h"
+#include "../store/store.h"
+
+#define LEASE_MS 60000 /* a claimed notice is not claimed again for a minute */
+
+struct notice_worker {
+    struct store *db;
+    struct notice_config cfg;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+};
+
+struct claimed {
+    int64_t id;
+    int attempts;
+    char *payload;
+};
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p, (void)ud;
+    return size * n;
+}
+
+/* POSTs payload; returns RC_OK on 2xx, else RC_IO with the reason in e. */
+static enum rc post(CURL *h, const struct notice_config *cfg, int64_t id, const char *payload,
+                    struct err *e)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "Idempotency-Key: notice-%lld", (long long)id);
+    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+    hdr = curl_slist_append(hdr, key);
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, cfg->url);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode cc = curl_easy_perform(h);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdr);
+    if (cc != CURLE_OK)
+        return err_set(e, RC_IO, NULL, "%s", curl_easy_strerror(cc));
+    if (status < 200 || status > 299)
+        return err_set(e, RC_IO, NULL, "HTTP %ld", status);
+    return RC_OK;
+}
+
+/* Claims up to cfg->batch due notices and builds their payloads. */
+static enum rc claim(struct store *db, const struct notice_config *cfg, struct claimed *out,
+                     int *n, struct err *e)
+{
+    struct conn *c;
+    struct stmt *st = NULL;
+    *n = 0;
+    int64_t now = time_now_ms();
+    enum rc rc = store_acquire(db, &c, e);
+    if (rc)
+        return rc;
+    rc = store_begin(c, e);
+    if (rc == RC_OK)
+        rc = store_prepare(
+            c,
+            "SELECT n.id, n.attempts, n.kind, n.title, n.body, n.created_at, n.credit_code, "
+            "o.code, d.no, d.id, d.contact_phone FROM notices n LEFT JOIN orgs o ON o.id = "
+            "n.org_id LEFT JOIN demands d ON d.id = n.demand_id WHERE n.delivery_state = "
+            "'pending' AND n.next_at <= ? ORDER BY n.id LIMIT ?",
+            &st, e);
+    if (rc == RC_OK) {
+        store_bind_int(st, 1, now);
+        store_bind_int(st, 2, cfg->batch);
+        while ((rc = store_step(st, e)) == RC_ROW) {
+            char at[40], did[24];
+            time_fmt_cst(store_int(st, 5), at, sizeof(at));
+            snprintf(did, sizeof(did), "%lld", (long long)store_int(st, 9));
+            json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)store_int(st, 0),
+                                  "kind", store_text(st, 2), "title", store_text(st, 3), "body",
+                                  store_text(st, 4), "created_at", at);
+            if (!store_isnull(st, 6)) {
+                json_object_set_new(j, "credit_code", json_string(store_text(st, 6)));
+                /* The enterprise's contact number, for an SMS. */
+                if (!store_isnull(st, 10))
+                    json_object_set_new(j, "mobile", json_string(store_text(st, 10)));
+            }
+            if (!store_isnull(st, 7))
+                json_object_set_new(j, "org", json_string(store_text(st, 7)));
+            if (!store_isnull(st, 8)) {
+                json_object_set_new(j, "demand_no", json_string(store_text(st, 8)));
+                json_object_set_new(j, "demand_id", json_string(did));
+            }
+            char *text = json_dumps(j, JSON_COMPACT);
+            json_decref(j);
+            out[*n].id = store_int(st, 0);
+            out[*n].attempts = (int)store_int(st, 1);
+            out[*n].payload = xstrdup(text ? text : "{}");
+            free(text); /* lint:allow-free (Jansson's allocation) */
+            (*n)++;
+        }
+        store_finish(st);
+        st = NULL;
+        if (rc == RC_DONE)
+            rc = RC_OK;
+    }
+    for (int i = 0; i < *n && rc == RC_OK; i++) {
+        rc = store_prepare(c, "UPDATE notices SET next_at = ? WHERE id = ?", &st, e);
+        if (rc)
+            break;
+        store_bind_int(st, 1, now + LEASE_MS);
+        store_bind_int(st, 2, out[i].id);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+    if (rc) {
+        store_rollback(c);
+        for (int i = 0; i < *n; i++)
+            xfree(out[i].payload);
+        *n = 0;
+    }
+    store_release(c);
+    return rc;
+}
+
+static enum rc mark(struct store *db, int64_t id, bool ok, int attempts, int max_attempts,
+                    const char *error, struct err *e)
+{
+    struct conn *c;
+    struct stmt *st;
+    int64_t now = time_now_ms();
+    enum rc rc = store_acquire(db, &c, e);
+    if (rc)
+        return rc;
+    rc = store_prepare(c,
+                       "UPDATE notices SET delivery_state = ?, attempts = ?, next_at = ?, "
+                       "delivered_at = ?, last_error = ? WHERE id = ?",
+                       &st, e);
+    if (rc == RC_OK) {
+        int64_t backoff = (int64_t)2000 << (attempts < 11 ? attempts - 1 : 10);
+        if (backoff > 3600000)
+            backoff = 3600000;
+        const char *state = ok ? "delivered" : attempts >= max_attempts ? "failed" : "pending";
+        store_bind_text(st, 1, state);
+        store_bind_int(st, 2, attempts);
+        store_bind_int(st, 3, ok ? now : now + backoff);
+        if (ok)
+            store_bind_int(st, 4, now);
+        else
+            store_bind_null(st, 4);
+        store_bind_text(st, 5, ok ? NULL : error);
+        store_bind_int(st, 6, id);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    store_release(c);
+    return rc;
+}
+
+static void defaults(struct notice_config *cfg)
+{
+    if (cfg->max_attempts <= 0)
+        cfg->max_attempts = 8;
+    if (cfg->batch <= 0 || cfg->batch > 200)
+        cfg->batch = 50;
+    if (cfg->poll_ms <= 0)
+        cfg->poll_ms = 1000;
+    if (cfg->timeout_ms <= 0)
+        cfg->timeout_ms = 5000;
+}
+
+enum rc notice_deliver_once(struct store *db, const struct notice_config *cfg_in, int *sent,
+                            int *failed, struct err *e)
+{
+    struct notice_config cfg = *cfg_in;
+    defaults(&cfg);
+    struct claimed items[200];
+    int n = 0, ok_n = 0, bad_n = 0;
+    enum rc rc = claim(db, &cfg, items, &n, e);
+    if (rc)
+        return rc;
+    CURL *h = curl_easy_init();
+    for (int i = 0; i < n; i++) {
+        struct err pe;
+        err_clear(&pe);
+        enum rc prc = h ? post(h, &cfg, items[i].id, items[i].payload, &pe)
+                        : err_set(&pe, RC_INTERNAL, NULL, "curl_easy_init failed");
+        if (prc) {
+            bad_n++;
+            log_warn("notice %lld: delivery attempt %d failed: %s", (long long)items[i].id,
+                     items[i].attempts + 1, pe.msg);
+        } else {
+            ok_n++;
+        }
+        enum rc mrc = mark(db, items[i].id, prc == RC_OK, items[i].attempts + 1, cfg.max_attempts,
+                           pe.msg, e);
+        if (mrc && rc == RC_OK)
+            rc = mrc;
+        xfree(items[i].payload);
+    }
+    if (h)
+        curl_easy_cleanup(h);
+    if (sent)
+        *sent = ok_n;
+    if (failed)
+        *failed = bad_n;
+    return rc;
+}
+
+static void *run(void *arg)
+{
+    struct notice_worker *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        bool stop = w->stop;
+        pthread_mutex_unlock(&w->mu);
+        if (stop)
+            break;
+        struct err e;
+        int sent = 0, failed = 0;
+        if (notice_deliver_once(w->db, &w->cfg, &sent, &failed, &e))
+            log_warn("notice: delivery round failed: %s", e.msg);
+        if (sent + failed > 0)
+            continue; /* more may be waiting */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += w->cfg.poll_ms / 1000;
+        until.tv_nsec += (long)(w->cfg.poll_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&w->mu);
+        if (!w->stop)
+            pthread_cond_timedwait(&w->cv, &w->mu, &until);
+        pthread_mutex_unlock(&w->mu);
+    }
+    return NULL;
+}
+
+enum rc notice_worker_start(struct store *db, const struct notice_config *cfg,
+                            struct notice_worker **out, struct err *e)
+{
+    if (!cfg->url || (strncmp(cfg->url, "http://", 7) != 0 && strncmp(cfg->url, "https://", 8) != 0))
+        return err_set(e, RC_INVALID, "webhook", "webhook 地址应以 http:// 或 https:// 开头");
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return err_set(e, RC_INTERNAL, NULL, "curl_global_init failed");
+    struct notice_worker *w = xcalloc(1, sizeof(*w));
+    w->db = db;
+    w->cfg = *cfg;
+    defaults(&w->cfg);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (pthread_create(&w->thread, NULL, run, w) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        xfree(w);
+        return err_set(e, RC_INTERNAL, NULL, "cannot start the notice worker");
+    }
+    *out = w;
+    return RC_OK;
+}
+
+void notice_worker_stop(struct notice_worker *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    xfree(w);
+    curl_global_cleanup();
+}

@@ -1,0 +1,121 @@
+"""Notices and their webhook delivery (issue 4 item 5): an event someone must act on
+becomes an in-app notice in the same transaction, and, with --webhook, a JSON POST to
+the gateway with retry and backoff; delivery is at least once and survives a restart."""
+import http.server
+import json
+import threading
+import time
+
+import pytest
+
+from conftest import Server
+
+
+class Gateway:
+    """A fake SMS gateway on 127.0.0.1 that fails the first `fail` requests."""
+
+    def __init__(self, fail=0):
+        self.fail = fail
+        self.received = []   # (status answered, payload, headers)
+        self.lock = threading.Lock()
+        gw = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(n).decode("utf-8"))
+                with gw.lock:
+                    status = 500 if gw.fail > 0 else 200
+                    gw.fail -= 1
+                    gw.received.append((status, body, dict(self.headers)))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d/sms" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def delivered(self):
+        with self.lock:
+            return [b for s, b, _ in self.received if s == 200]
+
+    def wait(self, pred, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if pred():
+                return True
+            time.sleep(0.1)
+        return False
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def submit_and_dispatch(s):
+    ent, clerk = s.login("enterprise"), s.login("clerk")
+    st, _, d = s.request("POST", "/api/v1/demands", token=ent,
+                         body={"category": "help", "title": "融资担保咨询",
+                               "content": "想了解政策性担保的申请条件。",
+                               "contact_phone": "13905561234"})
+    assert st == 201, d
+    for body in ({"action": "accept"}, {"action": "dispatch", "lead": "340800-JXJ"}):
+        st, _, r = s.request("POST", "/api/v1/demands/%s/actions" % d["id"], token=clerk, body=body)
+        assert st == 200, r
+    return d
+
+
+def test_notice_in_app_and_webhook_with_retry(backend):
+    gw = Gateway(fail=2)
+    s = Server(backend, extra=("--webhook", gw.url))
+    try:
+        d = submit_and_dispatch(s)
+        # In-app at once, in the same transaction as the dispatch.
+        st, _, page = s.request("GET", "/api/v1/notices", token=s.login("handler"))
+        assert st == 200
+        kinds = [(n["kind"], n["demand_id"]) for n in page["items"]]
+        assert ("dispatched", d["id"]) in kinds
+        # Two failures, then delivery with backoff (2 s, 4 s).
+        assert gw.wait(lambda: any(b["kind"] == "dispatched" for b in gw.delivered()), 30), gw.received
+        statuses = [st for st, b, _ in gw.received if b["kind"] == "dispatched"]
+        assert statuses[:3] == [500, 500, 200]
+        body = [b for b in gw.delivered() if b["kind"] == "dispatched"][0]
+        assert body["demand_no"] == d["no"] and body["org"] == "340800-JXJ"
+        assert "新交办诉求" in body["title"]
+        hdrs = [h for st, b, h in gw.received if st == 200 and b["kind"] == "dispatched"][0]
+        assert hdrs.get("Idempotency-Key") == "notice-%d" % body["id"]
+        rows = s.sql("SELECT delivery_state, attempts FROM notices WHERE id = %d" % body["id"])
+        assert rows == [("delivered", "3")]
+        assert "delivery attempt 1 failed: HTTP 500" in s.log_text()
+    finally:
+        s.close()
+        gw.close()
+
+
+def test_pending_notices_survive_a_restart(backend):
+    # First run without a webhook: the notices wait in the outbox.
+    s = Server(backend)
+    gw = Gateway()
+    try:
+        submit_and_dispatch(s)
+        pending = int(s.sql("SELECT COUNT(*) FROM notices WHERE delivery_state = 'pending'")[0][0])
+        assert pending >= 1
+        # Same database, now with a gateway: everything pending is delivered.
+        s.restart(extra=("--webhook", gw.url))
+        assert gw.wait(lambda: len(gw.delivered()) >= pending, 20), gw.received
+        assert s.sql("SELECT COUNT(*) FROM notices WHERE delivery_state = 'pending'") == [("0",)]
+        ids = [b["id"] for b in gw.delivered()]
+        assert len(ids) == len(set(ids)) == pending
+    finally:
+        s.close()
+        gw.close()
+
+
+def test_bad_webhook_url_refused(backend, make_server):
+    with pytest.raises(Exception):
+        make_server(extra=("--webhook", "ftp://127.0.0.1/x"))
