@@ -5,6 +5,7 @@
  * store and reports in Chinese and English.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -27,6 +29,7 @@
 #include "ent/ent_gen.h"
 #include "ent/ent_import.h"
 #include "http/http.h"
+#include "demand/demand.h"
 #include "notice/notice.h"
 #include "org/org.h"
 #include "store/store.h"
@@ -45,7 +48,7 @@ struct opts {
     unsigned threads;
     long session_ttl;
     long max_body;
-    long request_timeout, conn_timeout, drain_timeout;
+    long request_timeout, conn_timeout, drain_timeout, sweep_interval;
     bool no_access_log;
     int n_pos;
     const char *pos[8];
@@ -58,6 +61,7 @@ static void usage(FILE *f)
           "          [--max-body BYTES] [--session-ttl SECONDS] [--no-access-log]\n"
           "          [--request-timeout S (60)] [--conn-timeout S (30)] [--drain-timeout S (30)]\n"
           "          [--webhook URL]  deliver notices to an SMS gateway (JSON POST, retried)\n"
+          "          [--sweep-interval S (60)]  how often overdue demands are flagged\n"
           "  migrate [--db URL]                       apply database migrations\n"
           "  org add CODE NAME --kind KIND --region CODE [--parent CODE]\n"
           "  user add NAME --role ROLE [--org CODE] [--enterprise CREDIT_CODE] [--display-name N]\n"
@@ -147,6 +151,8 @@ static int parse(int argc, char **argv, int from, struct opts *o)
             o->request_timeout = atol(v);
         else if (strcmp(a, "--conn-timeout") == 0)
             o->conn_timeout = atol(v);
+        else if (strcmp(a, "--sweep-interval") == 0)
+            o->sweep_interval = atol(v);
         else if (strcmp(a, "--drain-timeout") == 0)
             o->drain_timeout = atol(v);
         else {
@@ -182,6 +188,61 @@ static enum rc open_db(const struct opts *o, int n_conns, struct store **db, str
         *db = NULL;
     }
     return rc;
+}
+
+/* The overdue sweep thread of `qifu serve`: every interval, flag demands past their
+ * running deadline (demand_sweep_overdue). */
+struct sweeper {
+    struct app *app;
+    long interval_s;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+};
+
+static void *sweep_run(void *arg)
+{
+    struct sweeper *sw = arg;
+    pthread_mutex_lock(&sw->mu);
+    while (!sw->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += sw->interval_s;
+        pthread_cond_timedwait(&sw->cv, &sw->mu, &until);
+        if (sw->stop)
+            break;
+        pthread_mutex_unlock(&sw->mu);
+        struct conn *c;
+        struct err e;
+        err_clear(&e);
+        if (store_acquire(sw->app->db, &c, &e) == RC_OK) {
+            struct demand_ctx ctx = {.cal = calendar_current(sw->app->calendar, c, NULL),
+                                     .now = time_now_ms(),
+                                     .yellow_days = 1};
+            int n = 0;
+            if (demand_sweep_overdue(c, &ctx, &n, &e))
+                log_warn("overdue sweep failed: %s", e.msg);
+            else if (n)
+                log_info("overdue sweep: %d demand(s) flagged", n);
+            calendar_release(sw->app->calendar, ctx.cal);
+            store_release(c);
+        }
+        pthread_mutex_lock(&sw->mu);
+    }
+    pthread_mutex_unlock(&sw->mu);
+    return NULL;
+}
+
+static void sweep_stop(struct sweeper *sw)
+{
+    pthread_mutex_lock(&sw->mu);
+    sw->stop = true;
+    pthread_cond_signal(&sw->cv);
+    pthread_mutex_unlock(&sw->mu);
+    pthread_join(sw->thread, NULL);
+    pthread_mutex_destroy(&sw->mu);
+    pthread_cond_destroy(&sw->cv);
 }
 
 static int cmd_serve(const struct opts *o)
@@ -240,12 +301,20 @@ static int cmd_serve(const struct opts *o)
         return fail("启动服务", rc, &e);
     }
     app.srv = srv;
+    struct sweeper sweep = {.app = &app, .interval_s = o->sweep_interval > 0 ? o->sweep_interval : 60};
+    pthread_mutex_init(&sweep.mu, NULL);
+    pthread_cond_init(&sweep.cv, NULL);
+    bool sweeping = pthread_create(&sweep.thread, NULL, sweep_run, &sweep) == 0;
+    if (!sweeping)
+        log_warn("could not start the overdue sweep thread");
     struct notice_worker *notices = NULL;
     if (o->webhook) {
         struct notice_config ncfg = {.url = o->webhook};
         rc = notice_worker_start(db, &ncfg, &notices, &e);
         if (rc) {
             http_stop(srv);
+            if (sweeping)
+                sweep_stop(&sweep);
             calendar_holder_free(app.calendar);
             ent_catalog_free(app.cat);
             store_close(db);
@@ -269,6 +338,8 @@ static int cmd_serve(const struct opts *o)
     sigwait(&set, &sig);
     log_info("received %s: draining in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     int left = http_stop(srv);
+    if (sweeping)
+        sweep_stop(&sweep);
     notice_worker_stop(notices);
     calendar_holder_free(app.calendar);
     ent_catalog_free(app.cat);

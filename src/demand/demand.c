@@ -705,6 +705,7 @@ enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct pr
         char *end = NULL;
         long long into = q.into ? strtoll(q.into, &end, 10) : 0;
         struct drow t;
+        memset(&t, 0, sizeof(t)); /* read below even when the target was not loaded */
         unsigned trels = 0;
         if (!q.into || *end || into <= 0 || into == id)
             rc = err_set(e, RC_INVALID, "into", "须指定要并入的另一件诉求编号");
@@ -714,7 +715,8 @@ enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct pr
             rc = err_set(e, RC_INVALID, "into", "不能并入该诉求");
         n.merged_into = into;
         n.closed_at = now;
-        json_object_set_new(data, "into", json_string(t.no));
+        if (rc == RC_OK)
+            json_object_set_new(data, "into", json_string(t.no));
     } else if (strcmp(a->name, "dispatch") == 0) {
         if (!q.lead)
             rc = err_set(e, RC_INVALID, "lead", "交办须指定主办单位");
@@ -863,7 +865,12 @@ enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct pr
                                strcmp(a->name, "reject_return") == 0 ||
                                strcmp(a->name, "review_reject") == 0 ||
                                strcmp(a->name, "urge") == 0)) {
-        snprintf(title, sizeof(title), "%s %s", strcmp(kind, "supervise") == 0 ? "督办" : a->label, d.no);
+        /* An urge is titled by its kind (催办 before the deadline, 督办 after), not by
+         * the table's combined label "催办/督办". */
+        const char *what = strcmp(kind, "supervise") == 0 ? "督办"
+                           : strcmp(kind, "urge") == 0    ? "催办"
+                                                          : a->label;
+        snprintf(title, sizeof(title), "%s %s", what, d.no);
         rc = notify(c, n.lead_org, NULL, id, kind, title, q.note ? q.note : "", now, e);
     } else if (rc == RC_OK && (strcmp(a->name, "review_accept") == 0 ||
                                strcmp(a->name, "answer_directly") == 0)) {
@@ -1054,10 +1061,13 @@ enum rc demand_timeline(struct conn *c, const struct principal *p, int64_t id, j
             continue;
         const char *action = store_text(st, 3);
         const struct demand_action *a = demand_flow_find(action);
-        const char *label = a ? a->label
-                              : strcmp(action, "submit") == 0   ? "提交诉求"
-                              : strcmp(action, "supervise") == 0 ? "督办"
-                                                                 : action;
+        /* An urge is 催办 (its after-deadline form is recorded as "supervise", 督办). */
+        const char *label = strcmp(action, "urge") == 0        ? "催办"
+                            : a                                ? a->label
+                            : strcmp(action, "submit") == 0    ? "提交诉求"
+                            : strcmp(action, "supervise") == 0 ? "督办"
+                            : strcmp(action, "overdue") == 0   ? "超期提醒"
+                                                               : action;
         enum demand_state to = DS_SUBMITTED;
         (void)demand_state_parse(store_text(st, 5), &to);
         json_t *ev = json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "at",
@@ -1103,7 +1113,9 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
     json_t *arr = json_array();
     int64_t before = f->before_id > 0 ? f->before_id : INT64_MAX;
     enum rc rc = RC_OK;
-    /* Lights depend on the calendar, so a light filter scans in batches in C. */
+    /* Lights depend on the calendar, so a light filter scans in batches in C. The title
+     * match folds case on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's
+     * does not, and q must find the same demands on either backend. */
     for (int round = 0; round < 1000 && (int)json_array_size(arr) < f->limit && rc == RC_OK;
          round++) {
         struct stmt *st;
@@ -1112,8 +1124,8 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
                            "e ON e.credit_code = d.credit_code WHERE d.id < ? AND " VISIBLE_SQL
                            " AND (CAST(? AS TEXT) IS NULL OR d.state = ?) AND (CAST(? AS TEXT) IS "
                            "NULL OR d.category = ?) AND (CAST(? AS TEXT) IS NULL OR d.credit_code "
-                           "= ?) AND (CAST(? AS TEXT) IS NULL OR d.title LIKE ? ESCAPE '\\') ORDER BY d.id "
-                           "DESC LIMIT ?",
+                           "= ?) AND (CAST(? AS TEXT) IS NULL OR LOWER(d.title) LIKE LOWER(?) ESCAPE "
+                           "'\\') ORDER BY d.id DESC LIMIT ?",
                            &st, e);
         if (rc)
             break;
@@ -1169,4 +1181,94 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
     }
     *out = arr;
     return RC_OK;
+}
+
+/* ---- the overdue sweep ------------------------------------------------------------- */
+
+enum rc demand_sweep_overdue(struct conn *c, const struct demand_ctx *ctx, int *n_out,
+                             struct err *e)
+{
+    int64_t ids[500], dues[500];
+    int n = 0, flagged = 0;
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "SELECT " DROW_COLS ", COALESCE(d.overdue_noticed, 0) FROM demands d WHERE d.state IN "
+        "('dispatched','signed','reopened','rectifying','return_requested','extension_requested') "
+        "AND ((d.sign_due IS NOT NULL AND d.sign_due < ?) OR (d.reply_due IS NOT NULL AND "
+        "d.reply_due < ?) OR (d.rectify_due IS NOT NULL AND d.rectify_due < ?)) ORDER BY d.id "
+        "LIMIT 2000",
+        &st, e);
+    if (rc)
+        return rc;
+    for (int i = 1; i <= 3; i++)
+        store_bind_int(st, i, ctx->now);
+    while ((rc = store_step(st, e)) == RC_ROW && n < 500) {
+        struct drow d;
+        read_row(st, &d);
+        int64_t due = running_due(&d);
+        if (due && due < ctx->now && store_int(st, DROW_N) != due) {
+            ids[n] = d.id;
+            dues[n] = due;
+            n++;
+        }
+    }
+    store_finish(st);
+    if (rc != RC_DONE && rc != RC_ROW)
+        return rc;
+    rc = RC_OK;
+    static const struct principal sweeper = {.actor = {"system:overdue-sweep", ""},
+                                             .role = ROLE_SYSTEM,
+                                             .username = "system",
+                                             .display_name = "超期提醒",
+                                             .org_name = "系统"};
+    for (int i = 0; i < n && rc == RC_OK; i++) {
+        struct drow d;
+        rc = store_begin(c, e);
+        if (rc == RC_OK)
+            rc = load(c, ids[i], &d, e);
+        /* Re-check inside the transaction: another server may have swept it. */
+        bool still = rc == RC_OK && running_due(&d) == dues[i];
+        if (still)
+            rc = store_prepare(c,
+                               "UPDATE demands SET overdue_noticed = ? WHERE id = ? AND "
+                               "(overdue_noticed IS NULL OR overdue_noticed <> ?)",
+                               &st, e);
+        if (still && rc == RC_OK) {
+            store_bind_int(st, 1, dues[i]);
+            store_bind_int(st, 2, ids[i]);
+            store_bind_int(st, 3, dues[i]);
+            rc = store_run(st, e);
+            still = rc == RC_OK && store_changes(st) == 1;
+            store_finish(st);
+        }
+        if (still && rc == RC_OK) {
+            char due[40], title[160];
+            time_fmt_cst(dues[i], due, sizeof(due));
+            json_t *data = json_pack("{s:s}", "due", due);
+            rc = add_event(c, &sweeper, d.id, ctx->now, "overdue", demand_state_name(d.state),
+                           demand_state_name(d.state), NULL, false, data, e);
+            if (rc == RC_OK) {
+                char sid[24];
+                snprintf(sid, sizeof(sid), "%lld", (long long)d.id);
+                struct audit_event ev = {"demand.overdue", "demand", sid, NULL, data};
+                rc = audit_append(c, &sweeper.actor, &ev, NULL, e);
+            }
+            json_decref(data);
+            snprintf(title, sizeof(title), "诉求 %s 已超期（期限 %.16s）", d.no, due);
+            if (rc == RC_OK)
+                rc = notify(c, d.lead_org, NULL, d.id, "overdue", title, "请尽快办理", ctx->now, e);
+            if (rc == RC_OK && d.intake_org != d.lead_org)
+                rc = notify(c, d.intake_org, NULL, d.id, "overdue", title, "", ctx->now, e);
+            if (rc == RC_OK)
+                flagged++;
+        }
+        if (rc == RC_OK)
+            rc = store_commit(c, e);
+        else
+            store_rollback(c);
+    }
+    if (n_out)
+        *n_out = flagged;
+    return rc;
 }

@@ -107,4 +107,15 @@ enum rc demand_actions(struct conn *c, const struct demand_ctx *ctx, const struc
 enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
                    int64_t id, const json_t *params, struct err *e) WARN_UNUSED;
 
+/*
+ * The overdue sweep: every demand whose running deadline has passed, and whose
+ * lead has not yet been told about that deadline, gets an "overdue" notice to the
+ * lead and intake organisations, a timeline event and an audit event, once per
+ * deadline (an approved extension makes a new one). Scans at most 500 demands per
+ * call; *n (may be NULL) counts the demands flagged. `qifu serve` runs it every
+ * minute.
+ */
+enum rc demand_sweep_overdue(struct conn *c, const struct demand_ctx *ctx, int *n,
+                             struct err *e) WARN_UNUSED;
+
 #endif

@@ -24,6 +24,7 @@ CREATE TABLE demands (
     reply_due      BIGINT,
     rectify_due    BIGINT,
     due_beyond     INTEGER NOT NULL DEFAULT 0,
+    overdue_noticed BIGINT,
     extension_to   BIGINT,
     reviewed       INTEGER NOT NULL DEFAULT 0,
     rating         INTEGER,
