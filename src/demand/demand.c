@@ -5,6 +5,7 @@
  * action dispatcher (one function per kind of side effect), reads.
  */
 #include "demand.h"
+#include "demand_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -404,6 +405,28 @@ static enum rc find_existing(struct conn *c, const char *created_by, const struc
     return rc == RC_ROW || rc == RC_DONE ? RC_OK : rc;
 }
 
+/* A replay must be the same request: RC_CONFLICT when the key was used for another. */
+static enum rc same_request(struct conn *c, int64_t id, const struct demand_new *d, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c, "SELECT category, title, content FROM demands WHERE id = ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    rc = store_step(st, e);
+    bool same = rc == RC_ROW && strcmp(store_text(st, 0), d->category) == 0 &&
+                strcmp(store_text(st, 1), d->title) == 0 &&
+                strcmp(store_text(st, 2), d->content) == 0;
+    store_finish(st);
+    if (rc != RC_ROW && rc != RC_DONE)
+        return rc;
+    if (!same)
+        return err_set(e, RC_CONFLICT, d->idem_key ? "Idempotency-Key" : "external_id",
+                       "该%s已用于另一件内容不同的诉求", d->idem_key ? " Idempotency-Key " : "外部编号");
+    return RC_OK;
+}
+
 enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
                       const struct demand_new *d, int64_t *id_out, bool *existed, struct err *e)
 {
@@ -446,7 +469,10 @@ enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct
     int64_t existing;
     rc = find_existing(c, p->actor.name, d, channel, &existing, e);
     if (rc == RC_OK && existing) {
+        rc = same_request(c, existing, d, e);
         store_rollback(c);
+        if (rc)
+            return rc;
         *existed = true;
         *id_out = existing;
         return RC_OK;
@@ -811,6 +837,12 @@ enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct pr
             rc = limits_of(c, &d, &lim, e);
             if (rc == RC_OK)
                 rc = due_days(ctx, &d, lim.rectify_days, &n.rectify_due, &n.beyond, e);
+        } else if (rc == RC_OK && q.rating <= 2) {
+            /* 差评 of a direct answer: no lead organisation to rectify, so the demand goes
+             * back to the intake desk, which calls back and handles it again (dispatch or
+             * answer anew). */
+            n.state = DS_ACCEPTED;
+            n.closed_at = 0;
         } else {
             n.state = DS_RATED;
             n.closed_at = now;
@@ -818,9 +850,15 @@ enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct pr
     } else if (strcmp(a->name, "reopen") == 0) {
         n.reviewed = false;
         n.closed_at = 0;
-        rc = limits_of(c, &d, &lim, e);
-        if (rc == RC_OK)
-            rc = due_days(ctx, &d, lim.reply_days, &n.reply_due, &n.beyond, e);
+        if (!d.lead_org) {
+            /* Never dispatched (answered directly): reopening means handling it again at
+             * the intake desk. */
+            n.state = DS_ACCEPTED;
+        } else {
+            rc = limits_of(c, &d, &lim, e);
+            if (rc == RC_OK)
+                rc = due_days(ctx, &d, lim.reply_days, &n.reply_due, &n.beyond, e);
+        }
     } else if (strcmp(a->name, "archive") == 0) {
         if (d.state == DS_RATED && d.rating <= 2)
             rc = err_set(e, RC_STATE, "action", "差评诉求须整改并重新评价后才能归档");
@@ -876,6 +914,9 @@ enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct pr
                                strcmp(a->name, "answer_directly") == 0)) {
         snprintf(title, sizeof(title), "您的诉求 %s 已答复，请评价", d.no);
         rc = notify(c, 0, d.credit, id, "rating_requested", title, "", now, e);
+    } else if (rc == RC_OK && strcmp(a->name, "rate") == 0 && n.state == DS_ACCEPTED) {
+        snprintf(title, sizeof(title), "差评须回访并重新办理 %s", d.no);
+        rc = notify(c, d.intake_org, NULL, id, "callback", title, q.note ? q.note : "", now, e);
     } else if (rc == RC_OK && strcmp(a->name, "rate") == 0 && n.state == DS_RECTIFYING) {
         snprintf(title, sizeof(title), "差评整改 %s", d.no);
         rc = notify(c, n.lead_org, NULL, id, "rectify", title, q.note ? q.note : "", now, e);
@@ -1271,4 +1312,25 @@ enum rc demand_sweep_overdue(struct conn *c, const struct demand_ctx *ctx, int *
     if (n_out)
         *n_out = flagged;
     return rc;
+}
+
+/* ---- for the module's other files (demand_int.h) ---------------------------------- */
+
+enum demand_light demand__light_of_cols(const struct demand_ctx *ctx, const char *state,
+                                        const char *prev, int64_t sign_due, int64_t reply_due,
+                                        int64_t rectify_due)
+{
+    struct drow d;
+    memset(&d, 0, sizeof(d));
+    (void)demand_state_parse(state ? state : "", &d.state);
+    d.has_prev = prev && demand_state_parse(prev, &d.prev);
+    d.sign_due = sign_due;
+    d.reply_due = reply_due;
+    d.rectify_due = rectify_due;
+    return demand_light_of(ctx, running_due(&d));
+}
+
+int64_t demand__local_date(int64_t ms)
+{
+    return local_date(ms);
 }

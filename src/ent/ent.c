@@ -557,12 +557,14 @@ enum rc ent_save(struct conn *c, const struct audit_actor *who, const struct ent
                  struct err *e)
 {
     json_t *before = NULL, *after = NULL;
+    /* An update through the API never creates: the enterprise must exist and be
+     * visible (for admins too). Only the CLI (scope NULL) upserts. */
+    if (scope && !create_only) {
+        enum rc rc = visible(c, scope, r->credit_code, e);
+        if (rc)
+            return rc;
+    }
     if (scope && !scope->all) {
-        if (!create_only) {
-            enum rc rc = visible(c, scope, r->credit_code, e);
-            if (rc)
-                return rc;
-        }
         if (r->region && (!scope->region_prefix ||
                           strncmp(r->region, scope->region_prefix, strlen(scope->region_prefix))))
             return err_set(e, RC_FORBIDDEN, "region", "只能登记本辖区（%s）的企业",
@@ -759,7 +761,7 @@ enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct ent
         sql = LIST_HEAD " AND e.rowid IN (SELECT rowid FROM enterprises_fts WHERE enterprises_fts "
                         "MATCH ?)" LIST_TAIL;
     else
-        sql = LIST_HEAD " AND e.name LIKE ? ESCAPE '\\'" LIST_TAIL;
+        sql = LIST_HEAD " AND LOWER(e.name) LIKE LOWER(?) ESCAPE '\\'" LIST_TAIL;
     struct stmt *st;
     enum rc rc = store_prepare(c, sql, &st, e);
     if (rc)

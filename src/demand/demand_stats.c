@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * demand_stats: figures per lead organisation and period. Three scans, each bounded
+ * by the period and the caller's scope: the demands last dispatched in the period
+ * (the cohort of most figures), the dispatch events (received) and the return events
+ * (returned). Figures are accumulated per organisation in C, where the light comes
+ * from demand_light_of and working days from the calendar snapshot.
+ */
+#include "demand_stats.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/auth.h"
+#include "../base/mem.h"
+#include "../cal/cal.h"
+#include "../ent/ent.h"
+#include "../store/store.h"
+#include "demand.h"
+#include "demand_int.h"
+
+/* The figures, in column order: key, Chinese label, definition. */
+static const struct {
+    const char *key, *label, *def;
+} figures[] = {
+    {"received", "交办数",
+     "期间内交办给该机构（作为主办单位）的次数，按交办事件计；退回后再次交办另计"},
+    {"dispatched", "本期交办诉求数",
+     "最近一次交办时间在期间内且当前主办单位为该机构的诉求数；以下各项除退单数外均以此为范围"},
+    {"signed_on_time", "按时签收数", "上述诉求中签收时间不晚于签收期限的件数"},
+    {"returned", "退单数", "期间内该机构人员提出退单（退单事件）的次数"},
+    {"replied_on_time", "按时答复数",
+     "上述诉求中已答复且最近一次答复时间不晚于答复期限（含批准的延期）的件数"},
+    {"overdue", "超期数", "上述诉求中当前运行期限已过（红灯）的件数，按统计时刻计算"},
+    {"replied", "已答复数", "上述诉求中已有答复的件数"},
+    {"handling_days", "办理工作日合计",
+     "已答复诉求自交办日至最近一次答复日的工作日数之和（交办次日起算，按工作日历）"},
+    {"avg_handling_days", "平均办理工作日",
+     "办理工作日合计 ÷ 已答复数，保留两位小数；无答复时为空"},
+    {"rated", "已评价数", "上述诉求中已有评价的件数（以最近一次评价为准）"},
+    {"satisfied", "满意数", "最近一次评价为 4（满意）或 5（非常满意）的件数"},
+    {"satisfaction_rate", "满意率", "满意数 ÷ 已评价数，保留四位小数；无评价时为空"},
+    {"bad_ratings", "差评数", "上述诉求中曾被评为差评（1–2 分）而进入整改的件数"},
+    {"bad_rectified", "差评已整改数", "差评诉求中此后重新评价为 3 分及以上或已归档的件数"},
+    {"bad_rectified_rate", "差评整改率", "差评已整改数 ÷ 差评数，保留四位小数；无差评时为空"},
+};
+#define N_FIGURES (sizeof(figures) / sizeof(figures[0]))
+_Static_assert(N_FIGURES == 15, "figures table and struct acc must agree");
+
+struct acc {
+    int64_t org_id;
+    char code[48], name[128];
+    int64_t received, dispatched, signed_on_time, returned, replied_on_time, overdue, replied,
+        handling_days, rated, satisfied, bad, bad_rectified;
+};
+
+struct accs {
+    struct acc *v;
+    size_t n, cap;
+};
+
+static struct acc *acc_of(struct accs *a, int64_t org_id, const char *code, const char *name)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (a->v[i].org_id == org_id)
+            return &a->v[i];
+    if (a->n == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 16;
+        a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
+    }
+    struct acc *x = &a->v[a->n++];
+    memset(x, 0, sizeof(*x));
+    x->org_id = org_id;
+    snprintf(x->code, sizeof(x->code), "%s", code ? code : "");
+    snprintf(x->name, sizeof(x->name), "%s", name ? name : "");
+    return x;
+}
+
+static int by_code(const void *a, const void *b)
+{
+    return strcmp(((const struct acc *)a)->code, ((const struct acc *)b)->code);
+}
+
+static json_t *ratio(int64_t num, int64_t den, double scale)
+{
+    return den ? json_real(round((double)num / (double)den * scale) / scale) : json_null();
+}
+
+static json_t *acc_json(const struct acc *x)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "received", json_integer(x->received));
+    json_object_set_new(j, "dispatched", json_integer(x->dispatched));
+    json_object_set_new(j, "signed_on_time", json_integer(x->signed_on_time));
+    json_object_set_new(j, "returned", json_integer(x->returned));
+    json_object_set_new(j, "replied_on_time", json_integer(x->replied_on_time));
+    json_object_set_new(j, "overdue", json_integer(x->overdue));
+    json_object_set_new(j, "replied", json_integer(x->replied));
+    json_object_set_new(j, "handling_days", json_integer(x->handling_days));
+    json_object_set_new(j, "avg_handling_days", ratio(x->handling_days, x->replied, 100));
+    json_object_set_new(j, "rated", json_integer(x->rated));
+    json_object_set_new(j, "satisfied", json_integer(x->satisfied));
+    json_object_set_new(j, "satisfaction_rate", ratio(x->satisfied, x->rated, 10000));
+    json_object_set_new(j, "bad_ratings", json_integer(x->bad));
+    json_object_set_new(j, "bad_rectified", json_integer(x->bad_rectified));
+    json_object_set_new(j, "bad_rectified_rate", ratio(x->bad_rectified, x->bad, 10000));
+    return j;
+}
+
+/* The caller's scope as SQL over d, bound by bind_scope at i, i+1, i+2. */
+#define SCOPE_SQL "(? = 1 OR (d.region >= ? AND d.region < ?))"
+
+struct scope {
+    bool all;
+    char lo[8], hi[16];
+};
+
+static void bind_scope(struct stmt *st, int i, const struct scope *s)
+{
+    store_bind_int(st, i, s->all);
+    store_bind_text(st, i + 1, s->lo);
+    store_bind_text(st, i + 2, s->hi);
+}
+
+/* The cohort: demands last dispatched in the period, per current lead. */
+static enum rc scan_cohort(struct conn *c, const struct demand_ctx *ctx, const struct scope *sc,
+                           int64_t from_ms, int64_t to_ms, int64_t org_id, struct accs *a,
+                           struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "SELECT d.lead_org_id, o.code, o.name, d.state, d.prev_state, COALESCE(d.sign_due, 0), "
+        "COALESCE(d.reply_due, 0), COALESCE(d.rectify_due, 0), COALESCE(d.signed_at, 0), "
+        "COALESCE(d.replied_at, 0), d.dispatched_at, COALESCE(d.rating, 0), CASE WHEN EXISTS "
+        "(SELECT 1 FROM demand_events ev WHERE ev.demand_id = d.id AND ev.action = 'rate' AND "
+        "ev.to_state = 'rectifying') THEN 1 ELSE 0 END FROM demands d JOIN orgs o ON o.id = "
+        "d.lead_org_id WHERE d.dispatched_at >= ? AND d.dispatched_at < ? AND d.merged_into IS "
+        "NULL AND (? = 0 OR d.lead_org_id = ?) AND " SCOPE_SQL,
+        &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, from_ms);
+    store_bind_int(st, 2, to_ms);
+    store_bind_int(st, 3, org_id);
+    store_bind_int(st, 4, org_id);
+    bind_scope(st, 5, sc);
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        struct acc *x = acc_of(a, store_int(st, 0), store_text(st, 1), store_text(st, 2));
+        const char *state = store_text(st, 3);
+        int64_t sign_due = store_int(st, 5), reply_due = store_int(st, 6);
+        int64_t signed_at = store_int(st, 8), replied_at = store_int(st, 9);
+        int64_t dispatched_at = store_int(st, 10);
+        int rating = (int)store_int(st, 11);
+        bool bad = store_int(st, 12) != 0;
+        x->dispatched++;
+        if (signed_at && sign_due && signed_at <= sign_due)
+            x->signed_on_time++;
+        if (replied_at) {
+            x->replied++;
+            if (reply_due && replied_at <= reply_due)
+                x->replied_on_time++;
+            int64_t days = cal_working_days_between(ctx->cal, demand__local_date(dispatched_at),
+                                                    demand__local_date(replied_at), NULL);
+            x->handling_days += days > 0 ? days : 0;
+        }
+        if (demand__light_of_cols(ctx, state, store_text(st, 4), sign_due, reply_due,
+                                  store_int(st, 7)) == LIGHT_RED)
+            x->overdue++;
+        if (rating) {
+            x->rated++;
+            if (rating >= 4)
+                x->satisfied++;
+        }
+        if (bad) {
+            x->bad++;
+            if (rating >= 3 || strcmp(state, "archived") == 0)
+                x->bad_rectified++;
+        }
+    }
+    store_finish(st);
+    return rc == RC_DONE ? RC_OK : rc;
+}
+
+/* received: dispatch events in the period, by the lead named in the event. */
+static enum rc scan_dispatches(struct conn *c, const struct scope *sc, int64_t from_ms,
+                               int64_t to_ms, const char *org, struct accs *a, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "SELECT ev.data FROM demand_events ev JOIN demands d ON d.id = "
+                               "ev.demand_id WHERE ev.action = 'dispatch' AND ev.at >= ? AND "
+                               "ev.at < ? AND " SCOPE_SQL,
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, from_ms);
+    store_bind_int(st, 2, to_ms);
+    bind_scope(st, 3, sc);
+    /* Codes are collected first: looking an organisation up needs the connection. */
+    char(*codes)[48] = NULL;
+    size_t n = 0, cap = 0;
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        const char *text = store_text(st, 0);
+        json_t *data = text ? json_loads(text, 0, NULL) : NULL;
+        const char *lead = json_string_value(json_object_get(data, "lead"));
+        if (lead && (!org || strcmp(org, lead) == 0)) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                codes = xrealloc(codes, cap * sizeof(*codes));
+            }
+            snprintf(codes[n++], sizeof(codes[0]), "%s", lead);
+        }
+        json_decref(data);
+    }
+    store_finish(st);
+    if (rc == RC_DONE)
+        rc = RC_OK;
+    for (size_t i = 0; i < n && rc == RC_OK; i++) {
+        struct acc *x = NULL;
+        for (size_t k = 0; k < a->n && !x; k++)
+            if (strcmp(a->v[k].code, codes[i]) == 0)
+                x = &a->v[k];
+        if (!x) {
+            rc = store_prepare(c, "SELECT id, name FROM orgs WHERE code = ?", &st, e);
+            if (rc)
+                break;
+            store_bind_text(st, 1, codes[i]);
+            rc = store_step(st, e);
+            if (rc == RC_ROW)
+                x = acc_of(a, store_int(st, 0), codes[i], store_text(st, 1));
+            store_finish(st);
+            if (rc != RC_ROW && rc != RC_DONE)
+                break;
+            rc = RC_OK;
+        }
+        if (x)
+            x->received++;
+    }
+    xfree(codes);
+    return rc;
+}
+
+/* returned: return events in the period, by the organisation of the handler who asked. */
+static enum rc scan_returns(struct conn *c, const struct scope *sc, int64_t from_ms, int64_t to_ms,
+                            int64_t org_id, struct accs *a, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "SELECT o.id, o.code, o.name FROM demand_events ev JOIN demands d ON d.id = "
+        "ev.demand_id JOIN users u ON ev.actor = 'user:' || u.username JOIN orgs o ON o.id = "
+        "u.org_id WHERE ev.action = 'return' AND ev.at >= ? AND ev.at < ? AND (? = 0 OR o.id = "
+        "?) AND " SCOPE_SQL,
+        &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, from_ms);
+    store_bind_int(st, 2, to_ms);
+    store_bind_int(st, 3, org_id);
+    store_bind_int(st, 4, org_id);
+    bind_scope(st, 5, sc);
+    while ((rc = store_step(st, e)) == RC_ROW)
+        acc_of(a, store_int(st, 0), store_text(st, 1), store_text(st, 2))->returned++;
+    store_finish(st);
+    return rc == RC_DONE ? RC_OK : rc;
+}
+
+enum rc demand_stats(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                     const struct demand_stats_query *q, json_t **out, struct err *e)
+{
+    struct scope sc = {.all = p->role == ROLE_ADMIN, .lo = "~", .hi = "~"};
+    if (p->role == ROLE_SUPERVISOR && p->org_region) {
+        ent_region_prefix(p->org_region, sc.lo);
+        snprintf(sc.hi, sizeof(sc.hi), "%s:", sc.lo);
+    } else if (!sc.all) {
+        return err_set(e, RC_FORBIDDEN, NULL, "仅督办人员和管理员可查看诉求统计");
+    }
+    if (q->to < q->from)
+        return err_set(e, RC_INVALID, "to", "结束日期不能早于开始日期");
+    if (q->to - q->from + 1 > DEMAND_STATS_MAX_DAYS)
+        return err_set(e, RC_INVALID, "to", "统计期间最长 %d 天", DEMAND_STATS_MAX_DAYS);
+    enum rc rc = RC_OK;
+    int64_t org_id = 0;
+    if (q->org) {
+        struct stmt *st;
+        rc = store_prepare(c, "SELECT id FROM orgs WHERE code = ?", &st, e);
+        if (rc)
+            return rc;
+        store_bind_text(st, 1, q->org);
+        rc = store_step(st, e);
+        if (rc == RC_ROW)
+            org_id = store_int(st, 0);
+        store_finish(st);
+        if (rc == RC_DONE)
+            return err_set(e, RC_INVALID, "org", "机构 %s 不存在", q->org);
+        if (rc != RC_ROW)
+            return rc;
+        rc = RC_OK;
+    }
+    int64_t from_ms = cal_minute_to_ms(q->from * 1440),
+            to_ms = cal_minute_to_ms((q->to + 1) * 1440);
+    struct accs a = {0};
+    rc = scan_cohort(c, ctx, &sc, from_ms, to_ms, org_id, &a, e);
+    if (rc == RC_OK)
+        rc = scan_dispatches(c, &sc, from_ms, to_ms, q->org, &a, e);
+    if (rc == RC_OK)
+        rc = scan_returns(c, &sc, from_ms, to_ms, org_id, &a, e);
+    if (rc) {
+        xfree(a.v);
+        return rc;
+    }
+    if (a.n)
+        qsort(a.v, a.n, sizeof(*a.v), by_code);
+    struct acc total;
+    memset(&total, 0, sizeof(total));
+    json_t *items = json_array();
+    for (size_t i = 0; i < a.n; i++) {
+        const struct acc *x = &a.v[i];
+        json_t *j = acc_json(x);
+        json_object_set_new(j, "org", json_pack("{s:s, s:s}", "code", x->code, "name", x->name));
+        json_array_append_new(items, j);
+        total.received += x->received;
+        total.dispatched += x->dispatched;
+        total.signed_on_time += x->signed_on_time;
+        total.returned += x->returned;
+        total.replied_on_time += x->replied_on_time;
+        total.overdue += x->overdue;
+        total.replied += x->replied;
+        total.handling_days += x->handling_days;
+        total.rated += x->rated;
+        total.satisfied += x->satisfied;
+        total.bad += x->bad;
+        total.bad_rectified += x->bad_rectified;
+    }
+    xfree(a.v);
+    json_t *defs = json_object(), *cols = json_array();
+    for (size_t i = 0; i < N_FIGURES; i++) {
+        json_object_set_new(
+            defs, figures[i].key,
+            json_pack("{s:s, s:s}", "label", figures[i].label, "definition", figures[i].def));
+        json_array_append_new(
+            cols, json_pack("{s:s, s:s}", "key", figures[i].key, "label", figures[i].label));
+    }
+    json_object_set_new(
+        defs, "period",
+        json_pack("{s:s, s:s}", "label", "统计期间", "definition",
+                  "from 日 00:00 至 to 日 24:00（北京时间），两端包含；超期按统计时刻计算"));
+    char from[CAL_DATE_TEXT], to[CAL_DATE_TEXT];
+    *out = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "from", cal_date_format(q->from, from), "to",
+                     cal_date_format(q->to, to), "definitions", defs, "columns", cols, "items",
+                     items, "total", acc_json(&total));
+    json_object_set_new(*out, "org", q->org ? json_string(q->org) : json_null());
+    return RC_OK;
+}
