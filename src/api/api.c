@@ -66,6 +66,10 @@ static const struct http_route routes[] = {
           "执行操作（受理、交办、签收、退单、延期、答复、评价、督办……）"),
     ROUTE(HTTP_GET, "/api/v1/demands/{id}/timeline", HUMANS, api_demand_timeline,
           "办理进程（企业看不到内部备注）"),
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}/duplicates", HUMANS, api_demand_duplicates,
+          "疑似重复诉求（同一企业同类诉求、内容相似；?days=，受理窗口与督办人员）"),
+    ROUTE(HTTP_GET, "/api/v1/stats/demands", OVERSIGHT, api_stats_demands,
+          "诉求办理统计（按主办机构与期间；?from=&to=&org=&format=csv）"),
     ROUTE(HTTP_GET, "/api/v1/notices", HUMANS, api_notices_list, "待办通知"),
     ROUTE(HTTP_GET, "/api/v1/audit", OVERSIGHT, api_audit_list, "审计日志"),
     ROUTE(HTTP_GET, "/api/v1/calendar", HTTP_PUBLIC, api_calendar_get,
@@ -88,6 +92,17 @@ static const struct http_route routes[] = {
      "派单目录"),
     ROUTE(HTTP_PUT, "/api/v1/categories/{code}/routes", ADMIN, api_category_routes_put,
      "设置派单目录（整体替换）"),
+    /* Open311 GeoReport v2: the handlers check the api_key and answer errors in the spec's shape. */
+    ROUTE(HTTP_GET, "/open311/v2/{doc}", HTTP_PUBLIC, api_open311_get,
+          "Open311：discovery / services / requests（.json 或 .xml；读诉求需 api_key）"),
+    ROUTE(HTTP_POST, "/open311/v2/{doc}", HTTP_PUBLIC, api_open311_post,
+          "Open311：提交诉求 requests.{json,xml}（api_key，attribute[credit_code] 必填）"),
+    ROUTE(HTTP_GET, "/open311/v2/services/{doc}", HTTP_PUBLIC, api_open311_service,
+          "Open311：服务定义"),
+    ROUTE(HTTP_GET, "/open311/v2/requests/{doc}", HTTP_PUBLIC, api_open311_request,
+          "Open311：诉求详情"),
+    ROUTE(HTTP_GET, "/open311/v2/tokens/{doc}", HTTP_PUBLIC, api_open311_token,
+          "Open311：令牌查询（同步创建，令牌即诉求编号）"),
 };
 
 const struct http_route *api_routes(size_t *n)
@@ -119,6 +134,10 @@ enum rc api_authenticate(void *appv, struct http_req *req, struct err *e)
     const char *cookie = http_cookie(req, "qifu_session");
     const char *token = NULL;
     bool via_cookie = false;
+    /* Open311 takes the key as api_key too, and answers bad keys itself (spec error shape). */
+    bool open311 = strncmp(req->path, "/open311/", 9) == 0;
+    if (open311 && !apikey)
+        apikey = api_open311_key(req);
     if (authz) {
         if (strncasecmp(authz, "Bearer ", 7) != 0 || !authz[7])
             return err_set(e, RC_UNAUTHORIZED, NULL, "Authorization 头应为 Bearer 令牌");
@@ -140,7 +159,7 @@ enum rc api_authenticate(void *appv, struct http_req *req, struct err *e)
         rc = auth_apikey(c, apikey, &req->pool, p, e);
     store_release(c);
     if (rc)
-        return rc;
+        return open311 ? RC_OK : rc;
     if (via_cookie && req->method != HTTP_GET && req->method != HTTP_HEAD) {
         const char *csrf = http_header(req, "X-CSRF-Token");
         if (!csrf || strlen(csrf) != strlen(p->csrf) ||

@@ -84,6 +84,8 @@ enum rc api_demand_actions_list(struct http_req *req, struct http_resp *resp, st
 enum rc api_demand_act(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_demand_timeline(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_demand_duplicates(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_stats_demands(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_audit_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_calendar_get(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_calendar_years(struct http_req *req, struct http_resp *resp, struct err *e);
@@ -97,5 +99,13 @@ enum rc api_categories_create(struct http_req *req, struct http_resp *resp, stru
 enum rc api_categories_update(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_category_routes_get(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_category_routes_put(struct http_req *req, struct http_resp *resp, struct err *e);
+/* Open311 GeoReport v2 (api_open311.c); they answer client errors in the spec's shape. */
+enum rc api_open311_get(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_open311_post(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_open311_service(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_open311_request(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_open311_token(struct http_req *req, struct http_resp *resp, struct err *e);
+/* The Open311 api_key of req: ?api_key= or the urlencoded body's (pool copy), or NULL. */
+const char *api_open311_key(struct http_req *req);
 
 #endif

@@ -761,7 +761,10 @@ enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct ent
         sql = LIST_HEAD " AND e.rowid IN (SELECT rowid FROM enterprises_fts WHERE enterprises_fts "
                         "MATCH ?)" LIST_TAIL;
     else
-        sql = LIST_HEAD " AND LOWER(e.name) LIKE LOWER(?) ESCAPE '\\'" LIST_TAIL;
+        /* ILIKE keeps PostgreSQL's trigram index on name usable; SQLite's LIKE already
+         * ignores ASCII case. */
+        sql = pg ? LIST_HEAD " AND e.name ILIKE ? ESCAPE '\\'" LIST_TAIL
+                 : LIST_HEAD " AND e.name LIKE ? ESCAPE '\\'" LIST_TAIL;
     struct stmt *st;
     enum rc rc = store_prepare(c, sql, &st, e);
     if (rc)

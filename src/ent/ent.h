@@ -126,8 +126,9 @@ enum rc ent_record_from_json(const struct ent_catalog *cat, const json_t *j, boo
  * own transaction with an audit event holding before and after (personal data
  * masked). *created says which happened; *changed is false when nothing differed
  * (then nothing is written). Officials named in r->officials must be existing
- * non-enterprise users (RC_INVALID on "officials"). With a scope that is not
- * "all", an existing enterprise must be visible (RC_NOTFOUND) and the region must lie
+ * non-enterprise users (RC_INVALID on "officials"). With a scope, an update
+ * (!create_only) needs an existing enterprise visible to it (RC_NOTFOUND; only a NULL
+ * scope, the CLI, upserts); with a scope that is not "all", the region must lie
  * within the scope's region (RC_FORBIDDEN naming "region").
  */
 enum rc ent_save(struct conn *c, const struct audit_actor *who, const struct ent_scope *scope,

@@ -221,15 +221,19 @@ static enum rc row_build(const struct ent_catalog *cat, const json_t *in, bool t
         if (json_is_null(v) || in_list(meta_cols + 3, key))
             continue;
         if (in_list(record_cols, key)) {
-            if (!json_is_string(v))
-                return err_set(e, RC_INVALID, key, "%s 应为字符串", key);
+            if (!json_is_string(v)) {
+                rc = err_set(e, RC_INVALID, key, "%s 应为字符串", key);
+                break;
+            }
             json_object_set(w->rec, key, v);
         } else if (strcmp(key, "registered_capital") == 0) {
             if (text) {
                 char *end;
                 long long x = strtoll(json_string_value(v), &end, 10);
-                if (*end || x < 0 || !*json_string_value(v))
-                    return err_set(e, RC_INVALID, key, "注册资本应为以分为单位的非负整数");
+                if (*end || x < 0 || !*json_string_value(v)) {
+                    rc = err_set(e, RC_INVALID, key, "注册资本应为以分为单位的非负整数");
+                    break;
+                }
                 json_object_set_new(w->rec, key, json_integer(x));
             } else {
                 json_object_set(w->rec, key, v);
@@ -239,26 +243,36 @@ static enum rc row_build(const struct ent_catalog *cat, const json_t *in, bool t
                                 json_is_string(v) ? split_list(json_string_value(v))
                                                   : json_incref(v));
         } else if (in_list(contact_cols, key)) {
-            if (!json_is_string(v))
-                return err_set(e, RC_INVALID, key, "%s 应为字符串", key);
+            if (!json_is_string(v)) {
+                rc = err_set(e, RC_INVALID, key, "%s 应为字符串", key);
+                break;
+            }
             if (!contact)
                 contact = json_object();
             json_object_set(contact, key + 8, v);
         } else {
             const struct ent_fact_def *d = ent_catalog_fact(cat, key);
-            if (!d || d->builtin)
-                return err_set(e, RC_INVALID, key, "未知的列 %s", key);
-            if (w->n_facts == sizeof(w->facts) / sizeof(w->facts[0]))
-                return err_set(e, RC_INVALID, key, "事实列过多");
+            if (!d || d->builtin) {
+                rc = err_set(e, RC_INVALID, key, "未知的列 %s", key);
+                break;
+            }
+            if (w->n_facts == sizeof(w->facts) / sizeof(w->facts[0])) {
+                rc = err_set(e, RC_INVALID, key, "事实列过多");
+                break;
+            }
             char *canon;
             rc = text ? ent_fact_from_text(d, json_string_value(v), key, &canon, e)
                       : ent_fact_from_json(d, v, key, &canon, e);
             if (rc)
-                return rc;
+                break;
             w->values[w->n_facts] = canon;
             w->facts[w->n_facts] = (struct ent_fact_in){d->name, canon, as_of, status, source};
             w->n_facts++;
         }
+    }
+    if (rc) { /* a bad cell: the contact gathered so far is not handed on */
+        json_decref(contact);
+        return rc;
     }
     if (contact) {
         if (!json_object_get(contact, "name")) {
@@ -581,6 +595,7 @@ struct pipe {
     struct batch *slots[QUEUE_SLOTS];
     size_t head, count;
     struct batch *returned;
+    json_t *officials; /* user names that may be 包保 officials (a set), read-only */
     bool eof;          /* the parser is done */
     bool stop;         /* the writer gave up: the parser stops too */
     bool writing;      /* false once a bad row means nothing will be committed */
@@ -656,6 +671,38 @@ static void give_back(struct pipe *p, struct batch *b)
     pthread_mutex_unlock(&p->mu);
 }
 
+/* The user names that may be named as 包保 officials (as ent_save_in_txn requires), as a set. */
+static enum rc load_officials(struct conn *c, json_t **out, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c, "SELECT username FROM users WHERE role <> 'enterprise'", &st, e);
+    if (rc)
+        return rc;
+    json_t *set = json_object();
+    while ((rc = store_step(st, e)) == RC_ROW)
+        json_object_set_new(set, store_text(st, 0), json_true());
+    store_finish(st);
+    if (rc != RC_DONE) {
+        json_decref(set);
+        return rc;
+    }
+    *out = set;
+    return RC_OK;
+}
+
+/* Returns the first name in names (an array or NULL) that is not in set, or NULL. */
+static const char *unknown_official(const json_t *set, const json_t *names)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(names, i, x)
+    {
+        if (!json_object_get(set, json_string_value(x)))
+            return json_string_value(x);
+    }
+    return NULL;
+}
+
 /* The parser: reads, validates, finds duplicates, reports bad rows, queues good ones. */
 static void *parse_thread(void *arg)
 {
@@ -667,6 +714,7 @@ static void *parse_thread(void *arg)
     bool text, alive = true;
     char why[256];
     while (alive && reader_next(p->rd, &in, &line, &text, why, sizeof(why))) {
+        const char *unknown;
         p->r->rows++;
         struct item *it = &b->items[b->n];
         memset(it, 0, sizeof(*it));
@@ -678,6 +726,10 @@ static void *parse_thread(void *arg)
             bad = true;
         } else if (row_build(p->cat, in, text, p->o, &it->w, &re)) {
             add_error(p->r, p->max_errors, line, re.field, re.msg);
+            bad = true;
+        } else if ((unknown = unknown_official(p->officials, it->w.r.officials))) {
+            snprintf(why, sizeof(why), "包保人员 %.64s 不是已存在的政府工作人员账号", unknown);
+            add_error(p->r, p->max_errors, line, "officials", why);
             bad = true;
         } else {
             int first = seen_add(&seen, it->w.r.credit_code, line);
@@ -774,12 +826,15 @@ enum rc ent_import(struct conn *c, const struct ent_catalog *cat, const struct a
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.not_empty, NULL);
     pthread_cond_init(&p.not_full, NULL);
+    /* Officials are checked with the rest of the row, so a bad name is a bad row (with
+     * its line), not a failed write that aborts the whole import. */
+    rc = load_officials(c, &p.officials, e);
 
     /* One transaction for the whole file, so a failure part-way leaves the registry as
      * it was. SQLite gets room to keep the transaction's pages in memory. */
     bool sqlite = store_conn_kind(c) == STORE_SQLITE, began = false;
     int64_t mark = 0, now = time_now_ms();
-    if (!o->dry_run) {
+    if (rc == RC_OK && !o->dry_run) {
         if (sqlite)
             rc = store_exec(c, "PRAGMA cache_size = -1048576", e);
         if (rc == RC_OK && (rc = store_begin(c, e)) == RC_OK)
@@ -845,6 +900,7 @@ enum rc ent_import(struct conn *c, const struct ent_catalog *cat, const struct a
     pthread_mutex_destroy(&p.mu);
     pthread_cond_destroy(&p.not_empty);
     pthread_cond_destroy(&p.not_full);
+    json_decref(p.officials);
     reader_cleanup(&rd);
     return rc;
 }

@@ -159,7 +159,9 @@ def test_openapi_routes_are_served(server):
         concrete = re.sub(r"\{\w+\}", "91340100131860916Y", path)
         for method in ops:
             st, _, data = server.request(method.upper(), concrete, raw=b"{}")
-            no_route = st == 404 and data["error"]["message"].startswith("接口不存在")
+            # Open311 answers its own 404s as the spec's error list (open311.md).
+            no_route = (st == 404 and isinstance(data, dict)
+                        and data["error"]["message"].startswith("接口不存在"))
             assert st != 405 and not no_route, (method, path, st, data)
 
 

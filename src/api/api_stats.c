@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api_stats: GET /api/v1/stats/demands, the demand figures per lead organisation
+ * and period, as JSON (with the definition of every figure) or, with format=csv, as
+ * a UTF-8 CSV file with a byte-order mark so Excel opens the Chinese header right.
+ * Also GET /api/v1/demands/{id}/duplicates, the duplicate suggestions at intake.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/buf.h"
+#include "../base/timeutil.h"
+#include "../cal/cal.h"
+#include "../calendar/calendar.h"
+#include "../demand/demand.h"
+#include "../demand/demand_dup.h"
+#include "../demand/demand_stats.h"
+#include "../store/store.h"
+#include "api.h"
+
+/* The clock and a calendar snapshot for one request (released by ctx_done). */
+static void ctx_begin(struct http_req *req, struct demand_ctx *ctx)
+{
+    ctx->cal = calendar_current(api_app(req)->calendar, NULL, NULL);
+    ctx->now = time_now_ms();
+    ctx->yellow_days = 1;
+}
+
+static void ctx_done(struct http_req *req, struct demand_ctx *ctx)
+{
+    calendar_release(api_app(req)->calendar, ctx->cal);
+    ctx->cal = NULL;
+}
+
+static enum rc date_param(struct http_req *req, const char *name, int64_t *out, struct err *e)
+{
+    const char *s = http_query(req, name);
+    if (!s || cal_date_parse(s, out))
+        return err_set(e, RC_INVALID, name, "%s 应为日期 YYYY-MM-DD", name);
+    return RC_OK;
+}
+
+/* Appends one CSV field (RFC 4180 quoting), preceded by a comma unless first. */
+static enum rc csv_field(struct buf *b, const char *s, bool first)
+{
+    enum rc rc = first ? RC_OK : buf_puts(b, ",");
+    if (rc == RC_OK && strpbrk(s, ",\"\r\n")) {
+        rc = buf_puts(b, "\"");
+        for (const char *p = s; rc == RC_OK && *p; p++)
+            rc = *p == '"' ? buf_puts(b, "\"\"") : buf_append(b, p, 1);
+        if (rc == RC_OK)
+            rc = buf_puts(b, "\"");
+    } else if (rc == RC_OK) {
+        rc = buf_puts(b, s);
+    }
+    return rc;
+}
+
+/* The text of one figure: integers as is, averages with 2 decimals, rates with 4. */
+static void figure_text(const json_t *v, const char *key, char *out, size_t n)
+{
+    if (json_is_integer(v))
+        snprintf(out, n, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(out, n, strstr(key, "rate") ? "%.4f" : "%.2f", json_real_value(v));
+    else
+        snprintf(out, n, "%s", "");
+}
+
+static enum rc csv_row(struct buf *b, const json_t *cols, const char *code, const char *name,
+                       const json_t *row)
+{
+    enum rc rc = csv_field(b, code, true);
+    if (rc == RC_OK)
+        rc = csv_field(b, name, false);
+    size_t i;
+    json_t *col;
+    json_array_foreach(cols, i, col)
+    {
+        if (rc)
+            break;
+        const char *key = json_string_value(json_object_get(col, "key"));
+        char text[48];
+        figure_text(json_object_get(row, key), key, text, sizeof(text));
+        rc = csv_field(b, text, false);
+    }
+    return rc == RC_OK ? buf_puts(b, "\r\n") : rc;
+}
+
+/* Writes the statistics as CSV: BOM, Chinese header, one row per organisation, total. */
+static enum rc stats_csv(struct http_req *req, struct http_resp *resp, const json_t *j,
+                         const char *from, const char *to)
+{
+    const json_t *cols = json_object_get(j, "columns");
+    struct buf *b = &resp->body;
+    enum rc rc = buf_puts(b, "\xEF\xBB\xBF");
+    if (rc == RC_OK)
+        rc = csv_field(b, "机构代码", true);
+    if (rc == RC_OK)
+        rc = csv_field(b, "机构名称", false);
+    size_t i;
+    json_t *x;
+    json_array_foreach(cols, i, x)
+    {
+        if (rc)
+            break;
+        rc = csv_field(b, json_string_value(json_object_get(x, "label")), false);
+    }
+    if (rc == RC_OK)
+        rc = buf_puts(b, "\r\n");
+    json_array_foreach(json_object_get(j, "items"), i, x)
+    {
+        if (rc)
+            break;
+        const json_t *org = json_object_get(x, "org");
+        rc = csv_row(b, cols, json_string_value(json_object_get(org, "code")),
+                     json_string_value(json_object_get(org, "name")), x);
+    }
+    if (rc == RC_OK)
+        rc = csv_row(b, cols, "合计", "", json_object_get(j, "total"));
+    if (rc)
+        return rc;
+    resp->content_type = "text/csv; charset=utf-8";
+    char *cd = pool_alloc(&req->pool, 96);
+    snprintf(cd, 96, "attachment; filename=\"demand-stats-%s-%s.csv\"", from, to);
+    http_resp_header(req, resp, "Content-Disposition", cd);
+    return RC_OK;
+}
+
+enum rc api_stats_demands(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct demand_stats_query q = {0};
+    enum rc rc = date_param(req, "from", &q.from, e);
+    if (rc == RC_OK)
+        rc = date_param(req, "to", &q.to, e);
+    const char *format = http_query(req, "format");
+    if (rc == RC_OK && format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
+        rc = err_set(e, RC_INVALID, "format", "format 应为 json 或 csv");
+    if (rc)
+        return rc;
+    q.org = http_query(req, "org");
+    if (q.org && !*q.org)
+        q.org = NULL;
+    struct demand_ctx ctx;
+    ctx_begin(req, &ctx);
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_conn(req, &c, e)) == RC_OK) {
+        rc = demand_stats(c, &ctx, api_who(req), &q, &j, e);
+        store_release(c);
+    }
+    ctx_done(req, &ctx);
+    if (rc)
+        return rc;
+    if (format && strcmp(format, "csv") == 0) {
+        rc = stats_csv(req, resp, j, http_query(req, "from"), http_query(req, "to"));
+        json_decref(j);
+        return rc;
+    }
+    return http_reply(resp, 200, j);
+}
+
+enum rc api_demand_duplicates(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    char *end;
+    long long id = strtoll(req->params[0], &end, 10);
+    if (*end || id <= 0)
+        return err_set(e, RC_NOTFOUND, NULL, "诉求不存在");
+    int days = DEMAND_DUP_DEFAULT_DAYS;
+    const char *d = http_query(req, "days");
+    if (d) {
+        long v = strtol(d, &end, 10);
+        if (!*d || *end || v < 1 || v > DEMAND_DUP_MAX_DAYS)
+            return err_set(e, RC_INVALID, "days", "days 应为 1 到 %d 的整数", DEMAND_DUP_MAX_DAYS);
+        days = (int)v;
+    }
+    struct demand_ctx ctx;
+    ctx_begin(req, &ctx);
+    struct conn *c;
+    json_t *j = NULL;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc == RC_OK) {
+        rc = demand_duplicates(c, &ctx, api_who(req), id, days, &j, e);
+        store_release(c);
+    }
+    ctx_done(req, &ctx);
+    return rc ? rc : http_reply(resp, 200, j);
+}
