@@ -6,6 +6,7 @@
 #include "api.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../auth/auth.h"
@@ -202,12 +203,17 @@ enum rc api_cursor(struct http_req *req, const char **text, struct err *e)
     return RC_OK;
 }
 
-json_t *api_page(struct http_req *req, json_t *items, int limit, const char *last_key)
+json_t *api_page(struct http_req *req, json_t *items, int limit, const char *key)
 {
-    json_t *page = json_pack("{s:o}", "items", items);
-    if ((int)json_array_size(items) == limit && last_key)
-        json_object_set_new(page, "next_cursor", json_string(api_cursor_encode(req, last_key)));
-    else
-        json_object_set_new(page, "next_cursor", json_null());
-    return page;
+    /* The cursor is the key of the last item, when the page is full (there may be more). */
+    size_t n = json_array_size(items);
+    json_t *last = n == (size_t)limit ? json_object_get(json_array_get(items, n - 1), key) : NULL;
+    char num[24];
+    const char *text = json_string_value(last);
+    if (json_is_integer(last)) {
+        snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(last));
+        text = num;
+    }
+    json_t *cursor = text ? json_string(api_cursor_encode(req, text)) : json_null();
+    return json_pack("{s:o, s:o}", "items", items, "next_cursor", cursor);
 }

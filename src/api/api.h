@@ -50,8 +50,9 @@ enum rc api_conn(struct http_req *req, struct conn **c, struct err *e) WARN_UNUS
 const char *api_cursor_encode(struct http_req *req, const char *text);
 /* Decodes ?cursor= into text (NULL when absent); RC_INVALID naming "cursor" if malformed. */
 enum rc api_cursor(struct http_req *req, const char **text, struct err *e) WARN_UNUSED;
-/* Wraps items (stolen) as {"items": [...], "next_cursor": ...} given the last key. */
-json_t *api_page(struct http_req *req, json_t *items, int limit, const char *last_key);
+/* Wraps items (stolen) as {"items": [...], "next_cursor": ...}; the cursor encodes the
+ * member key (a string or integer) of the last item when the page is full. */
+json_t *api_page(struct http_req *req, json_t *items, int limit, const char *key);
 
 /* Handlers, one group per file. */
 enum rc api_healthz(struct http_req *req, struct http_resp *resp, struct err *e);

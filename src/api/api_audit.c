@@ -31,10 +31,5 @@ enum rc api_audit_list(struct http_req *req, struct http_resp *resp, struct err 
     store_release(c);
     if (rc)
         return rc;
-    size_t n = json_array_size(items);
-    const char *last = n ? pool_printf(&req->pool, "%lld",
-                                       (long long)json_integer_value(json_object_get(
-                                           json_array_get(items, n - 1), "seq")))
-                         : NULL;
-    return http_reply(resp, 200, api_page(req, items, limit, last));
+    return http_reply(resp, 200, api_page(req, items, limit, "seq"));
 }

@@ -137,11 +137,7 @@ enum rc api_demands_list(struct http_req *req, struct http_resp *resp, struct er
     api_demand_ctx_done(req, &ctx);
     if (rc)
         return rc;
-    size_t n = json_array_size(items);
-    const char *last =
-        n ? json_string_value(json_object_get(json_array_get(items, n - 1), "id")) : NULL;
-    last = last ? pool_strdup(&req->pool, last) : NULL;
-    return http_reply(resp, 200, api_page(req, items, f.limit, last));
+    return http_reply(resp, 200, api_page(req, items, f.limit, "id"));
 }
 
 /* Runs one read of a single demand. */
@@ -258,9 +254,5 @@ enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct er
         json_decref(items);
         return rc;
     }
-    size_t n = json_array_size(items);
-    const char *last =
-        n ? json_string_value(json_object_get(json_array_get(items, n - 1), "id")) : NULL;
-    last = last ? pool_strdup(&req->pool, last) : NULL;
-    return http_reply(resp, 200, api_page(req, items, limit, last));
+    return http_reply(resp, 200, api_page(req, items, limit, "id"));
 }

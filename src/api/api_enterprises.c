@@ -59,11 +59,7 @@ enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struc
     store_release(c);
     if (rc)
         return rc;
-    size_t n = json_array_size(items);
-    const char *last =
-        n ? json_string_value(json_object_get(json_array_get(items, n - 1), "credit_code")) : NULL;
-    last = last ? pool_strdup(&req->pool, last) : NULL;
-    return http_reply(resp, 200, api_page(req, items, f.limit, last));
+    return http_reply(resp, 200, api_page(req, items, f.limit, "credit_code"));
 }
 
 enum rc api_enterprises_get(struct http_req *req, struct http_resp *resp, struct err *e)

@@ -142,11 +142,8 @@ enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
     store_bind_text(st, 6, hash);
     store_bind_int(st, 7, now);
     store_bind_int(st, 8, now);
-    rc = store_step(st, e);
-    if (rc == RC_ROW) {
-        id = store_int(st, 0);
-        rc = store_step(st, e) == RC_DONE ? RC_OK : RC_INTERNAL;
-    } else if (rc == RC_EXISTS) {
+    rc = store_insert_id(st, &id, e);
+    if (rc == RC_EXISTS) {
         err_set(e, RC_EXISTS, "username", "用户名 %s 已被使用", u->username);
     }
     store_finish(st);
@@ -572,11 +569,7 @@ enum rc auth_apikey_create(struct conn *c, const struct audit_actor *who, const 
         store_bind_textn(st, 3, key, 10);
         store_bind_text(st, 4, key_hash);
         store_bind_int(st, 5, time_now_ms());
-        rc = store_step(st, e);
-        if (rc == RC_ROW) {
-            id = store_int(st, 0);
-            rc = store_step(st, e) == RC_DONE ? RC_OK : RC_INTERNAL;
-        }
+        rc = store_insert_id(st, &id, e);
     }
     store_finish(st);
     if (rc == RC_OK) {

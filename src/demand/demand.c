@@ -532,11 +532,7 @@ enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct
         store_bind_text(st, 16, p->actor.name);
         store_bind_int(st, 17, now);
         store_bind_int(st, 18, now);
-        rc = store_step(st, e);
-        if (rc == RC_ROW) {
-            id = store_int(st, 0);
-            rc = store_step(st, e) == RC_DONE ? RC_OK : RC_INTERNAL;
-        }
+        rc = store_insert_id(st, &id, e);
         store_finish(st);
         st = NULL;
     }

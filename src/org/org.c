@@ -163,11 +163,8 @@ enum rc org_create(struct conn *c, const struct audit_actor *who, const struct o
     else
         store_bind_null(st, 5);
     store_bind_int(st, 6, time_now_ms());
-    rc = store_step(st, e);
-    if (rc == RC_ROW) {
-        id = store_int(st, 0);
-        rc = store_step(st, e) == RC_DONE ? RC_OK : RC_INTERNAL;
-    } else if (rc == RC_EXISTS) {
+    rc = store_insert_id(st, &id, e);
+    if (rc == RC_EXISTS) {
         err_set(e, RC_EXISTS, "code", "机构代码 %s 已被使用", o->code);
     }
     store_finish(st);

@@ -336,6 +336,20 @@ enum rc store_run(struct stmt *st, struct err *e)
     return rc == RC_DONE ? RC_OK : rc;
 }
 
+enum rc store_insert_id(struct stmt *st, int64_t *id, struct err *e)
+{
+    enum rc rc = store_step(st, e);
+    if (rc == RC_DONE)
+        return err_set(e, RC_INTERNAL, NULL, "statement returned no row");
+    if (rc != RC_ROW)
+        return rc;
+    *id = store_int(st, 0);
+    rc = store_step(st, e);
+    if (rc == RC_DONE)
+        return RC_OK;
+    return rc == RC_ROW ? err_set(e, RC_INTERNAL, NULL, "statement returned several rows") : rc;
+}
+
 int store_ncols(struct stmt *st)
 {
     return st->conn->ops->ncols(st);

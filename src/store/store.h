@@ -104,6 +104,12 @@ void store_bind_blob(struct stmt *st, int i, const void *p, size_t n);
 enum rc store_step(struct stmt *st, struct err *e) WARN_UNUSED;
 /* Like store_step for statements that return no rows: RC_OK on RC_DONE. */
 enum rc store_run(struct stmt *st, struct err *e) WARN_UNUSED;
+/*
+ * Runs an INSERT ... RETURNING id (or any statement giving exactly one row) and stores
+ * the first column of that row in *id. Errors as store_step (RC_EXISTS for a unique
+ * violation); RC_INTERNAL when there is no row or more than one.
+ */
+enum rc store_insert_id(struct stmt *st, int64_t *id, struct err *e) WARN_UNUSED;
 /* Column readers: i is 0-based; values are borrowed until the next step. */
 int store_ncols(struct stmt *st);
 bool store_isnull(struct stmt *st, int i);
