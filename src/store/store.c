@@ -49,6 +49,9 @@ enum rc store_open(const char *url, int n_conns, struct store **out, struct err 
     s->target = xstrdup(target);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
+    pthread_mutex_init(&s->wmu, NULL);
+    pthread_mutex_init(&s->gmu, NULL);
+    pthread_cond_init(&s->gcv, NULL);
     s->conns = xcalloc((size_t)n_conns, sizeof(*s->conns));
     for (int i = 0; i < n_conns; i++) {
         enum rc rc = ops->connect(s->target, &s->conns[i], e);
@@ -91,6 +94,9 @@ void store_close(struct store *s)
     xfree(s->target);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->wmu);
+    pthread_mutex_destroy(&s->gmu);
+    pthread_cond_destroy(&s->gcv);
     xfree(s);
 }
 
@@ -177,6 +183,42 @@ enum rc store_acquire(struct store *s, struct conn **out, struct err *e)
     return RC_OK;
 }
 
+/*
+ * Waits until everything c committed is durable (group commit). Called after the
+ * COMMIT, with the writer lock released, so the next transaction writes while this
+ * one's sync runs, and one fdatasync covers every commit that finished before it began.
+ */
+static enum rc group_sync(struct conn *c, struct err *e)
+{
+    struct store *s = c->store;
+    enum rc rc = RC_OK;
+    pthread_mutex_lock(&s->gmu);
+    uint64_t mine = ++s->n_committed;
+    while (s->n_synced < mine && rc == RC_OK) {
+        if (s->syncing) {
+            pthread_cond_wait(&s->gcv, &s->gmu);
+            continue;
+        }
+        s->syncing = true;
+        uint64_t upto = s->n_committed;
+        pthread_mutex_unlock(&s->gmu);
+        rc = c->ops->sync(c, e);
+        pthread_mutex_lock(&s->gmu);
+        s->syncing = false;
+        if (rc == RC_OK && upto > s->n_synced)
+            s->n_synced = upto;
+        s->n_syncs++;
+        pthread_cond_broadcast(&s->gcv);
+    }
+    pthread_mutex_unlock(&s->gmu);
+    return rc;
+}
+
+uint64_t store_n_syncs(const struct store *s)
+{
+    return __atomic_load_n(&s->n_syncs, __ATOMIC_RELAXED);
+}
+
 void store_release(struct conn *c)
 {
     if (!c)
@@ -184,6 +226,12 @@ void store_release(struct conn *c)
     if (c->in_txn)
         store_rollback(c);
     struct store *s = c->store;
+    /* An autocommit write (no store_begin) is made durable before the caller answers. */
+    if (c->ops->sync && c->ops->dirty(c)) {
+        struct err ignored;
+        if (group_sync(c, &ignored))
+            log_error("store: sync after an autocommit write failed: %s", ignored.msg);
+    }
     pthread_mutex_lock(&s->mu);
     c->taken = false;
     s->n_free++;
@@ -205,10 +253,31 @@ enum rc store_begin(struct conn *c, struct err *e)
 {
     if (c->in_txn)
         return err_set(e, RC_INTERNAL, NULL, "nested transaction");
-    enum rc rc = c->ops->exec(c, c->ops->kind == STORE_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", e);
+    bool sqlite = c->ops->kind == STORE_SQLITE;
+    if (sqlite) {
+        /* Writers queue here as they would in SQLite's busy handler, and give up after the
+         * same 10 s, so a long import makes other writers fail with RC_BUSY, not hang. */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 10;
+        if (pthread_mutex_timedlock(&c->store->wmu, &until))
+            return err_set(e, RC_BUSY, NULL, "数据库正忙，请稍后重试");
+    }
+    enum rc rc = c->ops->exec(c, sqlite ? "BEGIN IMMEDIATE" : "BEGIN", e);
     if (rc == RC_OK)
         c->in_txn = true;
+    c->writer = sqlite && rc == RC_OK;
+    if (sqlite && rc)
+        pthread_mutex_unlock(&c->store->wmu);
     return rc;
+}
+
+static void end_writer(struct conn *c)
+{
+    if (c->writer) {
+        c->writer = false;
+        pthread_mutex_unlock(&c->store->wmu);
+    }
 }
 
 enum rc store_commit(struct conn *c, struct err *e)
@@ -221,6 +290,11 @@ enum rc store_commit(struct conn *c, struct err *e)
         (void)c->ops->exec(c, "ROLLBACK", &ignored);
     }
     c->in_txn = false;
+    end_writer(c);
+    if (rc == RC_OK && c->ops->sync) {
+        (void)c->ops->dirty(c); /* this commit is the one synced now */
+        rc = group_sync(c, e);
+    }
     return rc;
 }
 
@@ -232,6 +306,7 @@ void store_rollback(struct conn *c)
     if (c->ops->exec(c, "ROLLBACK", &ignored))
         log_warn("store: rollback failed: %s", ignored.msg);
     c->in_txn = false;
+    end_writer(c);
 }
 
 bool store_in_txn(const struct conn *c)

@@ -76,9 +76,11 @@ enum store_kind store_conn_kind(const struct conn *c);
 /* Checks that the server answers (SELECT 1). */
 enum rc store_ping(struct conn *c, struct err *e) WARN_UNUSED;
 
-/* Begins a write transaction (SQLite: BEGIN IMMEDIATE, so writers queue up front). */
+/* Begins a write transaction (SQLite: BEGIN IMMEDIATE, so writers queue up front; the
+ * writers of one process queue on a mutex first). */
 enum rc store_begin(struct conn *c, struct err *e) WARN_UNUSED;
-/* Commits; on failure the transaction is rolled back. */
+/* Commits; on failure the transaction is rolled back. Returns only when the commit is
+ * durable (SQLite: after the group commit's fdatasync of the WAL, see store_sqlite.c). */
 enum rc store_commit(struct conn *c, struct err *e) WARN_UNUSED;
 /* Rolls back the open transaction, if any. */
 void store_rollback(struct conn *c);
@@ -124,5 +126,7 @@ void store_finish(struct stmt *st);
 
 /* Returns the number of statements prepared so far on all connections (for tests). */
 uint64_t store_n_prepared(const struct store *s);
+/* Returns the number of group-commit syncs so far (SQLite; 0 on PostgreSQL). */
+uint64_t store_n_syncs(const struct store *s);
 
 #endif

@@ -44,6 +44,14 @@ struct store_ops {
     int64_t (*changes)(struct stmt *st);
     /* True when the connection is unusable and must be reopened. */
     bool (*broken)(struct conn *c);
+    /*
+     * Group commit (NULL when the backend makes each COMMIT durable by itself). The
+     * backend commits without waiting for the disk; sync makes everything committed so
+     * far, on any connection of the store, durable (SQLite: fdatasync of the WAL), and
+     * dirty says whether c changed rows since the last call to dirty (and forgets it).
+     */
+    enum rc (*sync)(struct conn *c, struct err *e);
+    bool (*dirty)(struct conn *c);
 };
 
 struct store_migration {
@@ -59,6 +67,7 @@ struct conn {
     int n_cached;
     bool in_txn;
     bool taken;
+    bool writer; /* holds store.wmu (an open SQLite write transaction) */
 };
 
 struct stmt {
@@ -80,6 +89,15 @@ struct store {
     int n_conns;
     int n_free;
     uint64_t n_prepared;
+    /* SQLite: writers of this process queue on wmu instead of in SQLite's sleeping busy
+     * handler. Group commit (ops->sync): a commit counts itself in n_committed once its
+     * WAL frames are written; one thread at a time syncs, and a sync that started when
+     * n_committed was k makes commits 1..k durable (n_synced = k). */
+    pthread_mutex_t wmu;
+    pthread_mutex_t gmu;
+    pthread_cond_t gcv;
+    uint64_t n_committed, n_synced, n_syncs;
+    bool syncing;
 };
 
 /* The backends, defined in their files. */

@@ -745,6 +745,21 @@ START_TEST(threads)
         ck_assert_int_eq(store_int(st, 0), N_TXNS * 2);
         store_finish(st);
     }
+    /* Group commit (SQLite): every commit was synced, by itself or by a sync that began
+     * after it; never more syncs than commits. An autocommit write is synced on release. */
+    uint64_t syncs = store_n_syncs(s);
+    if (store_kind(s) == STORE_SQLITE)
+        ck_assert_msg(syncs >= 1 && syncs <= N_THREADS * N_TXNS, "%llu syncs for %d commits",
+                      (unsigned long long)syncs, N_THREADS * N_TXNS);
+    else
+        ck_assert_uint_eq(syncs, 0);
+    exec_ok(c, "INSERT INTO test_tx (id, n, v) VALUES (999999, 0, 'autocommit')");
+    store_release(c);
+    ck_assert_uint_eq(store_n_syncs(s), store_kind(s) == STORE_SQLITE ? syncs + 1 : 0);
+    c = take(s);
+    store_release(c); /* nothing written: no sync */
+    ck_assert_uint_eq(store_n_syncs(s), store_kind(s) == STORE_SQLITE ? syncs + 1 : 0);
+    c = take(s);
     exec_ok(c, "DROP TABLE test_tx");
     store_release(c);
     store_close(s);
