@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../auth/auth.h"
 #include "../base/jsonx.h"
 #include "../base/timeutil.h"
 #include "../calendar/calendar.h"
 #include "../demand/demand.h"
+#include "../demand/demand_import.h"
 #include "../store/store.h"
 #include "api.h"
 
@@ -104,6 +106,47 @@ enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct 
     if (existed)
         http_resp_header(req, resp, "Idempotent-Replay", "true");
     return http_reply(resp, existed ? 200 : 201, j);
+}
+
+enum rc api_demands_import(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *ct = http_header(req, "Content-Type");
+    struct demand_import_opts o = {.file_name = "upload", .max_errors = 1000};
+    if (ct && strncasecmp(ct, "text/csv", 8) == 0)
+        o.format = DEMAND_IMPORT_CSV;
+    else if (ct && (strncasecmp(ct, "application/x-ndjson", 20) == 0 ||
+                    strncasecmp(ct, "application/jsonl", 17) == 0))
+        o.format = DEMAND_IMPORT_JSONL;
+    else
+        return err_set(e, RC_MEDIATYPE, NULL, "请以 text/csv 或 application/x-ndjson 上传导入文件");
+    const char *skip = http_query(req, "skip_invalid"), *dry = http_query(req, "dry_run");
+    o.skip_invalid = skip && strcmp(skip, "1") == 0;
+    o.dry_run = dry && strcmp(dry, "1") == 0;
+    o.channel = http_query(req, "channel");
+    struct demand_ctx ctx;
+    api_demand_ctx(req, &ctx);
+    struct conn *c;
+    enum rc rc = api_conn(req, &c, e);
+    struct demand_import_report r = {0};
+    if (rc == RC_OK) {
+        rc = demand_import(c, &ctx, api_who(req), req->body, req->body_len, &o, &r, e);
+        store_release(c);
+    }
+    api_demand_ctx_done(req, &ctx);
+    if (rc) {
+        demand_import_report_cleanup(&r);
+        return rc;
+    }
+    json_t *report = demand_import_report_json(&r);
+    bool refused = r.invalid && !o.dry_run && (!o.skip_invalid || r.invalid == r.rows);
+    demand_import_report_cleanup(&r);
+    if (refused)
+        return http_reply(resp, 422,
+                          json_pack("{s:{s:s, s:s}, s:o}", "error", "code", "import_rejected",
+                                    "message",
+                                    "文件中有错误行，未导入任何诉求（可修正后重试，或使用 skip_invalid=1）",
+                                    "report", report));
+    return http_reply(resp, 200, report);
 }
 
 enum rc api_demands_list(struct http_req *req, struct http_resp *resp, struct err *e)

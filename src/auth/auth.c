@@ -468,6 +468,28 @@ enum rc auth_session(struct conn *c, const char *token, struct pool *pool, struc
     return rc;
 }
 
+enum rc auth_principal_of(struct conn *c, const char *username, struct pool *pool,
+                          struct principal *p, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "SELECT " PRINCIPAL_COLS " FROM users u LEFT JOIN orgs o ON o.id = "
+                               "u.org_id WHERE u.username = ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, username);
+    rc = store_step(st, e);
+    if (rc == RC_ROW)
+        rc = read_principal(st, 0, pool, p) ? err_set(e, RC_UNAUTHORIZED, NULL, "账号 %s 已停用",
+                                                      username)
+                                            : RC_OK;
+    else if (rc == RC_DONE)
+        rc = err_set(e, RC_NOTFOUND, NULL, "用户 %s 不存在", username);
+    store_finish(st);
+    return rc;
+}
+
 enum rc auth_logout(struct conn *c, const struct principal *p, const char *token, struct err *e)
 {
     char token_hash[SEC_HEX_SHA256];

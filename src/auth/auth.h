@@ -100,6 +100,11 @@ enum rc auth_login(struct conn *c, const char *username, const char *password, i
 /* Looks up a session token: RC_UNAUTHORIZED if unknown, RC_EXPIRED if past its expiry. */
 enum rc auth_session(struct conn *c, const char *token, struct pool *pool, struct principal *p,
                      struct err *e) WARN_UNUSED;
+/* The principal of user username, for command-line work done in a user's name
+ * (`qifu import demands --as`); strings in pool. RC_NOTFOUND for an unknown user,
+ * RC_UNAUTHORIZED for a disabled one. */
+enum rc auth_principal_of(struct conn *c, const char *username, struct pool *pool,
+                          struct principal *p, struct err *e) WARN_UNUSED;
 /* Ends the session of token, audited. */
 enum rc auth_logout(struct conn *c, const struct principal *p, const char *token,
                     struct err *e) WARN_UNUSED;

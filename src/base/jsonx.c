@@ -2,9 +2,11 @@
 /* jsonx: pre-scan (UTF-8 + depth), Jansson parse, typed getters. */
 #include "jsonx.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "mem.h"
 
 size_t utf8_first_invalid(const char *str, size_t n)
@@ -135,6 +137,140 @@ char *jsonx_canonical(const json_t *j)
     char *r = xstrdup(s ? s : "null");
     free(s); /* lint:allow-free (Jansson's allocation) */
     return r;
+}
+
+/* ---- the compact writer ---------------------------------------------------- */
+
+static enum rc dump_string(const char *s, size_t n, struct buf *b)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    enum rc rc = buf_append(b, "\"", 1);
+    size_t run = 0; /* start of the bytes not yet written */
+    for (size_t i = 0; i < n && rc == RC_OK; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        char esc[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t k = 2;
+        switch (ch) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[ch >> 4], esc[5] = hex[ch & 15];
+            k = 6;
+        }
+        rc = buf_append(b, s + run, i - run);
+        if (rc == RC_OK)
+            rc = buf_append(b, esc, k);
+        run = i + 1;
+    }
+    if (rc == RC_OK)
+        rc = buf_append(b, s + run, n - run);
+    if (rc == RC_OK)
+        rc = buf_append(b, "\"", 1);
+    return rc;
+}
+
+static enum rc dump_int(json_int_t v, struct buf *b)
+{
+    char tmp[24], *p = tmp + sizeof(tmp);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    return buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* Jansson's form of a real: %.17g, with ".0" when it would read back as an integer and
+ * the exponent without '+' or leading zeros. */
+static enum rc dump_real(double v, struct buf *b)
+{
+    char tmp[40], out[48];
+    int n = snprintf(tmp, sizeof(tmp), "%.17g", v);
+    if (n < 0 || (size_t)n >= sizeof(tmp))
+        return RC_INTERNAL;
+    size_t k = 0;
+    for (int i = 0; i < n; i++) {
+        out[k++] = tmp[i] == ',' ? '.' : tmp[i]; /* a locale's decimal comma */
+        if (tmp[i] == 'e') {
+            i++;
+            if (tmp[i] == '-')
+                out[k++] = tmp[i++];
+            else if (tmp[i] == '+')
+                i++;
+            while (tmp[i] == '0' && tmp[i + 1])
+                i++;
+            i--;
+        }
+    }
+    if (!memchr(out, '.', k) && !memchr(out, 'e', k)) {
+        out[k++] = '.';
+        out[k++] = '0';
+    }
+    return buf_append(b, out, k);
+}
+
+static enum rc dump(json_t *j, struct buf *b, int depth)
+{
+    if (depth > 2 * JSONX_MAX_DEPTH + 1000)
+        return RC_TOODEEP;
+    enum rc rc = RC_OK;
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: {
+        rc = buf_append(b, "{", 1);
+        bool first = true;
+        for (void *it = json_object_iter(j); it && rc == RC_OK;
+             it = json_object_iter_next(j, it)) {
+            if (!first)
+                rc = buf_append(b, ",", 1);
+            first = false;
+            if (rc == RC_OK)
+                rc = dump_string(json_object_iter_key(it), json_object_iter_key_len(it), b);
+            if (rc == RC_OK)
+                rc = buf_append(b, ":", 1);
+            if (rc == RC_OK)
+                rc = dump(json_object_iter_value(it), b, depth + 1);
+        }
+        return rc ? rc : buf_append(b, "}", 1);
+    }
+    case JSON_ARRAY: {
+        rc = buf_append(b, "[", 1);
+        size_t n = json_array_size(j);
+        for (size_t i = 0; i < n && rc == RC_OK; i++) {
+            if (i)
+                rc = buf_append(b, ",", 1);
+            if (rc == RC_OK)
+                rc = dump(json_array_get(j, i), b, depth + 1);
+        }
+        return rc ? rc : buf_append(b, "]", 1);
+    }
+    case JSON_STRING:
+        return dump_string(json_string_value(j), json_string_length(j), b);
+    case JSON_INTEGER:
+        return dump_int(json_integer_value(j), b);
+    case JSON_REAL:
+        return dump_real(json_real_value(j), b);
+    case JSON_TRUE:
+        return buf_append(b, "true", 4);
+    case JSON_FALSE:
+        return buf_append(b, "false", 5);
+    case JSON_NULL:
+    default:
+        return buf_append(b, "null", 4);
+    }
+}
+
+enum rc jsonx_dump(json_t *j, struct buf *b)
+{
+    return dump(j, b, 0);
 }
 
 static const char *type_zh(json_type t)

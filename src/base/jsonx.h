@@ -17,6 +17,8 @@
 
 #include "rc.h"
 
+struct buf;
+
 #define JSONX_MAX_DEPTH 64
 
 /* Returns the offset of the first byte that is not well-formed UTF-8, or n. */
@@ -34,6 +36,13 @@ size_t utf8_len(const char *s);
 enum rc jsonx_parse(const char *s, size_t n, int max_depth, json_t **out, struct err *e) WARN_UNUSED;
 /* Returns the canonical text of j (compact, keys sorted): new, free with xfree. */
 char *jsonx_canonical(const json_t *j);
+/*
+ * Appends j to b as compact JSON, members in their order, the same text as Jansson's
+ * json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) but several times faster (no loop
+ * bookkeeping, no per-character callback): the writer of every HTTP response.
+ * RC_TOOLARGE when b's cap is reached.
+ */
+enum rc jsonx_dump(json_t *j, struct buf *b) WARN_UNUSED;
 
 /*
  * Field getters. Each reads obj[key]; when the member is absent (or null) and not

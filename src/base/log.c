@@ -1,37 +1,157 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* log: formatted lines to stderr, each written with a single write(2). */
+/*
+ * log: formatted lines to stderr. A line from log_msg is written at once with a single
+ * write(2); a line from log_buffered (the access log) joins a shared buffer that is
+ * written whole when it fills, after LOG_FLUSH_MS by the flusher thread, before any
+ * log_msg line (so the order of lines is kept), and by log_buffer_stop.
+ */
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "timeutil.h"
 
+#define LOG_LINE_MAX 2048
+#define LOG_BUF_SIZE 32768 /* buffered bytes written in one write(2) */
+#define LOG_FLUSH_MS 100   /* longest a buffered line waits */
+
 static enum log_level min_level = LOG_INFO;
+
+static pthread_mutex_t buf_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t buf_cv = PTHREAD_COND_INITIALIZER;
+static char buf[LOG_BUF_SIZE];
+static size_t buf_len;
+static bool buffering, stopping;
+static pthread_t flusher;
 
 void log_set_level(enum log_level level)
 {
     min_level = level;
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+static void write_all(const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(STDERR_FILENO, p, n);
+        if (w <= 0)
+            return; /* nowhere to report it */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Writes the buffered lines; buf_mu held. */
+static void flush_locked(void)
+{
+    write_all(buf, buf_len);
+    buf_len = 0;
+}
+
+/* Formats "TIMESTAMP LEVEL message\n" into line; returns its length. */
+static size_t format(char *line, enum log_level level, const char *fmt, va_list ap)
 {
     static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-    if (level < min_level)
-        return;
-    char line[2048];
     char ts[32];
     time_fmt_utc(time_now_ms(), ts, sizeof(ts));
-    int n = snprintf(line, sizeof(line), "%s %s ", ts, names[level]);
+    int n = snprintf(line, LOG_LINE_MAX, "%s %s ", ts, names[level]);
+    int m = vsnprintf(line + n, LOG_LINE_MAX - (size_t)n - 1, fmt, ap);
+    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+    if (len > LOG_LINE_MAX - 2)
+        len = LOG_LINE_MAX - 2;
+    line[len++] = '\n';
+    return len;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+    if (level < min_level)
+        return;
+    char line[LOG_LINE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    size_t len = format(line, level, fmt, ap);
     va_end(ap);
-    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-    if (len > sizeof(line) - 2)
-        len = sizeof(line) - 2;
-    line[len++] = '\n';
-    ssize_t w = write(STDERR_FILENO, line, len);
-    (void)w;
+    pthread_mutex_lock(&buf_mu);
+    if (buf_len)
+        flush_locked();
+    write_all(line, len);
+    pthread_mutex_unlock(&buf_mu);
+}
+
+void log_buffered(const char *fmt, ...)
+{
+    if (LOG_INFO < min_level)
+        return;
+    char line[LOG_LINE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    size_t len = format(line, LOG_INFO, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&buf_mu);
+    if (!buffering) {
+        write_all(line, len);
+    } else {
+        if (buf_len + len > sizeof(buf))
+            flush_locked();
+        memcpy(buf + buf_len, line, len);
+        buf_len += len;
+    }
+    pthread_mutex_unlock(&buf_mu);
+}
+
+static void *flush_run(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&buf_mu);
+    while (!stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += LOG_FLUSH_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&buf_cv, &buf_mu, &until);
+        if (buf_len)
+            flush_locked();
+    }
+    pthread_mutex_unlock(&buf_mu);
+    return NULL;
+}
+
+int log_buffer_start(void)
+{
+    pthread_mutex_lock(&buf_mu);
+    if (buffering) {
+        pthread_mutex_unlock(&buf_mu);
+        return 0;
+    }
+    stopping = false;
+    int err = pthread_create(&flusher, NULL, flush_run, NULL);
+    buffering = err == 0;
+    pthread_mutex_unlock(&buf_mu);
+    return err ? -1 : 0;
+}
+
+void log_buffer_stop(void)
+{
+    pthread_mutex_lock(&buf_mu);
+    if (!buffering) {
+        pthread_mutex_unlock(&buf_mu);
+        return;
+    }
+    stopping = true;
+    pthread_cond_signal(&buf_cv);
+    pthread_mutex_unlock(&buf_mu);
+    pthread_join(flusher, NULL);
+    pthread_mutex_lock(&buf_mu);
+    buffering = false;
+    flush_locked();
+    pthread_mutex_unlock(&buf_mu);
 }

@@ -439,6 +439,40 @@ enum rc codes_mobile_check(const char *s, struct err *e)
     return codes_mobile_normalize(s, tmp, e);
 }
 
+/* The length of the run of ASCII digits at p. */
+static int digit_run(const char *p)
+{
+    int n = 0;
+    while (p[n] >= '0' && p[n] <= '9')
+        n++;
+    return n;
+}
+
+bool codes_landline_valid(const char *s)
+{
+    const char *p = s;
+    int n = digit_run(p);
+    if (n == 5 && !p[n])
+        return true;
+    if (*p == '0' && (n == 3 || n == 4) && p[n] == '-') {
+        p += n + 1;
+        n = digit_run(p);
+    } else if (*p == '0' && n >= 10 && n <= 12) {
+        n = 7; /* the subscriber part is checked with the area code */
+        p += digit_run(p) - 7;
+    }
+    if (n < 7 || n > 8)
+        return false;
+    p += n;
+    if (*p == '-') {
+        int x = digit_run(p + 1);
+        if (x < 1 || x > 6)
+            return false;
+        p += 1 + x;
+    }
+    return *p == '\0';
+}
+
 /* ======================================================================== */
 /* Masks                                                                     */
 /* ======================================================================== */

@@ -158,6 +158,13 @@ enum rc codes_mobile_normalize(const char *s, char out[12], struct err *e) WARN_
 /* Checks a mobile number as codes_mobile_normalize does, without keeping the digits. */
 enum rc codes_mobile_check(const char *s, struct err *e) WARN_UNUSED;
 
+/*
+ * Returns true for a landline number: an area code 0NN or 0NNN and '-' before 7 or 8
+ * digits (or all 10 to 12 digits run together), or 7 or 8 digits alone, each with an
+ * optional extension "-N" (1 to 6 digits); or a service number of 5 digits (95588).
+ */
+bool codes_landline_valid(const char *s);
+
 /* ---- Masks for personal data ------------------------------------------ */
 
 /*

@@ -7,6 +7,7 @@
 #include "demand.h"
 #include "demand_int.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,9 +47,15 @@ struct drow {
     "COALESCE(d.closed_at, 0), d.version"
 #define DROW_N 27
 
+/* Copies s (NULL: "") into dst of n bytes, cut to fit (a row's fixed-size fields). */
 static void copy(char *dst, size_t n, const char *s)
 {
-    snprintf(dst, n, "%s", s ? s : "");
+    size_t len = s ? strlen(s) : 0;
+    if (len >= n)
+        len = n - 1;
+    if (len)
+        memcpy(dst, s, len);
+    dst[len] = '\0';
 }
 
 static void read_row(struct stmt *st, struct drow *d)
@@ -111,26 +118,40 @@ static bool covers(const struct principal *p, const char *region)
     return strncmp(region, prefix, strlen(prefix)) == 0;
 }
 
-static enum rc relations(struct conn *c, const struct principal *p, const struct drow *d,
-                         unsigned *rels, struct err *e)
+/* The caller's relations to d, given whether its organisation is a co-handler of d. */
+static unsigned relations_of(const struct principal *p, const struct drow *d, bool co)
 {
-    *rels = 0;
+    unsigned rels = 0;
     switch (p->role) {
     case ROLE_ENTERPRISE:
         if (p->credit_code && strcmp(p->credit_code, d->credit) == 0)
-            *rels |= REL_OWNER;
+            rels |= REL_OWNER;
         break;
     case ROLE_CLERK:
         if (covers(p, d->region))
-            *rels |= REL_INTAKE;
+            rels |= REL_INTAKE;
         break;
     case ROLE_SUPERVISOR:
         if (covers(p, d->region))
-            *rels |= REL_OVERSIGHT;
+            rels |= REL_OVERSIGHT;
         break;
-    case ROLE_HANDLER: {
+    case ROLE_HANDLER:
         if (p->org_id && p->org_id == d->lead_org)
-            *rels |= REL_LEAD;
+            rels |= REL_LEAD;
+        if (co)
+            rels |= REL_CO;
+        break;
+    default:
+        break;
+    }
+    return rels;
+}
+
+static enum rc relations(struct conn *c, const struct principal *p, const struct drow *d,
+                         unsigned *rels, struct err *e)
+{
+    bool co = false;
+    if (p->role == ROLE_HANDLER) {
         struct stmt *st;
         enum rc rc = store_prepare(c,
                                    "SELECT 1 FROM demand_handlers WHERE demand_id = ? AND "
@@ -143,14 +164,11 @@ static enum rc relations(struct conn *c, const struct principal *p, const struct
         rc = store_step(st, e);
         store_finish(st);
         if (rc == RC_ROW)
-            *rels |= REL_CO;
+            co = true;
         else if (rc != RC_DONE)
             return rc;
-        break;
     }
-    default:
-        break;
-    }
+    *rels = relations_of(p, d, co);
     return RC_OK;
 }
 
@@ -427,15 +445,17 @@ static enum rc same_request(struct conn *c, int64_t id, const struct demand_new 
     return RC_OK;
 }
 
-enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
-                      const struct demand_new *d, int64_t *id_out, bool *existed, struct err *e)
+/* The checks of a new demand that need no transaction; sets the channel and urgency. */
+static enum rc check_new(struct conn *c, const struct principal *p, const struct demand_new *d,
+                         const char **channel_out, const char **urgency_out, struct err *e)
 {
-    *existed = false;
     const char *credit = p->role == ROLE_ENTERPRISE ? p->credit_code : d->credit_code;
     const char *channel = d->channel;
     if (!channel)
         channel = p->role == ROLE_ENTERPRISE ? "web" : p->role == ROLE_SYSTEM ? "api" : "window";
     const char *urgency = d->urgency ? d->urgency : "normal";
+    *channel_out = channel;
+    *urgency_out = urgency;
     if (p->role == ROLE_ENTERPRISE && strcmp(channel, "web") != 0)
         return err_set(e, RC_INVALID, "channel", "企业只能通过网上渠道提交诉求");
     if (!one_of(channels, channel))
@@ -449,28 +469,66 @@ enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct
         snprintf(e->field, sizeof(e->field), "credit_code");
         return rc;
     }
-    if (d->contact_phone && (rc = codes_mobile_check(d->contact_phone, e)) &&
-        strlen(d->contact_phone) > 20) {
-        snprintf(e->field, sizeof(e->field), "contact_phone");
-        return rc;
-    }
+    /* A mobile in any form codes_mobile_normalize takes, or a landline (0556-5551234). */
+    if (d->contact_phone && *d->contact_phone &&
+        codes_mobile_check(d->contact_phone, NULL) != RC_OK &&
+        !codes_landline_valid(d->contact_phone))
+        return err_set(e, RC_INVALID, "contact_phone",
+                       "联系电话应为 11 位手机号或固定电话（如 0556-5551234）");
     if (d->has_location && (d->lat < -90 || d->lat > 90 || d->lon < -180 || d->lon > 180))
         return err_set(e, RC_INVALID, "lat", "经纬度超出范围");
     struct category_limits lim;
     rc = category_limits_of(c, d->category, urgency, &lim, e);
     if (rc == RC_NOTFOUND)
         return err_set(e, RC_INVALID, "category", "诉求类别 %s 不存在或已停用", d->category);
-    if (rc)
-        return rc;
+    if (rc == RC_OK && d->received_at < 0)
+        return err_set(e, RC_INVALID, "received_at", "来电时间无效");
+    return rc;
+}
 
-    rc = store_begin(c, e);
+/*
+ * The id the new demand's INSERT takes, so that its number (no) goes in with the row
+ * instead of by a second UPDATE. In a write transaction only: SQLite's writer holds
+ * the write lock (BEGIN IMMEDIATE), so MAX(id) + 1 is exactly the id INTEGER PRIMARY
+ * KEY would assign; PostgreSQL takes the next value of the id's sequence.
+ */
+static enum rc next_id(struct conn *c, int64_t *id, struct err *e)
+{
+    assert(store_in_txn(c));
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               store_conn_kind(c) == STORE_SQLITE
+                                   ? "SELECT COALESCE(MAX(id), 0) + 1 FROM demands"
+                                   : "SELECT nextval('demands_id_seq')",
+                               &st, e);
     if (rc)
         return rc;
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        *id = store_int(st, 0);
+        rc = RC_OK;
+    } else if (rc == RC_DONE) {
+        rc = err_set(e, RC_INTERNAL, NULL, "no next demand id");
+    }
+    store_finish(st);
+    return rc;
+}
+
+/*
+ * The part of a creation inside the caller's transaction. It refuses (RC_INVALID,
+ * RC_FORBIDDEN, RC_CONFLICT) before writing anything; *existed with *id_out for a
+ * replay. Any other failure leaves the transaction to be rolled back.
+ */
+static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
+                          const struct principal *p, const struct demand_new *d,
+                          const char *channel, const char *urgency, int64_t *id_out,
+                          bool *existed, struct err *e)
+{
+    const char *credit = p->role == ROLE_ENTERPRISE ? p->credit_code : d->credit_code;
     int64_t existing;
-    rc = find_existing(c, p->actor.name, d, channel, &existing, e);
+    enum rc rc = find_existing(c, p->actor.name, d, channel, &existing, e);
     if (rc == RC_OK && existing) {
         rc = same_request(c, existing, d, e);
-        store_rollback(c);
         if (rc)
             return rc;
         *existed = true;
@@ -499,55 +557,49 @@ enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct
         rc = err_set(e, RC_FORBIDDEN, "credit_code", "该企业不在本窗口的受理范围内");
     int64_t now = ctx->now, id = 0;
     if (rc == RC_OK)
-        rc = store_prepare(
-            c,
-            "INSERT INTO demands (no, credit_code, region, category, urgency, channel, title, "
-            "content, contact_name, contact_phone, address, lat, lon, state, external_id, "
-            "idem_key, created_by, created_at, updated_at) VALUES "
-            "(?,?,?,?,?,?,?,?,?,?,?,?,?,'submitted',?,?,?,?,?) RETURNING id",
-            &st, e);
-    if (rc == RC_OK) {
-        char tmp[48];
-        snprintf(tmp, sizeof(tmp), "tmp-%s-%lld", p->actor.name, (long long)time_mono_ns());
-        store_bind_text(st, 1, tmp);
-        store_bind_text(st, 2, credit);
-        store_bind_text(st, 3, region);
-        store_bind_text(st, 4, d->category);
-        store_bind_text(st, 5, urgency);
-        store_bind_text(st, 6, channel);
-        store_bind_text(st, 7, d->title);
-        store_bind_text(st, 8, d->content);
-        store_bind_text(st, 9, d->contact_name);
-        store_bind_text(st, 10, d->contact_phone);
-        store_bind_text(st, 11, d->address);
-        if (d->has_location) {
-            store_bind_double(st, 12, d->lat);
-            store_bind_double(st, 13, d->lon);
-        } else {
-            store_bind_null(st, 12);
-            store_bind_null(st, 13);
-        }
-        store_bind_text(st, 14, d->external_id);
-        store_bind_text(st, 15, d->idem_key);
-        store_bind_text(st, 16, p->actor.name);
-        store_bind_int(st, 17, now);
-        store_bind_int(st, 18, now);
-        rc = store_insert_id(st, &id, e);
-        store_finish(st);
-        st = NULL;
-    }
+        rc = next_id(c, &id, e);
     char no[40];
     if (rc == RC_OK) {
         char day[40];
         time_fmt_cst(now, day, sizeof(day));
         snprintf(no, sizeof(no), "QF%.4s%.2s%.2s%08lld", day, day + 5, day + 8, (long long)id);
-        rc = store_prepare(c, "UPDATE demands SET no = ? WHERE id = ?", &st, e);
+        rc = store_prepare(
+            c,
+            "INSERT INTO demands (id, no, credit_code, region, category, urgency, channel, title, "
+            "content, contact_name, contact_phone, address, lat, lon, state, external_id, "
+            "idem_key, created_by, created_at, updated_at, received_at) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,'submitted',?,?,?,?,?,?)",
+            &st, e);
     }
     if (rc == RC_OK) {
-        store_bind_text(st, 1, no);
-        store_bind_int(st, 2, id);
+        store_bind_int(st, 1, id);
+        store_bind_text(st, 2, no);
+        store_bind_text(st, 3, credit);
+        store_bind_text(st, 4, region);
+        store_bind_text(st, 5, d->category);
+        store_bind_text(st, 6, urgency);
+        store_bind_text(st, 7, channel);
+        store_bind_text(st, 8, d->title);
+        store_bind_text(st, 9, d->content);
+        store_bind_text(st, 10, d->contact_name);
+        store_bind_text(st, 11, d->contact_phone);
+        store_bind_text(st, 12, d->address);
+        if (d->has_location) {
+            store_bind_double(st, 13, d->lat);
+            store_bind_double(st, 14, d->lon);
+        } else {
+            store_bind_null(st, 13);
+            store_bind_null(st, 14);
+        }
+        store_bind_text(st, 15, d->external_id);
+        store_bind_text(st, 16, d->idem_key);
+        store_bind_text(st, 17, p->actor.name);
+        store_bind_int(st, 18, now);
+        store_bind_int(st, 19, now);
+        bind_opt_int(st, 20, d->received_at);
         rc = store_run(st, e);
         store_finish(st);
+        st = NULL;
     }
     json_t *data = NULL;
     if (rc == RC_OK) {
@@ -560,10 +612,35 @@ enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct
         snprintf(sid, sizeof(sid), "%lld", (long long)id);
         json_object_set_new(data, "no", json_string(no));
         json_object_set_new(data, "credit_code", json_string(credit));
+        if (d->external_id)
+            json_object_set_new(data, "external_id", json_string(d->external_id));
         struct audit_event ev = {"demand.submit", "demand", sid, NULL, data};
         rc = audit_append(c, &p->actor, &ev, NULL, e);
     }
     json_decref(data);
+    if (rc == RC_OK)
+        *id_out = id;
+    return rc;
+}
+
+enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                      const struct demand_new *d, int64_t *id_out, bool *existed, struct err *e)
+{
+    *existed = false;
+    const char *channel, *urgency;
+    enum rc rc = check_new(c, p, d, &channel, &urgency, e);
+    if (rc)
+        return rc;
+    rc = store_begin(c, e);
+    if (rc)
+        return rc;
+    int64_t id = 0, existing;
+    rc = insert_new(c, ctx, p, d, channel, urgency, &id, existed, e);
+    if (rc == RC_OK && *existed) {
+        store_rollback(c);
+        *id_out = id;
+        return RC_OK;
+    }
     if (rc == RC_OK)
         rc = store_commit(c, e);
     if (rc) {
@@ -582,6 +659,19 @@ enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct
     }
     *id_out = id;
     return RC_OK;
+}
+
+enum rc demand__create_in_txn(struct conn *c, const struct demand_ctx *ctx,
+                              const struct principal *p, const struct demand_new *d,
+                              int64_t *id, bool *existed, struct err *e)
+{
+    assert(store_in_txn(c));
+    *existed = false;
+    const char *channel, *urgency;
+    enum rc rc = check_new(c, p, d, &channel, &urgency, e);
+    if (rc == RC_OK)
+        rc = insert_new(c, ctx, p, d, channel, urgency, id, existed, e);
+    return rc;
 }
 
 /* ---- actions ----------------------------------------------------------------------- */
@@ -955,7 +1045,7 @@ static json_t *when(int64_t ms)
         return json_null();
     char out[40];
     time_fmt_cst(ms, out, sizeof(out));
-    return json_string(out);
+    return json_string_nocheck(out);
 }
 
 static json_t *actions_json(const struct drow *d, unsigned rels)
@@ -971,45 +1061,61 @@ static json_t *actions_json(const struct drow *d, unsigned rels)
     return arr;
 }
 
-/* The JSON of a row; names are filled by the caller's query columns. */
+/* Sets a member whose key is a literal (valid UTF-8, no check needed). */
+static void put(json_t *j, const char *key, json_t *v)
+{
+    json_object_set_new_nocheck(j, key, v);
+}
+
+/* The JSON of a row; names are filled by the caller's query columns. Built member by
+ * member rather than with json_pack: a list builds 20 of them per request. Texts from
+ * the database go through json_string (checked UTF-8); the fixed vocabulary does not. */
 static json_t *row_json(const struct demand_ctx *ctx, const struct drow *d)
 {
     char sid[24];
     snprintf(sid, sizeof(sid), "%lld", (long long)d->id);
     int64_t due = running_due(d);
     enum demand_light light = demand_light_of(ctx, due);
-    json_t *j = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:s, s:o, s:o}", "id",
-        sid, "no", d->no, "credit_code", d->credit, "region", d->region, "category", d->category,
-        "urgency", d->urgency, "state", demand_state_name(d->state), "state_label",
-        demand_state_label(d->state), "sign_due", when(d->sign_due), "reply_due",
-        when(d->reply_due), "rectify_due", when(d->rectify_due), "due", when(due),
-        "due_beyond_coverage", d->beyond, "light", demand_light_name(light), "created_at",
-        when(d->created_at), "rating", d->rating ? json_integer(d->rating) : json_null());
-    json_object_set_new(j, "channel", json_string(d->channel));
-    json_object_set_new(j, "reviewed", json_boolean(d->reviewed));
+    json_t *j = json_object();
+    put(j, "id", json_string_nocheck(sid));
+    put(j, "no", json_string(d->no));
+    put(j, "credit_code", json_string(d->credit));
+    put(j, "region", json_string(d->region));
+    put(j, "category", json_string(d->category));
+    put(j, "urgency", json_string(d->urgency));
+    put(j, "state", json_string_nocheck(demand_state_name(d->state)));
+    put(j, "state_label", json_string_nocheck(demand_state_label(d->state)));
+    put(j, "sign_due", when(d->sign_due));
+    put(j, "reply_due", when(d->reply_due));
+    put(j, "rectify_due", when(d->rectify_due));
+    put(j, "due", when(due));
+    put(j, "due_beyond_coverage", json_boolean(d->beyond));
+    put(j, "light", json_string_nocheck(demand_light_name(light)));
+    put(j, "created_at", when(d->created_at));
+    put(j, "rating", d->rating ? json_integer(d->rating) : json_null());
+    put(j, "channel", json_string(d->channel));
+    put(j, "reviewed", json_boolean(d->reviewed));
     if (d->merged_into)
-        json_object_set_new(j, "merged_into", json_integer(d->merged_into));
+        put(j, "merged_into", json_integer(d->merged_into));
     if (d->extension_to)
-        json_object_set_new(j, "extension_requested_until", when(d->extension_to));
+        put(j, "extension_requested_until", when(d->extension_to));
     return j;
 }
 
 #define DETAIL_SQL                                                                                 \
     "SELECT " DROW_COLS ", d.title, d.content, d.contact_name, d.contact_phone, d.address, "       \
-    "e.name, lo.code, lo.name FROM demands d JOIN enterprises e ON e.credit_code = "               \
-    "d.credit_code LEFT JOIN orgs lo ON lo.id = d.lead_org_id WHERE d.id = ?"
+    "e.name, lo.code, lo.name, d.external_id, COALESCE(d.received_at, 0) FROM demands d JOIN "     \
+    "enterprises e ON e.credit_code = d.credit_code LEFT JOIN orgs lo ON lo.id = d.lead_org_id "  \
+    "WHERE d.id = ?"
 
+/* Reads the demand, its details and co-handlers in two queries (the row and the
+ * co-handlers, which also give the caller's co-handling relation), then checks that
+ * the caller may see it, with load_visible's answers. */
 enum rc demand_get(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
                    int64_t id, json_t **out, struct err *e)
 {
-    struct drow d;
-    unsigned rels;
-    enum rc rc = load_visible(c, p, id, &d, &rels, e);
-    if (rc)
-        return rc;
     struct stmt *st;
-    rc = store_prepare(c, DETAIL_SQL, &st, e);
+    enum rc rc = store_prepare(c, DETAIL_SQL, &st, e);
     if (rc)
         return rc;
     store_bind_int(st, 1, id);
@@ -1018,46 +1124,60 @@ enum rc demand_get(struct conn *c, const struct demand_ctx *ctx, const struct pr
         store_finish(st);
         return rc == RC_DONE ? err_set(e, RC_NOTFOUND, NULL, "诉求不存在") : rc;
     }
+    struct drow d;
+    read_row(st, &d);
     json_t *j = row_json(ctx, &d);
     int k = DROW_N;
     json_object_set_new(j, "title", json_string(store_text(st, k)));
     json_object_set_new(j, "content", json_string(store_text(st, k + 1)));
     json_object_set_new(j, "contact_name", opt(st, k + 2));
-    const char *phone = store_text(st, k + 3);
-    char masked[32];
-    /* The phone is for those who handle the demand; co-handlers and admins see it masked. */
-    bool reveal = rels & (REL_OWNER | REL_INTAKE | REL_LEAD | REL_OVERSIGHT);
-    json_object_set_new(j, "contact_phone",
-                        phone ? json_string(reveal ? phone
-                                                   : codes_mask_mobile(phone, masked, sizeof(masked)))
-                              : json_null());
+    bool has_phone = !store_isnull(st, k + 3);
+    json_object_set_new(j, "contact_phone", opt(st, k + 3)); /* masked below if need be */
     json_object_set_new(j, "address", opt(st, k + 4));
     json_object_set_new(j, "enterprise_name", json_string(store_text(st, k + 5)));
     json_object_set_new(j, "lead", store_isnull(st, k + 6)
                                        ? json_null()
                                        : json_pack("{s:s, s:s}", "code", store_text(st, k + 6),
                                                    "name", store_text(st, k + 7)));
+    json_object_set_new(j, "external_id", opt(st, k + 8));
+    json_object_set_new(j, "received_at", when(store_int(st, k + 9)));
     store_finish(st);
     json_t *co = json_array();
+    bool is_co = false;
     rc = store_prepare(c,
-                       "SELECT o.code, o.name FROM demand_handlers h JOIN orgs o ON o.id = "
-                       "h.org_id WHERE h.demand_id = ? AND h.role = 'co' ORDER BY o.code",
+                       "SELECT o.code, o.name, h.org_id FROM demand_handlers h JOIN orgs o ON "
+                       "o.id = h.org_id WHERE h.demand_id = ? AND h.role = 'co' ORDER BY o.code",
                        &st, e);
     if (rc == RC_OK) {
         store_bind_int(st, 1, id);
-        while ((rc = store_step(st, e)) == RC_ROW)
+        while ((rc = store_step(st, e)) == RC_ROW) {
             json_array_append_new(co, json_pack("{s:s, s:s}", "code", store_text(st, 0), "name",
                                                 store_text(st, 1)));
+            if (p->org_id && store_int(st, 2) == p->org_id)
+                is_co = true;
+        }
         store_finish(st);
         if (rc == RC_DONE)
             rc = RC_OK;
     }
-    json_object_set_new(j, "co_handlers", co);
-    json_object_set_new(j, "actions", actions_json(&d, rels));
+    unsigned rels = relations_of(p, &d, p->role == ROLE_HANDLER && is_co);
+    if (rc == RC_OK && !rels && p->role != ROLE_ADMIN)
+        rc = err_set(e, RC_NOTFOUND, NULL, "诉求不存在或无权查看");
     if (rc) {
+        json_decref(co);
         json_decref(j);
         return rc;
     }
+    /* The phone is for those who handle the demand; co-handlers and admins see it masked. */
+    bool reveal = rels & (REL_OWNER | REL_INTAKE | REL_LEAD | REL_OVERSIGHT);
+    if (has_phone && !reveal) {
+        char masked[32];
+        const char *phone = json_string_value(json_object_get(j, "contact_phone"));
+        json_object_set_new(j, "contact_phone",
+                            json_string(codes_mask_mobile(phone, masked, sizeof(masked))));
+    }
+    json_object_set_new(j, "co_handlers", co);
+    json_object_set_new(j, "actions", actions_json(&d, rels));
     *out = j;
     return RC_OK;
 }
@@ -1104,6 +1224,7 @@ enum rc demand_timeline(struct conn *c, const struct principal *p, int64_t id, j
                             : strcmp(action, "submit") == 0    ? "提交诉求"
                             : strcmp(action, "supervise") == 0 ? "督办"
                             : strcmp(action, "overdue") == 0   ? "超期提醒"
+                            : strcmp(action, "attach") == 0    ? "上传附件"
                                                                : action;
         enum demand_state to = DS_SUBMITTED;
         (void)demand_state_parse(store_text(st, 5), &to);
@@ -1126,11 +1247,60 @@ enum rc demand_timeline(struct conn *c, const struct principal *p, int64_t id, j
     return RC_OK;
 }
 
-/* Visibility of a list in SQL; parameters bound by bind_visibility. */
-#define VISIBLE_SQL                                                                                \
-    "(? = 1 OR (? = 1 AND d.credit_code = ?) OR (? = 1 AND d.region >= ? AND d.region < ?) OR "  \
-    "(? = 1 AND EXISTS (SELECT 1 FROM demand_handlers h WHERE h.demand_id = d.id AND h.org_id = " \
-    "?)))"
+/*
+ * The list query, shaped per role so that each shape has an index-friendly plan on both
+ * backends (an OR of the roles' visibility rules, with EXISTS over demand_handlers in
+ * one branch, made PostgreSQL scan every demand for a handler). Only the filters that
+ * are given are written into the SQL, so each combination is its own cached statement:
+ *   handler     demand_handlers(org_id, demand_id) newest first, joined to its demands
+ *   enterprise  its credit code
+ *   clerk,
+ *   supervisor  the region prefix; `d.region || ''` keeps the planner on the newest-first
+ *               primary key scan (a region covers most demands, so a region index range
+ *               plus a sort of all of them would be the slow plan)
+ *   admin       everything
+ * A state filter uses demands(state, id). Any other caller sees nothing.
+ */
+enum list_shape { LIST_NONE, LIST_ALL, LIST_ENTERPRISE, LIST_REGION, LIST_HANDLER };
+
+static enum list_shape list_shape_of(const struct principal *p, bool regional)
+{
+    switch (p->role) {
+    case ROLE_ADMIN:
+        return LIST_ALL;
+    case ROLE_ENTERPRISE:
+        return LIST_ENTERPRISE;
+    case ROLE_CLERK:
+    case ROLE_SUPERVISOR:
+        return regional ? LIST_REGION : LIST_NONE;
+    case ROLE_HANDLER:
+        return LIST_HANDLER;
+    default:
+        return LIST_NONE;
+    }
+}
+
+/* Writes the SQL of one list query into sql (n bytes). */
+static void list_sql(char *sql, size_t n, enum list_shape shape, const struct demand_filter *f)
+{
+    static const char *const from[] = {
+        [LIST_ALL] = "FROM demands d JOIN enterprises e ON e.credit_code = d.credit_code "
+                     "WHERE d.id < ?",
+        [LIST_ENTERPRISE] = "FROM demands d JOIN enterprises e ON e.credit_code = d.credit_code "
+                            "WHERE d.id < ? AND d.credit_code = ?",
+        [LIST_REGION] = "FROM demands d JOIN enterprises e ON e.credit_code = d.credit_code "
+                        "WHERE d.id < ? AND d.region || '' >= ? AND d.region || '' < ?",
+        [LIST_HANDLER] = "FROM demand_handlers h JOIN demands d ON d.id = h.demand_id JOIN "
+                         "enterprises e ON e.credit_code = d.credit_code WHERE h.org_id = ? AND "
+                         "h.demand_id < ?",
+    };
+    snprintf(sql, n, "SELECT " DROW_COLS ", d.title, e.name %s%s%s%s%s ORDER BY %s DESC LIMIT ?",
+             from[shape], f->state ? " AND d.state = ?" : "",
+             f->category ? " AND d.category = ?" : "",
+             f->credit_code ? " AND d.credit_code = ?" : "",
+             f->q ? " AND LOWER(d.title) LIKE LOWER(?) ESCAPE '\\'" : "",
+             shape == LIST_HANDLER ? "h.demand_id" : "d.id");
+}
 
 enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
                     const struct demand_filter *f, json_t **out, struct err *e)
@@ -1148,6 +1318,16 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
         snprintf(hi, sizeof(hi), "%s:", prefix);
     }
     json_t *arr = json_array();
+    enum list_shape shape = list_shape_of(p, regional);
+    if (shape == LIST_NONE) {
+        *out = arr;
+        return RC_OK;
+    }
+    char sql[2048];
+    list_sql(sql, sizeof(sql), shape, f);
+    char *like = f->q ? xmalloc(2 * strlen(f->q) + 3) : NULL;
+    if (like)
+        like_pattern(like, f->q);
     int64_t before = f->before_id > 0 ? f->before_id : INT64_MAX;
     enum rc rc = RC_OK;
     /* Lights depend on the calendar, so a light filter scans in batches in C. The title
@@ -1156,37 +1336,27 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
     for (int round = 0; round < 1000 && (int)json_array_size(arr) < f->limit && rc == RC_OK;
          round++) {
         struct stmt *st;
-        rc = store_prepare(c,
-                           "SELECT " DROW_COLS ", d.title, e.name FROM demands d JOIN enterprises "
-                           "e ON e.credit_code = d.credit_code WHERE d.id < ? AND " VISIBLE_SQL
-                           " AND (CAST(? AS TEXT) IS NULL OR d.state = ?) AND (CAST(? AS TEXT) IS "
-                           "NULL OR d.category = ?) AND (CAST(? AS TEXT) IS NULL OR d.credit_code "
-                           "= ?) AND (CAST(? AS TEXT) IS NULL OR LOWER(d.title) LIKE LOWER(?) ESCAPE "
-                           "'\\') ORDER BY d.id DESC LIMIT ?",
-                           &st, e);
+        rc = store_prepare(c, sql, &st, e);
         if (rc)
             break;
         int i = 1;
+        if (shape == LIST_HANDLER)
+            store_bind_int(st, i++, p->org_id);
         store_bind_int(st, i++, before);
-        store_bind_int(st, i++, p->role == ROLE_ADMIN);
-        store_bind_int(st, i++, p->role == ROLE_ENTERPRISE);
-        store_bind_text(st, i++, p->credit_code ? p->credit_code : "");
-        store_bind_int(st, i++, regional);
-        store_bind_text(st, i++, prefix);
-        store_bind_text(st, i++, hi);
-        store_bind_int(st, i++, p->role == ROLE_HANDLER);
-        store_bind_int(st, i++, p->org_id);
-        store_bind_text(st, i++, f->state);
-        store_bind_text(st, i++, f->state);
-        store_bind_text(st, i++, f->category);
-        store_bind_text(st, i++, f->category);
-        store_bind_text(st, i++, f->credit_code);
-        store_bind_text(st, i++, f->credit_code);
-        char *like = f->q ? xmalloc(2 * strlen(f->q) + 3) : NULL;
+        if (shape == LIST_ENTERPRISE)
+            store_bind_text(st, i++, p->credit_code ? p->credit_code : "");
+        if (shape == LIST_REGION) {
+            store_bind_text(st, i++, prefix);
+            store_bind_text(st, i++, hi);
+        }
+        if (f->state)
+            store_bind_text(st, i++, f->state);
+        if (f->category)
+            store_bind_text(st, i++, f->category);
+        if (f->credit_code)
+            store_bind_text(st, i++, f->credit_code);
         if (like)
-            like_pattern(like, f->q);
-        store_bind_text(st, i++, f->q);
-        store_bind_text(st, i++, like);
+            store_bind_text(st, i++, like);
         int batch = f->light ? 200 : f->limit;
         store_bind_int(st, i, batch);
         int got = 0;
@@ -1206,12 +1376,12 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
             json_array_append_new(arr, j);
         }
         store_finish(st);
-        xfree(like);
         if (rc == RC_DONE)
             rc = RC_OK;
         if (got < batch)
             break;
     }
+    xfree(like);
     if (rc) {
         json_decref(arr);
         return rc;
@@ -1329,4 +1499,23 @@ enum demand_light demand__light_of_cols(const struct demand_ctx *ctx, const char
 int64_t demand__local_date(int64_t ms)
 {
     return local_date(ms);
+}
+
+enum rc demand__access(struct conn *c, const struct principal *p, int64_t id, char no[40],
+                       enum demand_state *state, unsigned *rels, struct err *e)
+{
+    struct drow d;
+    enum rc rc = load_visible(c, p, id, &d, rels, e);
+    if (rc == RC_OK) {
+        copy(no, 40, d.no);
+        *state = d.state;
+    }
+    return rc;
+}
+
+enum rc demand__event(struct conn *c, const struct principal *p, int64_t id, int64_t now,
+                      const char *action, const char *state, const char *note, bool internal,
+                      const json_t *data, struct err *e)
+{
+    return add_event(c, p, id, now, action, state, state, note, internal, data, e);
 }

@@ -61,6 +61,7 @@ struct demand_new {
     double lat, lon;
     bool has_location;
     const char *external_id;  /* a 12345 system's id: idempotent per channel */
+    int64_t received_at;      /* when that system took the call (ms UTC); 0 = not given */
     const char *idem_key;     /* Idempotency-Key: idempotent per caller */
 };
 

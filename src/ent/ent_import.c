@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../base/buf.h"
+#include "../base/csv.h"
 #include "../base/jsonx.h"
 #include "../base/log.h"
 #include "../base/mem.h"
@@ -20,108 +21,6 @@
 #include "../base/timeutil.h"
 #include "../store/store.h"
 #include "ent.h"
-
-/* ---- CSV reading ------------------------------------------------------------- */
-
-struct csv {
-    const char *p, *end;
-    int line;            /* line number of the next record's first line */
-    struct buf text;     /* unescaped fields, NUL-separated */
-    size_t *offs;        /* field start offsets into text */
-    int n, cap;
-};
-
-enum csv_status { CSV_RECORD, CSV_EOF, CSV_BAD };
-
-static void csv_push(struct csv *c, size_t off)
-{
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 32;
-        c->offs = xrealloc(c->offs, (size_t)c->cap * sizeof(size_t));
-    }
-    c->offs[c->n++] = off;
-}
-
-/* Reads one record. On CSV_BAD, *why says what is wrong; the reader skips to the next line. */
-static enum csv_status csv_next(struct csv *c, int *start_line, const char **why)
-{
-    buf_reset(&c->text);
-    c->n = 0;
-    *start_line = c->line;
-    if (c->p >= c->end)
-        return CSV_EOF;
-    size_t off = 0;
-    csv_push(c, 0);
-    for (;;) {
-        if (c->p < c->end && *c->p == '"') {
-            c->p++;
-            for (;;) {
-                if (c->p >= c->end) {
-                    *why = "引号未闭合，行被截断";
-                    return CSV_BAD;
-                }
-                if (*c->p == '"') {
-                    if (c->p + 1 < c->end && c->p[1] == '"') {
-                        if (buf_append(&c->text, "\"", 1))
-                            goto toolong;
-                        c->p += 2;
-                        continue;
-                    }
-                    c->p++;
-                    break;
-                }
-                if (*c->p == '\n')
-                    c->line++;
-                if (buf_append(&c->text, c->p, 1))
-                    goto toolong;
-                c->p++;
-            }
-            if (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
-                *why = "引号后出现多余字符";
-                goto skip;
-            }
-        } else {
-            const char *s = c->p;
-            while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
-                if (*c->p == '"') {
-                    *why = "未加引号的字段中出现引号";
-                    goto skip;
-                }
-                c->p++;
-            }
-            if (buf_append(&c->text, s, (size_t)(c->p - s)))
-                goto toolong;
-        }
-        if (buf_append(&c->text, "", 1)) /* field terminator */
-            goto toolong;
-        off = buf_len(&c->text);
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            csv_push(c, off);
-            continue;
-        }
-        if (c->p < c->end && *c->p == '\r')
-            c->p++;
-        if (c->p < c->end && *c->p == '\n')
-            c->p++;
-        c->line++;
-        return CSV_RECORD;
-    }
-toolong:
-    *why = "单行超过 1 MB";
-skip:
-    while (c->p < c->end && *c->p != '\n')
-        c->p++;
-    if (c->p < c->end)
-        c->p++;
-    c->line++;
-    return CSV_BAD;
-}
-
-static const char *csv_field(const struct csv *c, int i)
-{
-    return buf_str(&c->text) + c->offs[i];
-}
 
 /* ---- columns ----------------------------------------------------------------- */
 
@@ -353,8 +252,7 @@ static void reader_cleanup(struct reader *rd)
     for (int i = 0; i < rd->n_header; i++)
         xfree(rd->header[i]);
     xfree(rd->header);
-    xfree(rd->csv.offs);
-    buf_cleanup(&rd->csv.text);
+    csv_cleanup(&rd->csv);
 }
 
 static enum rc reader_open(struct reader *rd, const struct ent_catalog *cat, const char *data,
@@ -377,18 +275,17 @@ static enum rc reader_open(struct reader *rd, const struct ent_catalog *cat, con
     rd->line = 1;
     if (fmt == ENT_IMPORT_JSONL)
         return RC_OK;
-    buf_init(&rd->csv.text, (size_t)1 << 20);
-    rd->csv.p = data;
-    rd->csv.end = rd->end;
-    rd->csv.line = 1;
+    csv_init(&rd->csv, data, n, NULL);
     int start;
     const char *why = NULL;
     enum csv_status st = csv_next(&rd->csv, &start, &why);
     if (st == CSV_EOF)
         return err_set(e, RC_INVALID, NULL, "文件为空，缺少表头行");
-    if (st == CSV_BAD || !utf8_valid(buf_str(&rd->csv.text), buf_len(&rd->csv.text)))
+    size_t text_n;
+    const char *text = csv_text(&rd->csv, &text_n);
+    if (st == CSV_BAD || !utf8_valid(text, text_n))
         return err_set(e, RC_INVALID, NULL, "第 1 行（表头）无法解析：%s", why ? why : "非法的 UTF-8 编码");
-    rd->n_header = rd->csv.n;
+    rd->n_header = csv_count(&rd->csv);
     rd->header = xcalloc((size_t)rd->n_header, sizeof(char *));
     bool has_code = false;
     for (int i = 0; i < rd->n_header; i++) {
@@ -428,7 +325,7 @@ static bool reader_next(struct reader *rd, json_t **row, int *line, bool *text, 
         do {
             st = csv_next(&rd->csv, line, &bad);
             /* Skip blank lines. */
-        } while (st == CSV_RECORD && rd->csv.n == 1 && csv_field(&rd->csv, 0)[0] == '\0');
+        } while (st == CSV_RECORD && csv_count(&rd->csv) == 1 && csv_field(&rd->csv, 0)[0] == '\0');
         if (st == CSV_EOF)
             return false;
         *text = true;
@@ -436,12 +333,14 @@ static bool reader_next(struct reader *rd, json_t **row, int *line, bool *text, 
             snprintf(why, why_n, "%s", bad);
             return true;
         }
-        if (!utf8_valid(buf_str(&rd->csv.text), buf_len(&rd->csv.text))) {
+        size_t text_n;
+        const char *text_p = csv_text(&rd->csv, &text_n);
+        if (!utf8_valid(text_p, text_n)) {
             snprintf(why, why_n, "含有非法的 UTF-8 编码（文件应为 UTF-8）");
             return true;
         }
-        if (rd->csv.n != rd->n_header) {
-            snprintf(why, why_n, "有 %d 列，表头为 %d 列（行不完整或多出逗号）", rd->csv.n,
+        if (csv_count(&rd->csv) != rd->n_header) {
+            snprintf(why, why_n, "有 %d 列，表头为 %d 列（行不完整或多出逗号）", csv_count(&rd->csv),
                      rd->n_header);
             return true;
         }

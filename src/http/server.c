@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../base/jsonx.h"
 #include "../base/log.h"
 #include "../base/mem.h"
 #include "../base/timeutil.h"
@@ -71,8 +72,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     int64_t ns = time_mono_ns() - x->req.started_ns;
     int status = x->status_sent ? x->status_sent : 499; /* 499: client went away */
     record(s, x->route_idx, status, ns);
-    if (s->cfg.access_log)
-        log_info("access %s %s %s %d %zu %.3fms user=%s id=%s%s", http_client_ip(&x->req),
+    if (s->cfg.access_log) /* buffered: written in batches, all of it by http_stop */
+        log_buffered("access %s %s %s %d %zu %.3fms user=%s id=%s%s", http_client_ip(&x->req),
                  x->req.method_name, x->req.path ? x->req.path : "-", status, x->bytes_sent,
                  (double)ns / 1e6, x->req.user_label ? x->req.user_label : "-", x->req.request_id,
                  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
@@ -118,14 +119,16 @@ enum MHD_Result http__send(struct reqctx *x)
     int status = r->status ? r->status : 200;
     const char *ctype = r->content_type;
     if (r->json) {
-        char *text = json_dumps(r->json, JSON_COMPACT);
-        size_t n = text ? strlen(text) : 0;
-        char *copy = xmalloc(n + 1);
-        memcpy(copy, text ? text : "", n + 1);
-        free(text); /* lint:allow-free (Jansson's allocation) */
+        buf_reset(&r->body);
+        if (jsonx_dump(r->json, &r->body)) { /* only past the body cap */
+            log_error("request %s: response too large", x->req.request_id);
+            buf_reset(&r->body);
+            status = 500;
+        }
         json_decref(r->json);
         r->json = NULL;
-        mr = MHD_create_response_from_buffer_with_free_callback(n, copy, free_cb);
+        size_t n = buf_len(&r->body);
+        mr = MHD_create_response_from_buffer_with_free_callback(n, buf_take(&r->body), free_cb);
         x->bytes_sent = n;
         ctype = "application/json; charset=utf-8";
     } else if (r->static_body) {
@@ -321,6 +324,8 @@ enum rc http_start(const struct http_config *cfg, struct http_server **out, stru
         return err_set(e, RC_IO, "listen", "无法在 %s 上监听（端口被占用或无权限）",
                        cfg->listen ? cfg->listen : "127.0.0.1:8080");
     }
+    if (s->cfg.access_log && log_buffer_start())
+        log_warn("access log: no flusher thread, writing each line at once");
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : ntohs(sa.sin_port);
     *out = s;
@@ -344,6 +349,8 @@ int http_stop(struct http_server *s)
         usleep(10000);
     int left = (int)__atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE);
     MHD_stop_daemon(s->d);
+    if (s->cfg.access_log)
+        log_buffer_stop();
     xfree(s->counts);
     xfree(s);
     return left;

@@ -1255,3 +1255,14 @@ def test_idempotency_key_reused_for_another_request(server):
     assert "Idempotency-Key" in r["error"]["message"]
     after = server.request("GET", "/api/v1/demands?limit=500", token=ent)[2]["items"]
     assert [x["id"] for x in after] == [x["id"] for x in before]
+
+
+def test_contact_phone_is_validated_at_intake(w):
+    # a mobile in any usual spelling, or a landline with its area code, is taken as typed
+    w.submit(contact_phone="139 0556 1234")
+    w.submit(contact_phone="0556-5551234")
+    for bad in ("abc", "12345678901234", "139055612", "0556-12"):
+        d = w.submit(status=400, contact_phone=bad)
+        assert d["error"]["code"] == "invalid"
+        assert d["error"]["field"] == "contact_phone"
+        assert "手机号或固定电话" in d["error"]["message"]

@@ -76,6 +76,11 @@ START_TEST(time_roundtrip)
     ck_assert_str_eq(out, "2026-11-23T04:00:00.000Z");
     time_fmt_cst(ms, out, sizeof(out));
     ck_assert_str_eq(out, "2026-11-23T12:00:00+08:00");
+    char small[11]; /* cut, still terminated */
+    time_fmt_cst(ms, small, sizeof(small));
+    ck_assert_str_eq(small, "2026-11-23");
+    time_fmt_utc(-1, out, sizeof(out));
+    ck_assert_str_eq(out, "1969-12-31T23:59:59.999Z");
     ck_assert_int_eq(time_parse("2024-02-29T00:00:00.5Z", &ms), RC_OK);
     time_fmt_utc(ms, out, sizeof(out));
     ck_assert_str_eq(out, "2024-02-29T00:00:00.500Z");
@@ -146,6 +151,33 @@ START_TEST(json_limits)
 }
 END_TEST
 
+/* jsonx_dump writes what json_dumps(JSON_COMPACT) writes, byte for byte. */
+START_TEST(json_dump_same_as_jansson)
+{
+    json_t *j = json_pack("{s:s, s:I, s:I, s:f, s:f, s:f, s:f, s:b, s:b, s:n, s:[i, s, {}], s:{}}",
+                          "text", "企服 \"q\" \\ /\n\t\b\f\r\x01\x1f end", "big",
+                          (json_int_t)INT64_MAX, "neg", (json_int_t)INT64_MIN, "r1", 1.0, "r2",
+                          0.1, "r3", 1e300, "r4", -2.5e-7, "t", 1, "f", 0, "nul", "arr", 7, "x",
+                          "empty", "");
+    json_object_set_new(j, "a\"b", json_stringn("nul\0in", 6));
+    json_t *arr = json_array();
+    json_array_append_new(arr, j);
+    json_array_append_new(arr, json_array());
+    char *want = json_dumps(arr, JSON_COMPACT);
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    ck_assert_int_eq(jsonx_dump(arr, &b), RC_OK);
+    ck_assert_str_eq(buf_str(&b), want);
+    ck_assert_uint_eq(buf_len(&b), strlen(want));
+    free(want); /* lint:allow-free (Jansson's allocation) */
+    buf_cleanup(&b);
+    buf_init(&b, 16); /* past the cap */
+    ck_assert_int_eq(jsonx_dump(arr, &b), RC_TOOLARGE);
+    buf_cleanup(&b);
+    json_decref(arr);
+}
+END_TEST
+
 START_TEST(sec_basics)
 {
     ck_assert_int_eq(sec_init(), RC_OK);
@@ -177,6 +209,7 @@ static Suite *suite(void)
     tcase_add_test(tc, utf8_rules);
     tcase_add_test(tc, json_limits);
     tcase_add_test(tc, sec_basics);
+    tcase_add_test(tc, json_dump_same_as_jansson);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api_attachments: attachments of demands over HTTP (src/demand/demand_attach).
+ *
+ * Upload convention: POST /api/v1/demands/{id}/attachments?name=URL-ENCODED-NAME
+ * [&internal=1] with the file itself as the request body (no multipart) and the
+ * file's Content-Type (or application/octet-stream, or none): the server decides the
+ * type from the bytes. The route's body cap is the per-file limit (qifu serve
+ * --max-attachment), so an oversized upload is answered 413 before it is read.
+ * Downloads carry the stored type, Content-Disposition: attachment with the UTF-8
+ * name (RFC 6266 / RFC 5987), and a sandboxing Content-Security-Policy.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/timeutil.h"
+#include "../demand/demand_attach.h"
+#include "../store/store.h"
+#include "api.h"
+
+static enum rc positive_id(const char *s, const char *what, int64_t *id, struct err *e)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v <= 0)
+        return err_set(e, RC_NOTFOUND, NULL, "%s不存在", what);
+    *id = v;
+    return RC_OK;
+}
+
+enum rc api_demand_attach_upload(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id = 0;
+    enum rc rc = positive_id(req->params[0], "诉求", &id, e);
+    if (rc)
+        return rc;
+    const char *ct = http_header(req, "Content-Type");
+    if (ct && strncasecmp(ct, "multipart/", 10) == 0)
+        return err_set(e, RC_MEDIATYPE, NULL,
+                       "请直接以文件内容作为请求体上传（不支持 "
+                       "multipart/form-data），文件名放在查询参数 name 中");
+    const char *internal = http_query(req, "internal");
+    bool is_internal = false;
+    if (internal && (strcmp(internal, "1") == 0 || strcmp(internal, "true") == 0))
+        is_internal = true;
+    else if (internal && strcmp(internal, "0") != 0 && strcmp(internal, "false") != 0)
+        return err_set(e, RC_INVALID, "internal", "internal 应为 1 或 0");
+    struct demand_attach_new a = {.name = http_query(req, "name"),
+                                  .declared_type = ct,
+                                  .data = req->body,
+                                  .len = req->body_len,
+                                  .internal = is_internal,
+                                  .max_bytes = api_app(req)->max_attachment};
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *j = NULL;
+    rc = demand_attach_add(c, api_who(req), id, &a, time_now_ms(), &j, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    const char *aid = json_string_value(json_object_get(j, "id"));
+    size_t n = strlen(req->path) + strlen(aid) + 2;
+    char *location = pool_alloc(&req->pool, n);
+    snprintf(location, n, "%s/%s", req->path, aid);
+    http_resp_header(req, resp, "Location", location);
+    return http_reply(resp, 201, j);
+}
+
+enum rc api_demand_attach_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id = 0;
+    enum rc rc = positive_id(req->params[0], "诉求", &id, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *items = NULL;
+    rc = demand_attach_list(c, api_who(req), id, &items, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    return http_reply(
+        resp, 200, json_pack("{s:o, s:i}", "items", items, "max_files", DEMAND_ATTACH_MAX_FILES));
+}
+
+/* RFC 5987 attr-char: what may stand unescaped in filename*=UTF-8''... */
+static bool attr_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$&+-.^_`|~", c));
+}
+
+/* Content-Disposition for name: an ASCII fallback plus the exact UTF-8 name. */
+static const char *disposition(struct http_req *req, const char *name, int64_t aid)
+{
+    bool plain = true;
+    for (const unsigned char *s = (const unsigned char *)name; *s && plain; s++)
+        plain = *s >= 0x20 && *s < 0x7F && *s != '"' && *s != '\\' && *s != '%';
+    char fallback[64];
+    const char *dot = strrchr(name, '.');
+    bool ascii_ext = dot && strlen(dot) <= 6;
+    for (const char *c = dot; ascii_ext && *c; c++)
+        ascii_ext = (unsigned char)*c < 0x7F && *c != '"' && *c != '\\';
+    snprintf(fallback, sizeof(fallback), "attachment-%lld%s", (long long)aid, ascii_ext ? dot : "");
+    size_t n = strlen(name), cap = 64 + (plain ? n : sizeof(fallback)) + 3 * n;
+    char *out = pool_alloc(&req->pool, cap);
+    size_t o = (size_t)snprintf(out, cap, "attachment; filename=\"%s\"; filename*=UTF-8''",
+                                plain ? name : fallback);
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *s = (const unsigned char *)name; *s && o + 4 < cap; s++) {
+        if (attr_char(*s)) {
+            out[o++] = (char)*s;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*s >> 4];
+            out[o++] = hex[*s & 15];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+enum rc api_demand_attach_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id = 0, aid = 0;
+    enum rc rc = positive_id(req->params[0], "诉求", &id, e);
+    if (rc == RC_OK)
+        rc = positive_id(req->params[1], "附件", &aid, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    struct demand_attach_file f;
+    rc = demand_attach_get(c, api_who(req), id, aid, &f, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    if (buf_append(&resp->body, f.data, f.len)) {
+        demand_attach_file_cleanup(&f);
+        return err_set(e, RC_INTERNAL, NULL, "attachment larger than the response buffer");
+    }
+    bool text = strcmp(f.content_type, "text/plain") == 0;
+    resp->content_type =
+        text ? "text/plain; charset=utf-8" : pool_strdup(&req->pool, f.content_type);
+    http_resp_header(req, resp, "Content-Disposition", disposition(req, f.name, aid));
+    size_t n = strlen(f.sha256) + 3;
+    char *etag = pool_alloc(&req->pool, n);
+    snprintf(etag, n, "\"%s\"", f.sha256);
+    http_resp_header(req, resp, "ETag", etag);
+    /* Even opened in place, an attachment runs no script and loads nothing. */
+    http_resp_header(req, resp, "Content-Security-Policy", "sandbox; default-src 'none'");
+    http_resp_header(req, resp, "Cache-Control", "private, no-store");
+    demand_attach_file_cleanup(&f);
+    resp->status = 200;
+    return RC_OK;
+}
