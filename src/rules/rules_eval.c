@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * rules_eval: scalar evaluation of leaves, condition trees and amounts (shared by
+ * both evaluators), the explaining row evaluator and the second pass (exclusive
+ * groups, cap groups). Kleene logic throughout; a missing fact never passes a
+ * comparison.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/mem.h"
+#include "../base/timeutil.h"
+#include "../codes/codes.h"
+#include "rules_int.h"
+
+void rules__fmt_val(const struct rules_catalog *cat, const struct rules__fact *f,
+                    const struct rules__val *v, char *out, size_t n);
+
+/* ---- scalar leaves ---------------------------------------------------------------- */
+
+int64_t rules__years_limit(int64_t today, int64_t years)
+{
+    int y, m, d;
+    time_civil_from_days(today, &y, &m, &d);
+    int64_t ty = (int64_t)y - years;
+    bool leap = (ty % 4 == 0 && ty % 100 != 0) || ty % 400 == 0;
+    if (m == 2 && d == 29 && !leap)
+        d = 28;
+    return time_days_from_civil((int)ty, m, d);
+}
+
+/* Whole years from date to today: the anniversary of 02-29 in a common year is 03-01. */
+static int64_t years_since(int64_t date, int64_t today)
+{
+    int y1, m1, d1, y2, m2, d2;
+    time_civil_from_days(date, &y1, &m1, &d1);
+    time_civil_from_days(today, &y2, &m2, &d2);
+    int64_t n = (int64_t)y2 - y1;
+    if (m2 < m1 || (m2 == m1 && d2 < d1))
+        n--;
+    return n;
+}
+
+static bool cmp_holds(enum rules__op op, int64_t x, int64_t a)
+{
+    switch (op) {
+    case OP_EQ: return x == a;
+    case OP_NE: return x != a;
+    case OP_LT: return x < a;
+    case OP_LE: return x <= a;
+    case OP_GT: return x > a;
+    case OP_GE: return x >= a;
+    default: return false;
+    }
+}
+
+bool rules__years_cmp(int64_t date, int64_t today, enum rules__op cmp, int64_t years)
+{
+    return cmp_holds(cmp, years_since(date, today), years);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool code_prefix(enum rules__code_kind kind, const char *prefix, const char *s)
+{
+    if (kind == CODE_INDUSTRY && prefix[0] >= 'A' && prefix[0] <= 'Z')
+        return codes_industry_section(s) == prefix[0];
+    return strncmp(prefix, s, strlen(prefix)) == 0;
+}
+
+bool rules__code_match(const struct rules__leaf *l, enum rules__code_kind kind, const char *s)
+{
+    switch (l->op) {
+    case OP_EQ:
+        return strcmp(l->strs[0], s) == 0;
+    case OP_NE:
+        return strcmp(l->strs[0], s) != 0;
+    case OP_IN:
+    case OP_NOT_IN: {
+        bool in = bsearch(&s, l->strs, l->n_list, sizeof(char *), cmp_name) != NULL;
+        return l->op == OP_IN ? in : !in;
+    }
+    case OP_PREFIX_IN:
+        for (size_t i = 0; i < l->n_list; i++)
+            if (code_prefix(kind, l->strs[i], s))
+                return true;
+        return false;
+    default:
+        return false;
+    }
+}
+
+static bool in_list(const int64_t *list, size_t n, int64_t x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (list[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && list[lo] == x;
+}
+
+enum rules__tv rules__leaf_eval(const struct rules_catalog *cat, const struct rules__leaf *l,
+                                const struct rules__val *vals, int64_t today)
+{
+    if (l->op == OP_MANUAL)
+        return TV_UNKNOWN;
+    const struct rules__val *v = &vals[l->fact];
+    if (l->op == OP_EXISTS)
+        return v->present ? TV_TRUE : TV_FALSE;
+    if (!v->present)
+        return TV_UNKNOWN;
+    const struct rules__fact *f = &cat->facts[l->fact];
+    bool r = false;
+    if (f->type == RULES_CODE) {
+        r = rules__code_match(l, f->code_kind, v->code);
+    } else if (f->type == RULES_TAGSET) {
+        r = l->op == OP_HAS_ALL ? (v->tags & l->mask) == l->mask : (v->tags & l->mask) != 0;
+    } else {
+        switch (l->op) {
+        case OP_BETWEEN: r = v->i >= l->a && v->i <= l->b; break;
+        case OP_IN: r = in_list(l->list, l->n_list, v->i); break;
+        case OP_NOT_IN: r = !in_list(l->list, l->n_list, v->i); break;
+        case OP_YEARS_SINCE: r = rules__years_cmp(v->i, today, l->cmp, l->a); break;
+        default: r = cmp_holds(l->op, v->i, l->a);
+        }
+    }
+    return r ? TV_TRUE : TV_FALSE;
+}
+
+enum rules__tv rules__node_eval(const struct rules_policy *p, int n, const struct rules__val *vals,
+                                int64_t today, enum rules__tv manual_as)
+{
+    const struct rules__node *nd = &p->nodes[n];
+    switch (nd->kind) {
+    case N_LEAF: {
+        const struct rules__leaf *l = &p->leaves[nd->leaf];
+        return l->op == OP_MANUAL ? manual_as : rules__leaf_eval(p->cat, l, vals, today);
+    }
+    case N_NOT: {
+        enum rules__tv v = rules__node_eval(p, nd->kids[0], vals, today, manual_as);
+        return v == TV_UNKNOWN ? v : v == TV_TRUE ? TV_FALSE : TV_TRUE;
+    }
+    case N_ALL:
+    case N_ANY: {
+        bool unknown = false;
+        enum rules__tv stop = nd->kind == N_ALL ? TV_FALSE : TV_TRUE;
+        for (int i = 0; i < nd->n_kids; i++) {
+            enum rules__tv v = rules__node_eval(p, nd->kids[i], vals, today, manual_as);
+            if (v == stop)
+                return stop;
+            unknown = unknown || v == TV_UNKNOWN;
+        }
+        return unknown ? TV_UNKNOWN : nd->kind == N_ALL ? TV_TRUE : TV_FALSE;
+    }
+    case N_ATLEAST: {
+        int t = 0, u = 0;
+        for (int i = 0; i < nd->n_kids; i++) {
+            enum rules__tv v = rules__node_eval(p, nd->kids[i], vals, today, manual_as);
+            t += v == TV_TRUE;
+            u += v == TV_UNKNOWN;
+        }
+        return t >= nd->k ? TV_TRUE : t + u < nd->k ? TV_FALSE : TV_UNKNOWN;
+    }
+    }
+    return TV_UNKNOWN;
+}
+
+/* ---- amounts ------------------------------------------------------------------------- */
+
+/* num / den rounded half away from zero, den > 0, saturated to int64. */
+static int64_t div_round(__int128 num, __int128 den)
+{
+    if (num > -((__int128)1 << 62) && num < ((__int128)1 << 62) && den < ((__int128)1 << 62)) {
+        /* the usual case, without a 128-bit division */
+        int64_t n = (int64_t)num, d = (int64_t)den;
+        uint64_t q = ((uint64_t)(n < 0 ? -n : n) + (uint64_t)(d / 2)) / (uint64_t)d;
+        return n < 0 ? -(int64_t)q : (int64_t)q;
+    }
+    __int128 q = (num < 0 ? -num : num);
+    q = (q + den / 2) / den;
+    if (num < 0)
+        q = -q;
+    if (q > INT64_MAX)
+        return INT64_MAX;
+    if (q < INT64_MIN)
+        return INT64_MIN;
+    return (int64_t)q;
+}
+
+enum rules_amount rules__amount_eval(const struct rules_policy *p, int a,
+                                     const struct rules__val *vals, int64_t today, int64_t *fen)
+{
+    const struct rules__amount *am = &p->amounts[a];
+    *fen = 0;
+    switch (am->kind) {
+    case A_FIXED:
+        *fen = am->fixed;
+        return RULES_AMOUNT_KNOWN;
+    case A_RATE: {
+        const struct rules__val *v = &vals[am->base];
+        if (!v->present)
+            return RULES_AMOUNT_UNKNOWN;
+        /* money: fen × rate; int: units × rate (fen per unit); decimal: value × rate. */
+        __int128 num = (__int128)v->i * am->rate;
+        __int128 den = p->cat->facts[am->base].type == RULES_DECIMAL ? (__int128)10000000000LL
+                                                                      : (__int128)1000000;
+        int64_t x = am->round_yuan ? div_round(num, den * 100) * 100 : div_round(num, den);
+        if (am->has_cap && x > am->cap)
+            x = am->cap;
+        if (am->has_floor && x < am->floor)
+            x = am->floor;
+        *fen = x;
+        return RULES_AMOUNT_KNOWN;
+    }
+    case A_TIERS:
+        for (int i = 0; i < am->n_parts; i++) {
+            enum rules__tv t = rules__node_eval(p, am->when[i], vals, today, TV_UNKNOWN);
+            if (t == TV_UNKNOWN)
+                return RULES_AMOUNT_UNKNOWN;
+            if (t == TV_TRUE)
+                return rules__amount_eval(p, am->parts[i], vals, today, fen);
+        }
+        if (am->has_else)
+            return rules__amount_eval(p, am->parts[am->n_parts], vals, today, fen);
+        return RULES_AMOUNT_KNOWN;
+    case A_MIN:
+    case A_MAX: {
+        int64_t best = 0;
+        for (int i = 0; i < am->n_parts; i++) {
+            int64_t x;
+            if (rules__amount_eval(p, am->parts[i], vals, today, &x) != RULES_AMOUNT_KNOWN)
+                return RULES_AMOUNT_UNKNOWN;
+            if (i == 0 || (am->kind == A_MIN ? x < best : x > best))
+                best = x;
+        }
+        *fen = best;
+        return RULES_AMOUNT_KNOWN;
+    }
+    }
+    return RULES_AMOUNT_UNKNOWN;
+}
+
+/* ---- second pass ------------------------------------------------------------------------- */
+
+void rules__second_pass(const struct rules_set *set, struct rules__pass *r)
+{
+    /* Exclusive groups first: the highest known amount keeps it, ties to the lower id. */
+    for (size_t g = 0; g < set->n_groups; g++) {
+        const struct rules__group *gr = &set->groups[g];
+        if (gr->is_cap)
+            continue;
+        long best = -1;
+        for (size_t k = 0; k < gr->n; k++) {
+            size_t i = gr->members[k];
+            if (r[i].outcome != RULES_ELIGIBLE)
+                continue;
+            if (best < 0) {
+                best = (long)i;
+                continue;
+            }
+            bool known = r[i].state == RULES_AMOUNT_KNOWN,
+                 best_known = r[best].state == RULES_AMOUNT_KNOWN;
+            /* Members are in id order, so a strictly better amount is needed to win. */
+            if ((known && !best_known) || (known && best_known && r[i].amount > r[best].amount))
+                best = (long)i;
+        }
+        if (best < 0)
+            continue;
+        for (size_t k = 0; k < gr->n; k++) {
+            size_t i = gr->members[k];
+            if (r[i].outcome != RULES_ELIGIBLE || (long)i == best)
+                continue;
+            r[i].excluded_by = set->pols[best]->id;
+            r[i].state = RULES_AMOUNT_KNOWN;
+            r[i].amount = 0;
+        }
+    }
+    /* Cap groups: amounts in id order until the cap; the crossing one is cut. */
+    for (size_t g = 0; g < set->n_groups; g++) {
+        const struct rules__group *gr = &set->groups[g];
+        if (!gr->is_cap)
+            continue;
+        int64_t left = gr->cap;
+        for (size_t k = 0; k < gr->n; k++) {
+            size_t i = gr->members[k];
+            if (r[i].outcome != RULES_ELIGIBLE || r[i].state != RULES_AMOUNT_KNOWN)
+                continue;
+            if (r[i].amount > left) {
+                r[i].amount = left;
+                r[i].capped = true;
+            }
+            left -= r[i].amount;
+        }
+    }
+}
+
+/* ---- explanations ------------------------------------------------------------------------ */
+
+/* The shared status string of an explanation node: "true", "false", "unknown" or "manual". */
+static json_t *status(const struct rules_policy *p, enum rules__tv v, bool manual)
+{
+    return json_incref(p->j_status[manual ? 3 : v == TV_TRUE ? 1 : v == TV_FALSE ? 0 : 2]);
+}
+
+/* Sets key (a literal, valid UTF-8) of explanation node j, stealing v. */
+static void put(json_t *j, const char *key, json_t *v)
+{
+    json_object_set_new_nocheck(j, key, v);
+}
+
+/* The subject of a leaf's text: the fact's label, or its 年限 for years_since. */
+static void subject(const struct rules__fact *f, const struct rules__leaf *l, char *out, size_t n)
+{
+    if (l->op != OP_YEARS_SINCE) {
+        snprintf(out, n, "%s", f->label);
+        return;
+    }
+    size_t len = strlen(f->label);
+    if (len >= 6 && strcmp(f->label + len - 6, "日期") == 0)
+        snprintf(out, n, "%.*s年限", (int)(len - 6), f->label);
+    else
+        snprintf(out, n, "%s年限", f->label);
+}
+
+struct ectx {
+    const struct rules_policy *p;
+    const struct rules__val *vals;
+    int64_t today;
+    bool explain;
+    bool *missing;  /* per catalogue fact: read by an UNKNOWN leaf */
+    bool auth;      /* every TRUE leaf's fact is authoritative */
+};
+
+/* Evaluates node n, recording missing facts and authority, and builds its explanation. */
+static enum rules__tv explain_node(struct ectx *x, int n, json_t **out)
+{
+    const struct rules_policy *p = x->p;
+    const struct rules__node *nd = &p->nodes[n];
+    json_t *j = NULL;
+    enum rules__tv v;
+    if (x->explain) {
+        j = json_object();
+        put(j, "path", json_incref(nd->j_path));
+        put(j, "id", json_incref(nd->j_id));
+        put(j, "label", json_incref(nd->j_label));
+        if (nd->j_source)
+            put(j, "source", json_incref(nd->j_source));
+    }
+    if (nd->kind == N_LEAF) {
+        const struct rules__leaf *l = &p->leaves[nd->leaf];
+        bool manual = l->op == OP_MANUAL;
+        v = manual ? TV_UNKNOWN : rules__leaf_eval(p->cat, l, x->vals, x->today);
+        const struct rules__fact *f = manual ? NULL : &p->cat->facts[l->fact];
+        if (!manual && v == TV_UNKNOWN)
+            x->missing[l->fact] = true;
+        if (!manual && v == TV_TRUE && x->vals[l->fact].present && !x->vals[l->fact].auth)
+            x->auth = false;
+        if (j) {
+            put(j, "status", status(p, v, manual));
+            put(j, "expected", json_incref(nd->j_expected));
+            char text[1024], actual[512], subj[256];
+            if (manual) {
+                snprintf(text, sizeof(text), "%s：需人工审核", nd->label);
+            } else {
+                put(j, "fact", json_incref(nd->j_fact));
+                subject(f, l, subj, sizeof(subj));
+                const struct rules__val *val = &x->vals[l->fact];
+                if (!val->present) {
+                    put(j, "actual", json_null());
+                    if (l->op == OP_YEARS_SINCE || strcmp(subj, f->label) != 0)
+                        snprintf(text, sizeof(text), "%s 缺少数据（%s），需 %s", subj, f->label,
+                                 l->expected);
+                    else
+                        snprintf(text, sizeof(text), "%s 缺少数据，需 %s", subj, l->expected);
+                } else {
+                    if (l->op == OP_YEARS_SINCE) {
+                        char d[64];
+                        rules__fmt_val(p->cat, f, val, d, sizeof(d));
+                        snprintf(actual, sizeof(actual), "%lld年（%s）",
+                                 (long long)years_since(val->i, x->today), d);
+                    } else {
+                        rules__fmt_val(p->cat, f, val, actual, sizeof(actual));
+                    }
+                    put(j, "actual", json_string(actual));
+                    if (l->op == OP_EXISTS)
+                        snprintf(text, sizeof(text), "%s 有数据：%s", subj, actual);
+                    else
+                        snprintf(text, sizeof(text), "%s %s，需 %s", subj, actual, l->expected);
+                }
+            }
+            put(j, "text", json_string(text));
+        }
+    } else {
+        json_t *kids = j ? json_array() : NULL;
+        int t = 0, u = 0, fl = 0;
+        for (int i = 0; i < nd->n_kids; i++) {
+            json_t *kj = NULL;
+            enum rules__tv kv = explain_node(x, nd->kids[i], j ? &kj : NULL);
+            t += kv == TV_TRUE;
+            u += kv == TV_UNKNOWN;
+            fl += kv == TV_FALSE;
+            if (kids)
+                json_array_append_new(kids, kj);
+        }
+        switch (nd->kind) {
+        case N_ALL: v = fl ? TV_FALSE : u ? TV_UNKNOWN : TV_TRUE; break;
+        case N_ANY: v = t ? TV_TRUE : u ? TV_UNKNOWN : TV_FALSE; break;
+        case N_NOT: v = u ? TV_UNKNOWN : t ? TV_FALSE : TV_TRUE; break;
+        default: v = t >= nd->k ? TV_TRUE : t + u < nd->k ? TV_FALSE : TV_UNKNOWN;
+        }
+        if (j) {
+            char text[256];
+            if (nd->kind == N_NOT)
+                snprintf(text, sizeof(text), "%s：下列条件%s", nd->label,
+                         t ? "成立" : fl ? "不成立" : "待定");
+            else if (nd->kind == N_ATLEAST)
+                snprintf(text, sizeof(text), "%s：满足 %d 项，需至少 %d 项", nd->label, t, nd->k);
+            else
+                snprintf(text, sizeof(text), "%s：满足 %d 项，不满足 %d 项，待定 %d 项", nd->label,
+                         t, fl, u);
+            put(j, "status", status(p, v, false));
+            put(j, "text", json_string(text));
+            put(j, "children", kids);
+        }
+    }
+    if (out)
+        *out = j;
+    return v;
+}
+
+/* ---- row evaluation ------------------------------------------------------------------------ */
+
+const char *rules_outcome_name(enum rules_outcome o)
+{
+    static const char *const names[] = {"ineligible", "possibly_eligible", "manual_review",
+                                        "eligible"};
+    return names[o];
+}
+
+struct rank {
+    const char *name;
+    size_t count;
+};
+
+static int cmp_rank(const void *a, const void *b)
+{
+    const struct rank *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+enum rc rules_eval(const struct rules_set *set, const struct rules_facts *f, int64_t today,
+                   unsigned flags, struct rules_row **out, struct err *e)
+{
+    *out = NULL;
+    if (f->cat != set->cat)
+        return err_set(e, RC_INVALID, NULL, "事实与规则集的事实目录不一致");
+    const struct rules_catalog *cat = set->cat;
+    size_t n_cat = cat->n ? cat->n : 1;
+    struct rules_row *row = xcalloc(1, sizeof(*row));
+    row->n = set->n;
+    row->results = xcalloc(set->n ? set->n : 1, sizeof(*row->results));
+    struct rules__pass *pass = xcalloc(set->n ? set->n : 1, sizeof(*pass));
+    bool *missing = xcalloc(n_cat, sizeof(bool));
+    size_t *counts = xcalloc(n_cat, sizeof(size_t));
+    for (size_t i = 0; i < set->n; i++) {
+        const struct rules_policy *p = set->pols[i];
+        struct rules_result *r = &row->results[i];
+        memset(missing, 0, n_cat * sizeof(bool));
+        struct ectx x = {.p = p, .vals = f->vals, .today = today,
+                         .explain = (flags & RULES_EXPLAIN) != 0, .missing = missing, .auth = true};
+        enum rules__tv v = explain_node(&x, p->root, x.explain ? &r->explanation : NULL);
+        r->policy_id = p->id;
+        r->authoritative = x.auth;
+        if (v == TV_TRUE)
+            r->outcome = RULES_ELIGIBLE;
+        else if (v == TV_FALSE)
+            r->outcome = RULES_INELIGIBLE;
+        else if (p->has_manual &&
+                 rules__node_eval(p, p->root, f->vals, today, TV_TRUE) == TV_TRUE)
+            r->outcome = RULES_MANUAL;
+        else
+            r->outcome = RULES_POSSIBLY;
+        if (r->outcome == RULES_POSSIBLY) {
+            size_t n = 0;
+            for (size_t k = 0; k < cat->n; k++)
+                n += missing[k];
+            r->missing = xcalloc(n ? n : 1, sizeof(char *));
+            for (size_t k = 0; k < cat->n; k++)
+                if (missing[k]) {
+                    counts[k]++;
+                    r->missing[r->n_missing++] = cat->facts[k].name;
+                }
+            qsort(r->missing, r->n_missing, sizeof(char *), cmp_name);
+        }
+        if (r->outcome != RULES_INELIGIBLE && p->amount >= 0)
+            r->amount_state = rules__amount_eval(p, p->amount, f->vals, today, &r->amount);
+        r->amount_before = r->amount;
+        pass[i] = (struct rules__pass){r->outcome, r->amount_state, r->amount, 0, false};
+    }
+    rules__second_pass(set, pass);
+    for (size_t i = 0; i < set->n; i++) {
+        struct rules_result *r = &row->results[i];
+        r->amount_state = pass[i].state;
+        r->amount = pass[i].amount;
+        r->excluded_by = pass[i].excluded_by;
+        r->capped = pass[i].capped;
+    }
+    size_t n = 0;
+    for (size_t k = 0; k < cat->n; k++)
+        n += counts[k] > 0;
+    struct rank *ranks = xcalloc(n ? n : 1, sizeof(*ranks));
+    n = 0;
+    for (size_t k = 0; k < cat->n; k++)
+        if (counts[k])
+            ranks[n++] = (struct rank){cat->facts[k].name, counts[k]};
+    qsort(ranks, n, sizeof(*ranks), cmp_rank);
+    row->missing = xcalloc(n ? n : 1, sizeof(char *));
+    row->missing_counts = xcalloc(n ? n : 1, sizeof(size_t));
+    for (size_t k = 0; k < n; k++) {
+        row->missing[k] = ranks[k].name;
+        row->missing_counts[k] = ranks[k].count;
+    }
+    row->n_missing = n;
+    xfree(ranks);
+    xfree(pass);
+    xfree(missing);
+    xfree(counts);
+    *out = row;
+    return RC_OK;
+}
+
+void rules_row_free(struct rules_row *row)
+{
+    if (!row)
+        return;
+    for (size_t i = 0; i < row->n; i++) {
+        xfree(row->results[i].missing);
+        json_decref(row->results[i].explanation);
+    }
+    xfree(row->results);
+    xfree(row->missing);
+    xfree(row->missing_counts);
+    xfree(row);
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * rules_int: the compiled form shared by rules.c (catalogue, compiler, sets),
+ * rules_eval.c (scalar and row evaluation, explanations, amounts, second pass) and
+ * rules_batch.c (the columnar evaluator). See docs/internals/rules.md "Implementation".
+ */
+#ifndef QIFU_RULES_INT_H
+#define QIFU_RULES_INT_H
+
+#include <stdatomic.h>
+
+#include "rules.h"
+
+#define RULES_MAX_TAGS 64
+#define RULES_CODE_MAX 68 /* ent allows codes of up to 64 bytes */
+
+enum rules__code_kind { CODE_PLAIN, CODE_REGION, CODE_INDUSTRY };
+
+struct rules__fact {
+    char *name, *label, *unit, *code_values;
+    enum rules_type type;
+    enum rules__code_kind code_kind;
+};
+
+struct rules_catalog {
+    struct rules__fact *facts;
+    size_t n, cap;
+    char *tag_code[RULES_MAX_TAGS], *tag_label[RULES_MAX_TAGS];
+    int n_tags;
+};
+
+/* One fact value of one enterprise (row evaluator; also built for a table row). */
+struct rules__val {
+    bool present, auth;
+    int64_t i;                 /* int, money, decimal ×10^4, date days, bool 0/1 */
+    uint64_t tags;             /* tagset: bit i = catalogue tag i */
+    char code[RULES_CODE_MAX]; /* code text */
+};
+
+struct rules_facts {
+    const struct rules_catalog *cat;
+    struct rules__val *vals; /* one per catalogue fact */
+};
+
+enum rules__op {
+    OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_BETWEEN, OP_IN, OP_NOT_IN, OP_PREFIX_IN,
+    OP_HAS, OP_HAS_ANY, OP_HAS_ALL, OP_EXISTS, OP_YEARS_SINCE, OP_MANUAL
+};
+
+/* A condition (leaf), compiled. Leaves equal by key are shared within a set. */
+struct rules__leaf {
+    int fact;            /* catalogue index; -1 for manual */
+    enum rules__op op;
+    enum rules__op cmp;  /* years_since: the comparison */
+    int64_t a, b;        /* thresholds: value, [a, b] for between, years for years_since */
+    int64_t *list;       /* in / not_in on numbers, sorted */
+    char **strs;         /* code values of eq ne in not_in prefix_in */
+    size_t n_list;
+    uint64_t mask;       /* tags */
+    char *key;           /* canonical text, for deduplication */
+    char *expected;      /* Chinese rendering of the requirement ("≥ 1000万元") */
+};
+
+enum rules__kind { N_LEAF, N_ALL, N_ANY, N_NOT, N_ATLEAST };
+
+struct rules__node {
+    enum rules__kind kind;
+    int k;             /* at_least */
+    int leaf;          /* N_LEAF: policy-local leaf index */
+    int *kids;         /* node indices */
+    int n_kids;
+    char *path, *id, *label, *source;
+    /* The same (and a leaf's expected text and fact name) as JSON strings made once at
+     * compile time and shared by every explanation (json_incref; jansson's reference
+     * counts are atomic, and nothing modifies a string once made). NULL when absent. */
+    json_t *j_path, *j_id, *j_label, *j_source, *j_expected, *j_fact;
+};
+
+enum rules__akind { A_FIXED, A_RATE, A_TIERS, A_MIN, A_MAX };
+
+struct rules__amount {
+    enum rules__akind kind;
+    int64_t fixed;
+    int base;             /* A_RATE: fact index */
+    int64_t rate;         /* × 10^6 */
+    bool has_cap, has_floor, round_yuan;
+    int64_t cap, floor;
+    int *when;            /* A_TIERS: condition node per tier */
+    int *parts;           /* A_TIERS: amount per tier (then else, if has_else); A_MIN/MAX */
+    int n_parts;
+    bool has_else;
+};
+
+struct rules_policy {
+    int64_t id;
+    const struct rules_catalog *cat;
+    struct rules__node *nodes;
+    int n_nodes, cap_nodes;
+    int root;                  /* node index of the conditions */
+    struct rules__leaf *leaves; /* policy-local */
+    int n_leaves, cap_leaves;
+    int *gleaf;                /* set-global leaf index of each local leaf (in a set) */
+    struct rules__amount *amounts;
+    int n_amounts, cap_amounts;
+    int amount;                /* root amount index, -1 for none */
+    bool has_manual;
+    char *exclusive_group;     /* or NULL */
+    char *cap_group;           /* or NULL */
+    int64_t cap;
+    int *amount_facts;         /* facts read by the amount (tiers included) */
+    int n_amount_facts;
+    json_t *j_status[4];       /* "false", "true", "unknown", "manual" (explanations) */
+};
+
+/* A group of the second pass: policy indices sorted by id. */
+struct rules__group {
+    bool is_cap;
+    int64_t cap;
+    size_t *members;
+    size_t n;
+};
+
+struct rules_set {
+    atomic_int refs;
+    const struct rules_catalog *cat;
+    struct rules_policy **pols;
+    size_t n;
+    const struct rules__leaf **leaves; /* distinct leaves (borrowed from the policies) */
+    size_t n_leaves;
+    struct rules__group *groups;
+    size_t n_groups;
+    int *group_of;                     /* per policy: exclusive group index or -1 */
+    int *cap_of;                       /* per policy: cap group index or -1 */
+};
+
+/* Kleene values. */
+enum rules__tv { TV_FALSE = 0, TV_TRUE = 1, TV_UNKNOWN = 2 };
+
+/* Evaluates leaf l (not manual) on values vals (one per catalogue fact) on day today. */
+enum rules__tv rules__leaf_eval(const struct rules_catalog *cat, const struct rules__leaf *l,
+                                const struct rules__val *vals, int64_t today);
+/* Evaluates node n of p; manual leaves count as manual_as. */
+enum rules__tv rules__node_eval(const struct rules_policy *p, int n, const struct rules__val *vals,
+                                int64_t today, enum rules__tv manual_as);
+/* Computes amount a of p: returns RULES_AMOUNT_KNOWN with *fen, or RULES_AMOUNT_UNKNOWN. */
+enum rules_amount rules__amount_eval(const struct rules_policy *p, int a,
+                                     const struct rules__val *vals, int64_t today, int64_t *fen);
+/* Returns whether years_since(date) cmp years holds on day today. */
+bool rules__years_cmp(int64_t date, int64_t today, enum rules__op cmp, int64_t years);
+/* Returns the largest day d with years_since(d, today) >= years. */
+int64_t rules__years_limit(int64_t today, int64_t years);
+/* Does code value s match leaf l (eq/ne/in/not_in/prefix_in) of a fact of kind kind? */
+bool rules__code_match(const struct rules__leaf *l, enum rules__code_kind kind, const char *s);
+/* Parses canonical text of a fact of type t into v (present set). false on bad text. */
+bool rules__parse_val(const struct rules_catalog *cat, const struct rules__fact *f,
+                      const char *canon, struct rules__val *v);
+
+/* One policy's result for the second pass. */
+struct rules__pass {
+    enum rules_outcome outcome;
+    enum rules_amount state;
+    int64_t amount;
+    int64_t excluded_by;
+    bool capped;
+};
+/* Runs the second pass over r (one per policy of set, set order). */
+void rules__second_pass(const struct rules_set *set, struct rules__pass *r);
+
+#endif
