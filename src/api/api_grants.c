@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api_grants: the delivery side of policies over HTTP — 免申即享 runs
+ * (/policies/{id}/runs), grants (/grants, /grants/{id}/actions), applications
+ * (/policies/{id}/application-form, /applications, /applications/{id}/actions) and
+ * /stats/policies (JSON, or CSV with ?format=csv&by=policy|org|region).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/buf.h"
+#include "../policy/policy_grant.h"
+#include "../store/store.h"
+#include "api.h"
+
+static enum rc id_of(const char *s, const char *what, int64_t *id, struct err *e)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v <= 0)
+        return err_set(e, RC_NOTFOUND, NULL, "%s不存在", what);
+    *id = v;
+    return RC_OK;
+}
+
+/* ?cursor= as an id (newest first lists). */
+static enum rc before_of(struct http_req *req, int64_t *before, struct err *e)
+{
+    const char *after;
+    enum rc rc = api_cursor(req, &after, e);
+    *before = 0;
+    if (rc == RC_OK && after) {
+        char *end;
+        *before = strtoll(after, &end, 10);
+        if (*end || *before <= 0)
+            rc = err_set(e, RC_INVALID, "cursor", "cursor 无效");
+    }
+    return rc;
+}
+
+static int64_t query_id(struct http_req *req, const char *name)
+{
+    const char *s = http_query(req, name);
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+/* ---- runs ------------------------------------------------------------------------ */
+
+enum rc api_policy_runs_create(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t pid, run_id = 0;
+    enum rc rc = id_of(req->params[0], "政策", &pid, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc = policy_runner_submit(api_app(req)->runner, c, api_who(req), pid, &run_id, e);
+    if (rc == RC_OK)
+        rc = policy_run_get(c, api_who(req), pid, run_id, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 202, j);
+}
+
+enum rc api_policy_runs_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t pid;
+    enum rc rc = id_of(req->params[0], "政策", &pid, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc = policy_run_list(c, api_who(req), pid, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", j));
+}
+
+enum rc api_policy_runs_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t pid, rid;
+    enum rc rc = id_of(req->params[0], "政策", &pid, e);
+    if (rc == RC_OK)
+        rc = id_of(req->params[1], "匹配运行", &rid, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc = policy_run_get(c, api_who(req), pid, rid, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+/* ---- grants ------------------------------------------------------------------------- */
+
+enum rc api_grants_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct policy_grant_filter f = {0};
+    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
+    if (rc == RC_OK)
+        rc = before_of(req, &f.before_id, e);
+    if (rc)
+        return rc;
+    f.policy_id = query_id(req, "policy_id");
+    f.run_id = query_id(req, "run_id");
+    f.state = http_query(req, "state");
+    f.credit_code = http_query(req, "credit_code");
+    struct conn *c;
+    json_t *items = NULL;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc = policy_grant_list(c, api_who(req), &f, &items, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, api_page(req, items, f.limit, "id"));
+}
+
+enum rc api_grants_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id;
+    enum rc rc = id_of(req->params[0], "兑现记录", &id, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc = policy_grant_get(c, api_who(req), id, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_grant_act(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id;
+    json_t *body;
+    enum rc rc = id_of(req->params[0], "兑现记录", &id, e);
+    if (rc == RC_OK)
+        rc = http_json_body(req, &body, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc = policy_grant_act(c, api_who(req), id, body, e);
+    if (rc == RC_OK)
+        rc = policy_grant_get(c, api_who(req), id, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+/* ---- applications ------------------------------------------------------------------- */
+
+enum rc api_application_form(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t pid;
+    enum rc rc = id_of(req->params[0], "政策", &pid, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc = policy_app_form(c, api_app(req)->policies, api_who(req), pid,
+                         http_query(req, "credit_code"), &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_applications_create(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    json_t *body;
+    enum rc rc = http_json_body(req, &body, e);
+    if (rc)
+        return rc;
+    const char *key = http_header(req, "Idempotency-Key");
+    if (key && (!*key || strlen(key) > 128))
+        return err_set(e, RC_INVALID, "Idempotency-Key", "Idempotency-Key 长度应为 1 到 128");
+    struct conn *c;
+    json_t *j = NULL;
+    int64_t id = 0;
+    bool existed = false;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc = policy_app_create(c, api_app(req)->policies, api_who(req), body, key, &id, &existed, e);
+    if (rc == RC_OK)
+        rc = policy_app_get(c, api_who(req), id, &j, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    if (existed)
+        http_resp_header(req, resp, "Idempotent-Replay", "true");
+    return http_reply(resp, existed ? 200 : 201, j);
+}
+
+enum rc api_applications_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct policy_app_filter f = {0};
+    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
+    if (rc == RC_OK)
+        rc = before_of(req, &f.before_id, e);
+    if (rc)
+        return rc;
+    f.policy_id = query_id(req, "policy_id");
+    f.state = http_query(req, "state");
+    f.credit_code = http_query(req, "credit_code");
+    struct conn *c;
+    json_t *items = NULL;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc = policy_app_list(c, api_who(req), &f, &items, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, api_page(req, items, f.limit, "id"));
+}
+
+enum rc api_applications_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id;
+    enum rc rc = id_of(req->params[0], "申请", &id, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc = policy_app_get(c, api_who(req), id, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_application_act(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id;
+    json_t *body;
+    enum rc rc = id_of(req->params[0], "申请", &id, e);
+    if (rc == RC_OK)
+        rc = http_json_body(req, &body, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc = policy_app_act(c, api_app(req)->policies, api_who(req), id, body, e);
+    if (rc == RC_OK)
+        rc = policy_app_get(c, api_who(req), id, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+/* ---- statistics ----------------------------------------------------------------------- */
+
+static enum rc csv_field(struct buf *b, const char *s, bool first)
+{
+    enum rc rc = first ? RC_OK : buf_puts(b, ",");
+    if (rc == RC_OK && strpbrk(s, ",\"\r\n")) {
+        rc = buf_puts(b, "\"");
+        for (const char *p = s; rc == RC_OK && *p; p++)
+            rc = *p == '"' ? buf_puts(b, "\"\"") : buf_append(b, p, 1);
+        if (rc == RC_OK)
+            rc = buf_puts(b, "\"");
+    } else if (rc == RC_OK) {
+        rc = buf_puts(b, s);
+    }
+    return rc;
+}
+
+static const char *const csv_ints[] = {"matched",  "amount", "confirmed",
+                                       "declined", "paid",   "paid_amount"};
+static const char *const csv_labels[] = {"匹配/核定笔数", "核定金额（分）", "已确认笔数",
+                                         "放弃笔数",      "已拨付笔数",     "拨付金额（分）"};
+static const char *const csv_apps[] = {"submitted", "more_info", "approved", "rejected",
+                                       "withdrawn"};
+static const char *const csv_app_labels[] = {"申请待审核", "申请待补充", "申请已通过", "申请未通过",
+                                             "申请已撤回"};
+
+static enum rc csv_row(struct buf *b, const char *key, const char *name, const json_t *row)
+{
+    enum rc rc = csv_field(b, key, true);
+    if (rc == RC_OK)
+        rc = csv_field(b, name, false);
+    char num[32];
+    for (size_t i = 0; rc == RC_OK && i < sizeof(csv_ints) / sizeof(csv_ints[0]); i++) {
+        snprintf(num, sizeof(num), "%lld",
+                 (long long)json_integer_value(json_object_get(row, csv_ints[i])));
+        rc = csv_field(b, num, false);
+    }
+    const json_t *apps = json_object_get(row, "applications");
+    for (size_t i = 0; rc == RC_OK && i < sizeof(csv_apps) / sizeof(csv_apps[0]); i++) {
+        snprintf(num, sizeof(num), "%lld",
+                 (long long)json_integer_value(json_object_get(apps, csv_apps[i])));
+        rc = csv_field(b, num, false);
+    }
+    return rc == RC_OK ? buf_puts(b, "\r\n") : rc;
+}
+
+static enum rc stats_csv(struct http_req *req, struct http_resp *resp, const json_t *j,
+                         const char *by)
+{
+    const char *group = strcmp(by, "org") == 0      ? "by_org"
+                        : strcmp(by, "region") == 0 ? "by_region"
+                                                    : "by_policy";
+    const char *key = strcmp(by, "org") == 0      ? "org"
+                      : strcmp(by, "region") == 0 ? "region"
+                                                  : "policy_id";
+    struct buf *b = &resp->body;
+    enum rc rc = buf_puts(b, "\xEF\xBB\xBF");
+    if (rc == RC_OK)
+        rc = csv_field(b,
+                       strcmp(by, "org") == 0      ? "机构代码"
+                       : strcmp(by, "region") == 0 ? "行政区划"
+                                                   : "政策编号",
+                       true);
+    if (rc == RC_OK)
+        rc = csv_field(b, "名称", false);
+    for (size_t i = 0; rc == RC_OK && i < sizeof(csv_labels) / sizeof(csv_labels[0]); i++)
+        rc = csv_field(b, csv_labels[i], false);
+    for (size_t i = 0; rc == RC_OK && i < sizeof(csv_app_labels) / sizeof(csv_app_labels[0]); i++)
+        rc = csv_field(b, csv_app_labels[i], false);
+    if (rc == RC_OK)
+        rc = buf_puts(b, "\r\n");
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(j, group), i, x)
+    {
+        if (rc)
+            break;
+        rc = csv_row(b, json_string_value(json_object_get(x, key)),
+                     json_string_value(json_object_get(x, "name")), x);
+    }
+    if (rc == RC_OK)
+        rc = csv_row(b, "合计", "", json_object_get(j, "total"));
+    if (rc)
+        return rc;
+    resp->content_type = "text/csv; charset=utf-8";
+    char *cd = pool_alloc(&req->pool, 96);
+    snprintf(cd, 96, "attachment; filename=\"policy-stats-by-%s.csv\"", by);
+    http_resp_header(req, resp, "Content-Disposition", cd);
+    return RC_OK;
+}
+
+enum rc api_stats_policies(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *format = http_query(req, "format");
+    const char *by = http_query(req, "by");
+    if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
+        return err_set(e, RC_INVALID, "format", "format 应为 json 或 csv");
+    if (by && strcmp(by, "policy") != 0 && strcmp(by, "org") != 0 && strcmp(by, "region") != 0)
+        return err_set(e, RC_INVALID, "by", "by 应为 policy、org 或 region");
+    struct conn *c;
+    json_t *j = NULL;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc)
+        return rc;
+    rc = policy_stats(c, api_who(req), &j, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    if (format && strcmp(format, "csv") == 0) {
+        rc = stats_csv(req, resp, j, by ? by : "policy");
+        json_decref(j);
+        return rc;
+    }
+    return http_reply(resp, 200, j);
+}

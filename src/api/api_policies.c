@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api_policies: 惠企政策超市 — the public list and details of policies, drafting and
+ * publishing by policy officers, named conditions, and matching (an enterprise's
+ * stored facts, or a visitor's typed facts with nothing stored). src/policy decides
+ * visibility and permissions; this file turns HTTP into those calls.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/auth.h"
+#include "../base/jsonx.h"
+#include "../base/timeutil.h"
+#include "../policy/policy.h"
+#include "../store/store.h"
+#include "api.h"
+
+/* Parses the {id} of the path; anything but a positive integer names no policy. */
+static enum rc path_id(struct http_req *req, int64_t *id, struct err *e)
+{
+    char *end;
+    const char *s = req->params[0];
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v <= 0)
+        return err_set(e, RC_NOTFOUND, NULL, "政策不存在");
+    *id = v;
+    return RC_OK;
+}
+
+enum rc api_policies_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct policy_filter f = {0};
+    const char *cursor = NULL;
+    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
+    if (rc == RC_OK)
+        rc = api_cursor(req, &cursor, e);
+    if (rc)
+        return rc;
+    if (cursor) {
+        char *end;
+        f.after_id = strtoll(cursor, &end, 10);
+        if (*end || f.after_id < 0)
+            return err_set(e, RC_INVALID, "cursor", "cursor 无效");
+    }
+    f.q = http_query(req, "q");
+    f.org = http_query(req, "org");
+    f.delivery = http_query(req, "delivery");
+    f.region = http_query(req, "region");
+    f.tag = http_query(req, "tag");
+    f.category = http_query(req, "category");
+    f.state = http_query(req, "state");
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *items;
+    rc = policy_list(c, api_who(req), &f, &items, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    return http_reply(resp, 200, api_page(req, items, f.limit, "id"));
+}
+
+enum rc api_policies_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id;
+    enum rc rc = path_id(req, &id, e);
+    if (rc)
+        return rc;
+    int version = 0;
+    const char *v = http_query(req, "version");
+    if (v) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n <= 0 || n > 100000)
+            return err_set(e, RC_INVALID, "version", "version 应为正整数");
+        version = (int)n;
+    }
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *j;
+    rc = policy_get(c, api_app(req)->policies, api_who(req), id, version, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_policies_create(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    json_t *body;
+    enum rc rc = http_json_body(req, &body, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    int64_t id = 0;
+    json_t *j = NULL;
+    struct policy_holder *h = api_app(req)->policies;
+    rc = policy_create(c, h, api_who(req), body, &id, e);
+    if (rc == RC_OK)
+        rc = policy_get(c, h, api_who(req), id, 0, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 201, j);
+}
+
+enum rc api_policies_update(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id;
+    json_t *body;
+    enum rc rc = path_id(req, &id, e);
+    if (rc == RC_OK)
+        rc = http_json_body(req, &body, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *j = NULL;
+    struct policy_holder *h = api_app(req)->policies;
+    rc = policy_update(c, h, api_who(req), id, body, e);
+    if (rc == RC_OK)
+        rc = policy_get(c, h, api_who(req), id, -1, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_policy_act(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id;
+    json_t *body;
+    enum rc rc = path_id(req, &id, e);
+    if (rc == RC_OK)
+        rc = http_json_body(req, &body, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *j = NULL;
+    rc = policy_act(c, api_app(req)->policies, api_who(req), id, body, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_policy_versions(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id;
+    enum rc rc = path_id(req, &id, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *items;
+    rc = policy_versions(c, api_who(req), id, &items, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", items));
+}
+
+enum rc api_policy_jsonlogic(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id;
+    enum rc rc = path_id(req, &id, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *j;
+    rc = policy_jsonlogic(c, api_app(req)->policies, api_who(req), id, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_conditions_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct conn *c;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc)
+        return rc;
+    json_t *items;
+    rc = policy_conditions_list(c, &items, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", items));
+}
+
+enum rc api_conditions_put(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    json_t *body;
+    enum rc rc = http_json_body(req, &body, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *j;
+    rc = policy_condition_put(c, api_app(req)->policies, &api_who(req)->actor, req->params[0], body,
+                              &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_enterprise_policies(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct conn *c;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc)
+        return rc;
+    json_t *j;
+    rc = policy_match_enterprise(c, api_app(req)->policies, api_who(req), req->params[0], &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+/* ---- the public "what if": a per-address rate limit --------------------------------- */
+
+/* Requests per client address and minute; the route caps the body (16 KiB). */
+#define MATCH_PER_MINUTE 60
+#define MATCH_SLOTS 256
+
+struct match_slot {
+    char ip[48];
+    int64_t window; /* minute number */
+    int count;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    struct match_slot slot[MATCH_SLOTS];
+} limiter = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+/* Counts one request of ip; false when it is over the limit for this minute. */
+static bool match_allowed(const char *ip)
+{
+    uint32_t hash = 2166136261u;
+    for (const char *p = ip; *p; p++)
+        hash = (hash ^ (unsigned char)*p) * 16777619u;
+    int64_t minute = time_now_ms() / 60000;
+    pthread_mutex_lock(&limiter.mu);
+    struct match_slot *s = &limiter.slot[hash % MATCH_SLOTS];
+    if (strcmp(s->ip, ip) != 0 || s->window != minute) {
+        snprintf(s->ip, sizeof(s->ip), "%s", ip);
+        s->window = minute;
+        s->count = 0;
+    }
+    bool ok = ++s->count <= MATCH_PER_MINUTE;
+    pthread_mutex_unlock(&limiter.mu);
+    return ok;
+}
+
+enum rc api_policies_match(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    static const char *const members[] = {"facts", "explain", NULL};
+    const char *ip = http_client_ip(req);
+    if (!match_allowed(ip ? ip : "")) {
+        http_resp_header(req, resp, "Retry-After", "60");
+        return err_set(e, RC_RATELIMIT, NULL, "查询过于频繁，请一分钟后再试");
+    }
+    json_t *body;
+    bool explain = true;
+    enum rc rc = http_json_body(req, &body, e);
+    if (rc == RC_OK)
+        rc = jsonx_only(body, members, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_bool(body, "explain", false, &explain, e);
+    if (rc)
+        return rc;
+    json_t *j;
+    rc = policy_match_facts(api_app(req)->policies, json_object_get(body, "facts"), explain, &j, e);
+    return rc ? rc : http_reply(resp, 200, j);
+}

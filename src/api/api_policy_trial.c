@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api_policy_trial: GET /api/v1/policies/{id}/trial?credit_code=&version= — a policy
+ * version (by default the draft its editors are working on) evaluated for one
+ * enterprise before publishing (src/policy/policy_trial.h). Nothing is stored.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../policy/policy_trial.h"
+#include "../store/store.h"
+#include "api.h"
+
+enum rc api_policy_trial(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    char *end;
+    const char *s = req->params[0];
+    long long id = strtoll(s, &end, 10);
+    if (!*s || *end || id <= 0)
+        return err_set(e, RC_NOTFOUND, NULL, "政策不存在");
+    const char *code = http_query(req, "credit_code");
+    if (!code || !*code)
+        return err_set(e, RC_INVALID, "credit_code", "请填写统一社会信用代码");
+    if (strlen(code) != 18)
+        return err_set(e, RC_INVALID, "credit_code", "统一社会信用代码应为 18 位");
+    int version = -1; /* the draft for its editors, else the version in force */
+    const char *v = http_query(req, "version");
+    if (v) {
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n <= 0 || n > 100000)
+            return err_set(e, RC_INVALID, "version", "version 应为正整数");
+        version = (int)n;
+    }
+    struct conn *c;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc)
+        return rc;
+    json_t *j = NULL;
+    rc = policy_trial(c, api_app(req)->policies, api_who(req), id, version, code, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, j);
+}

@@ -1,0 +1,822 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * policy_app: 即申即享 / 申报审批 applications. The form is pre-filled from the
+ * enterprise's stored facts; what it types is stored as self_declared facts (with the
+ * application, in one transaction) and the policy is evaluated by the row evaluator
+ * against the whole set in force (so exclusive groups apply as in runs). Approved at
+ * once only for 即申即享 when eligible and authoritative; else the issuing
+ * department's queue: approve (a confirmed grant), reject (reason), request_info
+ * (what is needed) → the enterprise resubmits; or the enterprise withdraws.
+ */
+#include "policy_grant.h"
+#include "policy_grant_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../audit/audit.h"
+#include "../auth/auth.h"
+#include "../base/jsonx.h"
+#include "../base/mem.h"
+#include "../base/timeutil.h"
+#include "../ent/ent.h"
+#include "../rules/rules.h"
+#include "../store/store.h"
+
+#define APP_MAX_FACTS 64
+
+static const char *state_label(const char *s)
+{
+    static const char *const map[][2] = {{"submitted", "待审核"},
+                                         {"approved", "已通过"},
+                                         {"rejected", "未通过"},
+                                         {"more_info", "待补充材料"},
+                                         {"withdrawn", "已撤回"}};
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(map[i][0], s) == 0)
+            return map[i][1];
+    return s;
+}
+
+/* ---- evaluation -------------------------------------------------------------------- */
+
+struct verdict {
+    bool eligible, authoritative;
+    int version;     /* the policy version evaluated (the snapshot's) */
+    int64_t amount;  /* fen, -1 unknown or none */
+    json_t *outcome; /* new: the snapshot stored with the application */
+    json_t *facts;   /* new: names of the facts the policy reads */
+};
+
+/*
+ * Evaluates policy_id for credit_code on c (inside or outside a transaction) under the
+ * snapshot s of the policies in force, which the caller took with policy_current()
+ * before any transaction: the row evaluator sees the whole set (就高不重复, caps).
+ */
+static enum rc evaluate(struct conn *c, struct policy_holder *h, const struct policy_snap *s,
+                        int64_t policy_id, const char *credit_code, struct verdict *v,
+                        struct err *e)
+{
+    memset(v, 0, sizeof(*v));
+    const struct rules_set *set = policy_snap_set(s);
+    long idx = rules_set_find(set, policy_id);
+    struct rules_facts *f = rules_facts_new(policy_holder_rules_catalog(h));
+    struct rules_row *row = NULL;
+    char region[16];
+    enum rc rc = RC_OK;
+    if (idx < 0)
+        rc = err_set(e, RC_STATE, NULL, "政策不在有效期内或未发布，不能申请");
+    else
+        v->version = policy_snap_info(s, (size_t)idx)->version;
+    if (rc == RC_OK)
+        rc = policy_grant__facts(c, credit_code, f, region, e);
+    if (rc == RC_OK)
+        rc = rules_eval(set, f, policy_snap_day(s), RULES_EXPLAIN, &row, e);
+    if (rc == RC_OK) {
+        const struct rules_result *r = &row->results[idx];
+        v->eligible = r->outcome == RULES_ELIGIBLE;
+        v->authoritative = r->authoritative;
+        v->amount = r->amount_state == RULES_AMOUNT_KNOWN ? r->amount : -1;
+        json_t *missing = json_array();
+        for (size_t i = 0; i < r->n_missing; i++)
+            json_array_append_new(missing, json_string(r->missing[i]));
+        v->outcome =
+            json_pack("{s:s, s:b, s:o, s:s, s:o, s:O*}", "outcome", rules_outcome_name(r->outcome),
+                      "authoritative", r->authoritative, "amount",
+                      v->amount >= 0 ? json_integer(v->amount) : json_null(), "amount_state",
+                      r->amount_state == RULES_AMOUNT_KNOWN     ? "known"
+                      : r->amount_state == RULES_AMOUNT_UNKNOWN ? "unknown"
+                                                                : "none",
+                      "missing", missing, "explanation", r->explanation);
+        const char *names[APP_MAX_FACTS];
+        size_t n = rules_policy_facts(rules_set_policy(set, (size_t)idx), names, APP_MAX_FACTS);
+        v->facts = json_array();
+        for (size_t i = 0; i < n && i < APP_MAX_FACTS; i++)
+            json_array_append_new(v->facts, json_string(names[i]));
+    }
+    rules_row_free(row);
+    rules_facts_free(f);
+    return rc;
+}
+
+static void verdict_cleanup(struct verdict *v)
+{
+    json_decref(v->outcome);
+    json_decref(v->facts);
+    v->outcome = v->facts = NULL;
+}
+
+static bool reads(const json_t *facts, const char *name)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(facts, i, x)
+    {
+        if (strcmp(json_string_value(x), name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The scope of ent for the caller (the form reads facts through ent's visibility). */
+static void ent_scope_of(const struct principal *p, struct ent_scope *s, char prefix[8])
+{
+    memset(s, 0, sizeof(*s));
+    if (p->role == ROLE_ADMIN) {
+        s->all = s->reveal_all = true;
+    } else if (p->role == ROLE_ENTERPRISE) {
+        s->credit_code = p->credit_code;
+    } else {
+        if (p->org_region)
+            s->region_prefix = ent_region_prefix(p->org_region, prefix);
+        s->user_id = p->user_id;
+    }
+}
+
+enum rc policy_app_form(struct conn *c, struct policy_holder *h, const struct principal *p,
+                        int64_t policy_id, const char *credit_code, json_t **out, struct err *e)
+{
+    const struct ent_catalog *cat = policy_holder_catalog(h);
+    if (p->role == ROLE_ENTERPRISE)
+        credit_code = p->credit_code;
+    if (!credit_code || !*credit_code)
+        return err_set(e, RC_INVALID, "credit_code", "请指定企业统一社会信用代码");
+    struct pg_policy pol;
+    struct ent_scope scope;
+    char prefix[8];
+    ent_scope_of(p, &scope, prefix);
+    json_t *stored = NULL;
+    struct verdict v = {0};
+    enum rc rc = policy_grant__policy(c, policy_id, &pol, e);
+    /* A draft exists only for its department (policy.h): nobody applies to it. */
+    if (rc == RC_OK && strcmp(pol.state, "draft") == 0)
+        rc = err_set(e, RC_NOTFOUND, NULL, "政策不存在");
+    if (rc == RC_OK)
+        rc = ent_facts_get(c, cat, &scope, credit_code, false, &stored, e);
+    if (rc == RC_OK) {
+        struct policy_snap *s = policy_current(h, c);
+        rc = evaluate(c, h, s, policy_id, credit_code, &v, e);
+        policy_release(h, s);
+    }
+    if (rc) {
+        json_decref(stored);
+        return rc;
+    }
+    json_t *present = json_array(), *missing = json_array();
+    size_t i;
+    json_t *name;
+    json_array_foreach(v.facts, i, name)
+    {
+        const char *n = json_string_value(name);
+        const struct ent_fact_def *d = ent_catalog_fact(cat, n);
+        json_t *found = NULL, *item;
+        size_t k;
+        json_array_foreach(json_object_get(stored, "items"), k, item)
+        {
+            if (strcmp(json_string_value(json_object_get(item, "fact")), n) == 0) {
+                found = item;
+                break;
+            }
+        }
+        if (found)
+            json_array_append(present, found);
+        else if (d)
+            json_array_append_new(missing,
+                                  json_pack("{s:s, s:s, s:s, s:s, s:s}", "fact", n, "label",
+                                            d->label, "type", ent_fact_type_name(d->type), "unit",
+                                            d->unit, "source", d->source));
+    }
+    json_decref(stored);
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)pol.id);
+    *out = json_pack("{s:{s:s, s:s, s:i, s:s}, s:s, s:o, s:o, s:O}", "policy", "id", id, "title",
+                     pol.title, "version", v.version, "delivery", pol.delivery, "credit_code",
+                     credit_code, "present", present, "missing", missing, "evaluation", v.outcome);
+    verdict_cleanup(&v);
+    return RC_OK;
+}
+
+/* ---- writing ------------------------------------------------------------------------ */
+
+/* Parses {"name": value} into canonical facts for the policy (which must read each). */
+static enum rc parse_facts(const struct ent_catalog *cat, json_t *facts, const json_t *reads_,
+                           struct ent_fact_in *out, size_t *n, char *as_of, struct err *e)
+{
+    *n = 0;
+    if (!facts)
+        return RC_OK;
+    if (!json_is_object(facts))
+        return err_set(e, RC_INVALID, "facts", "facts 应为对象 {事实名: 值}");
+    if (json_object_size(facts) > APP_MAX_FACTS)
+        return err_set(e, RC_TOOLARGE, "facts", "一次最多填写 %d 项数据", APP_MAX_FACTS);
+    const char *key;
+    json_t *val;
+    json_object_foreach(facts, key, val)
+    {
+        char field[96];
+        snprintf(field, sizeof(field), "facts.%s", key);
+        const struct ent_fact_def *d = ent_catalog_fact(cat, key);
+        if (!d)
+            return err_set(e, RC_INVALID, field, "未知的事实 %s", key);
+        if (d->builtin)
+            return err_set(e, RC_INVALID, field, "%s 来自企业登记信息，不能自行申报", d->label);
+        if (!reads(reads_, key))
+            return err_set(e, RC_INVALID, field, "该政策不需要填写 %s", d->label);
+        enum rc rc = ent_fact_from_json(d, val, field, &out[*n].value, e);
+        if (rc)
+            return rc;
+        out[*n].fact = d->name;
+        out[*n].as_of = as_of;
+        out[*n].status = "self_declared";
+        out[*n].source = "企业申报";
+        (*n)++;
+    }
+    return RC_OK;
+}
+
+static void free_facts(struct ent_fact_in *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        xfree(f[i].value);
+}
+
+/* Stores typed facts inside the transaction, audited like PUT /facts. */
+static enum rc store_facts(struct conn *c, const struct principal *p, const char *credit,
+                           const struct ent_fact_in *f, size_t n, int64_t now, struct err *e)
+{
+    if (!n)
+        return RC_OK;
+    enum rc rc = ent_facts_insert(c, credit, f, n, p->actor.name, now, e);
+    if (rc)
+        return rc;
+    json_t *after = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(after, json_pack("{s:s, s:s, s:s, s:s, s:s}", "fact", f[i].fact,
+                                               "value", f[i].value, "as_of", f[i].as_of, "status",
+                                               f[i].status, "source", f[i].source));
+    json_t *wrapped = json_pack("{s:o}", "facts", after);
+    struct audit_event ev = {"enterprise.facts", "enterprise", credit, NULL, wrapped};
+    rc = audit_append(c, &p->actor, &ev, NULL, e);
+    json_decref(wrapped);
+    return rc;
+}
+
+static void today_text(int64_t now, char out[16])
+{
+    int y, m, d;
+    time_civil_from_days(policy_grant__today(now), &y, &m, &d);
+    snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+}
+
+/* Audits and records an application's transition. */
+static enum rc app_event(struct conn *c, const struct principal *p, int64_t id, int64_t now,
+                         const char *action, const char *from, const char *to, const char *note,
+                         struct err *e)
+{
+    json_t *after = json_pack("{s:s}", "state", to);
+    if (note)
+        json_object_set_new(after, "note", json_string(note));
+    json_t *before = from ? json_pack("{s:s}", "state", from) : NULL;
+    char idtext[24], name[48];
+    snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+    snprintf(name, sizeof(name), "application.%s", action);
+    struct audit_event ev = {name, "application", idtext, before, after};
+    enum rc rc =
+        policy_grant__event(c, &p->actor, "application", id, now, action, from, to, note, NULL, e);
+    if (rc == RC_OK)
+        rc = audit_append(c, &p->actor, &ev, NULL, e);
+    json_decref(before);
+    json_decref(after);
+    return rc;
+}
+
+/* Approves application id (state from): the state, the event, and a confirmed grant. */
+static enum rc approve(struct conn *c, const struct principal *p, struct pg_policy *pol, int64_t id,
+                       const char *credit, int version, int64_t amount, bool automatic,
+                       const char *from, int64_t now, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "UPDATE applications SET state = 'approved', auto = ?, amount_fen = "
+                               "?, reviewer = ?, decided_at = ?, updated_at = ?, version = version "
+                               "+ 1 WHERE id = ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, automatic ? 1 : 0);
+    policy_grant__bind_opt(st, 2, amount);
+    store_bind_text(st, 3, automatic ? "系统自动审批" : p->actor.name);
+    store_bind_int(st, 4, now);
+    store_bind_int(st, 5, now);
+    store_bind_int(st, 6, id);
+    rc = store_run(st, e);
+    store_finish(st);
+    char region[16] = "";
+    if (rc == RC_OK)
+        rc = store_prepare(c, "SELECT region FROM enterprises WHERE credit_code = ?", &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, credit);
+        if ((rc = store_step(st, e)) == RC_ROW) {
+            policy_grant__copy(region, sizeof(region), store_text(st, 0));
+            rc = RC_OK;
+        } else if (rc == RC_DONE) {
+            rc = err_set(e, RC_NOTFOUND, NULL, "企业不存在");
+        }
+        store_finish(st);
+    }
+    if (rc == RC_OK)
+        rc = app_event(c, p, id, now, automatic ? "auto_approve" : "approve", from, "approved",
+                       automatic ? "全部条件由权威数据核验通过，即申即享" : NULL, e);
+    if (rc == RC_OK) {
+        int current = pol->version;
+        pol->version = version; /* the version the application was decided under */
+        struct pg_grant_new g = {.pol = pol,
+                                 .credit_code = credit,
+                                 .region = region,
+                                 .application_id = id,
+                                 .amount = amount,
+                                 .confirmed = true};
+        int64_t gid;
+        rc = policy_grant__insert(c, &p->actor, &g, now, &gid, e);
+        pol->version = current;
+    }
+    if (rc == RC_EXISTS)
+        rc = err_set(e, RC_EXISTS, NULL, "该企业已有此政策的兑现记录");
+    return rc;
+}
+
+/* Evaluates and decides a submitted application (create and resubmit share it). */
+static enum rc decide(struct conn *c, const struct principal *p, struct pg_policy *pol, int64_t id,
+                      const char *credit, const struct verdict *v, const char *from, int64_t now,
+                      bool *approved, struct err *e)
+{
+    *approved = v->eligible && v->authoritative && strcmp(pol->delivery, "ji_shen") == 0;
+    if (*approved)
+        return approve(c, p, pol, id, credit, pol->version, v->amount, true, from, now, e);
+    char title[600];
+    snprintf(title, sizeof(title), "政策申请待审核：%s", pol->title);
+    enum rc rc = app_event(c, p, id, now, from ? "resubmit" : "submit", from, "submitted", NULL, e);
+    if (rc == RC_OK)
+        rc = policy_grant__notice(c, pol->org_id, NULL, 0, "application_submitted", title, credit,
+                                  now, e);
+    return rc;
+}
+
+static enum rc app_create(struct conn *c, struct policy_holder *h, const struct policy_snap *s,
+                          const struct principal *p, const json_t *body, const char *idem_key,
+                          int64_t *id, bool *existed, struct err *e);
+
+enum rc policy_app_create(struct conn *c, struct policy_holder *h, const struct principal *p,
+                          const json_t *body, const char *idem_key, int64_t *id, bool *existed,
+                          struct err *e)
+{
+    /* One snapshot for the whole call, taken outside the transaction. */
+    struct policy_snap *s = policy_current(h, c);
+    enum rc rc = app_create(c, h, s, p, body, idem_key, id, existed, e);
+    policy_release(h, s);
+    return rc;
+}
+
+static enum rc app_create(struct conn *c, struct policy_holder *h, const struct policy_snap *s,
+                          const struct principal *p, const json_t *body, const char *idem_key,
+                          int64_t *id, bool *existed, struct err *e)
+{
+    const struct ent_catalog *cat = policy_holder_catalog(h);
+    static const char *const fields[] = {"policy_id", "facts", NULL};
+    *existed = false;
+    if (p->role != ROLE_ENTERPRISE || !p->credit_code)
+        return err_set(e, RC_FORBIDDEN, NULL, "只有企业用户可以申请政策");
+    enum rc rc = jsonx_only(body, fields, e);
+    if (rc)
+        return rc;
+    const json_t *pid = json_object_get(body, "policy_id");
+    int64_t policy_id = policy_id_value(pid);
+    if (policy_id <= 0)
+        return err_set(e, RC_INVALID, "policy_id", "请指定要申请的政策");
+    struct stmt *st;
+    if (idem_key) {
+        if ((rc = store_prepare(
+                 c, "SELECT id FROM applications WHERE created_by = ? AND idem_key = ?", &st, e)))
+            return rc;
+        store_bind_text(st, 1, p->actor.name);
+        store_bind_text(st, 2, idem_key);
+        rc = store_step(st, e);
+        if (rc == RC_ROW) {
+            *id = store_int(st, 0);
+            *existed = true;
+        }
+        store_finish(st);
+        if (rc == RC_ROW)
+            return RC_OK;
+        if (rc != RC_DONE)
+            return rc;
+    }
+    struct pg_policy pol;
+    if ((rc = policy_grant__policy(c, policy_id, &pol, e)))
+        return rc;
+    if (strcmp(pol.state, "draft") == 0)
+        return err_set(e, RC_NOTFOUND, "policy_id", "政策不存在");
+    if (strcmp(pol.state, "published") != 0)
+        return err_set(e, RC_STATE, NULL, "政策未发布或已失效，不能申请");
+    if (strcmp(pol.delivery, "mian_shen") == 0)
+        return err_set(e, RC_STATE, NULL, "免申即享政策无需申请，符合条件的企业将直接获得兑现");
+    /* What the policy reads decides which typed facts are accepted. */
+    struct verdict v;
+    if ((rc = evaluate(c, h, s, policy_id, p->credit_code, &v, e)))
+        return rc;
+    struct ent_fact_in facts[APP_MAX_FACTS];
+    size_t n = 0;
+    int64_t now = time_now_ms();
+    char as_of[16];
+    today_text(now, as_of);
+    rc = parse_facts(cat, json_object_get(body, "facts"), v.facts, facts, &n, as_of, e);
+    json_t *typed = json_object_get(body, "facts");
+    verdict_cleanup(&v);
+    if (rc) {
+        free_facts(facts, n);
+        return rc;
+    }
+    if ((rc = store_begin(c, e))) {
+        free_facts(facts, n);
+        return rc;
+    }
+    rc = store_prepare(
+        c, "SELECT 1 FROM grants WHERE policy_id = ? AND credit_code = ? AND period = ''", &st, e);
+    if (rc == RC_OK) {
+        store_bind_int(st, 1, policy_id);
+        store_bind_text(st, 2, p->credit_code);
+        rc = store_step(st, e);
+        store_finish(st);
+        rc = rc == RC_ROW ? err_set(e, RC_EXISTS, NULL, "贵企业已有此政策的兑现记录，无需重复申请")
+             : rc == RC_DONE ? RC_OK
+                             : rc;
+    }
+    if (rc == RC_OK)
+        rc = store_facts(c, p, p->credit_code, facts, n, now, e);
+    if (rc == RC_OK)
+        rc = evaluate(c, h, s, policy_id, p->credit_code, &v, e);
+    if (rc == RC_OK) {
+        pol.version = v.version; /* the version the application is decided under */
+        json_t *none = typed ? NULL : json_object();
+        char *form = jsonx_canonical(typed ? typed : none);
+        json_decref(none);
+        char *outcome = jsonx_canonical(v.outcome);
+        rc = store_prepare(c,
+                           "INSERT INTO applications (policy_id, policy_version, credit_code, "
+                           "org_id, state, form, outcome, amount_fen, idem_key, created_by, "
+                           "created_at, submitted_at, updated_at) VALUES "
+                           "(?,?,?,?,'submitted',?,?,?,?,?,?,?,?) RETURNING id",
+                           &st, e);
+        if (rc == RC_OK) {
+            store_bind_int(st, 1, policy_id);
+            store_bind_int(st, 2, pol.version);
+            store_bind_text(st, 3, p->credit_code);
+            store_bind_int(st, 4, pol.org_id);
+            store_bind_text(st, 5, form);
+            store_bind_text(st, 6, outcome);
+            policy_grant__bind_opt(st, 7, v.amount);
+            store_bind_text(st, 8, idem_key);
+            store_bind_text(st, 9, p->actor.name);
+            store_bind_int(st, 10, now);
+            store_bind_int(st, 11, now);
+            store_bind_int(st, 12, now);
+            rc = store_insert_id(st, id, e);
+            store_finish(st);
+            if (rc == RC_EXISTS)
+                rc = err_set(e, RC_EXISTS, NULL, "贵企业已有此政策待审核的申请");
+        }
+        xfree(form);
+        xfree(outcome);
+        bool approved;
+        if (rc == RC_OK)
+            rc = decide(c, p, &pol, *id, p->credit_code, &v, NULL, now, &approved, e);
+        verdict_cleanup(&v);
+    }
+    free_facts(facts, n);
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+    else
+        store_rollback(c);
+    return rc;
+}
+
+/* ---- reads ------------------------------------------------------------------------------ */
+
+#define AROW_COLS                                                                                  \
+    "a.id, a.policy_id, a.policy_version, a.credit_code, a.org_id, a.state, a.auto, a.form, "      \
+    "a.outcome, a.amount_fen, a.reviewer, a.reason, a.created_at, a.submitted_at, "                \
+    "a.decided_at, a.version, p.title, o.code, e.name, p.delivery, "                               \
+    "(SELECT MIN(g.id) FROM grants g WHERE g.application_id = a.id)"
+#define AROW_FROM                                                                                  \
+    " FROM applications a JOIN policies p ON p.id = a.policy_id JOIN orgs o ON o.id = a.org_id "   \
+    "JOIN enterprises e ON e.credit_code = a.credit_code "
+
+enum app_action { AA_APPROVE, AA_REJECT, AA_REQUEST_INFO, AA_RESUBMIT, AA_WITHDRAW, AA__N };
+static const struct {
+    const char *name, *label, *from[2];
+    bool issuer; /* else the enterprise */
+} app_actions[AA__N] = {
+    [AA_APPROVE] = {"approve", "审核通过", {"submitted", NULL}, true},
+    [AA_REJECT] = {"reject", "驳回", {"submitted", "more_info"}, true},
+    [AA_REQUEST_INFO] = {"request_info", "要求补充材料", {"submitted", NULL}, true},
+    [AA_RESUBMIT] = {"resubmit", "重新提交", {"more_info", NULL}, false},
+    [AA_WITHDRAW] = {"withdraw", "撤回申请", {"submitted", "more_info"}, false},
+};
+
+static bool allowed_from(enum app_action a, const char *state)
+{
+    for (int i = 0; i < 2; i++)
+        if (app_actions[a].from[i] && strcmp(app_actions[a].from[i], state) == 0)
+            return true;
+    return false;
+}
+
+static bool is_issuer(const struct principal *p, int64_t org_id)
+{
+    return p->role == ROLE_POLICY_OFFICER && p->org_id && p->org_id == org_id;
+}
+
+static bool is_owner(const struct principal *p, const char *credit)
+{
+    return p->role == ROLE_ENTERPRISE && p->credit_code && strcmp(p->credit_code, credit) == 0;
+}
+
+static json_t *app_json(const struct principal *p, struct stmt *st)
+{
+    char id[24], pid[24], gid[24], at[3][40];
+    snprintf(id, sizeof(id), "%lld", (long long)store_int(st, 0));
+    snprintf(pid, sizeof(pid), "%lld", (long long)store_int(st, 1));
+    snprintf(gid, sizeof(gid), "%lld", (long long)store_int(st, 20));
+    json_t *times[3];
+    for (int i = 0; i < 3; i++) {
+        times[i] = json_null();
+        if (!store_isnull(st, 12 + i)) {
+            time_fmt_cst(store_int(st, 12 + i), at[i], sizeof(at[i]));
+            times[i] = json_string(at[i]);
+        }
+    }
+    const char *state = store_text(st, 5);
+    bool issuer = is_issuer(p, store_int(st, 4)), owner = is_owner(p, store_text(st, 3));
+    json_t *actions = json_array();
+    for (int a = 0; a < AA__N; a++)
+        if ((app_actions[a].issuer ? issuer : owner) && allowed_from((enum app_action)a, state))
+            json_array_append_new(actions, json_pack("{s:s, s:s}", "action", app_actions[a].name,
+                                                     "label", app_actions[a].label));
+    json_t *form = json_loads(store_text(st, 7), 0, NULL);
+    json_t *outcome = store_isnull(st, 8) ? NULL : json_loads(store_text(st, 8), 0, NULL);
+    return json_pack(
+        "{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+        "s:o, s:o, s:o, s:o}",
+        "id", id, "policy_id", pid, "policy_title", store_text(st, 16), "policy_version",
+        (int)store_int(st, 2), "delivery", store_text(st, 19), "credit_code", store_text(st, 3),
+        "enterprise_name", store_text(st, 18), "org", store_text(st, 17), "state", state, "auto",
+        store_int(st, 6) != 0, "state_label", json_string(state_label(state)), "form",
+        form ? form : json_object(), "outcome", outcome ? outcome : json_null(), "amount",
+        store_isnull(st, 9) ? json_null() : json_integer(store_int(st, 9)), "reviewer",
+        store_isnull(st, 10) ? json_null() : json_string(store_text(st, 10)), "reason",
+        store_isnull(st, 11) ? json_null() : json_string(store_text(st, 11)), "created_at",
+        times[0], "submitted_at", times[1], "decided_at", times[2], "grant_id",
+        store_isnull(st, 20) ? json_null() : json_string(gid), "actions", actions);
+}
+
+enum rc policy_app_list(struct conn *c, const struct principal *p,
+                        const struct policy_app_filter *f, json_t **out, struct err *e)
+{
+    struct pg_scope sc;
+    policy_grant__scope(p, &sc);
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "SELECT " AROW_COLS AROW_FROM "WHERE " PG_SCOPE_SQL(
+            "a.credit_code", "a.org_id",
+            "e.region") " AND (? = 0 OR a.policy_id = ?) AND (? = '' OR a.state = ?) AND (? = '' "
+                        "OR "
+                        "a.credit_code = ?) AND (? <= 0 OR a.id < ?) ORDER BY a.id DESC LIMIT ?",
+        &st, e);
+    if (rc)
+        return rc;
+    policy_grant__bind_scope(st, 1, &sc);
+    store_bind_int(st, 9, f->policy_id);
+    store_bind_int(st, 10, f->policy_id);
+    store_bind_text(st, 11, f->state ? f->state : "");
+    store_bind_text(st, 12, f->state ? f->state : "");
+    store_bind_text(st, 13, f->credit_code ? f->credit_code : "");
+    store_bind_text(st, 14, f->credit_code ? f->credit_code : "");
+    store_bind_int(st, 15, f->before_id);
+    store_bind_int(st, 16, f->before_id);
+    store_bind_int(st, 17, f->limit > 0 ? f->limit : 50);
+    json_t *items = json_array();
+    while ((rc = store_step(st, e)) == RC_ROW)
+        json_array_append_new(items, app_json(p, st));
+    store_finish(st);
+    if (rc != RC_DONE) {
+        json_decref(items);
+        return rc;
+    }
+    *out = items;
+    return RC_OK;
+}
+
+static enum rc app_row(struct conn *c, const struct principal *p, int64_t id, struct stmt **out,
+                       struct err *e)
+{
+    struct pg_scope sc;
+    policy_grant__scope(p, &sc);
+    struct stmt *st;
+    enum rc rc =
+        store_prepare(c,
+                      "SELECT " AROW_COLS AROW_FROM
+                      "WHERE a.id = ? AND " PG_SCOPE_SQL("a.credit_code", "a.org_id", "e.region"),
+                      &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    policy_grant__bind_scope(st, 2, &sc);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        *out = st;
+        return RC_OK;
+    }
+    store_finish(st);
+    return rc == RC_DONE ? err_set(e, RC_NOTFOUND, NULL, "申请不存在或无权查看") : rc;
+}
+
+enum rc policy_app_get(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                       struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = app_row(c, p, id, &st, e);
+    if (rc)
+        return rc;
+    *out = app_json(p, st);
+    store_finish(st);
+    return RC_OK;
+}
+
+/* ---- actions ------------------------------------------------------------------------------ */
+
+static enum rc app_act(struct conn *c, struct policy_holder *h, const struct policy_snap *s,
+                       const struct principal *p, int64_t id, const json_t *params, struct err *e);
+
+enum rc policy_app_act(struct conn *c, struct policy_holder *h, const struct principal *p,
+                       int64_t id, const json_t *params, struct err *e)
+{
+    struct policy_snap *s = policy_current(h, c);
+    enum rc rc = app_act(c, h, s, p, id, params, e);
+    policy_release(h, s);
+    return rc;
+}
+
+static enum rc app_act(struct conn *c, struct policy_holder *h, const struct policy_snap *s,
+                       const struct principal *p, int64_t id, const json_t *params, struct err *e)
+{
+    const struct ent_catalog *cat = policy_holder_catalog(h);
+    static const char *const fields[] = {"action", "reason", "note", "amount", "facts", NULL};
+    const char *action = NULL, *reason = NULL, *note = NULL;
+    enum rc rc = jsonx_only(params, fields, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(params, "action", true, 32, &action, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(params, "reason", false, 1000, &reason, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(params, "note", false, 1000, &note, e);
+    if (rc)
+        return rc;
+    int a = 0;
+    while (a < AA__N && strcmp(app_actions[a].name, action) != 0)
+        a++;
+    if (a == AA__N)
+        return err_set(e, RC_INVALID, "action",
+                       "未知的操作 %s（应为 approve、reject、request_info、resubmit、withdraw）",
+                       action);
+    struct stmt *st;
+    if ((rc = app_row(c, p, id, &st, e)))
+        return rc;
+    int64_t org_id = store_int(st, 4), policy_id = store_int(st, 1), version = store_int(st, 15);
+    int64_t amount = store_isnull(st, 9) ? -1 : store_int(st, 9);
+    int pversion = (int)store_int(st, 2);
+    char credit[24], state[16];
+    policy_grant__copy(credit, sizeof(credit), store_text(st, 3));
+    policy_grant__copy(state, sizeof(state), store_text(st, 5));
+    store_finish(st);
+    bool ok = app_actions[a].issuer ? is_issuer(p, org_id) : is_owner(p, credit);
+    if (!ok)
+        return err_set(e, RC_FORBIDDEN, "action",
+                       app_actions[a].issuer ? "只有政策发布部门的政策专员可以%s"
+                                             : "只有申请企业本身可以%s",
+                       app_actions[a].label);
+    if (!allowed_from((enum app_action)a, state))
+        return err_set(e, RC_STATE, "action", "申请当前为“%s”，不能%s", state_label(state),
+                       app_actions[a].label);
+    if ((a == AA_REJECT || a == AA_REQUEST_INFO) && !reason)
+        return err_set(e, RC_INVALID, "reason",
+                       a == AA_REJECT ? "驳回须说明理由" : "请说明需要补充的材料或数据");
+    if (a != AA_RESUBMIT && json_object_get(params, "facts"))
+        return err_set(e, RC_INVALID, "facts", "只有重新提交时可以填写数据");
+    if (a == AA_APPROVE && json_object_get(params, "amount") &&
+        (rc = jsonx_get_int(params, "amount", false, 0, INT64_MAX / 4, &amount, e)))
+        return rc;
+    struct pg_policy pol;
+    if ((rc = policy_grant__policy(c, policy_id, &pol, e)))
+        return rc;
+    int64_t now = time_now_ms();
+    struct ent_fact_in facts[APP_MAX_FACTS];
+    size_t n = 0;
+    char as_of[16];
+    today_text(now, as_of);
+    if (a == AA_RESUBMIT) {
+        struct verdict v;
+        if ((rc = evaluate(c, h, s, policy_id, credit, &v, e)))
+            return rc;
+        rc = parse_facts(cat, json_object_get(params, "facts"), v.facts, facts, &n, as_of, e);
+        verdict_cleanup(&v);
+        if (rc) {
+            free_facts(facts, n);
+            return rc;
+        }
+    }
+    if ((rc = store_begin(c, e))) {
+        free_facts(facts, n);
+        return rc;
+    }
+    /* Claim the row at the version read, so two reviewers cannot both decide it. */
+    rc = store_prepare(c,
+                       "UPDATE applications SET state = ?, reason = COALESCE(?, reason), "
+                       "reviewer = CASE WHEN ? THEN ? ELSE reviewer END, decided_at = CASE WHEN "
+                       "? THEN ? ELSE decided_at END, submitted_at = CASE WHEN ? THEN ? ELSE "
+                       "submitted_at END, updated_at = ?, version = version + 1 WHERE id = ? AND "
+                       "version = ?",
+                       &st, e);
+    static const char *const to_state[AA__N] = {"approved", "rejected", "more_info", "submitted",
+                                                "withdrawn"};
+    if (rc == RC_OK) {
+        bool decided = a == AA_REJECT || a == AA_APPROVE;
+        store_bind_text(st, 1, to_state[a]);
+        store_bind_text(st, 2, reason);
+        store_bind_int(st, 3, app_actions[a].issuer);
+        store_bind_text(st, 4, p->actor.name);
+        store_bind_int(st, 5, decided);
+        store_bind_int(st, 6, now);
+        store_bind_int(st, 7, a == AA_RESUBMIT);
+        store_bind_int(st, 8, now);
+        store_bind_int(st, 9, now);
+        store_bind_int(st, 10, id);
+        store_bind_int(st, 11, version);
+        rc = store_run(st, e);
+        if (rc == RC_OK && store_changes(st) != 1)
+            rc = err_set(e, RC_CONFLICT, NULL, "申请已被他人处理，请刷新后重试");
+        store_finish(st);
+    }
+    char title[600];
+    snprintf(title, sizeof(title), "%s：%s", app_actions[a].label, pol.title);
+    if (rc == RC_OK) {
+        switch (a) {
+        case AA_APPROVE:
+            rc = approve(c, p, &pol, id, credit, pversion, amount, false, state, now, e);
+            break;
+        case AA_RESUBMIT: {
+            struct verdict v;
+            bool approved;
+            rc = store_facts(c, p, credit, facts, n, now, e);
+            if (rc == RC_OK)
+                rc = evaluate(c, h, s, policy_id, credit, &v, e);
+            if (rc == RC_OK) {
+                pol.version = v.version; /* decided again, under the version in force */
+                char *outcome = jsonx_canonical(v.outcome);
+                rc = store_prepare(c,
+                                   "UPDATE applications SET outcome = ?, amount_fen = ?, "
+                                   "policy_version = ? WHERE id = ?",
+                                   &st, e);
+                if (rc == RC_OK) {
+                    store_bind_text(st, 1, outcome);
+                    policy_grant__bind_opt(st, 2, v.amount);
+                    store_bind_int(st, 3, pol.version);
+                    store_bind_int(st, 4, id);
+                    rc = store_run(st, e);
+                    store_finish(st);
+                }
+                xfree(outcome);
+                if (rc == RC_OK)
+                    rc = decide(c, p, &pol, id, credit, &v, state, now, &approved, e);
+                verdict_cleanup(&v);
+            }
+            break;
+        }
+        default:
+            rc = app_event(c, p, id, now, app_actions[a].name, state, to_state[a],
+                           reason ? reason : note, e);
+            if (rc == RC_OK && a != AA_WITHDRAW)
+                rc = policy_grant__notice(c, 0, credit, 0,
+                                          "application_"
+                                          "decided",
+                                          title, reason ? reason : "", now, e);
+        }
+    }
+    free_facts(facts, n);
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+    else
+        store_rollback(c);
+    return rc;
+}

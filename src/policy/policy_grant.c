@@ -1,0 +1,713 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * policy_grant: grants (兑现 records) and the helpers the grant side shares. Reading
+ * order: the transition table (pure), shared helpers (policy row, compiled set,
+ * facts, scope, timeline, notices, insertion), then grant reads and actions.
+ */
+#include "policy_grant.h"
+#include "policy_grant_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../audit/audit.h"
+#include "../auth/auth.h"
+#include "../base/jsonx.h"
+#include "../base/log.h"
+#include "../base/mem.h"
+#include "../base/timeutil.h"
+#include "../cal/cal.h"
+#include "../codes/codes.h"
+#include "../ent/ent.h"
+#include "../rules/rules.h"
+#include "../store/store.h"
+
+/* ---- the transition table ----------------------------------------------------- */
+
+static const char *const state_names[PG__N] = {"matched", "notified", "confirmed", "declined",
+                                               "paid"};
+static const char *const state_labels[PG__N] = {"已匹配", "已告知", "已确认", "已放弃", "已拨付"};
+static const char *const action_names[PGA__N] = {"notify", "confirm", "decline", "pay"};
+static const char *const action_labels[PGA__N] = {"告知企业", "确认享受", "放弃享受", "拨付"};
+
+/* Which relation may take each action, and from which states (bit per state). */
+static const struct {
+    enum policy_grant_rel rel;
+    unsigned from;
+    enum policy_grant_state to;
+} transitions[PGA__N] = {
+    [PGA_NOTIFY] = {PGR_ISSUER, 1u << PG_MATCHED, PG_NOTIFIED},
+    [PGA_CONFIRM] = {PGR_OWNER, 1u << PG_NOTIFIED, PG_CONFIRMED},
+    [PGA_DECLINE] = {PGR_OWNER, (1u << PG_MATCHED) | (1u << PG_NOTIFIED), PG_DECLINED},
+    [PGA_PAY] = {PGR_ISSUER, 1u << PG_CONFIRMED, PG_PAID},
+};
+
+const char *policy_grant_state_name(enum policy_grant_state s)
+{
+    return s < PG__N ? state_names[s] : "";
+}
+
+const char *policy_grant_action_name(enum policy_grant_action a)
+{
+    return a < PGA__N ? action_names[a] : "";
+}
+
+bool policy_grant_state_parse(const char *s, enum policy_grant_state *out)
+{
+    for (int i = 0; s && i < PG__N; i++)
+        if (strcmp(s, state_names[i]) == 0) {
+            *out = (enum policy_grant_state)i;
+            return true;
+        }
+    return false;
+}
+
+bool policy_grant_action_parse(const char *s, enum policy_grant_action *out)
+{
+    for (int i = 0; s && i < PGA__N; i++)
+        if (strcmp(s, action_names[i]) == 0) {
+            *out = (enum policy_grant_action)i;
+            return true;
+        }
+    return false;
+}
+
+enum rc policy_grant_next(enum policy_grant_state s, enum policy_grant_action a,
+                          enum policy_grant_rel rel, enum policy_grant_state *out)
+{
+    if (a >= PGA__N || s >= PG__N)
+        return RC_INVALID;
+    if (rel != transitions[a].rel)
+        return RC_FORBIDDEN;
+    if (!(transitions[a].from & (1u << s)))
+        return RC_STATE;
+    *out = transitions[a].to;
+    return RC_OK;
+}
+
+enum rc policy_grant_pay_check(int64_t granted, int64_t paid, const char *reason, struct err *e)
+{
+    if (paid <= 0)
+        return err_set(e, RC_INVALID, "amount", "拨付金额应为正整数（分）");
+    bool has_reason = reason && *reason;
+    if (granted < 0 && !has_reason)
+        return err_set(e, RC_INVALID, "reason", "核定金额待定，拨付须说明理由");
+    if (granted >= 0 && paid > granted && !has_reason)
+        return err_set(e, RC_INVALID, "reason", "拨付金额超过核定金额，须说明理由");
+    return RC_OK;
+}
+
+/* ---- shared helpers ------------------------------------------------------------ */
+
+void policy_grant__copy(char *dst, size_t n, const char *s)
+{
+    snprintf(dst, n, "%s", s ? s : "");
+}
+
+void policy_grant__bind_opt(struct stmt *st, int i, int64_t v)
+{
+    if (v >= 0)
+        store_bind_int(st, i, v);
+    else
+        store_bind_null(st, i);
+}
+
+int64_t policy_grant__today(int64_t now_ms)
+{
+    int64_t minute = cal_minute_from_ms(now_ms);
+    return minute >= 0 ? minute / 1440 : -((-minute + 1439) / 1440);
+}
+
+bool policy_grant__covers(const struct principal *p, const char *region)
+{
+    if (!p->org_region || !region)
+        return false;
+    char prefix[8];
+    ent_region_prefix(p->org_region, prefix);
+    return strncmp(region, prefix, strlen(prefix)) == 0;
+}
+
+void policy_grant__scope(const struct principal *p, struct pg_scope *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->mode = 4;
+    if (p->role == ROLE_ADMIN) {
+        s->mode = 0;
+    } else if (p->role == ROLE_ENTERPRISE && p->credit_code) {
+        s->mode = 1;
+        s->credit = p->credit_code;
+    } else if (p->role == ROLE_POLICY_OFFICER && p->org_id) {
+        s->mode = 2;
+        s->org_id = p->org_id;
+    } else if (p->role == ROLE_SUPERVISOR && p->org_region) {
+        s->mode = 3;
+        ent_region_prefix(p->org_region, s->lo);
+        snprintf(s->hi, sizeof(s->hi), "%s:", s->lo);
+    }
+}
+
+void policy_grant__bind_scope(struct stmt *st, int i, const struct pg_scope *s)
+{
+    store_bind_int(st, i, s->mode);
+    store_bind_int(st, i + 1, s->mode);
+    store_bind_text(st, i + 2, s->credit ? s->credit : "");
+    store_bind_int(st, i + 3, s->mode);
+    store_bind_int(st, i + 4, s->org_id);
+    store_bind_int(st, i + 5, s->mode);
+    store_bind_text(st, i + 6, s->lo);
+    store_bind_text(st, i + 7, s->hi);
+}
+
+enum rc policy_grant__policy(struct conn *c, int64_t id, struct pg_policy *out, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "SELECT p.id, p.org_id, COALESCE(p.published_version, 0), p.state, "
+                               "p.delivery, p.title, o.code FROM policies p JOIN orgs o ON o.id = "
+                               "p.org_id WHERE p.id = ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        memset(out, 0, sizeof(*out));
+        out->id = store_int(st, 0);
+        out->org_id = store_int(st, 1);
+        out->version = (int)store_int(st, 2);
+        policy_grant__copy(out->state, sizeof(out->state), store_text(st, 3));
+        policy_grant__copy(out->delivery, sizeof(out->delivery), store_text(st, 4));
+        policy_grant__copy(out->title, sizeof(out->title), store_text(st, 5));
+        policy_grant__copy(out->org_code, sizeof(out->org_code), store_text(st, 6));
+        rc = RC_OK;
+    } else if (rc == RC_DONE) {
+        rc = err_set(e, RC_NOTFOUND, NULL, "政策不存在");
+    }
+    store_finish(st);
+    return rc;
+}
+
+enum rc policy_grant__facts(struct conn *c, const char *credit_code, struct rules_facts *f,
+                            char region[16], struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "SELECT region, industry, founded, capital_fen, scale FROM "
+                               "enterprises WHERE credit_code = ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    rules_facts_clear(f);
+    store_bind_text(st, 1, credit_code);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        static const char *const names[] = {"region", "industry", "founded", "registered_capital",
+                                            "scale"};
+        policy_grant__copy(region, 16, store_text(st, 0));
+        rc = RC_OK;
+        for (int i = 0; i < 5 && rc == RC_OK; i++) {
+            char num[24];
+            const char *v = store_text(st, i);
+            if (i == 3 && !store_isnull(st, 3)) {
+                snprintf(num, sizeof(num), "%lld", (long long)store_int(st, 3));
+                v = num;
+            }
+            if (v && *v) {
+                rc = rules_facts_set(f, names[i], v, true, e);
+                if (rc == RC_NOTFOUND)
+                    rc = RC_OK; /* not in the catalogue: no policy can read it */
+            }
+        }
+    } else if (rc == RC_DONE) {
+        rc = err_set(e, RC_NOTFOUND, NULL, "企业不存在");
+    }
+    store_finish(st);
+    if (rc == RC_OK)
+        rc = store_prepare(c, "SELECT tag FROM enterprise_tags WHERE credit_code = ?", &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, credit_code);
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        enum rc r2 = rules_facts_add_tag(f, "tags", store_text(st, 0), true, e);
+        if (r2 && r2 != RC_NOTFOUND) {
+            rc = r2;
+            break;
+        }
+    }
+    store_finish(st);
+    if (rc != RC_DONE)
+        return rc;
+    rc = store_prepare(c,
+                       "SELECT fact, value, status FROM enterprise_facts WHERE credit_code = ? "
+                       "ORDER BY fact, as_of DESC, id DESC",
+                       &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, credit_code);
+    char last[64] = "";
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        const char *fact = store_text(st, 0);
+        if (strcmp(fact, last) == 0)
+            continue; /* an older value of the same fact */
+        policy_grant__copy(last, sizeof(last), fact);
+        struct err ignored;
+        err_clear(&ignored);
+        /* A value the engine cannot read (or an uncatalogued fact) counts as missing. */
+        (void)rules_facts_set(f, fact, store_text(st, 1),
+                              strcmp(store_text(st, 2), "authoritative") == 0, &ignored);
+    }
+    store_finish(st);
+    return rc == RC_DONE ? RC_OK : rc;
+}
+
+enum rc policy_grant__event(struct conn *c, const struct audit_actor *who, const char *entity,
+                            int64_t id, int64_t now, const char *action, const char *from,
+                            const char *to, const char *note, const json_t *data, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "INSERT INTO policy_events (entity, entity_id, at, actor, org, "
+                               "action, from_state, to_state, note, data) VALUES "
+                               "(?,?,?,?,?,?,?,?,?,?)",
+                               &st, e);
+    if (rc)
+        return rc;
+    char *text = data ? jsonx_canonical(data) : NULL;
+    store_bind_text(st, 1, entity);
+    store_bind_int(st, 2, id);
+    store_bind_int(st, 3, now);
+    store_bind_text(st, 4, who->name);
+    store_bind_text(st, 5, who->org ? who->org : "");
+    store_bind_text(st, 6, action);
+    store_bind_text(st, 7, from);
+    store_bind_text(st, 8, to);
+    store_bind_text(st, 9, note);
+    store_bind_text(st, 10, text);
+    rc = store_run(st, e);
+    store_finish(st);
+    xfree(text);
+    return rc;
+}
+
+enum rc policy_grant__notice(struct conn *c, int64_t org_id, const char *credit, int64_t grant_id,
+                             const char *kind, const char *title, const char *body, int64_t now,
+                             struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "INSERT INTO notices (org_id, credit_code, grant_id, kind, title, "
+                               "body, created_at) VALUES (?,?,?,?,?,?,?)",
+                               &st, e);
+    if (rc)
+        return rc;
+    if (org_id)
+        store_bind_int(st, 1, org_id);
+    else
+        store_bind_null(st, 1);
+    store_bind_text(st, 2, org_id ? NULL : credit);
+    if (grant_id)
+        store_bind_int(st, 3, grant_id);
+    else
+        store_bind_null(st, 3);
+    store_bind_text(st, 4, kind);
+    store_bind_text(st, 5, title);
+    store_bind_text(st, 6, body);
+    store_bind_int(st, 7, now);
+    rc = store_run(st, e);
+    store_finish(st);
+    return rc;
+}
+
+/* Formats fen as "1234.56元" (for notices). */
+static void money_text(int64_t fen, char *out, size_t n)
+{
+    if (fen < 0)
+        snprintf(out, n, "金额待核定");
+    else
+        snprintf(out, n, "%lld.%02lld元", (long long)(fen / 100), (long long)(fen % 100));
+}
+
+enum rc policy_grant__insert(struct conn *c, const struct audit_actor *who,
+                             const struct pg_grant_new *g, int64_t now, int64_t *id, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "INSERT INTO grants (policy_id, policy_version, credit_code, period, region, org_id, "
+        "run_id, application_id, amount_fen, state, created_at, confirmed_at, updated_at) VALUES "
+        "(?,?,?,'',?,?,?,?,?,?,?,?,?) RETURNING id",
+        &st, e);
+    if (rc)
+        return rc;
+    const char *state = g->confirmed ? "confirmed" : "matched";
+    store_bind_int(st, 1, g->pol->id);
+    store_bind_int(st, 2, g->pol->version);
+    store_bind_text(st, 3, g->credit_code);
+    store_bind_text(st, 4, g->region);
+    store_bind_int(st, 5, g->pol->org_id);
+    policy_grant__bind_opt(st, 6, g->run_id ? g->run_id : -1);
+    policy_grant__bind_opt(st, 7, g->application_id ? g->application_id : -1);
+    policy_grant__bind_opt(st, 8, g->amount);
+    store_bind_text(st, 9, state);
+    store_bind_int(st, 10, now);
+    policy_grant__bind_opt(st, 11, g->confirmed ? now : -1);
+    store_bind_int(st, 12, now);
+    rc = store_insert_id(st, id, e);
+    store_finish(st);
+    if (rc)
+        return rc;
+    json_t *after =
+        json_pack("{s:o, s:i, s:s, s:s, s:o, s:o, s:o}", "policy_id", policy_id_json(g->pol->id),
+                  "policy_version", g->pol->version, "credit_code", g->credit_code, "state", state,
+                  "amount_fen", g->amount >= 0 ? json_integer(g->amount) : json_null(), "run_id",
+                  g->run_id ? policy_id_json(g->run_id) : json_null(), "application_id",
+                  g->application_id ? policy_id_json(g->application_id) : json_null());
+    char idtext[24];
+    snprintf(idtext, sizeof(idtext), "%lld", (long long)*id);
+    struct audit_event ev = {"grant.create", "grant", idtext, NULL, after};
+    rc = policy_grant__event(c, who, "grant", *id, now, "create", NULL, state,
+                             g->run_id ? "免申即享匹配" : "申请审批通过", after, e);
+    if (rc == RC_OK)
+        rc = audit_append(c, who, &ev, NULL, e);
+    json_decref(after);
+    if (rc == RC_OK) {
+        char title[600], body[160], money[48];
+        money_text(g->amount, money, sizeof(money));
+        snprintf(title, sizeof(title), "%s：%s", g->confirmed ? "政策申请已通过" : "您符合政策条件",
+                 g->pol->title);
+        snprintf(body, sizeof(body), "%s，金额：%s", g->confirmed ? "待拨付" : "请确认是否享受",
+                 money);
+        rc = policy_grant__notice(c, 0, g->credit_code, *id,
+                                  g->confirmed ? "grant_approved" : "grant_matched", title, body,
+                                  now, e);
+    }
+    return rc;
+}
+
+/* ---- grant reads ------------------------------------------------------------------ */
+
+#define GROW_COLS                                                                                  \
+    "g.id, g.policy_id, g.policy_version, g.credit_code, g.region, g.org_id, "                     \
+    "COALESCE(g.run_id, 0), COALESCE(g.application_id, 0), g.amount_fen, g.state, "                \
+    "g.paid_amount_fen, g.paid_on, g.paid_by, g.reason, g.created_at, g.notified_at, "             \
+    "g.confirmed_at, g.paid_at, g.bank_name, g.bank_account, g.account_name, g.version, "          \
+    "p.title, o.code, o.name, e.name, g.declined_at"
+
+static json_t *opt_int(struct stmt *st, int i)
+{
+    return store_isnull(st, i) ? json_null() : json_integer(store_int(st, i));
+}
+
+static json_t *opt_text(struct stmt *st, int i)
+{
+    return store_isnull(st, i) ? json_null() : json_string(store_text(st, i));
+}
+
+static json_t *opt_time(struct stmt *st, int i)
+{
+    if (store_isnull(st, i))
+        return json_null();
+    char at[40];
+    time_fmt_cst(store_int(st, i), at, sizeof(at));
+    return json_string(at);
+}
+
+static json_t *id_text(int64_t id)
+{
+    return policy_id_json(id);
+}
+
+/* The caller's relation to a grant of org_id and credit. */
+static enum policy_grant_rel rel_of(const struct principal *p, int64_t org_id, const char *credit)
+{
+    if (p->role == ROLE_ENTERPRISE && p->credit_code && strcmp(p->credit_code, credit) == 0)
+        return PGR_OWNER;
+    if (p->role == ROLE_POLICY_OFFICER && p->org_id && p->org_id == org_id)
+        return PGR_ISSUER;
+    return PGR_NONE;
+}
+
+static json_t *grant_json(const struct principal *p, struct stmt *st)
+{
+    char full[CODES_FULL_NAME_MAX];
+    const char *region = store_text(st, 4);
+    enum policy_grant_state s = PG_MATCHED;
+    (void)policy_grant_state_parse(store_text(st, 9), &s);
+    enum policy_grant_rel rel = rel_of(p, store_int(st, 5), store_text(st, 3));
+    json_t *actions = json_array();
+    for (int a = 0; a < PGA__N; a++) {
+        enum policy_grant_state to;
+        if (policy_grant_next(s, (enum policy_grant_action)a, rel, &to) == RC_OK)
+            json_array_append_new(actions, json_pack("{s:s, s:s}", "action", action_names[a],
+                                                     "label", action_labels[a]));
+    }
+    bool reveal = rel != PGR_NONE || p->role == ROLE_ADMIN;
+    json_t *j = json_pack(
+        "{s:o, s:o, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:o, "
+        "s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "id", id_text(store_int(st, 0)), "policy_id", id_text(store_int(st, 1)), "policy_title",
+        store_text(st, 22), "policy_version", (int)store_int(st, 2), "credit_code",
+        store_text(st, 3), "enterprise_name", store_text(st, 25) ? store_text(st, 25) : "",
+        "region", region, "region_name", codes_region_full_name(region, full, sizeof(full)), "org",
+        store_text(st, 23), "run_id", store_int(st, 6) ? id_text(store_int(st, 6)) : json_null(),
+        "application_id", store_int(st, 7) ? id_text(store_int(st, 7)) : json_null(), "amount",
+        opt_int(st, 8), "state", store_text(st, 9), "state_label", state_labels[s], "paid_amount",
+        opt_int(st, 10), "paid_on", opt_text(st, 11), "paid_by", opt_text(st, 12), "reason",
+        opt_text(st, 13), "created_at", opt_time(st, 14), "notified_at", opt_time(st, 15),
+        "confirmed_at", opt_time(st, 16), "paid_at", opt_time(st, 17), "declined_at",
+        opt_time(st, 26), "actions", actions);
+    json_object_set_new(j, "org_name", json_string(store_text(st, 24)));
+    if (!store_isnull(st, 19)) {
+        const char *acct = store_text(st, 19);
+        char masked[80];
+        size_t n = strlen(acct);
+        if (reveal || n <= 4)
+            policy_grant__copy(masked, sizeof(masked), reveal ? acct : "****");
+        else
+            snprintf(masked, sizeof(masked), "****%s", acct + n - 4);
+        json_object_set_new(j, "bank",
+                            json_pack("{s:o, s:s, s:o}", "bank_name", opt_text(st, 18),
+                                      "bank_account", masked, "account_name", opt_text(st, 20)));
+    }
+    return j;
+}
+
+enum rc policy_grant_list(struct conn *c, const struct principal *p,
+                          const struct policy_grant_filter *f, json_t **out, struct err *e)
+{
+    struct pg_scope sc;
+    policy_grant__scope(p, &sc);
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "SELECT " GROW_COLS " FROM grants g JOIN policies p ON p.id = g.policy_id JOIN orgs o ON "
+        "o.id = g.org_id LEFT JOIN enterprises e ON e.credit_code = g.credit_code "
+        "WHERE " PG_SCOPE_SQL("g.credit_code", "g.org_id",
+                              "g.region") " AND (? = 0 OR g.policy_id = ?) AND (? = '' OR g.state "
+                                          "= ?) AND (? = '' OR "
+                                          "g.credit_code = ?) AND (? = 0 OR g.run_id = ?) AND (? "
+                                          "<= 0 OR g.id < ?) ORDER BY g.id "
+                                          "DESC LIMIT ?",
+        &st, e);
+    if (rc)
+        return rc;
+    policy_grant__bind_scope(st, 1, &sc);
+    store_bind_int(st, 9, f->policy_id);
+    store_bind_int(st, 10, f->policy_id);
+    store_bind_text(st, 11, f->state ? f->state : "");
+    store_bind_text(st, 12, f->state ? f->state : "");
+    store_bind_text(st, 13, f->credit_code ? f->credit_code : "");
+    store_bind_text(st, 14, f->credit_code ? f->credit_code : "");
+    store_bind_int(st, 15, f->run_id);
+    store_bind_int(st, 16, f->run_id);
+    store_bind_int(st, 17, f->before_id);
+    store_bind_int(st, 18, f->before_id);
+    store_bind_int(st, 19, f->limit > 0 ? f->limit : 50);
+    json_t *items = json_array();
+    while ((rc = store_step(st, e)) == RC_ROW)
+        json_array_append_new(items, grant_json(p, st));
+    store_finish(st);
+    if (rc != RC_DONE) {
+        json_decref(items);
+        return rc;
+    }
+    *out = items;
+    return RC_OK;
+}
+
+/* One grant row the caller may see, read into a statement the caller finishes. */
+static enum rc grant_row(struct conn *c, const struct principal *p, int64_t id, struct stmt **out,
+                         struct err *e)
+{
+    struct pg_scope sc;
+    policy_grant__scope(p, &sc);
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "SELECT " GROW_COLS " FROM grants g JOIN policies p ON p.id = g.policy_id JOIN orgs o ON "
+        "o.id = g.org_id LEFT JOIN enterprises e ON e.credit_code = g.credit_code WHERE g.id = ? "
+        "AND " PG_SCOPE_SQL("g.credit_code", "g.org_id", "g.region"),
+        &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    policy_grant__bind_scope(st, 2, &sc);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        *out = st;
+        return RC_OK;
+    }
+    store_finish(st);
+    return rc == RC_DONE ? err_set(e, RC_NOTFOUND, NULL, "兑现记录不存在或无权查看") : rc;
+}
+
+enum rc policy_grant_get(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                         struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = grant_row(c, p, id, &st, e);
+    if (rc)
+        return rc;
+    *out = grant_json(p, st);
+    store_finish(st);
+    return RC_OK;
+}
+
+/* ---- grant actions ---------------------------------------------------------------------- */
+
+struct grow {
+    int64_t id, policy_id, org_id, amount, version;
+    char credit[24], title[512];
+    enum policy_grant_state state;
+};
+
+enum rc policy_grant_act(struct conn *c, const struct principal *p, int64_t id,
+                         const json_t *params, struct err *e)
+{
+    static const char *const fields[] = {"action",       "note",         "bank_name",
+                                         "bank_account", "account_name", "amount",
+                                         "paid_on",      "reason",       NULL};
+    const char *action = NULL, *note = NULL, *bank_name = NULL, *bank_account = NULL,
+               *account_name = NULL, *paid_on = NULL, *reason = NULL;
+    int64_t amount = 0;
+    enum rc rc = jsonx_only(params, fields, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(params, "action", true, 32, &action, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(params, "note", false, 500, &note, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(params, "reason", false, 500, &reason, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(params, "bank_name", false, 64, &bank_name, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(params, "bank_account", false, 40, &bank_account, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(params, "account_name", false, 100, &account_name, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(params, "paid_on", false, 10, &paid_on, e);
+    if (rc)
+        return rc;
+    enum policy_grant_action a;
+    if (!policy_grant_action_parse(action, &a))
+        return err_set(e, RC_INVALID, "action",
+                       "未知的操作 %s（应为 notify、confirm、decline、pay）", action);
+    /* Load and check visibility, relation and state before anything is written. */
+    struct stmt *st;
+    struct grow g = {0};
+    if ((rc = grant_row(c, p, id, &st, e)))
+        return rc;
+    g.id = store_int(st, 0);
+    g.policy_id = store_int(st, 1);
+    g.org_id = store_int(st, 5);
+    g.amount = store_isnull(st, 8) ? -1 : store_int(st, 8);
+    g.version = store_int(st, 21);
+    policy_grant__copy(g.credit, sizeof(g.credit), store_text(st, 3));
+    policy_grant__copy(g.title, sizeof(g.title), store_text(st, 22));
+    (void)policy_grant_state_parse(store_text(st, 9), &g.state);
+    store_finish(st);
+    enum policy_grant_state to;
+    rc = policy_grant_next(g.state, a, rel_of(p, g.org_id, g.credit), &to);
+    if (rc == RC_FORBIDDEN)
+        return err_set(e, RC_FORBIDDEN, "action",
+                       transitions[a].rel == PGR_OWNER ? "只有享受政策的企业本身可以%s"
+                                                       : "只有政策发布部门的政策专员可以%s",
+                       action_labels[a]);
+    if (rc == RC_STATE)
+        return err_set(e, RC_STATE, "action", "兑现记录当前为“%s”，不能%s", state_labels[g.state],
+                       action_labels[a]);
+    if (rc)
+        return rc;
+    if (a == PGA_PAY) {
+        rc = jsonx_get_int(params, "amount", true, 1, INT64_MAX / 4, &amount, e);
+        if (rc == RC_OK && (!paid_on || !ent_date_valid(paid_on)))
+            rc = err_set(e, RC_INVALID, "paid_on", "请填写拨付日期 YYYY-MM-DD");
+        if (rc == RC_OK)
+            rc = policy_grant_pay_check(g.amount, amount, reason, e);
+        if (rc)
+            return rc;
+    }
+    if (a != PGA_CONFIRM && (bank_name || bank_account || account_name))
+        return err_set(e, RC_INVALID, "bank_account", "银行账户只能在确认享受时填写");
+    int64_t now = time_now_ms();
+    if ((rc = store_begin(c, e)))
+        return rc;
+    rc = store_prepare(
+        c,
+        "UPDATE grants SET state = ?, updated_at = ?, version = version + 1, notified_at = "
+        "CASE WHEN ? = 'notified' THEN ? ELSE notified_at END, confirmed_at = CASE WHEN ? = "
+        "'confirmed' THEN ? ELSE confirmed_at END, declined_at = CASE WHEN ? = 'declined' THEN "
+        "? ELSE declined_at END, paid_at = CASE WHEN ? = 'paid' THEN ? ELSE paid_at END, "
+        "paid_amount_fen = CASE WHEN ? = 'paid' THEN ? ELSE paid_amount_fen END, paid_on = "
+        "COALESCE(?, paid_on), paid_by = COALESCE(?, paid_by), reason = COALESCE(?, reason), "
+        "bank_name = COALESCE(?, bank_name), bank_account = COALESCE(?, bank_account), "
+        "account_name = COALESCE(?, account_name) WHERE id = ? AND version = ?",
+        &st, e);
+    const char *ts = state_names[to];
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, ts);
+        store_bind_int(st, 2, now);
+        for (int i = 0; i < 4; i++) {
+            store_bind_text(st, 3 + 2 * i, ts);
+            store_bind_int(st, 4 + 2 * i, now);
+        }
+        store_bind_text(st, 11, ts);
+        store_bind_int(st, 12, amount);
+        store_bind_text(st, 13, a == PGA_PAY ? paid_on : NULL);
+        store_bind_text(st, 14, a == PGA_PAY ? p->actor.name : NULL);
+        store_bind_text(st, 15, reason);
+        store_bind_text(st, 16, bank_name);
+        store_bind_text(st, 17, bank_account);
+        store_bind_text(st, 18, account_name);
+        store_bind_int(st, 19, g.id);
+        store_bind_int(st, 20, g.version);
+        rc = store_run(st, e);
+        if (rc == RC_OK && store_changes(st) != 1)
+            rc = err_set(e, RC_CONFLICT, NULL, "兑现记录已被他人处理，请刷新后重试");
+        store_finish(st);
+    }
+    json_t *before = json_pack("{s:s, s:o}", "state", state_names[g.state], "amount_fen",
+                               g.amount >= 0 ? json_integer(g.amount) : json_null());
+    json_t *after = json_pack("{s:s}", "state", ts);
+    if (a == PGA_PAY) {
+        json_object_set_new(after, "paid_amount_fen", json_integer(amount));
+        json_object_set_new(after, "paid_on", json_string(paid_on));
+    }
+    if (reason)
+        json_object_set_new(after, "reason", json_string(reason));
+    if (a == PGA_CONFIRM && bank_account)
+        json_object_set_new(after, "bank_account_confirmed", json_true());
+    char idtext[24], action_name[32];
+    snprintf(idtext, sizeof(idtext), "%lld", (long long)g.id);
+    snprintf(action_name, sizeof(action_name), "grant.%s", action_names[a]);
+    struct audit_event ev = {action_name, "grant", idtext, before, after};
+    if (rc == RC_OK)
+        rc = policy_grant__event(c, &p->actor, "grant", g.id, now, action_names[a],
+                                 state_names[g.state], ts, note ? note : reason, after, e);
+    if (rc == RC_OK)
+        rc = audit_append(c, &p->actor, &ev, NULL, e);
+    json_decref(before);
+    json_decref(after);
+    char title[600], body[160];
+    snprintf(title, sizeof(title), "%s：%s", action_labels[a], g.title);
+    if (rc == RC_OK && (a == PGA_NOTIFY || a == PGA_PAY)) {
+        if (a == PGA_PAY)
+            snprintf(body, sizeof(body), "已拨付 %lld.%02lld元（%s）", (long long)(amount / 100),
+                     (long long)(amount % 100), paid_on);
+        else
+            snprintf(body, sizeof(body), "%s", note ? note : "请登录确认是否享受该政策");
+        rc = policy_grant__notice(c, 0, g.credit, g.id,
+                                  a == PGA_PAY ? "grant_paid" : "grant_notified", title, body, now,
+                                  e);
+    } else if (rc == RC_OK) {
+        snprintf(body, sizeof(body), "企业 %s %s", g.credit, action_labels[a]);
+        rc = policy_grant__notice(c, g.org_id, NULL, g.id,
+                                  a == PGA_CONFIRM ? "grant_confirmed" : "grant_declined", title,
+                                  body, now, e);
+    }
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+    else
+        store_rollback(c);
+    return rc;
+}

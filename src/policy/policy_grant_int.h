@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * policy_grant_int: what policy_run.c, policy_grant.c, policy_app.c and
+ * policy_stats.c share — the policy row, one enterprise's facts for the row
+ * evaluator, the timeline, notices and scope. The compiled set of policies in force
+ * is policy.h's shared snapshot (policy_current).
+ */
+#ifndef QIFU_POLICY_GRANT_INT_H
+#define QIFU_POLICY_GRANT_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../base/rc.h"
+#include "policy.h"
+
+struct conn;
+struct stmt;
+struct principal;
+struct audit_actor;
+struct ent_catalog;
+struct rules_catalog;
+struct rules_set;
+struct rules_facts;
+
+/* A policy as the grant side needs it (the version in force). */
+struct pg_policy {
+    int64_t id, org_id;
+    int version;       /* published_version, 0 before the first publication */
+    char state[16];    /* draft, published, withdrawn, expired */
+    char delivery[16]; /* mian_shen, ji_shen, shen_bao */
+    char title[512];
+    char org_code[64];
+};
+
+/* Loads policy id; RC_NOTFOUND "政策不存在". */
+enum rc policy_grant__policy(struct conn *c, int64_t id, struct pg_policy *out,
+                             struct err *e) WARN_UNUSED;
+
+/*
+ * Fills f with one enterprise's facts: the builtin ones from its record (authoritative)
+ * and the newest value of every other fact with its status. *region (16 bytes) gets
+ * the enterprise's region. RC_NOTFOUND "企业不存在".
+ */
+enum rc policy_grant__facts(struct conn *c, const char *credit_code, struct rules_facts *f,
+                            char region[16], struct err *e) WARN_UNUSED;
+
+/* Today's local date (Asia/Shanghai) as days since 1970-01-01. */
+int64_t policy_grant__today(int64_t now_ms);
+/* Does the caller's organisation region cover region (supervisors)? */
+bool policy_grant__covers(const struct principal *p, const char *region);
+
+/* Appends a policy_events row (entity "grant" | "application"). data may be NULL. */
+enum rc policy_grant__event(struct conn *c, const struct audit_actor *who, const char *entity,
+                            int64_t id, int64_t now, const char *action, const char *from,
+                            const char *to, const char *note, const json_t *data,
+                            struct err *e) WARN_UNUSED;
+/* A notice to an organisation (org_id) or an enterprise (credit), about grant (0: none). */
+enum rc policy_grant__notice(struct conn *c, int64_t org_id, const char *credit, int64_t grant_id,
+                             const char *kind, const char *title, const char *body, int64_t now,
+                             struct err *e) WARN_UNUSED;
+/*
+ * Inserts a grant inside the caller's transaction, with its event and audit event;
+ * state is matched (run) or confirmed (approved application). amount < 0: unknown.
+ */
+struct pg_grant_new {
+    const struct pg_policy *pol;
+    const char *credit_code, *region;
+    int64_t run_id, application_id;
+    int64_t amount; /* fen; -1 = 金额待核定 */
+    bool confirmed;
+};
+enum rc policy_grant__insert(struct conn *c, const struct audit_actor *who,
+                             const struct pg_grant_new *g, int64_t now, int64_t *id,
+                             struct err *e) WARN_UNUSED;
+/* Binds an optional int (v < 0: NULL). */
+void policy_grant__bind_opt(struct stmt *st, int i, int64_t v);
+/* Copies s (NULL as "") into dst of n bytes. */
+void policy_grant__copy(char *dst, size_t n, const char *s);
+
+/* Who sees which grants and applications (policy_grant.h): mode 0 all (admin),
+ * 1 one enterprise, 2 one issuing department, 3 a region, 4 nothing. */
+struct pg_scope {
+    int mode;
+    const char *credit;
+    int64_t org_id;
+    char lo[8], hi[16];
+};
+void policy_grant__scope(const struct principal *p, struct pg_scope *s);
+/* The scope predicate over columns credit, org and region; 9 parameters. */
+#define PG_SCOPE_SQL(credit, org, region)                                                          \
+    "(? = 0 OR (? = 1 AND " credit " = ?) OR (? = 2 AND " org " = ?) OR (? = 3 AND " region        \
+    " >= ? AND " region " < ?))"
+/* Binds the 9 parameters of PG_SCOPE_SQL from i. */
+void policy_grant__bind_scope(struct stmt *st, int i, const struct pg_scope *s);
+
+#endif

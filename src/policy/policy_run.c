@@ -1,0 +1,977 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * policy_run: 免申即享 runs. A run loads every enterprise's newest facts into a
+ * columnar rules_table (enterprises, enterprise_tags and enterprise_facts are each
+ * read once, in one pass), evaluates the whole set of published policies with the
+ * batch evaluator (so exclusive groups and caps see every policy), keeps the
+ * eligible hits of the run's policies, and writes them as grants in transactions of
+ * RUN_CHUNK hits, with progress in policy_runs. Idempotent: a grant is keyed by
+ * (policy, enterprise, period). The background runner of `qifu serve` executes
+ * queued runs one at a time in its own thread; runs that a stop cut off are marked
+ * failed ("interrupted") at the next start, never left running.
+ */
+#include "policy_grant.h"
+#include "policy_grant_int.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../audit/audit.h"
+#include "../auth/auth.h"
+#include "../base/jsonx.h"
+#include "../base/log.h"
+#include "../base/mem.h"
+#include "../base/timeutil.h"
+#include "../codes/codes.h"
+#include "../rules/rules.h"
+#include "../store/store.h"
+
+/* Hits written per transaction: small enough to keep writers moving, large enough
+ * that the commit (fsync) is amortised. */
+#define RUN_CHUNK 256
+#define CODE_LEN 24
+#define REGION_LEN 8
+
+/* ---- loading the table ------------------------------------------------------------- */
+
+struct ent_rows {
+    size_t n;
+    char (*code)[CODE_LEN];
+    char (*region)[REGION_LEN];
+    size_t *ord; /* row indexes sorted by code (strcmp), for lookups */
+};
+
+static const struct ent_rows *sort_rows; /* qsort has no context argument in C11 */
+
+static int cmp_ord(const void *a, const void *b)
+{
+    return strcmp(sort_rows->code[*(const size_t *)a], sort_rows->code[*(const size_t *)b]);
+}
+
+static long find_row(const struct ent_rows *r, const char *code)
+{
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(r->code[r->ord[mid]], code);
+        if (c == 0)
+            return (long)r->ord[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+static void rows_cleanup(struct ent_rows *r)
+{
+    xfree(r->code);
+    xfree(r->region);
+    xfree(r->ord);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Sets fact of row from text, ignoring values the engine cannot read (then missing). */
+static void table_set(struct rules_table *t, size_t row, int fact, const char *text)
+{
+    if (fact < 0 || !text || !*text)
+        return;
+    struct err ignored;
+    err_clear(&ignored);
+    (void)rules_table_set(t, row, fact, text, &ignored);
+}
+
+static pthread_mutex_t sort_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Reads the enterprises (builtin facts), their tags and their newest facts. */
+static enum rc load_table(struct conn *c, const struct rules_catalog *cat, struct ent_rows *r,
+                          struct rules_table **out, struct err *e)
+{
+    struct stmt *st;
+    int64_t n = 0;
+    enum rc rc = store_prepare(c, "SELECT COUNT(*) FROM enterprises", &st, e);
+    if (rc)
+        return rc;
+    if ((rc = store_step(st, e)) == RC_ROW)
+        n = store_int(st, 0);
+    store_finish(st);
+    if (rc != RC_ROW)
+        return rc;
+    memset(r, 0, sizeof(*r));
+    r->code = xcalloc(n ? (size_t)n : 1, sizeof(*r->code));
+    r->region = xcalloc(n ? (size_t)n : 1, sizeof(*r->region));
+    r->ord = xcalloc(n ? (size_t)n : 1, sizeof(*r->ord));
+    struct rules_table *t = rules_table_new(cat, (size_t)n);
+    int f_region = rules_catalog_fact_index(cat, "region");
+    int f_industry = rules_catalog_fact_index(cat, "industry");
+    int f_founded = rules_catalog_fact_index(cat, "founded");
+    int f_capital = rules_catalog_fact_index(cat, "registered_capital");
+    int f_scale = rules_catalog_fact_index(cat, "scale");
+    int f_tags = rules_catalog_fact_index(cat, "tags");
+    rc = store_prepare(c,
+                       "SELECT credit_code, region, industry, founded, capital_fen, scale FROM "
+                       "enterprises",
+                       &st, e);
+    while (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
+        if (r->n == (size_t)n)
+            continue; /* inserted since the count: the next run sees it */
+        size_t i = r->n++;
+        policy_grant__copy(r->code[i], CODE_LEN, store_text(st, 0));
+        policy_grant__copy(r->region[i], REGION_LEN, store_text(st, 1));
+        r->ord[i] = i;
+        table_set(t, i, f_region, store_text(st, 1));
+        table_set(t, i, f_industry, store_text(st, 2));
+        table_set(t, i, f_founded, store_text(st, 3));
+        if (!store_isnull(st, 4) && f_capital >= 0)
+            rules_table_set_int(t, i, f_capital, store_int(st, 4));
+        table_set(t, i, f_scale, store_text(st, 5));
+        rc = RC_OK;
+    }
+    if (rc == RC_DONE)
+        rc = RC_OK;
+    store_finish(st);
+    pthread_mutex_lock(&sort_mu);
+    sort_rows = r;
+    qsort(r->ord, r->n, sizeof(*r->ord), cmp_ord);
+    sort_rows = NULL;
+    pthread_mutex_unlock(&sort_mu);
+    /* Tags: consecutive rows of one enterprise joined as a tag set "a;b". */
+    if (rc == RC_OK)
+        rc = store_prepare(c, "SELECT credit_code, tag FROM enterprise_tags ORDER BY credit_code",
+                           &st, e);
+    if (rc == RC_OK) {
+        char cur[CODE_LEN] = "", tags[1024] = "";
+        while ((rc = store_step(st, e)) == RC_ROW || rc == RC_DONE) {
+            const char *code = rc == RC_ROW ? store_text(st, 0) : "";
+            if (strcmp(code, cur) != 0 || rc == RC_DONE) {
+                long row = *cur ? find_row(r, cur) : -1;
+                if (row >= 0)
+                    table_set(t, (size_t)row, f_tags, tags);
+                policy_grant__copy(cur, sizeof(cur), code);
+                tags[0] = '\0';
+            }
+            if (rc == RC_DONE)
+                break;
+            size_t len = strlen(tags);
+            snprintf(tags + len, sizeof(tags) - len, "%s%s", len ? ";" : "", store_text(st, 1));
+        }
+        store_finish(st);
+        if (rc == RC_DONE)
+            rc = RC_OK;
+    }
+    /* Facts: the newest value of each (enterprise, fact) comes first. */
+    if (rc == RC_OK)
+        rc = store_prepare(c,
+                           "SELECT credit_code, fact, value FROM enterprise_facts ORDER BY "
+                           "credit_code, fact, as_of DESC, id DESC",
+                           &st, e);
+    if (rc == RC_OK) {
+        char cur[CODE_LEN] = "", last_fact[64] = "";
+        long row = -1;
+        while ((rc = store_step(st, e)) == RC_ROW) {
+            const char *code = store_text(st, 0), *fact = store_text(st, 1);
+            if (strcmp(code, cur) != 0) {
+                policy_grant__copy(cur, sizeof(cur), code);
+                row = find_row(r, cur);
+                last_fact[0] = '\0';
+            } else if (strcmp(fact, last_fact) == 0) {
+                continue;
+            }
+            policy_grant__copy(last_fact, sizeof(last_fact), fact);
+            if (row >= 0)
+                table_set(t, (size_t)row, rules_catalog_fact_index(cat, fact), store_text(st, 2));
+        }
+        store_finish(st);
+        if (rc == RC_DONE)
+            rc = RC_OK;
+    }
+    if (rc) {
+        rules_table_free(t);
+        rows_cleanup(r);
+        return rc;
+    }
+    *out = t;
+    return RC_OK;
+}
+
+/* ---- evaluation ----------------------------------------------------------------------- */
+
+struct hit {
+    size_t row, policy; /* policy: index among the run's targets */
+    int64_t amount;     /* fen; -1 unknown */
+    bool excluded;
+};
+
+struct collect {
+    pthread_mutex_t mu;
+    long *target_of; /* set index -> target index or -1 */
+    struct hit *hits;
+    size_t n, cap;
+};
+
+static void on_hit(void *ctx, const struct rules_hit *h)
+{
+    struct collect *col = ctx;
+    if (h->outcome != RULES_ELIGIBLE || col->target_of[h->policy] < 0)
+        return;
+    pthread_mutex_lock(&col->mu);
+    if (col->n == col->cap) {
+        col->cap = col->cap ? col->cap * 2 : 1024;
+        col->hits = xrealloc(col->hits, col->cap * sizeof(*col->hits));
+    }
+    col->hits[col->n++] = (struct hit){
+        .row = h->row,
+        .policy = (size_t)col->target_of[h->policy],
+        .amount = h->amount_state == RULES_AMOUNT_KNOWN ? h->amount : -1,
+        .excluded = h->excluded_by != 0,
+    };
+    pthread_mutex_unlock(&col->mu);
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const struct hit *x = a, *y = b;
+    if (x->row != y->row)
+        return x->row < y->row ? -1 : 1;
+    return x->policy < y->policy ? -1 : x->policy > y->policy;
+}
+
+/* ---- writing ---------------------------------------------------------------------------- */
+
+/* Per-target tallies for the summary. */
+struct tally {
+    struct pg_policy pol;
+    int64_t eligible, created, updated, unchanged, locked, excluded, amount, unknown;
+    size_t possibly, manual;
+};
+
+/* Applies one hit: creates the grant, updates an unconfirmed one's amount, or leaves it. */
+static enum rc apply_hit(struct conn *c, const struct audit_actor *who, int64_t run_id, bool dry,
+                         const struct ent_rows *r, const struct hit *h, struct tally *t,
+                         int64_t now, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "SELECT id, state, amount_fen, version FROM grants WHERE policy_id "
+                               "= ? AND credit_code = ? AND period = ''",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, t->pol.id);
+    store_bind_text(st, 2, r->code[h->row]);
+    rc = store_step(st, e);
+    if (rc == RC_DONE) {
+        store_finish(st);
+        t->created++;
+        if (dry)
+            return RC_OK;
+        struct pg_grant_new g = {.pol = &t->pol,
+                                 .credit_code = r->code[h->row],
+                                 .region = r->region[h->row],
+                                 .run_id = run_id,
+                                 .amount = h->amount};
+        int64_t id;
+        return policy_grant__insert(c, who, &g, now, &id, e);
+    }
+    if (rc != RC_ROW) {
+        store_finish(st);
+        return rc;
+    }
+    int64_t id = store_int(st, 0), version = store_int(st, 3);
+    char state[16];
+    policy_grant__copy(state, sizeof(state), store_text(st, 1));
+    int64_t old = store_isnull(st, 2) ? -1 : store_int(st, 2);
+    store_finish(st);
+    if (strcmp(state, "matched") != 0 && strcmp(state, "notified") != 0) {
+        t->locked++; /* confirmed, declined or paid: never touched */
+        return RC_OK;
+    }
+    if (old == h->amount) {
+        t->unchanged++;
+        return RC_OK;
+    }
+    t->updated++;
+    if (dry)
+        return RC_OK;
+    rc = store_prepare(c,
+                       "UPDATE grants SET amount_fen = ?, policy_version = ?, run_id = ?, "
+                       "updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+                       &st, e);
+    if (rc)
+        return rc;
+    policy_grant__bind_opt(st, 1, h->amount);
+    store_bind_int(st, 2, t->pol.version);
+    store_bind_int(st, 3, run_id);
+    store_bind_int(st, 4, now);
+    store_bind_int(st, 5, id);
+    store_bind_int(st, 6, version);
+    rc = store_run(st, e);
+    if (rc == RC_OK && store_changes(st) != 1)
+        rc = err_set(e, RC_CONFLICT, NULL, "兑现记录 %lld 正被修改，请重新运行", (long long)id);
+    store_finish(st);
+    if (rc)
+        return rc;
+    json_t *before = json_pack("{s:o}", "amount_fen", old >= 0 ? json_integer(old) : json_null());
+    json_t *after = json_pack("{s:o, s:i, s:o}", "amount_fen",
+                              h->amount >= 0 ? json_integer(h->amount) : json_null(),
+                              "policy_version", t->pol.version, "run_id", policy_id_json(run_id));
+    char idtext[24];
+    snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+    struct audit_event ev = {"grant.amount", "grant", idtext, before, after};
+    rc = policy_grant__event(c, who, "grant", id, now, "amount", state, state, "重新匹配，金额变更",
+                             after, e);
+    if (rc == RC_OK)
+        rc = audit_append(c, who, &ev, NULL, e);
+    json_decref(before);
+    json_decref(after);
+    return rc;
+}
+
+/* ---- run rows ------------------------------------------------------------------------- */
+
+enum rc policy_run_create(struct conn *c, const struct audit_actor *who, int64_t org_id,
+                          int64_t policy_id, int64_t *run_id, struct err *e)
+{
+    struct pg_policy pol;
+    enum rc rc = RC_OK;
+    if (policy_id) {
+        if ((rc = policy_grant__policy(c, policy_id, &pol, e)))
+            return rc;
+        if (strcmp(pol.state, "published") != 0)
+            return err_set(e, RC_STATE, NULL, "政策未发布或已失效，不能运行免申即享匹配");
+        if (strcmp(pol.delivery, "mian_shen") != 0)
+            return err_set(e, RC_STATE, NULL, "该政策不是免申即享政策");
+    }
+    if ((rc = store_begin(c, e)))
+        return rc;
+    struct stmt *st;
+    rc = store_prepare(c,
+                       "SELECT id FROM policy_runs WHERE state IN ('queued','running') AND "
+                       "COALESCE(policy_id, 0) = ?",
+                       &st, e);
+    if (rc == RC_OK) {
+        store_bind_int(st, 1, policy_id);
+        rc = store_step(st, e);
+        if (rc == RC_ROW)
+            rc = err_set(e, RC_STATE, NULL, "该政策已有正在进行的匹配（运行 %lld），请等待完成",
+                         (long long)store_int(st, 0));
+        else if (rc == RC_DONE)
+            rc = RC_OK;
+        store_finish(st);
+    }
+    if (rc == RC_OK)
+        rc = store_prepare(c,
+                           "INSERT INTO policy_runs (policy_id, state, started_by, org_id, "
+                           "created_at) VALUES (?, 'queued', ?, ?, ?) RETURNING id",
+                           &st, e);
+    if (rc == RC_OK) {
+        policy_grant__bind_opt(st, 1, policy_id ? policy_id : -1);
+        store_bind_text(st, 2, who->name);
+        policy_grant__bind_opt(st, 3, org_id ? org_id : -1);
+        store_bind_int(st, 4, time_now_ms());
+        rc = store_insert_id(st, run_id, e);
+        store_finish(st);
+    }
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+    else
+        store_rollback(c);
+    return rc;
+}
+
+static enum rc run_progress(struct conn *c, int64_t run_id, const char *state, int64_t total,
+                            int64_t done, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "UPDATE policy_runs SET state = ?, total = ?, done = ?, started_at "
+                               "= COALESCE(started_at, ?) WHERE id = ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, state);
+    store_bind_int(st, 2, total);
+    store_bind_int(st, 3, done);
+    store_bind_int(st, 4, time_now_ms());
+    store_bind_int(st, 5, run_id);
+    rc = store_run(st, e);
+    store_finish(st);
+    return rc;
+}
+
+/* Ends run_id as done (summary) or failed (error), with the run's one summary audit event. */
+static enum rc run_finish(struct conn *c, const struct audit_actor *who, int64_t run_id,
+                          const json_t *summary, const char *error, struct err *e)
+{
+    enum rc rc = store_begin(c, e);
+    if (rc)
+        return rc;
+    struct stmt *st;
+    char *text = summary ? jsonx_canonical(summary) : NULL;
+    rc = store_prepare(c,
+                       "UPDATE policy_runs SET state = ?, done = CASE WHEN ? THEN total ELSE "
+                       "done END, matched = ?, amount_fen = ?, summary = ?, error = ?, "
+                       "finished_at = ? WHERE id = ?",
+                       &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, summary ? "done" : "failed");
+        store_bind_int(st, 2, summary ? 1 : 0);
+        store_bind_int(st, 3, summary ? json_integer_value(json_object_get(summary, "count")) : 0);
+        store_bind_int(st, 4,
+                       summary ? json_integer_value(json_object_get(summary, "amount_total")) : 0);
+        store_bind_text(st, 5, text);
+        store_bind_text(st, 6, error);
+        store_bind_int(st, 7, time_now_ms());
+        store_bind_int(st, 8, run_id);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    xfree(text);
+    json_t *after = summary ? json_pack("{s:s, s:O}", "state", "done", "summary", summary)
+                            : json_pack("{s:s, s:s}", "state", "failed", "error", error);
+    char idtext[24];
+    snprintf(idtext, sizeof(idtext), "%lld", (long long)run_id);
+    struct audit_event ev = {"policy.run", "policy_run", idtext, NULL, after};
+    if (rc == RC_OK)
+        rc = audit_append(c, who, &ev, NULL, e);
+    json_decref(after);
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+    else
+        store_rollback(c);
+    return rc;
+}
+
+enum rc policy_run_mark_interrupted(struct conn *c, int *n, struct err *e)
+{
+    /* In batches: each marked row leaves the set, so the next SELECT reads the rest. */
+    enum rc rc = RC_OK;
+    int total = 0, k;
+    do {
+        struct stmt *st;
+        rc = store_prepare(c,
+                           "SELECT id, started_by FROM policy_runs WHERE state IN "
+                           "('queued','running') ORDER BY id LIMIT 64",
+                           &st, e);
+        if (rc)
+            break;
+        int64_t ids[64];
+        char who[64][96];
+        k = 0;
+        while (k < 64 && (rc = store_step(st, e)) == RC_ROW) {
+            ids[k] = store_int(st, 0);
+            policy_grant__copy(who[k], sizeof(who[k]), store_text(st, 1));
+            k++;
+        }
+        store_finish(st);
+        if (rc != RC_DONE && rc != RC_ROW)
+            break;
+        rc = RC_OK;
+        for (int i = 0; i < k && rc == RC_OK; i++) {
+            struct audit_actor actor = {who[i], ""};
+            rc = run_finish(c, &actor, ids[i], NULL,
+                            "interrupted: 服务停止，匹配被中断，请重新运行", e);
+        }
+        total += k;
+    } while (rc == RC_OK && k == 64);
+    if (n)
+        *n = total;
+    return rc;
+}
+
+/* ---- the run --------------------------------------------------------------------------- */
+
+struct region_sum {
+    char region[REGION_LEN];
+    int64_t count, amount;
+};
+
+static int cmp_region(const void *a, const void *b)
+{
+    return strcmp(((const struct region_sum *)a)->region, ((const struct region_sum *)b)->region);
+}
+
+/* The summary of the run: totals, per policy, by region (county). */
+static json_t *summarise(const struct tally *tl, size_t n_targets, const struct collect *col,
+                         const struct ent_rows *r, bool dry)
+{
+    json_t *pols = json_array();
+    int64_t count = 0, amount = 0, created = 0, updated = 0, unchanged = 0, locked = 0,
+            excluded = 0, unknown = 0;
+    for (size_t i = 0; i < n_targets; i++) {
+        const struct tally *t = &tl[i];
+        json_array_append_new(
+            pols, json_pack("{s:o, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                            "policy_id", policy_id_json(t->pol.id), "title", t->pol.title,
+                            "version", t->pol.version, "count",
+                            (json_int_t)(t->eligible - t->excluded), "amount_total",
+                            (json_int_t)t->amount, "amount_unknown", (json_int_t)t->unknown,
+                            "created", (json_int_t)t->created, "updated", (json_int_t)t->updated,
+                            "unchanged", (json_int_t)t->unchanged, "locked", (json_int_t)t->locked,
+                            "excluded", (json_int_t)t->excluded, "possibly_eligible",
+                            (json_int_t)t->possibly, "manual_review", (json_int_t)t->manual));
+        count += t->eligible - t->excluded;
+        amount += t->amount;
+        created += t->created;
+        updated += t->updated;
+        unchanged += t->unchanged;
+        locked += t->locked;
+        excluded += t->excluded;
+        unknown += t->unknown;
+    }
+    /* By region: one entry per region code of the granted enterprises. */
+    struct region_sum *rs = xcalloc(col->n ? col->n : 1, sizeof(*rs));
+    size_t n_rs = 0;
+    for (size_t i = 0; i < col->n; i++) {
+        if (col->hits[i].excluded)
+            continue;
+        policy_grant__copy(rs[n_rs].region, REGION_LEN, r->region[col->hits[i].row]);
+        rs[n_rs].count = 1;
+        rs[n_rs].amount = col->hits[i].amount > 0 ? col->hits[i].amount : 0;
+        n_rs++;
+    }
+    qsort(rs, n_rs, sizeof(*rs), cmp_region);
+    json_t *by_region = json_array();
+    for (size_t i = 0; i < n_rs;) {
+        size_t j = i + 1;
+        int64_t cnt = rs[i].count, amt = rs[i].amount;
+        for (; j < n_rs && strcmp(rs[j].region, rs[i].region) == 0; j++) {
+            cnt += rs[j].count;
+            amt += rs[j].amount;
+        }
+        char full[CODES_FULL_NAME_MAX];
+        json_array_append_new(by_region,
+                              json_pack("{s:s, s:s, s:I, s:I}", "region", rs[i].region, "name",
+                                        codes_region_full_name(rs[i].region, full, sizeof(full)),
+                                        "count", (json_int_t)cnt, "amount", (json_int_t)amt));
+        i = j;
+    }
+    xfree(rs);
+    return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "dry_run", dry,
+                     "enterprises", (json_int_t)r->n, "count", (json_int_t)count, "amount_total",
+                     (json_int_t)amount, "amount_unknown", (json_int_t)unknown, "created",
+                     (json_int_t)created, "updated", (json_int_t)updated, "unchanged",
+                     (json_int_t)unchanged, "locked", (json_int_t)locked, "excluded",
+                     (json_int_t)excluded, "policies", pols, "by_region", by_region);
+}
+
+static void progress(const struct policy_run_opts *o, const char *phase, int64_t done,
+                     int64_t total)
+{
+    if (o->progress)
+        o->progress(o->progress_ctx, phase, done, total);
+}
+
+/*
+ * The run's target policies in the snapshot: one policy, or every 免申即享 policy. The
+ * policy rows come from the snapshot itself, so a grant records the version its
+ * policy was evaluated under even when a new version is published during the run.
+ */
+static enum rc targets_of(const struct policy_snap *s, int64_t policy_id, long *target_of,
+                          struct tally **out, size_t *n_out, struct err *e)
+{
+    const struct rules_set *set = policy_snap_set(s);
+    size_t n = rules_set_size(set), k = 0;
+    struct tally *tl = xcalloc(n ? n : 1, sizeof(*tl));
+    enum rc rc = RC_OK;
+    for (size_t i = 0; i < n; i++) {
+        const struct policy_info *pi = policy_snap_info(s, i);
+        target_of[i] = -1;
+        if ((policy_id && pi->id != policy_id) || !pi->delivery ||
+            strcmp(pi->delivery, "mian_shen") != 0)
+            continue;
+        struct pg_policy *pol = &tl[k].pol;
+        pol->id = pi->id;
+        pol->org_id = pi->org_id;
+        pol->version = pi->version;
+        policy_grant__copy(pol->state, sizeof(pol->state), "published");
+        policy_grant__copy(pol->delivery, sizeof(pol->delivery), pi->delivery);
+        policy_grant__copy(pol->title, sizeof(pol->title), pi->title);
+        policy_grant__copy(pol->org_code, sizeof(pol->org_code), pi->org_code);
+        target_of[i] = (long)k++;
+    }
+    if (rc == RC_OK && policy_id && k == 0)
+        rc = err_set(e, RC_STATE, NULL, "政策 %lld 不是有效期内已发布的免申即享政策",
+                     (long long)policy_id);
+    if (rc) {
+        xfree(tl);
+        return rc;
+    }
+    *out = tl;
+    *n_out = k;
+    return RC_OK;
+}
+
+static enum rc run_body(struct conn *c, struct policy_holder *h, const struct audit_actor *who,
+                        int64_t run_id, const struct policy_run_opts *o, json_t **summary,
+                        struct err *e)
+{
+    int64_t now = time_now_ms();
+    bool dry = o->dry_run || !run_id;
+    /* The published set as of now (another process may have published a second ago). */
+    enum rc rc = policy_refresh(h, c, e);
+    if (rc)
+        return rc;
+    struct policy_snap *snap = policy_current(h, c);
+    const struct rules_set *set = policy_snap_set(snap);
+    const struct rules_catalog *rcat = policy_holder_rules_catalog(h);
+    size_t n_set = rules_set_size(set), n_targets = 0;
+    struct collect col = {.target_of = xcalloc(n_set ? n_set : 1, sizeof(long))};
+    pthread_mutex_init(&col.mu, NULL);
+    struct tally *tl = NULL;
+    struct ent_rows rows = {0};
+    struct rules_table *table = NULL;
+    struct rules_counts *counts = xcalloc(n_set ? n_set : 1, sizeof(*counts));
+    rc = targets_of(snap, o->policy_id, col.target_of, &tl, &n_targets, e);
+    if (rc == RC_OK && !dry)
+        rc = run_progress(c, run_id, "running", 0, 0, e);
+    progress(o, "load", 0, 0);
+    if (rc == RC_OK)
+        rc = load_table(c, rcat, &rows, &table, e);
+    if (rc == RC_OK && !dry)
+        rc = run_progress(c, run_id, "running", (int64_t)rows.n, 0, e);
+    progress(o, "evaluate", 0, (int64_t)rows.n);
+    if (rc == RC_OK)
+        rc = rules_batch_run(set, table, policy_snap_day(snap), o->n_threads > 0 ? o->n_threads : 2,
+                             on_hit, &col, counts, e);
+    if (rc == RC_OK) {
+        for (size_t i = 0; i < n_set; i++)
+            if (col.target_of[i] >= 0) {
+                tl[col.target_of[i]].possibly = counts[i].possibly;
+                tl[col.target_of[i]].manual = counts[i].manual;
+            }
+        qsort(col.hits, col.n, sizeof(*col.hits), cmp_hit);
+        for (size_t i = 0; i < col.n; i++) {
+            struct tally *t = &tl[col.hits[i].policy];
+            t->eligible++;
+            if (col.hits[i].excluded)
+                t->excluded++;
+            else if (col.hits[i].amount >= 0)
+                t->amount += col.hits[i].amount;
+            else
+                t->unknown++;
+        }
+    }
+    /* Write in chunks; done counts the enterprises whose hits are all written. */
+    for (size_t i = 0; rc == RC_OK && i < col.n;) {
+        if (o->cancel && __atomic_load_n(o->cancel, __ATOMIC_RELAXED)) {
+            rc = err_set(e, RC_UNAVAILABLE, NULL, "interrupted: 服务停止，匹配被中断，请重新运行");
+            break;
+        }
+        size_t end = i + RUN_CHUNK < col.n ? i + RUN_CHUNK : col.n;
+        /* Keep one enterprise's hits in one chunk. */
+        while (end < col.n && col.hits[end].row == col.hits[end - 1].row)
+            end++;
+        if (!dry && (rc = store_begin(c, e)))
+            break;
+        for (size_t k = i; k < end && rc == RC_OK; k++)
+            if (!col.hits[k].excluded)
+                rc = apply_hit(c, who, run_id, dry, &rows, &col.hits[k], &tl[col.hits[k].policy],
+                               now, e);
+        int64_t done = end < col.n ? (int64_t)col.hits[end].row : (int64_t)rows.n;
+        if (rc == RC_OK && !dry)
+            rc = run_progress(c, run_id, "running", (int64_t)rows.n, done, e);
+        if (!dry) {
+            if (rc == RC_OK)
+                rc = store_commit(c, e);
+            else
+                store_rollback(c);
+        }
+        progress(o, "write", done, (int64_t)rows.n);
+        i = end;
+    }
+    if (rc == RC_OK) {
+        progress(o, "write", (int64_t)rows.n, (int64_t)rows.n);
+        json_t *s = summarise(tl, n_targets, &col, &rows, dry);
+        if (!dry)
+            rc = run_finish(c, who, run_id, s, NULL, e);
+        if (rc == RC_OK && summary)
+            *summary = s;
+        else
+            json_decref(s);
+    }
+    xfree(counts);
+    rules_table_free(table);
+    rows_cleanup(&rows);
+    xfree(tl);
+    xfree(col.hits);
+    xfree(col.target_of);
+    pthread_mutex_destroy(&col.mu);
+    policy_release(h, snap);
+    return rc;
+}
+
+enum rc policy_run_exec(struct conn *c, struct policy_holder *h, const struct audit_actor *who,
+                        int64_t run_id, const struct policy_run_opts *opts, json_t **summary,
+                        struct err *e)
+{
+    if (summary)
+        *summary = NULL;
+    enum rc rc = run_body(c, h, who, run_id, opts, summary, e);
+    if (rc && run_id && !opts->dry_run) {
+        struct err fe;
+        err_clear(&fe);
+        if (store_in_txn(c))
+            store_rollback(c);
+        char msg[300];
+        snprintf(msg, sizeof(msg), "%s", e && e->msg[0] ? e->msg : rc_str(rc));
+        if (run_finish(c, who, run_id, NULL, msg, &fe))
+            log_error("policy run %lld: could not record the failure: %s", (long long)run_id,
+                      fe.msg);
+    }
+    return rc;
+}
+
+/* ---- reads -------------------------------------------------------------------------------- */
+
+#define RUN_COLS                                                                                   \
+    "r.id, COALESCE(r.policy_id, 0), r.state, r.total, r.done, r.matched, r.amount_fen, "          \
+    "r.summary, r.error, r.started_by, r.created_at, r.started_at, r.finished_at, "                \
+    "COALESCE(r.org_id, 0)"
+
+static json_t *run_json(struct stmt *st)
+{
+    char id[24], pid[24], at[3][40];
+    snprintf(id, sizeof(id), "%lld", (long long)store_int(st, 0));
+    snprintf(pid, sizeof(pid), "%lld", (long long)store_int(st, 1));
+    json_t *times[3];
+    for (int i = 0; i < 3; i++) {
+        if (store_isnull(st, 10 + i)) {
+            times[i] = json_null();
+        } else {
+            time_fmt_cst(store_int(st, 10 + i), at[i], sizeof(at[i]));
+            times[i] = json_string(at[i]);
+        }
+    }
+    json_t *summary = store_isnull(st, 7) ? json_null() : json_loads(store_text(st, 7), 0, NULL);
+    int64_t total = store_int(st, 3), done = store_int(st, 4);
+    return json_pack(
+        "{s:s, s:o, s:s, s:I, s:I, s:f, s:I, s:I, s:o, s:o, s:s, s:o, s:o, s:o}", "id", id,
+        "policy_id", store_int(st, 1) ? json_string(pid) : json_null(), "state", store_text(st, 2),
+        "total", (json_int_t)total, "done", (json_int_t)done, "progress",
+        total ? (double)done / (double)total : 0.0, "count", (json_int_t)store_int(st, 5),
+        "amount_total", (json_int_t)store_int(st, 6), "summary", summary ? summary : json_null(),
+        "error", store_isnull(st, 8) ? json_null() : json_string(store_text(st, 8)), "started_by",
+        store_text(st, 9), "created_at", times[0], "started_at", times[1], "finished_at", times[2]);
+}
+
+/* May p read the runs of policy pol? Officers of its department, supervisors, admins. */
+static enum rc may_read(const struct principal *p, const struct pg_policy *pol, struct err *e)
+{
+    bool issuer = p->role == ROLE_POLICY_OFFICER && p->org_id == pol->org_id;
+    /* A draft exists only for its department and administrators (policy.h). */
+    if (strcmp(pol->state, "draft") == 0 && !issuer && p->role != ROLE_ADMIN)
+        return err_set(e, RC_NOTFOUND, NULL, "政策不存在");
+    if (p->role == ROLE_ADMIN || p->role == ROLE_SUPERVISOR || issuer)
+        return RC_OK;
+    return err_set(e, RC_FORBIDDEN, NULL, "只有政策发布部门、督查和管理人员可以查看匹配运行");
+}
+
+enum rc policy_run_get(struct conn *c, const struct principal *p, int64_t policy_id, int64_t run_id,
+                       json_t **out, struct err *e)
+{
+    struct pg_policy pol;
+    enum rc rc = policy_grant__policy(c, policy_id, &pol, e);
+    if (rc == RC_OK)
+        rc = may_read(p, &pol, e);
+    if (rc)
+        return rc;
+    struct stmt *st;
+    rc = store_prepare(
+        c, "SELECT " RUN_COLS " FROM policy_runs r WHERE r.id = ? AND r.policy_id = ?", &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, run_id);
+    store_bind_int(st, 2, policy_id);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        *out = run_json(st);
+        rc = RC_OK;
+    } else if (rc == RC_DONE) {
+        rc = err_set(e, RC_NOTFOUND, NULL, "匹配运行不存在");
+    }
+    store_finish(st);
+    return rc;
+}
+
+enum rc policy_run_list(struct conn *c, const struct principal *p, int64_t policy_id, json_t **out,
+                        struct err *e)
+{
+    struct pg_policy pol;
+    enum rc rc = policy_grant__policy(c, policy_id, &pol, e);
+    if (rc == RC_OK)
+        rc = may_read(p, &pol, e);
+    if (rc)
+        return rc;
+    struct stmt *st;
+    rc = store_prepare(c,
+                       "SELECT " RUN_COLS " FROM policy_runs r WHERE r.policy_id = ? ORDER BY "
+                       "r.id DESC LIMIT 100",
+                       &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, policy_id);
+    json_t *items = json_array();
+    while ((rc = store_step(st, e)) == RC_ROW)
+        json_array_append_new(items, run_json(st));
+    store_finish(st);
+    if (rc != RC_DONE) {
+        json_decref(items);
+        return rc;
+    }
+    *out = items;
+    return RC_OK;
+}
+
+/* ---- the background runner ------------------------------------------------------------------- */
+
+struct job {
+    struct job *next;
+    int64_t run_id, policy_id;
+    char actor[96], org[64];
+};
+
+struct policy_runner {
+    struct store *db;
+    struct policy_holder *h; /* borrowed: outlives the runner */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct job *head, *tail;
+    int stop; /* read by running jobs with __atomic_load_n */
+    bool started;
+};
+
+static void *runner_main(void *arg)
+{
+    struct policy_runner *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (!r->head && !r->stop)
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (r->stop)
+            break;
+        struct job *j = r->head;
+        r->head = j->next;
+        if (!r->head)
+            r->tail = NULL;
+        pthread_mutex_unlock(&r->mu);
+        struct err e;
+        err_clear(&e);
+        struct conn *c;
+        struct audit_actor who = {j->actor, j->org};
+        struct policy_run_opts o = {.policy_id = j->policy_id, .n_threads = 2, .cancel = &r->stop};
+        enum rc rc = store_acquire(r->db, &c, &e);
+        if (rc == RC_OK) {
+            json_t *s = NULL;
+            rc = policy_run_exec(c, r->h, &who, j->run_id, &o, &s, &e);
+            if (rc == RC_OK)
+                log_info("policy run %lld done: %lld grant(s)", (long long)j->run_id,
+                         (long long)json_integer_value(json_object_get(s, "count")));
+            json_decref(s);
+            store_release(c);
+        }
+        if (rc)
+            log_warn("policy run %lld failed: %s", (long long)j->run_id, e.msg);
+        xfree(j);
+        pthread_mutex_lock(&r->mu);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+enum rc policy_runner_new(struct store *db, struct policy_holder *h, struct policy_runner **out,
+                          struct err *e)
+{
+    struct conn *c;
+    enum rc rc = store_acquire(db, &c, e);
+    int n = 0;
+    if (rc == RC_OK) {
+        rc = policy_run_mark_interrupted(c, &n, e);
+        store_release(c);
+    }
+    if (rc)
+        return rc;
+    if (n)
+        log_warn("%d 免申即享 run(s) were cut off by the last stop: marked failed (interrupted)",
+                 n);
+    struct policy_runner *r = xcalloc(1, sizeof(*r));
+    r->db = db;
+    r->h = h;
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    if (pthread_create(&r->thread, NULL, runner_main, r) != 0) {
+        pthread_mutex_destroy(&r->mu);
+        pthread_cond_destroy(&r->cv);
+        xfree(r);
+        return err_set(e, RC_INTERNAL, NULL, "无法启动匹配线程");
+    }
+    r->started = true;
+    *out = r;
+    return RC_OK;
+}
+
+void policy_runner_free(struct policy_runner *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&r->mu);
+    __atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    if (r->started)
+        pthread_join(r->thread, NULL);
+    /* Queued jobs never started: their rows stay queued and are marked interrupted at
+     * the next start; mark them now while the store is still open. */
+    struct conn *c;
+    struct err e;
+    err_clear(&e);
+    if (r->head && store_acquire(r->db, &c, &e) == RC_OK) {
+        int n;
+        if (policy_run_mark_interrupted(c, &n, &e))
+            log_warn("could not mark queued runs interrupted: %s", e.msg);
+        store_release(c);
+    }
+    for (struct job *j = r->head, *next; j; j = next) {
+        next = j->next;
+        xfree(j);
+    }
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    xfree(r);
+}
+
+enum rc policy_runner_submit(struct policy_runner *r, struct conn *c, const struct principal *p,
+                             int64_t policy_id, int64_t *run_id, struct err *e)
+{
+    struct pg_policy pol;
+    enum rc rc = policy_grant__policy(c, policy_id, &pol, e);
+    if (rc)
+        return rc;
+    if (p->role != ROLE_POLICY_OFFICER || p->org_id != pol.org_id)
+        return strcmp(pol.state, "draft") == 0
+                   ? err_set(e, RC_NOTFOUND, NULL, "政策不存在")
+                   : err_set(e, RC_FORBIDDEN, NULL,
+                             "只有政策发布部门的政策专员可以发起免申即享匹配");
+    if (!r || __atomic_load_n(&r->stop, __ATOMIC_RELAXED))
+        return err_set(e, RC_UNAVAILABLE, NULL, "服务正在停止，请稍后重试");
+    if ((rc = policy_run_create(c, &p->actor, p->org_id, policy_id, run_id, e)))
+        return rc;
+    struct job *j = xcalloc(1, sizeof(*j));
+    j->run_id = *run_id;
+    j->policy_id = policy_id;
+    policy_grant__copy(j->actor, sizeof(j->actor), p->actor.name);
+    policy_grant__copy(j->org, sizeof(j->org), p->actor.org);
+    pthread_mutex_lock(&r->mu);
+    if (r->tail)
+        r->tail->next = j;
+    else
+        r->head = j;
+    r->tail = j;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return RC_OK;
+}
