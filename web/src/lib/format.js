@@ -1,0 +1,144 @@
+// format.js — how the UI writes dates, money, lights and states (zh-CN, Asia/Shanghai).
+//
+//   fmtDate('2026-11-23T06:05:00Z')      -> '2026-11-23'
+//   fmtDateTime('2026-11-23T06:05:00Z')  -> '2026-11-23 14:05'
+//   fmtMoney(123456)                     -> '¥1,234.56'   (the API's money is in fen)
+//   fmtWan(123456789)                    -> '123.46万元'
+//   fmtPercent(0.8765)                   -> '87.7%'
+//   lightInfo('red')                     -> { label: '红灯', type: 'danger' }   (see LightTag.vue)
+//   stateLabel('signed')                 -> '已签收'
+// Empty input (null, undefined, '') gives '—'.
+
+export const EMPTY = '—'
+const TZ = 'Asia/Shanghai'
+
+const dateParts = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: TZ,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+})
+
+/** Date of v (RFC 3339 text, epoch ms, Date, or a plain 'YYYY-MM-DD') or null. */
+function toDate(v) {
+  if (v === null || v === undefined || v === '') return null
+  if (v instanceof Date) return isNaN(v) ? null : v
+  if (typeof v === 'number') return new Date(v)
+  const d = new Date(v)
+  return isNaN(d) ? null : d
+}
+
+function parts(d) {
+  const o = {}
+  for (const p of dateParts.formatToParts(d)) o[p.type] = p.value
+  return o
+}
+
+/** 'YYYY-MM-DD' in Beijing time; a date-only 'YYYY-MM-DD' is returned as it is. */
+export function fmtDate(v) {
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return v
+  const d = toDate(v)
+  if (!d) return EMPTY
+  const p = parts(d)
+  return `${p.year}-${p.month}-${p.day}`
+}
+
+/** 'YYYY-MM-DD HH:mm' in Beijing time. */
+export function fmtDateTime(v) {
+  const d = toDate(v)
+  if (!d) return EMPTY
+  const p = parts(d)
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`
+}
+
+/** Today in Beijing as 'YYYY-MM-DD'. */
+export function today() {
+  return fmtDate(new Date())
+}
+
+const yuan = new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+
+/** Money in fen as '¥1,234.56' ('-¥5.00' when negative). */
+export function fmtMoney(fen) {
+  if (fen === null || fen === undefined || fen === '') return EMPTY
+  const n = Number(fen)
+  if (!Number.isFinite(n)) return EMPTY
+  return `${n < 0 ? '-' : ''}¥${yuan.format(Math.abs(n) / 100)}`
+}
+
+/** Money in fen as 万元 with two decimals: 123456789 -> '123.46万元'. */
+export function fmtWan(fen) {
+  if (fen === null || fen === undefined || fen === '') return EMPTY
+  const n = Number(fen)
+  if (!Number.isFinite(n)) return EMPTY
+  return `${yuan.format(n / 1000000)}万元`
+}
+
+/** Yuan typed by a user ('1,234.5') to fen (123450), or null when it is not an amount. */
+export function yuanToFen(text) {
+  if (text === null || text === undefined) return null
+  const s = String(text).replace(/[,，¥\s]/g, '')
+  if (!/^-?\d+(\.\d{1,2})?$/.test(s)) return null
+  return Math.round(Number(s) * 100)
+}
+
+/** A whole number with separators: 12345 -> '12,345'. */
+export function fmtNumber(n) {
+  if (n === null || n === undefined || n === '') return EMPTY
+  return new Intl.NumberFormat('zh-CN').format(Number(n))
+}
+
+/** A ratio 0..1 as a percentage with one decimal: 0.8765 -> '87.7%'. */
+export function fmtPercent(r, digits = 1) {
+  if (r === null || r === undefined || r === '' || !Number.isFinite(Number(r))) return EMPTY
+  // toPrecision first: 0.8765 * 100 is 87.64999…, which toFixed would round down.
+  const pct = Number((Number(r) * 100).toPrecision(12))
+  return `${(Math.round(pct * 10 ** digits) / 10 ** digits).toFixed(digits)}%`
+}
+
+/** The traffic light of a running deadline (API values red/yellow/green). */
+export const LIGHTS = {
+  red: { label: '红灯', type: 'danger', hint: '已超期' },
+  yellow: { label: '黄灯', type: 'warning', hint: '临近期限' },
+  green: { label: '绿灯', type: 'success', hint: '办理期限内' },
+}
+
+export function lightInfo(light) {
+  return LIGHTS[light] || { label: '无时限', type: 'info', hint: '未计时' }
+}
+
+/** The states of a demand (src/demand/demand_flow.c), as the UI names them. */
+export const DEMAND_STATES = {
+  submitted: '已提交',
+  accepted: '已受理',
+  declined: '不予受理',
+  answered_directly: '直接办结',
+  dispatched: '已交办',
+  signed: '已签收',
+  return_requested: '退单待审',
+  extension_requested: '延期待批',
+  replied: '已答复',
+  reopened: '重办',
+  rated: '已评价',
+  rectifying: '整改中',
+  archived: '已归档',
+  merged: '已并单',
+}
+
+/** The label of a demand state (the API's state_label wins when the row has one). */
+export function stateLabel(state, row) {
+  if (row && row.state_label) return row.state_label
+  return DEMAND_STATES[state] || state || EMPTY
+}
+
+/** Element Plus tag type for a demand state. */
+export function stateType(state) {
+  if (['archived', 'rated', 'answered_directly'].includes(state)) return 'success'
+  if (['declined', 'merged'].includes(state)) return 'info'
+  if (['return_requested', 'extension_requested', 'rectifying', 'reopened'].includes(state)) return 'warning'
+  return 'primary'
+}

@@ -1,0 +1,39 @@
+// Routes of the admin workspace (系统管理), mounted under /admin by router/index.js; only the
+// admin role may open them. Paths are relative ('' is /admin itself). meta.title names
+// the page; meta.menu: true puts it into the side menu, in the order of this array, with
+// meta.icon (a component from @element-plus/icons-vue). Detail pages leave menu off and
+// may set meta.activeMenu to the menu path to highlight. Views live in views/admin/.
+import { Calendar, Collection, HomeFilled, OfficeBuilding, User } from '@element-plus/icons-vue'
+
+export default [
+  {
+    path: '',
+    name: 'admin-home',
+    component: () => import('@/views/admin/HomeView.vue'),
+    meta: { title: '工作台', menu: true, icon: HomeFilled },
+  },
+  {
+    path: 'users',
+    name: 'admin-users',
+    component: () => import('@/views/admin/UsersView.vue'),
+    meta: { title: '用户管理', menu: true, icon: User },
+  },
+  {
+    path: 'orgs',
+    name: 'admin-orgs',
+    component: () => import('@/views/admin/OrgsView.vue'),
+    meta: { title: '组织机构', menu: true, icon: OfficeBuilding },
+  },
+  {
+    path: 'categories',
+    name: 'admin-categories',
+    component: () => import('@/views/admin/CategoriesView.vue'),
+    meta: { title: '诉求类别与时限', menu: true, icon: Collection },
+  },
+  {
+    path: 'calendar',
+    name: 'admin-calendar',
+    component: () => import('@/views/admin/CalendarView.vue'),
+    meta: { title: '工作日历', menu: true, icon: Calendar },
+  },
+]

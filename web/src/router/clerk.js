@@ -1,0 +1,34 @@
+// Routes of the clerk workspace (受理台), mounted under /clerk by router/index.js; only the
+// clerk role may open them. Paths are relative ('' is /clerk itself). meta.title names
+// the page; meta.menu: true puts it into the side menu, in the order of this array, with
+// meta.icon (a component from @element-plus/icons-vue). Detail pages leave menu off and
+// may set meta.activeMenu to the menu path to highlight. Views live in views/clerk/.
+import { HomeFilled, Tickets, EditPen } from '@element-plus/icons-vue'
+
+export default [
+  {
+    path: '',
+    name: 'clerk-home',
+    component: () => import('@/views/clerk/HomeView.vue'),
+    meta: { title: '工作台', menu: true, icon: HomeFilled },
+  },
+  {
+    path: 'intake',
+    name: 'clerk-intake',
+    component: () => import('@/views/clerk/IntakeView.vue'),
+    meta: { title: '受理台', menu: true, icon: Tickets },
+  },
+  {
+    path: 'entry',
+    name: 'clerk-entry',
+    component: () => import('@/views/clerk/EntryView.vue'),
+    meta: { title: '代录诉求', menu: true, icon: EditPen },
+  },
+  {
+    path: 'demands/:id',
+    name: 'clerk-demand',
+    component: () => import('@/views/clerk/DemandView.vue'),
+    props: true,
+    meta: { title: '诉求详情', activeMenu: '/clerk/intake' },
+  },
+]

@@ -1,0 +1,22 @@
+// Pages anyone may open without logging in (e.g. a public 政策超市). Each route gets
+// meta.public = true from router/index.js. Components live in views/public/.
+export default [
+  {
+    path: '/policies',
+    component: () => import('@/views/public/PublicLayout.vue'),
+    children: [
+      { path: '', name: 'public-policies', component: () => import('@/views/public/PoliciesView.vue'),
+        meta: { title: '政策超市' } },
+      { path: ':id', name: 'public-policy', component: () => import('@/views/public/PolicyView.vue'), props: true,
+        meta: { title: '政策详情' } },
+    ],
+  },
+  {
+    path: '/calculator',
+    component: () => import('@/views/public/PublicLayout.vue'),
+    children: [
+      { path: '', name: 'public-calculator', component: () => import('@/views/public/CalculatorView.vue'),
+        meta: { title: '政策计算器' } },
+    ],
+  },
+]

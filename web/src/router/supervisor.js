@@ -1,0 +1,34 @@
+// Routes of the supervisor workspace (督办中心), mounted under /supervisor by router/index.js; only the
+// supervisor role may open them. Paths are relative ('' is /supervisor itself). meta.title names
+// the page; meta.menu: true puts it into the side menu, in the order of this array, with
+// meta.icon (a component from @element-plus/icons-vue). Detail pages leave menu off and
+// may set meta.activeMenu to the menu path to highlight. Views live in views/supervisor/.
+import { HomeFilled, Monitor, DataAnalysis } from '@element-plus/icons-vue'
+
+export default [
+  {
+    path: '',
+    name: 'supervisor-home',
+    component: () => import('@/views/supervisor/HomeView.vue'),
+    meta: { title: '工作台', menu: true, icon: HomeFilled },
+  },
+  {
+    path: 'board',
+    name: 'supervisor-board',
+    component: () => import('@/views/supervisor/BoardView.vue'),
+    meta: { title: '督办看板', menu: true, icon: Monitor },
+  },
+  {
+    path: 'stats',
+    name: 'supervisor-stats',
+    component: () => import('@/views/supervisor/StatsView.vue'),
+    meta: { title: '考核统计', menu: true, icon: DataAnalysis },
+  },
+  {
+    path: 'demands/:id',
+    name: 'supervisor-demand',
+    component: () => import('@/views/supervisor/DemandView.vue'),
+    props: true,
+    meta: { title: '诉求详情', activeMenu: '/supervisor/board' },
+  },
+]

@@ -1,0 +1,49 @@
+// demandText.js — pieces shared by the enterprise's demand pages: categories (GET /categories,
+// a tree) with a code → name map, urgencies, ratings, attachment upload.
+import { api, apiUrl } from '@/lib/api.js'
+
+export const URGENCY = { normal: '一般', urgent: '紧急', critical: '特急' }
+export const RATINGS = [
+  { value: 5, label: '非常满意' },
+  { value: 4, label: '满意' },
+  { value: 3, label: '基本满意' },
+  { value: 2, label: '不满意' },
+  { value: 1, label: '非常不满意' },
+]
+export const ATTACH_ACCEPT = '.pdf,.png,.jpg,.jpeg,.gif,.ofd,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.wps,.et,.dps,.txt,.csv'
+export const ATTACH_MAX = 10 * 1024 * 1024
+
+let cats = null
+/** { tree (el-cascader options), names: code -> name }. */
+export function loadCategories() {
+  if (!cats) {
+    cats = api.get('/categories').then((r) => {
+      const names = {}
+      const walk = (list) =>
+        list.filter((c) => c.active !== false).map((c) => {
+          names[c.code] = c.name
+          const kids = walk(c.children || [])
+          return { value: c.code, label: c.name, children: kids.length ? kids : undefined }
+        })
+      return { tree: walk(r.items || []), names }
+    })
+    cats.catch(() => (cats = null))
+  }
+  return cats
+}
+
+/** Uploads one file to a demand (raw body, ?name=); resolves with the attachment. */
+export function uploadAttachment(demandId, file) {
+  return api.post(`/demands/${demandId}/attachments`, file, {
+    query: { name: file.name },
+    headers: { 'Content-Type': file.type || 'application/octet-stream' },
+  })
+}
+
+export const attachmentUrl = (demandId, aid) => apiUrl(`/demands/${demandId}/attachments/${aid}`)
+
+export function fmtSize(n) {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
+  return `${(n / 1024 / 1024).toFixed(1)} MB`
+}
