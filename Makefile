@@ -9,11 +9,13 @@
 #   make format / format-check
 #   make refdata    regenerate the code tables from ../shared/refdata
 #   make WITH_PG=0  build without the PostgreSQL backend
+#   make WITH_WEB=0 build without the web UI (no Node.js needed; `qifu serve --web-dir` still works)
 
 MAKEFLAGS += --no-builtin-rules
 .SUFFIXES:
 
 WITH_PG   ?= 1
+WITH_WEB  ?= 1
 BUILD     ?= release
 O         := build/$(BUILD)$(if $(filter 0,$(WITH_PG)),-nopg)
 CC        ?= cc
@@ -40,21 +42,29 @@ LDLIBS     := $(PKG_LIBS) -lm -pthread
 
 include Makefile.inc
 
-LIB_SRC    := $(BASE_SRC) $(STORE_SRC) $(CODES_SRC) $(CAL_SRC) $(DOMAIN_SRC) $(HTTP_SRC) $(API_SRC)
+LIB_SRC    := $(BASE_SRC) $(STORE_SRC) $(CODES_SRC) $(CAL_SRC) $(RULES_SRC) $(DOMAIN_SRC) $(HTTP_SRC) $(API_SRC)
 ifeq ($(WITH_PG),1)
 LIB_SRC    += src/store/store_pg.c
 endif
-LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/migrations_sqlite.o $(O)/gen/migrations_pg.o
+LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/migrations_sqlite.o $(O)/gen/migrations_pg.o \
+              $(O)/gen/policy_seed_json.o
 MAIN_OBJ   := $(O)/src/main.o
+# The web UI's files, linked into the qifu binary only (see the web rules below).
+ifeq ($(WITH_WEB),1)
+WEB_OBJ    := $(O)/gen/web_assets.o
+else
+WEB_OBJ    := $(O)/gen/web_assets_none.o
+endif
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
+.PHONY: bench-bin
 .PHONY: all run test check unit integration bench lint format format-check refdata deps clean fuzz fuzz-bin unit-bin
 all: qifu
 
 qifu: $(O)/qifu
 	ln -sf $(O)/qifu qifu
 
-$(O)/qifu: $(LIB_OBJ) $(MAIN_OBJ)
+$(O)/qifu: $(LIB_OBJ) $(MAIN_OBJ) $(WEB_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 # `make V=1` shows the full commands.
@@ -69,13 +79,44 @@ $(O)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/tools/embed: tools/embed.c
+$(O)/tools/embed: tools/embed.c src/http/mime.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -Werror -o $@ $<
+
+# The demo's seed policies (data/policies/seed.json), loaded by `qifu demo`.
+$(O)/gen/policy_seed_json.c: $(O)/tools/embed data/policies/seed.json
+	@mkdir -p $(dir $@)
+	$(O)/tools/embed text policy_seed_json data/policies/seed.json > $@.tmp && mv $@.tmp $@
 
 $(O)/gen/migrations_%.c: $(O)/tools/embed $(wildcard src/store/migrations/*/*.sql)
 	@mkdir -p $(dir $@)
 	$(O)/tools/embed migrations $* $(sort $(wildcard src/store/migrations/$*/*.sql)) > $@.tmp && mv $@.tmp $@
+
+# The web UI (web/, Vue + Vite; docs/internals/web.md). `npm ci` runs when node_modules is
+# missing or package-lock.json changed (scripts/web-deps.sh, under a lock: build dirs share
+# web/node_modules); the Vite build runs when web/ changed and writes $(O)/web/dist, one per
+# build dir; then every built file is embedded (path, bytes, SHA-256 ETag, MIME, gzip variant).
+# Only the qifu binary links the assets, so unit tests never wait for npm.
+WEB_SRC    := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+              web/vite.config.js web/package.json web/package-lock.json
+
+web/node_modules/.qifu-npm-ci: web/package-lock.json web/package.json
+	scripts/web-deps.sh
+
+$(O)/web/.built: $(WEB_SRC) web/node_modules/.qifu-npm-ci
+	scripts/web-build.sh $(O)/web/dist
+	touch $@
+
+$(O)/gen/web_assets.c: $(O)/tools/embed $(O)/web/.built
+	@mkdir -p $(dir $@)
+	$(O)/tools/embed assets $(O)/web/dist > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/web_assets_none.c: $(O)/tools/embed
+	@mkdir -p $(dir $@)
+	$(O)/tools/embed assets - > $@.tmp && mv $@.tmp $@
+
+.PHONY: web
+web: $(O)/web/.built
 
 $(O)/gen/%.o: $(O)/gen/%.c
 	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/store -c -o $@ $<
@@ -125,8 +166,23 @@ check:
 	$(MAKE) BUILD=debug build/debug/qifu unit-bin
 	QIFU_SANITIZE=1 tests/run.sh --build build/debug
 
-bench: qifu
-	bench/run.sh
+# Benchmark tools (bench/*.c: the HTTP load generator, the durable-insert peer), built
+# with the server's flags; bench/run.sh finds them through BENCH_BIN_DIR.
+BENCH_BIN := $(O)/bench/loadgen $(O)/bench/peer_insert
+$(O)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
+
+# The policy-matching benchmark links the library (the rule engine and the code tables).
+BENCH_BIN += $(O)/bench/rules_bench
+$(O)/bench/rules_bench: bench/rules_bench.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+bench-bin: $(BENCH_BIN)
+
+bench: qifu bench-bin
+	QIFU_BIN=$(CURDIR)/$(O)/qifu BENCH_BIN_DIR=$(CURDIR)/$(O)/bench bench/run.sh
 
 lint:
 	scripts/lint.sh

@@ -3,7 +3,10 @@
 # Idempotent; prints what it installs. Needs root (apt-get) when something is missing.
 #
 #   scripts/deps.sh          build + run: compiler, libmicrohttpd, Jansson, SQLite, libpq, libsodium
-#   scripts/deps.sh --test   also the test tools: Check, PostgreSQL server, python3-pytest, curl
+#   scripts/deps.sh --test   also the test tools: Check, PostgreSQL server, python3-pytest, curl,
+#                            Chromium and a CJK font for the browser tests (tests/web)
+# Node.js and npm (the web UI's build, web/) come from Debian when `node` is missing;
+# a newer Node already on the machine is used as it is.
 #   scripts/deps.sh --fuzz   also clang with libFuzzer (make fuzz)
 set -eu
 want=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
@@ -13,6 +16,10 @@ if [ "${1:-}" = "--fuzz" ]; then
 fi
 if [ "${1:-}" = "--test" ]; then
     want+=(check libsubunit-dev postgresql python3 python3-pytest curl sqlite3 procps)
+    want+=(chromium fonts-wqy-microhei)
+fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    want+=(nodejs npm)
 fi
 
 missing=()

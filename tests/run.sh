@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Runs every test: the unit tests (Check), then the integration tests (pytest driving
 # the real binary over HTTP) against SQLite and, unless TEST_PG=0, against a private
-# PostgreSQL cluster started here and stopped at the end. The last line is the total,
-# "N passed, N failed", which CI reads.
+# PostgreSQL cluster started here and stopped at the end, then the browser tests
+# (tests/web: node --test, playwright-core driving Debian's Chromium; TEST_WEB=0 skips
+# them). The last line is the total, "N passed, N failed", which CI reads.
 #
-#   tests/run.sh [--build build/release] [--unit-only] [-k PYTEST_EXPR]
+#   tests/run.sh [--build build/release] [--unit-only | --web-only] [-k PYTEST_EXPR]
 set -u
 cd "$(dirname "$0")/.."
 build=build/release
 unit_only=0
+web_only=0
 pytest_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --build) build=$2; shift 2 ;;
     --unit-only) unit_only=1; shift ;;
+    --web-only) web_only=1; shift ;;
     -k) pytest_args+=(-k "$2"); shift 2 ;;
     *) echo "tests/run.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -35,7 +38,7 @@ if [ "${QIFU_SANITIZE:-0}" = 1 ]; then
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 fi
 
-if [ "${TEST_PG:-1}" = 1 ]; then
+if [ "${TEST_PG:-1}" = 1 ] && [ "$web_only" = 0 ]; then
     pgdir=$(mktemp -d /tmp/qifu-pg.XXXXXX)
     if url=$(scripts/pg-test.sh start "$pgdir" 2>"$out/pg.log"); then
         export TEST_PG_DIR=$pgdir
@@ -48,9 +51,9 @@ if [ "${TEST_PG:-1}" = 1 ]; then
     fi
 fi
 
-echo "== unit tests ($build)"
+[ "$web_only" = 1 ] || echo "== unit tests ($build)"
 for t in "$build"/tests/test_*; do
-    [ -x "$t" ] || continue
+    [ "$web_only" = 0 ] && [ -x "$t" ] || continue
     name=$(basename "$t")
     "$t" >"$out/$name.log" 2>&1
     status=$?
@@ -68,7 +71,7 @@ for t in "$build"/tests/test_*; do
     [ "$f" -gt 0 ] && grep -E ':[FE]:' "$out/$name.log" | head -20
 done
 
-if [ "$unit_only" = 0 ]; then
+if [ "$unit_only" = 0 ] && [ "$web_only" = 0 ]; then
     echo "== integration tests (pytest, real server over HTTP)"
     export QIFU_BIN=$PWD/$build/qifu
     /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider "${pytest_args[@]}" \
@@ -82,6 +85,28 @@ if [ "$unit_only" = 0 ]; then
     passed=$((passed + ${p:-0}))
     failed=$((failed + ${f:-0} + ${e:-0}))
     [ -z "$line" ] && failed=$((failed + 1))
+fi
+
+if [ "$unit_only" = 0 ] && [ "${TEST_WEB:-1}" = 1 ]; then
+    echo "== browser tests (node --test, playwright-core + Chromium; screenshots in build/test-output/web)"
+    if ! scripts/web-deps.sh >"$out/web-deps.log" 2>&1; then
+        echo "  could not install web/node_modules:"; cat "$out/web-deps.log"
+        failed=$((failed + 1))
+    else
+        QIFU_BIN=$PWD/$build/qifu node --test --test-reporter=tap tests/web/*.test.mjs \
+            >"$out/web.log" 2>&1
+        grep -E '^(not )?ok |^# (pass|fail) ' "$out/web.log"
+        p=$(grep -E '^# pass [0-9]+' "$out/web.log" | tail -1 | grep -oE '[0-9]+' || true)
+        f=$(grep -E '^# fail [0-9]+' "$out/web.log" | tail -1 | grep -oE '[0-9]+' || true)
+        if [ -z "$p" ]; then
+            echo "  node --test printed no summary:"; tail -40 "$out/web.log"
+            failed=$((failed + 1))
+        else
+            [ "${f:-0}" -gt 0 ] && grep -B2 -A25 '^not ok' "$out/web.log" | head -120
+            passed=$((passed + p))
+            failed=$((failed + ${f:-0}))
+        fi
+    fi
 fi
 
 if [ "$skipped" -gt 0 ]; then

@@ -5,13 +5,26 @@
  *   embed migrations NAME FILE...   numbered SQL files "NNNN_name.sql" become
  *                                   const struct store_migration store__NAME_migrations[]
  *                                   and const int store__n_NAME_migrations.
+ *   embed text SYMBOL FILE          a file becomes const char SYMBOL[] (NUL-terminated)
+ *                                   and const unsigned long SYMBOL_len (its length).
+ *   embed assets DIR                every file under DIR (the built web UI) becomes a row of
+ *                                   const struct asset assets__embedded[] sorted by path:
+ *                                   URL path, bytes, length, a SHA-256 ETag and the MIME
+ *                                   type; FILE.gz beside FILE is its gzip variant. DIR "-"
+ *                                   writes an empty table (a build without the web UI).
  *
  * Output goes to standard output. Bytes are written as octal escapes where needed,
  * so any file content survives.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "../src/http/mime.h"
 
 static char *slurp(const char *path, size_t *n)
 {
@@ -55,10 +68,212 @@ static void cstring(const char *p, size_t n)
     putchar('"');
 }
 
+/* ---- assets: SHA-256 (FIPS 180-4) for the ETags, and the directory walk ---- */
+
+static const uint32_t sha_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha_block(uint32_t h[8], const unsigned char *p)
+{
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
+        uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+    }
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
+}
+
+/* Writes the SHA-256 of n bytes at p as 64 hex digits plus NUL into out. */
+static void sha256_hex(const unsigned char *p, size_t n, char out[65])
+{
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64)
+        sha_block(h, p + i);
+    unsigned char tail[128] = {0};
+    size_t rest = n - i;
+    memcpy(tail, p + i, rest);
+    tail[rest] = 0x80;
+    size_t len = rest + 9 <= 64 ? 64 : 128;
+    uint64_t bits = (uint64_t)n * 8;
+    for (int k = 0; k < 8; k++)
+        tail[len - 1 - k] = (unsigned char)(bits >> (8 * k));
+    sha_block(h, tail);
+    if (len == 128)
+        sha_block(h, tail + 64);
+    for (int k = 0; k < 8; k++)
+        snprintf(out + 8 * k, 9, "%08x", (unsigned)h[k]);
+}
+
+struct paths {
+    char **v;
+    size_t n, cap;
+};
+
+/* Collects the regular files under dir (recursively), as paths relative to root. */
+static void walk(const char *dir, size_t root_len, struct paths *out)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        perror(dir);
+        exit(1);
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue; /* ".", "..", and hidden files are never served */
+        size_t n = strlen(dir) + strlen(de->d_name) + 2;
+        char *full = malloc(n);
+        if (!full)
+            exit(1);
+        snprintf(full, n, "%s/%s", dir, de->d_name);
+        struct stat st;
+        if (stat(full, &st) != 0) {
+            perror(full);
+            exit(1);
+        }
+        if (S_ISDIR(st.st_mode)) {
+            walk(full, root_len, out);
+            free(full);
+        } else if (S_ISREG(st.st_mode)) {
+            if (out->n == out->cap) {
+                out->cap = out->cap ? out->cap * 2 : 64;
+                out->v = realloc(out->v, out->cap * sizeof(*out->v));
+                if (!out->v)
+                    exit(1);
+            }
+            out->v[out->n++] = full;
+        } else {
+            free(full);
+        }
+    }
+    closedir(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int embed_assets(const char *root)
+{
+    struct paths files = {0};
+    size_t root_len = strlen(root);
+    while (root_len > 1 && root[root_len - 1] == '/')
+        root_len--;
+    if (strcmp(root, "-") != 0) {
+        char *r = malloc(root_len + 1);
+        if (!r)
+            exit(1);
+        memcpy(r, root, root_len);
+        r[root_len] = '\0';
+        walk(r, root_len, &files);
+        free(r);
+        qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+    }
+    printf("/* Generated by tools/embed.c from %s; do not edit. */\n", root);
+    printf("#include <stddef.h>\n\n#include \"http/assets.h\"\n\n");
+    /* First the bytes (and gzip variants), then the table that points at them. */
+    size_t *len = calloc(files.n + 1, sizeof(*len)), *gz_len = calloc(files.n + 1, sizeof(*gz_len));
+    char (*hex)[65] = calloc(files.n + 1, sizeof(*hex));
+    if (!len || !gz_len || !hex)
+        exit(1);
+    for (size_t i = 0; i < files.n; i++) {
+        const char *path = files.v[i];
+        if (ends_with(path, ".gz"))
+            continue;
+        char *data = slurp(path, &len[i]);
+        sha256_hex((const unsigned char *)data, len[i], hex[i]);
+        printf("static const char d%zu[] =\n    ", i);
+        cstring(data, len[i]);
+        printf(";\n");
+        free(data);
+        size_t gl = strlen(path) + 4;
+        char *gz_path = malloc(gl);
+        if (!gz_path)
+            exit(1);
+        snprintf(gz_path, gl, "%s.gz", path);
+        if (bsearch(&gz_path, files.v, files.n, sizeof(*files.v), cmp_str)) {
+            size_t n;
+            char *gz = slurp(gz_path, &n);
+            if (n < len[i]) { /* only when it saves bytes */
+                gz_len[i] = n;
+                printf("static const char z%zu[] =\n    ", i);
+                cstring(gz, n);
+                printf(";\n");
+            }
+            free(gz);
+        }
+        free(gz_path);
+    }
+    printf("\nconst struct asset assets__embedded[] = {\n");
+    size_t n_out = 0;
+    for (size_t i = 0; i < files.n; i++) {
+        const char *path = files.v[i];
+        if (ends_with(path, ".gz"))
+            continue;
+        char gz_ref[32] = "NULL";
+        if (gz_len[i])
+            snprintf(gz_ref, sizeof(gz_ref), "z%zu", i);
+        printf("    {\"%s\", d%zu, %zu, %s, %zu, \"\\\"%.32s\\\"\", \"%s\"},\n", path + root_len, i,
+               len[i], gz_ref, gz_len[i], hex[i], mime_type(path));
+        n_out++;
+    }
+    if (n_out == 0)
+        printf("    {\"\", NULL, 0, NULL, 0, \"\", \"\"},\n");
+    printf("};\nconst size_t assets__n_embedded = %zu;\n", n_out);
+    for (size_t i = 0; i < files.n; i++)
+        free(files.v[i]);
+    free(files.v);
+    free(len);
+    free(gz_len);
+    free(hex);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "assets") == 0)
+        return embed_assets(argv[2]);
+    if (argc == 4 && strcmp(argv[1], "text") == 0) {
+        size_t n;
+        char *text = slurp(argv[3], &n);
+        printf("/* Generated by tools/embed.c from %s; do not edit. */\n", argv[3]);
+        printf("const char %s[] =\n    ", argv[2]);
+        cstring(text, n);
+        printf(";\nconst unsigned long %s_len = %zu;\n", argv[2], n);
+        free(text);
+        return 0;
+    }
     if (argc < 3 || strcmp(argv[1], "migrations") != 0) {
-        fputs("usage: embed migrations NAME FILE...\n", stderr);
+        fputs("usage: embed migrations NAME FILE... | embed text SYMBOL FILE | embed assets DIR\n",
+              stderr);
         return 2;
     }
     const char *name = argv[2];

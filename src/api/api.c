@@ -11,6 +11,7 @@
 
 #include "../auth/auth.h"
 #include "../base/mem.h"
+#include "../demand/demand_attach.h"
 #include "../store/store.h"
 
 #define OFFICIALS                                                                                  \
@@ -20,6 +21,10 @@
 #define OVERSIGHT (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
 #define HUMANS (OFFICIALS | ROLE_BIT(ROLE_ENTERPRISE))
 #define REGISTRARS (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_ADMIN))
+#define GRANT_READERS                                                                              \
+    (ROLE_BIT(ROLE_ENTERPRISE) | ROLE_BIT(ROLE_POLICY_OFFICER) | ROLE_BIT(ROLE_SUPERVISOR) |        \
+     ROLE_BIT(ROLE_ADMIN))
+#define POLICY_EDITORS (ROLE_BIT(ROLE_POLICY_OFFICER) | ROLE_BIT(ROLE_ADMIN))
 #define INTAKE_CHANNELS (ROLE_BIT(ROLE_ENTERPRISE) | ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_SYSTEM))
 
 /* Designated initializers keep the table readable and the fields explicit. */
@@ -58,6 +63,9 @@ static const struct http_route routes[] = {
      "记录企业事实数据（企业为自主申报）"),
     ROUTE(HTTP_POST, "/api/v1/demands", INTAKE_CHANNELS, api_demands_create,
           "提交诉求（企业网上提交、窗口代录、热线/系统对接；支持 Idempotency-Key）"),
+    UPLOAD(HTTP_POST, "/api/v1/demands:import", REGISTRARS, api_demands_import,
+           "批量导入 12345 热线工单（CSV 或 JSON Lines，按工单编号幂等；?skip_invalid=1&dry_run=1）",
+           16u << 20),
     ROUTE(HTTP_GET, "/api/v1/demands", HUMANS, api_demands_list,
           "诉求列表（按关系范围；?state=&light=&category=&q=）"),
     ROUTE(HTTP_GET, "/api/v1/demands/{id}", HUMANS, api_demands_get, "诉求详情（含红黄绿灯与可执行操作）"),
@@ -69,8 +77,17 @@ static const struct http_route routes[] = {
           "办理进程（企业看不到内部备注）"),
     ROUTE(HTTP_GET, "/api/v1/demands/{id}/duplicates", HUMANS, api_demand_duplicates,
           "疑似重复诉求（同一企业同类诉求、内容相似；?days=，受理窗口与督办人员）"),
+    UPLOAD(HTTP_POST, "/api/v1/demands/{id}/attachments", HUMANS, api_demand_attach_upload,
+           "上传附件（请求体即文件；?name=文件名（URL 编码）&internal=1；按内容识别类型）",
+           DEMAND_ATTACH_MAX_BYTES_DEFAULT),
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}/attachments", HUMANS, api_demand_attach_list,
+          "附件列表（企业看不到内部附件）"),
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}/attachments/{aid}", HUMANS, api_demand_attach_get,
+          "下载附件"),
     ROUTE(HTTP_GET, "/api/v1/stats/demands", OVERSIGHT, api_stats_demands,
           "诉求办理统计（按主办机构与期间；?from=&to=&org=&format=csv）"),
+    ROUTE(HTTP_GET, "/api/v1/stats/demand-lights", OVERSIGHT, api_stats_demand_lights,
+          "在办诉求红黄绿灯统计（合计与按主办单位）"),
     ROUTE(HTTP_GET, "/api/v1/notices", HUMANS, api_notices_list, "待办通知"),
     ROUTE(HTTP_GET, "/api/v1/audit", OVERSIGHT, api_audit_list, "审计日志"),
     ROUTE(HTTP_GET, "/api/v1/calendar", HTTP_PUBLIC, api_calendar_get,
@@ -104,12 +121,70 @@ static const struct http_route routes[] = {
           "Open311：诉求详情"),
     ROUTE(HTTP_GET, "/open311/v2/tokens/{doc}", HTTP_PUBLIC, api_open311_token,
           "Open311：令牌查询（同步创建，令牌即诉求编号）"),
+    /* 惠企政策超市: policies, named conditions, matching (api_policies.c). */
+    ROUTE(HTTP_GET, "/api/v1/policies", HTTP_PUBLIC, api_policies_list,
+          "政策超市列表（?q=&org=&delivery=&region=&tag=&category=&state=）"),
+    ROUTE(HTTP_POST, "/api/v1/policies", POLICY_EDITORS, api_policies_create,
+          "起草政策（发文单位政策专员）"),
+    UPLOAD(HTTP_POST, "/api/v1/policies/match", HTTP_PUBLIC, api_policies_match,
+           "政策计算器：按填写的企业信息匹配政策（无需登录，不保存）", 16u << 10),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}", HTTP_PUBLIC, api_policies_get,
+          "政策详情（享受条件、申兑指南；?version=）"),
+    ROUTE(HTTP_PATCH, "/api/v1/policies/{id}", POLICY_EDITORS, api_policies_update,
+          "修改政策草稿"),
+    ROUTE(HTTP_POST, "/api/v1/policies/{id}/actions", POLICY_EDITORS, api_policy_act,
+          "政策操作（validate 校验、publish 发布、withdraw 撤回、new_version 新建版本）"),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/versions", HTTP_PUBLIC, api_policy_versions,
+          "政策版本（草稿仅发文单位可见）"),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/jsonlogic", HTTP_PUBLIC, api_policy_jsonlogic,
+          "导出享受条件为 JsonLogic"),
+    ROUTE(HTTP_GET, "/api/v1/conditions", POLICY_EDITORS, api_conditions_list, "命名条件"),
+    ROUTE(HTTP_PUT, "/api/v1/conditions/{name}", POLICY_EDITORS, api_conditions_put,
+          "设置命名条件（如 small_micro 小微企业）"),
+    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}/policies", HUMANS, api_enterprise_policies,
+          "企业可享政策：每项政策的匹配结果、依据、预计金额与缺少的数据"),
+    /* 免申即享 runs, grants (兑现), applications (即申即享/申报审批), policy statistics. */
+    ROUTE(HTTP_POST, "/api/v1/policies/{id}/runs", ROLE_BIT(ROLE_POLICY_OFFICER),
+          api_policy_runs_create, "发起免申即享匹配（发布部门政策专员；后台运行）"),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/runs", GRANT_READERS & ~ROLE_BIT(ROLE_ENTERPRISE),
+          api_policy_runs_list, "免申即享匹配运行列表"),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/runs/{run}", GRANT_READERS & ~ROLE_BIT(ROLE_ENTERPRISE),
+          api_policy_runs_get, "匹配运行进度与结果（总数/已完成、状态、汇总）"),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/application-form", GRANT_READERS, api_application_form,
+          "申报表（由已有数据预填，列出缺少的数据；?credit_code=）"),
+    ROUTE(HTTP_GET, "/api/v1/grants", GRANT_READERS, api_grants_list,
+          "兑现记录（按权限范围；?policy_id=&state=&credit_code=&run_id=）"),
+    ROUTE(HTTP_GET, "/api/v1/grants/{id}", GRANT_READERS, api_grants_get, "兑现记录详情"),
+    ROUTE(HTTP_POST, "/api/v1/grants/{id}/actions", GRANT_READERS, api_grant_act,
+          "兑现操作（告知 notify、确认 confirm、放弃 decline、拨付 pay）"),
+    ROUTE(HTTP_POST, "/api/v1/applications", ROLE_BIT(ROLE_ENTERPRISE), api_applications_create,
+          "申请政策（即申即享/申报审批；支持 Idempotency-Key）"),
+    ROUTE(HTTP_GET, "/api/v1/applications", GRANT_READERS, api_applications_list,
+          "政策申请（按权限范围；?policy_id=&state=&credit_code=）"),
+    ROUTE(HTTP_GET, "/api/v1/applications/{id}", GRANT_READERS, api_applications_get, "申请详情"),
+    ROUTE(HTTP_POST, "/api/v1/applications/{id}/actions", GRANT_READERS, api_application_act,
+          "申请操作（approve、reject、request_info、resubmit、withdraw）"),
+    ROUTE(HTTP_GET, "/api/v1/stats/policies", GRANT_READERS & ~ROLE_BIT(ROLE_ENTERPRISE),
+          api_stats_policies, "政策兑现统计（按政策、部门、地区；?format=csv&by=policy|org|region）"),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/trial", POLICY_EDITORS, api_policy_trial,
+          "试算：政策某版本（默认草稿）对某企业的匹配结果与依据（?credit_code=&version=；不保存）"),
 };
 
 const struct http_route *api_routes(size_t *n)
 {
     *n = sizeof(routes) / sizeof(routes[0]);
     return routes;
+}
+
+struct http_route *api_routes_for(const struct app *app, size_t *n)
+{
+    *n = sizeof(routes) / sizeof(routes[0]);
+    struct http_route *copy = xmalloc(sizeof(routes));
+    memcpy(copy, routes, sizeof(routes));
+    for (size_t i = 0; i < *n; i++)
+        if (copy[i].fn == api_demand_attach_upload && app->max_attachment)
+            copy[i].max_body = app->max_attachment;
+    return copy;
 }
 
 struct app *api_app(struct http_req *req)

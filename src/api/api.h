@@ -19,6 +19,9 @@ struct conn;
 struct principal;
 struct ent_catalog;
 struct calendar_holder;
+struct policy_runner;
+struct policy_holder;
+struct assets;
 
 #define API_MAX_LIMIT 500
 #define API_DEFAULT_LIMIT 50
@@ -31,10 +34,19 @@ struct app {
     bool secure_cookie;         /* add "Secure" to the session cookie (TLS in front) */
     struct ent_catalog *cat;    /* fact catalogue and tags, loaded at start */
     struct calendar_holder *calendar; /* working-day calendar snapshots (src/calendar) */
+    size_t max_attachment;      /* bytes per uploaded attachment (0: the 10 MiB default) */
+    struct policy_runner *runner; /* 免申即享 runs in the background (src/policy/policy_grant.h) */
+    struct policy_holder *policies; /* compiled policies in force (src/policy/policy.h) */
+    struct assets *web;         /* the web UI's files (src/http/assets.h); NULL: none */
 };
 
 /* Returns the route table (static, n_routes entries). */
 const struct http_route *api_routes(size_t *n_routes);
+/*
+ * A copy of the route table for a server of app: the attachment upload's body cap
+ * is app->max_attachment when set. New (xfree); n_routes entries.
+ */
+struct http_route *api_routes_for(const struct app *app, size_t *n_routes);
 /* The authentication hook for http_config.auth (app is a struct app). */
 enum rc api_authenticate(void *app, struct http_req *req, struct err *e);
 
@@ -62,6 +74,8 @@ enum rc api_openapi(struct http_req *req, struct http_resp *resp, struct err *e)
 enum rc api_session_create(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_session_delete(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_me(struct http_req *req, struct http_resp *resp, struct err *e);
+/* The router's fallback (http_config.fallback): the web UI for non-API paths (api_web.c). */
+enum rc api_web(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_orgs_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_orgs_get(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_orgs_create(struct http_req *req, struct http_resp *resp, struct err *e);
@@ -79,6 +93,9 @@ enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, s
 enum rc api_enterprises_import(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_facts_catalog(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct err *e);
+/* POST /api/v1/demands:import (text/csv or application/x-ndjson; ?skip_invalid=1&dry_run=1
+ * &channel=): 12345 work orders, the report of demand_import; 422 when refused. */
+enum rc api_demands_import(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_demands_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_demands_get(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_demand_actions_list(struct http_req *req, struct http_resp *resp, struct err *e);
@@ -87,6 +104,8 @@ enum rc api_demand_timeline(struct http_req *req, struct http_resp *resp, struct
 enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_demand_duplicates(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_stats_demands(struct http_req *req, struct http_resp *resp, struct err *e);
+/* Open demands by light, in total and per lead organisation (api_demand_lights.c). */
+enum rc api_stats_demand_lights(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_audit_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_calendar_get(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_calendar_years(struct http_req *req, struct http_resp *resp, struct err *e);
@@ -100,6 +119,37 @@ enum rc api_categories_create(struct http_req *req, struct http_resp *resp, stru
 enum rc api_categories_update(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_category_routes_get(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_category_routes_put(struct http_req *req, struct http_resp *resp, struct err *e);
+/* Attachments of demands (api_attachments.c). */
+enum rc api_demand_attach_upload(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_demand_attach_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_demand_attach_get(struct http_req *req, struct http_resp *resp, struct err *e);
+/* Policies, named conditions and matching (api_policies.c). */
+enum rc api_policies_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_policies_get(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_policies_create(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_policies_update(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_policy_act(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_policy_versions(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_policy_jsonlogic(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_conditions_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_conditions_put(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_enterprise_policies(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_policies_match(struct http_req *req, struct http_resp *resp, struct err *e);
+/* Grants, applications, 免申即享 runs and policy statistics (api_grants.c). */
+enum rc api_policy_runs_create(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_policy_runs_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_policy_runs_get(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_grants_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_grants_get(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_grant_act(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_application_form(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_applications_create(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_applications_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_applications_get(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_application_act(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_stats_policies(struct http_req *req, struct http_resp *resp, struct err *e);
+/* 试算: a policy version against one enterprise before publishing (api_policy_trial.c). */
+enum rc api_policy_trial(struct http_req *req, struct http_resp *resp, struct err *e);
 /* Open311 GeoReport v2 (api_open311.c); they answer client errors in the spec's shape. */
 enum rc api_open311_get(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_open311_post(struct http_req *req, struct http_resp *resp, struct err *e);

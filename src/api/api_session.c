@@ -72,8 +72,18 @@ enum rc api_session_delete(struct http_req *req, struct http_resp *resp, struct 
     return RC_OK;
 }
 
+/*
+ * GET /me. A browser that signed in with the cookie also gets its csrf_token back, so
+ * the web UI keeps the token in memory only and recovers it after a page reload; the
+ * response is same-origin only (no CORS), so another site cannot read it.
+ */
 enum rc api_me(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     (void)e;
-    return http_reply(resp, 200, auth_principal_json(api_who(req)));
+    const struct principal *p = api_who(req);
+    json_t *out = auth_principal_json(p);
+    if (p->csrf && !http_header(req, "Authorization") && !http_header(req, "X-Api-Key") &&
+        http_cookie(req, "qifu_session"))
+        json_object_set_new(out, "csrf_token", json_string(p->csrf));
+    return http_reply(resp, 200, out);
 }

@@ -418,7 +418,9 @@ def test_every_error_is_json(server):
     tok = server.admin()
     clerk = server.login("clerk")
     cases = [
-        ("GET", "/nowhere", None, None, 404),
+        # /nowhere is a web UI route (the SPA answers it); API paths answer JSON
+        ("GET", "/api/v1/nowhere", None, None, 404),
+        ("GET", "/nowhere.js", None, None, 404),
         ("GET", "/api/v1/me", None, None, 401),
         ("GET", "/api/v1/me", None, "garbage", 401),
         ("POST", "/api/v1/users", b"{}", clerk, 403),

@@ -30,6 +30,11 @@ KNOWN_ROLES = {
     ("get", "/api/v1/codes/industries"): ["public"],
     ("get", "/api/v1/codes/credit-codes/{code}"): ["public"],
     ("get", "/api/v1/audit"): ["supervisor", "admin"],
+    # 惠企政策超市 (issue 5): the public list and "what if", runs by the issuing officers.
+    ("get", "/api/v1/policies"): ["public"],
+    ("get", "/api/v1/policies/{id}"): ["public"],
+    ("post", "/api/v1/policies/match"): ["public"],
+    ("post", "/api/v1/policies/{id}/runs"): ["policy_officer"],
 }
 
 
