@@ -25,10 +25,23 @@ after(async () => {
 })
 
 /** Picks option `text` of the el-select inside locator `sel` (typing to filter when filterable). */
+// Opens an el-select and clicks the option with text. A select that was just re-rendered
+// (its fact changed, so the value input is a new component) can close the dropdown it opened
+// a moment ago, so a dropdown that does not show the option in time is opened again.
 async function pick(page, sel, text) {
-  await sel.click()
-  const opt = page.locator('.el-select-dropdown:visible .el-select-dropdown__item').filter({ hasText: text }).first()
-  await opt.click()
+  const opt = page.locator('.el-select-dropdown__item:visible').filter({ hasText: text }).first()
+  for (let attempt = 1; ; attempt++) {
+    await sel.click()
+    try {
+      await opt.waitFor({ state: 'visible', timeout: 3000 })
+      await opt.click({ timeout: 3000 })
+      return
+    } catch (err) {
+      if (attempt >= 3) throw err
+      await page.keyboard.press('Escape')
+      await page.waitForTimeout(300)
+    }
+  }
 }
 
 test('policy journey: draft with the condition builder, 试算, publish, 免申即享, confirm, pay', { timeout: 360000 }, async () => {
