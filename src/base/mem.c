@@ -56,3 +56,16 @@ void xfree(void *p)
 {
     free(p);
 }
+
+void mem_copy_text(char *dst, size_t n, const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len >= n) {
+        len = n - 1;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--; /* s[len] continues a character: cut before that character */
+    }
+    if (len)
+        memcpy(dst, s, len);
+    dst[len] = '\0';
+}

@@ -18,6 +18,11 @@ char *mem__strdup(const char *s, const char *file, int line);
 char *mem__strndup(const char *s, size_t n, const char *file, int line);
 /* Frees p; NULL is fine. */
 void xfree(void *p);
+/*
+ * Copies s (NULL: "") into dst of n > 0 bytes, always NUL-terminated; a string too long
+ * is cut back to a whole UTF-8 character (for rows read into fixed-size fields).
+ */
+void mem_copy_text(char *dst, size_t n, const char *s);
 
 /* Returns new memory of n bytes; aborts on OOM. */
 #define xmalloc(n) mem__malloc((n), __FILE__, __LINE__)

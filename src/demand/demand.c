@@ -47,27 +47,16 @@ struct drow {
     "COALESCE(d.closed_at, 0), d.version"
 #define DROW_N 27
 
-/* Copies s (NULL: "") into dst of n bytes, cut to fit (a row's fixed-size fields). */
-static void copy(char *dst, size_t n, const char *s)
-{
-    size_t len = s ? strlen(s) : 0;
-    if (len >= n)
-        len = n - 1;
-    if (len)
-        memcpy(dst, s, len);
-    dst[len] = '\0';
-}
-
 static void read_row(struct stmt *st, struct drow *d)
 {
     memset(d, 0, sizeof(*d));
     d->id = store_int(st, 0);
-    copy(d->no, sizeof(d->no), store_text(st, 1));
-    copy(d->credit, sizeof(d->credit), store_text(st, 2));
-    copy(d->region, sizeof(d->region), store_text(st, 3));
-    copy(d->category, sizeof(d->category), store_text(st, 4));
-    copy(d->urgency, sizeof(d->urgency), store_text(st, 5));
-    copy(d->channel, sizeof(d->channel), store_text(st, 6));
+    mem_copy_text(d->no, sizeof(d->no), store_text(st, 1));
+    mem_copy_text(d->credit, sizeof(d->credit), store_text(st, 2));
+    mem_copy_text(d->region, sizeof(d->region), store_text(st, 3));
+    mem_copy_text(d->category, sizeof(d->category), store_text(st, 4));
+    mem_copy_text(d->urgency, sizeof(d->urgency), store_text(st, 5));
+    mem_copy_text(d->channel, sizeof(d->channel), store_text(st, 6));
     (void)demand_state_parse(store_text(st, 7), &d->state);
     d->has_prev = !store_isnull(st, 8) && demand_state_parse(store_text(st, 8), &d->prev);
     d->reviewed = store_int(st, 9) != 0;
@@ -544,8 +533,8 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
         store_bind_text(st, 1, credit);
         rc = store_step(st, e);
         if (rc == RC_ROW) {
-            copy(region, sizeof(region), store_text(st, 0));
-            copy(name, sizeof(name), store_text(st, 1));
+            mem_copy_text(region, sizeof(region), store_text(st, 0));
+            mem_copy_text(name, sizeof(name), store_text(st, 1));
             rc = RC_OK;
         } else if (rc == RC_DONE) {
             rc = err_set(e, RC_INVALID, "credit_code", "企业 %s 尚未在企业库登记", credit);
@@ -1507,7 +1496,7 @@ enum rc demand__access(struct conn *c, const struct principal *p, int64_t id, ch
     struct drow d;
     enum rc rc = load_visible(c, p, id, &d, rels, e);
     if (rc == RC_OK) {
-        copy(no, 40, d.no);
+        mem_copy_text(no, 40, d.no);
         *state = d.state;
     }
     return rc;

@@ -359,11 +359,6 @@ struct prow {
     "p.id, p.org_id, p.published_at, p.withdrawn_at, p.created_at, p.updated_at, p.version, "      \
     "p.published_version, p.state, o.code, o.name, p.valid_to, p.created_by, p.updated_by"
 
-static void copy_text(char *dst, size_t n, const char *s)
-{
-    snprintf(dst, n, "%s", s ? s : "");
-}
-
 static void prow_read(struct stmt *st, struct prow *r)
 {
     r->id = store_int(st, 0);
@@ -374,12 +369,12 @@ static void prow_read(struct stmt *st, struct prow *r)
     r->updated_at = store_int(st, 5);
     r->version = (int)store_int(st, 6);
     r->published_version = (int)store_int(st, 7);
-    copy_text(r->state, sizeof(r->state), store_text(st, 8));
-    copy_text(r->org_code, sizeof(r->org_code), store_text(st, 9));
-    copy_text(r->org_name, sizeof(r->org_name), store_text(st, 10));
-    copy_text(r->valid_to, sizeof(r->valid_to), store_text(st, 11));
-    copy_text(r->created_by, sizeof(r->created_by), store_text(st, 12));
-    copy_text(r->updated_by, sizeof(r->updated_by), store_text(st, 13));
+    mem_copy_text(r->state, sizeof(r->state), store_text(st, 8));
+    mem_copy_text(r->org_code, sizeof(r->org_code), store_text(st, 9));
+    mem_copy_text(r->org_name, sizeof(r->org_name), store_text(st, 10));
+    mem_copy_text(r->valid_to, sizeof(r->valid_to), store_text(st, 11));
+    mem_copy_text(r->created_by, sizeof(r->created_by), store_text(st, 12));
+    mem_copy_text(r->updated_by, sizeof(r->updated_by), store_text(st, 13));
 }
 
 /* The state the public sees: a published policy past valid_to is expired. */
@@ -455,7 +450,7 @@ static enum rc load_version(struct conn *c, int64_t id, int v, json_t **meta, js
         if (rc == RC_OK)
             rc = parse_stored(store_text(st, 1), rules, e);
         if (state)
-            copy_text(state, 16, store_text(st, 2));
+            mem_copy_text(state, 16, store_text(st, 2));
         if (published_at)
             *published_at = store_int(st, 3);
     } else if (rc == RC_DONE) {

@@ -318,7 +318,7 @@ static enum rc approve(struct conn *c, const struct principal *p, struct pg_poli
     if (rc == RC_OK) {
         store_bind_text(st, 1, credit);
         if ((rc = store_step(st, e)) == RC_ROW) {
-            policy_grant__copy(region, sizeof(region), store_text(st, 0));
+            mem_copy_text(region, sizeof(region), store_text(st, 0));
             rc = RC_OK;
         } else if (rc == RC_DONE) {
             rc = err_set(e, RC_NOTFOUND, NULL, "企业不存在");
@@ -697,8 +697,8 @@ static enum rc app_act(struct conn *c, struct policy_holder *h, const struct pol
     int64_t amount = store_isnull(st, 9) ? -1 : store_int(st, 9);
     int pversion = (int)store_int(st, 2);
     char credit[24], state[16];
-    policy_grant__copy(credit, sizeof(credit), store_text(st, 3));
-    policy_grant__copy(state, sizeof(state), store_text(st, 5));
+    mem_copy_text(credit, sizeof(credit), store_text(st, 3));
+    mem_copy_text(state, sizeof(state), store_text(st, 5));
     store_finish(st);
     bool ok = app_actions[a].issuer ? is_issuer(p, org_id) : is_owner(p, credit);
     if (!ok)

@@ -100,11 +100,6 @@ enum rc policy_grant_pay_check(int64_t granted, int64_t paid, const char *reason
 
 /* ---- shared helpers ------------------------------------------------------------ */
 
-void policy_grant__copy(char *dst, size_t n, const char *s)
-{
-    snprintf(dst, n, "%s", s ? s : "");
-}
-
 void policy_grant__bind_opt(struct stmt *st, int i, int64_t v)
 {
     if (v >= 0)
@@ -176,10 +171,10 @@ enum rc policy_grant__policy(struct conn *c, int64_t id, struct pg_policy *out, 
         out->id = store_int(st, 0);
         out->org_id = store_int(st, 1);
         out->version = (int)store_int(st, 2);
-        policy_grant__copy(out->state, sizeof(out->state), store_text(st, 3));
-        policy_grant__copy(out->delivery, sizeof(out->delivery), store_text(st, 4));
-        policy_grant__copy(out->title, sizeof(out->title), store_text(st, 5));
-        policy_grant__copy(out->org_code, sizeof(out->org_code), store_text(st, 6));
+        mem_copy_text(out->state, sizeof(out->state), store_text(st, 3));
+        mem_copy_text(out->delivery, sizeof(out->delivery), store_text(st, 4));
+        mem_copy_text(out->title, sizeof(out->title), store_text(st, 5));
+        mem_copy_text(out->org_code, sizeof(out->org_code), store_text(st, 6));
         rc = RC_OK;
     } else if (rc == RC_DONE) {
         rc = err_set(e, RC_NOTFOUND, NULL, "政策不存在");
@@ -204,7 +199,7 @@ enum rc policy_grant__facts(struct conn *c, const char *credit_code, struct rule
     if (rc == RC_ROW) {
         static const char *const names[] = {"region", "industry", "founded", "registered_capital",
                                             "scale"};
-        policy_grant__copy(region, 16, store_text(st, 0));
+        mem_copy_text(region, 16, store_text(st, 0));
         rc = RC_OK;
         for (int i = 0; i < 5 && rc == RC_OK; i++) {
             char num[24];
@@ -250,7 +245,7 @@ enum rc policy_grant__facts(struct conn *c, const char *credit_code, struct rule
         const char *fact = store_text(st, 0);
         if (strcmp(fact, last) == 0)
             continue; /* an older value of the same fact */
-        policy_grant__copy(last, sizeof(last), fact);
+        mem_copy_text(last, sizeof(last), fact);
         struct err ignored;
         err_clear(&ignored);
         /* A value the engine cannot read (or an uncatalogued fact) counts as missing. */
@@ -463,7 +458,7 @@ static json_t *grant_json(const struct principal *p, struct stmt *st)
         char masked[80];
         size_t n = strlen(acct);
         if (reveal || n <= 4)
-            policy_grant__copy(masked, sizeof(masked), reveal ? acct : "****");
+            mem_copy_text(masked, sizeof(masked), reveal ? acct : "****");
         else
             snprintf(masked, sizeof(masked), "****%s", acct + n - 4);
         json_object_set_new(j, "bank",
@@ -602,8 +597,8 @@ enum rc policy_grant_act(struct conn *c, const struct principal *p, int64_t id,
     g.org_id = store_int(st, 5);
     g.amount = store_isnull(st, 8) ? -1 : store_int(st, 8);
     g.version = store_int(st, 21);
-    policy_grant__copy(g.credit, sizeof(g.credit), store_text(st, 3));
-    policy_grant__copy(g.title, sizeof(g.title), store_text(st, 22));
+    mem_copy_text(g.credit, sizeof(g.credit), store_text(st, 3));
+    mem_copy_text(g.title, sizeof(g.title), store_text(st, 22));
     (void)policy_grant_state_parse(store_text(st, 9), &g.state);
     store_finish(st);
     enum policy_grant_state to;

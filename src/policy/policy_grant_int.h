@@ -76,8 +76,6 @@ enum rc policy_grant__insert(struct conn *c, const struct audit_actor *who,
                              struct err *e) WARN_UNUSED;
 /* Binds an optional int (v < 0: NULL). */
 void policy_grant__bind_opt(struct stmt *st, int i, int64_t v);
-/* Copies s (NULL as "") into dst of n bytes. */
-void policy_grant__copy(char *dst, size_t n, const char *s);
 
 /* Who sees which grants and applications (policy_grant.h): mode 0 all (admin),
  * 1 one enterprise, 2 one issuing department, 3 a region, 4 nothing. */

@@ -119,8 +119,8 @@ static enum rc load_table(struct conn *c, const struct rules_catalog *cat, struc
         if (r->n == (size_t)n)
             continue; /* inserted since the count: the next run sees it */
         size_t i = r->n++;
-        policy_grant__copy(r->code[i], CODE_LEN, store_text(st, 0));
-        policy_grant__copy(r->region[i], REGION_LEN, store_text(st, 1));
+        mem_copy_text(r->code[i], CODE_LEN, store_text(st, 0));
+        mem_copy_text(r->region[i], REGION_LEN, store_text(st, 1));
         r->ord[i] = i;
         table_set(t, i, f_region, store_text(st, 1));
         table_set(t, i, f_industry, store_text(st, 2));
@@ -150,7 +150,7 @@ static enum rc load_table(struct conn *c, const struct rules_catalog *cat, struc
                 long row = *cur ? find_row(r, cur) : -1;
                 if (row >= 0)
                     table_set(t, (size_t)row, f_tags, tags);
-                policy_grant__copy(cur, sizeof(cur), code);
+                mem_copy_text(cur, sizeof(cur), code);
                 tags[0] = '\0';
             }
             if (rc == RC_DONE)
@@ -174,13 +174,13 @@ static enum rc load_table(struct conn *c, const struct rules_catalog *cat, struc
         while ((rc = store_step(st, e)) == RC_ROW) {
             const char *code = store_text(st, 0), *fact = store_text(st, 1);
             if (strcmp(code, cur) != 0) {
-                policy_grant__copy(cur, sizeof(cur), code);
+                mem_copy_text(cur, sizeof(cur), code);
                 row = find_row(r, cur);
                 last_fact[0] = '\0';
             } else if (strcmp(fact, last_fact) == 0) {
                 continue;
             }
-            policy_grant__copy(last_fact, sizeof(last_fact), fact);
+            mem_copy_text(last_fact, sizeof(last_fact), fact);
             if (row >= 0)
                 table_set(t, (size_t)row, rules_catalog_fact_index(cat, fact), store_text(st, 2));
         }
@@ -282,7 +282,7 @@ static enum rc apply_hit(struct conn *c, const struct audit_actor *who, int64_t 
     }
     int64_t id = store_int(st, 0), version = store_int(st, 3);
     char state[16];
-    policy_grant__copy(state, sizeof(state), store_text(st, 1));
+    mem_copy_text(state, sizeof(state), store_text(st, 1));
     int64_t old = store_isnull(st, 2) ? -1 : store_int(st, 2);
     store_finish(st);
     if (strcmp(state, "matched") != 0 && strcmp(state, "notified") != 0) {
@@ -463,7 +463,7 @@ enum rc policy_run_mark_interrupted(struct conn *c, int *n, struct err *e)
         k = 0;
         while (k < 64 && (rc = store_step(st, e)) == RC_ROW) {
             ids[k] = store_int(st, 0);
-            policy_grant__copy(who[k], sizeof(who[k]), store_text(st, 1));
+            mem_copy_text(who[k], sizeof(who[k]), store_text(st, 1));
             k++;
         }
         store_finish(st);
@@ -528,7 +528,7 @@ static json_t *summarise(const struct tally *tl, size_t n_targets, const struct 
     for (size_t i = 0; i < col->n; i++) {
         if (col->hits[i].excluded)
             continue;
-        policy_grant__copy(rs[n_rs].region, REGION_LEN, r->region[col->hits[i].row]);
+        mem_copy_text(rs[n_rs].region, REGION_LEN, r->region[col->hits[i].row]);
         rs[n_rs].count = 1;
         rs[n_rs].amount = col->hits[i].amount > 0 ? col->hits[i].amount : 0;
         n_rs++;
@@ -587,10 +587,10 @@ static enum rc targets_of(const struct policy_snap *s, int64_t policy_id, long *
         pol->id = pi->id;
         pol->org_id = pi->org_id;
         pol->version = pi->version;
-        policy_grant__copy(pol->state, sizeof(pol->state), "published");
-        policy_grant__copy(pol->delivery, sizeof(pol->delivery), pi->delivery);
-        policy_grant__copy(pol->title, sizeof(pol->title), pi->title);
-        policy_grant__copy(pol->org_code, sizeof(pol->org_code), pi->org_code);
+        mem_copy_text(pol->state, sizeof(pol->state), "published");
+        mem_copy_text(pol->delivery, sizeof(pol->delivery), pi->delivery);
+        mem_copy_text(pol->title, sizeof(pol->title), pi->title);
+        mem_copy_text(pol->org_code, sizeof(pol->org_code), pi->org_code);
         target_of[i] = (long)k++;
     }
     if (rc == RC_OK && policy_id && k == 0)
@@ -963,8 +963,8 @@ enum rc policy_runner_submit(struct policy_runner *r, struct conn *c, const stru
     struct job *j = xcalloc(1, sizeof(*j));
     j->run_id = *run_id;
     j->policy_id = policy_id;
-    policy_grant__copy(j->actor, sizeof(j->actor), p->actor.name);
-    policy_grant__copy(j->org, sizeof(j->org), p->actor.org);
+    mem_copy_text(j->actor, sizeof(j->actor), p->actor.name);
+    mem_copy_text(j->org, sizeof(j->org), p->actor.org);
     pthread_mutex_lock(&r->mu);
     if (r->tail)
         r->tail->next = j;

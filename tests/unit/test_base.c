@@ -198,6 +198,22 @@ START_TEST(sec_basics)
 }
 END_TEST
 
+START_TEST(copy_text_cuts_whole_characters)
+{
+    char f[8];
+    mem_copy_text(f, sizeof(f), NULL);
+    ck_assert_str_eq(f, "");
+    mem_copy_text(f, sizeof(f), "abc");
+    ck_assert_str_eq(f, "abc");
+    mem_copy_text(f, sizeof(f), "abcdefghij"); /* cut to 7 bytes */
+    ck_assert_str_eq(f, "abcdefg");
+    mem_copy_text(f, sizeof(f), "安庆市经信局"); /* 3 bytes a character: 2 fit, not 2⅓ */
+    ck_assert_str_eq(f, "安庆");
+    mem_copy_text(f, sizeof(f), "ab安庆市"); /* 2 + 3 bytes fit, the next is cut whole */
+    ck_assert_str_eq(f, "ab安");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("base");
@@ -210,6 +226,7 @@ static Suite *suite(void)
     tcase_add_test(tc, json_limits);
     tcase_add_test(tc, sec_basics);
     tcase_add_test(tc, json_dump_same_as_jansson);
+    tcase_add_test(tc, copy_text_cuts_whole_characters);
     suite_add_tcase(s, tc);
     return s;
 }
