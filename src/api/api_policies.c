@@ -208,10 +208,13 @@ enum rc api_enterprise_policies(struct http_req *req, struct http_resp *resp, st
     enum rc rc = api_conn(req, &c, e);
     if (rc)
         return rc;
-    json_t *j;
-    rc = policy_match_enterprise(c, api_app(req)->policies, api_who(req), req->params[0], &j, e);
+    rc = policy_match_enterprise(c, api_app(req)->policies, api_who(req), req->params[0],
+                                 &resp->body, e);
     store_release(c);
-    return rc ? rc : http_reply(resp, 200, j);
+    if (rc)
+        return rc;
+    resp->content_type = "application/json; charset=utf-8";
+    return RC_OK;
 }
 
 /* ---- the public "what if": a per-address rate limit --------------------------------- */
@@ -267,7 +270,10 @@ enum rc api_policies_match(struct http_req *req, struct http_resp *resp, struct 
         rc = jsonx_get_bool(body, "explain", false, &explain, e);
     if (rc)
         return rc;
-    json_t *j;
-    rc = policy_match_facts(api_app(req)->policies, json_object_get(body, "facts"), explain, &j, e);
-    return rc ? rc : http_reply(resp, 200, j);
+    rc = policy_match_facts(api_app(req)->policies, json_object_get(body, "facts"), explain,
+                            &resp->body, e);
+    if (rc)
+        return rc;
+    resp->content_type = "application/json; charset=utf-8";
+    return RC_OK;
 }

@@ -48,6 +48,11 @@ static enum rc grow(struct buf *b, size_t extra)
     return RC_OK;
 }
 
+enum rc buf_reserve(struct buf *b, size_t n)
+{
+    return grow(b, n);
+}
+
 enum rc buf_append(struct buf *b, const void *p, size_t n)
 {
     enum rc rc = grow(b, n);

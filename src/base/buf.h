@@ -33,6 +33,9 @@ void buf_init(struct buf *b, size_t max);
 void buf_cleanup(struct buf *b);
 /* Forgets the contents but keeps the memory. */
 void buf_reset(struct buf *b);
+/* Makes room for n more bytes without changing the contents (one allocation instead of
+ * doublings, for writers that know their size); RC_TOOLARGE past the cap. */
+enum rc buf_reserve(struct buf *b, size_t n) WARN_UNUSED;
 /* Appends n bytes; RC_TOOLARGE if the cap would be passed (b unchanged). */
 enum rc buf_append(struct buf *b, const void *p, size_t n) WARN_UNUSED;
 /* Appends a NUL-terminated string. */

@@ -273,6 +273,11 @@ enum rc jsonx_dump(json_t *j, struct buf *b)
     return dump(j, b, 0);
 }
 
+enum rc jsonx_dump_str(const char *s, size_t n, struct buf *b)
+{
+    return dump_string(s, n, b);
+}
+
 static const char *type_zh(json_type t)
 {
     switch (t) {

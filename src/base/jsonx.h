@@ -43,6 +43,9 @@ char *jsonx_canonical(const json_t *j);
  * RC_TOOLARGE when b's cap is reached.
  */
 enum rc jsonx_dump(json_t *j, struct buf *b) WARN_UNUSED;
+/* Appends the n bytes at s (UTF-8) to b as one JSON string, quotes included, escaped as
+ * jsonx_dump escapes: for writers that build JSON text without Jansson objects. */
+enum rc jsonx_dump_str(const char *s, size_t n, struct buf *b) WARN_UNUSED;
 
 /*
  * Field getters. Each reads obj[key]; when the member is absent (or null) and not

@@ -817,8 +817,7 @@ static json_t *render_conditions(struct policy_holder *h, const struct rules_nam
     struct rules_row *row = NULL;
     json_t *out = NULL;
     if (rules_eval(set, f, policy__today(NULL), RULES_EXPLAIN, &row, &e) == RC_OK && row->n == 1 &&
-        row->results[0].explanation) {
-        out = json_deep_copy(row->results[0].explanation);
+        (out = rules_result_explanation(&row->results[0])) != NULL) {
         strip_explanation(out);
     } else {
         snprintf(why, why_n, "%s", e.msg);

@@ -47,6 +47,7 @@
 
 #include "../base/rc.h"
 
+struct buf;
 struct conn;
 struct store;
 struct principal;
@@ -214,6 +215,8 @@ struct policy_info {
     const char *org_code, *org_name;
     const char *title, *doc_no, *delivery, *category;
     const char *valid_from, *valid_to; /* NULL when open */
+    const char *json; /* the answer's "policy" object as JSON text, made when loaded */
+    size_t json_len;
 };
 /* Returns the info of policy i of s's set (borrowed, valid while s is held). */
 const struct policy_info *policy_snap_info(const struct policy_snap *s, size_t i);
@@ -224,12 +227,16 @@ const char *policy_delivery_label(const char *delivery);
 
 /*
  * Matches enterprise credit_code (visible to p, else RC_NOTFOUND) against every policy
- * in force: a new JSON object {credit_code, as_of, items: [{policy, outcome,
- * amount_fen, amount_state, missing, explanation, ...}], missing_ranked: [{fact, label,
- * policies}], counts, estimated_total_fen}. Nothing is stored.
+ * in force and appends the answer to out as JSON text (written directly: with 1,100
+ * policies and their explanations it is megabytes): {credit_code, as_of, set_version,
+ * items: [{policy, outcome, outcome_label, amount_fen, amount_state, amount_before_fen,
+ * excluded_by, capped, authoritative, missing, explanation}], missing_ranked: [{fact,
+ * label, source, policies}], counts, estimated_total_fen, estimated_total_partial}.
+ * Nothing is stored. RC_TOOLARGE when out's cap is reached.
  */
 enum rc policy_match_enterprise(struct conn *c, struct policy_holder *h, const struct principal *p,
-                                const char *credit_code, json_t **out, struct err *e) WARN_UNUSED;
+                                const char *credit_code, struct buf *out,
+                                struct err *e) WARN_UNUSED;
 
 /*
  * Matches facts typed by a visitor ({"region": "340811", "revenue": 120000000, ...},
@@ -238,8 +245,8 @@ enum rc policy_match_enterprise(struct conn *c, struct policy_holder *h, const s
  * "facts.<name>" for an unknown fact or a bad value, RC_TOOLARGE for more than
  * POLICY_MATCH_MAX_FACTS facts. Nothing is stored.
  */
-enum rc policy_match_facts(struct policy_holder *h, const json_t *facts, bool explain, json_t **out,
-                           struct err *e) WARN_UNUSED;
+enum rc policy_match_facts(struct policy_holder *h, const json_t *facts, bool explain,
+                           struct buf *out, struct err *e) WARN_UNUSED;
 
 /* ---- seeds ------------------------------------------------------------------- */
 

@@ -82,13 +82,13 @@ static enum rc evaluate(struct conn *c, struct policy_holder *h, const struct po
         for (size_t i = 0; i < r->n_missing; i++)
             json_array_append_new(missing, json_string(r->missing[i]));
         v->outcome =
-            json_pack("{s:s, s:b, s:o, s:s, s:o, s:O*}", "outcome", rules_outcome_name(r->outcome),
+            json_pack("{s:s, s:b, s:o, s:s, s:o, s:o*}", "outcome", rules_outcome_name(r->outcome),
                       "authoritative", r->authoritative, "amount",
                       v->amount >= 0 ? json_integer(v->amount) : json_null(), "amount_state",
                       r->amount_state == RULES_AMOUNT_KNOWN     ? "known"
                       : r->amount_state == RULES_AMOUNT_UNKNOWN ? "unknown"
                                                                 : "none",
-                      "missing", missing, "explanation", r->explanation);
+                      "missing", missing, "explanation", rules_result_explanation(r));
         const char *names[APP_MAX_FACTS];
         size_t n = rules_policy_facts(rules_set_policy(set, (size_t)idx), names, APP_MAX_FACTS);
         v->facts = json_array();

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "../auth/auth.h"
+#include "../base/buf.h"
+#include "../base/jsonx.h"
 #include "../base/mem.h"
 #include "../ent/ent.h"
 #include "../rules/rules.h"
@@ -50,28 +52,83 @@ static int cmp_result(const void *a, const void *b)
     return x->policy_id < y->policy_id ? -1 : x->policy_id > y->policy_id;
 }
 
-static json_t *fact_ref(const struct ent_catalog *cat, const char *name)
+/* A JSON text writer over a capped buffer: the first failure sticks. */
+struct jw {
+    struct buf *b;
+    enum rc rc;
+};
+
+static void w_raw(struct jw *w, const char *s, size_t n)
 {
-    const struct ent_fact_def *d = ent_catalog_fact(cat, name);
-    return json_pack("{s:s, s:s, s:s}", "fact", name, "label", d ? d->label : name, "source",
-                     d ? d->source : "");
+    if (w->rc == RC_OK)
+        w->rc = buf_append(w->b, s, n);
 }
 
-/* Builds the answer from an evaluated row. */
-static json_t *answer(const struct ent_catalog *cat, const struct policy_snap *s,
-                      const struct rules_row *row, bool explain)
+static void w_lit(struct jw *w, const char *s)
+{
+    w_raw(w, s, strlen(s));
+}
+
+static void w_str(struct jw *w, const char *s)
+{
+    if (w->rc == RC_OK)
+        w->rc = jsonx_dump_str(s, strlen(s), w->b);
+}
+
+static void w_int(struct jw *w, int64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
+    w_raw(w, tmp, (size_t)n);
+}
+
+/* {"fact":…,"label":…,"source":…  (the caller closes it) */
+static void w_fact_ref(struct jw *w, const struct ent_catalog *cat, const char *name)
+{
+    const struct ent_fact_def *d = ent_catalog_fact(cat, name);
+    w_lit(w, "{\"fact\":");
+    w_str(w, name);
+    w_lit(w, ",\"label\":");
+    w_str(w, d ? d->label : name);
+    w_lit(w, ",\"source\":");
+    w_str(w, d ? d->source : "");
+}
+
+/* Writes the answer from an evaluated row; credit_code may be NULL (a visitor). */
+static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s,
+                      const struct rules_row *row, bool explain, const char *credit_code,
+                      struct buf *out)
 {
     size_t n = row->n;
     struct ord *ord = xcalloc(n ? n : 1, sizeof(*ord));
     for (size_t i = 0; i < n; i++)
         ord[i].r = &row->results[i];
     qsort(ord, n, sizeof(*ord), cmp_result);
-    json_t *items = json_array();
+    /* One allocation for the whole answer (megabytes with explanations). */
+    size_t need = 512 + row->n_missing * 160;
+    for (size_t i = 0; i < n; i++)
+        need += 640 + row->results[i].n_missing * 160 +
+                (explain ? row->results[i].explanation_len : 0);
+    struct jw w = {out, buf_reserve(out, need)};
     size_t counts[4] = {0};
     int64_t total = 0;
     bool total_partial = false;
     const struct rules_set *set = policy_snap_set(s);
-    for (size_t k = 0; k < n; k++) {
+    char today[11];
+    policy__today(today);
+    w_lit(&w, "{");
+    if (credit_code) {
+        w_lit(&w, "\"credit_code\":");
+        w_str(&w, credit_code);
+        w_lit(&w, ",");
+    }
+    w_lit(&w, "\"as_of\":");
+    w_str(&w, today);
+    w_lit(&w, ",\"set_version\":");
+    w_int(&w, policy_snap_version(s));
+    w_lit(&w, ",\"items\":[");
+    bool first = true;
+    for (size_t k = 0; k < n && w.rc == RC_OK; k++) {
         const struct rules_result *r = ord[k].r;
         long idx = rules_set_find(set, r->policy_id);
         const struct policy_info *pi = idx >= 0 ? policy_snap_info(s, (size_t)idx) : NULL;
@@ -84,64 +141,90 @@ static json_t *answer(const struct ent_catalog *cat, const struct policy_snap *s
             else if (r->amount_state == RULES_AMOUNT_UNKNOWN)
                 total_partial = true;
         }
-        json_t *missing = json_array();
-        for (size_t m = 0; m < r->n_missing; m++)
-            json_array_append_new(missing, fact_ref(cat, r->missing[m]));
-        const char *dl = policy_delivery_label(pi->delivery);
-        json_t *it = json_pack(
-            "{s:{s:o, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:i, s:s, s:s*}, s:s, s:s, s:o, s:s, "
-            "s:o, s:o, s:b, s:b, s:o}",
-            "policy", "id", policy_id_json(pi->id), "title", pi->title ? pi->title : "", "doc_no",
-            pi->doc_no ? pi->doc_no : "", "delivery", pi->delivery ? pi->delivery : "",
-            "delivery_label", dl ? dl : "", "org", "code", pi->org_code, "name", pi->org_name,
-            "version", pi->version, "category", pi->category ? pi->category : "", "valid_to",
-            pi->valid_to, "outcome", rules_outcome_name(r->outcome), "outcome_label",
-            outcome_label(r->outcome), "amount_fen",
-            r->amount_state == RULES_AMOUNT_KNOWN ? json_integer(r->amount) : json_null(),
-            "amount_state", amount_state_name(r->amount_state), "amount_before_fen",
-            r->amount_state == RULES_AMOUNT_KNOWN || r->amount_before
-                ? json_integer(r->amount_before)
-                : json_null(),
-            "excluded_by", r->excluded_by ? policy_id_json(r->excluded_by) : json_null(), "capped",
-            r->capped, "authoritative", r->authoritative, "missing", missing);
-        if (explain && r->explanation)
-            json_object_set_new(it, "explanation", json_deep_copy(r->explanation));
-        json_array_append_new(items, it);
+        w_lit(&w, first ? "{\"policy\":" : ",{\"policy\":");
+        first = false;
+        w_raw(&w, pi->json, pi->json_len);
+        w_lit(&w, ",\"outcome\":");
+        w_str(&w, rules_outcome_name(r->outcome));
+        w_lit(&w, ",\"outcome_label\":");
+        w_str(&w, outcome_label(r->outcome));
+        w_lit(&w, ",\"amount_fen\":");
+        if (r->amount_state == RULES_AMOUNT_KNOWN)
+            w_int(&w, r->amount);
+        else
+            w_lit(&w, "null");
+        w_lit(&w, ",\"amount_state\":");
+        w_str(&w, amount_state_name(r->amount_state));
+        w_lit(&w, ",\"amount_before_fen\":");
+        if (r->amount_state == RULES_AMOUNT_KNOWN || r->amount_before)
+            w_int(&w, r->amount_before);
+        else
+            w_lit(&w, "null");
+        w_lit(&w, ",\"excluded_by\":");
+        if (r->excluded_by) {
+            w_lit(&w, "\"");
+            w_int(&w, r->excluded_by);
+            w_lit(&w, "\"");
+        } else {
+            w_lit(&w, "null");
+        }
+        w_lit(&w, r->capped ? ",\"capped\":true" : ",\"capped\":false");
+        w_lit(&w, r->authoritative ? ",\"authoritative\":true" : ",\"authoritative\":false");
+        w_lit(&w, ",\"missing\":[");
+        for (size_t m = 0; m < r->n_missing; m++) {
+            if (m)
+                w_lit(&w, ",");
+            w_fact_ref(&w, cat, r->missing[m]);
+            w_lit(&w, "}");
+        }
+        w_lit(&w, "]");
+        if (explain && r->explanation) {
+            w_lit(&w, ",\"explanation\":");
+            w_raw(&w, r->explanation, r->explanation_len);
+        }
+        w_lit(&w, "}");
     }
     xfree(ord);
-    json_t *ranked = json_array();
+    w_lit(&w, "],\"missing_ranked\":[");
     for (size_t m = 0; m < row->n_missing; m++) {
-        json_t *f = fact_ref(cat, row->missing[m]);
-        json_object_set_new(f, "policies", json_integer((json_int_t)row->missing_counts[m]));
-        json_array_append_new(ranked, f);
+        if (m)
+            w_lit(&w, ",");
+        w_fact_ref(&w, cat, row->missing[m]);
+        w_lit(&w, ",\"policies\":");
+        w_int(&w, (int64_t)row->missing_counts[m]);
+        w_lit(&w, "}");
     }
-    char today[11];
-    policy__today(today);
-    return json_pack(
-        "{s:s, s:I, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:I, s:b}", "as_of", today, "set_version",
-        (json_int_t)policy_snap_version(s), "items", items, "missing_ranked", ranked, "counts",
-        "eligible", (json_int_t)counts[RULES_ELIGIBLE], "manual_review",
-        (json_int_t)counts[RULES_MANUAL], "possibly_eligible", (json_int_t)counts[RULES_POSSIBLY],
-        "ineligible", (json_int_t)counts[RULES_INELIGIBLE], "estimated_total_fen",
-        (json_int_t)total, "estimated_total_partial", total_partial);
+    w_lit(&w, "],\"counts\":{\"eligible\":");
+    w_int(&w, (int64_t)counts[RULES_ELIGIBLE]);
+    w_lit(&w, ",\"manual_review\":");
+    w_int(&w, (int64_t)counts[RULES_MANUAL]);
+    w_lit(&w, ",\"possibly_eligible\":");
+    w_int(&w, (int64_t)counts[RULES_POSSIBLY]);
+    w_lit(&w, ",\"ineligible\":");
+    w_int(&w, (int64_t)counts[RULES_INELIGIBLE]);
+    w_lit(&w, "},\"estimated_total_fen\":");
+    w_int(&w, total);
+    w_lit(&w, total_partial ? ",\"estimated_total_partial\":true}"
+                            : ",\"estimated_total_partial\":false}");
+    return w.rc;
 }
 
 static enum rc evaluate(struct policy_holder *h, struct conn *c, const struct rules_facts *f,
-                        bool explain, json_t **out, struct err *e)
+                        bool explain, const char *credit_code, struct buf *out, struct err *e)
 {
     struct policy_snap *s = policy_current(h, c);
     struct rules_row *row = NULL;
     enum rc rc = rules_eval(policy_snap_set(s), f, policy__today(NULL), explain ? RULES_EXPLAIN : 0,
                             &row, e);
-    if (rc == RC_OK)
-        *out = answer(policy_holder_catalog(h), s, row, explain);
+    if (rc == RC_OK && answer(policy_holder_catalog(h), s, row, explain, credit_code, out))
+        rc = err_set(e, RC_TOOLARGE, NULL, "匹配结果过大");
     rules_row_free(row);
     policy_release(h, s);
     return rc;
 }
 
 enum rc policy_match_enterprise(struct conn *c, struct policy_holder *h, const struct principal *p,
-                                const char *credit_code, json_t **out, struct err *e)
+                                const char *credit_code, struct buf *out, struct err *e)
 {
     const struct ent_catalog *cat = policy_holder_catalog(h);
     struct ent_scope scope = {0};
@@ -177,15 +260,13 @@ enum rc policy_match_enterprise(struct conn *c, struct policy_holder *h, const s
         xfree(canon);
     }
     json_decref(facts);
-    rc = evaluate(h, c, f, true, out, e);
+    rc = evaluate(h, c, f, true, credit_code, out, e);
     rules_facts_free(f);
-    if (rc == RC_OK)
-        json_object_set_new(*out, "credit_code", json_string(credit_code));
     return rc;
 }
 
-enum rc policy_match_facts(struct policy_holder *h, const json_t *facts, bool explain, json_t **out,
-                           struct err *e)
+enum rc policy_match_facts(struct policy_holder *h, const json_t *facts, bool explain,
+                           struct buf *out, struct err *e)
 {
     const struct ent_catalog *cat = policy_holder_catalog(h);
     if (!json_is_object(facts))
@@ -218,7 +299,7 @@ enum rc policy_match_facts(struct policy_holder *h, const json_t *facts, bool ex
             break;
     }
     if (rc == RC_OK)
-        rc = evaluate(h, NULL, f, explain, out, e);
+        rc = evaluate(h, NULL, f, explain, NULL, out, e);
     rules_facts_free(f);
     return rc;
 }

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../base/buf.h"
+#include "../base/jsonx.h"
 #include "../base/log.h"
 #include "../base/mem.h"
 #include "../base/timeutil.h"
@@ -139,6 +141,7 @@ static void snap_free(struct policy_snap *s)
         free_text(pi->category);
         free_text(pi->valid_from);
         free_text(pi->valid_to);
+        free_text(pi->json);
     }
     xfree(s->info);
     xfree(s);
@@ -147,6 +150,28 @@ static void snap_free(struct policy_snap *s)
 static char *dup_or_null(const char *s)
 {
     return s ? xstrdup(s) : NULL;
+}
+
+/* Makes pi->json: the "policy" object of every match answer, written once per load. */
+static void info_json(struct policy_info *pi)
+{
+    const char *dl = policy_delivery_label(pi->delivery);
+    json_t *j = json_pack("{s:o, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:i, s:s, s:s*}", "id",
+                          policy_id_json(pi->id), "title", pi->title ? pi->title : "", "doc_no",
+                          pi->doc_no ? pi->doc_no : "", "delivery",
+                          pi->delivery ? pi->delivery : "", "delivery_label", dl ? dl : "",
+                          "org", "code", pi->org_code, "name", pi->org_name, "version",
+                          pi->version, "category", pi->category ? pi->category : "",
+                          "valid_to", pi->valid_to);
+    struct buf b;
+    buf_init(&b, (size_t)1 << 20);
+    if (!j || jsonx_dump(j, &b))
+        buf_reset(&b);
+    if (!buf_len(&b) && buf_puts(&b, "null")) {
+    }
+    pi->json_len = buf_len(&b);
+    pi->json = buf_take(&b);
+    json_decref(j);
 }
 
 static const char *meta_str(const json_t *meta, const char *key)
@@ -242,6 +267,7 @@ static enum rc build(struct policy_holder *h, struct conn *c, struct policy_snap
                                      .category = dup_or_null(meta_str(meta, "category")),
                                      .valid_from = dup_or_null(meta_str(meta, "valid_from")),
                                      .valid_to = dup_or_null(meta_str(meta, "valid_to"))};
+            info_json(&s->info[n]);
             n++;
         }
         json_decref(meta);

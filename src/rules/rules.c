@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../base/buf.h"
+#include "../base/jsonx.h"
 #include "../base/mem.h"
 #include "../base/timeutil.h"
 #include "../codes/codes.h"
@@ -1350,28 +1351,122 @@ static void amount_facts(struct rules_policy *p, int a, bool *seen)
             amount_facts(p, am->parts[i], seen);
 }
 
-static json_t *jstr(const char *s)
+/* The subject of a leaf's text: the fact's label, or its 年限 for years_since. */
+static void subject(const struct rules__fact *f, const struct rules__leaf *l, char *out, size_t n)
 {
-    return s ? json_string_nocheck(s) : NULL;
+    if (l->op != OP_YEARS_SINCE) {
+        snprintf(out, n, "%s", f->label);
+        return;
+    }
+    size_t len = strlen(f->label);
+    if (len >= 6 && strcmp(f->label + len - 6, "日期") == 0)
+        snprintf(out, n, "%.*s年限", (int)(len - 6), f->label);
+    else
+        snprintf(out, n, "%s年限", f->label);
 }
 
-/* Makes the constant strings of the explanations once (see struct rules__node). */
-static void explain_strings(struct rules_policy *p)
+/* Appends s (may be NULL) as a JSON string, or null. */
+static void frag_str(struct buf *b, const char *s)
 {
-    static const char *const st[4] = {"false", "true", "unknown", "manual"};
-    for (int i = 0; i < 4; i++)
-        p->j_status[i] = json_string_nocheck(st[i]);
+    if (!s) {
+        BP(b, "null");
+        return;
+    }
+    if (jsonx_dump_str(s, strlen(s), b)) {
+    }
+}
+
+/* Appends the characters of s escaped for JSON, without quotes (s is a whole string
+ * split in pieces: escaping is per character, so the pieces join up). */
+static void frag_chars(struct buf *b, const char *s)
+{
+    struct buf t;
+    buf_init(&t, SIZE_MAX / 2);
+    if (jsonx_dump_str(s, strlen(s), &t) == RC_OK && buf_len(&t) >= 2)
+        BP(b, "%.*s", (int)(buf_len(&t) - 2), buf_str(&t) + 1);
+    buf_cleanup(&t);
+}
+
+static struct rules__frag frag_take(struct buf *b)
+{
+    struct rules__frag f = {.n = buf_len(b)};
+    f.s = buf_take(b);
+    if (!f.s)
+        f.s = xstrdup("");
+    return f;
+}
+
+/* Makes the explanation fragments of every node once (see struct rules__node). */
+static void explain_fragments(struct rules_policy *p)
+{
+    struct buf b;
+    buf_init(&b, SIZE_MAX / 2);
     for (int i = 0; i < p->n_nodes; i++) {
         struct rules__node *nd = &p->nodes[i];
-        nd->j_path = jstr(nd->path);
-        nd->j_id = jstr(nd->id);
-        nd->j_label = jstr(nd->label);
-        nd->j_source = jstr(nd->source);
-        if (nd->kind == N_LEAF) {
-            const struct rules__leaf *l = &p->leaves[nd->leaf];
-            nd->j_expected = jstr(l->expected);
-            nd->j_fact = l->op == OP_MANUAL ? NULL : jstr(p->cat->facts[l->fact].name);
+        BP(&b, "{\"path\":");
+        frag_str(&b, nd->path);
+        BP(&b, ",\"id\":");
+        frag_str(&b, nd->id);
+        BP(&b, ",\"label\":");
+        frag_str(&b, nd->label);
+        if (nd->source) {
+            BP(&b, ",\"source\":");
+            frag_str(&b, nd->source);
         }
+        nd->x_head = frag_take(&b);
+        if (nd->kind != N_LEAF) {
+            BP(&b, ",\"text\":\"");
+            frag_chars(&b, nd->label ? nd->label : "");
+            frag_chars(&b, "：");
+            nd->x_text = frag_take(&b);
+            continue;
+        }
+        const struct rules__leaf *l = &p->leaves[nd->leaf];
+        bool manual = l->op == OP_MANUAL;
+        const struct rules__fact *f = manual ? NULL : &p->cat->facts[l->fact];
+        BP(&b, ",\"expected\":");
+        frag_str(&b, l->expected);
+        if (!manual) {
+            BP(&b, ",\"fact\":");
+            frag_str(&b, f->name);
+        }
+        nd->x_leaf = frag_take(&b);
+        char text[1024], subj[256];
+        if (manual) {
+            snprintf(text, sizeof(text), "%s：需人工审核", nd->label ? nd->label : "");
+            BP(&b, ",\"text\":");
+            frag_str(&b, text);
+            BP(&b, "}");
+            nd->x_none = frag_take(&b);
+            continue;
+        }
+        subject(f, l, subj, sizeof(subj));
+        if (l->op == OP_YEARS_SINCE || strcmp(subj, f->label) != 0)
+            snprintf(text, sizeof(text), "%s 缺少数据（%s），需 %s", subj, f->label, l->expected);
+        else
+            snprintf(text, sizeof(text), "%s 缺少数据，需 %s", subj, l->expected);
+        BP(&b, ",\"actual\":null,\"text\":");
+        frag_str(&b, text);
+        BP(&b, "}");
+        nd->x_none = frag_take(&b);
+        BP(&b, ",\"text\":\"");
+        frag_chars(&b, subj);
+        frag_chars(&b, l->op == OP_EXISTS ? " 有数据：" : " ");
+        nd->x_text = frag_take(&b);
+        if (l->op != OP_EXISTS) {
+            frag_chars(&b, "，需 ");
+            frag_chars(&b, l->expected);
+        }
+        BP(&b, "\"}");
+        nd->x_need = frag_take(&b);
+    }
+    buf_cleanup(&b);
+    /* A value is written twice (actual, text); a combinator adds its counts. */
+    p->x_size = 0;
+    for (int i = 0; i < p->n_nodes; i++) {
+        const struct rules__node *nd = &p->nodes[i];
+        p->x_size += nd->x_head.n + nd->x_leaf.n + nd->x_none.n + nd->x_text.n + nd->x_need.n +
+                     160;
     }
 }
 
@@ -1468,7 +1563,7 @@ enum rc rules_compile(const struct rules_catalog *cat, const struct rules_named 
         xfree(seen);
     }
     if (!rc)
-        explain_strings(p);
+        explain_fragments(p);
 out:
     if (rc) {
         rules_policy_free(p);
@@ -1488,15 +1583,12 @@ void rules_policy_free(struct rules_policy *p)
         xfree(p->nodes[i].id);
         xfree(p->nodes[i].label);
         xfree(p->nodes[i].source);
-        json_decref(p->nodes[i].j_path);
-        json_decref(p->nodes[i].j_id);
-        json_decref(p->nodes[i].j_label);
-        json_decref(p->nodes[i].j_source);
-        json_decref(p->nodes[i].j_expected);
-        json_decref(p->nodes[i].j_fact);
+        xfree(p->nodes[i].x_head.s);
+        xfree(p->nodes[i].x_leaf.s);
+        xfree(p->nodes[i].x_none.s);
+        xfree(p->nodes[i].x_text.s);
+        xfree(p->nodes[i].x_need.s);
     }
-    for (int i = 0; i < 4; i++)
-        json_decref(p->j_status[i]);
     xfree(p->nodes);
     for (int i = 0; i < p->n_leaves; i++) {
         struct rules__leaf *l = &p->leaves[i];
@@ -1592,6 +1684,9 @@ struct rules_set *rules_set_new(const struct rules_catalog *cat, struct rules_po
     for (size_t i = 0; i < n; i++) {
         set->pols[i] = policies[i];
         total += (size_t)policies[i]->n_leaves;
+        set->x_size += policies[i]->x_size;
+        if (policies[i]->n_nodes > set->max_nodes)
+            set->max_nodes = policies[i]->n_nodes;
     }
     size_t cap = 16;
     while (cap < total * 2)

@@ -47,6 +47,7 @@
 #define RULES_MAX_NODES 1000  /* nodes (conditions, combinators, amount parts) per policy */
 #define RULES_MAX_LIST 1000   /* items of a list value */
 #define RULES_MAX_STRING 512  /* bytes of any string */
+#define RULES_MAX_EXPLAIN (256 << 20) /* bytes of one row's explanations (RC_TOOLARGE) */
 
 struct rules_catalog;
 struct rules_named;
@@ -201,7 +202,7 @@ void rules_facts_unset(struct rules_facts *f, const char *name);
 /* ---- row evaluation ------------------------------------------------------------ */
 
 /* Flags of rules_eval. */
-#define RULES_EXPLAIN 1u /* build the explanation trees */
+#define RULES_EXPLAIN 1u /* write the explanation trees (JSON text) */
 
 /* The result of one policy for one enterprise. Members are read-only. */
 struct rules_result {
@@ -215,7 +216,16 @@ struct rules_result {
     bool capped;                    /* cap group: cut (or zeroed) by the group's cap */
     const char **missing;           /* possibly: facts of the UNKNOWN leaves (borrowed) */
     size_t n_missing;
-    json_t *explanation;            /* RULES_EXPLAIN: tree, owned by the row; else NULL */
+    /*
+     * RULES_EXPLAIN: the explanation tree as compact JSON text (owned by the row; NULL
+     * without the flag), written straight from fragments made at compile time, so a
+     * caller can copy it into a response as it is. Each node is an object: path, id,
+     * label, source (文号 and article, when given), status ("true" "false" "unknown"
+     * "manual"); a condition adds expected, fact, actual (null when missing) and text;
+     * a combinator adds text and children. rules_result_explanation parses it.
+     */
+    const char *explanation;
+    size_t explanation_len;
 };
 
 /* The results of one enterprise against a set. Members are read-only. */
@@ -225,6 +235,7 @@ struct rules_row {
     const char **missing;   /* missing facts ranked: most possibly-eligible policies first */
     size_t *missing_counts; /* how many possibly-eligible policies each would help decide */
     size_t n_missing;
+    char *text_; /* private: the explanations' storage */
 };
 
 /*
@@ -236,6 +247,8 @@ enum rc rules_eval(const struct rules_set *set, const struct rules_facts *f, int
                    unsigned flags, struct rules_row **out, struct err *e) WARN_UNUSED;
 /* Frees row and its explanations (NULL is fine). */
 void rules_row_free(struct rules_row *row);
+/* Returns r's explanation as a new Jansson tree, or NULL when it has none. */
+json_t *rules_result_explanation(const struct rules_result *r);
 /* Returns "eligible", "ineligible", "possibly_eligible" or "manual_review". */
 const char *rules_outcome_name(enum rules_outcome o);
 

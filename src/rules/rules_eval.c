@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/buf.h"
 #include "../base/mem.h"
 #include "../base/timeutil.h"
 #include "../codes/codes.h"
@@ -304,136 +305,183 @@ void rules__second_pass(const struct rules_set *set, struct rules__pass *r)
 
 /* ---- explanations ------------------------------------------------------------------------ */
 
-/* The shared status string of an explanation node: "true", "false", "unknown" or "manual". */
-static json_t *status(const struct rules_policy *p, enum rules__tv v, bool manual)
-{
-    return json_incref(p->j_status[manual ? 3 : v == TV_TRUE ? 1 : v == TV_FALSE ? 0 : 2]);
-}
-
-/* Sets key (a literal, valid UTF-8) of explanation node j, stealing v. */
-static void put(json_t *j, const char *key, json_t *v)
-{
-    json_object_set_new_nocheck(j, key, v);
-}
-
-/* The subject of a leaf's text: the fact's label, or its 年限 for years_since. */
-static void subject(const struct rules__fact *f, const struct rules__leaf *l, char *out, size_t n)
-{
-    if (l->op != OP_YEARS_SINCE) {
-        snprintf(out, n, "%s", f->label);
-        return;
-    }
-    size_t len = strlen(f->label);
-    if (len >= 6 && strcmp(f->label + len - 6, "日期") == 0)
-        snprintf(out, n, "%.*s年限", (int)(len - 6), f->label);
-    else
-        snprintf(out, n, "%s年限", f->label);
-}
+/*
+ * An explanation is JSON text joined from the node's fragments (struct rules__node):
+ *   condition:  x_head  ,"status":S  x_leaf  then  x_none                       (missing)
+ *                                              or  ,"actual":"A"  x_text A x_need (present)
+ *   combinator: x_head  ,"status":S  x_text <counts>"  ,"children":[ … ]}
+ * Only the actual value and a combinator's counts are written per enterprise.
+ */
+static const struct rules__frag STATUS[4] = {
+    {",\"status\":\"false\"", 17}, {",\"status\":\"true\"", 16},
+    {",\"status\":\"unknown\"", 19}, {",\"status\":\"manual\"", 18}};
 
 struct ectx {
     const struct rules_policy *p;
     const struct rules__val *vals;
     int64_t today;
-    bool explain;
+    uint8_t *tv;    /* per node of p: its value (enum rules__tv), set by eval_tree */
     bool *missing;  /* per catalogue fact: read by an UNKNOWN leaf */
     bool auth;      /* every TRUE leaf's fact is authoritative */
+    struct buf *b;  /* the explanation being written */
+    bool failed;    /* b reached its cap */
 };
 
-/* Evaluates node n, recording missing facts and authority, and builds its explanation. */
-static enum rules__tv explain_node(struct ectx *x, int n, json_t **out)
+/* Evaluates node n and its subtree once, recording each node's value in x->tv, the
+ * facts of UNKNOWN leaves and authority. Manual leaves are UNKNOWN. */
+static enum rules__tv eval_tree(struct ectx *x, int n)
 {
     const struct rules_policy *p = x->p;
     const struct rules__node *nd = &p->nodes[n];
-    json_t *j = NULL;
     enum rules__tv v;
-    if (x->explain) {
-        j = json_object();
-        put(j, "path", json_incref(nd->j_path));
-        put(j, "id", json_incref(nd->j_id));
-        put(j, "label", json_incref(nd->j_label));
-        if (nd->j_source)
-            put(j, "source", json_incref(nd->j_source));
+    if (nd->kind == N_LEAF) {
+        const struct rules__leaf *l = &p->leaves[nd->leaf];
+        if (l->op == OP_MANUAL) {
+            v = TV_UNKNOWN;
+        } else {
+            v = rules__leaf_eval(p->cat, l, x->vals, x->today);
+            if (v == TV_UNKNOWN)
+                x->missing[l->fact] = true;
+            if (v == TV_TRUE && x->vals[l->fact].present && !x->vals[l->fact].auth)
+                x->auth = false;
+        }
+        x->tv[n] = (uint8_t)v;
+        return v;
     }
+    int t = 0, u = 0, fl = 0;
+    for (int i = 0; i < nd->n_kids; i++) {
+        enum rules__tv kv = eval_tree(x, nd->kids[i]);
+        t += kv == TV_TRUE;
+        u += kv == TV_UNKNOWN;
+        fl += kv == TV_FALSE;
+    }
+    switch (nd->kind) {
+    case N_ALL: v = fl ? TV_FALSE : u ? TV_UNKNOWN : TV_TRUE; break;
+    case N_ANY: v = t ? TV_TRUE : u ? TV_UNKNOWN : TV_FALSE; break;
+    case N_NOT: v = u ? TV_UNKNOWN : t ? TV_FALSE : TV_TRUE; break;
+    default: v = t >= nd->k ? TV_TRUE : t + u < nd->k ? TV_FALSE : TV_UNKNOWN;
+    }
+    x->tv[n] = (uint8_t)v;
+    return v;
+}
+
+static void put(struct ectx *x, const struct rules__frag *f)
+{
+    if (!x->failed && buf_append(x->b, f->s, f->n))
+        x->failed = true;
+}
+
+static void put_raw(struct ectx *x, const char *s, size_t n)
+{
+    if (!x->failed && buf_append(x->b, s, n))
+        x->failed = true;
+}
+
+/* Appends s escaped for JSON, without quotes. */
+static void put_chars(struct ectx *x, const char *s)
+{
+    size_t n = strlen(s), run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        put_raw(x, s + run, i - run);
+        char esc[8];
+        int k = ch == '"' || ch == '\\' ? snprintf(esc, sizeof(esc), "\\%c", ch)
+                                        : snprintf(esc, sizeof(esc), "\\u%04X", ch);
+        put_raw(x, esc, (size_t)k);
+        run = i + 1;
+    }
+    put_raw(x, s + run, n - run);
+}
+
+/* Appends a small non-negative number. */
+static void put_num(struct ectx *x, int v)
+{
+    char tmp[16], *q = tmp + sizeof(tmp);
+    unsigned u = v < 0 ? 0u : (unsigned)v;
+    do {
+        *--q = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    put_raw(x, q, (size_t)(tmp + sizeof(tmp) - q));
+}
+
+#define PUT_LIT(x, s) put_raw((x), (s), sizeof(s) - 1)
+
+/* Writes the explanation of node n from the values eval_tree recorded. */
+static void write_node(struct ectx *x, int n)
+{
+    const struct rules_policy *p = x->p;
+    const struct rules__node *nd = &p->nodes[n];
+    enum rules__tv v = (enum rules__tv)x->tv[n];
+    put(x, &nd->x_head);
     if (nd->kind == N_LEAF) {
         const struct rules__leaf *l = &p->leaves[nd->leaf];
         bool manual = l->op == OP_MANUAL;
-        v = manual ? TV_UNKNOWN : rules__leaf_eval(p->cat, l, x->vals, x->today);
-        const struct rules__fact *f = manual ? NULL : &p->cat->facts[l->fact];
-        if (!manual && v == TV_UNKNOWN)
-            x->missing[l->fact] = true;
-        if (!manual && v == TV_TRUE && x->vals[l->fact].present && !x->vals[l->fact].auth)
-            x->auth = false;
-        if (j) {
-            put(j, "status", status(p, v, manual));
-            put(j, "expected", json_incref(nd->j_expected));
-            char text[1024], actual[512], subj[256];
-            if (manual) {
-                snprintf(text, sizeof(text), "%s：需人工审核", nd->label);
-            } else {
-                put(j, "fact", json_incref(nd->j_fact));
-                subject(f, l, subj, sizeof(subj));
-                const struct rules__val *val = &x->vals[l->fact];
-                if (!val->present) {
-                    put(j, "actual", json_null());
-                    if (l->op == OP_YEARS_SINCE || strcmp(subj, f->label) != 0)
-                        snprintf(text, sizeof(text), "%s 缺少数据（%s），需 %s", subj, f->label,
-                                 l->expected);
-                    else
-                        snprintf(text, sizeof(text), "%s 缺少数据，需 %s", subj, l->expected);
-                } else {
-                    if (l->op == OP_YEARS_SINCE) {
-                        char d[64];
-                        rules__fmt_val(p->cat, f, val, d, sizeof(d));
-                        snprintf(actual, sizeof(actual), "%lld年（%s）",
-                                 (long long)years_since(val->i, x->today), d);
-                    } else {
-                        rules__fmt_val(p->cat, f, val, actual, sizeof(actual));
-                    }
-                    put(j, "actual", json_string(actual));
-                    if (l->op == OP_EXISTS)
-                        snprintf(text, sizeof(text), "%s 有数据：%s", subj, actual);
-                    else
-                        snprintf(text, sizeof(text), "%s %s，需 %s", subj, actual, l->expected);
-                }
-            }
-            put(j, "text", json_string(text));
+        put(x, &STATUS[manual ? 3 : v]);
+        put(x, &nd->x_leaf);
+        const struct rules__val *val = manual ? NULL : &x->vals[l->fact];
+        if (manual || !val->present) {
+            put(x, &nd->x_none);
+            return;
         }
-    } else {
-        json_t *kids = j ? json_array() : NULL;
-        int t = 0, u = 0, fl = 0;
-        for (int i = 0; i < nd->n_kids; i++) {
-            json_t *kj = NULL;
-            enum rules__tv kv = explain_node(x, nd->kids[i], j ? &kj : NULL);
-            t += kv == TV_TRUE;
-            u += kv == TV_UNKNOWN;
-            fl += kv == TV_FALSE;
-            if (kids)
-                json_array_append_new(kids, kj);
+        const struct rules__fact *f = &p->cat->facts[l->fact];
+        char actual[512];
+        if (l->op == OP_YEARS_SINCE) {
+            char d[64];
+            rules__fmt_val(p->cat, f, val, d, sizeof(d));
+            snprintf(actual, sizeof(actual), "%lld年（%s）",
+                     (long long)years_since(val->i, x->today), d);
+        } else {
+            rules__fmt_val(p->cat, f, val, actual, sizeof(actual));
         }
-        switch (nd->kind) {
-        case N_ALL: v = fl ? TV_FALSE : u ? TV_UNKNOWN : TV_TRUE; break;
-        case N_ANY: v = t ? TV_TRUE : u ? TV_UNKNOWN : TV_FALSE; break;
-        case N_NOT: v = u ? TV_UNKNOWN : t ? TV_FALSE : TV_TRUE; break;
-        default: v = t >= nd->k ? TV_TRUE : t + u < nd->k ? TV_FALSE : TV_UNKNOWN;
-        }
-        if (j) {
-            char text[256];
-            if (nd->kind == N_NOT)
-                snprintf(text, sizeof(text), "%s：下列条件%s", nd->label,
-                         t ? "成立" : fl ? "不成立" : "待定");
-            else if (nd->kind == N_ATLEAST)
-                snprintf(text, sizeof(text), "%s：满足 %d 项，需至少 %d 项", nd->label, t, nd->k);
-            else
-                snprintf(text, sizeof(text), "%s：满足 %d 项，不满足 %d 项，待定 %d 项", nd->label,
-                         t, fl, u);
-            put(j, "status", status(p, v, false));
-            put(j, "text", json_string(text));
-            put(j, "children", kids);
-        }
+        PUT_LIT(x, ",\"actual\":\"");
+        put_chars(x, actual);
+        PUT_LIT(x, "\"");
+        put(x, &nd->x_text);
+        put_chars(x, actual);
+        put(x, &nd->x_need);
+        return;
     }
-    if (out)
-        *out = j;
-    return v;
+    int t = 0, u = 0, fl = 0;
+    for (int i = 0; i < nd->n_kids; i++) {
+        enum rules__tv kv = (enum rules__tv)x->tv[nd->kids[i]];
+        t += kv == TV_TRUE;
+        u += kv == TV_UNKNOWN;
+        fl += kv == TV_FALSE;
+    }
+    put(x, &STATUS[v]);
+    put(x, &nd->x_text);
+    if (nd->kind == N_NOT) {
+        if (t)
+            PUT_LIT(x, "下列条件成立\"");
+        else if (fl)
+            PUT_LIT(x, "下列条件不成立\"");
+        else
+            PUT_LIT(x, "下列条件待定\"");
+    } else if (nd->kind == N_ATLEAST) {
+        PUT_LIT(x, "满足 ");
+        put_num(x, t);
+        PUT_LIT(x, " 项，需至少 ");
+        put_num(x, nd->k);
+        PUT_LIT(x, " 项\"");
+    } else {
+        PUT_LIT(x, "满足 ");
+        put_num(x, t);
+        PUT_LIT(x, " 项，不满足 ");
+        put_num(x, fl);
+        PUT_LIT(x, " 项，待定 ");
+        put_num(x, u);
+        PUT_LIT(x, " 项\"");
+    }
+    PUT_LIT(x, ",\"children\":[");
+    for (int i = 0; i < nd->n_kids; i++) {
+        if (i)
+            PUT_LIT(x, ",");
+        write_node(x, nd->kids[i]);
+    }
+    PUT_LIT(x, "]}");
 }
 
 /* ---- row evaluation ------------------------------------------------------------------------ */
@@ -472,13 +520,23 @@ enum rc rules_eval(const struct rules_set *set, const struct rules_facts *f, int
     struct rules__pass *pass = xcalloc(set->n ? set->n : 1, sizeof(*pass));
     bool *missing = xcalloc(n_cat, sizeof(bool));
     size_t *counts = xcalloc(n_cat, sizeof(size_t));
+    struct buf text;
+    buf_init(&text, RULES_MAX_EXPLAIN);
+    size_t *at = (flags & RULES_EXPLAIN) ? xcalloc(set->n + 1, sizeof(size_t)) : NULL;
+    bool failed = at && buf_reserve(&text, set->x_size) != RC_OK;
+    uint8_t *tv = xcalloc(set->max_nodes > 0 ? (size_t)set->max_nodes : 1, 1);
     for (size_t i = 0; i < set->n; i++) {
         const struct rules_policy *p = set->pols[i];
         struct rules_result *r = &row->results[i];
         memset(missing, 0, n_cat * sizeof(bool));
-        struct ectx x = {.p = p, .vals = f->vals, .today = today,
-                         .explain = (flags & RULES_EXPLAIN) != 0, .missing = missing, .auth = true};
-        enum rules__tv v = explain_node(&x, p->root, x.explain ? &r->explanation : NULL);
+        struct ectx x = {.p = p, .vals = f->vals, .today = today, .tv = tv,
+                         .missing = missing, .auth = true, .b = &text};
+        enum rules__tv v = eval_tree(&x, p->root);
+        if (at) {
+            at[i] = buf_len(&text);
+            write_node(&x, p->root);
+            failed |= x.failed;
+        }
         r->policy_id = p->id;
         r->authoritative = x.auth;
         if (v == TV_TRUE)
@@ -508,8 +566,16 @@ enum rc rules_eval(const struct rules_set *set, const struct rules_facts *f, int
         pass[i] = (struct rules__pass){r->outcome, r->amount_state, r->amount, 0, false};
     }
     rules__second_pass(set, pass);
+    if (at) {
+        at[set->n] = buf_len(&text);
+        row->text_ = buf_take(&text);
+    }
     for (size_t i = 0; i < set->n; i++) {
         struct rules_result *r = &row->results[i];
+        if (at && row->text_) {
+            r->explanation = row->text_ + at[i];
+            r->explanation_len = at[i + 1] - at[i];
+        }
         r->amount_state = pass[i].state;
         r->amount = pass[i].amount;
         r->excluded_by = pass[i].excluded_by;
@@ -535,6 +601,14 @@ enum rc rules_eval(const struct rules_set *set, const struct rules_facts *f, int
     xfree(pass);
     xfree(missing);
     xfree(counts);
+    xfree(at);
+    xfree(tv);
+    buf_cleanup(&text);
+    if (failed) {
+        rules_row_free(row);
+        return err_set(e, RC_TOOLARGE, NULL, "条件说明过长（超过 %d MB）",
+                       RULES_MAX_EXPLAIN >> 20);
+    }
     *out = row;
     return RC_OK;
 }
@@ -545,10 +619,17 @@ void rules_row_free(struct rules_row *row)
         return;
     for (size_t i = 0; i < row->n; i++) {
         xfree(row->results[i].missing);
-        json_decref(row->results[i].explanation);
     }
+    xfree(row->text_);
     xfree(row->results);
     xfree(row->missing);
     xfree(row->missing_counts);
     xfree(row);
+}
+
+json_t *rules_result_explanation(const struct rules_result *r)
+{
+    if (!r->explanation)
+        return NULL;
+    return json_loadb(r->explanation, r->explanation_len, 0, NULL);
 }

@@ -61,6 +61,12 @@ struct rules__leaf {
     char *expected;      /* Chinese rendering of the requirement ("≥ 1000万元") */
 };
 
+/* A piece of JSON text (owned). */
+struct rules__frag {
+    char *s;
+    size_t n;
+};
+
 enum rules__kind { N_LEAF, N_ALL, N_ANY, N_NOT, N_ATLEAST };
 
 struct rules__node {
@@ -70,10 +76,14 @@ struct rules__node {
     int *kids;         /* node indices */
     int n_kids;
     char *path, *id, *label, *source;
-    /* The same (and a leaf's expected text and fact name) as JSON strings made once at
-     * compile time and shared by every explanation (json_incref; jansson's reference
-     * counts are atomic, and nothing modifies a string once made). NULL when absent. */
-    json_t *j_path, *j_id, *j_label, *j_source, *j_expected, *j_fact;
+    /* Fragments of the node's explanation as JSON text, made once at compile time
+     * (explain_fragments in rules.c) so that rules_eval writes an explanation by copying
+     * bytes: see rules_eval.c "explanations" for how they join up. */
+    struct rules__frag x_head;  /* {"path":…,"id":…,"label":…[,"source":…] */
+    struct rules__frag x_leaf;  /* leaf: ,"expected":…[,"fact":…] */
+    struct rules__frag x_none;  /* leaf: ,"actual":null,"text":"…缺少数据…"} (manual: its text) */
+    struct rules__frag x_text;  /* leaf: ,"text":"<subject> ; combinator: ,"text":"<label>： */
+    struct rules__frag x_need;  /* leaf: ，需 <expected>"} (exists: "}) */
 };
 
 enum rules__akind { A_FIXED, A_RATE, A_TIERS, A_MIN, A_MAX };
@@ -107,9 +117,10 @@ struct rules_policy {
     char *exclusive_group;     /* or NULL */
     char *cap_group;           /* or NULL */
     int64_t cap;
+    size_t x_size;             /* bytes of the fragments plus room for the values: the
+                                * explanation's usual size, to reserve it at once */
     int *amount_facts;         /* facts read by the amount (tiers included) */
     int n_amount_facts;
-    json_t *j_status[4];       /* "false", "true", "unknown", "manual" (explanations) */
 };
 
 /* A group of the second pass: policy indices sorted by id. */
@@ -131,6 +142,8 @@ struct rules_set {
     size_t n_groups;
     int *group_of;                     /* per policy: exclusive group index or -1 */
     int *cap_of;                       /* per policy: cap group index or -1 */
+    size_t x_size;                     /* sum of the policies' x_size */
+    int max_nodes;                     /* nodes of the largest policy */
 };
 
 /* Kleene values. */

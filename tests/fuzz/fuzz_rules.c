@@ -12,6 +12,17 @@
 #include "base/mem.h"
 #include "rules/rules.h"
 
+/* Every explanation is JSON text that parses. */
+static void check_explanation(const struct rules_row *row)
+{
+    for (size_t i = 0; i < row->n; i++) {
+        json_t *x = rules_result_explanation(&row->results[i]);
+        if (!x)
+            __builtin_trap();
+        json_decref(x);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n);
 
 static struct rules_catalog *catalog(void)
@@ -60,8 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
         struct rules_facts *f = rules_facts_new(cat);
         struct rules_table *t = rules_table_new(cat, 70);
         struct rules_row *row;
-        if (rules_eval(set, f, 20000, RULES_EXPLAIN, &row, &e) == RC_OK)
+        if (rules_eval(set, f, 20000, RULES_EXPLAIN, &row, &e) == RC_OK) {
+            check_explanation(row);
             rules_row_free(row);
+        }
         (void)rules_facts_set(f, "region", "340104", true, &e);
         (void)rules_facts_set(f, "industry", "3911", true, &e);
         (void)rules_facts_set(f, "founded", "2020-02-29", true, &e);
@@ -69,8 +82,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
         (void)rules_facts_set(f, "employees", "10", true, &e);
         (void)rules_facts_set(f, "revenue", "1000000000", true, &e);
         (void)rules_facts_set(f, "rd_ratio", "3.5", true, &e);
-        if (rules_eval(set, f, 20000, RULES_EXPLAIN, &row, &e) == RC_OK)
+        if (rules_eval(set, f, 20000, RULES_EXPLAIN, &row, &e) == RC_OK) {
+            check_explanation(row);
             rules_row_free(row);
+        }
         (void)rules_table_set(t, 3, 0, "340104", &e);
         (void)rules_table_set(t, 3, 4, "high_tech;srdi_city", &e);
         rules_table_set_int(t, 65, 5, 10);

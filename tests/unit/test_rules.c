@@ -189,9 +189,13 @@ static void run_case(const struct rules_catalog *cat, const struct rules_set *se
         long pi = rules_set_find(set, strtoll(key, NULL, 10));
         ck_assert_msg(pi >= 0, "%s: no policy %s", where, key);
         const struct rules_result *r = &row->results[pi];
+        /* The explanation is JSON text written from fragments: it must parse, whole. */
+        json_t *ex = rules_result_explanation(r);
+        ck_assert_msg(ex && json_is_object(ex), "%s policy %s: explanation is not JSON: %.*s",
+                      where, key, (int)r->explanation_len, r->explanation);
         const char *want = json_string_value(json_object_get(v, "outcome"));
-        if (strcmp(rules_outcome_name(r->outcome), want) != 0 && r->explanation)
-            dump_texts(r->explanation, 0);
+        if (strcmp(rules_outcome_name(r->outcome), want) != 0)
+            dump_texts(ex, 0);
         ck_assert_msg(strcmp(rules_outcome_name(r->outcome), want) == 0,
                       "%s policy %s: outcome %s, want %s", where, key,
                       rules_outcome_name(r->outcome), want);
@@ -229,11 +233,12 @@ static void run_case(const struct rules_catalog *cat, const struct rules_set *se
         const json_t *text;
         json_array_foreach(json_object_get(v, "texts"), i, text)
         {
-            if (!has_text(r->explanation, json_string_value(text)))
-                dump_texts(r->explanation, 0);
-            ck_assert_msg(has_text(r->explanation, json_string_value(text)),
+            if (!has_text(ex, json_string_value(text)))
+                dump_texts(ex, 0);
+            ck_assert_msg(has_text(ex, json_string_value(text)),
                           "%s policy %s: no text \"%s\"", where, key, json_string_value(text));
         }
+        json_decref(ex);
         /* The batch evaluator agrees. */
         const struct rules_hit *h = NULL;
         for (size_t k = 0; k < col.n; k++)
@@ -629,6 +634,23 @@ START_TEST(test_property)
                                   "seed %llu row %zu policy %zu: batch %d/%lld, row %d/%lld",
                                   (unsigned long long)seed, r, pi, h->amount_state,
                                   (long long)h->amount, x->amount_state, (long long)x->amount);
+                if (r % 50 == 0) {
+                    /* The explanation text parses, and its root agrees with the outcome. */
+                    json_t *ex = rules_result_explanation(x);
+                    ck_assert_msg(ex != NULL, "seed %llu row %zu policy %zu: explanation is not "
+                                  "JSON: %.*s", (unsigned long long)seed, r, pi,
+                                  (int)x->explanation_len, x->explanation);
+                    const char *st = json_string_value(json_object_get(ex, "status"));
+                    ck_assert_ptr_nonnull(st);
+                    if (x->outcome == RULES_ELIGIBLE)
+                        ck_assert_str_eq(st, "true");
+                    else if (x->outcome == RULES_INELIGIBLE)
+                        ck_assert_str_eq(st, "false");
+                    else
+                        ck_assert_msg(strcmp(st, "unknown") == 0 || strcmp(st, "manual") == 0,
+                                      "status %s", st);
+                    json_decref(ex);
+                }
                 pairs++;
             }
             rules_row_free(row);
