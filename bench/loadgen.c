@@ -11,14 +11,19 @@
  *
  * where ok counts responses with the expected status (-s) and rps = ok / secs.
  *
- *   loadgen -p PORT [-c CONNS] [-n MAX] [-d SECONDS] [-m METHOD] -u PATH
- *           [-H 'Name: value']... [-b BODY] [-s STATUS] [-r LO:HI] [-l LOGFILE]
+ *   loadgen -p PORT [-c CONNS] [-n MAX] [-d SECONDS] [-m METHOD] -u PATH | -P PATHFILE
+ *           [-H 'Name: value']... [-b BODY | -B BODYFILE] [-s STATUS] [-r LO:HI]
+ *           [-l LOGFILE] [-t LATFILE]
  *
  * Templates: in PATH, header values and BODY, "{seq}" becomes a number unique to the
  * request within this run (1, 2, ...; add -q OFFSET), and "{id}" a pseudo-random
- * integer in [LO, HI] (-r). With -l, each response is logged as "seq status body"
- * (one line; the body with newlines removed), which lets a caller check what was
- * acknowledged.
+ * integer in [LO, HI] (-r). -P and -B read the paths or bodies from a file, one per
+ * line (templates allowed): the n-th request sent uses line ((n - 1) mod lines), so a
+ * run can walk a list of resources or create differing documents in order. With -l,
+ * each response is logged as "seq status body" (one line; the body with newlines
+ * removed), which lets a caller check what was acknowledged; with -t, the latency of
+ * each response in ms, one per line, in completion order (for percentiles over several
+ * runs). Responses may be up to RESP_MAX bytes (the buffer grows from RESP_CAP).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,13 +45,16 @@
 #define MAX_CONNS 1024
 #define REQ_CAP 65536
 #define RESP_CAP (1 << 22)
+#define RESP_MAX (1 << 28)
 #define MAX_SAMPLES 4000000
 
 struct opts {
     int port, conns, status;
     long long max_n, seq_offset;
     double secs;
-    const char *method, *path, *body, *log;
+    const char *method, *path, *body, *log, *lat_file;
+    char **paths, **bodies; /* -P, -B: one template per line */
+    size_t n_paths, n_bodies;
     const char *headers[MAX_HEADERS];
     int n_headers;
     long long id_lo, id_hi;
@@ -56,8 +64,8 @@ struct cn {
     int fd;
     char req[REQ_CAP];
     size_t req_len, req_off;
-    char *resp; /* RESP_CAP bytes */
-    size_t resp_len;
+    char *resp; /* resp_cap + 1 bytes */
+    size_t resp_len, resp_cap;
     long long seq;
     double sent_at;
     bool busy;
@@ -116,26 +124,60 @@ static void expand(char *out, size_t *n, const char *t, long long seq, long long
     }
 }
 
+/* Reads the lines of path (without their newlines; empty lines skipped) into *out. */
+static size_t read_lines(const char *path, char ***out)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die("cannot read %s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0, n = 0, room = 0;
+    char **v = NULL;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (!len)
+            continue;
+        if (n == room) {
+            room = room ? room * 2 : 64;
+            if (!(v = realloc(v, room * sizeof(*v)))) /* lint:allow-realloc (bench tool) */
+                die("out of memory");
+        }
+        if (!(v[n++] = strdup(line)))
+            die("out of memory");
+    }
+    free(line); /* lint:allow-free (bench tool) */
+    fclose(f);
+    if (!n)
+        die("%s has no lines", path);
+    *out = v;
+    return n;
+}
+
 static void build_request(struct cn *c)
 {
+    long long k = n_sent; /* 0-based: the line of -P and -B */
     long long seq = ++n_sent + o.seq_offset;
+    const char *path = o.paths ? o.paths[(size_t)k % o.n_paths] : o.path;
+    const char *tbody = o.bodies ? o.bodies[(size_t)k % o.n_bodies] : o.body;
     long long id = o.id_hi >= o.id_lo && o.id_hi > 0
                        ? o.id_lo + (long long)(next_rand() % (uint64_t)(o.id_hi - o.id_lo + 1))
                        : 0;
     char body[REQ_CAP];
     size_t blen = 0;
-    if (o.body)
-        expand(body, &blen, o.body, seq, id);
+    if (tbody)
+        expand(body, &blen, tbody, seq, id);
     size_t n = 0;
     expand(c->req, &n, o.method, seq, id);
     expand(c->req, &n, " ", seq, id);
-    expand(c->req, &n, o.path, seq, id);
+    expand(c->req, &n, path, seq, id);
     expand(c->req, &n, " HTTP/1.1\r\nHost: 127.0.0.1\r\n", seq, id);
     for (int i = 0; i < o.n_headers; i++) {
         expand(c->req, &n, o.headers[i], seq, id);
         expand(c->req, &n, "\r\n", seq, id);
     }
-    if (o.body) {
+    if (tbody) {
         char cl[96];
         snprintf(cl, sizeof(cl), "Content-Type: application/json\r\nContent-Length: %zu\r\n",
                  blen);
@@ -225,14 +267,15 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-    die("usage: loadgen -p PORT [-c CONNS] [-n MAX] [-d SECONDS] [-m METHOD] -u PATH "
-        "[-H 'Name: value']... [-b BODY] [-s STATUS] [-r LO:HI] [-q SEQ_OFFSET] [-l LOG]");
+    die("usage: loadgen -p PORT [-c CONNS] [-n MAX] [-d SECONDS] [-m METHOD] -u PATH | -P PATHFILE "
+        "[-H 'Name: value']... [-b BODY | -B BODYFILE] [-s STATUS] [-r LO:HI] [-q SEQ_OFFSET] "
+        "[-l LOG] [-t LATFILE]");
 }
 
 int main(int argc, char **argv)
 {
     int ch;
-    while ((ch = getopt(argc, argv, "p:c:n:d:m:u:H:b:s:r:q:l:")) != -1) {
+    while ((ch = getopt(argc, argv, "p:c:n:d:m:u:H:b:s:r:q:l:P:B:t:")) != -1) {
         switch (ch) {
         case 'p': o.port = atoi(optarg); break;
         case 'c': o.conns = atoi(optarg); break;
@@ -244,6 +287,9 @@ int main(int argc, char **argv)
         case 's': o.status = atoi(optarg); break;
         case 'q': o.seq_offset = atoll(optarg); break;
         case 'l': o.log = optarg; break;
+        case 't': o.lat_file = optarg; break;
+        case 'P': o.n_paths = read_lines(optarg, &o.paths); break;
+        case 'B': o.n_bodies = read_lines(optarg, &o.bodies); break;
         case 'r':
             if (sscanf(optarg, "%lld:%lld", &o.id_lo, &o.id_hi) != 2 || o.id_hi < o.id_lo)
                 usage();
@@ -256,7 +302,8 @@ int main(int argc, char **argv)
         default: usage();
         }
     }
-    if (o.port <= 0 || !o.path || o.conns < 1 || o.conns > MAX_CONNS || o.max_n < 1 || o.secs <= 0)
+    if (o.port <= 0 || (!o.path && !o.paths) || o.conns < 1 || o.conns > MAX_CONNS || o.max_n < 1 ||
+        o.secs <= 0)
         usage();
     if (o.log && !(log_out = fopen(o.log, "w")))
         die("cannot write %s: %s", o.log, strerror(errno));
@@ -271,6 +318,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < o.conns; i++) {
         if (!(cs[i].resp = malloc(RESP_CAP + 1))) /* lint:allow-malloc (bench tool) */
             die("out of memory");
+        cs[i].resp_cap = RESP_CAP;
         open_conn(ep, &cs[i]);
         if (n_sent < o.max_n) {
             build_request(&cs[i]);
@@ -293,14 +341,20 @@ int main(int argc, char **argv)
             die("no response for 30 s past the end of the run");
         for (int k = 0; k < n; k++) {
             struct cn *c = evs[k].data.ptr;
-            ssize_t r = recv(c->fd, c->resp + c->resp_len, RESP_CAP - c->resp_len, 0);
+            if (c->resp_len == c->resp_cap) { /* a large response: grow the buffer */
+                if (c->resp_cap >= RESP_MAX)
+                    die("response larger than %d bytes", RESP_MAX);
+                c->resp_cap *= 2;
+                c->resp = realloc(c->resp, c->resp_cap + 1); /* lint:allow-realloc (bench tool) */
+                if (!c->resp)
+                    die("out of memory");
+            }
+            ssize_t r = recv(c->fd, c->resp + c->resp_len, c->resp_cap - c->resp_len, 0);
             if (r < 0 && (errno == EINTR || errno == EAGAIN))
                 continue;
             if (r <= 0)
                 die("connection closed by the server after %lld responses", n_done);
             c->resp_len += (size_t)r;
-            if (c->resp_len >= RESP_CAP)
-                die("response larger than %d bytes", RESP_CAP);
             int status = 0;
             bool close_after = false;
             size_t body_off = 0, total = complete(c, &status, &close_after, &body_off);
@@ -334,6 +388,15 @@ int main(int argc, char **argv)
         }
     }
     double secs = now_s() - start;
+    if (o.lat_file) {
+        FILE *f = fopen(o.lat_file, "w");
+        if (!f)
+            die("cannot write %s: %s", o.lat_file, strerror(errno));
+        for (long long i = 0; i < n_lat; i++)
+            fprintf(f, "%.4f\n", lat[i] * 1e3);
+        if (fclose(f) != 0)
+            die("cannot write %s", o.lat_file);
+    }
     qsort(lat, (size_t)n_lat, sizeof(double), cmp_double);
     double p50 = n_lat ? lat[n_lat / 2] : 0, p99 = n_lat ? lat[(n_lat * 99) / 100] : 0;
     printf("LOADGEN n=%lld ok=%lld bad=%lld secs=%.3f rps=%.0f p50_ms=%.2f p99_ms=%.2f status=",

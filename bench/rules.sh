@@ -22,8 +22,8 @@
 #          the same translated to its rule format (bench/peers/peers.js), on a sample of
 #          enterprises with complete data. Every peer result is checked equal to qifu's
 #          outcome for every pair before any speed is quoted; a difference fails the run.
-# Not measured here: the HTTP figure (GET /api/v1/enterprises/{code}/policies) — see
-# docs/internals/rules.md "Figures".
+# Not measured here: the HTTP figure (GET /api/v1/enterprises/{code}/policies with the same
+# 1,100 policies published): bench/policies_http.sh (bench/run.sh policies_http).
 # The last line is the summary ("BENCH rules: ...").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -117,7 +117,7 @@ echo "qifu batch: $P × $N in $batch_s s on $THREADS threads ($leaves distinct c
 echo "qifu row evaluator with explanations, 1 × $P: p50 $p50 ms, p99 $p99 ms (in-process)"
 echo "qifu row evaluator without explanations, 1 × $P: p50 $q50 ms, p99 $q99 ms (in-process)"
 echo "qifu memory: compiled set $set_mb MB, columnar table $table_mb MB (RSS growth)"
-echo "HTTP (GET /api/v1/enterprises/{code}/policies): not measured by this script"
+echo "HTTP (GET /api/v1/enterprises/{code}/policies): see bench/run.sh policies_http"
 missed=""
 awk -v s="$batch_s" -v n="$N" -v p="$P" 'BEGIN { exit !(n * p >= 1e9 && s > 2.0) }' && missed="$missed batch>2s"
 awk -v x="$p99" 'BEGIN { exit !(x > 2.0) }' && missed="$missed row-p99>2ms"

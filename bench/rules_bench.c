@@ -24,8 +24,28 @@
  * The expected outcomes come from the batch evaluator and are checked against the row
  * evaluator on every sample pair (exit 1 on a difference).
  *
+ * With --dump-api DIR it writes what bench/policies_http.sh loads into a real server:
+ *   DIR/conditions.jsonl   the named conditions, one PUT /api/v1/conditions/{name} body
+ *                          per line plus its "name"
+ *   DIR/policies.jsonl     the P policies, one POST /api/v1/policies document per line:
+ *                          title, 文号, delivery, region_scope (the generator's scope),
+ *                          validity 2025-01-01..2030-12-31 and "rules" = the rule document
+ *                          that rules_compile takes
+ *   DIR/enterprises.jsonl  K enterprises (--api-enterprises, default 8) for `qifu import
+ *                          enterprises`: the first half with complete facts, the others
+ *                          each with at least one fact missing (left out of the line)
+ *   DIR/expected.jsonl     per enterprise (same order): credit_code, complete, the number of
+ *                          missing facts, and what the row evaluator answers on --day
+ *                          (YYYY-MM-DD; default the generator's day): counts per outcome,
+ *                          the estimated total of eligible amounts (fen) and whether it is
+ *                          partial, and the in-process time of rules_eval with explanations
+ *                          (median of 5 runs, ms)
+ * The policies are those of every other figure (the generator is unchanged); the API
+ * enterprises come from their own random stream.
+ *
  *   rules_bench [--policies P] [--enterprises N] [--threads T] [--row-iters R]
  *               [--sample S] [--dump DIR] [--seed X] [--repeat K] [--quiet]
+ *               [--dump-api DIR] [--api-enterprises K] [--day YYYY-MM-DD]
  *
  * The last line is machine-readable: "RESULT key=value ...".
  */
@@ -39,6 +59,7 @@
 #include "base/mem.h"
 #include "base/timeutil.h"
 #include "codes/codes.h"
+#include "ent/ent_gen.h"
 #include "rules/rules.h"
 
 /* ---- the catalogue of migration 0002 ------------------------------------------------------ */
@@ -683,10 +704,170 @@ static void dump_file(const char *dir, const char *name, json_t *j)
     }
 }
 
+/* ---- the API dump (bench/policies_http.sh) ------------------------------------------------- */
+
+static const char *const TEMPLATE_TITLES[16] = {
+    "高新技术企业认定奖励",   "研发投入补贴",         "设备投资补助",
+    "专精特新企业奖励",       "小微企业贷款贴息",     "稳岗返还",
+    "高校毕业生就业补贴",     "规上工业企业增长奖励", "外贸出口奖励",
+    "科技型中小企业创新奖励", "初创企业扶持",         "纳税贡献奖",
+    "重点产业项目扶持",       "民营小微企业纾困",     "特定产业目录奖励",
+    "重点企业要素保障"};
+static const char *const DELIVERIES[3] = {"mian_shen", "ji_shen", "shen_bao"};
+
+static FILE *dump_open(const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "rules_bench: cannot write %s\n", path);
+        exit(2);
+    }
+    return f;
+}
+
+/* Writes j (stolen) as one line of f. */
+static void dump_line(FILE *f, json_t *j)
+{
+    if (json_dumpf(j, f, JSON_COMPACT | JSON_REAL_PRECISION(6)) != 0 || fputc('\n', f) == EOF) {
+        fprintf(stderr, "rules_bench: write failed\n");
+        exit(2);
+    }
+    json_decref(j);
+}
+
+static void dump_close(FILE *f)
+{
+    if (fclose(f) != 0) {
+        fprintf(stderr, "rules_bench: write failed\n");
+        exit(2);
+    }
+}
+
+/* Enterprise e as a line of `qifu import enterprises` (JSON Lines): missing facts left out. */
+static json_t *import_json(const struct ent *e, const char *code, long k)
+{
+    json_t *o = json_object();
+    char buf[512];
+    json_object_set_new(o, "credit_code", json_string(code));
+    snprintf(buf, sizeof(buf), "基准测试企业%03ld有限公司", k + 1);
+    json_object_set_new(o, "name", json_string(buf));
+    for (int f = 0; f < NF; f++) {
+        if (!(e->present >> f & 1))
+            continue;
+        json_t *v;
+        switch (FACTS[f].type) {
+        case RULES_TAGSET:
+            v = json_array();
+            for (int t = 0; t < NT; t++)
+                if (e->v[f] >> t & 1)
+                    json_array_append_new(v, json_string(TAGS[t][0]));
+            break;
+        case RULES_INT:
+        case RULES_MONEY:
+            v = json_integer(e->v[f]);
+            break;
+        case RULES_BOOL:
+            v = json_boolean(e->v[f]);
+            break;
+        default: /* codes, dates, decimals (as exact text) */
+            canon(e, f, buf, sizeof(buf));
+            v = json_string(buf);
+        }
+        json_object_set_new(o, FACTS[f].name, v);
+    }
+    return o;
+}
+
+static void dump_api(const char *dir, const struct rules_set *set, const struct rules_catalog *cat,
+                     long P, long K, uint64_t seed, int64_t day)
+{
+    mkdir(dir, 0777);
+    FILE *f = dump_open(dir, "conditions.jsonl");
+    for (size_t k = 0; k < sizeof(NAMED) / sizeof(NAMED[0]); k++)
+        dump_line(f, J("%s", NAMED[k]));
+    dump_close(f);
+
+    f = dump_open(dir, "policies.jsonl");
+    for (long i = 0; i < P; i++) {
+        char scope[8], title[128], doc_no[64];
+        json_t *rules = gen_policy((int)i, scope, sizeof(scope));
+        snprintf(title, sizeof(title), "%s（基准政策 %ld）", TEMPLATE_TITLES[i % 16], i + 1);
+        snprintf(doc_no, sizeof(doc_no), "基准〔2026〕%ld号", i + 1);
+        dump_line(f,
+                  json_pack("{s:s, s:s, s:s, s:s, s:[s], s:s, s:s, s:o}", "title", title, "doc_no",
+                            doc_no, "summary", "性能基准生成的政策（bench/rules_bench.c）",
+                            "delivery", DELIVERIES[i % 3], "region_scope", scope, "valid_from",
+                            "2025-01-01", "valid_to", "2030-12-31", "rules", rules));
+    }
+    dump_close(f);
+
+    FILE *fe = dump_open(dir, "enterprises.jsonl"), *fx = dump_open(dir, "expected.jsonl");
+    struct rules_facts *fa = rules_facts_new(cat);
+    uint64_t s = seed ^ 0xA11CE;
+    struct ent e;
+    struct err er;
+    for (long k = 0; k < K; k++) {
+        bool complete = k < (K + 1) / 2;
+        do /* the incomplete half: at least one fact missing */
+            gen_ent(&s, &e, complete);
+        while (!complete && e.present == (1u << NF) - 1);
+        char code[19];
+        ent_gen_credit_code(e.region, seed, (size_t)k, code);
+        dump_line(fe, import_json(&e, code, k));
+
+        to_facts(fa, &e);
+        struct rules_row *row;
+        double ms[5];
+        for (int it = 0; it < 5; it++) {
+            double t0 = now();
+            if (rules_eval(set, fa, day, RULES_EXPLAIN, &row, &er) != RC_OK) {
+                fprintf(stderr, "rules_bench: api row: %s\n", er.msg);
+                exit(1);
+            }
+            ms[it] = (now() - t0) * 1e3;
+            rules_row_free(row);
+        }
+        qsort(ms, 5, sizeof(ms[0]), cmp_double);
+        if (rules_eval(set, fa, day, 0, &row, &er) != RC_OK) {
+            fprintf(stderr, "rules_bench: api row: %s\n", er.msg);
+            exit(1);
+        }
+        json_int_t counts[4] = {0}, total = 0;
+        bool partial = false;
+        for (size_t p = 0; p < row->n; p++) {
+            const struct rules_result *r = &row->results[p];
+            counts[r->outcome]++;
+            if (r->outcome == RULES_ELIGIBLE && r->amount_state == RULES_AMOUNT_KNOWN)
+                total += r->amount;
+            else if (r->outcome == RULES_ELIGIBLE && r->amount_state == RULES_AMOUNT_UNKNOWN)
+                partial = true;
+        }
+        rules_row_free(row);
+        dump_line(fx, json_pack("{s:s, s:b, s:i, s:{s:I, s:I, s:I, s:I}, s:I, s:b, s:f}",
+                                "credit_code", code, "complete", complete, "missing",
+                                NF - __builtin_popcount(e.present), "counts", "eligible",
+                                counts[RULES_ELIGIBLE], "manual_review", counts[RULES_MANUAL],
+                                "possibly_eligible", counts[RULES_POSSIBLY], "ineligible",
+                                counts[RULES_INELIGIBLE], "estimated_total_fen", total,
+                                "estimated_total_partial", partial, "eval_explain_ms", ms[2]));
+    }
+    rules_facts_free(fa);
+    dump_close(fe);
+    dump_close(fx);
+    char d[11];
+    fmt_date(day, d, sizeof(d));
+    printf("rules: wrote %s/{conditions,policies,enterprises,expected}.jsonl (%ld policies, %ld "
+           "enterprises, day %s)\n",
+           dir, P, K, d);
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: rules_bench [--policies P] [--enterprises N] [--threads T] "
-                    "[--row-iters R] [--sample S] [--dump DIR] [--seed X] [--repeat K] [--quiet]\n");
+                    "[--row-iters R] [--sample S] [--dump DIR] [--seed X] [--repeat K] [--quiet] "
+                    "[--dump-api DIR] [--api-enterprises K] [--day YYYY-MM-DD]\n");
     exit(2);
 }
 
@@ -694,7 +875,8 @@ int main(int argc, char **argv)
 {
     long P = 1100, N = 1000000, T = 2, R = 1000, S = 0, REP = 3;
     uint64_t seed = 20260630;
-    const char *dump = NULL;
+    const char *dump = NULL, *dump_api_dir = NULL, *day_arg = NULL;
+    long K = 8;
     bool quiet = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -721,14 +903,29 @@ int main(int argc, char **argv)
             seed = strtoull(val, NULL, 10);
         else if (strcmp(a, "--dump") == 0)
             dump = val;
+        else if (strcmp(a, "--dump-api") == 0)
+            dump_api_dir = val;
+        else if (strcmp(a, "--api-enterprises") == 0)
+            K = atol(val);
+        else if (strcmp(a, "--day") == 0)
+            day_arg = val;
         else
             usage();
     }
-    if (P < 1 || N < 0 || T < 1 || R < 0 || S < 0 || REP < 1)
+    if (P < 1 || N < 0 || T < 1 || R < 0 || S < 0 || REP < 1 || K < 1)
         usage();
     if (dump && !S)
         S = 5000;
     TODAY = time_days_from_civil(2026, 6, 30);
+    int64_t api_day = TODAY;
+    if (day_arg) {
+        int y, m, d;
+        char extra;
+        if (sscanf(day_arg, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 || m > 12 || d < 1 ||
+            d > 31)
+            usage();
+        api_day = time_days_from_civil(y, m, d);
+    }
     load_codes();
     struct rules_catalog *cat = catalog();
 
@@ -911,6 +1108,8 @@ int main(int argc, char **argv)
         rules_table_free(t);
     }
     json_decref(jl);
+    if (dump_api_dir)
+        dump_api(dump_api_dir, set, cat, P, K, seed, api_day);
     printf("RESULT policies=%ld enterprises=%ld threads=%ld leaves=%zu batch_s=%.4f "
            "batch_ns=%.3f row_p50_ms=%.4f row_p99_ms=%.4f row_max_ms=%.4f noexpl_p50_ms=%.4f "
            "noexpl_p99_ms=%.4f set_mb=%.1f "
