@@ -96,8 +96,8 @@ static void w_fact_ref(struct jw *w, const struct ent_catalog *cat, const char *
 
 /* Writes the answer from an evaluated row; credit_code may be NULL (a visitor). */
 static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s,
-                      const struct rules_row *row, bool explain, const char *credit_code,
-                      struct buf *out)
+                      const struct rules_row *row, const struct rules_facts *f, int64_t day,
+                      bool explain, const char *credit_code, struct buf *out)
 {
     size_t n = row->n;
     struct ord *ord = xcalloc(n ? n : 1, sizeof(*ord));
@@ -105,15 +105,14 @@ static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s
         ord[i].r = &row->results[i];
     qsort(ord, n, sizeof(*ord), cmp_result);
     /* One allocation for the whole answer (megabytes with explanations). */
-    size_t need = 512 + row->n_missing * 160;
+    const struct rules_set *set = policy_snap_set(s);
+    size_t need = 512 + row->n_missing * 160 + (explain ? rules_set_explain_size(set) : 0);
     for (size_t i = 0; i < n; i++)
-        need += 640 + row->results[i].n_missing * 160 +
-                (explain ? row->results[i].explanation_len : 0);
+        need += 640 + row->results[i].n_missing * 160;
     struct jw w = {out, buf_reserve(out, need)};
     size_t counts[4] = {0};
     int64_t total = 0;
     bool total_partial = false;
-    const struct rules_set *set = policy_snap_set(s);
     char today[11];
     policy__today(today);
     w_lit(&w, "{");
@@ -130,8 +129,8 @@ static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s
     bool first = true;
     for (size_t k = 0; k < n && w.rc == RC_OK; k++) {
         const struct rules_result *r = ord[k].r;
-        long idx = rules_set_find(set, r->policy_id);
-        const struct policy_info *pi = idx >= 0 ? policy_snap_info(s, (size_t)idx) : NULL;
+        size_t idx = (size_t)(r - row->results); /* the row is in set order */
+        const struct policy_info *pi = policy_snap_info(s, idx);
         if (!pi)
             continue;
         counts[r->outcome]++;
@@ -178,9 +177,12 @@ static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s
             w_lit(&w, "}");
         }
         w_lit(&w, "]");
-        if (explain && r->explanation) {
+        if (explain) {
             w_lit(&w, ",\"explanation\":");
-            w_raw(&w, r->explanation, r->explanation_len);
+            if (w.rc == RC_OK) {
+                struct err xe;
+                w.rc = rules_explain(set, f, day, idx, out, &xe);
+            }
         }
         w_lit(&w, "}");
     }
@@ -214,9 +216,11 @@ static enum rc evaluate(struct policy_holder *h, struct conn *c, const struct ru
 {
     struct policy_snap *s = policy_current(h, c);
     struct rules_row *row = NULL;
-    enum rc rc = rules_eval(policy_snap_set(s), f, policy__today(NULL), explain ? RULES_EXPLAIN : 0,
-                            &row, e);
-    if (rc == RC_OK && answer(policy_holder_catalog(h), s, row, explain, credit_code, out))
+    int64_t day = policy__today(NULL);
+    /* Outcomes first; each explanation is then written straight into the answer, in the
+     * answer's order (one copy of ~2.8 MB instead of two with 1,100 policies). */
+    enum rc rc = rules_eval(policy_snap_set(s), f, day, 0, &row, e);
+    if (rc == RC_OK && answer(policy_holder_catalog(h), s, row, f, day, explain, credit_code, out))
         rc = err_set(e, RC_TOOLARGE, NULL, "匹配结果过大");
     rules_row_free(row);
     policy_release(h, s);

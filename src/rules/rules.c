@@ -1387,12 +1387,12 @@ static void frag_chars(struct buf *b, const char *s)
     buf_cleanup(&t);
 }
 
-static struct rules__frag frag_take(struct buf *b)
+/* Ends the fragment that began at offset *start of the policy's block b; its text is
+ * fixed up to point into the block once the block is complete (explain_fragments). */
+static struct rules__frag frag_take(struct buf *b, size_t *start)
 {
-    struct rules__frag f = {.n = buf_len(b)};
-    f.s = buf_take(b);
-    if (!f.s)
-        f.s = xstrdup("");
+    struct rules__frag f = {.s = (char *)(uintptr_t)*start, .n = buf_len(b) - *start};
+    *start = buf_len(b);
     return f;
 }
 
@@ -1401,6 +1401,7 @@ static void explain_fragments(struct rules_policy *p)
 {
     struct buf b;
     buf_init(&b, SIZE_MAX / 2);
+    size_t at = 0;
     for (int i = 0; i < p->n_nodes; i++) {
         struct rules__node *nd = &p->nodes[i];
         BP(&b, "{\"path\":");
@@ -1413,12 +1414,12 @@ static void explain_fragments(struct rules_policy *p)
             BP(&b, ",\"source\":");
             frag_str(&b, nd->source);
         }
-        nd->x_head = frag_take(&b);
+        nd->x_head = frag_take(&b, &at);
         if (nd->kind != N_LEAF) {
             BP(&b, ",\"text\":\"");
             frag_chars(&b, nd->label ? nd->label : "");
             frag_chars(&b, "：");
-            nd->x_text = frag_take(&b);
+            nd->x_text = frag_take(&b, &at);
             continue;
         }
         const struct rules__leaf *l = &p->leaves[nd->leaf];
@@ -1430,14 +1431,14 @@ static void explain_fragments(struct rules_policy *p)
             BP(&b, ",\"fact\":");
             frag_str(&b, f->name);
         }
-        nd->x_leaf = frag_take(&b);
+        nd->x_leaf = frag_take(&b, &at);
         char text[1024], subj[256];
         if (manual) {
             snprintf(text, sizeof(text), "%s：需人工审核", nd->label ? nd->label : "");
             BP(&b, ",\"text\":");
             frag_str(&b, text);
             BP(&b, "}");
-            nd->x_none = frag_take(&b);
+            nd->x_none = frag_take(&b, &at);
             continue;
         }
         subject(f, l, subj, sizeof(subj));
@@ -1448,17 +1449,29 @@ static void explain_fragments(struct rules_policy *p)
         BP(&b, ",\"actual\":null,\"text\":");
         frag_str(&b, text);
         BP(&b, "}");
-        nd->x_none = frag_take(&b);
+        nd->x_none = frag_take(&b, &at);
         BP(&b, ",\"text\":\"");
         frag_chars(&b, subj);
         frag_chars(&b, l->op == OP_EXISTS ? " 有数据：" : " ");
-        nd->x_text = frag_take(&b);
+        nd->x_text = frag_take(&b, &at);
         if (l->op != OP_EXISTS) {
             frag_chars(&b, "，需 ");
             frag_chars(&b, l->expected);
         }
         BP(&b, "\"}");
-        nd->x_need = frag_take(&b);
+        nd->x_need = frag_take(&b, &at);
+    }
+    /* One block per policy: a row's explanation reads it front to back. */
+    xfree(p->x_block);
+    p->x_block = buf_take(&b);
+    if (!p->x_block)
+        p->x_block = xstrdup("");
+    for (int i = 0; i < p->n_nodes; i++) {
+        struct rules__node *nd = &p->nodes[i];
+        struct rules__frag *fr[] = {&nd->x_head, &nd->x_leaf, &nd->x_none, &nd->x_text,
+                                    &nd->x_need};
+        for (size_t k = 0; k < sizeof(fr) / sizeof(fr[0]); k++)
+            fr[k]->s = fr[k]->n ? p->x_block + (uintptr_t)fr[k]->s : p->x_block;
     }
     buf_cleanup(&b);
     /* A value is written twice (actual, text); a combinator adds its counts. */
@@ -1583,12 +1596,8 @@ void rules_policy_free(struct rules_policy *p)
         xfree(p->nodes[i].id);
         xfree(p->nodes[i].label);
         xfree(p->nodes[i].source);
-        xfree(p->nodes[i].x_head.s);
-        xfree(p->nodes[i].x_leaf.s);
-        xfree(p->nodes[i].x_none.s);
-        xfree(p->nodes[i].x_text.s);
-        xfree(p->nodes[i].x_need.s);
     }
+    xfree(p->x_block);
     xfree(p->nodes);
     for (int i = 0; i < p->n_leaves; i++) {
         struct rules__leaf *l = &p->leaves[i];
@@ -1670,6 +1679,12 @@ static int cmp_member(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int cmp_by_id(const void *a, const void *b)
+{
+    const struct rules__by_id *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
 struct rules_set *rules_set_new(const struct rules_catalog *cat, struct rules_policy **policies,
                                 size_t n)
 {
@@ -1688,6 +1703,10 @@ struct rules_set *rules_set_new(const struct rules_catalog *cat, struct rules_po
         if (policies[i]->n_nodes > set->max_nodes)
             set->max_nodes = policies[i]->n_nodes;
     }
+    set->by_id = xcalloc(n ? n : 1, sizeof(*set->by_id));
+    for (size_t i = 0; i < n; i++)
+        set->by_id[i] = (struct rules__by_id){policies[i]->id, i};
+    qsort(set->by_id, n, sizeof(*set->by_id), cmp_by_id);
     size_t cap = 16;
     while (cap < total * 2)
         cap *= 2;
@@ -1760,6 +1779,7 @@ void rules_set_free(struct rules_set *set)
     xfree(set->leaves);
     xfree(set->group_of);
     xfree(set->cap_of);
+    xfree(set->by_id);
     xfree(set);
 }
 
@@ -1775,10 +1795,15 @@ const struct rules_policy *rules_set_policy(const struct rules_set *set, size_t 
 
 long rules_set_find(const struct rules_set *set, int64_t policy_id)
 {
-    for (size_t i = 0; i < set->n; i++)
-        if (set->pols[i]->id == policy_id)
-            return (long)i;
-    return -1;
+    size_t lo = 0, hi = set->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (set->by_id[mid].id < policy_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < set->n && set->by_id[lo].id == policy_id ? (long)set->by_id[lo].i : -1;
 }
 
 size_t rules_set_leaves(const struct rules_set *set)

@@ -49,6 +49,7 @@
 #define RULES_MAX_STRING 512  /* bytes of any string */
 #define RULES_MAX_EXPLAIN (256 << 20) /* bytes of one row's explanations (RC_TOOLARGE) */
 
+struct buf;
 struct rules_catalog;
 struct rules_named;
 struct rules_policy;
@@ -249,6 +250,16 @@ enum rc rules_eval(const struct rules_set *set, const struct rules_facts *f, int
 void rules_row_free(struct rules_row *row);
 /* Returns r's explanation as a new Jansson tree, or NULL when it has none. */
 json_t *rules_result_explanation(const struct rules_result *r);
+/*
+ * Appends the explanation of policy i of set for f on day today to out: the same text
+ * as rules_eval's RULES_EXPLAIN gives for it, written straight into the caller's buffer
+ * (a response), so a caller that orders the policies itself copies each explanation
+ * once. RC_INVALID for another catalogue or a bad i, RC_TOOLARGE when out's cap is hit.
+ */
+enum rc rules_explain(const struct rules_set *set, const struct rules_facts *f, int64_t today,
+                      size_t i, struct buf *out, struct err *e) WARN_UNUSED;
+/* Returns about how many bytes the explanations of one row against set take (to reserve). */
+size_t rules_set_explain_size(const struct rules_set *set);
 /* Returns "eligible", "ineligible", "possibly_eligible" or "manual_review". */
 const char *rules_outcome_name(enum rules_outcome o);
 

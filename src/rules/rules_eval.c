@@ -633,3 +633,31 @@ json_t *rules_result_explanation(const struct rules_result *r)
         return NULL;
     return json_loadb(r->explanation, r->explanation_len, 0, NULL);
 }
+
+enum rc rules_explain(const struct rules_set *set, const struct rules_facts *f, int64_t today,
+                      size_t i, struct buf *out, struct err *e)
+{
+    if (f->cat != set->cat || i >= set->n)
+        return err_set(e, RC_INVALID, NULL, "无法说明：事实目录不一致或政策不在规则集中");
+    const struct rules_policy *p = set->pols[i];
+    uint8_t tv_stack[RULES_MAX_NODES + 8];
+    bool missing_stack[128];
+    uint8_t *tv = (size_t)p->n_nodes <= sizeof(tv_stack) ? tv_stack : xcalloc((size_t)p->n_nodes, 1);
+    bool *missing = set->cat->n <= 128 ? missing_stack : xcalloc(set->cat->n, sizeof(bool));
+    struct ectx x = {.p = p, .vals = f->vals, .today = today, .tv = tv, .missing = missing,
+                     .auth = true, .b = out};
+    (void)eval_tree(&x, p->root);
+    write_node(&x, p->root);
+    if (tv != tv_stack)
+        xfree(tv);
+    if (missing != missing_stack)
+        xfree(missing);
+    if (x.failed)
+        return err_set(e, RC_TOOLARGE, NULL, "条件说明过长");
+    return RC_OK;
+}
+
+size_t rules_set_explain_size(const struct rules_set *set)
+{
+    return set->x_size;
+}

@@ -84,6 +84,7 @@ struct rules__node {
     struct rules__frag x_none;  /* leaf: ,"actual":null,"text":"…缺少数据…"} (manual: its text) */
     struct rules__frag x_text;  /* leaf: ,"text":"<subject> ; combinator: ,"text":"<label>： */
     struct rules__frag x_need;  /* leaf: ，需 <expected>"} (exists: "}) */
+    /* (the fragments of all nodes of a policy lie in its x_block, in node order) */
 };
 
 enum rules__akind { A_FIXED, A_RATE, A_TIERS, A_MIN, A_MAX };
@@ -117,6 +118,7 @@ struct rules_policy {
     char *exclusive_group;     /* or NULL */
     char *cap_group;           /* or NULL */
     int64_t cap;
+    char *x_block;             /* every node's fragments, contiguous (read in order) */
     size_t x_size;             /* bytes of the fragments plus room for the values: the
                                 * explanation's usual size, to reserve it at once */
     int *amount_facts;         /* facts read by the amount (tiers included) */
@@ -131,6 +133,11 @@ struct rules__group {
     size_t n;
 };
 
+struct rules__by_id {
+    int64_t id;
+    size_t i;
+};
+
 struct rules_set {
     atomic_int refs;
     const struct rules_catalog *cat;
@@ -142,6 +149,7 @@ struct rules_set {
     size_t n_groups;
     int *group_of;                     /* per policy: exclusive group index or -1 */
     int *cap_of;                       /* per policy: cap group index or -1 */
+    struct rules__by_id *by_id;        /* (id, index) sorted by id: rules_set_find */
     size_t x_size;                     /* sum of the policies' x_size */
     int max_nodes;                     /* nodes of the largest policy */
 };
