@@ -224,16 +224,17 @@ enum rc api_authenticate(void *appv, struct http_req *req, struct err *e)
     }
     if (!token && !apikey)
         return RC_OK; /* anonymous; the router decides whether that is enough */
-    struct conn *c;
-    enum rc rc = store_acquire(app->db, &c, e);
-    if (rc)
-        return rc;
     struct principal *p = pool_alloc(&req->pool, sizeof(*p));
-    if (token)
-        rc = auth_session(c, token, &req->pool, p, e);
-    else
-        rc = auth_apikey(c, apikey, &req->pool, p, e);
-    store_release(c);
+    enum rc rc;
+    if (token) {
+        rc = auth_session_cached(app->db, token, &req->pool, p, e);
+    } else {
+        struct conn *c;
+        if ((rc = store_acquire(app->db, &c, e)) == RC_OK) {
+            rc = auth_apikey(c, apikey, &req->pool, p, e);
+            store_release(c);
+        }
+    }
     if (rc)
         return open311 ? RC_OK : rc;
     if (via_cookie && req->method != HTTP_GET && req->method != HTTP_HEAD) {

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "../auth/auth.h"
+#include "../base/buf.h"
 #include "../base/jsonx.h"
 #include "../base/timeutil.h"
 #include "../calendar/calendar.h"
@@ -171,16 +172,33 @@ enum rc api_demands_list(struct http_req *req, struct http_resp *resp, struct er
     f.q = http_query(req, "q");
     struct demand_ctx ctx;
     api_demand_ctx(req, &ctx);
+    /* The page is written as text: {"items":[...],"next_cursor":...}, as api_page would
+     * build it (the cursor is the last id when the page is full). */
     struct conn *c;
-    json_t *items = NULL;
-    if ((rc = api_conn(req, &c, e)) == RC_OK) {
-        rc = demand_list(c, &ctx, api_who(req), &f, &items, e);
+    struct buf *b = &resp->body;
+    int n = 0;
+    int64_t last = 0;
+    buf_reset(b);
+    rc = buf_append(b, "{\"items\":", 9);
+    if (rc == RC_OK && (rc = api_conn(req, &c, e)) == RC_OK) {
+        rc = demand_list(c, &ctx, api_who(req), &f, b, &n, &last, e);
         store_release(c);
     }
     api_demand_ctx_done(req, &ctx);
-    if (rc)
+    if (rc == RC_OK && n == f.limit) {
+        char num[24];
+        snprintf(num, sizeof(num), "%lld", (long long)last);
+        rc = buf_printf(b, ",\"next_cursor\":\"%s\"}", api_cursor_encode(req, num));
+    } else if (rc == RC_OK) {
+        rc = buf_append(b, ",\"next_cursor\":null}", 20);
+    }
+    if (rc) {
+        buf_reset(b);
         return rc;
-    return http_reply(resp, 200, api_page(req, items, f.limit, "id"));
+    }
+    resp->status = 200;
+    resp->content_type = "application/json; charset=utf-8";
+    return RC_OK;
 }
 
 /* Runs one read of a single demand. */

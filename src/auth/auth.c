@@ -8,6 +8,7 @@
 
 #include "../base/jsonx.h"
 #include "../base/log.h"
+#include "../base/mem.h"
 #include "../base/sec.h"
 #include "../base/timeutil.h"
 #include "../codes/codes.h"
@@ -465,6 +466,150 @@ enum rc auth_session(struct conn *c, const char *token, struct pool *pool, struc
         rc = err_set(e, RC_UNAUTHORIZED, NULL, "登录凭证无效，请重新登录");
     }
     store_finish(st);
+    return rc;
+}
+
+/* ---- the session cache -------------------------------------------------------- */
+
+/*
+ * Direct-mapped on the token's hash, one mutex per slot. An entry holds a copy of the
+ * principal whose strings live in one allocation (blob); a hit copies them into the
+ * caller's pool under the slot's lock. Only successful lookups are cached: unknown,
+ * expired and disabled sessions always ask the database.
+ */
+#define CACHE_SLOTS 64
+
+struct cached_session {
+    const struct store *db;         /* NULL: empty */
+    char token_hash[SEC_HEX_SHA256];
+    uint64_t gen;                   /* store_write_gen before the query */
+    int64_t until_ns;               /* monotonic: AUTH_SESSION_CACHE_MS after the query */
+    struct principal p;             /* strings point into blob */
+    char *blob;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    struct cached_session e;
+} session_cache[CACHE_SLOTS];
+static pthread_once_t session_cache_once = PTHREAD_ONCE_INIT;
+
+static void session_cache_init(void)
+{
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        pthread_mutex_init(&session_cache[i].mu, NULL);
+}
+
+static unsigned cache_slot(const char *token_hash)
+{
+    unsigned h = 0;
+    for (int i = 0; i < 8; i++)
+        h = h * 16 + (unsigned)(token_hash[i] <= '9' ? token_hash[i] - '0' : token_hash[i] - 'a' + 10);
+    return h % CACHE_SLOTS;
+}
+
+/* The strings of a principal, in one order for packing and copying. */
+#define N_PSTR 9
+static const char **pstr(struct principal *p, int i)
+{
+    switch (i) {
+    case 0: return &p->username;
+    case 1: return &p->display_name;
+    case 2: return &p->org_code;
+    case 3: return &p->org_name;
+    case 4: return &p->org_path;
+    case 5: return &p->org_region;
+    case 6: return &p->credit_code;
+    case 7: return &p->csrf;
+    default: return &p->actor.name;
+    }
+}
+
+/* Points actor.org where read_principal points it (org code, else credit code, else ""). */
+static void fix_actor_org(struct principal *p)
+{
+    p->actor.org = p->org_code ? p->org_code : (p->credit_code ? p->credit_code : "");
+}
+
+static void cache_put(const struct store *db, uint64_t gen, int64_t until_ns,
+                      const char *token_hash, const struct principal *src)
+{
+    struct principal p = *src;
+    size_t n = 0;
+    for (int i = 0; i < N_PSTR; i++)
+        n += *pstr(&p, i) ? strlen(*pstr(&p, i)) + 1 : 0;
+    char *blob = xmalloc(n ? n : 1), *w = blob;
+    for (int i = 0; i < N_PSTR; i++) {
+        const char **f = pstr(&p, i);
+        if (!*f)
+            continue;
+        size_t len = strlen(*f) + 1;
+        memcpy(w, *f, len);
+        *f = w;
+        w += len;
+    }
+    fix_actor_org(&p);
+    unsigned k = cache_slot(token_hash);
+    pthread_mutex_lock(&session_cache[k].mu);
+    struct cached_session *e = &session_cache[k].e;
+    char *old = e->blob;
+    e->db = db;
+    memcpy(e->token_hash, token_hash, SEC_HEX_SHA256);
+    e->gen = gen;
+    e->until_ns = until_ns;
+    e->p = p;
+    e->blob = blob;
+    pthread_mutex_unlock(&session_cache[k].mu);
+    xfree(old);
+}
+
+/* Fills p (strings in pool) from a current entry for token_hash; false on a miss. */
+static bool cache_get(const struct store *db, uint64_t gen, const char *token_hash,
+                      struct pool *pool, struct principal *p)
+{
+    unsigned k = cache_slot(token_hash);
+    bool hit = false;
+    pthread_mutex_lock(&session_cache[k].mu);
+    struct cached_session *e = &session_cache[k].e;
+    if (e->db == db && e->gen == gen && time_mono_ns() < e->until_ns &&
+        memcmp(e->token_hash, token_hash, SEC_HEX_SHA256) == 0) {
+        *p = e->p;
+        for (int i = 0; i < N_PSTR; i++) {
+            const char **f = pstr(p, i);
+            if (*f)
+                *f = pool_strdup(pool, *f);
+        }
+        fix_actor_org(p);
+        hit = true;
+    }
+    pthread_mutex_unlock(&session_cache[k].mu);
+    return hit;
+}
+
+enum rc auth_session_cached(struct store *db, const char *token, struct pool *pool,
+                            struct principal *p, struct err *e)
+{
+    char token_hash[SEC_HEX_SHA256];
+    uint64_t gen;
+    bool cacheable = store_write_gen(db, &gen); /* before the query: see store.h */
+    int64_t until_ns = time_mono_ns() + (int64_t)AUTH_SESSION_CACHE_MS * 1000000;
+    if (cacheable) {
+        pthread_once(&session_cache_once, session_cache_init);
+        sec_sha256_hex(token, strlen(token), token_hash);
+        if (cache_get(db, gen, token_hash, pool, p)) {
+            if (p->expires_at <= time_now_ms())
+                return err_set(e, RC_EXPIRED, NULL, "登录已过期，请重新登录");
+            return RC_OK;
+        }
+    }
+    struct conn *c;
+    enum rc rc = store_acquire(db, &c, e);
+    if (rc)
+        return rc;
+    rc = auth_session(c, token, pool, p, e);
+    store_release(c);
+    if (rc == RC_OK && cacheable)
+        cache_put(db, gen, until_ns, token_hash, p);
     return rc;
 }
 

@@ -24,6 +24,7 @@
 #include "../base/rc.h"
 
 struct conn;
+struct store;
 
 #define AUTH_FREE_FAILURES 3
 #define AUTH_LOCK_FAILURES 10
@@ -100,6 +101,19 @@ enum rc auth_login(struct conn *c, const char *username, const char *password, i
 /* Looks up a session token: RC_UNAUTHORIZED if unknown, RC_EXPIRED if past its expiry. */
 enum rc auth_session(struct conn *c, const char *token, struct pool *pool, struct principal *p,
                      struct err *e) WARN_UNUSED;
+/*
+ * auth_session through the process's session cache: a hit costs no query (nor a
+ * connection); a miss takes a connection from db, runs auth_session and remembers a
+ * valid session. An entry serves only while no transaction of this process has
+ * committed through db since its query (store_write_gen: logout, password change,
+ * disabling a user, any write) and for at most AUTH_SESSION_CACHE_MS, which bounds how
+ * long a change made by another process (the command line) can go unseen; the session's
+ * expiry is checked on every hit. Backends whose writes store_write_gen cannot see
+ * (PostgreSQL) are never cached. Same results and strings (in pool) as auth_session.
+ */
+enum rc auth_session_cached(struct store *db, const char *token, struct pool *pool,
+                            struct principal *p, struct err *e) WARN_UNUSED;
+#define AUTH_SESSION_CACHE_MS 1000
 /* The principal of user username, for command-line work done in a user's name
  * (`qifu import demands --as`); strings in pool. RC_NOTFOUND for an unknown user,
  * RC_UNAUTHORIZED for a disabled one. */

@@ -30,6 +30,7 @@
 #include "../base/rc.h"
 #include "demand_flow.h"
 
+struct buf;
 struct conn;
 struct cal;
 struct principal;
@@ -89,9 +90,15 @@ struct demand_filter {
     int limit;
 };
 
-/* Lists the demands the caller may see, newest first (new JSON array). */
+/*
+ * Lists the demands the caller may see, newest first: appends their JSON array (the
+ * text, written directly) to out, and sets *n_out to the number of items and *last_out
+ * to the id of the last one (0 when none). RC_TOOLARGE past out's cap; on any error
+ * out holds a partial text the caller must discard.
+ */
 enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
-                    const struct demand_filter *f, json_t **out, struct err *e) WARN_UNUSED;
+                    const struct demand_filter *f, struct buf *out, int *n_out,
+                    int64_t *last_out, struct err *e) WARN_UNUSED;
 
 /* The timeline: every step, internal notes hidden from the enterprise (new JSON array). */
 enum rc demand_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,

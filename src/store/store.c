@@ -219,6 +219,12 @@ uint64_t store_n_syncs(const struct store *s)
     return __atomic_load_n(&s->n_syncs, __ATOMIC_RELAXED);
 }
 
+bool store_write_gen(const struct store *s, uint64_t *gen)
+{
+    *gen = __atomic_load_n(&s->write_gen, __ATOMIC_ACQUIRE);
+    return s->ops->sync != NULL; /* SQLite: ops->dirty sees autocommit writes */
+}
+
 void store_release(struct conn *c)
 {
     if (!c)
@@ -228,6 +234,7 @@ void store_release(struct conn *c)
     struct store *s = c->store;
     /* An autocommit write (no store_begin) is made durable before the caller answers. */
     if (c->ops->sync && c->ops->dirty(c)) {
+        __atomic_add_fetch(&s->write_gen, 1, __ATOMIC_ACQ_REL);
         struct err ignored;
         if (group_sync(c, &ignored))
             log_error("store: sync after an autocommit write failed: %s", ignored.msg);
@@ -289,6 +296,7 @@ enum rc store_commit(struct conn *c, struct err *e)
         struct err ignored;
         (void)c->ops->exec(c, "ROLLBACK", &ignored);
     }
+    __atomic_add_fetch(&c->store->write_gen, 1, __ATOMIC_ACQ_REL); /* even a read-only one */
     c->in_txn = false;
     end_writer(c);
     if (rc == RC_OK && c->ops->sync) {

@@ -128,5 +128,14 @@ void store_finish(struct stmt *st);
 uint64_t store_n_prepared(const struct store *s);
 /* Returns the number of group-commit syncs so far (SQLite; 0 on PostgreSQL). */
 uint64_t store_n_syncs(const struct store *s);
+/*
+ * Sets *gen to a counter that changes whenever a transaction of this process commits
+ * through s, or an autocommit write is released (before the writer's store_commit or
+ * store_release returns). For caches of data that only this process writes: a value
+ * read before a query is still current later iff nothing may have changed since.
+ * Returns false when the backend cannot tell (PostgreSQL: autocommit writes go unseen),
+ * and then nothing may be cached on it.
+ */
+bool store_write_gen(const struct store *s, uint64_t *gen);
 
 #endif

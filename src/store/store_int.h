@@ -98,6 +98,7 @@ struct store {
     pthread_cond_t gcv;
     uint64_t n_committed, n_synced, n_syncs;
     bool syncing;
+    uint64_t write_gen; /* store_write_gen: bumped (atomically) by every commit */
 };
 
 /* The backends, defined in their files. */

@@ -13,6 +13,7 @@
  * the WAL through SQLite's own file handle (SQLITE_FCNTL_JOURNAL_POINTER), and
  * returns only after it. bench/demands.sh measures it; docs/internals/store.md.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -81,8 +82,23 @@ static enum rc sq_exec(struct conn *c, const char *sql, struct err *e)
     return r == SQLITE_OK ? RC_OK : map(SC(c)->db, sqlite3_extended_errcode(SC(c)->db), e, "exec");
 }
 
+/*
+ * Process-wide settings, before SQLite initializes itself. Memory statistics off: with
+ * them on (Debian's build default) every sqlite3_malloc and sqlite3_free takes one global
+ * mutex, and reading a text column allocates (to NUL-terminate it), so the server's
+ * threads queued on that mutex (perf, list reads: ~5 % in lock/unlock plus the futex
+ * wake-ups). qifu never asks SQLite for its memory statistics.
+ */
+static void sq_global_init(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* SQLITE_MISUSE if already initialized */
+    (void)sqlite3_initialize();
+}
+
 static enum rc sq_connect(const char *path, struct conn **out, struct err *e)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sq_global_init);
     sqlite3 *db = NULL;
     int r = sqlite3_open_v2(path, &db,
                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |

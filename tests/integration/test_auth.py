@@ -163,6 +163,48 @@ def test_logout(server):
     assert server.request("GET", "/api/v1/me", token=other)[0] == 200
 
 
+def write_sql(server, query):
+    """Changes the database behind the server's back, as another process would."""
+    if server.backend == "sqlite":
+        import sqlite3
+        con = sqlite3.connect(server.db_path, timeout=10)
+        try:
+            con.execute(query)
+            con.commit()
+        finally:
+            con.close()
+    else:
+        server.sql(query)
+
+
+def test_session_cache_never_outlives_a_change(server):
+    """The server caches session lookups (auth_session_cached): a logout, or any write
+    of the server, ends a cached session at once; a change made behind the server's
+    back (here SQL, like another process) within AUTH_SESSION_CACHE_MS (1 s)."""
+    tok = server.login("handler")
+    for _ in range(3):  # warm: the later lookups are cache hits on SQLite
+        assert server.request("GET", "/api/v1/me", token=tok)[0] == 200
+    assert server.request("DELETE", "/api/v1/session", token=tok)[0] == 204
+    assert_error(server.request("GET", "/api/v1/me", token=tok), 401, "unauthorized")
+    tok = server.login("handler")
+    for _ in range(3):
+        assert server.request("GET", "/api/v1/me", token=tok)[0] == 200
+    write_sql(server, "DELETE FROM sessions WHERE token_hash = '%s'"
+              % hashlib.sha256(tok.encode()).hexdigest())
+    time.sleep(1.2)
+    assert_error(server.request("GET", "/api/v1/me", token=tok), 401, "unauthorized")
+    # a disabled account stops as soon as the server has seen a write
+    tok = server.login("handler")
+    assert server.request("GET", "/api/v1/me", token=tok)[0] == 200
+    write_sql(server, "UPDATE users SET disabled = 1 WHERE username = 'handler'")
+    try:
+        server.login("clerk")  # any write of the server (a session row) ends cached entries
+        assert_error(server.request("GET", "/api/v1/me", token=tok), 401, "unauthorized",
+                     message="已停用")
+    finally:
+        write_sql(server, "UPDATE users SET disabled = 0 WHERE username = 'handler'")
+
+
 def test_missing_or_bad_credentials(server):
     assert_error(server.request("GET", "/api/v1/me"), 401, "unauthorized", message="请先登录")
     assert_error(server.request("GET", "/api/v1/users"), 401, "unauthorized")

@@ -1025,6 +1025,25 @@ def ids(items):
     return [i["id"] for i in items]
 
 
+def test_list_items_match_the_detail(w, listed):
+    """The list writes its rows as text (demand.c row_write) and the detail builds them
+    with Jansson (row_json): every member a list item carries must be the detail's, for
+    every role that sees the demand (the enterprise's view masks and hides fields)."""
+    _, made = listed
+    seen = 0
+    for who in ("admin", "clerk", "handler", "enterprise", "ent3"):
+        for item in w.listing(who):
+            det = w.detail(who, item["id"])
+            for k, v in item.items():
+                if k in ("title", "enterprise_name"):
+                    continue
+                assert k in det, (who, item["id"], k)
+                assert det[k] == v, (who, item["id"], k, v, det[k])
+            assert item["title"] == det["title"]
+            seen += 1
+    assert seen >= len(made)
+
+
 def test_list_scoping(w, listed):
     _, made = listed
     allx = everything(w)
