@@ -34,6 +34,21 @@ static void api_demand_ctx_done(struct http_req *req, struct demand_ctx *ctx)
     ctx->cal = NULL;
 }
 
+/* Answers with the JSON text a handler wrote into resp->body. */
+static enum rc reply_text(struct http_resp *resp, int status)
+{
+    resp->status = status;
+    resp->content_type = "application/json; charset=utf-8";
+    return RC_OK;
+}
+
+/* Discards a partly written text before an error answer is made. */
+static enum rc reply_failed(struct http_resp *resp, enum rc rc)
+{
+    buf_reset(&resp->body);
+    return rc;
+}
+
 static enum rc id_param(struct http_req *req, int64_t *id, struct err *e)
 {
     char *end;
@@ -96,17 +111,16 @@ enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct 
     }
     int64_t id = 0;
     bool existed;
-    json_t *j = NULL;
     rc = demand_create(c, &ctx, api_who(req), &d, &id, &existed, e);
     if (rc == RC_OK)
-        rc = demand_get(c, &ctx, api_who(req), id, &j, e);
+        rc = demand_get_text(c, &ctx, api_who(req), id, &resp->body, e);
     store_release(c);
     api_demand_ctx_done(req, &ctx);
     if (rc)
-        return rc;
+        return reply_failed(resp, rc);
     if (existed)
         http_resp_header(req, resp, "Idempotent-Replay", "true");
-    return http_reply(resp, existed ? 200 : 201, j);
+    return reply_text(resp, existed ? 200 : 201);
 }
 
 enum rc api_demands_import(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -192,13 +206,7 @@ enum rc api_demands_list(struct http_req *req, struct http_resp *resp, struct er
     } else if (rc == RC_OK) {
         rc = buf_append(b, ",\"next_cursor\":null}", 20);
     }
-    if (rc) {
-        buf_reset(b);
-        return rc;
-    }
-    resp->status = 200;
-    resp->content_type = "application/json; charset=utf-8";
-    return RC_OK;
+    return rc ? reply_failed(resp, rc) : reply_text(resp, 200);
 }
 
 /* Runs one read of a single demand. */
@@ -214,7 +222,7 @@ static enum rc one(struct http_req *req, struct http_resp *resp, struct err *e, 
     json_t *j = NULL;
     if ((rc = api_conn(req, &c, e)) == RC_OK) {
         if (what == 0)
-            rc = demand_get(c, &ctx, api_who(req), id, &j, e);
+            rc = demand_get_text(c, &ctx, api_who(req), id, &resp->body, e);
         else if (what == 1)
             rc = demand_actions(c, &ctx, api_who(req), id, &j, e);
         else
@@ -223,8 +231,10 @@ static enum rc one(struct http_req *req, struct http_resp *resp, struct err *e, 
     }
     api_demand_ctx_done(req, &ctx);
     if (rc)
-        return rc;
-    return http_reply(resp, 200, what == 0 ? j : json_pack("{s:o}", "items", j));
+        return reply_failed(resp, rc);
+    if (what == 0)
+        return reply_text(resp, 200);
+    return http_reply(resp, 200, json_pack("{s:o}", "items", j));
 }
 
 enum rc api_demands_get(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -254,15 +264,14 @@ enum rc api_demand_act(struct http_req *req, struct http_resp *resp, struct err 
     struct demand_ctx ctx;
     api_demand_ctx(req, &ctx);
     struct conn *c;
-    json_t *j = NULL;
     if ((rc = api_conn(req, &c, e)) == RC_OK) {
         rc = demand_act(c, &ctx, api_who(req), id, body, e);
         if (rc == RC_OK)
-            rc = demand_get(c, &ctx, api_who(req), id, &j, e);
+            rc = demand_get_text(c, &ctx, api_who(req), id, &resp->body, e);
         store_release(c);
     }
     api_demand_ctx_done(req, &ctx);
-    return rc ? rc : http_reply(resp, 200, j);
+    return rc ? reply_failed(resp, rc) : reply_text(resp, 200);
 }
 
 enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct err *e)

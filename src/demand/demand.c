@@ -1016,6 +1016,15 @@ static json_t *opt(struct stmt *st, int i)
     return store_isnull(st, i) ? json_null() : json_string(store_text(st, i));
 }
 
+static json_t *when(int64_t ms)
+{
+    if (!ms)
+        return json_null();
+    char out[40];
+    time_fmt_cst(ms, out, sizeof(out));
+    return json_string_nocheck(out);
+}
+
 /* Writes "%q%" with LIKE's metacharacters escaped by '\' (out holds 2 * len + 3). */
 static void like_pattern(char *out, const char *q)
 {
@@ -1029,78 +1038,14 @@ static void like_pattern(char *out, const char *q)
     *out = '\0';
 }
 
-static json_t *when(int64_t ms)
-{
-    if (!ms)
-        return json_null();
-    char out[40];
-    time_fmt_cst(ms, out, sizeof(out));
-    return json_string_nocheck(out);
-}
-
-static json_t *actions_json(const struct drow *d, unsigned rels)
-{
-    json_t *arr = json_array();
-    int n;
-    const struct demand_action *all = demand_flow_actions(&n);
-    for (int i = 0; i < n; i++)
-        if (demand_flow_check(&all[i], rels, d->state, d->reviewed, NULL) == RC_OK)
-            json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "action", all[i].name,
-                                                 "label", all[i].label, "note_required",
-                                                 all[i].note_required));
-    return arr;
-}
-
-/* Sets a member whose key is a literal (valid UTF-8, no check needed). */
-static void put(json_t *j, const char *key, json_t *v)
-{
-    json_object_set_new_nocheck(j, key, v);
-}
-
-/* The JSON of a row; names are filled by the caller's query columns. Built member by
- * member rather than with json_pack: a list builds 20 of them per request. Texts from
- * the database go through json_string (checked UTF-8); the fixed vocabulary does not. */
-static json_t *row_json(const struct demand_ctx *ctx, const struct drow *d)
-{
-    char sid[24];
-    snprintf(sid, sizeof(sid), "%lld", (long long)d->id);
-    int64_t due = running_due(d);
-    enum demand_light light = demand_light_of(ctx, due);
-    json_t *j = json_object();
-    put(j, "id", json_string_nocheck(sid));
-    put(j, "no", json_string(d->no));
-    put(j, "credit_code", json_string(d->credit));
-    put(j, "region", json_string(d->region));
-    put(j, "category", json_string(d->category));
-    put(j, "urgency", json_string(d->urgency));
-    put(j, "state", json_string_nocheck(demand_state_name(d->state)));
-    put(j, "state_label", json_string_nocheck(demand_state_label(d->state)));
-    put(j, "sign_due", when(d->sign_due));
-    put(j, "reply_due", when(d->reply_due));
-    put(j, "rectify_due", when(d->rectify_due));
-    put(j, "due", when(due));
-    put(j, "due_beyond_coverage", json_boolean(d->beyond));
-    put(j, "light", json_string_nocheck(demand_light_name(light)));
-    put(j, "created_at", when(d->created_at));
-    put(j, "rating", d->rating ? json_integer(d->rating) : json_null());
-    put(j, "channel", json_string(d->channel));
-    put(j, "reviewed", json_boolean(d->reviewed));
-    if (d->merged_into)
-        put(j, "merged_into", json_integer(d->merged_into));
-    if (d->extension_to)
-        put(j, "extension_requested_until", when(d->extension_to));
-    return j;
-}
-
-/* ---- rows written as JSON text (the list) ------------------------------------------ */
+/* ---- rows written as JSON text ------------------------------------------------------ */
 
 /*
- * A list writes its rows straight into the response buffer: building 20 Jansson objects
- * of 22 members, serializing and freeing them was half of a list read's CPU (perf:
- * malloc/free, json_object_set, the dump). row_write writes what jsonx_dump(row_json(...))
- * writes, byte for byte (tests/integration test_demands.py compares a list item with the
- * detail), except that a database text that is not valid UTF-8 is written as null where
- * row_json leaves the member out. The writer's error is sticky: after the first failure
+ * Lists and details write their JSON straight into the response buffer: building Jansson
+ * objects of 22 members, serializing and freeing them was half of a read's CPU (perf:
+ * malloc/free, json_object_set, the dump). Texts from the database are checked like
+ * json_string checks them and written as null when they are not valid UTF-8; the fixed
+ * vocabulary is written as it is. The writer's error is sticky: after the first failure
  * (the buffer's cap) nothing more is written and w->rc keeps it.
  */
 struct jw {
@@ -1124,11 +1069,11 @@ static void jw_word(struct jw *w, const char *s)
         w->rc = jsonx_dump_str(s, strlen(s), w->b);
 }
 
-/* A string from the database: checked like json_string, null when not UTF-8. */
+/* A string from the database: checked like json_string, null when NULL or not UTF-8. */
 static void jw_text(struct jw *w, const char *s)
 {
-    size_t n = strlen(s);
-    if (!utf8_valid(s, n))
+    size_t n = s ? strlen(s) : 0;
+    if (!s || !utf8_valid(s, n))
         jw_raw(w, "null", 4);
     else if (w->rc == RC_OK)
         w->rc = jsonx_dump_str(s, n, w->b);
@@ -1161,7 +1106,8 @@ static void jw_when(struct jw *w, int64_t ms)
     jw_raw(w, out, n);
 }
 
-/* Writes row_json(ctx, d) without its closing brace, so the caller can add members. */
+/* Writes the members every view of a demand has, without the closing brace, so the
+ * caller can add its own. */
 static void row_write(struct jw *w, const struct demand_ctx *ctx, const struct drow *d)
 {
     int64_t due = running_due(d);
@@ -1216,17 +1162,39 @@ static void row_write(struct jw *w, const struct demand_ctx *ctx, const struct d
     }
 }
 
+/* The actions the caller may take now (the buttons), as an array. */
+static void jw_actions(struct jw *w, const struct drow *d, unsigned rels)
+{
+    int n, k = 0;
+    const struct demand_action *all = demand_flow_actions(&n);
+    jw_raw(w, "[", 1);
+    for (int i = 0; i < n; i++) {
+        if (demand_flow_check(&all[i], rels, d->state, d->reviewed, NULL) != RC_OK)
+            continue;
+        if (k++)
+            jw_raw(w, ",", 1);
+        jw_raw(w, "{\"action\":", 10);
+        jw_word(w, all[i].name);
+        JW_KEY(w, "label");
+        jw_word(w, all[i].label);
+        JW_KEY(w, "note_required");
+        jw_bool(w, all[i].note_required);
+        jw_raw(w, "}", 1);
+    }
+    jw_raw(w, "]", 1);
+}
+
+/* The row with its details, once per co-handler (ordered by code; one row with NULLs
+ * when there is none): one statement, so one snapshot and one read transaction. */
 #define DETAIL_SQL                                                                                 \
     "SELECT " DROW_COLS ", d.title, d.content, d.contact_name, d.contact_phone, d.address, "       \
-    "e.name, lo.code, lo.name, d.external_id, COALESCE(d.received_at, 0) FROM demands d JOIN "     \
-    "enterprises e ON e.credit_code = d.credit_code LEFT JOIN orgs lo ON lo.id = d.lead_org_id "  \
-    "WHERE d.id = ?"
+    "e.name, lo.code, lo.name, d.external_id, COALESCE(d.received_at, 0), co.code, co.name, "     \
+    "COALESCE(h.org_id, 0) FROM demands d JOIN enterprises e ON e.credit_code = d.credit_code "   \
+    "LEFT JOIN orgs lo ON lo.id = d.lead_org_id LEFT JOIN demand_handlers h ON h.demand_id = "    \
+    "d.id AND h.role = 'co' LEFT JOIN orgs co ON co.id = h.org_id WHERE d.id = ? ORDER BY co.code"
 
-/* Reads the demand, its details and co-handlers in two queries (the row and the
- * co-handlers, which also give the caller's co-handling relation), then checks that
- * the caller may see it, with load_visible's answers. */
-enum rc demand_get(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
-                   int64_t id, json_t **out, struct err *e)
+enum rc demand_get_text(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                        int64_t id, struct buf *out, struct err *e)
 {
     struct stmt *st;
     enum rc rc = store_prepare(c, DETAIL_SQL, &st, e);
@@ -1240,60 +1208,89 @@ enum rc demand_get(struct conn *c, const struct demand_ctx *ctx, const struct pr
     }
     struct drow d;
     read_row(st, &d);
-    json_t *j = row_json(ctx, &d);
+    struct jw w = {out, buf_reserve(out, 4096)};
+    row_write(&w, ctx, &d);
     int k = DROW_N;
-    json_object_set_new(j, "title", json_string(store_text(st, k)));
-    json_object_set_new(j, "content", json_string(store_text(st, k + 1)));
-    json_object_set_new(j, "contact_name", opt(st, k + 2));
-    bool has_phone = !store_isnull(st, k + 3);
-    json_object_set_new(j, "contact_phone", opt(st, k + 3)); /* masked below if need be */
-    json_object_set_new(j, "address", opt(st, k + 4));
-    json_object_set_new(j, "enterprise_name", json_string(store_text(st, k + 5)));
-    json_object_set_new(j, "lead", store_isnull(st, k + 6)
-                                       ? json_null()
-                                       : json_pack("{s:s, s:s}", "code", store_text(st, k + 6),
-                                                   "name", store_text(st, k + 7)));
-    json_object_set_new(j, "external_id", opt(st, k + 8));
-    json_object_set_new(j, "received_at", when(store_int(st, k + 9)));
-    store_finish(st);
-    json_t *co = json_array();
-    bool is_co = false;
-    rc = store_prepare(c,
-                       "SELECT o.code, o.name, h.org_id FROM demand_handlers h JOIN orgs o ON "
-                       "o.id = h.org_id WHERE h.demand_id = ? AND h.role = 'co' ORDER BY o.code",
-                       &st, e);
-    if (rc == RC_OK) {
-        store_bind_int(st, 1, id);
-        while ((rc = store_step(st, e)) == RC_ROW) {
-            json_array_append_new(co, json_pack("{s:s, s:s}", "code", store_text(st, 0), "name",
-                                                store_text(st, 1)));
-            if (p->org_id && store_int(st, 2) == p->org_id)
-                is_co = true;
-        }
-        store_finish(st);
-        if (rc == RC_DONE)
-            rc = RC_OK;
+    JW_KEY(&w, "title");
+    jw_text(&w, store_text(st, k));
+    JW_KEY(&w, "content");
+    jw_text(&w, store_text(st, k + 1));
+    JW_KEY(&w, "contact_name");
+    jw_text(&w, store_text(st, k + 2));
+    JW_KEY(&w, "address");
+    jw_text(&w, store_text(st, k + 4));
+    JW_KEY(&w, "enterprise_name");
+    jw_text(&w, store_text(st, k + 5));
+    JW_KEY(&w, "lead");
+    if (store_isnull(st, k + 6)) {
+        jw_raw(&w, "null", 4);
+    } else {
+        jw_raw(&w, "{\"code\":", 8);
+        jw_text(&w, store_text(st, k + 6));
+        JW_KEY(&w, "name");
+        jw_text(&w, store_text(st, k + 7));
+        jw_raw(&w, "}", 1);
     }
+    JW_KEY(&w, "external_id");
+    jw_text(&w, store_text(st, k + 8));
+    JW_KEY(&w, "received_at");
+    jw_when(&w, store_int(st, k + 9));
+    /* The phone is written last: whether it is masked depends on every co-handler row. */
+    const char *phone_col = store_text(st, k + 3);
+    char *phone = phone_col ? xstrdup(phone_col) : NULL;
+    JW_KEY(&w, "co_handlers");
+    jw_raw(&w, "[", 1);
+    bool is_co = false;
+    int n_co = 0;
+    do {
+        if (store_isnull(st, k + 10))
+            continue;
+        if (n_co++)
+            jw_raw(&w, ",", 1);
+        jw_raw(&w, "{\"code\":", 8);
+        jw_text(&w, store_text(st, k + 10));
+        JW_KEY(&w, "name");
+        jw_text(&w, store_text(st, k + 11));
+        jw_raw(&w, "}", 1);
+        if (p->org_id && store_int(st, k + 12) == p->org_id)
+            is_co = true;
+    } while ((rc = store_step(st, e)) == RC_ROW);
+    store_finish(st);
+    jw_raw(&w, "]", 1);
+    if (rc == RC_DONE)
+        rc = RC_OK;
     unsigned rels = relations_of(p, &d, p->role == ROLE_HANDLER && is_co);
     if (rc == RC_OK && !rels && p->role != ROLE_ADMIN)
         rc = err_set(e, RC_NOTFOUND, NULL, "诉求不存在或无权查看");
-    if (rc) {
-        json_decref(co);
-        json_decref(j);
-        return rc;
+    if (rc == RC_OK) {
+        /* The phone is for those who handle the demand; co-handlers and admins see it
+         * masked. */
+        JW_KEY(&w, "contact_phone");
+        if (phone && !(rels & (REL_OWNER | REL_INTAKE | REL_LEAD | REL_OVERSIGHT))) {
+            char masked[32];
+            jw_text(&w, codes_mask_mobile(phone, masked, sizeof(masked)));
+        } else {
+            jw_text(&w, phone);
+        }
+        JW_KEY(&w, "actions");
+        jw_actions(&w, &d, rels);
+        jw_raw(&w, "}", 1);
+        rc = w.rc;
     }
-    /* The phone is for those who handle the demand; co-handlers and admins see it masked. */
-    bool reveal = rels & (REL_OWNER | REL_INTAKE | REL_LEAD | REL_OVERSIGHT);
-    if (has_phone && !reveal) {
-        char masked[32];
-        const char *phone = json_string_value(json_object_get(j, "contact_phone"));
-        json_object_set_new(j, "contact_phone",
-                            json_string(codes_mask_mobile(phone, masked, sizeof(masked))));
-    }
-    json_object_set_new(j, "co_handlers", co);
-    json_object_set_new(j, "actions", actions_json(&d, rels));
-    *out = j;
-    return RC_OK;
+    xfree(phone);
+    return rc;
+}
+
+enum rc demand_get(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                   int64_t id, json_t **out, struct err *e)
+{
+    struct buf b;
+    buf_init(&b, SIZE_MAX / 2);
+    enum rc rc = demand_get_text(c, ctx, p, id, &b, e);
+    if (rc == RC_OK && !(*out = json_loadb(buf_str(&b), buf_len(&b), 0, NULL)))
+        rc = err_set(e, RC_INTERNAL, NULL, "诉求详情无法解析");
+    buf_cleanup(&b);
+    return rc;
 }
 
 enum rc demand_actions(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
@@ -1303,9 +1300,16 @@ enum rc demand_actions(struct conn *c, const struct demand_ctx *ctx, const struc
     struct drow d;
     unsigned rels;
     enum rc rc = load_visible(c, p, id, &d, &rels, e);
-    if (rc == RC_OK)
-        *out = actions_json(&d, rels);
-    return rc;
+    if (rc)
+        return rc;
+    struct buf b;
+    buf_init(&b, SIZE_MAX / 2);
+    struct jw w = {&b, RC_OK};
+    jw_actions(&w, &d, rels);
+    if (w.rc == RC_OK && !(*out = json_loadb(buf_str(&b), buf_len(&b), 0, NULL)))
+        w.rc = err_set(e, RC_INTERNAL, NULL, "可办理操作无法解析");
+    buf_cleanup(&b);
+    return w.rc;
 }
 
 enum rc demand_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,

@@ -76,7 +76,14 @@ enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct
                       const struct demand_new *d, int64_t *id, bool *existed,
                       struct err *e) WARN_UNUSED;
 
-/* Reads a demand the caller may see, with its light and the caller's actions (new JSON). */
+/*
+ * Appends the JSON text of a demand the caller may see, with its light, co-handlers and
+ * the caller's actions, to out (a response body). RC_NOTFOUND for a demand the caller
+ * may not see; on any error out holds a partial text the caller must discard.
+ */
+enum rc demand_get_text(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                        int64_t id, struct buf *out, struct err *e) WARN_UNUSED;
+/* The same as a new Jansson tree (for callers that read members of it). */
 enum rc demand_get(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
                    int64_t id, json_t **out, struct err *e) WARN_UNUSED;
 
