@@ -96,7 +96,7 @@ static void w_fact_ref(struct jw *w, const struct ent_catalog *cat, const char *
 
 /* Writes the answer from an evaluated row; credit_code may be NULL (a visitor). */
 static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s,
-                      const struct rules_row *row, const struct rules_facts *f, int64_t day,
+                      struct rules_row *row, const struct rules_facts *f, int64_t day,
                       bool explain, const char *credit_code, struct buf *out)
 {
     size_t n = row->n;
@@ -181,7 +181,7 @@ static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s
             w_lit(&w, ",\"explanation\":");
             if (w.rc == RC_OK) {
                 struct err xe;
-                w.rc = rules_explain(set, f, day, idx, out, &xe);
+                w.rc = rules_explain(set, row, f, day, idx, out, &xe);
             }
         }
         w_lit(&w, "}");

@@ -1706,6 +1706,9 @@ struct rules_set *rules_set_new(const struct rules_catalog *cat, struct rules_po
     set->by_id = xcalloc(n ? n : 1, sizeof(*set->by_id));
     for (size_t i = 0; i < n; i++)
         set->by_id[i] = (struct rules__by_id){policies[i]->id, i};
+    set->node_off = xcalloc(n + 1, sizeof(size_t));
+    for (size_t i = 0; i < n; i++)
+        set->node_off[i + 1] = set->node_off[i] + (size_t)policies[i]->n_nodes;
     qsort(set->by_id, n, sizeof(*set->by_id), cmp_by_id);
     size_t cap = 16;
     while (cap < total * 2)
@@ -1780,6 +1783,7 @@ void rules_set_free(struct rules_set *set)
     xfree(set->group_of);
     xfree(set->cap_of);
     xfree(set->by_id);
+    xfree(set->node_off);
     xfree(set);
 }
 

@@ -50,6 +50,7 @@
 #define RULES_MAX_EXPLAIN (256 << 20) /* bytes of one row's explanations (RC_TOOLARGE) */
 
 struct buf;
+struct rules__frag;
 struct rules_catalog;
 struct rules_named;
 struct rules_policy;
@@ -237,6 +238,9 @@ struct rules_row {
     size_t *missing_counts; /* how many possibly-eligible policies each would help decide */
     size_t n_missing;
     char *text_; /* private: the explanations' storage */
+    unsigned char *tv_;     /* private: every node's value, policies in set order */
+    struct rules__frag *actual_; /* private: rules_explain's formatted values, per fact */
+    size_t n_facts_;
 };
 
 /*
@@ -251,13 +255,17 @@ void rules_row_free(struct rules_row *row);
 /* Returns r's explanation as a new Jansson tree, or NULL when it has none. */
 json_t *rules_result_explanation(const struct rules_result *r);
 /*
- * Appends the explanation of policy i of set for f on day today to out: the same text
- * as rules_eval's RULES_EXPLAIN gives for it, written straight into the caller's buffer
- * (a response), so a caller that orders the policies itself copies each explanation
- * once. RC_INVALID for another catalogue or a bad i, RC_TOOLARGE when out's cap is hit.
+ * Appends the explanation of policy i of set to out, for the row rules_eval made from f
+ * on day today: the same text as rules_eval's RULES_EXPLAIN gives for it, written
+ * straight into the caller's buffer (a response), so a caller that orders the policies
+ * itself copies each explanation once. Nothing is evaluated again (the row keeps every
+ * node's value) and each fact's value is formatted once per row, so the row is written
+ * to (not thread-safe for one row). RC_INVALID for another set, catalogue or a bad i,
+ * RC_TOOLARGE when out's cap is hit.
  */
-enum rc rules_explain(const struct rules_set *set, const struct rules_facts *f, int64_t today,
-                      size_t i, struct buf *out, struct err *e) WARN_UNUSED;
+enum rc rules_explain(const struct rules_set *set, struct rules_row *row,
+                      const struct rules_facts *f, int64_t today, size_t i, struct buf *out,
+                      struct err *e) WARN_UNUSED;
 /* Returns about how many bytes the explanations of one row against set take (to reserve). */
 size_t rules_set_explain_size(const struct rules_set *set);
 /* Returns "eligible", "ineligible", "possibly_eligible" or "manual_review". */

@@ -320,15 +320,20 @@ struct ectx {
     const struct rules_policy *p;
     const struct rules__val *vals;
     int64_t today;
+    const uint8_t *lv; /* per distinct leaf of the set: its value (eval_tree reads it) */
     uint8_t *tv;    /* per node of p: its value (enum rules__tv), set by eval_tree */
     bool *missing;  /* per catalogue fact: read by an UNKNOWN leaf */
     bool auth;      /* every TRUE leaf's fact is authoritative */
     struct buf *b;  /* the explanation being written */
     bool failed;    /* b reached its cap */
+    /* Per catalogue fact, its value formatted and escaped once (made on first use):
+     * [fact] as it is, [n + fact] as "N年（date）" for years_since. */
+    struct rules__frag *actual;
 };
 
 /* Evaluates node n and its subtree once, recording each node's value in x->tv, the
- * facts of UNKNOWN leaves and authority. Manual leaves are UNKNOWN. */
+ * facts of UNKNOWN leaves and authority. Leaves are read from x->lv (each distinct
+ * leaf of the set is evaluated once per row); manual leaves are UNKNOWN. */
 static enum rules__tv eval_tree(struct ectx *x, int n)
 {
     const struct rules_policy *p = x->p;
@@ -339,7 +344,7 @@ static enum rules__tv eval_tree(struct ectx *x, int n)
         if (l->op == OP_MANUAL) {
             v = TV_UNKNOWN;
         } else {
-            v = rules__leaf_eval(p->cat, l, x->vals, x->today);
+            v = (enum rules__tv)x->lv[p->gleaf[nd->leaf]];
             if (v == TV_UNKNOWN)
                 x->missing[l->fact] = true;
             if (v == TV_TRUE && x->vals[l->fact].present && !x->vals[l->fact].auth)
@@ -377,22 +382,63 @@ static void put_raw(struct ectx *x, const char *s, size_t n)
         x->failed = true;
 }
 
-/* Appends s escaped for JSON, without quotes. */
-static void put_chars(struct ectx *x, const char *s)
+/* Appends s escaped for JSON, without quotes, to b (whose cap is not reached here). */
+static void escape_into(struct buf *b, const char *s)
 {
     size_t n = strlen(s), run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch >= 0x20 && ch != '"' && ch != '\\')
             continue;
-        put_raw(x, s + run, i - run);
         char esc[8];
         int k = ch == '"' || ch == '\\' ? snprintf(esc, sizeof(esc), "\\%c", ch)
                                         : snprintf(esc, sizeof(esc), "\\u%04X", ch);
-        put_raw(x, esc, (size_t)k);
+        if (buf_append(b, s + run, i - run) || buf_append(b, esc, (size_t)k))
+            return;
         run = i + 1;
     }
-    put_raw(x, s + run, n - run);
+    if (buf_append(b, s + run, n - run))
+        return; /* cannot happen: 4 × the formatted value's room */
+}
+
+/* Returns the actual value of fact l->fact as escaped JSON text (without quotes),
+ * formatting it on first use; val is present. */
+static const struct rules__frag *actual_of(struct ectx *x, const struct rules__leaf *l,
+                                           const struct rules__val *val)
+{
+    const struct rules_catalog *cat = x->p->cat;
+    bool years = l->op == OP_YEARS_SINCE;
+    struct rules__frag *a = &x->actual[(years ? cat->n : 0) + (size_t)l->fact];
+    if (a->s)
+        return a;
+    const struct rules__fact *f = &cat->facts[l->fact];
+    char actual[512];
+    if (years) {
+        char d[64];
+        rules__fmt_val(cat, f, val, d, sizeof(d));
+        snprintf(actual, sizeof(actual), "%lld年（%s）", (long long)years_since(val->i, x->today),
+                 d);
+    } else {
+        rules__fmt_val(cat, f, val, actual, sizeof(actual));
+    }
+    struct buf t;
+    buf_init(&t, 4 * sizeof(actual));
+    escape_into(&t, actual);
+    a->n = buf_len(&t);
+    a->s = buf_take(&t);
+    if (!a->s)
+        a->s = xstrdup("");
+    return a;
+}
+
+/* Frees the formatted values of n facts (both halves). */
+static void actual_free(struct rules__frag *a, size_t n)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < 2 * n; i++)
+        xfree(a[i].s);
+    xfree(a);
 }
 
 /* Appends a small non-negative number. */
@@ -426,21 +472,12 @@ static void write_node(struct ectx *x, int n)
             put(x, &nd->x_none);
             return;
         }
-        const struct rules__fact *f = &p->cat->facts[l->fact];
-        char actual[512];
-        if (l->op == OP_YEARS_SINCE) {
-            char d[64];
-            rules__fmt_val(p->cat, f, val, d, sizeof(d));
-            snprintf(actual, sizeof(actual), "%lld年（%s）",
-                     (long long)years_since(val->i, x->today), d);
-        } else {
-            rules__fmt_val(p->cat, f, val, actual, sizeof(actual));
-        }
+        const struct rules__frag *a = actual_of(x, l, val);
         PUT_LIT(x, ",\"actual\":\"");
-        put_chars(x, actual);
+        put(x, a);
         PUT_LIT(x, "\"");
         put(x, &nd->x_text);
-        put_chars(x, actual);
+        put(x, a);
         put(x, &nd->x_need);
         return;
     }
@@ -524,13 +561,24 @@ enum rc rules_eval(const struct rules_set *set, const struct rules_facts *f, int
     buf_init(&text, RULES_MAX_EXPLAIN);
     size_t *at = (flags & RULES_EXPLAIN) ? xcalloc(set->n + 1, sizeof(size_t)) : NULL;
     bool failed = at && buf_reserve(&text, set->x_size) != RC_OK;
-    uint8_t *tv = xcalloc(set->max_nodes > 0 ? (size_t)set->max_nodes : 1, 1);
+    /* Each distinct leaf once (339 for 1,100 generated policies), then the trees. */
+    uint8_t *lv = xmalloc(set->n_leaves ? set->n_leaves : 1);
+    for (size_t k = 0; k < set->n_leaves; k++) {
+        const struct rules__leaf *l = set->leaves[k];
+        lv[k] = (uint8_t)(l->op == OP_MANUAL ? TV_UNKNOWN
+                                             : rules__leaf_eval(cat, l, f->vals, today));
+    }
+    row->tv_ = xmalloc(set->node_off[set->n] ? set->node_off[set->n] : 1);
+    row->n_facts_ = cat->n;
+    if (at)
+        row->actual_ = xcalloc(2 * n_cat, sizeof(*row->actual_));
     for (size_t i = 0; i < set->n; i++) {
         const struct rules_policy *p = set->pols[i];
         struct rules_result *r = &row->results[i];
         memset(missing, 0, n_cat * sizeof(bool));
-        struct ectx x = {.p = p, .vals = f->vals, .today = today, .tv = tv,
-                         .missing = missing, .auth = true, .b = &text};
+        struct ectx x = {.p = p, .vals = f->vals, .today = today, .lv = lv,
+                         .tv = row->tv_ + set->node_off[i], .missing = missing, .auth = true,
+                         .b = &text, .actual = row->actual_};
         enum rules__tv v = eval_tree(&x, p->root);
         if (at) {
             at[i] = buf_len(&text);
@@ -602,7 +650,7 @@ enum rc rules_eval(const struct rules_set *set, const struct rules_facts *f, int
     xfree(missing);
     xfree(counts);
     xfree(at);
-    xfree(tv);
+    xfree(lv);
     buf_cleanup(&text);
     if (failed) {
         rules_row_free(row);
@@ -621,6 +669,8 @@ void rules_row_free(struct rules_row *row)
         xfree(row->results[i].missing);
     }
     xfree(row->text_);
+    xfree(row->tv_);
+    actual_free(row->actual_, row->n_facts_);
     xfree(row->results);
     xfree(row->missing);
     xfree(row->missing_counts);
@@ -634,24 +684,17 @@ json_t *rules_result_explanation(const struct rules_result *r)
     return json_loadb(r->explanation, r->explanation_len, 0, NULL);
 }
 
-enum rc rules_explain(const struct rules_set *set, const struct rules_facts *f, int64_t today,
-                      size_t i, struct buf *out, struct err *e)
+enum rc rules_explain(const struct rules_set *set, struct rules_row *row,
+                      const struct rules_facts *f, int64_t today, size_t i, struct buf *out,
+                      struct err *e)
 {
-    if (f->cat != set->cat || i >= set->n)
-        return err_set(e, RC_INVALID, NULL, "无法说明：事实目录不一致或政策不在规则集中");
-    const struct rules_policy *p = set->pols[i];
-    uint8_t tv_stack[RULES_MAX_NODES + 8];
-    bool missing_stack[128];
-    uint8_t *tv = (size_t)p->n_nodes <= sizeof(tv_stack) ? tv_stack : xcalloc((size_t)p->n_nodes, 1);
-    bool *missing = set->cat->n <= 128 ? missing_stack : xcalloc(set->cat->n, sizeof(bool));
-    struct ectx x = {.p = p, .vals = f->vals, .today = today, .tv = tv, .missing = missing,
-                     .auth = true, .b = out};
-    (void)eval_tree(&x, p->root);
-    write_node(&x, p->root);
-    if (tv != tv_stack)
-        xfree(tv);
-    if (missing != missing_stack)
-        xfree(missing);
+    if (f->cat != set->cat || i >= set->n || row->n != set->n || !row->tv_)
+        return err_set(e, RC_INVALID, NULL, "无法说明：事实目录或规则集不一致，或政策不在规则集中");
+    if (!row->actual_)
+        row->actual_ = xcalloc(2 * (set->cat->n ? set->cat->n : 1), sizeof(*row->actual_));
+    struct ectx x = {.p = set->pols[i], .vals = f->vals, .today = today,
+                     .tv = row->tv_ + set->node_off[i], .b = out, .actual = row->actual_};
+    write_node(&x, x.p->root);
     if (x.failed)
         return err_set(e, RC_TOOLARGE, NULL, "条件说明过长");
     return RC_OK;

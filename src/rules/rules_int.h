@@ -152,6 +152,8 @@ struct rules_set {
     struct rules__by_id *by_id;        /* (id, index) sorted by id: rules_set_find */
     size_t x_size;                     /* sum of the policies' x_size */
     int max_nodes;                     /* nodes of the largest policy */
+    size_t *node_off;                  /* per policy: where its nodes' values start in a
+                                        * row's (rules_row.tv_); [n] = all nodes */
 };
 
 /* Kleene values. */
