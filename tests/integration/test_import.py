@@ -129,7 +129,9 @@ def api_import(server, data, ctype="text/csv", query="", token=None):
 
 
 def state(server):
-    """What a refused import must not change."""
+    """What a refused import must not change (the administrator logged in first: a first
+    login is itself audited)."""
+    server.admin()
     return (int(server.sql("SELECT COUNT(*) FROM enterprises")[0][0]),
             int(server.sql("SELECT COUNT(*) FROM enterprise_facts")[0][0]),
             int(server.sql("SELECT COUNT(*) FROM enterprise_tags")[0][0]),
