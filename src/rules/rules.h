@@ -238,6 +238,7 @@ struct rules_row {
     size_t *missing_counts; /* how many possibly-eligible policies each would help decide */
     size_t n_missing;
     char *text_; /* private: the explanations' storage */
+    const struct rules_set *set_; /* private: the set the row was evaluated against */
     unsigned char *tv_;     /* private: every node's value, policies in set order */
     struct rules__frag *actual_; /* private: rules_explain's formatted values, per fact */
     size_t n_facts_;

@@ -568,6 +568,7 @@ enum rc rules_eval(const struct rules_set *set, const struct rules_facts *f, int
         lv[k] = (uint8_t)(l->op == OP_MANUAL ? TV_UNKNOWN
                                              : rules__leaf_eval(cat, l, f->vals, today));
     }
+    row->set_ = set;
     row->tv_ = xmalloc(set->node_off[set->n] ? set->node_off[set->n] : 1);
     row->n_facts_ = cat->n;
     if (at)
@@ -688,7 +689,7 @@ enum rc rules_explain(const struct rules_set *set, struct rules_row *row,
                       const struct rules_facts *f, int64_t today, size_t i, struct buf *out,
                       struct err *e)
 {
-    if (f->cat != set->cat || i >= set->n || row->n != set->n || !row->tv_)
+    if (f->cat != set->cat || i >= set->n || row->set_ != set || !row->tv_)
         return err_set(e, RC_INVALID, NULL, "无法说明：事实目录或规则集不一致，或政策不在规则集中");
     if (!row->actual_)
         row->actual_ = xcalloc(2 * (set->cat->n ? set->cat->n : 1), sizeof(*row->actual_));

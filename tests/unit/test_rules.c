@@ -762,6 +762,32 @@ START_TEST(test_set_refs)
     ck_assert_ptr_eq(rules_set_incref(set), set);
     rules_set_free(set);
     ck_assert_int_eq(rules_set_find(set, 2), 1);
+    ck_assert_int_eq(rules_set_find(set, 3), -1);
+    /* rules_explain takes only a row of the same set (another of the same size is refused:
+     * its node values would not match the set's trees). */
+    struct rules_policy *q[2];
+    ck_assert(rules_compile(cat, NULL, doc, 3, NULL, &q[0], &e) == RC_OK);
+    ck_assert(rules_compile(cat, NULL, doc, 4, NULL, &q[1], &e) == RC_OK);
+    struct rules_set *other = rules_set_new(cat, q, 2);
+    struct rules_facts *f = rules_facts_new(cat);
+    ck_assert(rules_facts_set(f, "employees", "12", true, &e) == RC_OK);
+    struct rules_row *row;
+    ck_assert(rules_eval(other, f, 20000, 0, &row, &e) == RC_OK);
+    struct buf b;
+    buf_init(&b, 1 << 16);
+    ck_assert(rules_explain(set, row, f, 20000, 0, &b, &e) == RC_INVALID);
+    ck_assert(rules_explain(other, row, f, 20000, 2, &b, &e) == RC_INVALID);
+    ck_assert_uint_eq(buf_len(&b), 0);
+    ck_assert(rules_explain(other, row, f, 20000, 1, &b, &e) == RC_OK);
+    json_t *x = json_loadb(buf_str(&b), buf_len(&b), 0, NULL);
+    ck_assert_ptr_nonnull(x);
+    ck_assert_str_eq(json_string_value(json_object_get(x, "status")), "true");
+    ck_assert_str_eq(json_string_value(json_object_get(x, "actual")), "12人");
+    json_decref(x);
+    buf_cleanup(&b);
+    rules_row_free(row);
+    rules_facts_free(f);
+    rules_set_free(other);
     const char *names[4];
     ck_assert_uint_eq(rules_policy_facts(rules_set_policy(set, 0), names, 4), 1);
     ck_assert_str_eq(names[0], "employees");
