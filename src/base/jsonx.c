@@ -278,6 +278,43 @@ enum rc jsonx_dump_str(const char *s, size_t n, struct buf *b)
     return dump_string(s, n, b);
 }
 
+void jsonx_w_raw(struct jsonx_w *w, const char *s, size_t n)
+{
+    if (w->rc == RC_OK)
+        w->rc = buf_append(w->b, s, n);
+}
+
+void jsonx_w_puts(struct jsonx_w *w, const char *s)
+{
+    jsonx_w_raw(w, s, strlen(s));
+}
+
+void jsonx_w_str(struct jsonx_w *w, const char *s)
+{
+    if (w->rc == RC_OK)
+        w->rc = dump_string(s, strlen(s), w->b);
+}
+
+void jsonx_w_text(struct jsonx_w *w, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!s || !utf8_valid(s, n))
+        jsonx_w_raw(w, "null", 4);
+    else if (w->rc == RC_OK)
+        w->rc = dump_string(s, n, w->b);
+}
+
+void jsonx_w_int(struct jsonx_w *w, int64_t v)
+{
+    if (w->rc == RC_OK)
+        w->rc = dump_int(v, w->b);
+}
+
+void jsonx_w_bool(struct jsonx_w *w, bool v)
+{
+    jsonx_w_raw(w, v ? "true" : "false", v ? 4 : 5);
+}
+
 static const char *type_zh(json_type t)
 {
     switch (t) {

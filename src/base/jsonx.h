@@ -48,6 +48,37 @@ enum rc jsonx_dump(json_t *j, struct buf *b) WARN_UNUSED;
 enum rc jsonx_dump_str(const char *s, size_t n, struct buf *b) WARN_UNUSED;
 
 /*
+ * A writer of JSON text into a capped buffer, for answers written straight into the
+ * response instead of built as Jansson trees (demand lists and details, policy matching).
+ * The first failure (b's cap) sticks in rc and nothing more is written, so a writer checks
+ * rc once at the end:
+ *
+ *     struct jsonx_w w = {&resp->body, RC_OK};
+ *     JSONX_W_LIT(&w, "{\"id\":");
+ *     jsonx_w_int(&w, id);
+ *     JSONX_W_LIT(&w, ",\"title\":");
+ *     jsonx_w_text(&w, title_from_the_database);
+ *     JSONX_W_LIT(&w, "}");
+ *     if (w.rc) ...
+ */
+struct jsonx_w {
+    struct buf *b;
+    enum rc rc;
+};
+
+/* JSON text as it is: n bytes, or a NUL-terminated string, or a string literal. */
+void jsonx_w_raw(struct jsonx_w *w, const char *s, size_t n);
+void jsonx_w_puts(struct jsonx_w *w, const char *s);
+#define JSONX_W_LIT(w, lit) jsonx_w_raw((w), (lit), sizeof(lit) - 1)
+/* A string value known to be UTF-8 (the code's vocabulary, checked input), escaped. */
+void jsonx_w_str(struct jsonx_w *w, const char *s);
+/* A string value from outside (a database text): null when s is NULL or not UTF-8, as
+ * json_string would refuse it. */
+void jsonx_w_text(struct jsonx_w *w, const char *s);
+void jsonx_w_int(struct jsonx_w *w, int64_t v);
+void jsonx_w_bool(struct jsonx_w *w, bool v);
+
+/*
  * Field getters. Each reads obj[key]; when the member is absent (or null) and not
  * required it leaves *out untouched and returns RC_OK. Otherwise a missing member or a
  * wrong type gives RC_INVALID naming key. Strings are borrowed from obj.

@@ -1048,54 +1048,14 @@ static void like_pattern(char *out, const char *q)
  * vocabulary is written as it is. The writer's error is sticky: after the first failure
  * (the buffer's cap) nothing more is written and w->rc keeps it.
  */
-struct jw {
-    struct buf *b;
-    enum rc rc;
-};
-
-static void jw_raw(struct jw *w, const char *s, size_t n)
-{
-    if (w->rc == RC_OK)
-        w->rc = buf_append(w->b, s, n);
-}
-
 /* Writes ,"key": where key is a literal in plain ASCII (no escaping needed). */
-#define JW_KEY(w, lit) jw_raw((w), ",\"" lit "\":", sizeof(",\"" lit "\":") - 1)
-
-/* A string from the fixed vocabulary (valid UTF-8 by construction). */
-static void jw_word(struct jw *w, const char *s)
-{
-    if (w->rc == RC_OK)
-        w->rc = jsonx_dump_str(s, strlen(s), w->b);
-}
-
-/* A string from the database: checked like json_string, null when NULL or not UTF-8. */
-static void jw_text(struct jw *w, const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (!s || !utf8_valid(s, n))
-        jw_raw(w, "null", 4);
-    else if (w->rc == RC_OK)
-        w->rc = jsonx_dump_str(s, n, w->b);
-}
-
-static void jw_int(struct jw *w, int64_t v)
-{
-    char tmp[24];
-    int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-    jw_raw(w, tmp, (size_t)n);
-}
-
-static void jw_bool(struct jw *w, bool v)
-{
-    jw_raw(w, v ? "true" : "false", v ? 4 : 5);
-}
+#define JW_KEY(w, lit) JSONX_W_LIT((w), ",\"" lit "\":")
 
 /* when(): a China Standard Time stamp (plain ASCII), or null for 0. */
-static void jw_when(struct jw *w, int64_t ms)
+static void jw_when(struct jsonx_w *w, int64_t ms)
 {
     if (!ms) {
-        jw_raw(w, "null", 4);
+        jsonx_w_raw(w, "null", 4);
         return;
     }
     char out[48];
@@ -1103,32 +1063,32 @@ static void jw_when(struct jw *w, int64_t ms)
     time_fmt_cst(ms, out + 1, sizeof(out) - 2);
     size_t n = strlen(out);
     out[n++] = '"';
-    jw_raw(w, out, n);
+    jsonx_w_raw(w, out, n);
 }
 
 /* Writes the members every view of a demand has, without the closing brace, so the
  * caller can add its own. */
-static void row_write(struct jw *w, const struct demand_ctx *ctx, const struct drow *d)
+static void row_write(struct jsonx_w *w, const struct demand_ctx *ctx, const struct drow *d)
 {
     int64_t due = running_due(d);
     enum demand_light light = demand_light_of(ctx, due);
     char sid[48];
     int n = snprintf(sid, sizeof(sid), "{\"id\":\"%lld\"", (long long)d->id);
-    jw_raw(w, sid, (size_t)n);
+    jsonx_w_raw(w, sid, (size_t)n);
     JW_KEY(w, "no");
-    jw_text(w, d->no);
+    jsonx_w_text(w, d->no);
     JW_KEY(w, "credit_code");
-    jw_text(w, d->credit);
+    jsonx_w_text(w, d->credit);
     JW_KEY(w, "region");
-    jw_text(w, d->region);
+    jsonx_w_text(w, d->region);
     JW_KEY(w, "category");
-    jw_text(w, d->category);
+    jsonx_w_text(w, d->category);
     JW_KEY(w, "urgency");
-    jw_text(w, d->urgency);
+    jsonx_w_text(w, d->urgency);
     JW_KEY(w, "state");
-    jw_word(w, demand_state_name(d->state));
+    jsonx_w_str(w, demand_state_name(d->state));
     JW_KEY(w, "state_label");
-    jw_word(w, demand_state_label(d->state));
+    jsonx_w_str(w, demand_state_label(d->state));
     JW_KEY(w, "sign_due");
     jw_when(w, d->sign_due);
     JW_KEY(w, "reply_due");
@@ -1138,23 +1098,23 @@ static void row_write(struct jw *w, const struct demand_ctx *ctx, const struct d
     JW_KEY(w, "due");
     jw_when(w, due);
     JW_KEY(w, "due_beyond_coverage");
-    jw_bool(w, d->beyond);
+    jsonx_w_bool(w, d->beyond);
     JW_KEY(w, "light");
-    jw_word(w, demand_light_name(light));
+    jsonx_w_str(w, demand_light_name(light));
     JW_KEY(w, "created_at");
     jw_when(w, d->created_at);
     JW_KEY(w, "rating");
     if (d->rating)
-        jw_int(w, d->rating);
+        jsonx_w_int(w, d->rating);
     else
-        jw_raw(w, "null", 4);
+        jsonx_w_raw(w, "null", 4);
     JW_KEY(w, "channel");
-    jw_text(w, d->channel);
+    jsonx_w_text(w, d->channel);
     JW_KEY(w, "reviewed");
-    jw_bool(w, d->reviewed);
+    jsonx_w_bool(w, d->reviewed);
     if (d->merged_into) {
         JW_KEY(w, "merged_into");
-        jw_int(w, d->merged_into);
+        jsonx_w_int(w, d->merged_into);
     }
     if (d->extension_to) {
         JW_KEY(w, "extension_requested_until");
@@ -1163,25 +1123,25 @@ static void row_write(struct jw *w, const struct demand_ctx *ctx, const struct d
 }
 
 /* The actions the caller may take now (the buttons), as an array. */
-static void jw_actions(struct jw *w, const struct drow *d, unsigned rels)
+static void jw_actions(struct jsonx_w *w, const struct drow *d, unsigned rels)
 {
     int n, k = 0;
     const struct demand_action *all = demand_flow_actions(&n);
-    jw_raw(w, "[", 1);
+    jsonx_w_raw(w, "[", 1);
     for (int i = 0; i < n; i++) {
         if (demand_flow_check(&all[i], rels, d->state, d->reviewed, NULL) != RC_OK)
             continue;
         if (k++)
-            jw_raw(w, ",", 1);
-        jw_raw(w, "{\"action\":", 10);
-        jw_word(w, all[i].name);
+            jsonx_w_raw(w, ",", 1);
+        jsonx_w_raw(w, "{\"action\":", 10);
+        jsonx_w_str(w, all[i].name);
         JW_KEY(w, "label");
-        jw_word(w, all[i].label);
+        jsonx_w_str(w, all[i].label);
         JW_KEY(w, "note_required");
-        jw_bool(w, all[i].note_required);
-        jw_raw(w, "}", 1);
+        jsonx_w_bool(w, all[i].note_required);
+        jsonx_w_raw(w, "}", 1);
     }
-    jw_raw(w, "]", 1);
+    jsonx_w_raw(w, "]", 1);
 }
 
 /* The row with its details, once per co-handler (ordered by code; one row with NULLs
@@ -1208,55 +1168,55 @@ enum rc demand_get_text(struct conn *c, const struct demand_ctx *ctx, const stru
     }
     struct drow d;
     read_row(st, &d);
-    struct jw w = {out, buf_reserve(out, 4096)};
+    struct jsonx_w w = {out, buf_reserve(out, 4096)};
     row_write(&w, ctx, &d);
     int k = DROW_N;
     JW_KEY(&w, "title");
-    jw_text(&w, store_text(st, k));
+    jsonx_w_text(&w, store_text(st, k));
     JW_KEY(&w, "content");
-    jw_text(&w, store_text(st, k + 1));
+    jsonx_w_text(&w, store_text(st, k + 1));
     JW_KEY(&w, "contact_name");
-    jw_text(&w, store_text(st, k + 2));
+    jsonx_w_text(&w, store_text(st, k + 2));
     JW_KEY(&w, "address");
-    jw_text(&w, store_text(st, k + 4));
+    jsonx_w_text(&w, store_text(st, k + 4));
     JW_KEY(&w, "enterprise_name");
-    jw_text(&w, store_text(st, k + 5));
+    jsonx_w_text(&w, store_text(st, k + 5));
     JW_KEY(&w, "lead");
     if (store_isnull(st, k + 6)) {
-        jw_raw(&w, "null", 4);
+        jsonx_w_raw(&w, "null", 4);
     } else {
-        jw_raw(&w, "{\"code\":", 8);
-        jw_text(&w, store_text(st, k + 6));
+        jsonx_w_raw(&w, "{\"code\":", 8);
+        jsonx_w_text(&w, store_text(st, k + 6));
         JW_KEY(&w, "name");
-        jw_text(&w, store_text(st, k + 7));
-        jw_raw(&w, "}", 1);
+        jsonx_w_text(&w, store_text(st, k + 7));
+        jsonx_w_raw(&w, "}", 1);
     }
     JW_KEY(&w, "external_id");
-    jw_text(&w, store_text(st, k + 8));
+    jsonx_w_text(&w, store_text(st, k + 8));
     JW_KEY(&w, "received_at");
     jw_when(&w, store_int(st, k + 9));
     /* The phone is written last: whether it is masked depends on every co-handler row. */
     const char *phone_col = store_text(st, k + 3);
     char *phone = phone_col ? xstrdup(phone_col) : NULL;
     JW_KEY(&w, "co_handlers");
-    jw_raw(&w, "[", 1);
+    jsonx_w_raw(&w, "[", 1);
     bool is_co = false;
     int n_co = 0;
     do {
         if (store_isnull(st, k + 10))
             continue;
         if (n_co++)
-            jw_raw(&w, ",", 1);
-        jw_raw(&w, "{\"code\":", 8);
-        jw_text(&w, store_text(st, k + 10));
+            jsonx_w_raw(&w, ",", 1);
+        jsonx_w_raw(&w, "{\"code\":", 8);
+        jsonx_w_text(&w, store_text(st, k + 10));
         JW_KEY(&w, "name");
-        jw_text(&w, store_text(st, k + 11));
-        jw_raw(&w, "}", 1);
+        jsonx_w_text(&w, store_text(st, k + 11));
+        jsonx_w_raw(&w, "}", 1);
         if (p->org_id && store_int(st, k + 12) == p->org_id)
             is_co = true;
     } while ((rc = store_step(st, e)) == RC_ROW);
     store_finish(st);
-    jw_raw(&w, "]", 1);
+    jsonx_w_raw(&w, "]", 1);
     if (rc == RC_DONE)
         rc = RC_OK;
     unsigned rels = relations_of(p, &d, p->role == ROLE_HANDLER && is_co);
@@ -1268,13 +1228,13 @@ enum rc demand_get_text(struct conn *c, const struct demand_ctx *ctx, const stru
         JW_KEY(&w, "contact_phone");
         if (phone && !(rels & (REL_OWNER | REL_INTAKE | REL_LEAD | REL_OVERSIGHT))) {
             char masked[32];
-            jw_text(&w, codes_mask_mobile(phone, masked, sizeof(masked)));
+            jsonx_w_text(&w, codes_mask_mobile(phone, masked, sizeof(masked)));
         } else {
-            jw_text(&w, phone);
+            jsonx_w_text(&w, phone);
         }
         JW_KEY(&w, "actions");
         jw_actions(&w, &d, rels);
-        jw_raw(&w, "}", 1);
+        jsonx_w_raw(&w, "}", 1);
         rc = w.rc;
     }
     xfree(phone);
@@ -1304,7 +1264,7 @@ enum rc demand_actions(struct conn *c, const struct demand_ctx *ctx, const struc
         return rc;
     struct buf b;
     buf_init(&b, SIZE_MAX / 2);
-    struct jw w = {&b, RC_OK};
+    struct jsonx_w w = {&b, RC_OK};
     jw_actions(&w, &d, rels);
     if (w.rc == RC_OK && !(*out = json_loadb(buf_str(&b), buf_len(&b), 0, NULL)))
         w.rc = err_set(e, RC_INTERNAL, NULL, "可办理操作无法解析");
@@ -1448,8 +1408,8 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
         like_pattern(like, f->q);
     int64_t before = f->before_id > 0 ? f->before_id : INT64_MAX;
     /* About 700 bytes a row: one allocation instead of a doubling series. */
-    struct jw w = {out, buf_reserve(out, (size_t)f->limit * 768 + 64)};
-    jw_raw(&w, "[", 1);
+    struct jsonx_w w = {out, buf_reserve(out, (size_t)f->limit * 768 + 64)};
+    jsonx_w_raw(&w, "[", 1);
     int n = 0;
     int64_t last = 0;
     enum rc rc = w.rc;
@@ -1494,13 +1454,13 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
             if (n >= f->limit)
                 continue;
             if (n++)
-                jw_raw(&w, ",", 1);
+                jsonx_w_raw(&w, ",", 1);
             row_write(&w, ctx, &d);
             JW_KEY(&w, "title");
-            jw_text(&w, store_text(st, DROW_N));
+            jsonx_w_text(&w, store_text(st, DROW_N));
             JW_KEY(&w, "enterprise_name");
-            jw_text(&w, store_text(st, DROW_N + 1));
-            jw_raw(&w, "}", 1);
+            jsonx_w_text(&w, store_text(st, DROW_N + 1));
+            jsonx_w_raw(&w, "}", 1);
             last = d.id;
         }
         store_finish(st);
@@ -1510,7 +1470,7 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
             break;
     }
     xfree(like);
-    jw_raw(&w, "]", 1);
+    jsonx_w_raw(&w, "]", 1);
     if (rc == RC_OK)
         rc = w.rc;
     if (rc)

@@ -52,46 +52,16 @@ static int cmp_result(const void *a, const void *b)
     return x->policy_id < y->policy_id ? -1 : x->policy_id > y->policy_id;
 }
 
-/* A JSON text writer over a capped buffer: the first failure sticks. */
-struct jw {
-    struct buf *b;
-    enum rc rc;
-};
-
-static void w_raw(struct jw *w, const char *s, size_t n)
-{
-    if (w->rc == RC_OK)
-        w->rc = buf_append(w->b, s, n);
-}
-
-static void w_lit(struct jw *w, const char *s)
-{
-    w_raw(w, s, strlen(s));
-}
-
-static void w_str(struct jw *w, const char *s)
-{
-    if (w->rc == RC_OK)
-        w->rc = jsonx_dump_str(s, strlen(s), w->b);
-}
-
-static void w_int(struct jw *w, int64_t v)
-{
-    char tmp[24];
-    int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-    w_raw(w, tmp, (size_t)n);
-}
-
 /* {"fact":…,"label":…,"source":…  (the caller closes it) */
-static void w_fact_ref(struct jw *w, const struct ent_catalog *cat, const char *name)
+static void w_fact_ref(struct jsonx_w *w, const struct ent_catalog *cat, const char *name)
 {
     const struct ent_fact_def *d = ent_catalog_fact(cat, name);
-    w_lit(w, "{\"fact\":");
-    w_str(w, name);
-    w_lit(w, ",\"label\":");
-    w_str(w, d ? d->label : name);
-    w_lit(w, ",\"source\":");
-    w_str(w, d ? d->source : "");
+    jsonx_w_puts(w, "{\"fact\":");
+    jsonx_w_str(w, name);
+    jsonx_w_puts(w, ",\"label\":");
+    jsonx_w_str(w, d ? d->label : name);
+    jsonx_w_puts(w, ",\"source\":");
+    jsonx_w_str(w, d ? d->source : "");
 }
 
 /* Writes the answer from an evaluated row; credit_code may be NULL (a visitor). */
@@ -109,23 +79,23 @@ static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s
     size_t need = 512 + row->n_missing * 160 + (explain ? rules_set_explain_size(set) : 0);
     for (size_t i = 0; i < n; i++)
         need += 640 + row->results[i].n_missing * 160;
-    struct jw w = {out, buf_reserve(out, need)};
+    struct jsonx_w w = {out, buf_reserve(out, need)};
     size_t counts[4] = {0};
     int64_t total = 0;
     bool total_partial = false;
     char today[11];
     policy__today(today);
-    w_lit(&w, "{");
+    jsonx_w_puts(&w, "{");
     if (credit_code) {
-        w_lit(&w, "\"credit_code\":");
-        w_str(&w, credit_code);
-        w_lit(&w, ",");
+        jsonx_w_puts(&w, "\"credit_code\":");
+        jsonx_w_str(&w, credit_code);
+        jsonx_w_puts(&w, ",");
     }
-    w_lit(&w, "\"as_of\":");
-    w_str(&w, today);
-    w_lit(&w, ",\"set_version\":");
-    w_int(&w, policy_snap_version(s));
-    w_lit(&w, ",\"items\":[");
+    jsonx_w_puts(&w, "\"as_of\":");
+    jsonx_w_str(&w, today);
+    jsonx_w_puts(&w, ",\"set_version\":");
+    jsonx_w_int(&w, policy_snap_version(s));
+    jsonx_w_puts(&w, ",\"items\":[");
     bool first = true;
     for (size_t k = 0; k < n && w.rc == RC_OK; k++) {
         const struct rules_result *r = ord[k].r;
@@ -140,73 +110,73 @@ static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s
             else if (r->amount_state == RULES_AMOUNT_UNKNOWN)
                 total_partial = true;
         }
-        w_lit(&w, first ? "{\"policy\":" : ",{\"policy\":");
+        jsonx_w_puts(&w, first ? "{\"policy\":" : ",{\"policy\":");
         first = false;
-        w_raw(&w, pi->json, pi->json_len);
-        w_lit(&w, ",\"outcome\":");
-        w_str(&w, rules_outcome_name(r->outcome));
-        w_lit(&w, ",\"outcome_label\":");
-        w_str(&w, outcome_label(r->outcome));
-        w_lit(&w, ",\"amount_fen\":");
+        jsonx_w_raw(&w, pi->json, pi->json_len);
+        jsonx_w_puts(&w, ",\"outcome\":");
+        jsonx_w_str(&w, rules_outcome_name(r->outcome));
+        jsonx_w_puts(&w, ",\"outcome_label\":");
+        jsonx_w_str(&w, outcome_label(r->outcome));
+        jsonx_w_puts(&w, ",\"amount_fen\":");
         if (r->amount_state == RULES_AMOUNT_KNOWN)
-            w_int(&w, r->amount);
+            jsonx_w_int(&w, r->amount);
         else
-            w_lit(&w, "null");
-        w_lit(&w, ",\"amount_state\":");
-        w_str(&w, amount_state_name(r->amount_state));
-        w_lit(&w, ",\"amount_before_fen\":");
+            jsonx_w_puts(&w, "null");
+        jsonx_w_puts(&w, ",\"amount_state\":");
+        jsonx_w_str(&w, amount_state_name(r->amount_state));
+        jsonx_w_puts(&w, ",\"amount_before_fen\":");
         if (r->amount_state == RULES_AMOUNT_KNOWN || r->amount_before)
-            w_int(&w, r->amount_before);
+            jsonx_w_int(&w, r->amount_before);
         else
-            w_lit(&w, "null");
-        w_lit(&w, ",\"excluded_by\":");
+            jsonx_w_puts(&w, "null");
+        jsonx_w_puts(&w, ",\"excluded_by\":");
         if (r->excluded_by) {
-            w_lit(&w, "\"");
-            w_int(&w, r->excluded_by);
-            w_lit(&w, "\"");
+            jsonx_w_puts(&w, "\"");
+            jsonx_w_int(&w, r->excluded_by);
+            jsonx_w_puts(&w, "\"");
         } else {
-            w_lit(&w, "null");
+            jsonx_w_puts(&w, "null");
         }
-        w_lit(&w, r->capped ? ",\"capped\":true" : ",\"capped\":false");
-        w_lit(&w, r->authoritative ? ",\"authoritative\":true" : ",\"authoritative\":false");
-        w_lit(&w, ",\"missing\":[");
+        jsonx_w_puts(&w, r->capped ? ",\"capped\":true" : ",\"capped\":false");
+        jsonx_w_puts(&w, r->authoritative ? ",\"authoritative\":true" : ",\"authoritative\":false");
+        jsonx_w_puts(&w, ",\"missing\":[");
         for (size_t m = 0; m < r->n_missing; m++) {
             if (m)
-                w_lit(&w, ",");
+                jsonx_w_puts(&w, ",");
             w_fact_ref(&w, cat, r->missing[m]);
-            w_lit(&w, "}");
+            jsonx_w_puts(&w, "}");
         }
-        w_lit(&w, "]");
+        jsonx_w_puts(&w, "]");
         if (explain) {
-            w_lit(&w, ",\"explanation\":");
+            jsonx_w_puts(&w, ",\"explanation\":");
             if (w.rc == RC_OK) {
                 struct err xe;
                 w.rc = rules_explain(set, row, f, day, idx, out, &xe);
             }
         }
-        w_lit(&w, "}");
+        jsonx_w_puts(&w, "}");
     }
     xfree(ord);
-    w_lit(&w, "],\"missing_ranked\":[");
+    jsonx_w_puts(&w, "],\"missing_ranked\":[");
     for (size_t m = 0; m < row->n_missing; m++) {
         if (m)
-            w_lit(&w, ",");
+            jsonx_w_puts(&w, ",");
         w_fact_ref(&w, cat, row->missing[m]);
-        w_lit(&w, ",\"policies\":");
-        w_int(&w, (int64_t)row->missing_counts[m]);
-        w_lit(&w, "}");
+        jsonx_w_puts(&w, ",\"policies\":");
+        jsonx_w_int(&w, (int64_t)row->missing_counts[m]);
+        jsonx_w_puts(&w, "}");
     }
-    w_lit(&w, "],\"counts\":{\"eligible\":");
-    w_int(&w, (int64_t)counts[RULES_ELIGIBLE]);
-    w_lit(&w, ",\"manual_review\":");
-    w_int(&w, (int64_t)counts[RULES_MANUAL]);
-    w_lit(&w, ",\"possibly_eligible\":");
-    w_int(&w, (int64_t)counts[RULES_POSSIBLY]);
-    w_lit(&w, ",\"ineligible\":");
-    w_int(&w, (int64_t)counts[RULES_INELIGIBLE]);
-    w_lit(&w, "},\"estimated_total_fen\":");
-    w_int(&w, total);
-    w_lit(&w, total_partial ? ",\"estimated_total_partial\":true}"
+    jsonx_w_puts(&w, "],\"counts\":{\"eligible\":");
+    jsonx_w_int(&w, (int64_t)counts[RULES_ELIGIBLE]);
+    jsonx_w_puts(&w, ",\"manual_review\":");
+    jsonx_w_int(&w, (int64_t)counts[RULES_MANUAL]);
+    jsonx_w_puts(&w, ",\"possibly_eligible\":");
+    jsonx_w_int(&w, (int64_t)counts[RULES_POSSIBLY]);
+    jsonx_w_puts(&w, ",\"ineligible\":");
+    jsonx_w_int(&w, (int64_t)counts[RULES_INELIGIBLE]);
+    jsonx_w_puts(&w, "},\"estimated_total_fen\":");
+    jsonx_w_int(&w, total);
+    jsonx_w_puts(&w, total_partial ? ",\"estimated_total_partial\":true}"
                             : ",\"estimated_total_partial\":false}");
     return w.rc;
 }

@@ -163,18 +163,6 @@ def test_logout(server):
     assert server.request("GET", "/api/v1/me", token=other)[0] == 200
 
 
-def write_sql(server, query):
-    """Changes the database behind the server's back, as another process would."""
-    if server.backend == "sqlite":
-        import sqlite3
-        con = sqlite3.connect(server.db_path, timeout=10)
-        try:
-            con.execute(query)
-            con.commit()
-        finally:
-            con.close()
-    else:
-        server.sql(query)
 
 
 def test_session_cache_never_outlives_a_change(server):
@@ -189,20 +177,20 @@ def test_session_cache_never_outlives_a_change(server):
     tok = server.login("handler")
     for _ in range(3):
         assert server.request("GET", "/api/v1/me", token=tok)[0] == 200
-    write_sql(server, "DELETE FROM sessions WHERE token_hash = '%s'"
+    server.write_sql("DELETE FROM sessions WHERE token_hash = '%s'"
               % hashlib.sha256(tok.encode()).hexdigest())
     time.sleep(1.2)
     assert_error(server.request("GET", "/api/v1/me", token=tok), 401, "unauthorized")
     # a disabled account stops as soon as the server has seen a write
     tok = server.login("handler")
     assert server.request("GET", "/api/v1/me", token=tok)[0] == 200
-    write_sql(server, "UPDATE users SET disabled = 1 WHERE username = 'handler'")
+    server.write_sql("UPDATE users SET disabled = 1 WHERE username = 'handler'")
     try:
         server.login("clerk")  # any write of the server (a session row) ends cached entries
         assert_error(server.request("GET", "/api/v1/me", token=tok), 401, "unauthorized",
                      message="已停用")
     finally:
-        write_sql(server, "UPDATE users SET disabled = 0 WHERE username = 'handler'")
+        server.write_sql("UPDATE users SET disabled = 0 WHERE username = 'handler'")
 
 
 def test_missing_or_bad_credentials(server):
@@ -359,16 +347,8 @@ def test_throttle_long_waits_and_lock(server, failures, retry):
     make_user(server, name, password="right-pw")
     assert_error(server.request("POST", "/api/v1/session",
                                 {"username": name, "password": "wrong"}), 401, "bad_login")
-    sql = "UPDATE login_attempts SET failures = %d WHERE username = '%s'" % (failures, name)
-    if server.backend == "sqlite":
-        import sqlite3
-        con = sqlite3.connect(server.db_path, timeout=10)
-        con.execute(sql)
-        con.commit()
-        con.close()
-    else:
-        from conftest import psql
-        psql(server.db_url, sql)
+    server.write_sql("UPDATE login_attempts SET failures = %d WHERE username = '%s'"
+                     % (failures, name))
     r = server.request("POST", "/api/v1/session", {"username": name, "password": "right-pw"})
     assert_error(r, 429, "rate_limited", message="秒后再试")
     assert retry - 5 <= int(r[1]["Retry-After"]) <= retry

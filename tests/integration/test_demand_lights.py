@@ -8,28 +8,16 @@ already over, one a few minutes away) is made by moving that column in the datab
 which is what the passing of time would have done. The expected counts are written out
 here and checked against the list's own light filter as well.
 """
-import sqlite3
 import time
 
 import pytest
 
-from conftest import assert_error, psql
+from conftest import assert_error
 
 JXJ, FGW = "340800-JXJ", "340800-FGW"
 HOUR_MS = 3600000
 
 
-def set_column(server, did, column, ms):
-    sql = "UPDATE demands SET %s = %d WHERE id = %d" % (column, ms, int(did))
-    if server.backend == "sqlite":
-        con = sqlite3.connect(server.db_path, timeout=10)
-        try:
-            con.execute(sql)
-            con.commit()
-        finally:
-            con.close()
-    else:
-        psql(server.db_url, sql)
 
 
 @pytest.fixture(scope="module")
@@ -66,13 +54,13 @@ def world(server):
     # red: the reply deadline has passed
     red = dispatched("红灯：答复超期")
     act("handler", red, "sign")
-    set_column(server, red, "reply_due", now - HOUR_MS)
+    server.set_column(red, "reply_due", now - HOUR_MS)
     # yellow: the sign-for deadline is minutes away
     yellow = dispatched("黄灯：即将超过签收期限")
-    set_column(server, yellow, "sign_due", now + 10 * 60000)
+    server.set_column(yellow, "sign_due", now + 10 * 60000)
     # red, another lead: never signed, sign-for deadline passed
     red_fgw = dispatched("红灯：发改委未签收", lead=FGW)
-    set_column(server, red_fgw, "sign_due", now - HOUR_MS)
+    server.set_column(red_fgw, "sign_due", now - HOUR_MS)
     # not open: submitted only, replied, declined
     submit("未受理")
     replied = dispatched("已答复")

@@ -19,14 +19,13 @@ demands table, so `qifu audit verify` still has to pass at the end.
 import datetime
 import os
 import re
-import sqlite3
 import threading
 import urllib.parse
 import uuid
 
 import pytest
 
-from conftest import assert_error, psql
+from conftest import assert_error
 
 DEMO_CODE = "91340100131860916Y"  # the demo enterprise user's company, region 340811
 JXJ, FGW, RSJ, QFZX = "340800-JXJ", "340800-FGW", "340800-RSJ", "340800-QFZX"
@@ -254,18 +253,6 @@ def event(timeline, action):
     return evs[-1]
 
 
-def set_column(server, did, column, ms):
-    """Moves a deadline column in the database (time passing, for 督办 and red lights)."""
-    sql = "UPDATE demands SET %s = %d WHERE id = %d" % (column, ms, int(did))
-    if server.backend == "sqlite":
-        con = sqlite3.connect(server.db_path, timeout=10)
-        try:
-            con.execute(sql)
-            con.commit()
-        finally:
-            con.close()
-    else:
-        psql(server.db_url, sql)
 
 
 # ---- 1. every path of the loop -------------------------------------------------------
@@ -617,7 +604,7 @@ def test_urge_after_deadline_is_duban(w):
     # The reply deadline is moved into the past in the database, as time would.
     d = make(w, "signed", title="用地指标迟迟不落实（督办）")
     did = d["id"]
-    set_column(w.s, did, "reply_due", 1_600_000_000_000)  # 2020-09-13
+    w.s.set_column(did, "reply_due", 1_600_000_000_000)  # 2020-09-13
     d = w.detail("supervisor", did)
     assert d["light"] == "red" and d["reply_due"] == "2020-09-13T20:26:40+08:00"
     assert did in [x["id"] for x in w.listing("supervisor", "light=red")]

@@ -30,18 +30,6 @@ def dispatched_demand(s):
     return d
 
 
-def exec_sql(s, sql):
-    if s.backend == "sqlite":
-        import sqlite3
-        con = sqlite3.connect(s.db_path, timeout=10)
-        con.execute(sql)
-        con.commit()
-        con.close()
-    else:
-        from conftest import psql
-        psql(s.db_url, sql)
-
-
 def test_overdue_sweep_urge_and_lights(backend):
     s = Server(backend, extra=("--sweep-interval", "1"))
     try:
@@ -54,7 +42,7 @@ def test_overdue_sweep_urge_and_lights(backend):
         assert r["light"] in ("green", "yellow")
         # The sign-for deadline passes (moved an hour into the past).
         past = int(time.time() * 1000) - 3600 * 1000
-        exec_sql(s, "UPDATE demands SET sign_due = %d WHERE id = %s" % (past, d["id"]))
+        s.write_sql("UPDATE demands SET sign_due = %d WHERE id = %s" % (past, d["id"]))
         st, _, r = s.request("GET", "/api/v1/demands/%s" % d["id"], token=sup)
         assert r["light"] == "red"
         st, _, page = s.request("GET", "/api/v1/demands?light=red", token=sup)

@@ -12,30 +12,18 @@ passing of time would have done. Expected figures are worked out here, independe
 import csv
 import datetime
 import io
-import sqlite3
 import time
 import urllib.parse
 
 import pytest
 
-from conftest import assert_error, psql
+from conftest import assert_error
 
 JXJ, FGW = "340800-JXJ", "340800-FGW"
 CST = datetime.timezone(datetime.timedelta(hours=8))
 DAY_MS = 86400000
 
 
-def set_column(server, did, column, ms):
-    sql = "UPDATE demands SET %s = %d WHERE id = %d" % (column, ms, int(did))
-    if server.backend == "sqlite":
-        con = sqlite3.connect(server.db_path, timeout=10)
-        try:
-            con.execute(sql)
-            con.commit()
-        finally:
-            con.close()
-    else:
-        psql(server.db_url, sql)
 
 
 def column(server, did, name):
@@ -91,7 +79,7 @@ def world(server):
     # A: the whole loop, rated 5; dispatched 7 days ago (moved), so it took working days.
     a = f.replied("统计A 全流程满意")
     f.act("enterprise", a, "rate", rating=5)
-    set_column(server, a, "dispatched_at", now_ms - 7 * DAY_MS)
+    server.set_column(a, "dispatched_at", now_ms - 7 * DAY_MS)
     # B: 差评 (1), rectified, re-rated 4.
     b = f.replied("统计B 差评后整改")
     f.act("enterprise", b, "rate", rating=1, note="答复不解决问题")
@@ -108,12 +96,12 @@ def world(server):
     f.act("clerk", d, "dispatch", lead=FGW)
     # E: never signed, sign-for deadline passed (red).
     e = f.dispatched("统计E 超期未签收")
-    set_column(server, e, "sign_due", now_ms - 60000)
+    server.set_column(e, "sign_due", now_ms - 60000)
     # F: signed late, reply deadline passed (red).
     g = f.dispatched("统计F 签收超时")
     f.act("handler", g, "sign")
-    set_column(server, g, "sign_due", column(server, g, "signed_at") - 1000)
-    set_column(server, g, "reply_due", now_ms - 60000)
+    server.set_column(g, "sign_due", column(server, g, "signed_at") - 1000)
+    server.set_column(g, "reply_due", now_ms - 60000)
 
     today = datetime.datetime.now(CST).date()
     a_dispatch = datetime.datetime.fromtimestamp(column(server, a, "dispatched_at") / 1000, CST).date()
