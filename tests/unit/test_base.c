@@ -178,6 +178,45 @@ START_TEST(json_dump_same_as_jansson)
 }
 END_TEST
 
+START_TEST(json_writer)
+{
+    struct buf b;
+    buf_init(&b, 1 << 16);
+    struct jsonx_w w = {&b, RC_OK};
+    JSONX_W_LIT(&w, "{\"a\":");
+    jsonx_w_str(&w, "企服 \"q\"\n");
+    JSONX_W_LIT(&w, ",\"b\":");
+    jsonx_w_text(&w, "bad \xff utf8");
+    JSONX_W_LIT(&w, ",\"c\":");
+    jsonx_w_text(&w, NULL);
+    JSONX_W_LIT(&w, ",\"d\":");
+    jsonx_w_text(&w, "好");
+    JSONX_W_LIT(&w, ",\"e\":");
+    jsonx_w_int(&w, INT64_MIN);
+    JSONX_W_LIT(&w, ",\"f\":");
+    jsonx_w_bool(&w, false);
+    jsonx_w_puts(&w, "}");
+    ck_assert_int_eq(w.rc, RC_OK);
+    ck_assert_str_eq(buf_str(&b), "{\"a\":\"企服 \\\"q\\\"\\n\",\"b\":null,\"c\":null,"
+                                  "\"d\":\"好\",\"e\":-9223372036854775808,\"f\":false}");
+    buf_cleanup(&b);
+    /* The first failure sticks: nothing is written after the cap is reached (what was
+     * written before stays, a partial text the caller discards). */
+    buf_init(&b, 8);
+    struct jsonx_w v = {&b, RC_OK};
+    JSONX_W_LIT(&v, "[1,");
+    jsonx_w_str(&v, "too long for the cap");
+    ck_assert_int_eq(v.rc, RC_TOOLARGE);
+    size_t at = buf_len(&b);
+    jsonx_w_int(&v, 2);
+    JSONX_W_LIT(&v, "]");
+    ck_assert_int_eq(v.rc, RC_TOOLARGE);
+    ck_assert_uint_eq(buf_len(&b), at);
+    ck_assert(strncmp(buf_str(&b), "[1,", 3) == 0);
+    buf_cleanup(&b);
+}
+END_TEST
+
 START_TEST(sec_basics)
 {
     ck_assert_int_eq(sec_init(), RC_OK);
@@ -226,6 +265,7 @@ static Suite *suite(void)
     tcase_add_test(tc, json_limits);
     tcase_add_test(tc, sec_basics);
     tcase_add_test(tc, json_dump_same_as_jansson);
+    tcase_add_test(tc, json_writer);
     tcase_add_test(tc, copy_text_cuts_whole_characters);
     suite_add_tcase(s, tc);
     return s;
