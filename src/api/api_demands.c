@@ -224,7 +224,7 @@ static enum rc one(struct http_req *req, struct http_resp *resp, struct err *e, 
         if (what == 0)
             rc = demand_get_text(c, &ctx, api_who(req), id, &resp->body, e);
         else if (what == 1)
-            rc = demand_actions(c, &ctx, api_who(req), id, &j, e);
+            rc = demand_actions(c, &ctx, api_who(req), id, &resp->body, e);
         else
             rc = demand_timeline(c, api_who(req), id, &j, e);
         store_release(c);
@@ -232,7 +232,7 @@ static enum rc one(struct http_req *req, struct http_resp *resp, struct err *e, 
     api_demand_ctx_done(req, &ctx);
     if (rc)
         return reply_failed(resp, rc);
-    if (what == 0)
+    if (what < 2)
         return reply_text(resp, 200);
     return http_reply(resp, 200, json_pack("{s:o}", "items", j));
 }

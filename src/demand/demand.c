@@ -1254,7 +1254,7 @@ enum rc demand_get(struct conn *c, const struct demand_ctx *ctx, const struct pr
 }
 
 enum rc demand_actions(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
-                       int64_t id, json_t **out, struct err *e)
+                       int64_t id, struct buf *out, struct err *e)
 {
     (void)ctx;
     struct drow d;
@@ -1262,13 +1262,10 @@ enum rc demand_actions(struct conn *c, const struct demand_ctx *ctx, const struc
     enum rc rc = load_visible(c, p, id, &d, &rels, e);
     if (rc)
         return rc;
-    struct buf b;
-    buf_init(&b, SIZE_MAX / 2);
-    struct jsonx_w w = {&b, RC_OK};
+    struct jsonx_w w = {out, RC_OK};
+    JSONX_W_LIT(&w, "{\"items\":");
     jw_actions(&w, &d, rels);
-    if (w.rc == RC_OK && !(*out = json_loadb(buf_str(&b), buf_len(&b), 0, NULL)))
-        w.rc = err_set(e, RC_INTERNAL, NULL, "可办理操作无法解析");
-    buf_cleanup(&b);
+    JSONX_W_LIT(&w, "}");
     return w.rc;
 }
 

@@ -111,9 +111,10 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
 enum rc demand_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,
                         struct err *e) WARN_UNUSED;
 
-/* The actions the caller may take now, as a new JSON array of {action, label, ...}. */
+/* Appends {"items":[{action, label, note_required}, ...]}, the actions the caller may
+ * take now, to out (JSON text; partial on error, for the caller to discard). */
 enum rc demand_actions(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
-                       int64_t id, json_t **out, struct err *e) WARN_UNUSED;
+                       int64_t id, struct buf *out, struct err *e) WARN_UNUSED;
 
 /*
  * Takes an action: params is the request object {"action", "note", "lead", "co",

@@ -1376,9 +1376,7 @@ static void frag_str(struct buf *b, const char *s)
     }
 }
 
-/* Appends the characters of s escaped for JSON, without quotes (s is a whole string
- * split in pieces: escaping is per character, so the pieces join up). */
-static void frag_chars(struct buf *b, const char *s)
+void rules__escape(struct buf *b, const char *s)
 {
     struct buf t;
     buf_init(&t, SIZE_MAX / 2);
@@ -1417,8 +1415,8 @@ static void explain_fragments(struct rules_policy *p)
         nd->x_head = frag_take(&b, &at);
         if (nd->kind != N_LEAF) {
             BP(&b, ",\"text\":\"");
-            frag_chars(&b, nd->label ? nd->label : "");
-            frag_chars(&b, "：");
+            rules__escape(&b, nd->label ? nd->label : "");
+            rules__escape(&b, "：");
             nd->x_text = frag_take(&b, &at);
             continue;
         }
@@ -1451,12 +1449,12 @@ static void explain_fragments(struct rules_policy *p)
         BP(&b, "}");
         nd->x_none = frag_take(&b, &at);
         BP(&b, ",\"text\":\"");
-        frag_chars(&b, subj);
-        frag_chars(&b, l->op == OP_EXISTS ? " 有数据：" : " ");
+        rules__escape(&b, subj);
+        rules__escape(&b, l->op == OP_EXISTS ? " 有数据：" : " ");
         nd->x_text = frag_take(&b, &at);
         if (l->op != OP_EXISTS) {
-            frag_chars(&b, "，需 ");
-            frag_chars(&b, l->expected);
+            rules__escape(&b, "，需 ");
+            rules__escape(&b, l->expected);
         }
         BP(&b, "\"}");
         nd->x_need = frag_take(&b, &at);
@@ -1700,8 +1698,6 @@ struct rules_set *rules_set_new(const struct rules_catalog *cat, struct rules_po
         set->pols[i] = policies[i];
         total += (size_t)policies[i]->n_leaves;
         set->x_size += policies[i]->x_size;
-        if (policies[i]->n_nodes > set->max_nodes)
-            set->max_nodes = policies[i]->n_nodes;
     }
     set->by_id = xcalloc(n ? n : 1, sizeof(*set->by_id));
     for (size_t i = 0; i < n; i++)
@@ -1799,15 +1795,10 @@ const struct rules_policy *rules_set_policy(const struct rules_set *set, size_t 
 
 long rules_set_find(const struct rules_set *set, int64_t policy_id)
 {
-    size_t lo = 0, hi = set->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (set->by_id[mid].id < policy_id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < set->n && set->by_id[lo].id == policy_id ? (long)set->by_id[lo].i : -1;
+    struct rules__by_id key = {policy_id, 0};
+    const struct rules__by_id *hit =
+        set->n ? bsearch(&key, set->by_id, set->n, sizeof(key), cmp_by_id) : NULL;
+    return hit ? (long)hit->i : -1;
 }
 
 size_t rules_set_leaves(const struct rules_set *set)

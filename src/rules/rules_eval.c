@@ -382,25 +382,6 @@ static void put_raw(struct ectx *x, const char *s, size_t n)
         x->failed = true;
 }
 
-/* Appends s escaped for JSON, without quotes, to b (whose cap is not reached here). */
-static void escape_into(struct buf *b, const char *s)
-{
-    size_t n = strlen(s), run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
-            continue;
-        char esc[8];
-        int k = ch == '"' || ch == '\\' ? snprintf(esc, sizeof(esc), "\\%c", ch)
-                                        : snprintf(esc, sizeof(esc), "\\u%04X", ch);
-        if (buf_append(b, s + run, i - run) || buf_append(b, esc, (size_t)k))
-            return;
-        run = i + 1;
-    }
-    if (buf_append(b, s + run, n - run))
-        return; /* cannot happen: 4 × the formatted value's room */
-}
-
 /* Returns the actual value of fact l->fact as escaped JSON text (without quotes),
  * formatting it on first use; val is present. */
 static const struct rules__frag *actual_of(struct ectx *x, const struct rules__leaf *l,
@@ -422,8 +403,8 @@ static const struct rules__frag *actual_of(struct ectx *x, const struct rules__l
         rules__fmt_val(cat, f, val, actual, sizeof(actual));
     }
     struct buf t;
-    buf_init(&t, 4 * sizeof(actual));
-    escape_into(&t, actual);
+    buf_init(&t, SIZE_MAX / 2);
+    rules__escape(&t, actual);
     a->n = buf_len(&t);
     a->s = buf_take(&t);
     if (!a->s)

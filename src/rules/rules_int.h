@@ -151,10 +151,13 @@ struct rules_set {
     int *cap_of;                       /* per policy: cap group index or -1 */
     struct rules__by_id *by_id;        /* (id, index) sorted by id: rules_set_find */
     size_t x_size;                     /* sum of the policies' x_size */
-    int max_nodes;                     /* nodes of the largest policy */
     size_t *node_off;                  /* per policy: where its nodes' values start in a
                                         * row's (rules_row.tv_); [n] = all nodes */
 };
+
+/* Appends the characters of s escaped for JSON, without quotes (s may be a whole string
+ * split in pieces: escaping is per character, so the pieces join up). */
+void rules__escape(struct buf *b, const char *s);
 
 /* Kleene values. */
 enum rules__tv { TV_FALSE = 0, TV_TRUE = 1, TV_UNKNOWN = 2 };
