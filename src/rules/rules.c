@@ -43,8 +43,11 @@ void rules_catalog_free(struct rules_catalog *cat)
 int rules_catalog_add_fact(struct rules_catalog *cat, const char *name, enum rules_type type,
                            const char *label, const char *unit, const char *code_values)
 {
-    if (rules_catalog_fact_index(cat, name) >= 0)
+    if (rules_catalog_fact_index(cat, name) >= 0 || !name[0])
         return -1;
+    for (const char *c = name; *c; c++) /* identifiers: written into JSON unescaped */
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+            return -1;
     if (cat->n == cat->cap) {
         cat->cap = cat->cap ? cat->cap * 2 : 32;
         cat->facts = xrealloc(cat->facts, cat->cap * sizeof(*cat->facts));
@@ -1394,6 +1397,25 @@ static struct rules__frag frag_take(struct buf *b, size_t *start)
     return f;
 }
 
+/* The texts of leaf node nd: *missing (when its fact is missing; a manual leaf's only
+ * text) and *subj (what is compared: the fact's label, or "…年限"). */
+static void leaf_texts(const struct rules_policy *p, const struct rules__node *nd, char *missing,
+                       size_t n_missing, char *subj, size_t n_subj)
+{
+    const struct rules__leaf *l = &p->leaves[nd->leaf];
+    if (l->op == OP_MANUAL) {
+        snprintf(missing, n_missing, "%s：需人工审核", nd->label ? nd->label : "");
+        snprintf(subj, n_subj, "%s", nd->label ? nd->label : "");
+        return;
+    }
+    const struct rules__fact *f = &p->cat->facts[l->fact];
+    subject(f, l, subj, n_subj);
+    if (l->op == OP_YEARS_SINCE || strcmp(subj, f->label) != 0)
+        snprintf(missing, n_missing, "%s 缺少数据（%s），需 %s", subj, f->label, l->expected);
+    else
+        snprintf(missing, n_missing, "%s 缺少数据，需 %s", subj, l->expected);
+}
+
 /* Makes the explanation fragments of every node once (see struct rules__node). */
 static void explain_fragments(struct rules_policy *p)
 {
@@ -1431,19 +1453,14 @@ static void explain_fragments(struct rules_policy *p)
         }
         nd->x_leaf = frag_take(&b, &at);
         char text[1024], subj[256];
+        leaf_texts(p, nd, text, sizeof(text), subj, sizeof(subj));
         if (manual) {
-            snprintf(text, sizeof(text), "%s：需人工审核", nd->label ? nd->label : "");
             BP(&b, ",\"text\":");
             frag_str(&b, text);
             BP(&b, "}");
             nd->x_none = frag_take(&b, &at);
             continue;
         }
-        subject(f, l, subj, sizeof(subj));
-        if (l->op == OP_YEARS_SINCE || strcmp(subj, f->label) != 0)
-            snprintf(text, sizeof(text), "%s 缺少数据（%s），需 %s", subj, f->label, l->expected);
-        else
-            snprintf(text, sizeof(text), "%s 缺少数据，需 %s", subj, l->expected);
         BP(&b, ",\"actual\":null,\"text\":");
         frag_str(&b, text);
         BP(&b, "}");
@@ -1479,6 +1496,113 @@ static void explain_fragments(struct rules_policy *p)
         p->x_size += nd->x_head.n + nd->x_leaf.n + nd->x_none.n + nd->x_text.n + nd->x_need.n +
                      160;
     }
+}
+
+/* Writes the template of node n of p and its subtree (rules_explain_template). */
+static void template_node(const struct rules_policy *p, int n, struct buf *b)
+{
+    static const char *const kinds[] = {
+        [N_LEAF] = "leaf", [N_ALL] = "all", [N_ANY] = "any", [N_NOT] = "not",
+        [N_ATLEAST] = "at_least"};
+    const struct rules__node *nd = &p->nodes[n];
+    if (buf_append(b, nd->x_head.s, nd->x_head.n)) {
+    }
+    BP(b, ",\"kind\":\"%s\"", kinds[nd->kind]);
+    if (nd->kind != N_LEAF) {
+        if (nd->kind == N_ATLEAST)
+            BP(b, ",\"k\":%d", nd->k);
+        BP(b, ",\"text_before\":\"");
+        rules__escape(b, nd->label ? nd->label : "");
+        rules__escape(b, "：");
+        BP(b, "\",\"children\":[");
+        for (int i = 0; i < nd->n_kids; i++) {
+            if (i)
+                BP(b, ",");
+            template_node(p, nd->kids[i], b);
+        }
+        BP(b, "]}");
+        return;
+    }
+    const struct rules__leaf *l = &p->leaves[nd->leaf];
+    if (buf_append(b, nd->x_leaf.s, nd->x_leaf.n)) {
+    }
+    char missing[1024], subj[256];
+    leaf_texts(p, nd, missing, sizeof(missing), subj, sizeof(subj));
+    if (l->op == OP_MANUAL)
+        BP(b, ",\"manual\":true");
+    if (l->op == OP_YEARS_SINCE)
+        BP(b, ",\"years\":true");
+    BP(b, ",\"text_missing\":");
+    frag_str(b, missing);
+    if (l->op != OP_MANUAL) {
+        BP(b, ",\"text_before\":\"");
+        rules__escape(b, subj);
+        rules__escape(b, l->op == OP_EXISTS ? " 有数据：" : " ");
+        BP(b, "\",\"text_after\":\"");
+        if (l->op != OP_EXISTS) {
+            rules__escape(b, "，需 ");
+            rules__escape(b, l->expected);
+        }
+        BP(b, "\"");
+    }
+    BP(b, "}");
+}
+
+/* Appends node n's subtree to p's program in preorder (make_program reverses it). */
+static void program_walk(struct rules_policy *p, int n, int *n_kids)
+{
+    const struct rules__node *nd = &p->nodes[n];
+    struct rules__step *o = &p->ops[p->n_ops++];
+    o->kind = (uint8_t)nd->kind;
+    o->node = n;
+    o->k = nd->k;
+    if (nd->kind == N_LEAF) {
+        const struct rules__leaf *l = &p->leaves[nd->leaf];
+        o->manual = l->op == OP_MANUAL;
+        o->a = p->gleaf[nd->leaf];
+        o->b = l->fact;
+        return;
+    }
+    o->a = *n_kids;
+    o->b = nd->n_kids;
+    for (int i = 0; i < nd->n_kids; i++)
+        p->op_kids[(*n_kids)++] = nd->kids[i];
+    for (int i = 0; i < nd->n_kids; i++)
+        program_walk(p, nd->kids[i], n_kids);
+}
+
+/* Makes p's evaluation program (struct rules__step) once its leaves are numbered in the set. */
+static void make_program(struct rules_policy *p)
+{
+    size_t kids = 0;
+    for (int i = 0; i < p->n_nodes; i++)
+        kids += (size_t)p->nodes[i].n_kids;
+    xfree(p->ops);
+    xfree(p->op_kids);
+    p->ops = xcalloc(p->n_nodes ? (size_t)p->n_nodes : 1, sizeof(*p->ops));
+    p->op_kids = xcalloc(kids ? kids : 1, sizeof(*p->op_kids));
+    p->n_ops = 0;
+    int n_kids = 0;
+    program_walk(p, p->root, &n_kids);
+    for (int i = 0, j = p->n_ops - 1; i < j; i++, j--) {
+        struct rules__step t = p->ops[i];
+        p->ops[i] = p->ops[j];
+        p->ops[j] = t;
+    }
+}
+
+enum rc rules_explain_template(const struct rules_set *set, size_t i, struct buf *out,
+                               struct err *e)
+{
+    if (i >= set->n)
+        return err_set(e, RC_INVALID, NULL, "政策不在规则集中");
+    const struct rules_policy *p = set->pols[i];
+    struct buf t; /* uncapped, like the fragments; out's cap is checked once */
+    buf_init(&t, SIZE_MAX / 2);
+    template_node(p, p->root, &t);
+    enum rc rc = buf_append(out, buf_str(&t), buf_len(&t));
+    buf_cleanup(&t);
+    return rc ? err_set(e, RC_TOOLARGE, NULL, "条件说明模板过大") : RC_OK;
 }
 
 enum rc rules_compile(const struct rules_catalog *cat, const struct rules_named *named,
@@ -1613,6 +1737,8 @@ void rules_policy_free(struct rules_policy *p)
     }
     xfree(p->amounts);
     xfree(p->gleaf);
+    xfree(p->ops);
+    xfree(p->op_kids);
     xfree(p->exclusive_group);
     xfree(p->cap_group);
     xfree(p->amount_facts);
@@ -1727,6 +1853,7 @@ struct rules_set *rules_set_new(const struct rules_catalog *cat, struct rules_po
             }
             p->gleaf[k] = map[h];
         }
+        make_program(p);
     }
     xfree(map);
     const char **names = NULL;

@@ -93,7 +93,8 @@ void rules_catalog_free(struct rules_catalog *cat);
 /*
  * Adds a fact. Strings are copied. code_values is "A,B,M,C,D" or "" (a code fact
  * named "region" is checked against GB/T 2260, one named "industry" against
- * GB/T 4754). Returns the fact's index (0, 1, ...), or -1 if the name is taken.
+ * GB/T 4754). name is an identifier ([a-z0-9_]+: explanations write it into JSON as it
+ * is). Returns the fact's index (0, 1, ...), or -1 if the name is taken or not one.
  */
 int rules_catalog_add_fact(struct rules_catalog *cat, const char *name, enum rules_type type,
                            const char *label, const char *unit, const char *code_values);
@@ -267,6 +268,38 @@ json_t *rules_result_explanation(const struct rules_result *r);
 enum rc rules_explain(const struct rules_set *set, struct rules_row *row,
                       const struct rules_facts *f, int64_t today, size_t i, struct buf *out,
                       struct err *e) WARN_UNUSED;
+/*
+ * Compact explanations: an answer that carries, per policy, only what depends on the
+ * enterprise; the rest (the template) is the same for every enterprise and is sent once
+ * per set. Joined up they give exactly rules_explain's tree (docs/internals/rules.md):
+ *
+ * rules_explain_template appends the template of policy i as a JSON object: each node has
+ * the path, id, label, source (when given) of rules_explain's node, "kind" (all any not
+ * at_least leaf), "k" (at_least); a combinator has "text_before" (its text up to the
+ * counts) and "children"; a leaf has "expected", "fact" (not for manual), "manual" or
+ * "years" (true, when so), "text_missing" (the text when its fact is missing; a manual
+ * leaf's only text), "text_before" and "text_after" (the text is text_before + actual +
+ * text_after). RC_INVALID for a bad i, RC_TOOLARGE at out's cap.
+ */
+enum rc rules_explain_template(const struct rules_set *set, size_t i, struct buf *out,
+                               struct err *e) WARN_UNUSED;
+/*
+ * Appends one letter per node of policy i, in the template's order (depth first, a node
+ * before its children): f t u (false, true, unknown) or m (a manual leaf, which counts as
+ * unknown in its parent's counts). The row must come from rules_eval on set.
+ */
+enum rc rules_explain_status(const struct rules_set *set, const struct rules_row *row, size_t i,
+                             struct buf *out, struct err *e) WARN_UNUSED;
+/*
+ * Appends the actual values the explanations show, as one JSON object {fact: text}: every
+ * fact present in f and read by a leaf of set, formatted as rules_explain writes it; with
+ * years, the facts read by years_since leaves ("N年（date）" on day today). A leaf's fact
+ * that is absent from the object is missing. The row is written to (values are formatted
+ * once per row, shared with rules_explain).
+ */
+enum rc rules_explain_values(const struct rules_set *set, struct rules_row *row,
+                             const struct rules_facts *f, int64_t today, bool years,
+                             struct buf *out, struct err *e) WARN_UNUSED;
 /* Returns about how many bytes the explanations of one row against set take (to reserve). */
 size_t rules_set_explain_size(const struct rules_set *set);
 /* Returns "eligible", "ineligible", "possibly_eligible" or "manual_review". */

@@ -331,43 +331,46 @@ struct ectx {
     struct rules__frag *actual;
 };
 
-/* Evaluates node n and its subtree once, recording each node's value in x->tv, the
- * facts of UNKNOWN leaves and authority. Leaves are read from x->lv (each distinct
- * leaf of the set is evaluated once per row); manual leaves are UNKNOWN. */
-static enum rules__tv eval_tree(struct ectx *x, int n)
+/* Evaluates p's conditions once by its program (struct rules__step: children first),
+ * recording each node's value in x->tv, the facts of UNKNOWN leaves and authority. Leaves
+ * are read from x->lv (each distinct leaf of the set is evaluated once per row); manual
+ * leaves are UNKNOWN. Returns the root's value. */
+static enum rules__tv eval_tree(struct ectx *x)
 {
     const struct rules_policy *p = x->p;
-    const struct rules__node *nd = &p->nodes[n];
-    enum rules__tv v;
-    if (nd->kind == N_LEAF) {
-        const struct rules__leaf *l = &p->leaves[nd->leaf];
-        if (l->op == OP_MANUAL) {
-            v = TV_UNKNOWN;
+    uint8_t *tv = x->tv;
+    for (int j = 0; j < p->n_ops; j++) {
+        const struct rules__step *o = &p->ops[j];
+        enum rules__tv v;
+        if (o->kind == N_LEAF) {
+            if (o->manual) {
+                v = TV_UNKNOWN;
+            } else {
+                v = (enum rules__tv)x->lv[o->a];
+                if (v == TV_UNKNOWN)
+                    x->missing[o->b] = true;
+                else if (v == TV_TRUE && x->vals[o->b].present && !x->vals[o->b].auth)
+                    x->auth = false;
+            }
         } else {
-            v = (enum rules__tv)x->lv[p->gleaf[nd->leaf]];
-            if (v == TV_UNKNOWN)
-                x->missing[l->fact] = true;
-            if (v == TV_TRUE && x->vals[l->fact].present && !x->vals[l->fact].auth)
-                x->auth = false;
+            int t = 0, u = 0, fl = 0;
+            const int32_t *kid = p->op_kids + o->a;
+            for (int i = 0; i < o->b; i++) {
+                uint8_t kv = tv[kid[i]];
+                t += kv == TV_TRUE;
+                u += kv == TV_UNKNOWN;
+                fl += kv == TV_FALSE;
+            }
+            switch (o->kind) {
+            case N_ALL: v = fl ? TV_FALSE : u ? TV_UNKNOWN : TV_TRUE; break;
+            case N_ANY: v = t ? TV_TRUE : u ? TV_UNKNOWN : TV_FALSE; break;
+            case N_NOT: v = u ? TV_UNKNOWN : t ? TV_FALSE : TV_TRUE; break;
+            default: v = t >= o->k ? TV_TRUE : t + u < o->k ? TV_FALSE : TV_UNKNOWN;
+            }
         }
-        x->tv[n] = (uint8_t)v;
-        return v;
+        tv[o->node] = (uint8_t)v;
     }
-    int t = 0, u = 0, fl = 0;
-    for (int i = 0; i < nd->n_kids; i++) {
-        enum rules__tv kv = eval_tree(x, nd->kids[i]);
-        t += kv == TV_TRUE;
-        u += kv == TV_UNKNOWN;
-        fl += kv == TV_FALSE;
-    }
-    switch (nd->kind) {
-    case N_ALL: v = fl ? TV_FALSE : u ? TV_UNKNOWN : TV_TRUE; break;
-    case N_ANY: v = t ? TV_TRUE : u ? TV_UNKNOWN : TV_FALSE; break;
-    case N_NOT: v = u ? TV_UNKNOWN : t ? TV_FALSE : TV_TRUE; break;
-    default: v = t >= nd->k ? TV_TRUE : t + u < nd->k ? TV_FALSE : TV_UNKNOWN;
-    }
-    x->tv[n] = (uint8_t)v;
-    return v;
+    return (enum rules__tv)tv[p->root];
 }
 
 static void put(struct ectx *x, const struct rules__frag *f)
@@ -382,34 +385,40 @@ static void put_raw(struct ectx *x, const char *s, size_t n)
         x->failed = true;
 }
 
-/* Returns the actual value of fact l->fact as escaped JSON text (without quotes),
- * formatting it on first use; val is present. */
-static const struct rules__frag *actual_of(struct ectx *x, const struct rules__leaf *l,
-                                           const struct rules__val *val)
+/* Returns fact's value val as escaped JSON text (without quotes), formatted on first use
+ * into actual (per fact: [fact] as it is, [n + fact] "N年（date）" when years). */
+static const struct rules__frag *actual_fmt(const struct rules_catalog *cat,
+                                            struct rules__frag *actual, bool years, int fact,
+                                            const struct rules__val *val, int64_t today)
 {
-    const struct rules_catalog *cat = x->p->cat;
-    bool years = l->op == OP_YEARS_SINCE;
-    struct rules__frag *a = &x->actual[(years ? cat->n : 0) + (size_t)l->fact];
+    struct rules__frag *a = &actual[(years ? cat->n : 0) + (size_t)fact];
     if (a->s)
         return a;
-    const struct rules__fact *f = &cat->facts[l->fact];
-    char actual[512];
+    const struct rules__fact *f = &cat->facts[fact];
+    char text[512];
     if (years) {
         char d[64];
         rules__fmt_val(cat, f, val, d, sizeof(d));
-        snprintf(actual, sizeof(actual), "%lld年（%s）", (long long)years_since(val->i, x->today),
-                 d);
+        snprintf(text, sizeof(text), "%lld年（%s）", (long long)years_since(val->i, today), d);
     } else {
-        rules__fmt_val(cat, f, val, actual, sizeof(actual));
+        rules__fmt_val(cat, f, val, text, sizeof(text));
     }
     struct buf t;
     buf_init(&t, SIZE_MAX / 2);
-    rules__escape(&t, actual);
+    rules__escape(&t, text);
     a->n = buf_len(&t);
     a->s = buf_take(&t);
     if (!a->s)
         a->s = xstrdup("");
     return a;
+}
+
+/* Returns the actual value of fact l->fact as escaped JSON text (without quotes),
+ * formatting it on first use; val is present. */
+static const struct rules__frag *actual_of(struct ectx *x, const struct rules__leaf *l,
+                                           const struct rules__val *val)
+{
+    return actual_fmt(x->p->cat, x->actual, l->op == OP_YEARS_SINCE, l->fact, val, x->today);
 }
 
 /* Frees the formatted values of n facts (both halves). */
@@ -561,7 +570,7 @@ enum rc rules_eval(const struct rules_set *set, const struct rules_facts *f, int
         struct ectx x = {.p = p, .vals = f->vals, .today = today, .lv = lv,
                          .tv = row->tv_ + set->node_off[i], .missing = missing, .auth = true,
                          .b = &text, .actual = row->actual_};
-        enum rules__tv v = eval_tree(&x, p->root);
+        enum rules__tv v = eval_tree(&x);
         if (at) {
             at[i] = buf_len(&text);
             write_node(&x, p->root);
@@ -680,6 +689,63 @@ enum rc rules_explain(const struct rules_set *set, struct rules_row *row,
     if (x.failed)
         return err_set(e, RC_TOOLARGE, NULL, "条件说明过长");
     return RC_OK;
+}
+
+enum rc rules_explain_status(const struct rules_set *set, const struct rules_row *row, size_t i,
+                             struct buf *out, struct err *e)
+{
+    if (i >= set->n || row->set_ != set || !row->tv_)
+        return err_set(e, RC_INVALID, NULL, "无法说明：规则集不一致，或政策不在规则集中");
+    const struct rules_policy *p = set->pols[i];
+    const uint8_t *tv = row->tv_ + set->node_off[i];
+    char s[256];
+    size_t n = 0;
+    enum rc rc = RC_OK;
+    for (int j = p->n_ops - 1; j >= 0 && rc == RC_OK; j--) { /* backwards: the tree's order */
+        const struct rules__step *o = &p->ops[j];
+        s[n++] = o->manual ? 'm' : "ftu"[tv[o->node] < 3 ? tv[o->node] : 2];
+        if (n == sizeof(s) || j == 0) {
+            rc = buf_append(out, s, n);
+            n = 0;
+        }
+    }
+    return rc ? err_set(e, RC_TOOLARGE, NULL, "条件说明过长") : RC_OK;
+}
+
+enum rc rules_explain_values(const struct rules_set *set, struct rules_row *row,
+                             const struct rules_facts *f, int64_t today, bool years,
+                             struct buf *out, struct err *e)
+{
+    const struct rules_catalog *cat = set->cat;
+    if (f->cat != cat || row->set_ != set)
+        return err_set(e, RC_INVALID, NULL, "无法说明：事实目录或规则集不一致");
+    if (!row->actual_)
+        row->actual_ = xcalloc(2 * (cat->n ? cat->n : 1), sizeof(*row->actual_));
+    bool *used = xcalloc(cat->n ? cat->n : 1, sizeof(bool));
+    for (size_t k = 0; k < set->n_leaves; k++) {
+        const struct rules__leaf *l = set->leaves[k];
+        if (l->op != OP_MANUAL && (l->op == OP_YEARS_SINCE) == years)
+            used[l->fact] = true;
+    }
+    enum rc rc = buf_append(out, "{", 1);
+    bool first = true;
+    for (size_t k = 0; k < cat->n && rc == RC_OK; k++) {
+        const struct rules__val *val = &f->vals[k];
+        if (!used[k] || !val->present)
+            continue;
+        const struct rules__frag *a = actual_fmt(cat, row->actual_, years, (int)k, val, today);
+        /* Fact names are identifiers ([a-z0-9_], rules_catalog_add_fact): no escaping. */
+        if ((rc = buf_append(out, first ? "\"" : ",\"", first ? 1 : 2)) == RC_OK &&
+            (rc = buf_puts(out, cat->facts[k].name)) == RC_OK &&
+            (rc = buf_append(out, "\":\"", 3)) == RC_OK &&
+            (rc = buf_append(out, a->s, a->n)) == RC_OK)
+            rc = buf_append(out, "\"", 1);
+        first = false;
+    }
+    if (rc == RC_OK)
+        rc = buf_append(out, "}", 1);
+    xfree(used);
+    return rc ? err_set(e, RC_TOOLARGE, NULL, "条件说明过长") : RC_OK;
 }
 
 size_t rules_set_explain_size(const struct rules_set *set)

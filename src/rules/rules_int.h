@@ -102,6 +102,18 @@ struct rules__amount {
     bool has_else;
 };
 
+/* One step of a policy's evaluation program (made with its set: rules_set_new): the nodes
+ * under the root in reverse preorder, so each comes after its children, and read backwards
+ * they are in the explanation's order. */
+struct rules__step {
+    uint8_t kind;   /* enum rules__kind */
+    uint8_t manual; /* a manual leaf */
+    int32_t node;   /* node index (its value's place in a row's tv) */
+    int32_t k;      /* at_least */
+    int32_t a;      /* leaf: set-global leaf index; combinator: first kid in op_kids */
+    int32_t b;      /* leaf: fact index; combinator: number of kids */
+};
+
 struct rules_policy {
     int64_t id;
     const struct rules_catalog *cat;
@@ -111,6 +123,9 @@ struct rules_policy {
     struct rules__leaf *leaves; /* policy-local */
     int n_leaves, cap_leaves;
     int *gleaf;                /* set-global leaf index of each local leaf (in a set) */
+    struct rules__step *ops;     /* the evaluation program (in a set) */
+    int n_ops;
+    int32_t *op_kids;          /* the combinators' kids (node indices) */
     struct rules__amount *amounts;
     int n_amounts, cap_amounts;
     int amount;                /* root amount index, -1 for none */

@@ -152,6 +152,118 @@ static struct rules_set *file_set(const struct rules_catalog *cat, const json_t 
     return set;
 }
 
+
+/* ---- compact explanations: template + status letters + values = the full tree ---------- */
+
+/* Joins template node t (rules_explain_template) with status letters *st and the values. */
+static json_t *join_node(const json_t *t, const char **st, const json_t *vals, const json_t *years)
+{
+    static const char *const names[] = {"false", "true", "unknown", "manual"};
+    const char *letters = "ftum";
+    const char *at = strchr(letters, **st);
+    ck_assert_msg(**st && at, "status letters run out or are bad: '%s'", *st);
+    (*st)++;
+    json_t *n = json_object();
+    const char *head[] = {"path", "id", "label", "source"};
+    for (size_t i = 0; i < 4; i++)
+        if (json_object_get(t, head[i]))
+            json_object_set(n, head[i], json_object_get(t, head[i]));
+    json_object_set_new(n, "status", json_string(names[at - letters]));
+    const char *kind = json_string_value(json_object_get(t, "kind"));
+    ck_assert_ptr_nonnull(kind);
+    if (strcmp(kind, "leaf") == 0) {
+        json_object_set(n, "expected", json_object_get(t, "expected"));
+        const char *fact = json_string_value(json_object_get(t, "fact"));
+        if (fact)
+            json_object_set_new(n, "fact", json_string(fact));
+        if (json_is_true(json_object_get(t, "manual"))) {
+            json_object_set(n, "text", json_object_get(t, "text_missing"));
+            return n;
+        }
+        const char *v = json_string_value(
+            json_object_get(json_is_true(json_object_get(t, "years")) ? years : vals, fact));
+        if (!v) {
+            json_object_set_new(n, "actual", json_null());
+            json_object_set(n, "text", json_object_get(t, "text_missing"));
+        } else {
+            json_object_set_new(n, "actual", json_string(v));
+            char text[2048];
+            snprintf(text, sizeof(text), "%s%s%s",
+                     json_string_value(json_object_get(t, "text_before")), v,
+                     json_string_value(json_object_get(t, "text_after")));
+            json_object_set_new(n, "text", json_string(text));
+        }
+        return n;
+    }
+    json_t *kids = json_array();
+    int yes = 0, no = 0, unk = 0;
+    size_t i;
+    const json_t *k;
+    json_array_foreach(json_object_get(t, "children"), i, k)
+    {
+        json_t *c = join_node(k, st, vals, years);
+        const char *cs = json_string_value(json_object_get(c, "status"));
+        yes += strcmp(cs, "true") == 0;
+        no += strcmp(cs, "false") == 0;
+        unk += strcmp(cs, "unknown") == 0 || strcmp(cs, "manual") == 0;
+        json_array_append_new(kids, c);
+    }
+    const char *before = json_string_value(json_object_get(t, "text_before"));
+    char text[1024];
+    if (strcmp(kind, "not") == 0)
+        snprintf(text, sizeof(text), "%s%s", before,
+                 yes ? "下列条件成立" : no ? "下列条件不成立" : "下列条件待定");
+    else if (strcmp(kind, "at_least") == 0)
+        snprintf(text, sizeof(text), "%s满足 %d 项，需至少 %d 项", before, yes,
+                 (int)json_integer_value(json_object_get(t, "k")));
+    else
+        snprintf(text, sizeof(text), "%s满足 %d 项，不满足 %d 项，待定 %d 项", before, yes, no, unk);
+    json_object_set_new(n, "text", json_string(text));
+    json_object_set_new(n, "children", kids);
+    return n;
+}
+
+/* The compact form of policy pi (template, status letters, values) joins up to the full
+ * explanation text full. */
+static void check_compact(const struct rules_set *set, struct rules_row *row,
+                          const struct rules_facts *f, int64_t today, size_t pi, const char *full,
+                          size_t full_len, const char *where)
+{
+    struct err e;
+    struct buf tb, sb, vb, yb;
+    buf_init(&tb, 1 << 20);
+    buf_init(&sb, 1 << 20);
+    buf_init(&vb, 1 << 20);
+    buf_init(&yb, 1 << 20);
+    ck_assert(rules_explain_template(set, pi, &tb, &e) == RC_OK);
+    ck_assert(rules_explain_status(set, row, pi, &sb, &e) == RC_OK);
+    ck_assert(rules_explain_values(set, row, f, today, false, &vb, &e) == RC_OK);
+    ck_assert(rules_explain_values(set, row, f, today, true, &yb, &e) == RC_OK);
+    json_t *t = json_loadb(buf_str(&tb), buf_len(&tb), 0, NULL);
+    json_t *v = json_loadb(buf_str(&vb), buf_len(&vb), 0, NULL);
+    json_t *y = json_loadb(buf_str(&yb), buf_len(&yb), 0, NULL);
+    ck_assert_msg(t && v && y, "%s: template or values are not JSON: %s %s %s", where,
+                  buf_str(&tb), buf_str(&vb), buf_str(&yb));
+    const char *st = buf_str(&sb);
+    json_t *joined = join_node(t, &st, v, y);
+    ck_assert_msg(*st == '\0', "%s: status letters left over: %s", where, st);
+    json_t *want = json_loadb(full, full_len, 0, NULL);
+    ck_assert_ptr_nonnull(want);
+    if (!json_equal(joined, want)) {
+        char *a = json_dumps(joined, JSON_COMPACT);
+        ck_abort_msg("%s: compact joins to %s, want %.*s", where, a, (int)full_len, full);
+    }
+    json_decref(joined);
+    json_decref(want);
+    json_decref(t);
+    json_decref(v);
+    json_decref(y);
+    buf_cleanup(&tb);
+    buf_cleanup(&sb);
+    buf_cleanup(&vb);
+    buf_cleanup(&yb);
+}
+
 static void run_case(const struct rules_catalog *cat, const struct rules_set *set,
                      const json_t *cs, const char *file, size_t ci)
 {
@@ -203,6 +315,7 @@ static void run_case(const struct rules_catalog *cat, const struct rules_set *se
                       "%s policy %s: rules_explain wrote %s, rules_eval %.*s", where, key,
                       buf_str(&xb), (int)r->explanation_len, r->explanation);
         buf_cleanup(&xb);
+        check_compact(set, row, f, today, (size_t)pi, r->explanation, r->explanation_len, where);
         const char *want = json_string_value(json_object_get(v, "outcome"));
         if (strcmp(rules_outcome_name(r->outcome), want) != 0)
             dump_texts(ex, 0);
@@ -672,6 +785,11 @@ START_TEST(test_property)
                                   "seed %llu row %zu policy %zu: rules_explain differs",
                                   (unsigned long long)seed, r, pi);
                     buf_cleanup(&xb);
+                    char where[96];
+                    snprintf(where, sizeof(where), "seed %llu row %zu policy %zu",
+                             (unsigned long long)seed, r, pi);
+                    check_compact(set, plain, fs[r], today, pi, x->explanation,
+                                  x->explanation_len, where);
                 }
                 pairs++;
             }
