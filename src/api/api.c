@@ -142,7 +142,9 @@ static const struct http_route routes[] = {
     ROUTE(HTTP_PUT, "/api/v1/conditions/{name}", POLICY_EDITORS, api_conditions_put,
           "设置命名条件（如 small_micro 小微企业）"),
     ROUTE(HTTP_GET, "/api/v1/enterprises/{code}/policies", HUMANS, api_enterprise_policies,
-          "企业可享政策：每项政策的匹配结果、依据、预计金额与缺少的数据"),
+          "企业可享政策：每项政策的匹配结果、依据、预计金额与缺少的数据（?explain=full|compact|none）"),
+    ROUTE(HTTP_GET, "/api/v1/policy-set", HTTP_PUBLIC, api_policy_set,
+          "在施政策条件模板：与企业无关的部分，配合 explain=compact 的匹配结果（ETag 缓存）"),
     /* 免申即享 runs, grants (兑现), applications (即申即享/申报审批), policy statistics. */
     ROUTE(HTTP_POST, "/api/v1/policies/{id}/runs", ROLE_BIT(ROLE_POLICY_OFFICER),
           api_policy_runs_create, "发起免申即享匹配（发布部门政策专员；后台运行）"),

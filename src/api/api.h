@@ -134,6 +134,7 @@ enum rc api_policy_jsonlogic(struct http_req *req, struct http_resp *resp, struc
 enum rc api_conditions_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_conditions_put(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_enterprise_policies(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_policy_set(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_policies_match(struct http_req *req, struct http_resp *resp, struct err *e);
 /* Grants, applications, 免申即享 runs and policy statistics (api_grants.c). */
 enum rc api_policy_runs_create(struct http_req *req, struct http_resp *resp, struct err *e);

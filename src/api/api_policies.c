@@ -202,13 +202,32 @@ enum rc api_conditions_put(struct http_req *req, struct http_resp *resp, struct 
     return rc ? rc : http_reply(resp, 200, j);
 }
 
+/* ?explain= / "explain": full (the default), compact or none. */
+static enum rc explain_param(const char *v, enum policy_explain *how, struct err *e)
+{
+    if (!v || strcmp(v, "full") == 0)
+        *how = POLICY_EXPLAIN_FULL;
+    else if (strcmp(v, "compact") == 0)
+        *how = POLICY_EXPLAIN_COMPACT;
+    else if (strcmp(v, "none") == 0)
+        *how = POLICY_EXPLAIN_NONE;
+    else
+        return err_set(e, RC_INVALID, "explain", "explain 应为 full、compact 或 none");
+    return RC_OK;
+}
+
 enum rc api_enterprise_policies(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
     enum rc rc = api_conn(req, &c, e);
     if (rc)
         return rc;
-    rc = policy_match_enterprise(c, api_app(req)->policies, api_who(req), req->params[0],
+    enum policy_explain how;
+    if ((rc = explain_param(http_query(req, "explain"), &how, e))) {
+        store_release(c);
+        return rc;
+    }
+    rc = policy_match_enterprise(c, api_app(req)->policies, api_who(req), req->params[0], how,
                                  &resp->body, e);
     store_release(c);
     if (rc)
@@ -262,18 +281,52 @@ enum rc api_policies_match(struct http_req *req, struct http_resp *resp, struct 
         return err_set(e, RC_RATELIMIT, NULL, "查询过于频繁，请一分钟后再试");
     }
     json_t *body;
-    bool explain = true;
+    enum policy_explain how = POLICY_EXPLAIN_FULL;
     enum rc rc = http_json_body(req, &body, e);
     if (rc == RC_OK)
         rc = jsonx_only(body, members, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_bool(body, "explain", false, &explain, e);
+    const json_t *ex = rc == RC_OK ? json_object_get(body, "explain") : NULL;
+    if (json_is_boolean(ex))
+        how = json_is_true(ex) ? POLICY_EXPLAIN_FULL : POLICY_EXPLAIN_NONE;
+    else if (json_is_string(ex))
+        rc = explain_param(json_string_value(ex), &how, e);
+    else if (ex && !json_is_null(ex))
+        rc = err_set(e, RC_INVALID, "explain", "explain 应为 true、false 或 \"compact\"");
     if (rc)
         return rc;
-    rc = policy_match_facts(api_app(req)->policies, json_object_get(body, "facts"), explain,
+    rc = policy_match_facts(api_app(req)->policies, json_object_get(body, "facts"), how,
                             &resp->body, e);
     if (rc)
         return rc;
+    resp->content_type = "application/json; charset=utf-8";
+    return RC_OK;
+}
+
+/* GET /api/v1/policy-set: the part of every match answer that is the same for everyone,
+ * fetched once per set (ETag = set key; answers name theirs in set_key). */
+enum rc api_policy_set(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct conn *c;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc)
+        return rc;
+    char key[32];
+    policy_match_set_key(c, api_app(req)->policies, key);
+    const char *etag = pool_printf(&req->pool, "\"ps-%s\"", key);
+    const char *inm = http_header(req, "If-None-Match");
+    http_resp_header(req, resp, "Cache-Control", "no-cache");
+    if (inm && strstr(inm, etag)) {
+        store_release(c);
+        http_resp_header(req, resp, "ETag", etag);
+        resp->status = 304;
+        return RC_OK;
+    }
+    rc = policy_match_template(c, api_app(req)->policies, key, &resp->body, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    /* The set may have moved on between the two looks: name what was written. */
+    http_resp_header(req, resp, "ETag", pool_printf(&req->pool, "\"ps-%s\"", key));
     resp->content_type = "application/json; charset=utf-8";
     return RC_OK;
 }

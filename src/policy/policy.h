@@ -225,18 +225,43 @@ const char *policy_delivery_label(const char *delivery);
 
 /* ---- matching ------------------------------------------------------------------ */
 
+/* How a match answer explains itself. */
+enum policy_explain {
+    POLICY_EXPLAIN_NONE,    /* outcomes and amounts only */
+    POLICY_EXPLAIN_FULL,    /* each item carries its policy and explanation tree */
+    POLICY_EXPLAIN_COMPACT, /* only what depends on the enterprise; policy_match_template
+                             * carries the rest, once per set (see below) */
+};
+
 /*
  * Matches enterprise credit_code (visible to p, else RC_NOTFOUND) against every policy
  * in force and appends the answer to out as JSON text (written directly: with 1,100
- * policies and their explanations it is megabytes): {credit_code, as_of, set_version,
- * items: [{policy, outcome, outcome_label, amount_fen, amount_state, amount_before_fen,
- * excluded_by, capped, authoritative, missing, explanation}], missing_ranked: [{fact,
- * label, source, policies}], counts, estimated_total_fen, estimated_total_partial}.
+ * policies and their explanations it is megabytes). POLICY_EXPLAIN_FULL: {credit_code,
+ * as_of, set_version, set_key, items: [{policy, outcome, outcome_label, amount_fen,
+ * amount_state, amount_before_fen, excluded_by, capped, authoritative, missing: [{fact,
+ * label, source}], explanation}], missing_ranked: [{fact, label, source, policies}],
+ * counts, estimated_total_fen, estimated_total_partial}.
+ * POLICY_EXPLAIN_COMPACT: the same members, plus "explain": "compact", "values" and
+ * "values_years" (rules_explain_values); an item has policy_id instead of policy, no
+ * outcome_label, missing as fact names, and "status" (rules_explain_status) instead of
+ * the explanation; missing_ranked items are {fact, policies}. Joined with the template of
+ * the same set_key (web/src/lib/explain.js) it is exactly the full answer.
  * Nothing is stored. RC_TOOLARGE when out's cap is reached.
  */
 enum rc policy_match_enterprise(struct conn *c, struct policy_holder *h, const struct principal *p,
-                                const char *credit_code, struct buf *out,
+                                const char *credit_code, enum policy_explain how, struct buf *out,
                                 struct err *e) WARN_UNUSED;
+
+/*
+ * Appends the template of the set in force to out: {set_key, set_version, as_of,
+ * outcome_labels: {outcome: label}, facts: {name: {label, source}}, policies: [{policy,
+ * explanation: rules_explain_template}]} (policies in set order). The same for every
+ * enterprise and visitor; *set_key (pool-free, up to 32 bytes) names it for caching.
+ */
+enum rc policy_match_template(struct conn *c, struct policy_holder *h, char set_key[32],
+                              struct buf *out, struct err *e) WARN_UNUSED;
+/* Writes the key of the set in force (what policy_match_template would name). */
+void policy_match_set_key(struct conn *c, struct policy_holder *h, char set_key[32]);
 
 /*
  * Matches facts typed by a visitor ({"region": "340811", "revenue": 120000000, ...},
@@ -245,7 +270,7 @@ enum rc policy_match_enterprise(struct conn *c, struct policy_holder *h, const s
  * "facts.<name>" for an unknown fact or a bad value, RC_TOOLARGE for more than
  * POLICY_MATCH_MAX_FACTS facts. Nothing is stored.
  */
-enum rc policy_match_facts(struct policy_holder *h, const json_t *facts, bool explain,
+enum rc policy_match_facts(struct policy_holder *h, const json_t *facts, enum policy_explain how,
                            struct buf *out, struct err *e) WARN_UNUSED;
 
 /* ---- seeds ------------------------------------------------------------------- */

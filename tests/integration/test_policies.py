@@ -11,6 +11,7 @@ matching, which needs no login and stores nothing.
 """
 import json
 import os
+import subprocess
 import urllib.parse
 
 import pytest
@@ -521,3 +522,96 @@ def test_ids_are_strings(server, tokens, ids):
     a = server.request("POST", "/api/v1/policies/match", {"facts": {"region": "340811"}})[2]
     assert all(isinstance(i["policy"]["id"], str) for i in a["items"])
     assert all(i["excluded_by"] is None or isinstance(i["excluded_by"], str) for i in a["items"])
+
+
+# ---- compact answers (explain=compact + GET /policy-set) ------------------------------------
+
+EXPLAIN_JS = os.path.join(os.path.dirname(__file__), "..", "..", "web", "src", "lib", "explain.js")
+
+
+def expand_with_web_code(tmp_path, compact, template):
+    """Joins a compact answer with the template using the web UI's own code (node)."""
+    (tmp_path / "a.json").write_text(json.dumps(compact, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "t.json").write_text(json.dumps(template, ensure_ascii=False), encoding="utf-8")
+    script = ("import { readFileSync } from 'node:fs';"
+              "import { expandAnswer } from %s;"
+              "const r = (f) => JSON.parse(readFileSync(f, 'utf8'));"
+              "process.stdout.write(JSON.stringify(expandAnswer(r(process.argv[1]), r(process.argv[2]))))"
+              % json.dumps("file://" + os.path.abspath(EXPLAIN_JS)))
+    out = subprocess.run(["node", "--input-type=module", "-e", script,
+                          str(tmp_path / "a.json"), str(tmp_path / "t.json")],
+                         capture_output=True, check=True, timeout=60)
+    return json.loads(out.stdout)
+
+
+def test_compact_answers_join_to_the_full_answer(server, tokens, tmp_path):
+    t = tokens["officer"]
+    # One published policy with every shape the seeds lack (exists, not, at_least).
+    doc = draft_doc(title="紧凑说明测试政策", rules={"conditions": {"all": [
+        {"fact": "rd_expense", "op": "exists", "label": "已填报研发费用"},
+        {"not": {"fact": "dishonest_executee", "op": "eq", "value": True}},
+        {"at_least": 2, "of": [
+            {"fact": "insured_employees", "op": "ge", "value": 10},
+            {"fact": "founded", "op": "years_since", "value": {"cmp": "ge", "value": 1}},
+            {"fact": "tags", "op": "has", "value": "high_tech"}]}]},
+        "amount": {"fixed": 1 * W}})
+    st, _, p = server.request("POST", "/api/v1/policies", doc, token=t)
+    assert st == 201, p
+    st, _, pub = server.request("POST", "/api/v1/policies/%s/actions" % p["id"],
+                                {"action": "publish"}, token=t)
+    assert st == 200, pub
+
+    st, hdrs, template = server.request("GET", "/api/v1/policy-set")  # public, like the list
+    assert st == 200, template
+    etag = hdrs.get("ETag")
+    assert etag == '"ps-%s"' % template["set_key"] and hdrs.get("Cache-Control") == "no-cache"
+    titles = [x["policy"]["title"] for x in template["policies"]]
+    assert "紧凑说明测试政策" in titles and "2025年度工业稳增长奖励" not in titles
+    kinds = json.dumps(template, ensure_ascii=False)
+    for k in ('"kind": "not"', '"kind": "at_least"', '"years": true', '"manual": true'):
+        assert k in kinds, k
+    # Unchanged set: 304 without a body.
+    st, _, body = server.request("GET", "/api/v1/policy-set", headers={"If-None-Match": etag})
+    assert st == 304 and not body
+
+    path = "/api/v1/enterprises/%s/policies" % DEMO_CODE
+    answers = []
+    st, _, full = server.request("GET", path, token=tokens["enterprise"])
+    st2, _, compact = server.request("GET", path + "?explain=compact", token=tokens["enterprise"])
+    assert st == st2 == 200
+    answers.append((full, compact))
+    # A visitor with little data: missing facts, unknown leaves, years_since.
+    facts = {"region": "340822", "founded": "2020-03-01", "insured_employees": 12,
+             "dishonest_executee": False}
+    st, _, full = server.request("POST", "/api/v1/policies/match", {"facts": facts})
+    st2, _, compact = server.request("POST", "/api/v1/policies/match",
+                                     {"facts": facts, "explain": "compact"})
+    assert st == st2 == 200
+    answers.append((full, compact))
+    for full, compact in answers:
+        assert compact["explain"] == "compact" and compact["set_key"] == template["set_key"]
+        assert all("explanation" not in i and "policy" not in i and len(i["status"]) > 0
+                   for i in compact["items"])
+        assert len(json.dumps(compact)) * 3 < len(json.dumps(full))
+        joined = expand_with_web_code(tmp_path, compact, template)
+        assert joined == full
+    mine = [i for i in answers[1][0]["items"] if i["policy"]["title"] == "紧凑说明测试政策"][0]
+    # rd_expense is missing, so "exists" is false (not unknown); the rest holds.
+    assert mine["outcome"] == "ineligible"
+    leaves = mine["explanation"]["children"][1]["children"]
+    assert [(n["status"], n.get("actual")) for n in leaves[:1]] == [("false", None)]
+    assert [n["status"] for n in leaves[1:]] == ["true", "true"]
+    # A stale template is refused by the web code rather than joined wrongly.
+    stale = dict(template, set_key="0-0")
+    with pytest.raises(subprocess.CalledProcessError):
+        expand_with_web_code(tmp_path, answers[1][1], stale)
+    assert_error(server.request("GET", path + "?explain=short", token=tokens["enterprise"]),
+                 400, "invalid", "explain")
+    assert_error(server.request("POST", "/api/v1/policies/match",
+                                {"facts": facts, "explain": 3}), 400, "invalid", "explain")
+    # Withdrawn: the template moves on, and the old ETag no longer matches.
+    assert server.request("POST", "/api/v1/policies/%s/actions" % p["id"],
+                          {"action": "withdraw", "note": "测试结束"}, token=t)[0] == 200
+    st, hdrs, after = server.request("GET", "/api/v1/policy-set", headers={"If-None-Match": etag})
+    assert st == 200 and after["set_key"] != template["set_key"]
+    assert "紧凑说明测试政策" not in [x["policy"]["title"] for x in after["policies"]]
