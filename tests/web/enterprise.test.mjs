@@ -34,9 +34,14 @@ const policyId = async (title) => {
 test('我的政策: outcomes with explanations; a 即申即享 application is approved at once', () =>
   withPage(browser, srv, { name: 'enterprise-policies' }, async (page) => {
     await login(page, srv, 'enterprise')
+    // The page asks for the compact answer and joins it with the policy-set template.
+    const asked = []
+    page.on('request', (r) => { if (r.url().includes('/api/v1/')) asked.push(new URL(r.url()).pathname + new URL(r.url()).search) })
     await page.goto('/enterprise/policies')
     const eligible = page.locator('[data-test="group-eligible"]')
     await eligible.waitFor()
+    assert.ok(asked.some((u) => /\/api\/v1\/enterprises\/[^/]+\/policies\?explain=compact$/.test(u)), asked.join(' '))
+    assert.ok(asked.includes('/api/v1/policy-set'), asked.join(' '))
     assert.match(await eligible.innerText(), /研发投入补贴[\s\S]*32\.00万元/)
     assert.match(await page.locator('[data-test="group-possibly_eligible"]').innerText(), /失业保险稳岗返还/)
     assert.match(await page.locator('[data-test="group-manual_review"]').innerText(), /绿色工厂奖励/)
