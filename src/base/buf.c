@@ -55,9 +55,12 @@ enum rc buf_reserve(struct buf *b, size_t n)
 
 enum rc buf_append(struct buf *b, const void *p, size_t n)
 {
-    enum rc rc = grow(b, n);
-    if (rc)
-        return rc;
+    /* Room already (cap never passes max + 1, so the cap holds too): the common case. */
+    if (n >= b->cap - b->len) {
+        enum rc rc = grow(b, n);
+        if (rc)
+            return rc;
+    }
     if (n)
         memcpy(b->data + b->len, p, n);
     b->len += n;
