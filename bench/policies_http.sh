@@ -3,7 +3,8 @@
 #
 # bench/policies_http.sh: "one enterprise × 1,100 policies with explanations: p50/p99 over
 # HTTP" (issue 5; target p99 <= 2 ms): GET /api/v1/enterprises/{code}/policies on a real
-# `qifu serve` with 1,100 published policies, each enterprise asking for its own code.
+# `qifu serve` with 1,100 published policies, each enterprise asking for its own code, as
+# the web UI asks (?explain=compact; docs/internals/rules.md "Compact answers") and whole.
 #
 #   bench/policies_http.sh            (or: bench/run.sh policies_http)
 #
@@ -28,15 +29,21 @@
 #            with ids 1..P in order; for every enterprise the answer is 200, as_of is today,
 #            items has P entries each with an explanation object, and counts per outcome and
 #            the estimated total equal the in-process row evaluator's on the same facts.
-#   timing   first, each enterprise's first answer on a new connection, reported on its
-#            own (a new TCP connection's first megabytes wait for both ends' buffers to grow:
-#            ~9 ms of transfer here against ~0.5 ms on a warm connection). Then per
-#            enterprise, as its own enterprise user, on one keep-alive connection
-#            (bench/loadgen -c 1 -w 3): 3 warm-up answers (checked, not timed), then
-#            BENCH_PH_REQS sequential requests: latency from sending the request to the
-#            response's last byte; p50/p99 over all of them (and per enterprise). For
-#            orientation, curl's time to the first byte against the whole transfer (median
-#            of 10 requests, each on a new connection).
+#   compact  the compact answer of each enterprise (?explain=compact, what the web UI asks
+#            for) joined with the policy-set template (GET /api/v1/policy-set, the same for
+#            every enterprise, fetched once per set) by the web UI's own code
+#            (web/src/lib/explain.js under node) must equal the full answer: the compact
+#            answer carries every explanation, only not the enterprise-independent text.
+#   timing   for compact answers (the target figure) and then full ones (~2.8 MB, every
+#            policy and explanation tree in each answer): first, each enterprise's first
+#            answer on a new connection, reported on its own (a new TCP connection's first
+#            megabytes wait for both ends' buffers to grow). Then per enterprise, as its own
+#            enterprise user, on one keep-alive connection (bench/loadgen -c 1 -w 3): 3
+#            warm-up answers (checked, not timed), then BENCH_PH_REQS sequential requests:
+#            latency from sending the request to the response's last byte; p50/p99 over all
+#            of them (and per enterprise). Also: the template's transfer on a new connection
+#            and its revalidation (If-None-Match → 304), the time to join in JavaScript, and
+#            curl's time to the first byte of a full answer against the whole transfer.
 #   peers    GET /healthz on the same server (1 connection): the HTTP floor of this machine;
 #            rules_eval with explanations in-process (rules_bench: random enterprises, and
 #            the median of 5 runs on each benchmark enterprise), i.e. without store, JSON
@@ -196,6 +203,39 @@ for k in "${!CODES[@]}"; do
         "$(jq .counts.eligible <<<"$got")" "$(jq .counts.possibly_eligible <<<"$got")" \
         "$(jq .counts.manual_review <<<"$got")" "${BYTES[k]}" "$(jq '.eval_explain_ms * 100 | round / 100' <<<"$want")"
 done
+# The compact answer (what the web UI asks for) joined with the policy-set template by the web
+# UI's own code (web/src/lib/explain.js, under node) must equal the full answer, byte for byte
+# after parsing, for every enterprise.
+curl -sS -f -o "$TMP/template.json" -D "$TMP/template.hdr" "$BASE/api/v1/policy-set" || die "GET /api/v1/policy-set failed"
+TBYTES=$(stat -c %s "$TMP/template.json")
+ETAG=$(sed -nE 's/^ETag: *([^\r]*)\r?$/\1/Ip' "$TMP/template.hdr")
+[ -n "$ETAG" ] || die "GET /api/v1/policy-set: no ETag"
+declare -a CBYTES
+for k in "${!CODES[@]}"; do
+    code=${CODES[$k]}
+    curl -sS -f -o "$TMP/full-$k.json" -H "Authorization: Bearer ${TOK[k]}" "$BASE/api/v1/enterprises/$code/policies" ||
+        die "$code: full answer failed"
+    curl -sS -f -o "$TMP/compact-$k.json" -H "Authorization: Bearer ${TOK[k]}" \
+        "$BASE/api/v1/enterprises/$code/policies?explain=compact" || die "$code: compact answer failed"
+    CBYTES[k]=$(stat -c %s "$TMP/compact-$k.json")
+done
+command -v node >/dev/null || die "node is needed to check compact answers with the web UI's code"
+join_ms=$(node --input-type=module -e '
+import { readFileSync } from "node:fs"
+import { expandAnswer } from "'"$ROOT"'/web/src/lib/explain.js"
+const [dir, k] = [process.argv[1], Number(process.argv[2])]
+const r = (f) => JSON.parse(readFileSync(`${dir}/${f}`, "utf8"))
+const tpl = r("template.json")
+const ms = []
+for (let i = 0; i < k; i++) {
+  const full = r(`full-${i}.json`), compact = r(`compact-${i}.json`)
+  const t0 = performance.now(); const got = expandAnswer(compact, tpl); ms.push(performance.now() - t0)
+  if (JSON.stringify(got) !== JSON.stringify(full)) { console.error(`enterprise ${i}: joined compact answer differs from the full one`); process.exit(1) }
+}
+ms.sort((a, b) => a - b); process.stdout.write(ms[Math.floor(ms.length / 2)].toFixed(1))
+' "$TMP" "$K") || die "compact answers do not join up to the full answers"
+cbytes_avg=$(printf '%s\n' "${CBYTES[@]}" | awk '{ s += $1 } END { printf "%.0f", s / NR }')
+echo "   verified: for each of the $K enterprises, the compact answer ($cbytes_avg bytes on average) joined with the $TBYTES-byte template (web/src/lib/explain.js under node, median $join_ms ms) equals the full answer"
 bytes_min=$(printf '%s\n' "${BYTES[@]}" | sort -n | head -1)
 bytes_max=$(printf '%s\n' "${BYTES[@]}" | sort -n | tail -1)
 bytes_avg=$(printf '%s\n' "${BYTES[@]}" | awk '{ s += $1 } END { printf "%.0f", s / NR }')
@@ -203,34 +243,60 @@ inproc_k=$(printf '%.2f' "$(jq -s '[.[].eval_explain_ms] | sort | .[length / 2 |
 echo "   verified: $K answers 200 with $P items each, every item explained; counts and totals equal the row evaluator's"
 
 # ---- timing -------------------------------------------------------------------------------
+# timed LABEL QUERY: first answers on new connections (lat-first-LABEL.txt), then REQS
+# timed answers per enterprise after 3 warm-up ones on one keep-alive connection
+# (lat-all-LABEL.txt).
+timed() {
+    local label=$1 query=$2 k code out
+    : >"$TMP/lat-first-$label.txt"
+    for k in "${!CODES[@]}"; do
+        lg -c 1 -n 1 -d 600 -H "Authorization: Bearer ${TOK[k]}" -u "/api/v1/enterprises/${CODES[$k]}/policies$query" \
+            -t "$TMP/lat-first-$label-$k.txt" >/dev/null || die "first request of ${CODES[$k]} failed"
+        cat "$TMP/lat-first-$label-$k.txt" >>"$TMP/lat-first-$label.txt"
+    done
+    echo "   $label: first answer on a new connection ($K connections): median $(pct "$TMP/lat-first-$label.txt" 0.5) ms, max $(sort -g "$TMP/lat-first-$label.txt" | tail -1 | xargs printf "%.2f") ms"
+    : >"$TMP/lat-all-$label.txt"
+    for k in "${!CODES[@]}"; do
+        code=${CODES[$k]}
+        out=$(lg -c 1 -n "$((REQS + 3))" -w 3 -d 600 -H "Authorization: Bearer ${TOK[k]}" \
+            -u "/api/v1/enterprises/$code/policies$query" -t "$TMP/lat-$label-$k.txt") || die "$code: unexpected answers: $out"
+        [ "$(field ok "$out")" = "$((REQS + 3))" ] || die "$code: $out"
+        [ "$(wc -l <"$TMP/lat-$label-$k.txt")" = "$REQS" ] || die "$code: $(wc -l <"$TMP/lat-$label-$k.txt") latencies, want $REQS"
+        cat "$TMP/lat-$label-$k.txt" >>"$TMP/lat-all-$label.txt"
+        echo "   $label $code: p50 $(field p50_ms "$out") ms, p99 $(field p99_ms "$out") ms, max $(sort -g "$TMP/lat-$label-$k.txt" | tail -1 | xargs printf "%.2f") ms ($REQS timed after 3 warm-up answers)"
+    done
+}
+
 echo "== timing: 1 connection, sequential; $REQS requests per enterprise as its own user"
 out=$(lg -c 1 -n 2000 -d 20 -u /healthz -t "$TMP/lat-healthz.txt") || die "healthz: $out"
 hz50=$(pct "$TMP/lat-healthz.txt" 0.5)
 hz99=$(pct "$TMP/lat-healthz.txt" 0.99)
 echo "   GET /healthz: $out"
-: >"$TMP/lat-all.txt"
-# The first answer on a new connection, each enterprise once: both ends' TCP buffers start
-# small and grow during the transfer, and the server thread may have been idle. Reported on
-# its own, not in the p50/p99 below.
-: >"$TMP/lat-first.txt"
-for k in "${!CODES[@]}"; do
-    lg -c 1 -n 1 -d 600 -H "Authorization: Bearer ${TOK[k]}" -u "/api/v1/enterprises/${CODES[$k]}/policies" \
-        -t "$TMP/lat-first-$k.txt" >/dev/null || die "first request of ${CODES[$k]} failed"
-    cat "$TMP/lat-first-$k.txt" >>"$TMP/lat-first.txt"
-done
-first50=$(pct "$TMP/lat-first.txt" 0.5)
-firstmax=$(sort -g "$TMP/lat-first.txt" | tail -1 | xargs printf "%.2f")
-echo "   first answer on a new connection ($K connections): median $first50 ms, max $firstmax ms"
-for k in "${!CODES[@]}"; do
-    code=${CODES[$k]}
-    # 3 warm-up answers on the same keep-alive connection (checked, not timed), then REQS
-    out=$(lg -c 1 -n "$((REQS + 3))" -w 3 -d 600 -H "Authorization: Bearer ${TOK[k]}" \
-        -u "/api/v1/enterprises/$code/policies" -t "$TMP/lat-$k.txt") || die "$code: unexpected answers: $out"
-    [ "$(field ok "$out")" = "$((REQS + 3))" ] || die "$code: $out"
-    [ "$(wc -l <"$TMP/lat-$k.txt")" = "$REQS" ] || die "$code: $(wc -l <"$TMP/lat-$k.txt") latencies, want $REQS"
-    cat "$TMP/lat-$k.txt" >>"$TMP/lat-all.txt"
-    echo "   $code: p50 $(field p50_ms "$out") ms, p99 $(field p99_ms "$out") ms, max $(sort -g "$TMP/lat-$k.txt" | tail -1 | xargs printf "%.2f") ms ($REQS timed after 3 warm-up answers, $(field rps "$out") req/s)"
-done
+# The first answer on a new connection, each enterprise once, is reported on its own, not in
+# the p50/p99: both ends' TCP buffers start small and grow during the transfer, and the server
+# thread may have been idle.
+# compact: what the web UI asks for (?explain=compact; the template comes once per set).
+timed compact "?explain=compact"
+# full: every answer carries its policies and whole explanation trees (~2.8 MB).
+timed full ""
+cp "$TMP/lat-all-compact.txt" "$TMP/lat-all.txt"
+first50=$(pct "$TMP/lat-first-compact.txt" 0.5)
+firstmax=$(sort -g "$TMP/lat-first-compact.txt" | tail -1 | xargs printf "%.2f")
+full50=$(pct "$TMP/lat-all-full.txt" 0.5)
+full99=$(pct "$TMP/lat-all-full.txt" 0.99)
+fullfirst50=$(pct "$TMP/lat-first-full.txt" 0.5)
+# The template, as a browser gets it: whole on a new connection (once per set), and the
+# revalidation (If-None-Match → 304) when the set has not changed.
+for _ in $(seq 1 10); do
+    curl -sS -o /dev/null -w '%{time_total}\n' "$BASE/api/v1/policy-set"
+done | awk '{ print $1 * 1000 }' | sort -g >"$TMP/lat-template.txt"
+tpl50=$(awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] }' "$TMP/lat-template.txt")
+for _ in $(seq 1 10); do
+    curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -H "If-None-Match: $ETAG" "$BASE/api/v1/policy-set"
+done >"$TMP/lat-304.txt"
+[ "$(awk '$1 != 304' "$TMP/lat-304.txt" | wc -l)" = 0 ] || die "template revalidation: not 304: $(head -3 "$TMP/lat-304.txt")"
+t304=$(awk '{ print $2 * 1000 }' "$TMP/lat-304.txt" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }')
+echo "   template GET /api/v1/policy-set ($TBYTES bytes, new connection, median of 10): $tpl50 ms; revalidated (304): $t304 ms"
 # Where the time goes, roughly: curl's time to the first byte of the answer (the server has
 # evaluated, built and serialised it by then) against the whole transfer, on enterprise 0.
 for _ in $(seq 1 10); do
@@ -239,7 +305,7 @@ for _ in $(seq 1 10); do
 done >"$TMP/ttfb.txt"
 ttfb=$(awk '{ print $1 * 1000 }' "$TMP/ttfb.txt" | sort -g | awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] }')
 ttotal=$(awk '{ print $2 * 1000 }' "$TMP/ttfb.txt" | sort -g | awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] }')
-echo "   curl, ${CODES[0]}, median of 10: first byte after $ttfb ms, last byte after $ttotal ms"
+echo "   curl, full answer, ${CODES[0]}, median of 10: first byte after $ttfb ms, last byte after $ttotal ms"
 n_all=$(wc -l <"$TMP/lat-all.txt")
 p50=$(pct "$TMP/lat-all.txt" 0.5)
 p99=$(pct "$TMP/lat-all.txt" 0.99)
@@ -249,19 +315,22 @@ wait "$SRV_PID" || die "qifu serve exited with status $?"
 SRV_PID=""
 
 hr
-figure "policies over HTTP p50 (1x$P, explained)" "$p50" ms "GET /healthz p50" "$hz50"
-figure "policies over HTTP p99 (1x$P, explained)" "$p99" ms "GET /healthz p99" "$hz99"
+figure "policies over HTTP p50 (1x$P, compact explanations)" "$p50" ms "GET /healthz p50" "$hz50"
+figure "policies over HTTP p99 (1x$P, compact explanations)" "$p99" ms "GET /healthz p99" "$hz99"
 figure "policies over HTTP p50 vs in-process" "$p50" ms "rules_eval+explain p50 (random)" "$row_p50"
 figure "policies over HTTP p99 vs in-process" "$p99" ms "rules_eval+explain p99 (random)" "$row_p99"
+figure "full explanation trees over HTTP p50" "$full50" ms "compact p50" "$p50"
+figure "full explanation trees over HTTP p99" "$full99" ms "compact p99" "$p99"
 hr
 printf '%s\n' "${FIGURES[@]}"
 hr
-echo "response: $bytes_avg bytes on average ($bytes_min..$bytes_max) for $P items with explanations"
+echo "response: compact $cbytes_avg bytes on average (+ the $TBYTES-byte template once per set: $tpl50 ms, revalidated $t304 ms); full $bytes_avg bytes ($bytes_min..$bytes_max)"
+echo "joining a compact answer with the template in JavaScript (node, median): $join_ms ms"
 echo "in-process rules_eval with explanations on the same $K enterprises: median $inproc_k ms"
-echo "time to first byte (curl, median of 10): $ttfb ms of $ttotal ms in all"
-echo "first answer on a new connection (not in p50/p99): median $first50 ms, max $firstmax ms"
+echo "full answer's time to first byte (curl, median of 10): $ttfb ms of $ttotal ms in all"
+echo "first answer on a new connection (not in p50/p99): compact median $first50 ms, max $firstmax ms; full median $fullfirst50 ms"
 echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores; figures are noisy when other work runs)"
 missed=""
 awk -v x="$p99" 'BEGIN { exit !(x > 2.0) }' && missed=" MISSED (target p99 <= 2 ms)"
-echo "BENCH policies_http: 1 enterprise x $P published policies with explanations over HTTP (SQLite, 1 keep-alive connection, $n_all requests over $K enterprises after 3 warm-up answers each): p50 $p50 ms, p99 $p99 ms, max $pmax ms (first answer on a new connection: median $first50 ms), $bytes_avg bytes per answer; peers GET /healthz p50 $hz50 / p99 $hz99 ms, in-process rules_eval+explain p50 $row_p50 / p99 $row_p99 ms; answers verified${missed}"
+echo "BENCH policies_http: 1 enterprise x $P published policies with explanations over HTTP (SQLite, 1 keep-alive connection, $n_all requests over $K enterprises after 3 warm-up answers each): compact answers (explain=compact, $cbytes_avg bytes; the $TBYTES-byte template once per set) p50 $p50 ms, p99 $p99 ms, max $pmax ms (first answer on a new connection: median $first50 ms); full trees ($bytes_avg bytes) p50 $full50 ms, p99 $full99 ms; peers GET /healthz p50 $hz50 / p99 $hz99 ms, in-process rules_eval+explain p50 $row_p50 / p99 $row_p99 ms; answers verified${missed}"
 if [ -n "$missed" ] && [ "${BENCH_STRICT:-0}" = 1 ]; then exit 3; fi
