@@ -59,6 +59,28 @@ static enum rc id_param(struct http_req *req, int64_t *id, struct err *e)
     return RC_OK;
 }
 
+/*
+ * A create is acknowledged only once its commit is durable. Instead of blocking a server
+ * thread in the group commit's wait (at most --threads commits then shared one fdatasync),
+ * the commit is deferred and the connection suspended until the store's syncer has synced
+ * it: one fdatasync then covers every create in flight (docs/internals/store.md).
+ */
+struct durable_wait {
+    struct store *db;
+    uint64_t ticket;
+};
+
+static void answer_when_durable(void *arg, enum rc rc)
+{
+    http_resume(arg, rc ? RC_UNAVAILABLE : RC_OK); /* a failed sync: 503, not acknowledged */
+}
+
+static void wait_durable(void *arg, struct http_later *later)
+{
+    struct durable_wait *w = arg;
+    store_when_durable(w->db, w->ticket, answer_when_durable, later);
+}
+
 enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"credit_code", "category", "urgency", "channel",
@@ -111,7 +133,12 @@ enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct 
     }
     int64_t id = 0;
     bool existed;
+    store_defer_sync(c);
     rc = demand_create(c, &ctx, api_who(req), &d, &id, &existed, e);
+    struct durable_wait w = {api_app(req)->db, store_take_ticket(c)};
+    /* A replay may answer with a demand whose own create still waits for its sync. */
+    if (rc == RC_OK && existed)
+        w.ticket = store_ticket_now(w.db);
     if (rc == RC_OK)
         rc = demand_get_text(c, &ctx, api_who(req), id, &resp->body, e);
     store_release(c);
@@ -120,6 +147,11 @@ enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct 
         return reply_failed(resp, rc);
     if (existed)
         http_resp_header(req, resp, "Idempotent-Replay", "true");
+    if (w.ticket) {
+        struct durable_wait *held = pool_alloc(&req->pool, sizeof(*held));
+        *held = w;
+        http_defer(req, wait_durable, held);
+    }
     return reply_text(resp, existed ? 200 : 201);
 }
 

@@ -147,4 +147,22 @@ void http_resp_header(struct http_req *req, struct http_resp *resp, const char *
 /* Sets a JSON response with status (steals j). Returns RC_OK for a handler's tail call. */
 enum rc http_reply(struct http_resp *resp, int status, json_t *j);
 
+/*
+ * Deferred answers: a request whose response must wait for something slow outside the
+ * handler (the disk sync of a commit) without holding a server thread.
+ *
+ * A handler that has filled resp and is about to return RC_OK calls http_defer. Once it
+ * returns, the server suspends the connection (no reading, no time-out) and calls
+ * start(arg, later) on the same thread; start hands later to whatever finishes the wait,
+ * which calls http_resume(later, rc) exactly once, from any thread (start itself may).
+ * Then resp is sent, or, when rc is not RC_OK, the error answer for rc instead. A handler
+ * that returns an error is answered at once and start is never called. http_stop waits
+ * for every deferred request to be resumed. arg is borrowed until start returns.
+ */
+struct http_later;
+void http_defer(struct http_req *req, void (*start)(void *arg, struct http_later *later),
+                void *arg);
+/* Ends the wait of a deferred request; later is invalid afterwards. */
+void http_resume(struct http_later *later, enum rc rc);
+
 #endif

@@ -22,6 +22,7 @@ struct http_server {
     uint64_t buckets[HTTP_N_BUCKETS];
     uint64_t n_requests;
     uint64_t sum_us;
+    int64_t n_suspended; /* deferred requests not yet resumed (http_stop waits for them) */
 };
 
 struct reqctx {
@@ -34,6 +35,14 @@ struct reqctx {
     size_t bytes_sent;
     bool answered;
     bool too_large; /* body passed max_body mid-upload: discard the rest, answer 413 */
+    /* http_defer: set by the handler; the server suspends the connection and calls
+     * defer_start. http_resume sets defer_rc, then resumed, then resumes MHD's handling,
+     * which calls on_request again to send the answer. */
+    void (*defer_start)(void *arg, struct http_later *later);
+    void *defer_arg;
+    bool deferred; /* suspended: waiting for http_resume */
+    bool resumed;  /* atomic: http_resume was called */
+    enum rc defer_rc;
 };
 
 /* Routes, authenticates and runs the handler; fills x->resp. */

@@ -71,6 +71,7 @@ void http__error_response(struct reqctx *x, enum rc rc, const struct err *e)
 {
     if (rc == RC_OK || rc == RC_ROW || rc == RC_DONE)
         rc = RC_INTERNAL;
+    x->defer_start = NULL; /* an error is answered at once */
     if (x->resp.json)
         json_decref(x->resp.json);
     buf_reset(&x->resp.body);

@@ -10,6 +10,7 @@
  * a request past its deadline is cut off (logged as 408).
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -208,6 +209,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0; /* a refusal is on its way; drop the rest */
         return MHD_YES;
     }
+    if (x->deferred) { /* called again once http_resume resumed the connection */
+        if (!__atomic_load_n(&x->resumed, __ATOMIC_ACQUIRE))
+            return MHD_YES;
+        if (x->defer_rc) {
+            struct err e;
+            err_set(&e, x->defer_rc, NULL, "deferred answer failed (%s)", rc_name(x->defer_rc));
+            http__error_response(x, x->defer_rc, &e);
+        }
+        return http__send(x);
+    }
     if (*upload_size) {
         int64_t age = time_mono_ns() - x->req.started_ns;
         size_t n = *upload_size;
@@ -225,7 +236,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     x->req.body = buf_str(&x->body);
     x->req.body_len = buf_len(&x->body);
     http__dispatch(s, x);
+    if (x->defer_start) {
+        x->deferred = true;
+        __atomic_add_fetch(&s->n_suspended, 1, __ATOMIC_ACQ_REL);
+        MHD_suspend_connection(c);
+        x->defer_start(x->defer_arg, (struct http_later *)(void *)x);
+        return MHD_YES;
+    }
     return http__send(x);
+}
+
+void http_defer(struct http_req *req, void (*start)(void *arg, struct http_later *later), void *arg)
+{
+    struct reqctx *x = (struct reqctx *)(void *)req; /* req is its first member */
+    assert(!x->defer_start && start);
+    x->defer_start = start;
+    x->defer_arg = arg;
+}
+
+void http_resume(struct http_later *later, enum rc rc)
+{
+    struct reqctx *x = (struct reqctx *)(void *)later;
+    struct http_server *s = x->req.server;
+    assert(x->deferred);
+    x->defer_rc = rc;
+    __atomic_store_n(&x->resumed, true, __ATOMIC_RELEASE);
+    /* From here on x may be answered and freed by the connection's thread. */
+    MHD_resume_connection(x->req.conn);
+    __atomic_sub_fetch(&s->n_suspended, 1, __ATOMIC_ACQ_REL);
 }
 
 static enum rc parse_listen(const char *listen, struct sockaddr_in *sa, struct err *e)
@@ -310,8 +348,10 @@ enum rc http_start(const struct http_config *cfg, struct http_server **out, stru
     /* MHD's pool per connection holds the request head; a bigger head gets 431. */
     size_t mem_limit = s->cfg.max_header + 16 * 1024;
     s->d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
-        NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, or MHD warns */
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+            MHD_ALLOW_SUSPEND_RESUME, /* ITC included: a resumed connection wakes its thread */
+        0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+        NULL, /* first, or MHD warns */
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
         MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.conn_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
         s->cfg.max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.max_conns_per_ip,
@@ -348,6 +388,15 @@ int http_stop(struct http_server *s)
     while (__atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE) > 0 && time_mono_ns() < until)
         usleep(10000);
     int left = (int)__atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE);
+    /* MHD aborts when stopped with a connection still suspended: a deferred request is
+     * waiting for a disk sync, which ends (with an error if need be), so wait for it. */
+    for (int64_t n; (n = __atomic_load_n(&s->n_suspended, __ATOMIC_ACQUIRE)) > 0;) {
+        if (time_mono_ns() > until) {
+            log_warn("http: waiting for %lld deferred requests before stopping", (long long)n);
+            until = time_mono_ns() + 5000000000LL;
+        }
+        usleep(10000);
+    }
     MHD_stop_daemon(s->d);
     if (s->cfg.access_log)
         log_buffer_stop();

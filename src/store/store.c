@@ -5,7 +5,9 @@
  */
 #include "store.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -52,6 +54,8 @@ enum rc store_open(const char *url, int n_conns, struct store **out, struct err 
     pthread_mutex_init(&s->wmu, NULL);
     pthread_mutex_init(&s->gmu, NULL);
     pthread_cond_init(&s->gcv, NULL);
+    pthread_cond_init(&s->syncer.cv, NULL);
+    pthread_cond_init(&s->checkpointer.cv, NULL);
     s->conns = xcalloc((size_t)n_conns, sizeof(*s->conns));
     for (int i = 0; i < n_conns; i++) {
         enum rc rc = ops->connect(s->target, &s->conns[i], e);
@@ -82,10 +86,13 @@ static void cache_drop(struct conn *c)
     c->n_cached = 0;
 }
 
+static void bg_stop(struct store *s);
+
 void store_close(struct store *s)
 {
     if (!s)
         return;
+    bg_stop(s);
     for (int i = 0; i < s->n_conns; i++) {
         cache_drop(s->conns[i]);
         s->ops->disconnect(s->conns[i]);
@@ -97,6 +104,8 @@ void store_close(struct store *s)
     pthread_mutex_destroy(&s->wmu);
     pthread_mutex_destroy(&s->gmu);
     pthread_cond_destroy(&s->gcv);
+    pthread_cond_destroy(&s->syncer.cv);
+    pthread_cond_destroy(&s->checkpointer.cv);
     xfree(s);
 }
 
@@ -183,35 +192,65 @@ enum rc store_acquire(struct store *s, struct conn **out, struct err *e)
     return RC_OK;
 }
 
+/* Counts a commit whose WAL frames are written: returns its number, which every sync that
+ * begins from now on covers. */
+static uint64_t count_commit(struct store *s)
+{
+    pthread_mutex_lock(&s->gmu);
+    uint64_t mine = ++s->n_committed;
+    pthread_mutex_unlock(&s->gmu);
+    return mine;
+}
+
 /*
- * Waits until everything c committed is durable (group commit). Called after the
- * COMMIT, with the writer lock released, so the next transaction writes while this
- * one's sync runs, and one fdatasync covers every commit that finished before it began.
+ * Runs one sync through c of everything committed so far, and wakes whoever waits for
+ * syncs. Called and returns with gmu held, and no sync running; *upto is the last
+ * commit it covers (durable when it returns RC_OK).
  */
-static enum rc group_sync(struct conn *c, struct err *e)
+static enum rc sync_locked(struct store *s, struct conn *c, uint64_t *upto, struct err *e)
+{
+    assert(!s->syncing);
+    s->syncing = true;
+    *upto = s->n_committed;
+    pthread_mutex_unlock(&s->gmu);
+    enum rc rc = c->ops->sync(c, e);
+    pthread_mutex_lock(&s->gmu);
+    s->syncing = false;
+    if (rc == RC_OK && *upto > s->n_synced)
+        s->n_synced = *upto;
+    s->n_syncs++;
+    pthread_cond_broadcast(&s->gcv);
+    if (s->waiters)
+        pthread_cond_signal(&s->syncer.cv);
+    return rc;
+}
+
+/*
+ * Waits until commit number mine is durable (group commit). Called with the writer lock
+ * released, so the next transaction writes while this one's sync runs, and one fdatasync
+ * covers every commit that finished before it began. The caller leads a sync when none
+ * is running (through c), else waits for the running one.
+ */
+static enum rc wait_synced(struct conn *c, uint64_t mine, struct err *e)
 {
     struct store *s = c->store;
     enum rc rc = RC_OK;
+    uint64_t upto;
     pthread_mutex_lock(&s->gmu);
-    uint64_t mine = ++s->n_committed;
     while (s->n_synced < mine && rc == RC_OK) {
-        if (s->syncing) {
+        if (s->syncing)
             pthread_cond_wait(&s->gcv, &s->gmu);
-            continue;
-        }
-        s->syncing = true;
-        uint64_t upto = s->n_committed;
-        pthread_mutex_unlock(&s->gmu);
-        rc = c->ops->sync(c, e);
-        pthread_mutex_lock(&s->gmu);
-        s->syncing = false;
-        if (rc == RC_OK && upto > s->n_synced)
-            s->n_synced = upto;
-        s->n_syncs++;
-        pthread_cond_broadcast(&s->gcv);
+        else
+            rc = sync_locked(s, c, &upto, e);
     }
     pthread_mutex_unlock(&s->gmu);
     return rc;
+}
+
+/* Waits until everything c committed is durable. */
+static enum rc group_sync(struct conn *c, struct err *e)
+{
+    return wait_synced(c, count_commit(c->store), e);
 }
 
 uint64_t store_n_syncs(const struct store *s)
@@ -232,6 +271,12 @@ void store_release(struct conn *c)
     if (c->in_txn)
         store_rollback(c);
     struct store *s = c->store;
+    if (c->defer) { /* a deferred commit nobody took: it is made durable here */
+        uint64_t t = store_take_ticket(c);
+        struct err ignored;
+        if (t && wait_synced(c, t, &ignored))
+            log_error("store: sync after a deferred commit failed: %s", ignored.msg);
+    }
     /* An autocommit write (no store_begin) is made durable before the caller answers. */
     if (c->ops->sync && c->ops->dirty(c)) {
         __atomic_add_fetch(&s->write_gen, 1, __ATOMIC_ACQ_REL);
@@ -300,8 +345,11 @@ enum rc store_commit(struct conn *c, struct err *e)
     c->in_txn = false;
     end_writer(c);
     if (rc == RC_OK && c->ops->sync) {
-        (void)c->ops->dirty(c); /* this commit is the one synced now */
-        rc = group_sync(c, e);
+        (void)c->ops->dirty(c); /* this commit is the one synced now (or its ticket's) */
+        if (c->defer)
+            c->ticket = count_commit(c->store);
+        else
+            rc = group_sync(c, e);
     }
     return rc;
 }
@@ -478,6 +526,243 @@ void store_finish(struct stmt *st)
         xfree(st->sql);
         st->conn->ops->finalize(st);
     }
+}
+
+/* ---- deferred durability: the syncer and the checkpointer ------------------ */
+
+struct store_waiter {
+    uint64_t ticket;
+    void (*done)(void *arg, enum rc rc);
+    void *arg;
+    struct store_waiter *next;
+};
+
+void store_defer_sync(struct conn *c)
+{
+    c->defer = true;
+    c->ticket = 0;
+}
+
+uint64_t store_take_ticket(struct conn *c)
+{
+    uint64_t t = c->ticket;
+    c->defer = false;
+    c->ticket = 0;
+    return t;
+}
+
+uint64_t store_ticket_now(struct store *s)
+{
+    return s->ops->sync ? count_commit(s) : 0;
+}
+
+/* Starts b's thread unless it runs or the store is closing; gmu held. */
+static bool bg_start(struct store *s, struct store_bg *b, void *(*main_fn)(void *))
+{
+    if (!b->started && !s->bg_stop) {
+        int r = pthread_create(&b->thread, NULL, main_fn, s);
+        b->started = r == 0;
+        if (r)
+            log_error("store: cannot start a background thread: %s", strerror(r));
+    }
+    return b->started;
+}
+
+/* Stops and joins the background threads; the syncer answers its waiters first. */
+static void bg_stop(struct store *s)
+{
+    pthread_mutex_lock(&s->gmu);
+    s->bg_stop = true;
+    pthread_cond_signal(&s->syncer.cv);
+    pthread_cond_signal(&s->checkpointer.cv);
+    pthread_mutex_unlock(&s->gmu);
+    if (s->syncer.started)
+        pthread_join(s->syncer.thread, NULL);
+    if (s->checkpointer.started)
+        pthread_join(s->checkpointer.thread, NULL);
+}
+
+/* A background thread's own connection; signals are left to the program's threads. */
+static enum rc bg_connect(struct store *s, struct conn **out, struct err *e)
+{
+    enum rc rc = s->ops->connect(s->target, out, e);
+    if (rc == RC_OK) {
+        (*out)->ops = s->ops;
+        (*out)->store = s;
+        (*out)->taken = true;
+    }
+    return rc;
+}
+
+static void bg_disconnect(struct conn *c)
+{
+    if (c) {
+        cache_drop(c);
+        c->ops->disconnect(c);
+    }
+}
+
+static void bg_block_signals(void)
+{
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+}
+
+/* Unlinks and returns the waiters whose ticket is at most upto; gmu held. */
+static struct store_waiter *take_waiters(struct store *s, uint64_t upto)
+{
+    struct store_waiter *out = NULL, **pp = &s->waiters;
+    while (*pp) {
+        struct store_waiter *w = *pp;
+        if (w->ticket <= upto) {
+            *pp = w->next;
+            w->next = out;
+            out = w;
+        } else {
+            pp = &w->next;
+        }
+    }
+    return out;
+}
+
+/* Calls and frees a list of waiters, without gmu (a callback may take other locks). */
+static void finish_waiters(struct store_waiter *w, enum rc rc)
+{
+    while (w) {
+        struct store_waiter *next = w->next;
+        w->done(w->arg, rc);
+        xfree(w);
+        w = next;
+    }
+}
+
+/*
+ * The syncer: while waiters wait, it answers those that the syncs so far cover, and
+ * runs the next sync itself unless a store_commit is running one (which may cover them
+ * too). A failed sync fails the waiters it was for. It leaves on bg_stop once no waiter
+ * is left, so every waiter is answered.
+ */
+static void *syncer_main(void *arg)
+{
+    struct store *s = arg;
+    struct conn *c = NULL;
+    struct err e;
+    bg_block_signals();
+    pthread_mutex_lock(&s->gmu);
+    for (;;) {
+        struct store_waiter *ready = take_waiters(s, s->n_synced);
+        if (ready) {
+            pthread_mutex_unlock(&s->gmu);
+            finish_waiters(ready, RC_OK);
+            pthread_mutex_lock(&s->gmu);
+            continue;
+        }
+        if (!s->waiters) {
+            if (s->bg_stop)
+                break;
+            pthread_cond_wait(&s->syncer.cv, &s->gmu);
+            continue;
+        }
+        if (s->syncing) {
+            pthread_cond_wait(&s->gcv, &s->gmu);
+            continue;
+        }
+        uint64_t upto = s->n_committed;
+        enum rc rc = RC_OK;
+        err_clear(&e);
+        if (!c) {
+            pthread_mutex_unlock(&s->gmu);
+            rc = bg_connect(s, &c, &e);
+            pthread_mutex_lock(&s->gmu);
+        }
+        if (rc == RC_OK && s->syncing)
+            continue; /* a commit began a sync while this thread connected */
+        if (rc == RC_OK)
+            rc = sync_locked(s, c, &upto, &e);
+        if (rc) {
+            log_error("store: sync of deferred commits failed: %s", e.msg);
+            struct store_waiter *failed = take_waiters(s, upto);
+            pthread_mutex_unlock(&s->gmu);
+            finish_waiters(failed, rc);
+            pthread_mutex_lock(&s->gmu);
+        }
+    }
+    pthread_mutex_unlock(&s->gmu);
+    bg_disconnect(c);
+    return NULL;
+}
+
+void store_when_durable(struct store *s, uint64_t ticket, void (*done)(void *arg, enum rc rc),
+                        void *arg)
+{
+    pthread_mutex_lock(&s->gmu);
+    if (ticket <= s->n_synced) {
+        pthread_mutex_unlock(&s->gmu);
+        done(arg, RC_OK);
+        return;
+    }
+    if (!bg_start(s, &s->syncer, syncer_main)) {
+        pthread_mutex_unlock(&s->gmu);
+        done(arg, RC_UNAVAILABLE);
+        return;
+    }
+    struct store_waiter *w = xmalloc(sizeof(*w));
+    w->ticket = ticket;
+    w->done = done;
+    w->arg = arg;
+    w->next = s->waiters;
+    s->waiters = w;
+    pthread_cond_signal(&s->syncer.cv);
+    pthread_mutex_unlock(&s->gmu);
+}
+
+/* The checkpointer: one ops->checkpoint per request, on its own connection. */
+static void *checkpointer_main(void *arg)
+{
+    struct store *s = arg;
+    struct conn *c = NULL;
+    struct err e;
+    bg_block_signals();
+    pthread_mutex_lock(&s->gmu);
+    for (;;) {
+        while (!s->want_checkpoint && !s->bg_stop)
+            pthread_cond_wait(&s->checkpointer.cv, &s->gmu);
+        if (s->bg_stop)
+            break;
+        s->want_checkpoint = false;
+        pthread_mutex_unlock(&s->gmu);
+        err_clear(&e);
+        enum rc rc = c ? RC_OK : bg_connect(s, &c, &e);
+        if (rc == RC_OK)
+            rc = s->ops->checkpoint(c, &e); /* the bulk, while writers go on */
+        if (rc == RC_OK) {
+            /* The frames written meanwhile, with the writers held back: the WAL restarts
+             * from its start only when a write begins with every frame copied, else it
+             * would grow for as long as writes keep coming. */
+            pthread_mutex_lock(&s->wmu);
+            rc = s->ops->checkpoint(c, &e);
+            pthread_mutex_unlock(&s->wmu);
+        }
+        if (rc)
+            log_warn("store: checkpoint failed: %s", e.msg);
+        pthread_mutex_lock(&s->gmu);
+    }
+    pthread_mutex_unlock(&s->gmu);
+    bg_disconnect(c);
+    return NULL;
+}
+
+bool store__want_checkpoint(struct store *s)
+{
+    pthread_mutex_lock(&s->gmu);
+    bool ok = bg_start(s, &s->checkpointer, checkpointer_main);
+    if (ok && !s->want_checkpoint) {
+        s->want_checkpoint = true;
+        pthread_cond_signal(&s->checkpointer.cv);
+    }
+    pthread_mutex_unlock(&s->gmu);
+    return ok;
 }
 
 /* ---- migrations ---------------------------------------------------------- */

@@ -84,6 +84,38 @@ enum rc store_begin(struct conn *c, struct err *e) WARN_UNUSED;
 enum rc store_commit(struct conn *c, struct err *e) WARN_UNUSED;
 /* Rolls back the open transaction, if any. */
 void store_rollback(struct conn *c);
+
+/*
+ * Deferred durability, for a caller that can answer later (an HTTP create suspends its
+ * connection instead of blocking a server thread in the group commit's wait):
+ *
+ *     store_defer_sync(c);
+ *     rc = something_that_commits(c, ...);         (store_commit returns before the sync)
+ *     uint64_t ticket = store_take_ticket(c);
+ *     store_release(c);
+ *     if (rc == RC_OK) store_when_durable(db, ticket, done, arg);   (answer in done)
+ *
+ * From store_defer_sync until store_take_ticket, store_commit on c returns once the
+ * COMMIT is written, without waiting for the disk: the write is visible but NOT durable,
+ * and must not be acknowledged before store_when_durable calls back. A deferred commit
+ * that nobody takes is waited for by store_release. Without group commit (PostgreSQL)
+ * the commit is durable at once and the ticket is 0.
+ */
+void store_defer_sync(struct conn *c);
+/* Ends deferral on c; returns the ticket of its last deferred commit (0: none, or durable). */
+uint64_t store_take_ticket(struct conn *c);
+/* Returns a ticket covering everything committed so far, e.g. a row another request wrote
+ * and read here before its sync (0 when commits are durable at once). */
+uint64_t store_ticket_now(struct store *s);
+/*
+ * Calls done(arg, rc) once ticket is durable (rc = RC_OK), or with the error of the sync
+ * that was to cover it (RC_IO; RC_UNAVAILABLE when no sync thread can run). Calls at once,
+ * in the calling thread, when it is durable already (ticket 0); otherwise from the store's
+ * syncer thread, one fdatasync for every ticket waiting. Every call is answered, also when
+ * the store closes; done must not block.
+ */
+void store_when_durable(struct store *s, uint64_t ticket, void (*done)(void *arg, enum rc rc),
+                        void *arg);
 /* Returns true while a transaction is open on c. */
 bool store_in_txn(const struct conn *c);
 /* Runs SQL text without parameters or rows (several statements allowed). */

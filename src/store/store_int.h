@@ -52,6 +52,13 @@ struct store_ops {
      */
     enum rc (*sync)(struct conn *c, struct err *e);
     bool (*dirty)(struct conn *c);
+    /*
+     * Copies committed WAL frames into the database without blocking writers (SQLite:
+     * a PASSIVE checkpoint); NULL when the backend needs none. The backend asks for it
+     * with store__want_checkpoint (from its commit hook) instead of checkpointing inside
+     * the COMMIT, which holds the writer lock; the store runs it on its own thread.
+     */
+    enum rc (*checkpoint)(struct conn *c, struct err *e);
 };
 
 struct store_migration {
@@ -68,6 +75,10 @@ struct conn {
     bool in_txn;
     bool taken;
     bool writer; /* holds store.wmu (an open SQLite write transaction) */
+    /* store_defer_sync: commits do not wait for their sync; ticket is the last one's
+     * number (0 when none), for store_take_ticket. */
+    bool defer;
+    uint64_t ticket;
 };
 
 struct stmt {
@@ -99,7 +110,23 @@ struct store {
     uint64_t n_committed, n_synced, n_syncs;
     bool syncing;
     uint64_t write_gen; /* store_write_gen: bumped (atomically) by every commit */
+    /* Background threads, started on first use and joined by store_close, each with its
+     * own connection: the syncer runs the syncs that store_when_durable waiters wait for;
+     * the checkpointer runs ops->checkpoint when the backend asks. Guarded by gmu. */
+    struct store_bg {
+        pthread_t thread;
+        pthread_cond_t cv; /* work for it, or bg_stop */
+        bool started;
+    } syncer, checkpointer;
+    struct store_waiter *waiters; /* unordered list of store_when_durable calls */
+    bool want_checkpoint;
+    bool bg_stop;
 };
+
+/* Asks for a checkpoint on the store's checkpointer thread (from a backend's commit hook;
+ * no lock of the store may be held but wmu). Returns false when no thread could be
+ * started, and the backend must checkpoint by itself. */
+bool store__want_checkpoint(struct store *s);
 
 /* The backends, defined in their files. */
 extern const struct store_ops store__sqlite_ops;

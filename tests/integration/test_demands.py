@@ -948,6 +948,31 @@ def test_idempotency_key_replay(w):
     assert w.s.sql("SELECT COUNT(*) FROM demands") == before
 
 
+def test_idempotency_key_concurrent_retries(w):
+    """Retries racing with the first attempt (a create answers only after its disk sync, so
+    a retry can arrive while the first one waits): exactly one demand, one 201, and every
+    other answer a replay of the same demand."""
+    key = "idem-race-" + uuid.uuid4().hex
+    body = {"category": "help", "title": "并发重试", "content": "同一幂等键的并发重试只产生一件诉求"}
+    answers = []
+
+    def post():
+        answers.append(w.req("enterprise", "POST", "/api/v1/demands", body,
+                             headers={"Idempotency-Key": key}))
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = sorted(st for st, _, _ in answers)
+    assert statuses == [200] * 7 + [201], answers
+    assert len({d["id"] for _, _, d in answers}) == 1
+    assert all(h.get("Idempotent-Replay") == ("true" if st == 200 else None)
+               for st, h, _ in answers)
+    assert w.s.sql("SELECT COUNT(*) FROM demands WHERE idem_key = '%s'" % key) == [("1",)]
+
+
 def test_idempotency_key_concurrent(w):
     key = "race-" + uuid.uuid4().hex
     n = 5

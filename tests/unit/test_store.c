@@ -766,6 +766,89 @@ START_TEST(threads)
 }
 END_TEST
 
+/* What store_when_durable reported to one waiter. */
+struct durable_seen {
+    int calls; /* atomic */
+    enum rc rc;
+};
+
+static void on_durable(void *arg, enum rc rc)
+{
+    struct durable_seen *d = arg;
+    d->rc = rc;
+    __atomic_add_fetch(&d->calls, 1, __ATOMIC_RELEASE);
+}
+
+/* Waits (10 s at most, then fails) until the waiter was answered; returns its rc. */
+static enum rc durable_rc(struct durable_seen *d)
+{
+    for (int i = 0; i < 1000 && !__atomic_load_n(&d->calls, __ATOMIC_ACQUIRE); i++)
+        usleep(10000);
+    ck_assert_int_eq(__atomic_load_n(&d->calls, __ATOMIC_ACQUIRE), 1);
+    return d->rc;
+}
+
+/* A deferred commit (store_defer_sync): visible at once, durable when store_when_durable
+ * answers, through the syncer thread (SQLite) or at once (PostgreSQL: ticket 0). */
+START_TEST(deferred_sync)
+{
+    struct store *s = open_db(2);
+    struct conn *c = take(s);
+    struct err e = {0};
+    bool sqlite = store_kind(s) == STORE_SQLITE;
+    make_tx_table(c);
+    uint64_t syncs = store_n_syncs(s);
+    store_defer_sync(c);
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert_int_eq(run_it(c, INS_TX, 1, 1, "deferred"), RC_OK);
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+    ck_assert_uint_eq(store_n_syncs(s), syncs); /* the commit did not wait */
+    uint64_t ticket = store_take_ticket(c);
+    ck_assert(sqlite ? ticket > 0 : ticket == 0);
+    struct conn *other = take(s);
+    ck_assert_int_eq(query_int(other, "SELECT COUNT(*) FROM test_tx WHERE n = 1"), 1);
+    store_release(other);
+    store_release(c);
+    ck_assert_uint_eq(store_n_syncs(s), syncs); /* taken: release leaves it to the waiter */
+
+    struct durable_seen d1 = {0};
+    store_when_durable(s, ticket, on_durable, &d1);
+    ck_assert_int_eq(durable_rc(&d1), RC_OK);
+    if (sqlite)
+        ck_assert_uint_ge(store_n_syncs(s), syncs + 1);
+
+    /* Durable already: answered at once, in this thread. */
+    struct durable_seen d2 = {0};
+    store_when_durable(s, ticket, on_durable, &d2);
+    ck_assert_int_eq(d2.calls, 1);
+    ck_assert_int_eq(d2.rc, RC_OK);
+
+    /* A deferred commit nobody took is synced by store_release. */
+    c = take(s);
+    store_defer_sync(c);
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert_int_eq(run_it(c, INS_TX, 2, 1, "not taken"), RC_OK);
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+    syncs = store_n_syncs(s);
+    store_release(c);
+    if (sqlite)
+        ck_assert_uint_eq(store_n_syncs(s), syncs + 1);
+
+    c = take(s);
+    exec_ok(c, "DROP TABLE test_tx");
+    store_release(c);
+
+    /* store_ticket_now covers what is visible now; a waiter left at close is answered. */
+    uint64_t now = store_ticket_now(s);
+    ck_assert(sqlite ? now > ticket : now == 0);
+    struct durable_seen d3 = {0};
+    store_when_durable(s, now, on_durable, &d3);
+    store_close(s);
+    ck_assert_int_eq(d3.calls, 1);
+    ck_assert_int_eq(d3.rc, RC_OK);
+}
+END_TEST
+
 /* PostgreSQL only: a connection whose server process dies is reopened on acquire. */
 START_TEST(pg_reconnect)
 {
@@ -811,6 +894,7 @@ static void add_backend_tests(TCase *tc, bool pg)
     tcase_add_test(tc, stmt_cache);
     tcase_add_test(tc, audit_head);
     tcase_add_test(tc, threads);
+    tcase_add_test(tc, deferred_sync);
     if (pg)
         tcase_add_test(tc, pg_reconnect);
 }
