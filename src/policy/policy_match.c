@@ -71,6 +71,99 @@ static void set_key(const struct policy_snap *s, char key[32])
              (long long)policy_snap_day(s));
 }
 
+/* Appends the digits of v at q; returns the end. */
+static char *put_int(char *q, int64_t v)
+{
+    char tmp[24], *t = tmp + sizeof(tmp);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--t = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--t = '-';
+    memcpy(q, t, (size_t)(tmp + sizeof(tmp) - t));
+    return q + (tmp + sizeof(tmp) - t);
+}
+
+#define PUT_LIT(q, lit) (memcpy((q), (lit), sizeof(lit) - 1), (q) += sizeof(lit) - 1)
+
+/*
+ * Appends the compact item of policy idx (policy.h: POLICY_EXPLAIN_COMPACT) to out, made in
+ * a local array first and appended at once: 1,100 items of ~200 bytes written piece by piece
+ * through the buffer took a quarter of a compact answer's time. Outcome and amount-state names are constants and fact
+ * names identifiers (rules_catalog_add_fact), so nothing needs escaping.
+ */
+static enum rc compact_item(const struct rules_set *set, const struct rules_row *row, size_t idx,
+                            bool first, struct buf *out)
+{
+    const struct rules_result *r = &row->results[idx];
+    size_t n_nodes = rules_explain_nodes(set, idx);
+    size_t cap = 320 + n_nodes;
+    for (size_t m = 0; m < r->n_missing; m++)
+        cap += strlen(r->missing[m]) + 3;
+    char small[1024], *start = cap <= sizeof(small) ? small : xmalloc(cap), *q = start;
+    if (!first)
+        *q++ = ',';
+    PUT_LIT(q, "{\"policy_id\":\"");
+    q = put_int(q, r->policy_id);
+    PUT_LIT(q, "\",\"outcome\":\"");
+    const char *name = rules_outcome_name(r->outcome);
+    size_t len = strlen(name);
+    memcpy(q, name, len);
+    q += len;
+    PUT_LIT(q, "\",\"amount_fen\":");
+    if (r->amount_state == RULES_AMOUNT_KNOWN)
+        q = put_int(q, r->amount);
+    else
+        PUT_LIT(q, "null");
+    name = amount_state_name(r->amount_state);
+    len = strlen(name);
+    PUT_LIT(q, ",\"amount_state\":\"");
+    memcpy(q, name, len);
+    q += len;
+    PUT_LIT(q, "\",\"amount_before_fen\":");
+    if (r->amount_state == RULES_AMOUNT_KNOWN || r->amount_before)
+        q = put_int(q, r->amount_before);
+    else
+        PUT_LIT(q, "null");
+    PUT_LIT(q, ",\"excluded_by\":");
+    if (r->excluded_by) {
+        *q++ = '"';
+        q = put_int(q, r->excluded_by);
+        *q++ = '"';
+    } else {
+        PUT_LIT(q, "null");
+    }
+    if (r->capped)
+        PUT_LIT(q, ",\"capped\":true");
+    else
+        PUT_LIT(q, ",\"capped\":false");
+    if (r->authoritative)
+        PUT_LIT(q, ",\"authoritative\":true,\"missing\":[");
+    else
+        PUT_LIT(q, ",\"authoritative\":false,\"missing\":[");
+    for (size_t m = 0; m < r->n_missing; m++) {
+        if (m)
+            *q++ = ',';
+        *q++ = '"';
+        len = strlen(r->missing[m]);
+        memcpy(q, r->missing[m], len);
+        q += len;
+        *q++ = '"';
+    }
+    PUT_LIT(q, "],\"status\":\"");
+    struct err e;
+    enum rc rc = rules_explain_status(set, row, idx, q, &e);
+    q += n_nodes;
+    PUT_LIT(q, "\"}");
+    if (rc == RC_OK)
+        rc = buf_append(out, start, (size_t)(q - start));
+    if (start != small)
+        xfree(start);
+    return rc;
+}
+
 /* Writes the answer from an evaluated row; credit_code may be NULL (a visitor). */
 static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s,
                       struct rules_row *row, const struct rules_facts *f, int64_t day,
@@ -134,19 +227,18 @@ static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s
                 total_partial = true;
         }
         if (compact) {
-            jsonx_w_puts(&w, first ? "{\"policy_id\":\"" : ",{\"policy_id\":\"");
-            jsonx_w_int(&w, r->policy_id);
-            JSONX_W_LIT(&w, "\",\"outcome\":");
-            jsonx_w_str(&w, rules_outcome_name(r->outcome));
-        } else {
-            jsonx_w_puts(&w, first ? "{\"policy\":" : ",{\"policy\":");
-            jsonx_w_raw(&w, pi->json, pi->json_len);
-            JSONX_W_LIT(&w, ",\"outcome\":");
-            jsonx_w_str(&w, rules_outcome_name(r->outcome));
-            JSONX_W_LIT(&w, ",\"outcome_label\":");
-            jsonx_w_str(&w, outcome_label(r->outcome));
+            if (w.rc == RC_OK)
+                w.rc = compact_item(set, row, idx, first, out);
+            first = false;
+            continue;
         }
+        jsonx_w_puts(&w, first ? "{\"policy\":" : ",{\"policy\":");
         first = false;
+        jsonx_w_raw(&w, pi->json, pi->json_len);
+        JSONX_W_LIT(&w, ",\"outcome\":");
+        jsonx_w_str(&w, rules_outcome_name(r->outcome));
+        JSONX_W_LIT(&w, ",\"outcome_label\":");
+        jsonx_w_str(&w, outcome_label(r->outcome));
         JSONX_W_LIT(&w, ",\"amount_fen\":");
         if (r->amount_state == RULES_AMOUNT_KNOWN)
             jsonx_w_int(&w, r->amount);
@@ -173,10 +265,6 @@ static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s
         for (size_t m = 0; m < r->n_missing; m++) {
             if (m)
                 JSONX_W_LIT(&w, ",");
-            if (compact) {
-                jsonx_w_str(&w, r->missing[m]);
-                continue;
-            }
             w_fact_ref(&w, cat, r->missing[m]);
             JSONX_W_LIT(&w, "}");
         }
@@ -186,11 +274,6 @@ static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s
             JSONX_W_LIT(&w, ",\"explanation\":");
             if (w.rc == RC_OK)
                 w.rc = rules_explain(set, row, f, day, idx, out, &xe);
-        } else if (compact) {
-            JSONX_W_LIT(&w, ",\"status\":\"");
-            if (w.rc == RC_OK)
-                w.rc = rules_explain_status(set, row, idx, out, &xe);
-            JSONX_W_LIT(&w, "\"");
         }
         JSONX_W_LIT(&w, "}");
     }

@@ -283,13 +283,16 @@ enum rc rules_explain(const struct rules_set *set, struct rules_row *row,
  */
 enum rc rules_explain_template(const struct rules_set *set, size_t i, struct buf *out,
                                struct err *e) WARN_UNUSED;
+/* Returns the number of nodes in policy i's explanation (0 for a bad i). */
+size_t rules_explain_nodes(const struct rules_set *set, size_t i);
 /*
- * Appends one letter per node of policy i, in the template's order (depth first, a node
- * before its children): f t u (false, true, unknown) or m (a manual leaf, which counts as
- * unknown in its parent's counts). The row must come from rules_eval on set.
+ * Writes one letter per node of policy i into out (rules_explain_nodes bytes, no NUL), in
+ * the template's order (depth first, a node before its children): f t u (false, true,
+ * unknown) or m (a manual leaf, which counts as unknown in its parent's counts). The row
+ * must come from rules_eval on set (else RC_INVALID).
  */
 enum rc rules_explain_status(const struct rules_set *set, const struct rules_row *row, size_t i,
-                             struct buf *out, struct err *e) WARN_UNUSED;
+                             char *out, struct err *e) WARN_UNUSED;
 /*
  * Appends the actual values the explanations show, as one JSON object {fact: text}: every
  * fact present in f and read by a leaf of set, formatted as rules_explain writes it; with

@@ -691,25 +691,23 @@ enum rc rules_explain(const struct rules_set *set, struct rules_row *row,
     return RC_OK;
 }
 
+size_t rules_explain_nodes(const struct rules_set *set, size_t i)
+{
+    return i < set->n ? (size_t)set->pols[i]->n_ops : 0;
+}
+
 enum rc rules_explain_status(const struct rules_set *set, const struct rules_row *row, size_t i,
-                             struct buf *out, struct err *e)
+                             char *out, struct err *e)
 {
     if (i >= set->n || row->set_ != set || !row->tv_)
         return err_set(e, RC_INVALID, NULL, "无法说明：规则集不一致，或政策不在规则集中");
     const struct rules_policy *p = set->pols[i];
     const uint8_t *tv = row->tv_ + set->node_off[i];
-    char s[256];
-    size_t n = 0;
-    enum rc rc = RC_OK;
-    for (int j = p->n_ops - 1; j >= 0 && rc == RC_OK; j--) { /* backwards: the tree's order */
+    for (int j = p->n_ops - 1; j >= 0; j--) { /* the program backwards: the tree's order */
         const struct rules__step *o = &p->ops[j];
-        s[n++] = o->manual ? 'm' : "ftu"[tv[o->node] < 3 ? tv[o->node] : 2];
-        if (n == sizeof(s) || j == 0) {
-            rc = buf_append(out, s, n);
-            n = 0;
-        }
+        *out++ = o->manual ? 'm' : "ftu"[tv[o->node] < 3 ? tv[o->node] : 2];
     }
-    return rc ? err_set(e, RC_TOOLARGE, NULL, "条件说明过长") : RC_OK;
+    return RC_OK;
 }
 
 enum rc rules_explain_values(const struct rules_set *set, struct rules_row *row,
