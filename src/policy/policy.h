@@ -206,6 +206,17 @@ const struct rules_set *policy_snap_set(const struct policy_snap *s);
 int64_t policy_snap_version(const struct policy_snap *s);
 /* Returns the day (days since 1970-01-01, Asia/Shanghai) whose policies in force s holds. */
 int64_t policy_snap_day(const struct policy_snap *s);
+/* A text made once per snapshot (the match template). */
+struct policy_text {
+    size_t len;
+    char text[];
+};
+/*
+ * Returns the text kept in s (NULL when none yet). With made (xmalloc'ed), stores it unless
+ * another thread stored one first (then made is freed), and returns the one kept; it lives
+ * as long as s.
+ */
+const struct policy_text *policy_snap_text(struct policy_snap *s, struct policy_text *made);
 
 /* What the snapshot knows of policy i of its set (same index). Members are read-only. */
 struct policy_info {

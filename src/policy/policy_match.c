@@ -11,6 +11,7 @@
 #include "../base/buf.h"
 #include "../base/jsonx.h"
 #include "../base/mem.h"
+#include "../base/timeutil.h"
 #include "../ent/ent.h"
 #include "../rules/rules.h"
 #include "../store/store.h"
@@ -88,37 +89,18 @@ static char *put_int(char *q, int64_t v)
 
 #define PUT_LIT(q, lit) (memcpy((q), (lit), sizeof(lit) - 1), (q) += sizeof(lit) - 1)
 
-/*
- * Appends the compact item of policy idx (policy.h: POLICY_EXPLAIN_COMPACT) to out, made in
- * a local array first and appended at once: 1,100 items of ~200 bytes written piece by piece
- * through the buffer took a quarter of a compact answer's time. Outcome and amount-state names are constants and fact
- * names identifiers (rules_catalog_add_fact), so nothing needs escaping.
- */
-static enum rc compact_item(const struct rules_set *set, const struct rules_row *row, size_t idx,
-                            bool first, struct buf *out)
+/* Writes r's members from amount_fen to authoritative, the same in every form of an item (at
+ * most AMOUNTS_MAX bytes; the names written are constants: nothing to escape). */
+#define AMOUNTS_MAX 256
+static char *put_amounts(char *q, const struct rules_result *r)
 {
-    const struct rules_result *r = &row->results[idx];
-    size_t n_nodes = rules_explain_nodes(set, idx);
-    size_t cap = 320 + n_nodes;
-    for (size_t m = 0; m < r->n_missing; m++)
-        cap += strlen(r->missing[m]) + 3;
-    char small[1024], *start = cap <= sizeof(small) ? small : xmalloc(cap), *q = start;
-    if (!first)
-        *q++ = ',';
-    PUT_LIT(q, "{\"policy_id\":\"");
-    q = put_int(q, r->policy_id);
-    PUT_LIT(q, "\",\"outcome\":\"");
-    const char *name = rules_outcome_name(r->outcome);
-    size_t len = strlen(name);
-    memcpy(q, name, len);
-    q += len;
-    PUT_LIT(q, "\",\"amount_fen\":");
+    PUT_LIT(q, ",\"amount_fen\":");
     if (r->amount_state == RULES_AMOUNT_KNOWN)
         q = put_int(q, r->amount);
     else
         PUT_LIT(q, "null");
-    name = amount_state_name(r->amount_state);
-    len = strlen(name);
+    const char *name = amount_state_name(r->amount_state);
+    size_t len = strlen(name);
     PUT_LIT(q, ",\"amount_state\":\"");
     memcpy(q, name, len);
     q += len;
@@ -140,9 +122,39 @@ static enum rc compact_item(const struct rules_set *set, const struct rules_row 
     else
         PUT_LIT(q, ",\"capped\":false");
     if (r->authoritative)
-        PUT_LIT(q, ",\"authoritative\":true,\"missing\":[");
+        PUT_LIT(q, ",\"authoritative\":true");
     else
-        PUT_LIT(q, ",\"authoritative\":false,\"missing\":[");
+        PUT_LIT(q, ",\"authoritative\":false");
+    return q;
+}
+
+/*
+ * Appends the compact item of policy idx (policy.h: POLICY_EXPLAIN_COMPACT) to out, made in
+ * a local array first and appended at once: 1,100 items of ~200 bytes written piece by piece
+ * through the buffer took a quarter of a compact answer's time. Outcome and amount-state names are constants and fact
+ * names identifiers (rules_catalog_add_fact), so nothing needs escaping.
+ */
+static enum rc compact_item(const struct rules_set *set, const struct rules_row *row, size_t idx,
+                            bool first, struct buf *out)
+{
+    const struct rules_result *r = &row->results[idx];
+    size_t n_nodes = rules_explain_nodes(set, idx);
+    size_t cap = 64 + AMOUNTS_MAX + n_nodes;
+    for (size_t m = 0; m < r->n_missing; m++)
+        cap += strlen(r->missing[m]) + 3;
+    char small[1024], *start = cap <= sizeof(small) ? small : xmalloc(cap), *q = start;
+    if (!first)
+        *q++ = ',';
+    PUT_LIT(q, "{\"policy_id\":\"");
+    q = put_int(q, r->policy_id);
+    PUT_LIT(q, "\",\"outcome\":\"");
+    const char *name = rules_outcome_name(r->outcome);
+    size_t len = strlen(name);
+    memcpy(q, name, len);
+    q += len;
+    *q++ = '"';
+    q = put_amounts(q, r);
+    PUT_LIT(q, ",\"missing\":[");
     for (size_t m = 0; m < r->n_missing; m++) {
         if (m)
             *q++ = ',';
@@ -239,28 +251,8 @@ static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s
         jsonx_w_str(&w, rules_outcome_name(r->outcome));
         JSONX_W_LIT(&w, ",\"outcome_label\":");
         jsonx_w_str(&w, outcome_label(r->outcome));
-        JSONX_W_LIT(&w, ",\"amount_fen\":");
-        if (r->amount_state == RULES_AMOUNT_KNOWN)
-            jsonx_w_int(&w, r->amount);
-        else
-            JSONX_W_LIT(&w, "null");
-        JSONX_W_LIT(&w, ",\"amount_state\":");
-        jsonx_w_str(&w, amount_state_name(r->amount_state));
-        JSONX_W_LIT(&w, ",\"amount_before_fen\":");
-        if (r->amount_state == RULES_AMOUNT_KNOWN || r->amount_before)
-            jsonx_w_int(&w, r->amount_before);
-        else
-            JSONX_W_LIT(&w, "null");
-        JSONX_W_LIT(&w, ",\"excluded_by\":");
-        if (r->excluded_by) {
-            JSONX_W_LIT(&w, "\"");
-            jsonx_w_int(&w, r->excluded_by);
-            JSONX_W_LIT(&w, "\"");
-        } else {
-            JSONX_W_LIT(&w, "null");
-        }
-        jsonx_w_puts(&w, r->capped ? ",\"capped\":true" : ",\"capped\":false");
-        jsonx_w_puts(&w, r->authoritative ? ",\"authoritative\":true" : ",\"authoritative\":false");
+        char amounts[AMOUNTS_MAX];
+        jsonx_w_raw(&w, amounts, (size_t)(put_amounts(amounts, r) - amounts));
         JSONX_W_LIT(&w, ",\"missing\":[");
         for (size_t m = 0; m < r->n_missing; m++) {
             if (m)
@@ -413,23 +405,27 @@ void policy_match_set_key(struct conn *c, struct policy_holder *h, char key[32])
     policy_release(h, s);
 }
 
-enum rc policy_match_template(struct conn *c, struct policy_holder *h, char key[32],
-                              struct buf *out, struct err *e)
+/* Makes the template of s (policy_match_template) as a new text; NULL past the cap. */
+static struct policy_text *make_template(const struct ent_catalog *cat,
+                                         const struct policy_snap *s)
 {
-    const struct ent_catalog *cat = policy_holder_catalog(h);
-    struct policy_snap *s = policy_current(h, c);
     const struct rules_set *set = policy_snap_set(s);
-    set_key(s, key);
     size_t n = rules_set_size(set);
-    struct jsonx_w w = {out, buf_reserve(out, 4096 + rules_set_explain_size(set))};
-    char today[11];
-    policy__today(today);
+    char key[32];
+    set_key(s, key);
+    struct buf out;
+    buf_init(&out, RULES_MAX_EXPLAIN);
+    struct jsonx_w w = {&out, buf_reserve(&out, 4096 + rules_set_explain_size(set))};
+    int y, m, d;
+    char day[16];
+    time_civil_from_days(policy_snap_day(s), &y, &m, &d);
+    snprintf(day, sizeof(day), "%04d-%02d-%02d", y, m, d);
     JSONX_W_LIT(&w, "{\"set_key\":");
     jsonx_w_str(&w, key);
     JSONX_W_LIT(&w, ",\"set_version\":");
     jsonx_w_int(&w, policy_snap_version(s));
     JSONX_W_LIT(&w, ",\"as_of\":");
-    jsonx_w_str(&w, today);
+    jsonx_w_str(&w, day);
     JSONX_W_LIT(&w, ",\"outcome_labels\":{");
     static const enum rules_outcome outcomes[] = {RULES_ELIGIBLE, RULES_MANUAL, RULES_POSSIBLY,
                                                   RULES_INELIGIBLE};
@@ -441,14 +437,14 @@ enum rc policy_match_template(struct conn *c, struct policy_holder *h, char key[
     }
     JSONX_W_LIT(&w, "},\"facts\":{");
     for (size_t i = 0; i < ent_catalog_size(cat); i++) {
-        const struct ent_fact_def *d = ent_catalog_at(cat, i);
+        const struct ent_fact_def *def = ent_catalog_at(cat, i);
         if (i)
             JSONX_W_LIT(&w, ",");
-        jsonx_w_str(&w, d->name);
+        jsonx_w_str(&w, def->name);
         JSONX_W_LIT(&w, ":{\"label\":");
-        jsonx_w_str(&w, d->label);
+        jsonx_w_str(&w, def->label);
         JSONX_W_LIT(&w, ",\"source\":");
-        jsonx_w_str(&w, d->source);
+        jsonx_w_str(&w, def->source);
         JSONX_W_LIT(&w, "}");
     }
     JSONX_W_LIT(&w, "},\"policies\":[");
@@ -463,10 +459,30 @@ enum rc policy_match_template(struct conn *c, struct policy_holder *h, char key[
         JSONX_W_LIT(&w, ",\"explanation\":");
         struct err xe;
         if (w.rc == RC_OK)
-            w.rc = rules_explain_template(set, i, out, &xe);
+            w.rc = rules_explain_template(set, i, &out, &xe);
         JSONX_W_LIT(&w, "}");
     }
     JSONX_W_LIT(&w, "]}");
+    struct policy_text *t = NULL;
+    if (w.rc == RC_OK) {
+        t = xmalloc(sizeof(*t) + buf_len(&out) + 1);
+        t->len = buf_len(&out);
+        memcpy(t->text, buf_str(&out), t->len + 1);
+    }
+    buf_cleanup(&out);
+    return t;
+}
+
+enum rc policy_match_template(struct conn *c, struct policy_holder *h, char key[32],
+                              struct buf *out, struct err *e)
+{
+    struct policy_snap *s = policy_current(h, c);
+    set_key(s, key);
+    /* Made once per set (every client fetches it after a publication), then copied. */
+    const struct policy_text *t = policy_snap_text(s, NULL);
+    if (!t)
+        t = policy_snap_text(s, make_template(policy_holder_catalog(h), s));
+    enum rc rc = t ? buf_append(out, t->text, t->len) : RC_TOOLARGE;
     policy_release(h, s);
-    return w.rc ? err_set(e, RC_TOOLARGE, NULL, "政策条件模板过大") : RC_OK;
+    return rc ? err_set(e, RC_TOOLARGE, NULL, "政策条件模板过大") : RC_OK;
 }

@@ -28,6 +28,7 @@ struct policy_snap {
     struct rules_set *set;
     struct policy_info *info; /* one per policy of set, same order */
     size_t n;
+    struct policy_text *tpl;  /* policy_match_template's text, made once on demand */
 };
 
 struct policy_holder {
@@ -144,6 +145,7 @@ static void snap_free(struct policy_snap *s)
         free_text(pi->json);
     }
     xfree(s->info);
+    xfree(s->tpl);
     xfree(s);
 }
 
@@ -420,6 +422,15 @@ const struct ent_catalog *policy_holder_catalog(const struct policy_holder *h)
 const struct rules_catalog *policy_holder_rules_catalog(const struct policy_holder *h)
 {
     return h->rcat;
+}
+
+const struct policy_text *policy_snap_text(struct policy_snap *s, struct policy_text *made)
+{
+    struct policy_text *none = NULL;
+    if (made && !__atomic_compare_exchange_n(&s->tpl, &none, made, false, __ATOMIC_ACQ_REL,
+                                             __ATOMIC_ACQUIRE))
+        xfree(made); /* another thread stored one first */
+    return __atomic_load_n(&s->tpl, __ATOMIC_ACQUIRE);
 }
 
 const struct rules_set *policy_snap_set(const struct policy_snap *s)

@@ -1856,6 +1856,12 @@ struct rules_set *rules_set_new(const struct rules_catalog *cat, struct rules_po
         make_program(p);
     }
     xfree(map);
+    set->fact_use = xcalloc(cat->n ? cat->n : 1, 1);
+    for (size_t k = 0; k < set->n_leaves; k++) {
+        const struct rules__leaf *l = set->leaves[k];
+        if (l->op != OP_MANUAL)
+            set->fact_use[l->fact] |= l->op == OP_YEARS_SINCE ? FACT_YEARS : FACT_PLAIN;
+    }
     const char **names = NULL;
     for (size_t i = 0; i < n; i++) {
         const struct rules_policy *p = set->pols[i];
@@ -1907,6 +1913,7 @@ void rules_set_free(struct rules_set *set)
     xfree(set->cap_of);
     xfree(set->by_id);
     xfree(set->node_off);
+    xfree(set->fact_use);
     xfree(set);
 }
 

@@ -719,17 +719,12 @@ enum rc rules_explain_values(const struct rules_set *set, struct rules_row *row,
         return err_set(e, RC_INVALID, NULL, "无法说明：事实目录或规则集不一致");
     if (!row->actual_)
         row->actual_ = xcalloc(2 * (cat->n ? cat->n : 1), sizeof(*row->actual_));
-    bool *used = xcalloc(cat->n ? cat->n : 1, sizeof(bool));
-    for (size_t k = 0; k < set->n_leaves; k++) {
-        const struct rules__leaf *l = set->leaves[k];
-        if (l->op != OP_MANUAL && (l->op == OP_YEARS_SINCE) == years)
-            used[l->fact] = true;
-    }
+    uint8_t want = years ? FACT_YEARS : FACT_PLAIN;
     enum rc rc = buf_append(out, "{", 1);
     bool first = true;
     for (size_t k = 0; k < cat->n && rc == RC_OK; k++) {
         const struct rules__val *val = &f->vals[k];
-        if (!used[k] || !val->present)
+        if (!(set->fact_use[k] & want) || !val->present)
             continue;
         const struct rules__frag *a = actual_fmt(cat, row->actual_, years, (int)k, val, today);
         /* Fact names are identifiers ([a-z0-9_], rules_catalog_add_fact): no escaping. */
@@ -742,7 +737,6 @@ enum rc rules_explain_values(const struct rules_set *set, struct rules_row *row,
     }
     if (rc == RC_OK)
         rc = buf_append(out, "}", 1);
-    xfree(used);
     return rc ? err_set(e, RC_TOOLARGE, NULL, "条件说明过长") : RC_OK;
 }
 

@@ -168,11 +168,15 @@ struct rules_set {
     size_t x_size;                     /* sum of the policies' x_size */
     size_t *node_off;                  /* per policy: where its nodes' values start in a
                                         * row's (rules_row.tv_); [n] = all nodes */
+    uint8_t *fact_use;                 /* per catalogue fact: FACT_PLAIN | FACT_YEARS when
+                                        * a leaf reads it as it is / by years_since */
 };
 
 /* Appends the characters of s escaped for JSON, without quotes (s may be a whole string
  * split in pieces: escaping is per character, so the pieces join up). */
 void rules__escape(struct buf *b, const char *s);
+
+enum { FACT_PLAIN = 1, FACT_YEARS = 2 }; /* rules_set.fact_use */
 
 /* Kleene values. */
 enum rules__tv { TV_FALSE = 0, TV_TRUE = 1, TV_UNKNOWN = 2 };
