@@ -2,6 +2,7 @@
 /* jsonx: pre-scan (UTF-8 + depth), Jansson parse, typed getters. */
 #include "jsonx.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,35 +10,40 @@
 #include "buf.h"
 #include "mem.h"
 
+/* The length of the well-formed UTF-8 sequence at s (n bytes left, s[0] >= 0x80), or 0:
+ * no overlong forms, no surrogates, nothing past U+10FFFF (RFC 3629). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c >= 0xE0 && c <= 0xEF) { /* three bytes: most of Chinese text */
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        unsigned cp = ((c & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+        return cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF) ? 0 : 3;
+    }
+    if (c >= 0xC2 && c <= 0xDF)
+        return n < 2 || (s[1] & 0xC0) != 0x80 ? 0 : 2;
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+            return 0;
+        unsigned cp = ((c & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) |
+                      (s[3] & 0x3Fu);
+        return cp < 0x10000 || cp > 0x10FFFF ? 0 : 4;
+    }
+    return 0;
+}
+
 size_t utf8_first_invalid(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) {
+        if (s[i] < 0x80) {
             i++;
             continue;
         }
-        size_t len;
-        unsigned cp;
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF)
-            len = 3, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4)
-            len = 4, cp = c & 0x07;
-        else
-            return i;
-        if (n - i < len)
-            return i;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
+        size_t len = utf8_seq(s + i, n - i);
+        if (!len)
             return i;
         i += len;
     }
@@ -141,39 +147,105 @@ char *jsonx_canonical(const json_t *j)
 
 /* ---- the compact writer ---------------------------------------------------- */
 
-static enum rc dump_string(const char *s, size_t n, struct buf *b)
+/*
+ * Appends str (n bytes) as a JSON string in one pass, straight into b's memory: runs of
+ * plain bytes are copied, '"', '\\' and control characters escaped. With check, every
+ * byte >= 0x80 must begin a well-formed UTF-8 sequence, else RC_BADUTF8 and b is left as it
+ * was; without, such bytes are copied as they are (text the code itself made). Room for
+ * n + 2 bytes is made up front and more only at an escape, so a long text costs one
+ * reservation, not one append per run (the demand list writes ~200 strings a page).
+ */
+static enum rc put_string(const char *str, size_t n, struct buf *b, bool check)
 {
     static const char hex[] = "0123456789ABCDEF";
-    enum rc rc = buf_append(b, "\"", 1);
-    size_t run = 0; /* start of the bytes not yet written */
-    for (size_t i = 0; i < n && rc == RC_OK; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
+    const unsigned char *s = (const unsigned char *)str;
+    size_t start = b->len;
+    enum rc rc = buf_reserve(b, n + 2);
+    if (rc)
+        return rc;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    size_t i = 0;
+    /* Plain ASCII runs go eight bytes at a time while none of the eight is special:
+     * below 0x20, '"', '\\', or 0x80 and up (the usual bit tricks: a byte of x is zero iff
+     * its bit 7 is set in (x - 0x01..) & ~x & 0x80..). */
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            for (; n - i >= 8; i += 8, o += 8) {
+                uint64_t v, q, bs;
+                memcpy(&v, s + i, 8);
+                q = v ^ (ones * '"');
+                bs = v ^ (ones * '\\');
+                if ((((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((bs - ones) & ~bs) | v) &
+                    highs)
+                    break;
+                memcpy(o, &v, 8);
+            }
+            while (i < n && (c = s[i]) >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+                *o++ = (char)c, i++;
             continue;
-        char esc[6] = {'\\', 0, 0, 0, 0, 0};
-        size_t k = 2;
-        switch (ch) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default:
-            esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[ch >> 4], esc[5] = hex[ch & 15];
-            k = 6;
         }
-        rc = buf_append(b, s + run, i - run);
-        if (rc == RC_OK)
-            rc = buf_append(b, esc, k);
-        run = i + 1;
+        if (c >= 0x80 && !check) {
+            *o++ = (char)c;
+            i++;
+            continue;
+        }
+        if (c >= 0xE0 && c <= 0xEF && n - i >= 3 && (s[i + 1] & 0xC0) == 0x80 &&
+            (s[i + 2] & 0xC0) == 0x80) { /* the common case of Chinese text, inline */
+            unsigned cp = ((c & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu);
+            if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+                o[0] = (char)c, o[1] = (char)s[i + 1], o[2] = (char)s[i + 2];
+                o += 3;
+                i += 3;
+                continue;
+            }
+        }
+        if (c >= 0x80) {
+            size_t len = utf8_seq(s + i, n - i);
+            if (!len) {
+                b->len = start;
+                b->data[start] = '\0';
+                return RC_BADUTF8;
+            }
+            for (size_t k = 0; k < len; k++)
+                o[k] = (char)s[i + k];
+            o += len;
+            i += len;
+            continue;
+        }
+        /* An escape writes up to 6 bytes for 1: make room for it and the rest. */
+        b->len = (size_t)(o - b->data);
+        if (b->cap - b->len < (n - i) + 8 && (rc = buf_reserve(b, (n - i) + 8)) != RC_OK) {
+            b->len = start;
+            b->data[start] = '\0';
+            return rc;
+        }
+        o = b->data + b->len;
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            *o++ = 'u', *o++ = '0', *o++ = '0', *o++ = hex[c >> 4], *o++ = hex[c & 15];
+        }
+        i++;
     }
-    if (rc == RC_OK)
-        rc = buf_append(b, s + run, n - run);
-    if (rc == RC_OK)
-        rc = buf_append(b, "\"", 1);
-    return rc;
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    *o = '\0';
+    return RC_OK;
+}
+
+static enum rc dump_string(const char *s, size_t n, struct buf *b)
+{
+    return put_string(s, n, b, false);
 }
 
 static enum rc dump_int(json_int_t v, struct buf *b)
@@ -297,11 +369,13 @@ void jsonx_w_str(struct jsonx_w *w, const char *s)
 
 void jsonx_w_text(struct jsonx_w *w, const char *s)
 {
-    size_t n = s ? strlen(s) : 0;
-    if (!s || !utf8_valid(s, n))
+    if (w->rc != RC_OK)
+        return;
+    enum rc rc = s ? put_string(s, strlen(s), w->b, true) : RC_BADUTF8;
+    if (rc == RC_BADUTF8)
         jsonx_w_raw(w, "null", 4);
-    else if (w->rc == RC_OK)
-        w->rc = dump_string(s, n, w->b);
+    else
+        w->rc = rc;
 }
 
 void jsonx_w_int(struct jsonx_w *w, int64_t v)

@@ -56,14 +56,24 @@ static void split(int64_t ms, int *y, int *mo, int *d, int *h, int *mi, int *s, 
     *frac = (int)(rem % 1000);
 }
 
-/* Writes v as exactly w decimal digits (0 <= v < 10^w); returns the end. */
+/* Writes v as exactly w decimal digits (0 <= v < 10^w, w 2, 3 or 4), two at a time from a
+ * table of the pairs 00..99; returns the end. */
 static char *put_digits(char *p, int v, int w)
 {
-    for (int i = w - 1; i >= 0; i--) {
-        p[i] = (char)('0' + v % 10);
-        v /= 10;
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    if (w == 4) {
+        memcpy(p, pairs + 2 * (v / 100), 2);
+        p += 2;
+        v %= 100;
+    } else if (w == 3) {
+        *p++ = (char)('0' + v / 100);
+        v %= 100;
     }
-    return p + w;
+    memcpy(p, pairs + 2 * v, 2);
+    return p + 2;
 }
 
 /*

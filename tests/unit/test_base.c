@@ -217,6 +217,63 @@ START_TEST(json_writer)
 }
 END_TEST
 
+/* jsonx_w_text and jsonx_w_str against Jansson on random byte strings: plain ASCII,
+ * quotes, backslashes, control characters, well-formed 2-, 3- and 4-byte sequences and
+ * broken ones. A text Jansson refuses (not UTF-8) must be written as null; any other as
+ * json_dumps writes it; jsonx_w_str, which trusts its input, writes the bytes as they are. */
+START_TEST(json_writer_same_as_jansson)
+{
+    static const char *const pieces[] = {"a", "Z ", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f",
+                                         "\x7f", "\xc3\xa9", "企", "服务", "\xf0\x9f\x98\x80",
+                                         "\xff", "\xc0\xaf", "\xe4\xbc", "\xed\xa0\x80",
+                                         "\xf4\x90\x80\x80", "\x80"};
+    unsigned seed = 12345;
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    for (int round = 0; round < 5000; round++) {
+        char in[256];
+        size_t n = 0;
+        int k = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 24;
+        for (int i = 0; i < k; i++) {
+            const char *p = pieces[((seed = seed * 1103515245u + 12345u) >> 16) % 20];
+            size_t l = strlen(p);
+            memcpy(in + n, p, l);
+            n += l;
+        }
+        in[n] = '\0';
+        json_t *j = json_stringn(in, n);
+        char *want = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        buf_reset(&b);
+        struct jsonx_w w = {&b, RC_OK};
+        jsonx_w_text(&w, in);
+        ck_assert_int_eq(w.rc, RC_OK);
+        ck_assert_str_eq(buf_str(&b), want ? want : "null");
+        /* The trusting writer: the same when the text is UTF-8. */
+        if (want) {
+            buf_reset(&b);
+            jsonx_w_str(&w, in);
+            ck_assert_int_eq(w.rc, RC_OK);
+            ck_assert_str_eq(buf_str(&b), want);
+        }
+        free(want); /* lint:allow-free (Jansson's allocation) */
+        json_decref(j);
+    }
+    buf_cleanup(&b);
+    /* Escapes past the cap: refused whole, nothing of the string left behind. */
+    for (size_t cap = 1; cap < 40; cap++) {
+        buf_init(&b, cap);
+        struct jsonx_w w = {&b, RC_OK};
+        JSONX_W_LIT(&w, "[");
+        jsonx_w_text(&w, "\n\n\n\n\"q\"\x01 企服");
+        if (w.rc == RC_OK)
+            ck_assert_str_eq(buf_str(&b), "[\"\\n\\n\\n\\n\\\"q\\\"\\u0001 企服\"");
+        else
+            ck_assert(buf_len(&b) <= 1 && (buf_len(&b) == 0 || buf_str(&b)[0] == '['));
+        buf_cleanup(&b);
+    }
+}
+END_TEST
+
 START_TEST(sec_basics)
 {
     ck_assert_int_eq(sec_init(), RC_OK);
@@ -262,6 +319,7 @@ static Suite *suite(void)
     tcase_add_test(tc, pool_many);
     tcase_add_test(tc, time_roundtrip);
     tcase_add_test(tc, utf8_rules);
+    tcase_add_test(tc, json_writer_same_as_jansson);
     tcase_add_test(tc, json_limits);
     tcase_add_test(tc, sec_basics);
     tcase_add_test(tc, json_dump_same_as_jansson);
