@@ -38,17 +38,22 @@ struct drow {
     int version;
 };
 
-#define DROW_COLS                                                                                  \
+/* The columns read_row reads: first those a list item needs (DROW_LIST_COLS, with which a
+ * list reads fewer columns per row), then the rest. The nullable numbers are read with
+ * store_int, which gives 0 for NULL, so they need no COALESCE (one virtual machine step
+ * fewer per column and row). */
+#define DROW_LIST_COLS                                                                             \
     "d.id, d.no, d.credit_code, d.region, d.category, d.urgency, d.channel, d.state, "             \
-    "d.prev_state, d.reviewed, d.due_beyond, COALESCE(d.lead_org_id, 0), "                         \
-    "COALESCE(d.intake_org_id, 0), COALESCE(d.sign_due, 0), COALESCE(d.reply_due, 0), "           \
-    "COALESCE(d.rectify_due, 0), COALESCE(d.extension_to, 0), COALESCE(d.merged_into, 0), "        \
-    "COALESCE(d.rating, 0), d.rating_count, d.created_at, COALESCE(d.accepted_at, 0), "            \
-    "COALESCE(d.dispatched_at, 0), COALESCE(d.signed_at, 0), COALESCE(d.replied_at, 0), "         \
-    "COALESCE(d.closed_at, 0), d.version"
+    "d.prev_state, d.reviewed, d.due_beyond, d.sign_due, d.reply_due, d.rectify_due, "             \
+    "d.extension_to, d.merged_into, d.rating, d.created_at"
+#define DROW_LIST_N 18
+#define DROW_COLS                                                                                  \
+    DROW_LIST_COLS ", d.lead_org_id, d.intake_org_id, d.rating_count, d.accepted_at, "             \
+                   "d.dispatched_at, d.signed_at, d.replied_at, d.closed_at, d.version"
 #define DROW_N 27
 
-static void read_row(struct stmt *st, struct drow *d)
+/* Reads the first n columns (DROW_LIST_N or DROW_N) into d; the others stay 0. */
+static void read_row_n(struct stmt *st, struct drow *d, int n)
 {
     memset(d, 0, sizeof(*d));
     d->id = store_int(st, 0);
@@ -62,22 +67,29 @@ static void read_row(struct stmt *st, struct drow *d)
     d->has_prev = !store_isnull(st, 8) && demand_state_parse(store_text(st, 8), &d->prev);
     d->reviewed = store_int(st, 9) != 0;
     d->beyond = store_int(st, 10) != 0;
-    d->lead_org = store_int(st, 11);
-    d->intake_org = store_int(st, 12);
-    d->sign_due = store_int(st, 13);
-    d->reply_due = store_int(st, 14);
-    d->rectify_due = store_int(st, 15);
-    d->extension_to = store_int(st, 16);
-    d->merged_into = store_int(st, 17);
-    d->rating = (int)store_int(st, 18);
-    d->rating_count = (int)store_int(st, 19);
-    d->created_at = store_int(st, 20);
+    d->sign_due = store_int(st, 11);
+    d->reply_due = store_int(st, 12);
+    d->rectify_due = store_int(st, 13);
+    d->extension_to = store_int(st, 14);
+    d->merged_into = store_int(st, 15);
+    d->rating = (int)store_int(st, 16);
+    d->created_at = store_int(st, 17);
+    if (n < DROW_N)
+        return;
+    d->lead_org = store_int(st, 18);
+    d->intake_org = store_int(st, 19);
+    d->rating_count = (int)store_int(st, 20);
     d->accepted_at = store_int(st, 21);
     d->dispatched_at = store_int(st, 22);
     d->signed_at = store_int(st, 23);
     d->replied_at = store_int(st, 24);
     d->closed_at = store_int(st, 25);
     d->version = (int)store_int(st, 26);
+}
+
+static void read_row(struct stmt *st, struct drow *d)
+{
+    read_row_n(st, d, DROW_N);
 }
 
 static enum rc load(struct conn *c, int64_t id, struct drow *d, struct err *e)
@@ -692,14 +704,17 @@ static enum rc set_handlers(struct conn *c, int64_t demand, int64_t lead, const 
     rc = store_run(st, e);
     store_finish(st);
     for (size_t i = 0; i <= n_co && rc == RC_OK && lead; i++) {
+        /* The row carries the demand's category, for the handler's list by category
+         * (migration 0010). */
         rc = store_prepare(c,
-                           "INSERT INTO demand_handlers (demand_id, org_id, role) VALUES (?,?,?)",
+                           "INSERT INTO demand_handlers (demand_id, org_id, role, category) "
+                           "SELECT id, ?, ?, category FROM demands WHERE id = ?",
                            &st, e);
         if (rc)
             break;
-        store_bind_int(st, 1, demand);
-        store_bind_int(st, 2, i == 0 ? lead : co[i - 1]);
-        store_bind_text(st, 3, i == 0 ? "lead" : "co");
+        store_bind_int(st, 1, i == 0 ? lead : co[i - 1]);
+        store_bind_text(st, 2, i == 0 ? "lead" : "co");
+        store_bind_int(st, 3, demand);
         rc = store_run(st, e);
         store_finish(st);
     }
@@ -1072,9 +1087,9 @@ static void row_write(struct jsonx_w *w, const struct demand_ctx *ctx, const str
 {
     int64_t due = running_due(d);
     enum demand_light light = demand_light_of(ctx, due);
-    char sid[48];
-    int n = snprintf(sid, sizeof(sid), "{\"id\":\"%lld\"", (long long)d->id);
-    jsonx_w_raw(w, sid, (size_t)n);
+    JSONX_W_LIT(w, "{\"id\":\"");
+    jsonx_w_int(w, d->id);
+    JSONX_W_LIT(w, "\"");
     JW_KEY(w, "no");
     jsonx_w_text(w, d->no);
     JW_KEY(w, "credit_code");
@@ -1327,12 +1342,16 @@ enum rc demand_timeline(struct conn *c, const struct principal *p, int64_t id, j
  * backends (an OR of the roles' visibility rules, with EXISTS over demand_handlers in
  * one branch, made PostgreSQL scan every demand for a handler). Only the filters that
  * are given are written into the SQL, so each combination is its own cached statement:
- *   handler     demand_handlers(org_id, demand_id) newest first, joined to its demands
+ *   handler     demand_handlers(org_id, demand_id) newest first, joined to its demands;
+ *               with a category, (org_id, category, demand_id), the handler rows carrying
+ *               their demand's category (migration 0010)
  *   enterprise  its credit code
  *   clerk,
- *   supervisor  the region prefix; `d.region || ''` keeps the planner on the newest-first
- *               primary key scan (a region covers most demands, so a region index range
- *               plus a sort of all of them would be the slow plan)
+ *   supervisor  the region prefix, checked on the newest-first primary key scan. There is
+ *               no index on region (migration 0009 dropped it): a region covers most
+ *               demands, so a region index range plus a sort of all of them would be the
+ *               slow plan. (The check was written `d.region || ''` to keep planners off
+ *               such an index; that cost two string copies per row scanned.)
  *   admin       everything
  * A state filter uses demands(state, id). Any other caller sees nothing.
  */
@@ -1364,14 +1383,16 @@ static void list_sql(char *sql, size_t n, enum list_shape shape, const struct de
         [LIST_ENTERPRISE] = "FROM demands d JOIN enterprises e ON e.credit_code = d.credit_code "
                             "WHERE d.id < ? AND d.credit_code = ?",
         [LIST_REGION] = "FROM demands d JOIN enterprises e ON e.credit_code = d.credit_code "
-                        "WHERE d.id < ? AND d.region || '' >= ? AND d.region || '' < ?",
+                        "WHERE d.id < ? AND d.region >= ? AND d.region < ?",
         [LIST_HANDLER] = "FROM demand_handlers h JOIN demands d ON d.id = h.demand_id JOIN "
                          "enterprises e ON e.credit_code = d.credit_code WHERE h.org_id = ? AND "
                          "h.demand_id < ?",
     };
-    snprintf(sql, n, "SELECT " DROW_COLS ", d.title, e.name %s%s%s%s%s ORDER BY %s DESC LIMIT ?",
+    snprintf(sql, n, "SELECT " DROW_LIST_COLS ", d.title, e.name %s%s%s%s%s ORDER BY %s DESC LIMIT ?",
              from[shape], f->state ? " AND d.state = ?" : "",
-             f->category ? " AND d.category = ?" : "",
+             !f->category                 ? ""
+             : shape == LIST_HANDLER ? " AND h.category = ?"
+                                     : " AND d.category = ?",
              f->credit_code ? " AND d.credit_code = ?" : "",
              f->q ? " AND LOWER(d.title) LIKE LOWER(?) ESCAPE '\\'" : "",
              shape == LIST_HANDLER ? "h.demand_id" : "d.id");
@@ -1442,7 +1463,7 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
         int got = 0;
         while ((rc = store_step(st, e)) == RC_ROW) {
             struct drow d;
-            read_row(st, &d);
+            read_row_n(st, &d, DROW_LIST_N);
             got++;
             before = d.id;
             if (f->light &&
@@ -1454,9 +1475,9 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
                 jsonx_w_raw(&w, ",", 1);
             row_write(&w, ctx, &d);
             JW_KEY(&w, "title");
-            jsonx_w_text(&w, store_text(st, DROW_N));
+            jsonx_w_text(&w, store_text(st, DROW_LIST_N));
             JW_KEY(&w, "enterprise_name");
-            jsonx_w_text(&w, store_text(st, DROW_N + 1));
+            jsonx_w_text(&w, store_text(st, DROW_LIST_N + 1));
             jsonx_w_raw(&w, "}", 1);
             last = d.id;
         }
