@@ -12,7 +12,8 @@
 # loadgen and peer_insert are; default build/release/bench, built with make when
 # missing), BENCH_DEMANDS (100000 preloaded), BENCH_CONNS (16 client connections),
 # BENCH_SECS (8 s per read figure and per create run), BENCH_MAX_CREATES (40000),
-# BENCH_THREADS (server --threads; default the server's own, 4), BENCH_KEEP=1.
+# BENCH_THREADS (server --threads; default the server's own, 4), BENCH_ENTERPRISES (40000
+# generated, of which those in 安庆, about 2,900, are imported), BENCH_KEEP=1.
 #
 # What is measured, per backend, on one `qifu serve` listening on 127.0.0.1 (ephemeral
 # port), by bench/loadgen (one epoll thread, BENCH_CONNS keep-alive connections):
@@ -45,6 +46,7 @@ N=${BENCH_DEMANDS:-100000}
 CONNS=${BENCH_CONNS:-16}
 SECS=${BENCH_SECS:-8}
 MAX_CREATES=${BENCH_MAX_CREATES:-40000}
+ENTS=${BENCH_ENTERPRISES:-40000}
 QIFU=${QIFU_BIN:-}
 if [ -z "$QIFU" ]; then
     if [ -x "$ROOT/qifu" ]; then QIFU=$ROOT/qifu; else QIFU=$ROOT/build/release/qifu; fi
@@ -56,7 +58,7 @@ die() {
     exit 1
 }
 
-for v in N CONNS SECS MAX_CREATES; do
+for v in N CONNS SECS MAX_CREATES ENTS; do
     case "${!v}" in '' | *[!0-9]*) die "$v must be a positive integer, not '${!v}'" ;; esac
 done
 [ -x "$QIFU" ] || die "no qifu binary at $QIFU (run make qifu, or set QIFU_BIN)"
@@ -93,7 +95,10 @@ figure() { # name value unit peer_name peer_value
 }
 
 # ---- the preload: N demands through SQL ------------------------------------------------
-# Demand i: the demo enterprise (region 340811), one of five categories, created i
+# Demand i: enterprise i mod K of the K enterprises of 安庆 (region 3408xx: the demo
+# enterprise and those of BENCH_ENTERPRISES generated ones that are in 安庆, imported
+# with `qifu import enterprises`), in that enterprise's region, so that every list and
+# detail read joins a real enterprise row; one of five categories, created i
 # minutes before now - N minutes, dispatched to the 经信局 (the demo handler's
 # organisation) as lead, every third also to the 发改委 as co-handler; states cycle
 # dispatched, signed, replied, signed. Two timeline events each (submit, dispatch).
@@ -112,11 +117,14 @@ preload_sql() { # kind N
     fi
     cat <<SQL
 BEGIN;
+CREATE TEMP TABLE bench_ents (k BIGINT PRIMARY KEY, credit_code TEXT NOT NULL, region TEXT NOT NULL);
+INSERT INTO bench_ents SELECT row_number() OVER (ORDER BY credit_code) - 1, credit_code, region
+FROM enterprises WHERE region LIKE '3408%';
 $series
 INSERT INTO demands (id, no, credit_code, region, category, urgency, channel, title, content,
     contact_name, contact_phone, address, state, lead_org_id, intake_org_id, sign_due, reply_due,
     accepted_at, dispatched_at, signed_at, replied_at, created_by, created_at, updated_at)
-SELECT i, $no, '91340100131860916Y', '340811',
+SELECT i, $no, b.credit_code, b.region,
     CASE i % 5 WHEN 0 THEN 'consult' WHEN 1 THEN 'help' WHEN 2 THEN 'financing'
         WHEN 3 THEN 'policy' ELSE 'approval' END,
     CASE WHEN i % 50 = 0 THEN 'urgent' ELSE 'normal' END,
@@ -130,11 +138,12 @@ SELECT i, $no, '91340100131860916Y', '340811',
     CASE WHEN i % 4 = 0 THEN NULL ELSE t + 86400000 END,
     CASE WHEN i % 4 = 2 THEN t + 5 * 86400000 ELSE NULL END,
     'user:clerk', t, t
-FROM (SELECT i, $now - ($2 - i + $2) * 60000 AS t $from) AS x;
-INSERT INTO demand_handlers (demand_id, org_id, role)
-SELECT id, (SELECT id FROM orgs WHERE code = '340800-JXJ'), 'lead' FROM demands;
-INSERT INTO demand_handlers (demand_id, org_id, role)
-SELECT id, (SELECT id FROM orgs WHERE code = '340800-FGW'), 'co' FROM demands WHERE id % 3 = 0;
+FROM (SELECT i, $now - ($2 - i + $2) * 60000 AS t $from) AS x
+JOIN bench_ents b ON b.k = x.i % (SELECT COUNT(*) FROM bench_ents);
+INSERT INTO demand_handlers (demand_id, org_id, role, category)
+SELECT id, (SELECT id FROM orgs WHERE code = '340800-JXJ'), 'lead', category FROM demands;
+INSERT INTO demand_handlers (demand_id, org_id, role, category)
+SELECT id, (SELECT id FROM orgs WHERE code = '340800-FGW'), 'co', category FROM demands WHERE id % 3 = 0;
 INSERT INTO demand_events (demand_id, at, actor, actor_name, org, action, from_state, to_state)
 SELECT id, created_at, 'user:clerk', '窗口受理员', '安庆市企业服务中心', 'submit', NULL, 'submitted'
 FROM demands;
@@ -203,6 +212,11 @@ run_backend() { # kind url label
     echo "== $label: migrate, demo data, preload $N demands"
     "$QIFU" migrate --db "$url" >"$TMP/migrate.out" 2>&1 || die "migrate: $(cat "$TMP/migrate.out")"
     "$QIFU" demo --db "$url" >"$TMP/demo.out" 2>&1 || die "demo: $(cat "$TMP/demo.out")"
+    "$QIFU" demo --enterprises "$ENTS" --seed 42 --out "$TMP/ents-all.csv" >"$TMP/gen.out" 2>&1 ||
+        die "qifu demo --enterprises: $(cat "$TMP/gen.out")"
+    awk -F, 'NR == 1 || substr($3, 1, 4) == "3408"' "$TMP/ents-all.csv" >"$TMP/ents.csv"
+    "$QIFU" import enterprises "$TMP/ents.csv" --db "$url" >"$TMP/import.out" 2>&1 ||
+        die "import enterprises: $(tail -3 "$TMP/import.out")"
     preload_sql "$kind" "$N" >"$TMP/preload.sql"
     t0=$(date +%s%N)
     if [ "$kind" = sqlite ]; then
@@ -214,7 +228,9 @@ run_backend() { # kind url label
     local n_dem n_ev n_au
     n_dem=$(q "$kind" "$url" "SELECT COUNT(*) FROM demands")
     [ "$n_dem" = "$N" ] || die "preload: $n_dem demands, want $N"
-    echo "   preloaded $n_dem demands in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }') s"
+    n_ent=$(q "$kind" "$url" "SELECT COUNT(DISTINCT credit_code) FROM demands")
+    [ "$n_ent" -gt 1000 ] || die "preload: demands of only $n_ent enterprises"
+    echo "   preloaded $n_dem demands of $n_ent enterprises in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }') s"
 
     start_server "$url" "$TMP/server-$kind.log"
     echo "== $label: qifu serve on 127.0.0.1:$PORT, $CONNS connections, ${SECS} s per figure"
