@@ -117,13 +117,15 @@ preload_sql() { # kind N
     fi
     cat <<SQL
 BEGIN;
-CREATE TEMP TABLE bench_ents (k BIGINT PRIMARY KEY, credit_code TEXT NOT NULL, region TEXT NOT NULL);
-INSERT INTO bench_ents SELECT row_number() OVER (ORDER BY credit_code) - 1, credit_code, region
+CREATE TEMP TABLE bench_ents (k BIGINT PRIMARY KEY, credit_code TEXT NOT NULL, region TEXT NOT NULL,
+    name TEXT NOT NULL);
+INSERT INTO bench_ents SELECT row_number() OVER (ORDER BY credit_code) - 1, credit_code, region, name
 FROM enterprises WHERE region LIKE '3408%';
 $series
 INSERT INTO demands (id, no, credit_code, region, category, urgency, channel, title, content,
     contact_name, contact_phone, address, state, lead_org_id, intake_org_id, sign_due, reply_due,
-    accepted_at, dispatched_at, signed_at, replied_at, created_by, created_at, updated_at)
+    accepted_at, dispatched_at, signed_at, replied_at, created_by, created_at, updated_at,
+    enterprise_name)
 SELECT i, $no, b.credit_code, b.region,
     CASE i % 5 WHEN 0 THEN 'consult' WHEN 1 THEN 'help' WHEN 2 THEN 'financing'
         WHEN 3 THEN 'policy' ELSE 'approval' END,
@@ -137,7 +139,7 @@ SELECT i, $no, b.credit_code, b.region,
     t + 4 * 86400000, t + 20 * 86400000, t + 3600000, t + 7200000,
     CASE WHEN i % 4 = 0 THEN NULL ELSE t + 86400000 END,
     CASE WHEN i % 4 = 2 THEN t + 5 * 86400000 ELSE NULL END,
-    'user:clerk', t, t
+    'user:clerk', t, t, b.name
 FROM (SELECT i, $now - ($2 - i + $2) * 60000 AS t $from) AS x
 JOIN bench_ents b ON b.k = x.i % (SELECT COUNT(*) FROM bench_ents);
 INSERT INTO demand_handlers (demand_id, org_id, role, category)

@@ -26,7 +26,8 @@
 #define INSERT_SQL                                                                                 \
     "INSERT INTO demands (no, credit_code, region, category, urgency, channel, title, content, "  \
     "contact_name, contact_phone, address, lat, lon, state, external_id, idem_key, created_by, "  \
-    "created_at, updated_at) VALUES "
+    "created_at, updated_at, enterprise_name) VALUES "
+#define ENT_NAME "'安庆市示例智能装备有限公司'" /* the demands carry it (migration 0011) */
 #define CONTENT                                                                                    \
     "我公司新建生产线需要办理相关审批手续，请问需要准备哪些材料，办理时限多长？联系人方经理。"
 
@@ -73,7 +74,7 @@ static void *run_sqlite(void *arg)
     if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", NULL, NULL, NULL))
         fail("pragma", sqlite3_errmsg(db));
     if (sqlite3_prepare_v2(db,
-                           INSERT_SQL "(?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,'submitted',NULL,?,?,?,?)",
+                           INSERT_SQL "(?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,'submitted',NULL,?,?,?,?," ENT_NAME ")",
                            -1, &st, NULL))
         fail("prepare", sqlite3_errmsg(db));
     for (long long r; (r = take_row());) {
@@ -111,7 +112,7 @@ static void *run_pg(void *arg)
         fail("connect", PQerrorMessage(pg));
     PGresult *res = PQprepare(pg, "ins",
                               INSERT_SQL "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,NULL,NULL,"
-                                         "'submitted',NULL,$12,$13,$14,$15)",
+                                         "'submitted',NULL,$12,$13,$14,$15," ENT_NAME ")",
                               15, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         fail("prepare", PQerrorMessage(pg));

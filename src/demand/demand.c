@@ -569,8 +569,9 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
             c,
             "INSERT INTO demands (id, no, credit_code, region, category, urgency, channel, title, "
             "content, contact_name, contact_phone, address, lat, lon, state, external_id, "
-            "idem_key, created_by, created_at, updated_at, received_at) VALUES "
-            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,'submitted',?,?,?,?,?,?)",
+            "idem_key, created_by, created_at, updated_at, received_at, enterprise_name) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,'submitted',?,?,?,?,?,?,"
+            "(SELECT name FROM enterprises WHERE credit_code = ?))",
             &st, e);
     }
     if (rc == RC_OK) {
@@ -599,6 +600,7 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
         store_bind_int(st, 18, now);
         store_bind_int(st, 19, now);
         bind_opt_int(st, 20, d->received_at);
+        store_bind_text(st, 21, credit);
         rc = store_run(st, e);
         store_finish(st);
         st = NULL;
@@ -1163,9 +1165,8 @@ static void jw_actions(struct jsonx_w *w, const struct drow *d, unsigned rels)
  * when there is none): one statement, so one snapshot and one read transaction. */
 #define DETAIL_SQL                                                                                 \
     "SELECT " DROW_COLS ", d.title, d.content, d.contact_name, d.contact_phone, d.address, "       \
-    "e.name, lo.code, lo.name, d.external_id, COALESCE(d.received_at, 0), co.code, co.name, "     \
-    "COALESCE(h.org_id, 0) FROM demands d JOIN enterprises e ON e.credit_code = d.credit_code "   \
-    "LEFT JOIN orgs lo ON lo.id = d.lead_org_id LEFT JOIN demand_handlers h ON h.demand_id = "    \
+    "d.enterprise_name, lo.code, lo.name, d.external_id, COALESCE(d.received_at, 0), co.code, "   \
+    "co.name, COALESCE(h.org_id, 0) FROM demands d LEFT JOIN orgs lo ON lo.id = d.lead_org_id LEFT JOIN demand_handlers h ON h.demand_id = "    \
     "d.id AND h.role = 'co' LEFT JOIN orgs co ON co.id = h.org_id WHERE d.id = ? ORDER BY co.code"
 
 enum rc demand_get_text(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
@@ -1378,17 +1379,13 @@ static enum list_shape list_shape_of(const struct principal *p, bool regional)
 static void list_sql(char *sql, size_t n, enum list_shape shape, const struct demand_filter *f)
 {
     static const char *const from[] = {
-        [LIST_ALL] = "FROM demands d JOIN enterprises e ON e.credit_code = d.credit_code "
-                     "WHERE d.id < ?",
-        [LIST_ENTERPRISE] = "FROM demands d JOIN enterprises e ON e.credit_code = d.credit_code "
-                            "WHERE d.id < ? AND d.credit_code = ?",
-        [LIST_REGION] = "FROM demands d JOIN enterprises e ON e.credit_code = d.credit_code "
-                        "WHERE d.id < ? AND d.region >= ? AND d.region < ?",
-        [LIST_HANDLER] = "FROM demand_handlers h JOIN demands d ON d.id = h.demand_id JOIN "
-                         "enterprises e ON e.credit_code = d.credit_code WHERE h.org_id = ? AND "
-                         "h.demand_id < ?",
+        [LIST_ALL] = "FROM demands d WHERE d.id < ?",
+        [LIST_ENTERPRISE] = "FROM demands d WHERE d.id < ? AND d.credit_code = ?",
+        [LIST_REGION] = "FROM demands d WHERE d.id < ? AND d.region >= ? AND d.region < ?",
+        [LIST_HANDLER] = "FROM demand_handlers h JOIN demands d ON d.id = h.demand_id WHERE "
+                         "h.org_id = ? AND h.demand_id < ?",
     };
-    snprintf(sql, n, "SELECT " DROW_LIST_COLS ", d.title, e.name %s%s%s%s%s ORDER BY %s DESC LIMIT ?",
+    snprintf(sql, n, "SELECT " DROW_LIST_COLS ", d.title, d.enterprise_name %s%s%s%s%s ORDER BY %s DESC LIMIT ?",
              from[shape], f->state ? " AND d.state = ?" : "",
              !f->category                 ? ""
              : shape == LIST_HANDLER ? " AND h.category = ?"

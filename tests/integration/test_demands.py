@@ -1056,6 +1056,37 @@ def test_list_items_match_the_detail(w, listed):
     assert seen >= len(made)
 
 
+def test_enterprise_rename_reaches_its_demands(w, listed):
+    """A demand carries its enterprise's name (migration 0011, so that lists and details
+    need no join): a rename through the API shows in the lists and details of that
+    enterprise's demands, and of no other, on both backends (a trigger on each)."""
+    _, made = listed
+    did, other = made["ent2"]["id"], made["sub"]["id"]
+    old = w.detail("admin", did)["enterprise_name"]
+    new = "安庆市第二测试科技股份有限公司"
+    st, _, e = w.req("clerk", "PATCH", "/api/v1/enterprises/" + w.code2, {"name": new})
+    assert st == 200, e
+    try:
+        assert w.detail("admin", did)["enterprise_name"] == new
+        assert w.detail("ent2", did)["enterprise_name"] == new
+        items = {i["id"]: i for i in w.listing("clerk")}
+        assert items[did]["enterprise_name"] == new
+        assert items[other]["enterprise_name"] == "安庆市示例智能装备有限公司"
+        assert {i["enterprise_name"] for i in w.listing("ent2")} == {new}
+        stale = w.s.sql("SELECT COUNT(*) FROM demands WHERE credit_code = '%s' AND "
+                        "enterprise_name <> '%s'" % (w.code2, new))
+        assert stale == [("0",)], stale
+        # A change of anything but the name leaves the demands as they are.
+        st, _, e = w.req("clerk", "PATCH", "/api/v1/enterprises/" + w.code2,
+                         {"legal_rep": "李明"})
+        assert st == 200, e
+        assert w.detail("admin", did)["enterprise_name"] == new
+    finally:
+        st, _, e = w.req("clerk", "PATCH", "/api/v1/enterprises/" + w.code2, {"name": old})
+        assert st == 200, e
+    assert w.detail("admin", did)["enterprise_name"] == old
+
+
 def test_list_scoping(w, listed):
     _, made = listed
     allx = everything(w)
