@@ -350,7 +350,7 @@ enum rc jsonx_dump_str(const char *s, size_t n, struct buf *b)
     return dump_string(s, n, b);
 }
 
-void jsonx_w_raw(struct jsonx_w *w, const char *s, size_t n)
+void jsonx__w_raw(struct jsonx_w *w, const char *s, size_t n)
 {
     if (w->rc == RC_OK)
         w->rc = buf_append(w->b, s, n);

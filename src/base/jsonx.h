@@ -14,10 +14,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "buf.h"
 #include "rc.h"
-
-struct buf;
 
 #define JSONX_MAX_DEPTH 64
 
@@ -66,8 +66,22 @@ struct jsonx_w {
     enum rc rc;
 };
 
-/* JSON text as it is: n bytes, or a NUL-terminated string, or a string literal. */
-void jsonx_w_raw(struct jsonx_w *w, const char *s, size_t n);
+/* JSON text as it is: n bytes, or a NUL-terminated string, or a string literal.
+ * jsonx_w_raw is inline: when there is room (the common case, writers reserve their
+ * size), a literal key costs a few moves instead of a call, a check and a memcpy call;
+ * jsonx__w_raw is the rest (growing, the cap, a failure already met). */
+void jsonx__w_raw(struct jsonx_w *w, const char *s, size_t n);
+static inline void jsonx_w_raw(struct jsonx_w *w, const char *s, size_t n)
+{
+    struct buf *b = w->b;
+    if (w->rc == RC_OK && n < b->cap - b->len) { /* room for n bytes and the NUL */
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    jsonx__w_raw(w, s, n);
+}
 void jsonx_w_puts(struct jsonx_w *w, const char *s);
 #define JSONX_W_LIT(w, lit) jsonx_w_raw((w), (lit), sizeof(lit) - 1)
 /* A string value known to be UTF-8 (the code's vocabulary, checked input), escaped. */
