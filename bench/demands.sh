@@ -11,7 +11,9 @@
 # Environment: QIFU_BIN (default ./qifu, else build/release/qifu), BENCH_BIN_DIR (where
 # loadgen and peer_insert are; default build/release/bench, built with make when
 # missing), BENCH_DEMANDS (100000 preloaded), BENCH_CONNS (16 client connections),
-# BENCH_SECS (8 s per read figure and per create run), BENCH_MAX_CREATES (40000),
+# BENCH_SECS (4: seconds per timed read run and for the create run), BENCH_WINDOWS (3
+# timed runs per read figure, after 1 s of warm-up; the figure is their median),
+# BENCH_MAX_CREATES (40000),
 # BENCH_THREADS (server --threads; default the server's own, 4), BENCH_ENTERPRISES (40000
 # generated, of which those in 安庆, about 2,900, are imported), BENCH_KEEP=1.
 #
@@ -23,6 +25,8 @@
 #   list      GET /api/v1/demands?limit=20 with a filter, as the clerk (state=signed) and
 #             as the handler (category=policy).
 #   detail    GET /api/v1/demands/{id}, random ids of the preloaded demands, clerk and handler.
+#   Each read figure (and its peer) is the median of BENCH_WINDOWS runs after 1 s of
+#   warm-up (load_reads).
 # Peers, measured in the same run:
 #   reads     GET /healthz on the same server: the HTTP ceiling of this machine.
 #   creates   bench/peer_insert: inserts as many rows of the same shape into the same
@@ -44,7 +48,8 @@ ROOT=$PWD
 
 N=${BENCH_DEMANDS:-100000}
 CONNS=${BENCH_CONNS:-16}
-SECS=${BENCH_SECS:-8}
+SECS=${BENCH_SECS:-4}
+WINDOWS=${BENCH_WINDOWS:-3}
 MAX_CREATES=${BENCH_MAX_CREATES:-40000}
 ENTS=${BENCH_ENTERPRISES:-40000}
 QIFU=${QIFU_BIN:-}
@@ -58,7 +63,7 @@ die() {
     exit 1
 }
 
-for v in N CONNS SECS MAX_CREATES ENTS; do
+for v in N CONNS SECS WINDOWS MAX_CREATES ENTS; do
     case "${!v}" in '' | *[!0-9]*) die "$v must be a positive integer, not '${!v}'" ;; esac
 done
 [ -x "$QIFU" ] || die "no qifu binary at $QIFU (run make qifu, or set QIFU_BIN)"
@@ -208,6 +213,24 @@ load() {
     RPS=$(field rps "$out")
 }
 
+# load_reads NAME LOADGEN-ARGS...: a read figure. One second of the same requests first,
+# not counted (it fills each server connection's page cache: the figure is the steady
+# state, not the cold start), then WINDOWS timed runs of SECS s each; RPS is their median
+# (this virtual machine's speed moves by a quarter from one run to the next, and one
+# slow or fast window should not make the figure). Every response of every run is checked.
+load_reads() {
+    local name=$1 out all=()
+    shift
+    out=$("$BIN/loadgen" -p "$PORT" -c "$CONNS" -d 1 "$@") || die "$name: warm-up: unexpected answers: $out"
+    for _ in $(seq 1 "$WINDOWS"); do
+        out=$("$BIN/loadgen" -p "$PORT" -c "$CONNS" -d "$SECS" "$@") || die "$name: unexpected answers: $out"
+        [ "$(field ok "$out")" -gt 0 ] || die "$name: no successful request: $out"
+        all+=("$(field rps "$out")")
+    done
+    RPS=$(printf '%s\n' "${all[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    echo "   $name: ${all[*]} req/s in $WINDOWS runs of $SECS s, median $RPS (last run: $out)"
+}
+
 # ---- one backend -------------------------------------------------------------------------
 run_backend() { # kind url label
     local kind=$1 url=$2 label=$3 t0 t1
@@ -235,7 +258,7 @@ run_backend() { # kind url label
     echo "   preloaded $n_dem demands of $n_ent enterprises in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }') s"
 
     start_server "$url" "$TMP/server-$kind.log"
-    echo "== $label: qifu serve on 127.0.0.1:$PORT, $CONNS connections, ${SECS} s per figure"
+    echo "== $label: qifu serve on 127.0.0.1:$PORT, $CONNS connections; reads: 1 s warm-up, then the median of $WINDOWS runs of ${SECS} s; creates: one run of ${SECS} s"
     local clerk handler
     clerk=$(login "$PORT" clerk)
     handler=$(login "$PORT" handler)
@@ -251,15 +274,15 @@ run_backend() { # kind url label
     grep -q "\"id\":\"$((N / 2))\"" <<<"$one" || die "handler detail: ${one:0:300}"
 
     local auth_c="Authorization: Bearer $clerk" auth_h="Authorization: Bearer $handler"
-    load "GET /healthz" -d "$SECS" -u /healthz
+    load_reads "GET /healthz" -u /healthz
     local peer_read=$RPS
-    load "list (clerk, state=signed)" -d "$SECS" -H "$auth_c" -u '/api/v1/demands?limit=20&state=signed'
+    load_reads "list (clerk, state=signed)" -H "$auth_c" -u '/api/v1/demands?limit=20&state=signed'
     figure "$label list reads (clerk)" "$RPS" req/s "GET /healthz" "$peer_read"
-    load "list (handler, category=policy)" -d "$SECS" -H "$auth_h" -u '/api/v1/demands?limit=20&category=policy'
+    load_reads "list (handler, category=policy)" -H "$auth_h" -u '/api/v1/demands?limit=20&category=policy'
     figure "$label list reads (handler)" "$RPS" req/s "GET /healthz" "$peer_read"
-    load "detail (clerk)" -d "$SECS" -H "$auth_c" -r "1:$N" -u '/api/v1/demands/{id}'
+    load_reads "detail (clerk)" -H "$auth_c" -r "1:$N" -u '/api/v1/demands/{id}'
     figure "$label detail reads (clerk)" "$RPS" req/s "GET /healthz" "$peer_read"
-    load "detail (handler)" -d "$SECS" -H "$auth_h" -r "1:$N" -u '/api/v1/demands/{id}'
+    load_reads "detail (handler)" -H "$auth_h" -r "1:$N" -u '/api/v1/demands/{id}'
     figure "$label detail reads (handler)" "$RPS" req/s "GET /healthz" "$peer_read"
 
     # Durable creates, each acknowledged 201 after its commit; verified afterwards.
