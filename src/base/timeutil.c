@@ -81,19 +81,23 @@ static char *put_digits(char *p, int v, int w)
  * every date of every JSON row and every log line, where snprintf was a tenth of the
  * time of a list read. Years outside 0..9999 take snprintf's path.
  */
-static void fmt_civil(int64_t ms, const char *tail, bool frac, char *out, size_t n)
+static size_t fmt_civil(int64_t ms, const char *tail, bool frac, char *out, size_t n)
 {
     int y, mo, d, h, mi, s, f;
     split(ms, &y, &mo, &d, &h, &mi, &s, &f);
-    char tmp[48];
     if (y < 0 || y > 9999) {
+        int k;
         if (frac)
-            snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%s", y, mo, d, h, mi, s, f, tail);
+            k = snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%s", y, mo, d, h, mi, s, f,
+                         tail);
         else
-            snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d%s", y, mo, d, h, mi, s, tail);
-        return;
+            k = snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d%s", y, mo, d, h, mi, s, tail);
+        return k < 0 || !n ? 0 : (size_t)k < n ? (size_t)k : n - 1;
     }
-    char *p = put_digits(tmp, y, 4);
+    /* Straight into out when it has room for the longest form, else through tmp. */
+    char tmp[48];
+    char *start = n >= sizeof(tmp) ? out : tmp, *p = start;
+    p = put_digits(p, y, 4);
     *p++ = '-';
     p = put_digits(p, mo, 2);
     *p++ = '-';
@@ -108,25 +112,28 @@ static void fmt_civil(int64_t ms, const char *tail, bool frac, char *out, size_t
         *p++ = '.';
         p = put_digits(p, f, 3);
     }
-    size_t len = (size_t)(p - tmp), tl = strlen(tail);
+    size_t tl = strlen(tail);
     memcpy(p, tail, tl + 1);
-    len += tl;
+    size_t len = (size_t)(p - start) + tl;
+    if (start == out)
+        return len;
     if (!n)
-        return;
+        return 0;
     if (len >= n)
         len = n - 1;
     memcpy(out, tmp, len);
     out[len] = '\0';
+    return len;
 }
 
-void time_fmt_utc(int64_t ms, char *out, size_t n)
+size_t time_fmt_utc(int64_t ms, char *out, size_t n)
 {
-    fmt_civil(ms, "Z", true, out, n);
+    return fmt_civil(ms, "Z", true, out, n);
 }
 
-void time_fmt_cst(int64_t ms, char *out, size_t n)
+size_t time_fmt_cst(int64_t ms, char *out, size_t n)
 {
-    fmt_civil(ms + TIME_CST_OFFSET_MS, "+08:00", false, out, n);
+    return fmt_civil(ms + TIME_CST_OFFSET_MS, "+08:00", false, out, n);
 }
 
 static int digits(const char *s, int n, int *out)

@@ -18,10 +18,12 @@
 int64_t time_now_ms(void);
 /* Returns a monotonic clock in ns, for durations. */
 int64_t time_mono_ns(void);
-/* Writes "2026-11-23T04:00:00.123Z" (UTC) into out (at least 25 bytes). */
-void time_fmt_utc(int64_t ms, char *out, size_t n);
-/* Writes "2026-11-23T12:00:00+08:00" (Asia/Shanghai, seconds) into out (at least 26 bytes). */
-void time_fmt_cst(int64_t ms, char *out, size_t n);
+/* Writes "2026-11-23T04:00:00.123Z" (UTC) into out (at least 25 bytes); returns its
+ * length (cut short to n - 1 bytes when out is smaller). */
+size_t time_fmt_utc(int64_t ms, char *out, size_t n);
+/* Writes "2026-11-23T12:00:00+08:00" (Asia/Shanghai, seconds) into out (at least 26
+ * bytes); returns its length, likewise. */
+size_t time_fmt_cst(int64_t ms, char *out, size_t n);
 /*
  * Parses RFC 3339 ("2026-11-23T12:00:00+08:00", "...Z", optional fraction) into ms.
  * Returns RC_INVALID for anything else.

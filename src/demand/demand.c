@@ -1075,10 +1075,9 @@ static void jw_when(struct jsonx_w *w, int64_t ms)
         jsonx_w_raw(w, "null", 4);
         return;
     }
-    char out[48];
+    char out[64];
     out[0] = '"';
-    time_fmt_cst(ms, out + 1, sizeof(out) - 2);
-    size_t n = strlen(out);
+    size_t n = 1 + time_fmt_cst(ms, out + 1, sizeof(out) - 2);
     out[n++] = '"';
     jsonx_w_raw(w, out, n);
 }

@@ -77,8 +77,15 @@ START_TEST(time_roundtrip)
     time_fmt_cst(ms, out, sizeof(out));
     ck_assert_str_eq(out, "2026-11-23T12:00:00+08:00");
     char small[11]; /* cut, still terminated */
-    time_fmt_cst(ms, small, sizeof(small));
+    ck_assert_uint_eq(time_fmt_cst(ms, small, sizeof(small)), 10);
     ck_assert_str_eq(small, "2026-11-23");
+    char big[64]; /* room for any form: written in place, the same text and length */
+    memset(big, 'x', sizeof(big));
+    ck_assert_uint_eq(time_fmt_cst(ms, big, sizeof(big)), 25);
+    ck_assert_str_eq(big, "2026-11-23T12:00:00+08:00");
+    ck_assert_uint_eq(time_fmt_utc(ms, big, sizeof(big)), 24);
+    ck_assert_str_eq(big, "2026-11-23T04:00:00.000Z");
+    ck_assert_uint_eq(time_fmt_cst(ms, out, sizeof(out)), 25);
     time_fmt_utc(-1, out, sizeof(out));
     ck_assert_str_eq(out, "1969-12-31T23:59:59.999Z");
     ck_assert_int_eq(time_parse("2024-02-29T00:00:00.5Z", &ms), RC_OK);
