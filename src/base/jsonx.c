@@ -160,8 +160,8 @@ static enum rc put_string(const char *str, size_t n, struct buf *b, bool check)
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *s = (const unsigned char *)str;
     size_t start = b->len;
-    enum rc rc = buf_reserve(b, n + 2);
-    if (rc)
+    enum rc rc = RC_OK;
+    if (n + 2 >= b->cap - b->len && (rc = buf_reserve(b, n + 2)) != RC_OK) /* room and NUL */
         return rc;
     char *o = b->data + b->len;
     *o++ = '"';
