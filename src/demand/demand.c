@@ -1165,8 +1165,9 @@ static void jw_actions(struct jsonx_w *w, const struct drow *d, unsigned rels)
 #define DETAIL_SQL                                                                                 \
     "SELECT " DROW_COLS ", d.title, d.content, d.contact_name, d.contact_phone, d.address, "       \
     "d.enterprise_name, lo.code, lo.name, d.external_id, COALESCE(d.received_at, 0), co.code, "   \
-    "co.name, COALESCE(h.org_id, 0) FROM demands d LEFT JOIN orgs lo ON lo.id = d.lead_org_id LEFT JOIN demand_handlers h ON h.demand_id = "    \
-    "d.id AND h.role = 'co' LEFT JOIN orgs co ON co.id = h.org_id WHERE d.id = ? ORDER BY co.code"
+    "co.name, COALESCE(h.org_id, 0) FROM demands d LEFT JOIN orgs lo ON lo.id = d.lead_org_id "   \
+    "LEFT JOIN demand_handlers h ON h.demand_id = d.id AND h.role = 'co' LEFT JOIN orgs co ON "   \
+    "co.id = h.org_id WHERE d.id = ? ORDER BY co.code"
 
 enum rc demand_get_text(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
                         int64_t id, struct buf *out, struct err *e)
@@ -1384,11 +1385,14 @@ static void list_sql(char *sql, size_t n, enum list_shape shape, const struct de
         [LIST_HANDLER] = "FROM demand_handlers h JOIN demands d ON d.id = h.demand_id WHERE "
                          "h.org_id = ? AND h.demand_id < ?",
     };
-    snprintf(sql, n, "SELECT " DROW_LIST_COLS ", d.title, d.enterprise_name %s%s%s%s%s ORDER BY %s DESC LIMIT ?",
-             from[shape], f->state ? " AND d.state = ?" : "",
-             !f->category                 ? ""
-             : shape == LIST_HANDLER ? " AND h.category = ?"
-                                     : " AND d.category = ?",
+    /* A handler's rows carry the category (migration 0010): the filter stays on them. */
+    const char *category = !f->category            ? ""
+                           : shape == LIST_HANDLER ? " AND h.category = ?"
+                                                   : " AND d.category = ?";
+    snprintf(sql, n,
+             "SELECT " DROW_LIST_COLS ", d.title, d.enterprise_name %s%s%s%s%s ORDER BY %s DESC "
+             "LIMIT ?",
+             from[shape], f->state ? " AND d.state = ?" : "", category,
              f->credit_code ? " AND d.credit_code = ?" : "",
              f->q ? " AND LOWER(d.title) LIKE LOWER(?) ESCAPE '\\'" : "",
              shape == LIST_HANDLER ? "h.demand_id" : "d.id");
