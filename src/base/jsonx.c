@@ -12,7 +12,7 @@
 
 /* The length of the well-formed UTF-8 sequence at s (n bytes left, s[0] >= 0x80), or 0:
  * no overlong forms, no surrogates, nothing past U+10FFFF (RFC 3629). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+static inline size_t utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned c = s[0];
     if (c >= 0xE0 && c <= 0xEF) { /* three bytes: most of Chinese text */
@@ -192,16 +192,6 @@ static enum rc put_string(const char *str, size_t n, struct buf *b, bool check)
             i++;
             continue;
         }
-        if (c >= 0xE0 && c <= 0xEF && n - i >= 3 && (s[i + 1] & 0xC0) == 0x80 &&
-            (s[i + 2] & 0xC0) == 0x80) { /* the common case of Chinese text, inline */
-            unsigned cp = ((c & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu);
-            if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
-                o[0] = (char)c, o[1] = (char)s[i + 1], o[2] = (char)s[i + 2];
-                o += 3;
-                i += 3;
-                continue;
-            }
-        }
         if (c >= 0x80) {
             size_t len = utf8_seq(s + i, n - i);
             if (!len) {
@@ -209,8 +199,11 @@ static enum rc put_string(const char *str, size_t n, struct buf *b, bool check)
                 b->data[start] = '\0';
                 return RC_BADUTF8;
             }
-            for (size_t k = 0; k < len; k++)
-                o[k] = (char)s[i + k];
+            o[0] = (char)s[i], o[1] = (char)s[i + 1]; /* len is 2, 3 or 4 */
+            if (len > 2)
+                o[2] = (char)s[i + 2];
+            if (len > 3)
+                o[3] = (char)s[i + 3];
             o += len;
             i += len;
             continue;
