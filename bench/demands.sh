@@ -219,16 +219,15 @@ load() {
 # (this virtual machine's speed moves by a quarter from one run to the next, and one
 # slow or fast window should not make the figure). Every response of every run is checked.
 load_reads() {
-    local name=$1 out all=()
+    local name=$1 all=()
     shift
-    out=$("$BIN/loadgen" -p "$PORT" -c "$CONNS" -d 1 "$@") || die "$name: warm-up: unexpected answers: $out"
+    load "$name (warm-up, not counted)" -d 1 "$@"
     for _ in $(seq 1 "$WINDOWS"); do
-        out=$("$BIN/loadgen" -p "$PORT" -c "$CONNS" -d "$SECS" "$@") || die "$name: unexpected answers: $out"
-        [ "$(field ok "$out")" -gt 0 ] || die "$name: no successful request: $out"
-        all+=("$(field rps "$out")")
+        load "$name" -d "$SECS" "$@"
+        all+=("$RPS")
     done
     RPS=$(printf '%s\n' "${all[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-    echo "   $name: ${all[*]} req/s in $WINDOWS runs of $SECS s, median $RPS (last run: $out)"
+    echo "   $name: median of ${all[*]} req/s: $RPS"
 }
 
 # ---- one backend -------------------------------------------------------------------------

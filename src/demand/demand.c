@@ -537,8 +537,9 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
         *id_out = existing;
         return RC_OK;
     }
-    /* The enterprise must be registered, and within a clerk's region. */
-    char region[16] = "", name[256] = "";
+    /* The enterprise must be registered, and within a clerk's region; its name goes into
+     * the demand (demands.enterprise_name, migration 0011). */
+    char region[16] = "", *name = NULL;
     struct stmt *st = NULL;
     if (rc == RC_OK)
         rc = store_prepare(c, "SELECT region, name FROM enterprises WHERE credit_code = ?", &st, e);
@@ -547,7 +548,7 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
         rc = store_step(st, e);
         if (rc == RC_ROW) {
             mem_copy_text(region, sizeof(region), store_text(st, 0));
-            mem_copy_text(name, sizeof(name), store_text(st, 1));
+            name = xstrdup(store_text(st, 1));
             rc = RC_OK;
         } else if (rc == RC_DONE) {
             rc = err_set(e, RC_INVALID, "credit_code", "企业 %s 尚未在企业库登记", credit);
@@ -570,8 +571,7 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
             "INSERT INTO demands (id, no, credit_code, region, category, urgency, channel, title, "
             "content, contact_name, contact_phone, address, lat, lon, state, external_id, "
             "idem_key, created_by, created_at, updated_at, received_at, enterprise_name) VALUES "
-            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,'submitted',?,?,?,?,?,?,"
-            "(SELECT name FROM enterprises WHERE credit_code = ?))",
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,'submitted',?,?,?,?,?,?,?)",
             &st, e);
     }
     if (rc == RC_OK) {
@@ -600,7 +600,7 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
         store_bind_int(st, 18, now);
         store_bind_int(st, 19, now);
         bind_opt_int(st, 20, d->received_at);
-        store_bind_text(st, 21, credit);
+        store_bind_text(st, 21, name);
         rc = store_run(st, e);
         store_finish(st);
         st = NULL;
@@ -622,6 +622,7 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
         rc = audit_append(c, &p->actor, &ev, NULL, e);
     }
     json_decref(data);
+    xfree(name);
     if (rc == RC_OK)
         *id_out = id;
     return rc;
