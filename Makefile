@@ -28,7 +28,8 @@ WARN      := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wsh
              -Wpointer-arith -Wcast-qual -fno-common
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -MMD -MP -pthread
 ifeq ($(BUILD),debug)
-OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+             -ftrivial-auto-var-init=pattern
 else ifeq ($(BUILD),fuzz)
 CC        := clang
 OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined

@@ -86,7 +86,7 @@ enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct 
     static const char *const fields[] = {"credit_code", "category", "urgency", "channel",
                                          "title", "content", "contact_name", "contact_phone",
                                          "address", "lat", "lon", "external_id", NULL};
-    json_t *body;
+    json_t *body = NULL;
     struct demand_new d = {0};
     enum rc rc = http_json_body(req, &body, e);
     if (rc == RC_OK)
@@ -111,7 +111,8 @@ enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct 
         rc = jsonx_get_str(body, "address", false, 200, &d.address, e);
     if (rc == RC_OK)
         rc = jsonx_get_str(body, "external_id", false, 64, &d.external_id, e);
-    json_t *lat = json_object_get(body, "lat"), *lon = json_object_get(body, "lon");
+    json_t *lat = rc ? NULL : json_object_get(body, "lat");
+    json_t *lon = rc ? NULL : json_object_get(body, "lon");
     if (rc == RC_OK && (lat || lon)) {
         if (!json_is_number(lat) || !json_is_number(lon))
             rc = err_set(e, RC_INVALID, "lat", "lat 和 lon 须同时给出且为数字");

@@ -218,6 +218,7 @@ const char *http_client_ip(struct http_req *req)
 enum rc http_json_body(struct http_req *req, json_t **out, struct err *e)
 {
     struct reqctx *x = (struct reqctx *)req; /* req is the first member of reqctx */
+    *out = NULL; /* a caller that reads *out after a failure reads NULL, never garbage */
     if (x->json_body) {
         *out = x->json_body;
         return RC_OK;
