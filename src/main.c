@@ -51,6 +51,7 @@ struct opts {
     const char *role, *org, *enterprise, *display_name, *kind, *region, *parent;
     const char *out, *format, *as_of, *status, *source, *webhook;
     const char *web_dir;           /* serve: the web UI from this directory */
+    const char *public_url;        /* serve: the base URL clients see (behind nginx/TLS) */
     const char *channel, *as_user; /* import demands */
     long enterprises;
     long long policy;
@@ -63,6 +64,7 @@ struct opts {
     long long max_attachment;
     long request_timeout, conn_timeout, drain_timeout, sweep_interval;
     bool no_access_log;
+    bool cookie_secure; /* serve: the session cookie carries Secure (TLS in front) */
     int n_pos;
     const char *pos[8];
 };
@@ -78,6 +80,8 @@ static void usage(FILE *f)
           "          [--max-attachment BYTES (10485760)]  largest demand attachment (≤ 60 MiB)\n"
           "          [--web-dir DIR]  serve the web UI from DIR (e.g. web/dist) instead of the\n"
           "          files embedded in the binary\n"
+          "          [--public-url https://HOST[/PREFIX]]  the address clients use (Open311\n"
+          "          discovery, links); [--cookie-secure]  session cookie only over HTTPS\n"
           "  migrate [--db URL]                       apply database migrations\n"
           "  org add CODE NAME --kind KIND --region CODE [--parent CODE]\n"
           "  user add NAME --role ROLE [--org CODE] [--enterprise CREDIT_CODE] [--display-name N]\n"
@@ -104,6 +108,10 @@ static int parse(int argc, char **argv, int from, struct opts *o)
         const char **slot = NULL;
         if (strcmp(a, "--no-access-log") == 0) {
             o->no_access_log = true;
+            continue;
+        }
+        if (strcmp(a, "--cookie-secure") == 0) {
+            o->cookie_secure = true;
             continue;
         }
         if (strcmp(a, "--skip-invalid") == 0) {
@@ -153,6 +161,8 @@ static int parse(int argc, char **argv, int from, struct opts *o)
             slot = &o->webhook;
         else if (strcmp(a, "--web-dir") == 0)
             slot = &o->web_dir;
+        else if (strcmp(a, "--public-url") == 0)
+            slot = &o->public_url;
         else if (strcmp(a, "--out") == 0)
             slot = &o->out;
         else if (strcmp(a, "--format") == 0)
@@ -300,7 +310,22 @@ static int cmd_serve(const struct opts *o)
         fprintf(stderr, "qifu: --max-attachment 应为 1 到 %zu 字节\n", DEMAND_ATTACH_MAX_BYTES_CEILING);
         return 1;
     }
+    size_t pub_len = o->public_url ? strlen(o->public_url) : 0;
+    if (o->public_url && (pub_len > 200 || (strncmp(o->public_url, "http://", 7) != 0 &&
+                                            strncmp(o->public_url, "https://", 8) != 0))) {
+        store_close(db);
+        fputs("qifu: --public-url 应以 http:// 或 https:// 开头，且不超过 200 个字符\n", stderr);
+        return 1;
+    }
+    char public_url[201] = "";
+    if (o->public_url) {
+        memcpy(public_url, o->public_url, pub_len + 1);
+        while (pub_len > 0 && public_url[pub_len - 1] == '/')
+            public_url[--pub_len] = '\0';
+    }
     struct app app = {.db = db,
+                      .secure_cookie = o->cookie_secure,
+                      .public_url = o->public_url ? public_url : NULL,
                       .session_ttl_ms = (o->session_ttl > 0 ? o->session_ttl : 12 * 3600) * 1000LL,
                       .max_attachment = o->max_attachment > 0 ? (size_t)o->max_attachment
                                                               : DEMAND_ATTACH_MAX_BYTES_DEFAULT};

@@ -32,6 +32,7 @@ struct app {
     struct http_server *srv;    /* set once the server runs (for /metrics) */
     int64_t session_ttl_ms;     /* default 12 h */
     bool secure_cookie;         /* add "Secure" to the session cookie (TLS in front) */
+    const char *public_url;     /* --public-url: the base URL clients see (no trailing /); NULL: none */
     struct ent_catalog *cat;    /* fact catalogue and tags, loaded at start */
     struct calendar_holder *calendar; /* working-day calendar snapshots (src/calendar) */
     size_t max_attachment;      /* bytes per uploaded attachment (0: the 10 MiB default) */

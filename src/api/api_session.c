@@ -67,7 +67,9 @@ enum rc api_session_delete(struct http_req *req, struct http_resp *resp, struct 
     if (rc)
         return rc;
     http_resp_header(req, resp, "Set-Cookie",
-                     "qifu_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+                     api_app(req)->secure_cookie
+                         ? "qifu_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure"
+                         : "qifu_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     resp->status = 204;
     return RC_OK;
 }
