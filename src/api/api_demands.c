@@ -81,6 +81,39 @@ static void wait_durable(void *arg, struct http_later *later)
     store_when_durable(w->db, w->ticket, answer_when_durable, later);
 }
 
+/*
+ * Who reads a new demand back for its creator. A user reads as themself. An API key has
+ * no relation to any demand, so reading as the key answered 404 after the demand had
+ * been saved (and every retry saved another): the demand is read as a read-only
+ * administrator (no actions, the phone masked) once it is known that a key of the
+ * caller's organisation submitted it. A replay by external_id of another organisation's
+ * demand is RC_CONFLICT, without reading it.
+ */
+static enum rc reader_of(struct conn *c, const struct principal *p, int64_t id,
+                         struct principal *reader, struct err *e)
+{
+    *reader = *p;
+    if (p->role != ROLE_SYSTEM)
+        return RC_OK;
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "SELECT 1 FROM demands d WHERE d.id = ? AND d.created_by IN "
+                               "(SELECT 'apikey:' || k.name FROM api_keys k WHERE k.org_id = ?)",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    store_bind_int(st, 2, p->org_id);
+    rc = store_step(st, e);
+    store_finish(st);
+    if (rc == RC_DONE)
+        return err_set(e, RC_CONFLICT, "external_id", "该外部编号已被其他单位的诉求使用");
+    if (rc != RC_ROW)
+        return rc;
+    reader->role = ROLE_ADMIN;
+    return RC_OK;
+}
+
 enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"credit_code", "category", "urgency", "channel",
@@ -140,8 +173,11 @@ enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct 
     /* A replay may answer with a demand whose own create still waits for its sync. */
     if (rc == RC_OK && existed)
         w.ticket = store_ticket_now(w.db);
+    struct principal reader;
     if (rc == RC_OK)
-        rc = demand_get_text(c, &ctx, api_who(req), id, &resp->body, e);
+        rc = reader_of(c, api_who(req), id, &reader, e);
+    if (rc == RC_OK)
+        rc = demand_get_text(c, &ctx, &reader, id, &resp->body, e);
     store_release(c);
     api_demand_ctx_done(req, &ctx);
     if (rc)
