@@ -216,6 +216,11 @@ enum rc api_authenticate(void *appv, struct http_req *req, struct err *e)
     bool open311 = strncmp(req->path, "/open311/", 9) == 0;
     if (open311 && !apikey)
         apikey = api_open311_key(req);
+    /* On Open311 the API key is the only credential: clients send Basic and other
+     * Authorization headers that must not turn a public document into 401, and a
+     * browser's session cookie is no key either. */
+    if (open311)
+        authz = cookie = NULL;
     if (authz) {
         if (strncasecmp(authz, "Bearer ", 7) != 0 || !authz[7])
             return err_set(e, RC_UNAUTHORIZED, NULL, "Authorization 头应为 Bearer 令牌");
