@@ -29,6 +29,8 @@
 
 /* Designated initializers keep the table readable and the fields explicit. */
 #define ROUTE(m, p, r, f, s) {.method = (m), .pattern = (p), .roles = (r), .fn = (f), .summary = (s)}
+#define OPEN311_OTHER(m, p)                                                                        \
+    {.method = (m), .pattern = (p), .roles = HTTP_PUBLIC, .fn = api_open311_method}
 #define UPLOAD(m, p, r, f, s, max)                                                                 \
     {.method = (m), .pattern = (p), .roles = (r), .fn = (f), .summary = (s), .max_body = (max)}
 
@@ -121,6 +123,18 @@ static const struct http_route routes[] = {
           "Open311：诉求详情"),
     ROUTE(HTTP_GET, "/open311/v2/tokens/{doc}", HTTP_PUBLIC, api_open311_token,
           "Open311：令牌查询（同步创建，令牌即诉求编号）"),
+    /* Every other method and document under /open311/v2: the spec's 405 or 404 (not listed
+     * in openapi.json: no summary). */
+    OPEN311_OTHER(HTTP_PUT, "/open311/v2/{doc}"),
+    OPEN311_OTHER(HTTP_PATCH, "/open311/v2/{doc}"),
+    OPEN311_OTHER(HTTP_DELETE, "/open311/v2/{doc}"),
+    OPEN311_OTHER(HTTP_OTHER, "/open311/v2/{doc}"),
+    OPEN311_OTHER(HTTP_GET, "/open311/v2/{kind}/{doc}"),
+    OPEN311_OTHER(HTTP_POST, "/open311/v2/{kind}/{doc}"),
+    OPEN311_OTHER(HTTP_PUT, "/open311/v2/{kind}/{doc}"),
+    OPEN311_OTHER(HTTP_PATCH, "/open311/v2/{kind}/{doc}"),
+    OPEN311_OTHER(HTTP_DELETE, "/open311/v2/{kind}/{doc}"),
+    OPEN311_OTHER(HTTP_OTHER, "/open311/v2/{kind}/{doc}"),
     /* 惠企政策超市: policies, named conditions, matching (api_policies.c). */
     ROUTE(HTTP_GET, "/api/v1/policies", HTTP_PUBLIC, api_policies_list,
           "政策超市列表（?q=&org=&delivery=&region=&tag=&category=&state=）"),

@@ -158,6 +158,8 @@ enum rc api_open311_post(struct http_req *req, struct http_resp *resp, struct er
 enum rc api_open311_service(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_open311_request(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_open311_token(struct http_req *req, struct http_resp *resp, struct err *e);
+/* Any other method on an Open311 path: 405 (404 for an unknown document) in the spec's shape. */
+enum rc api_open311_method(struct http_req *req, struct http_resp *resp, struct err *e);
 /* The Open311 api_key of req: ?api_key= or the urlencoded body's (pool copy), or NULL. */
 const char *api_open311_key(struct http_req *req);
 

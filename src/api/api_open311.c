@@ -674,6 +674,27 @@ enum rc api_open311_get(struct http_req *req, struct http_resp *resp, struct err
     return fail(resp, f, 404, "no such document: %s", name);
 }
 
+enum rc api_open311_method(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    (void)e;
+    const char *name;
+    enum fmt f;
+    if (!doc_name(req, resp, &name, &f))
+        return RC_OK;
+    const char *allow = "GET, POST";
+    if (req->n_params == 2) {
+        static const char *const kinds[] = {"services", "requests", "tokens"};
+        allow = NULL;
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+            if (strcmp(req->params[0], kinds[i]) == 0)
+                allow = "GET";
+        if (!allow)
+            return fail(resp, f, 404, "no such document: %s/%s", req->params[0], name);
+    }
+    http_resp_header(req, resp, "Allow", allow);
+    return fail(resp, f, 405, "method %s not allowed: use %s", req->method_name, allow);
+}
+
 /* Copies at most n characters (UTF-8) of s into the pool. */
 static const char *first_chars(struct pool *pool, const char *s, size_t n)
 {
@@ -695,9 +716,11 @@ enum rc api_open311_post(struct http_req *req, struct http_resp *resp, struct er
         return RC_OK;
     if (strcmp(name, "requests") != 0)
         return fail(resp, f, 404, "no such document: %s", name);
-    const struct principal *p = key_principal(req, resp, f);
-    if (!p)
-        return RC_OK;
+    /*
+     * The body is parsed before the key is checked: a key inside a malformed form body
+     * cannot be read, and the spec answers bad input (any body qifu cannot read, of
+     * any Content-Type) with 400, not 403 or 415.
+     */
     json_t *in = NULL;
     enum rc rc;
     if (is_form(req)) {
@@ -708,9 +731,14 @@ enum rc api_open311_post(struct http_req *req, struct http_resp *resp, struct er
             json_incref(in);
     }
     if (rc)
-        return fail(resp, f, rc == RC_MEDIATYPE ? 415 : 400, "%s",
+        return fail(resp, f, 400, "%s",
                     rc == RC_MEDIATYPE ? "use application/x-www-form-urlencoded or application/json"
                                        : e->msg);
+    const struct principal *p = key_principal(req, resp, f);
+    if (!p) {
+        json_decref(in);
+        return RC_OK;
+    }
     struct demand_new d = {0};
     d.channel = "open311";
     d.category = param(req, in, "service_code");

@@ -60,6 +60,8 @@ enum rc api_openapi(struct http_req *req, struct http_resp *resp, struct err *e)
     const struct http_route *r = api_routes(&n);
     json_t *paths = json_object();
     for (size_t i = 0; i < n; i++) {
+        if (!r[i].summary)
+            continue; /* a catch-all that only answers errors (Open311's 405) */
         json_t *item = json_object_get(paths, r[i].pattern);
         if (!item) {
             item = json_object();
