@@ -351,7 +351,7 @@ static void flatten(const json_t *nodes, const char *group, json_t *out)
         snprintf(kw, sizeof(kw), "%s,%s", label, kind);
         json_t *s = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s}", "service_code",
                               str_or(n, "code", ""), "service_name", name, "description", desc,
-                              "metadata", 0, "type", "realtime", "keywords", kw, "group",
+                              "metadata", 1, "type", "realtime", "keywords", kw, "group",
                               group ? group : label);
         json_array_append_new(out, s);
         flatten(json_object_get(n, "children"), name, out);
@@ -397,9 +397,17 @@ enum rc api_open311_service(struct http_req *req, struct http_resp *resp, struct
     json_decref(all);
     if (!found)
         return fail(resp, f, 404, "unknown service_code %s", code);
-    /* Categories carry no extra attributes: the definition is valid and empty. */
-    return reply(resp, f, 200, "service_definition",
-                 json_pack("{s:s, s:[]}", "service_code", code, "attributes"));
+    /*
+     * Every demand belongs to a registered enterprise, so every service has the one
+     * attribute POST requires (as attribute[credit_code]); categories carry no others.
+     */
+    json_t *def =
+        json_pack("{s:s, s:[{s:b, s:s, s:s, s:b, s:s, s:i, s:s}]}", "service_code", code,
+                  "attributes", "variable", 1, "code", "credit_code", "datatype", "string",
+                  "required", 1, "datatype_description",
+                  "18 位统一社会信用代码（GB 32100-2015），如 91340100131860916Y", "order", 1,
+                  "description", "提出诉求的企业的统一社会信用代码（企业须已在本平台企业库登记）");
+    return reply(resp, f, 200, "service_definition", def);
 }
 
 /* ---- requests ------------------------------------------------------------------ */

@@ -75,7 +75,7 @@ def test_services_json_and_xml(server):
     by_code = {s["service_code"]: s for s in services}
     assert "help" in by_code and "consult" in by_code
     h = by_code["help"]
-    assert h["metadata"] is False and h["type"] == "realtime" and h["service_name"]
+    assert h["metadata"] is True and h["type"] == "realtime" and h["service_name"]
     assert h["description"] and h["keywords"] and h["group"]
     _, _, cats = server.request("GET", "/api/v1/categories")
     for top in cats["items"]:
@@ -87,14 +87,14 @@ def test_services_json_and_xml(server):
     assert root.tag == "services"
     codes = [s.find("service_code").text for s in root.findall("service")]
     assert codes == [s["service_code"] for s in services]
-    assert root.find("service").find("metadata").text == "false"
-    # A service definition: no extra attributes, still a valid definition.
+    assert root.find("service").find("metadata").text == "true"
+    # A service definition: the one attribute every service has (test_service_declares_credit_code).
     st, _, d = server.request("GET", "/open311/v2/services/help.json")
-    assert st == 200 and d == {"service_code": "help", "attributes": []}
+    assert st == 200 and [a["code"] for a in d["attributes"]] == ["credit_code"]
     st, _, x = server.request("GET", "/open311/v2/services/help.xml")
     root = ET.fromstring(x.encode("utf-8"))
     assert root.tag == "service_definition" and root.find("service_code").text == "help"
-    assert root.find("attributes") is not None and len(root.find("attributes")) == 0
+    assert len(root.find("attributes")) == 1
 
 
 def test_post_form_and_json_then_read_back(server, key):
