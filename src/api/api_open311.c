@@ -29,6 +29,7 @@
 #define OPEN311_MAX_LIST 200 /* requests in one list answer */
 #define OPEN311_MAX_IDS 50   /* ids in service_request_id */
 #define OPEN311_TITLE_CHARS 30
+#define OPEN311_MAX_DESCRIPTION 4000 /* characters: the schema's limit */
 
 enum fmt { FMT_JSON, FMT_XML };
 
@@ -766,8 +767,8 @@ enum rc api_open311_post(struct http_req *req, struct http_resp *resp, struct er
     else if (!d.credit_code)
         bad = "attribute[credit_code] missing: the enterprise's unified social credit code is "
               "required";
-    else if (utf8_len(d.content) > 5000)
-        bad = "description is longer than 5000 characters";
+    else if (utf8_len(d.content) > OPEN311_MAX_DESCRIPTION)
+        bad = "description is longer than 4000 characters";
     else if (d.address && utf8_len(d.address) > 200)
         bad = "address_string is longer than 200 characters";
     else if (d.idem_key && (!*d.idem_key || strlen(d.idem_key) > 128))
@@ -794,6 +795,9 @@ enum rc api_open311_post(struct http_req *req, struct http_resp *resp, struct er
     if (email)
         d.content = pool_printf(&req->pool, "%s\n（联系邮箱：%s）", d.content, email);
     json_decref(in);
+    if (utf8_len(d.content) > OPEN311_MAX_DESCRIPTION) /* it is returned as the description */
+        return fail(resp, f, 400,
+                    "description with the email appended is longer than 4000 characters");
 
     struct conn *c;
     struct demand_ctx ctx;
