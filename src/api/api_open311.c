@@ -109,7 +109,7 @@ static enum rc xml_value(struct buf *b, const char *name, const json_t *v)
     } else if (json_is_integer(v)) {
         rc = buf_printf(b, "%lld", (long long)json_integer_value(v));
     } else if (json_is_real(v)) {
-        rc = buf_printf(b, "%.10g", json_real_value(v));
+        rc = jsonx_dump((json_t *)(uintptr_t)v, b); /* the same digits as the JSON answer */
     } else {
         rc = buf_puts(b, json_is_true(v) ? "true" : "false");
     }
@@ -291,7 +291,7 @@ static const char *param(struct http_req *req, const json_t *in, const char *nam
     if (json_is_string(v))
         return *json_string_value(v) ? pool_strdup(&req->pool, json_string_value(v)) : NULL;
     if (json_is_number(v))
-        return pool_printf(&req->pool, "%.10g", json_number_value(v));
+        return pool_printf(&req->pool, "%.17g", json_number_value(v));
     return NULL;
 }
 
