@@ -323,10 +323,28 @@ static const struct principal *key_principal(struct http_req *req, struct http_r
 
 /* ---- discovery and services -------------------------------------------------- */
 
+/* Is h a host name or address with an optional port (nothing a URL would misread)? */
+static bool host_ok(const char *h)
+{
+    size_t n = strlen(h);
+    if (n == 0 || n > 255)
+        return false;
+    return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == n;
+}
+
+/*
+ * The endpoint's URL is --public-url (app->public_url) + /open311/v2. Without it the
+ * server cannot know its scheme or name behind a proxy, so it falls back to
+ * http:// + the Host header (when that is a plain host[:port], else localhost).
+ */
 static enum rc discovery(struct http_req *req, struct http_resp *resp, enum fmt f)
 {
-    const char *host = http_header(req, "Host");
-    const char *url = pool_printf(&req->pool, "http://%s/open311/v2", host ? host : "localhost");
+    const char *base = api_app(req)->public_url;
+    if (!base || !*base) {
+        const char *host = http_header(req, "Host");
+        base = pool_printf(&req->pool, "http://%s", host && host_ok(host) ? host : "localhost");
+    }
+    const char *url = pool_printf(&req->pool, "%s/open311/v2", base);
     json_t *j = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:[s, s]}]}", "changeset",
                           "2026-11-23T00:00:00+08:00", "contact",
                           "企业服务一网通办（qifu）：请联系所在地政务服务中心", "key_service",
