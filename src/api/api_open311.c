@@ -510,6 +510,15 @@ static enum rc load_request(struct conn *c, const struct demand_ctx *ctx,
         }
     }
     const json_t *lead = json_object_get(d, "lead");
+    /*
+     * expected_datetime is when the demand should be answered: the reply deadline once
+     * dispatched (not the sign-for deadline that runs first), the rectification deadline
+     * while it runs, and null when no clock runs (before dispatch, closed).
+     */
+    const json_t *due = json_object_get(d, "due"), *expected = json_object_get(d, "reply_due");
+    if (json_is_null(due) || json_equal(due, json_object_get(d, "rectify_due")) ||
+        json_is_null(expected))
+        expected = due;
     json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:O, s:o, s:O, s:O, s:n}",
                           "service_request_id", str_or(d, "id", ""), "status",
                           closed_state(state) ? "closed" : "open", "status_notes", notes,
@@ -519,7 +528,7 @@ static enum rc load_request(struct conn *c, const struct demand_ctx *ctx,
                                                : json_null(),
                           "service_notice", str_or(d, "no", ""), "requested_datetime",
                           json_object_get(d, "created_at"), "updated_datetime", when(updated),
-                          "expected_datetime", json_object_get(d, "due"), "address",
+                          "expected_datetime", expected, "address",
                           json_object_get(d, "address"), "media_url");
     json_object_set_new(r, "lat", has_loc ? json_real(lat) : json_null());
     json_object_set_new(r, "long", has_loc ? json_real(lon) : json_null());
