@@ -592,77 +592,135 @@ enum rc api_open311_token(struct http_req *req, struct http_resp *resp, struct e
     return one_request(req, resp, e, 1);
 }
 
-/* GET requests.{fmt}: ?service_request_id=1,2 or the filters, newest first. */
+/*
+ * Splits the comma list s into at most max non-empty pool copies (empty items are
+ * skipped). Returns the count, or -1 when there are more than max.
+ */
+static int split_list(struct pool *pool, const char *s, const char **out, int max)
+{
+    int n = 0;
+    while (s && *s) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        if (len) {
+            if (n == max)
+                return -1;
+            out[n++] = pool_strndup(pool, s, len);
+        }
+        s += len;
+        if (*s == ',')
+            s++;
+    }
+    return n;
+}
+
+/* Parses ?name= as an integer in [lo, hi] (def when absent); false when malformed. */
+static bool query_int(struct http_req *req, const char *name, long lo, long hi, long def, long *out)
+{
+    const char *s = http_query(req, name);
+    *out = def;
+    if (!s)
+        return true;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* The millisecond time t rounded down to its second (times are shown to the second). */
+static int64_t to_second(int64_t t)
+{
+    return t - ((t % 1000) + 1000) % 1000;
+}
+
+/*
+ * GET requests.{fmt}. service_request_id (a comma list) overrides every other filter,
+ * as the spec says; otherwise service_code and status (comma lists), start_date and
+ * end_date (both inclusive, to the second as requested_datetime is shown), newest
+ * first, page_size (default and most OPEN311_MAX_LIST) requests of page (from 1).
+ */
 static enum rc list_requests(struct http_req *req, struct http_resp *resp, enum fmt f,
                              struct err *e)
 {
     const struct principal *p = key_principal(req, resp, f);
     if (!p)
         return RC_OK;
-    const char *ids = http_query(req, "service_request_id");
-    const char *code = http_query(req, "service_code");
-    const char *status = http_query(req, "status");
-    const char *start = http_query(req, "start_date"), *end = http_query(req, "end_date");
-    int want = 0; /* 1 open, 2 closed */
-    if (status && *status) {
-        if (strcmp(status, "open") == 0)
-            want = 1;
-        else if (strcmp(status, "closed") == 0)
-            want = 2;
+    const char *codes[OPEN311_MAX_IDS], *items[OPEN311_MAX_IDS];
+    int64_t ids[OPEN311_MAX_LIST];
+    int n_ids =
+        split_list(&req->pool, http_query(req, "service_request_id"), items, OPEN311_MAX_IDS);
+    if (n_ids < 0)
+        return fail(resp, f, 400, "at most %d ids in service_request_id", OPEN311_MAX_IDS);
+    for (int i = 0; i < n_ids; i++)
+        if (!(ids[i] = parse_id(items[i])))
+            return fail(resp, f, 400, "service_request_id must be a comma list of ids");
+    int n_codes = split_list(&req->pool, http_query(req, "service_code"), codes, OPEN311_MAX_IDS);
+    if (n_codes < 0)
+        return fail(resp, f, 400, "at most %d codes in service_code", OPEN311_MAX_IDS);
+    int n_status = split_list(&req->pool, http_query(req, "status"), items, OPEN311_MAX_IDS);
+    unsigned want = 0; /* bit 1 open, bit 2 closed; 0 or 3: either */
+    for (int i = 0; i < n_status; i++) {
+        if (strcmp(items[i], "open") == 0)
+            want |= 1;
+        else if (strcmp(items[i], "closed") == 0)
+            want |= 2;
         else
-            return fail(resp, f, 400, "status must be open or closed");
+            return fail(resp, f, 400, "status must be open, closed or open,closed");
     }
-    int64_t from = 0, to = INT64_MAX;
+    if (n_status < 0)
+        return fail(resp, f, 400, "status must be open, closed or open,closed");
+    const char *start = http_query(req, "start_date"), *end = http_query(req, "end_date");
+    int64_t from = 0, to = 0;
     if (start && *start && time_parse(start, &from))
         return fail(resp, f, 400, "start_date must be RFC 3339");
     if (end && *end && time_parse(end, &to))
         return fail(resp, f, 400, "end_date must be RFC 3339");
-    int64_t want_ids[OPEN311_MAX_IDS];
-    int n_ids = 0;
-    if (ids && *ids) {
-        const char *s = ids;
-        while (*s) {
-            const char *comma = strchr(s, ',');
-            size_t len = comma ? (size_t)(comma - s) : strlen(s);
-            int64_t id = parse_id(pool_strndup(&req->pool, s, len));
-            if (!id)
-                return fail(resp, f, 400, "service_request_id must be a comma list of ids");
-            if (n_ids == OPEN311_MAX_IDS)
-                return fail(resp, f, 400, "at most %d ids in service_request_id",
-                            OPEN311_MAX_IDS);
-            want_ids[n_ids++] = id;
-            s += len;
-            if (*s == ',')
-                s++;
-        }
-    }
+    long page, page_size;
+    if (!query_int(req, "page", 1, 1000000, 1, &page))
+        return fail(resp, f, 400, "page must be a whole number from 1");
+    if (!query_int(req, "page_size", 1, OPEN311_MAX_LIST, OPEN311_MAX_LIST, &page_size))
+        return fail(resp, f, 400, "page_size must be from 1 to %d", OPEN311_MAX_LIST);
+
     struct demand_ctx ctx;
     ctx_begin(req, &ctx);
     struct conn *c = NULL;
+    struct buf sql;
+    buf_init(&sql, 8192);
     json_t *list = json_array();
     enum rc rc = api_conn(req, &c, e);
     if (rc == RC_OK && !n_ids) {
-        struct stmt *st;
-        rc = store_prepare(c,
-                           "SELECT d.id FROM demands d WHERE " KEY_SCOPE_SQL
-                           " AND (CAST(? AS TEXT) IS NULL OR d.category = ?) AND (? = 0 OR (? = 1 "
-                           "AND d.state NOT IN " CLOSED_SQL ") OR (? = 2 AND d.state IN " CLOSED_SQL
-                           ")) AND d.created_at >= ? AND d.created_at <= ? ORDER BY d.id DESC "
-                           "LIMIT ?",
-                           &st, e);
+        rc = buf_puts(&sql, "SELECT d.id FROM demands d WHERE " KEY_SCOPE_SQL);
+        for (int i = 0; rc == RC_OK && i < n_codes; i++)
+            rc = buf_puts(&sql, i ? ",?" : " AND d.category IN (?");
+        if (rc == RC_OK && n_codes)
+            rc = buf_puts(&sql, ")");
+        if (rc == RC_OK && (want == 1 || want == 2))
+            rc = buf_puts(&sql, want == 1 ? " AND d.state NOT IN " CLOSED_SQL
+                                          : " AND d.state IN " CLOSED_SQL);
+        if (rc == RC_OK && start && *start)
+            rc = buf_puts(&sql, " AND d.created_at >= ?");
+        if (rc == RC_OK && end && *end)
+            rc = buf_puts(&sql, " AND d.created_at < ?");
+        if (rc == RC_OK)
+            rc = buf_puts(&sql, " ORDER BY d.id DESC LIMIT ? OFFSET ?");
+        struct stmt *st = NULL;
+        if (rc == RC_OK)
+            rc = store_prepare(c, buf_str(&sql), &st, e);
         if (rc == RC_OK) {
-            int i = 1;
-            store_bind_int(st, i++, p->org_id);
-            store_bind_text(st, i++, code && *code ? code : NULL);
-            store_bind_text(st, i++, code && *code ? code : NULL);
-            store_bind_int(st, i++, want);
-            store_bind_int(st, i++, want);
-            store_bind_int(st, i++, want);
-            store_bind_int(st, i++, from);
-            store_bind_int(st, i++, to);
-            store_bind_int(st, i++, OPEN311_MAX_LIST);
-            while (n_ids < OPEN311_MAX_IDS && (rc = store_step(st, e)) == RC_ROW)
-                want_ids[n_ids++] = store_int(st, 0);
+            int k = 1;
+            store_bind_int(st, k++, p->org_id);
+            for (int i = 0; i < n_codes; i++)
+                store_bind_text(st, k++, codes[i]);
+            if (start && *start)
+                store_bind_int(st, k++, to_second(from));
+            if (end && *end)
+                store_bind_int(st, k++, to_second(to) + 1000);
+            store_bind_int(st, k++, page_size);
+            store_bind_int(st, k++, (page - 1) * page_size);
+            while (n_ids < OPEN311_MAX_LIST && (rc = store_step(st, e)) == RC_ROW)
+                ids[n_ids++] = store_int(st, 0);
             store_finish(st);
             if (rc == RC_DONE || rc == RC_ROW)
                 rc = RC_OK;
@@ -670,19 +728,11 @@ static enum rc list_requests(struct http_req *req, struct http_resp *resp, enum 
     }
     for (int i = 0; rc == RC_OK && i < n_ids; i++) {
         json_t *r = NULL;
-        rc = load_request(c, &ctx, p, want_ids[i], &r, e);
-        if (r && ids && *ids) {
-            /* Explicit ids still obey the other filters. */
-            const char *st = str_or(r, "status", "");
-            if ((code && *code && strcmp(code, str_or(r, "service_code", "")) != 0) ||
-                (want == 1 && strcmp(st, "open") != 0) || (want == 2 && strcmp(st, "closed") != 0)) {
-                json_decref(r);
-                r = NULL;
-            }
-        }
+        rc = load_request(c, &ctx, p, ids[i], &r, e);
         if (r)
             json_array_append_new(list, r);
     }
+    buf_cleanup(&sql);
     store_release(c);
     ctx_end(req, &ctx);
     if (rc) {
