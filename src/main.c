@@ -61,6 +61,7 @@ struct opts {
     unsigned threads;
     long session_ttl;
     long max_body;
+    long long max_body_inflight; /* serve: budget of body bytes being received */
     long long max_attachment;
     long request_timeout, conn_timeout, drain_timeout, sweep_interval;
     bool no_access_log;
@@ -74,6 +75,7 @@ static void usage(FILE *f)
     fputs("用法 usage: qifu <command> [options]\n"
           "  serve   [--listen 127.0.0.1:8080] [--db URL] [--threads N] [--port-file F]\n"
           "          [--max-body BYTES] [--session-ttl SECONDS] [--no-access-log]\n"
+          "          [--max-body-inflight BYTES (536870912)]  all bodies being received (503 past it)\n"
           "          [--request-timeout S (60)] [--conn-timeout S (30)] [--drain-timeout S (30)]\n"
           "          [--webhook URL]  deliver notices to an SMS gateway (JSON POST, retried)\n"
           "          [--sweep-interval S (60)]  how often overdue demands are flagged\n"
@@ -189,6 +191,8 @@ static int parse(int argc, char **argv, int from, struct opts *o)
             o->session_ttl = atol(v);
         else if (strcmp(a, "--max-body") == 0)
             o->max_body = atol(v);
+        else if (strcmp(a, "--max-body-inflight") == 0)
+            o->max_body_inflight = atoll(v);
         else if (strcmp(a, "--max-attachment") == 0)
             o->max_attachment = atoll(v);
         else if (strcmp(a, "--request-timeout") == 0)
@@ -368,6 +372,7 @@ static int cmd_serve(const struct opts *o)
     struct http_config cfg = {.listen = o->listen ? o->listen : "127.0.0.1:8080",
                               .threads = threads,
                               .max_body = o->max_body > 0 ? (size_t)o->max_body : 0,
+                              .max_body_inflight = o->max_body_inflight > 0 ? (size_t)o->max_body_inflight : 0,
                               .request_timeout_s = o->request_timeout > 0 ? (unsigned)o->request_timeout : 0,
                               .conn_timeout_s = o->conn_timeout > 0 ? (unsigned)o->conn_timeout : 0,
                               .drain_timeout_s = o->drain_timeout > 0 ? (unsigned)o->drain_timeout : 0,

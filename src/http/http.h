@@ -58,6 +58,7 @@ struct http_config {
     const char *listen;           /* "127.0.0.1:8080"; port 0 picks a free one */
     unsigned threads;             /* worker threads (default 4) */
     size_t max_body;              /* bytes (default 1 MiB) */
+    size_t max_body_inflight;     /* bytes of all bodies being received (default 512 MiB) */
     size_t max_header;            /* bytes of the request head (default 16 KiB) */
     int max_json_depth;           /* default 64 */
     unsigned conn_timeout_s;      /* idle connection time-out (default 30) */

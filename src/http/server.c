@@ -2,11 +2,16 @@
 /*
  * server: libmicrohttpd glue. One context per request collects the body under the
  * cap, checks the deadline, and on the final callback hands over to the router.
- * Responses are queued only on the final callback: MHD 0.9.75 refuses a response
- * queued while the body is being received and closes the connection unanswered.
- * The one early answer is a Content-Length over the cap (413, on the first
- * callback, before any body is read). A body that passes the cap while arriving
- * (chunked) is discarded up to the request deadline and answered 413 at its end;
+ *
+ * Every request is decided on its head first (the first callback, before MHD reads
+ * any body byte): route, authentication and roles (http__admit), a Transfer-Encoding
+ * other than chunked (501), a Content-Length over the route's cap (413) or over what is
+ * left of the server-wide budget of body bytes in flight (503). A request with a body
+ * that fails there is answered at once and MHD closes the connection unread; one
+ * without a body is answered on its final callback, keeping the connection alive
+ * (MHD 0.9.75 answers Connection: close to anything queued earlier, and refuses a
+ * response queued while a body is being received). A body that passes the cap or
+ * the budget while arriving (chunked) is discarded and answered 413/503 at its end;
  * a request past its deadline is cut off (logged as 408).
  */
 #include <arpa/inet.h>
@@ -25,8 +30,8 @@
 #include "../base/timeutil.h"
 #include "http_int.h"
 
-static const int status_list[HTTP_N_STATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
-                                               408, 409, 413, 415, 429, 431, 500, 503, 0};
+static const int status_list[HTTP_N_STATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 408,
+                                               409, 413, 415, 429, 431, 500, 501, 503, 0};
 static const double bucket_le[HTTP_N_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                  0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
 
@@ -50,8 +55,22 @@ static void record(struct http_server *s, int route_idx, int status, int64_t ns)
     __atomic_add_fetch(&s->sum_us, (uint64_t)(ns / 1000), __ATOMIC_RELAXED);
 }
 
+/* Takes n bytes of the server's body budget for x; false when they are not left. */
+static bool reserve(struct http_server *s, struct reqctx *x, size_t n)
+{
+    uint64_t now = __atomic_add_fetch(&s->body_bytes, n, __ATOMIC_ACQ_REL);
+    if (now > s->cfg.max_body_inflight) {
+        __atomic_sub_fetch(&s->body_bytes, n, __ATOMIC_ACQ_REL);
+        return false;
+    }
+    x->reserved += n;
+    return true;
+}
+
 static void free_ctx(struct reqctx *x)
 {
+    if (x->reserved)
+        __atomic_sub_fetch(&x->req.server->body_bytes, x->reserved, __ATOMIC_ACQ_REL);
     if (x->json_body)
         json_decref(x->json_body);
     if (x->resp.json)
@@ -75,9 +94,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     record(s, x->route_idx, status, ns);
     if (s->cfg.access_log) /* buffered: written in batches, all of it by http_stop */
         log_buffered("access %s %s %s %d %zu %.3fms user=%s id=%s%s", http_client_ip(&x->req),
-                 x->req.method_name, x->req.path ? x->req.path : "-", status, x->bytes_sent,
-                 (double)ns / 1e6, x->req.user_label ? x->req.user_label : "-", x->req.request_id,
-                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+                     x->req.method_name, x->req.path ? x->req.path : "-", status, x->bytes_sent,
+                     (double)ns / 1e6, x->req.user_label ? x->req.user_label : "-",
+                     x->req.request_id,
+                     toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     free_ctx(x);
     *con_cls = NULL;
     __atomic_sub_fetch(&s->in_flight, 1, __ATOMIC_RELEASE);
@@ -99,8 +119,8 @@ static enum http_method method_of(const char *m)
     static const struct {
         const char *name;
         enum http_method m;
-    } tab[] = {{"GET", HTTP_GET},       {"HEAD", HTTP_HEAD},    {"POST", HTTP_POST},
-               {"PUT", HTTP_PUT},       {"PATCH", HTTP_PATCH},  {"DELETE", HTTP_DELETE}};
+    } tab[] = {{"GET", HTTP_GET}, {"HEAD", HTTP_HEAD},   {"POST", HTTP_POST},
+               {"PUT", HTTP_PUT}, {"PATCH", HTTP_PATCH}, {"DELETE", HTTP_DELETE}};
     for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
         if (strcmp(tab[i].name, m) == 0)
             return tab[i].m;
@@ -171,9 +191,64 @@ static enum MHD_Result early_error(struct reqctx *x, enum rc rc, const char *msg
     return http__send(x);
 }
 
+#define MSG_OVERLOADED "服务器正在接收的请求体过多，请稍后重试"
+
+/*
+ * First callback: the head is in, no body byte has been read. Refusals of a request
+ * that has a body are sent now (MHD then closes without reading it); a request
+ * without one keeps its refusal for the final callback (and its keep-alive).
+ */
+static enum MHD_Result admit(struct http_server *s, struct reqctx *x)
+{
+    struct MHD_Connection *c = x->req.conn;
+    const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    if (te && strcasecmp(te, "chunked") != 0)
+        return early_error(x, RC_NOTIMPL, "不支持该 Transfer-Encoding（仅支持 chunked）");
+    unsigned long long len = 0;
+    if (cl) {
+        char *end;
+        len = strtoull(cl, &end, 10);
+        if (*end || end == cl)
+            return early_error(x, RC_INVALID, "Content-Length 不正确");
+    }
+    bool has_body = te || len > 0;
+    if (http__admit(s, x)) {
+        x->refused = true;
+        return has_body ? http__send(x) : MHD_YES;
+    }
+    const struct http_route *r = x->req.route;
+    buf_init(&x->body, r && r->max_body ? r->max_body : s->cfg.max_body);
+    if (len > x->body.max)
+        return early_error(x, RC_TOOLARGE, "请求体超过大小上限");
+    x->declared = (size_t)len;
+    if (len && !reserve(s, x, (size_t)len)) {
+        http_resp_header(&x->req, &x->resp, "Retry-After", "5");
+        return early_error(x, RC_OVERLOADED, MSG_OVERLOADED);
+    }
+    return MHD_YES;
+}
+
+/* Body bytes: kept under the cap (and, without a Content-Length, the budget). */
+static void take_body(struct http_server *s, struct reqctx *x, const char *p, size_t n)
+{
+    if (x->too_large || x->over_budget)
+        return;
+    if (x->declared) {
+        /* The whole declared length is reserved: allocate it once, not by doublings. */
+        if (buf_len(&x->body) == 0 && buf_reserve(&x->body, x->declared))
+            x->too_large = true;
+    } else if (!reserve(s, x, n)) {
+        x->over_budget = true;
+        return;
+    }
+    if (!x->too_large && buf_append(&x->body, p, n))
+        x->too_large = true;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     struct http_server *s = cls;
     struct reqctx *x = *con_cls;
@@ -189,21 +264,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         x->req.method = method_of(method);
         x->req.method_name = pool_strdup(&x->req.pool, method);
         x->req.path = pool_strdup(&x->req.pool, url);
+        x->req.body = "";
         x->route_idx = (int)s->cfg.n_routes; /* "unmatched" until routed */
-        buf_init(&x->body, http__body_limit(s, &x->req));
+        buf_init(&x->body, s->cfg.max_body); /* the route's cap once admitted */
         uint64_t n = __atomic_add_fetch(&s->next_id, 1, __ATOMIC_RELAXED);
         snprintf(x->req.request_id, sizeof(x->req.request_id), "%08x-%llx", s->boot_id,
                  (unsigned long long)n);
         __atomic_add_fetch(&s->in_flight, 1, __ATOMIC_ACQUIRE);
         *con_cls = x;
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl) {
-            char *end;
-            unsigned long long len = strtoull(cl, &end, 10);
-            if (*end || len > x->body.max)
-                return early_error(x, RC_TOOLARGE, "请求体超过大小上限");
-        }
-        return MHD_YES;
+        return admit(s, x);
     }
     if (x->answered) {
         *upload_size = 0; /* a refusal is on its way; drop the rest */
@@ -227,12 +296,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             x->status_sent = 408; /* for the access log and metrics: nothing can be sent */
             return MHD_NO;
         }
-        if (!x->too_large && buf_append(&x->body, upload_data, n))
-            x->too_large = true;
+        take_body(s, x, upload_data, n);
         return MHD_YES;
     }
+    if (x->refused)
+        return http__send(x);
     if (x->too_large)
         return early_error(x, RC_TOOLARGE, "请求体超过大小上限");
+    if (x->over_budget) {
+        http_resp_header(&x->req, &x->resp, "Retry-After", "5");
+        return early_error(x, RC_OVERLOADED, MSG_OVERLOADED);
+    }
     x->req.body = buf_str(&x->body);
     x->req.body_len = buf_len(&x->body);
     http__dispatch(s, x);
@@ -322,6 +396,8 @@ enum rc http_start(const struct http_config *cfg, struct http_server **out, stru
         s->cfg.threads = 4;
     if (!s->cfg.max_body)
         s->cfg.max_body = (size_t)1 << 20;
+    if (!s->cfg.max_body_inflight)
+        s->cfg.max_body_inflight = (size_t)512 << 20;
     if (!s->cfg.max_header)
         s->cfg.max_header = 16 * 1024;
     if (!s->cfg.max_json_depth)
@@ -355,8 +431,8 @@ enum rc http_start(const struct http_config *cfg, struct http_server **out, stru
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
         MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.conn_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
         s->cfg.max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.max_conns_per_ip,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem_limit, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_UNESCAPE_CALLBACK,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem_limit, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_UNESCAPE_CALLBACK,
         unescape_no_nul, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
     if (!s->d) {
         xfree(s->counts);
@@ -411,7 +487,8 @@ enum rc http_metrics(const struct http_server *s, struct buf *b)
                              "# TYPE qifu_http_requests_total counter\n");
     for (size_t r = 0; r <= s->cfg.n_routes && !rc; r++) {
         for (int k = 0; k < HTTP_N_STATUS && !rc; k++) {
-            uint64_t v = __atomic_load_n(&s->counts[r * HTTP_N_STATUS + (size_t)k], __ATOMIC_RELAXED);
+            uint64_t v =
+                __atomic_load_n(&s->counts[r * HTTP_N_STATUS + (size_t)k], __ATOMIC_RELAXED);
             if (!v)
                 continue;
             char status[8];
@@ -420,13 +497,13 @@ enum rc http_metrics(const struct http_server *s, struct buf *b)
             else
                 snprintf(status, sizeof(status), "other");
             if (r == s->cfg.n_routes)
-                rc = buf_printf(b, "qifu_http_requests_total{route=\"unmatched\",status=\"%s\"} %llu\n",
-                                status, (unsigned long long)v);
+                rc = buf_printf(
+                    b, "qifu_http_requests_total{route=\"unmatched\",status=\"%s\"} %llu\n", status,
+                    (unsigned long long)v);
             else
-                rc = buf_printf(b,
-                                "qifu_http_requests_total{route=\"%s %s\",status=\"%s\"} %llu\n",
-                                http__method_name(s->cfg.routes[r].method), s->cfg.routes[r].pattern,
-                                status, (unsigned long long)v);
+                rc = buf_printf(b, "qifu_http_requests_total{route=\"%s %s\",status=\"%s\"} %llu\n",
+                                http__method_name(s->cfg.routes[r].method),
+                                s->cfg.routes[r].pattern, status, (unsigned long long)v);
         }
     }
     if (!rc)
@@ -438,20 +515,23 @@ enum rc http_metrics(const struct http_server *s, struct buf *b)
                         (unsigned long long)__atomic_load_n(&s->buckets[i], __ATOMIC_RELAXED));
     uint64_t n = __atomic_load_n(&s->n_requests, __ATOMIC_RELAXED);
     if (!rc)
-        rc = buf_printf(b,
-                        "qifu_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
-                        "qifu_http_request_duration_seconds_sum %.6f\n"
-                        "qifu_http_request_duration_seconds_count %llu\n"
-                        "# HELP qifu_http_open_connections Open client connections.\n"
-                        "# TYPE qifu_http_open_connections gauge\n"
-                        "qifu_http_open_connections %lld\n"
-                        "# HELP qifu_http_in_flight_requests Requests being served.\n"
-                        "# TYPE qifu_http_in_flight_requests gauge\n"
-                        "qifu_http_in_flight_requests %lld\n",
-                        (unsigned long long)n,
-                        (double)__atomic_load_n(&s->sum_us, __ATOMIC_RELAXED) / 1e6,
-                        (unsigned long long)n,
-                        (long long)__atomic_load_n(&s->open_conns, __ATOMIC_RELAXED),
-                        (long long)__atomic_load_n(&s->in_flight, __ATOMIC_RELAXED));
+        rc = buf_printf(
+            b,
+            "qifu_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+            "qifu_http_request_duration_seconds_sum %.6f\n"
+            "qifu_http_request_duration_seconds_count %llu\n"
+            "# HELP qifu_http_open_connections Open client connections.\n"
+            "# TYPE qifu_http_open_connections gauge\n"
+            "qifu_http_open_connections %lld\n"
+            "# HELP qifu_http_in_flight_requests Requests being served.\n"
+            "# TYPE qifu_http_in_flight_requests gauge\n"
+            "qifu_http_in_flight_requests %lld\n"
+            "# HELP qifu_http_body_bytes_in_flight Request body bytes reserved.\n"
+            "# TYPE qifu_http_body_bytes_in_flight gauge\n"
+            "qifu_http_body_bytes_in_flight %llu\n",
+            (unsigned long long)n, (double)__atomic_load_n(&s->sum_us, __ATOMIC_RELAXED) / 1e6,
+            (unsigned long long)n, (long long)__atomic_load_n(&s->open_conns, __ATOMIC_RELAXED),
+            (long long)__atomic_load_n(&s->in_flight, __ATOMIC_RELAXED),
+            (unsigned long long)__atomic_load_n(&s->body_bytes, __ATOMIC_RELAXED));
     return rc;
 }
