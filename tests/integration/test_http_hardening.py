@@ -146,3 +146,28 @@ def test_unknown_transfer_encoding_is_501(server):
     finally:
         sock.close()
     assert status == 201
+
+
+# ---- item 18: --web-dir never leaves its root ----------------------------------------
+
+
+def test_web_dir_refuses_symlinks_out_of_the_root(make_server, tmp_path):
+    root = tmp_path / "dist"
+    (root / "assets").mkdir(parents=True)
+    (root / "index.html").write_text("<!doctype html>app", encoding="utf-8")
+    (root / "assets" / "in.js").write_text("inside", encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "hostname.txt").write_text("outside-secret", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("outside-secret", encoding="utf-8")
+    os.symlink(str(outside), str(root / "etc"))                        # a directory, absolute
+    os.symlink("../../outside", str(root / "assets" / "up"))           # a directory, relative
+    os.symlink("../../secret.txt", str(root / "assets" / "s.txt"))     # a file, relative
+    os.symlink("in.js", str(root / "assets" / "alias.js"))             # stays inside
+    s = make_server(extra=["--web-dir", str(root)])
+    for path in ("/etc/hostname.txt", "/assets/up/hostname.txt", "/assets/s.txt",
+                 "/etc/hostname"):
+        status, _, body = s.request("GET", path)
+        assert "outside-secret" not in str(body), path
+        assert status in (200, 404), (path, status)  # 200 only as the app's index.html
+    assert s.request("GET", "/assets/in.js")[2] == "inside"
