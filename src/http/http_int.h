@@ -42,6 +42,7 @@ struct reqctx {
     bool admitted;    /* http__admit ran */
     size_t declared;  /* Content-Length, 0 when none */
     size_t reserved;  /* bytes of s->body_bytes this request holds */
+    int note;         /* log_note_open handle: names the request if the process crashes */
     /* http_defer: set by the handler; the server suspends the connection and calls
      * defer_start. http_resume sets defer_rc, then resumed, then resumes MHD's handling,
      * which calls on_request again to send the answer. */

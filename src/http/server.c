@@ -69,6 +69,7 @@ static bool reserve(struct http_server *s, struct reqctx *x, size_t n)
 
 static void free_ctx(struct reqctx *x)
 {
+    log_note_close(x->note);
     if (x->reserved)
         __atomic_sub_fetch(&x->req.server->body_bytes, x->reserved, __ATOMIC_ACQ_REL);
     if (x->json_body)
@@ -272,6 +273,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                  (unsigned long long)n);
         __atomic_add_fetch(&s->in_flight, 1, __ATOMIC_ACQUIRE);
         *con_cls = x;
+        x->note = log_note_open("%s %s %s %.200s", x->req.request_id, http_client_ip(&x->req),
+                                x->req.method_name, x->req.path);
         return admit(s, x);
     }
     if (x->answered) {
@@ -440,6 +443,7 @@ enum rc http_start(const struct http_config *cfg, struct http_server **out, stru
         return err_set(e, RC_IO, "listen", "无法在 %s 上监听（端口被占用或无权限）",
                        cfg->listen ? cfg->listen : "127.0.0.1:8080");
     }
+    log_fatal_init(); /* a crash still writes the buffered lines and names the requests */
     if (s->cfg.access_log && log_buffer_start())
         log_warn("access log: no flusher thread, writing each line at once");
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);

@@ -171,3 +171,34 @@ def test_web_dir_refuses_symlinks_out_of_the_root(make_server, tmp_path):
         assert "outside-secret" not in str(body), path
         assert status in (200, 404), (path, status)  # 200 only as the app's index.html
     assert s.request("GET", "/assets/in.js")[2] == "inside"
+
+
+# ---- item 22: the access log survives a crash -----------------------------------------
+
+
+def test_access_log_is_flushed_on_a_fatal_signal(make_server):
+    s = make_server()
+    # A finished request whose line is still in the buffer, and one still in progress
+    # (its head is in, its body is not): both must be in the log after SIGSEGV.
+    st, _, _ = s.request("GET", "/api/v1/orgs/CRASHPROBE1")
+    assert st == 401
+    sock = raw_socket(s)
+    try:
+        sock.sendall(head("POST", "/api/v1/session?probe", b"Content-Type: application/json\r\n",
+                          100) + b'{"username":')
+        for _ in range(100):  # at most 5 s: the metrics request itself is one of them
+            if (metric(s, "qifu_http_in_flight_requests") or 0) >= 2:
+                break
+            time.sleep(0.05)
+        st, _, _ = s.request("GET", "/api/v1/orgs/CRASHPROBE2")
+        assert st == 401
+        s.signal(signal.SIGSEGV)
+        status = s.wait_exit()
+    finally:
+        sock.close()
+    assert status == -signal.SIGSEGV, "the server did not die of the re-raised signal: %s" % status
+    log = s.log_text()
+    assert "/api/v1/orgs/CRASHPROBE2 401" in log, log[-2000:]
+    fatal = [line for line in log.splitlines() if "FATAL" in line]
+    assert any("SIGSEGV" in line for line in fatal), fatal
+    assert any("POST /api/v1/session" in line and "in progress" in line for line in fatal), fatal
