@@ -4,11 +4,17 @@
 #define QIFU_HTTP_INT_H
 
 #include <microhttpd.h>
+#include <pthread.h>
 
 #include "http.h"
 
 #define HTTP_N_STATUS 19  /* counted statuses, the last one "other" */
 #define HTTP_N_BUCKETS 12 /* latency histogram buckets besides +Inf */
+
+/* Why the server closed a connection itself (qifu_http_connections_cut_total). */
+enum http_cut { HTTP_CUT_HEADER, HTTP_CUT_BODY, HTTP_CUT_REQUEST, HTTP_CUT_EVICTED, HTTP_N_CUTS };
+
+struct hconn; /* one open connection: its phase and deadlines (server.c) */
 
 struct http_server {
     struct http_config cfg;
@@ -24,6 +30,13 @@ struct http_server {
     uint64_t sum_us;
     int64_t n_suspended; /* deferred requests not yet resumed (http_stop waits for them) */
     uint64_t body_bytes; /* request body bytes reserved by requests in flight (the budget) */
+    /* Open connections, for the deadlines (the reaper thread) and per-address limits. */
+    pthread_mutex_t conns_mu;
+    pthread_cond_t reap_cv;
+    struct hconn *conns; /* list under conns_mu */
+    pthread_t reaper;
+    bool reaping, reap_stop;
+    uint64_t n_cut[HTTP_N_CUTS];
 };
 
 struct reqctx {
@@ -43,6 +56,7 @@ struct reqctx {
     size_t declared;  /* Content-Length, 0 when none */
     size_t reserved;  /* bytes of s->body_bytes this request holds */
     int note;         /* log_note_open handle: names the request if the process crashes */
+    struct hconn *hc; /* the connection's tracking record (NULL if MHD gave none) */
     /* http_defer: set by the handler; the server suspends the connection and calls
      * defer_start. http_resume sets defer_rc, then resumed, then resumes MHD's handling,
      * which calls on_request again to send the answer. */

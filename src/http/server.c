@@ -16,12 +16,14 @@
  */
 #include <arpa/inet.h>
 #include <assert.h>
+#include <pthread.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../base/jsonx.h"
@@ -82,6 +84,180 @@ static void free_ctx(struct reqctx *x)
     xfree(x);
 }
 
+/* ---- connections: deadlines and per-address limits ---------------------------- */
+
+/*
+ * Every open connection has a record in s->conns (made and dropped by MHD's connection
+ * notifications) saying what it is doing: waiting for a request head (HC_HEAD, since
+ * it opened or its last answer went out), receiving a body (HC_BODY) or being handled
+ * and answered (HC_BUSY). The reaper thread closes, with shutdown(2) (MHD then sees the
+ * end of the stream and cleans up in its own thread), a connection whose head is not
+ * complete within header_timeout_s, whose body makes no progress for body_timeout_s or
+ * whose request passes request_timeout_s. The fd stays valid while the record is in
+ * the list: MHD notifies the close before it closes the socket.
+ *
+ * Limits are checked on accept: when an address (or the server) is full, its oldest
+ * connection waiting for a head is closed to make room, so idle connections never
+ * lock out the other clients behind one NAT; only when none is idle is the new one
+ * refused.
+ */
+enum { HC_HEAD, HC_BODY, HC_BUSY };
+
+struct hconn {
+    struct hconn *prev, *next; /* in s->conns, under s->conns_mu */
+    int fd;
+    int family;           /* AF_INET, AF_INET6, or 0 when unknown */
+    unsigned char ip[16]; /* the client's address (not the port) */
+    int phase;            /* atomic: HC_* */
+    int64_t since_ns;     /* atomic: when the current phase began */
+    int64_t progress_ns;  /* atomic: last body bytes (HC_BODY) */
+    int64_t request_ns;   /* atomic: when the current request's head came */
+    bool cut;             /* atomic: closed by us (set under s->conns_mu) */
+};
+
+static void addr_of(const struct sockaddr *sa, int *family, unsigned char ip[16])
+{
+    memset(ip, 0, 16);
+    *family = 0;
+    if (sa && sa->sa_family == AF_INET) {
+        *family = AF_INET;
+        memcpy(ip, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+    } else if (sa && sa->sa_family == AF_INET6) {
+        *family = AF_INET6;
+        memcpy(ip, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+    }
+}
+
+static void set_phase(struct hconn *hc, int phase)
+{
+    if (!hc)
+        return;
+    int64_t now = time_mono_ns();
+    __atomic_store_n(&hc->since_ns, now, __ATOMIC_RELAXED);
+    __atomic_store_n(&hc->progress_ns, now, __ATOMIC_RELAXED);
+    __atomic_store_n(&hc->phase, phase, __ATOMIC_RELEASE);
+}
+
+/* Closes hc's socket under the server; s->conns_mu held. */
+static void cut(struct http_server *s, struct hconn *hc, enum http_cut why)
+{
+    __atomic_store_n(&hc->cut, true, __ATOMIC_RELEASE);
+    if (hc->fd >= 0)
+        shutdown(hc->fd, SHUT_RDWR);
+    __atomic_add_fetch(&s->n_cut[why], 1, __ATOMIC_RELAXED);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        __atomic_add_fetch(&s->open_conns, 1, __ATOMIC_RELAXED);
+        struct hconn *hc = xcalloc(1, sizeof(*hc));
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        hc->fd = ci ? ci->connect_fd : -1;
+        ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        addr_of(ci ? ci->client_addr : NULL, &hc->family, hc->ip);
+        set_phase(hc, HC_HEAD);
+        pthread_mutex_lock(&s->conns_mu);
+        hc->next = s->conns;
+        if (s->conns)
+            s->conns->prev = hc;
+        s->conns = hc;
+        pthread_mutex_unlock(&s->conns_mu);
+        *socket_ctx = hc;
+        return;
+    }
+    __atomic_sub_fetch(&s->open_conns, 1, __ATOMIC_RELAXED);
+    struct hconn *hc = *socket_ctx;
+    if (!hc)
+        return;
+    pthread_mutex_lock(&s->conns_mu);
+    if (hc->prev)
+        hc->prev->next = hc->next;
+    else
+        s->conns = hc->next;
+    if (hc->next)
+        hc->next->prev = hc->prev;
+    pthread_mutex_unlock(&s->conns_mu);
+    xfree(hc);
+    *socket_ctx = NULL;
+}
+
+/* MHD's accept policy: the limits of the server and of the client's address. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct http_server *s = cls;
+    (void)addrlen;
+    int family;
+    unsigned char ip[16];
+    addr_of(addr, &family, ip);
+    unsigned n_all = 0, n_ip = 0;
+    struct hconn *idle_ip = NULL, *idle_any = NULL; /* the oldest waiting for a head */
+    pthread_mutex_lock(&s->conns_mu);
+    for (struct hconn *hc = s->conns; hc; hc = hc->next) {
+        if (__atomic_load_n(&hc->cut, __ATOMIC_ACQUIRE))
+            continue;
+        bool same = hc->family == family && memcmp(hc->ip, ip, 16) == 0;
+        n_all++;
+        n_ip += same;
+        if (__atomic_load_n(&hc->phase, __ATOMIC_ACQUIRE) != HC_HEAD)
+            continue;
+        int64_t since = __atomic_load_n(&hc->since_ns, __ATOMIC_RELAXED);
+        if (!idle_any || since < idle_any->since_ns)
+            idle_any = hc;
+        if (same && (!idle_ip || since < idle_ip->since_ns))
+            idle_ip = hc;
+    }
+    bool ok = true;
+    if (n_ip >= s->cfg.max_conns_per_ip) {
+        if ((ok = idle_ip != NULL))
+            cut(s, idle_ip, HTTP_CUT_EVICTED);
+    } else if (n_all >= s->cfg.max_conns) {
+        if ((ok = idle_any != NULL))
+            cut(s, idle_any, HTTP_CUT_EVICTED);
+    }
+    pthread_mutex_unlock(&s->conns_mu);
+    return ok ? MHD_YES : MHD_NO;
+}
+
+static void *reap_run(void *arg)
+{
+    struct http_server *s = arg;
+    const int64_t header_ns = (int64_t)s->cfg.header_timeout_s * 1000000000LL;
+    const int64_t body_ns = (int64_t)s->cfg.body_timeout_s * 1000000000LL;
+    const int64_t request_ns = (int64_t)s->cfg.request_timeout_s * 1000000000LL;
+    pthread_mutex_lock(&s->conns_mu);
+    while (!s->reap_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200000000L; /* deadlines are kept to within 0.2 s */
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->reap_cv, &s->conns_mu, &until);
+        int64_t now = time_mono_ns();
+        for (struct hconn *hc = s->conns; hc; hc = hc->next) {
+            if (__atomic_load_n(&hc->cut, __ATOMIC_ACQUIRE))
+                continue;
+            int phase = __atomic_load_n(&hc->phase, __ATOMIC_ACQUIRE);
+            if (phase == HC_HEAD &&
+                now - __atomic_load_n(&hc->since_ns, __ATOMIC_RELAXED) > header_ns)
+                cut(s, hc, HTTP_CUT_HEADER);
+            else if (phase == HC_BODY &&
+                     now - __atomic_load_n(&hc->request_ns, __ATOMIC_RELAXED) > request_ns)
+                cut(s, hc, HTTP_CUT_REQUEST);
+            else if (phase == HC_BODY &&
+                     now - __atomic_load_n(&hc->progress_ns, __ATOMIC_RELAXED) > body_ns)
+                cut(s, hc, HTTP_CUT_BODY);
+        }
+    }
+    pthread_mutex_unlock(&s->conns_mu);
+    return NULL;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -92,6 +268,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     int64_t ns = time_mono_ns() - x->req.started_ns;
     int status = x->status_sent ? x->status_sent : 499; /* 499: client went away */
+    if (!x->status_sent && x->hc && __atomic_load_n(&x->hc->cut, __ATOMIC_ACQUIRE))
+        status = 408;          /* cut off at a deadline */
+    set_phase(x->hc, HC_HEAD); /* the connection waits for its next request head */
     record(s, x->route_idx, status, ns);
     if (s->cfg.access_log) /* buffered: written in batches, all of it by http_stop */
         log_buffered("access %s %s %s %d %zu %.3fms user=%s id=%s%s", http_client_ip(&x->req),
@@ -102,17 +281,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     free_ctx(x);
     *con_cls = NULL;
     __atomic_sub_fetch(&s->in_flight, 1, __ATOMIC_RELEASE);
-}
-
-static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
-                          enum MHD_ConnectionNotificationCode code)
-{
-    struct http_server *s = cls;
-    (void)c, (void)socket_ctx;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED)
-        __atomic_add_fetch(&s->open_conns, 1, __ATOMIC_RELAXED);
-    else
-        __atomic_sub_fetch(&s->open_conns, 1, __ATOMIC_RELAXED);
 }
 
 static enum http_method method_of(const char *m)
@@ -227,6 +395,8 @@ static enum MHD_Result admit(struct http_server *s, struct reqctx *x)
         http_resp_header(&x->req, &x->resp, "Retry-After", "5");
         return early_error(x, RC_OVERLOADED, MSG_OVERLOADED);
     }
+    if (has_body)
+        set_phase(x->hc, HC_BODY); /* the body and request deadlines run */
     return MHD_YES;
 }
 
@@ -273,6 +443,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                  (unsigned long long)n);
         __atomic_add_fetch(&s->in_flight, 1, __ATOMIC_ACQUIRE);
         *con_cls = x;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        x->hc = ci ? ci->socket_context : NULL;
+        if (x->hc)
+            __atomic_store_n(&x->hc->request_ns, x->req.started_ns, __ATOMIC_RELAXED);
+        set_phase(x->hc, HC_BUSY);
         x->note = log_note_open("%s %s %s %.200s", x->req.request_id, http_client_ip(&x->req),
                                 x->req.method_name, x->req.path);
         return admit(s, x);
@@ -299,9 +475,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             x->status_sent = 408; /* for the access log and metrics: nothing can be sent */
             return MHD_NO;
         }
+        if (x->hc)
+            __atomic_store_n(&x->hc->progress_ns, time_mono_ns(), __ATOMIC_RELAXED);
         take_body(s, x, upload_data, n);
         return MHD_YES;
     }
+    set_phase(x->hc, HC_BUSY); /* the whole request is in */
     if (x->refused)
         return http__send(x);
     if (x->too_large)
@@ -409,40 +588,47 @@ enum rc http_start(const struct http_config *cfg, struct http_server **out, stru
         s->cfg.conn_timeout_s = 30;
     if (!s->cfg.request_timeout_s)
         s->cfg.request_timeout_s = 60;
+    if (!s->cfg.header_timeout_s)
+        s->cfg.header_timeout_s = 15;
+    if (!s->cfg.body_timeout_s)
+        s->cfg.body_timeout_s = 15;
     if (!s->cfg.max_conns)
         s->cfg.max_conns = 1000;
     if (!s->cfg.max_conns_per_ip)
-        s->cfg.max_conns_per_ip = 200;
+        s->cfg.max_conns_per_ip = 400;
     if (!s->cfg.drain_timeout_s)
         s->cfg.drain_timeout_s = 30;
     s->counts = xcalloc((cfg->n_routes + 1) * HTTP_N_STATUS, sizeof(uint64_t));
     s->boot_id = (unsigned)(time_now_ms() & 0xffffffff);
+    pthread_mutex_init(&s->conns_mu, NULL);
+    pthread_cond_init(&s->reap_cv, NULL);
     struct sockaddr_in sa;
     enum rc rc = parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &sa, e);
-    if (rc) {
-        xfree(s->counts);
-        xfree(s);
-        return rc;
-    }
-    /* MHD's pool per connection holds the request head; a bigger head gets 431. */
+    if (rc)
+        goto fail;
+    /* MHD's pool per connection holds the request head; a bigger head gets 431. The
+     * limits on connections are on_accept's (which can evict idle ones); MHD's own limit
+     * is only a backstop for connections being closed meanwhile. */
     size_t mem_limit = s->cfg.max_header + 16 * 1024;
     s->d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
             MHD_ALLOW_SUSPEND_RESUME, /* ITC included: a resumed connection wakes its thread */
-        0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+        0, on_accept, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
         NULL, /* first, or MHD warns */
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
         MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.conn_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-        s->cfg.max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->cfg.max_conns_per_ip,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem_limit, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_UNESCAPE_CALLBACK,
-        unescape_no_nul, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_END);
+        s->cfg.max_conns + 64, MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem_limit,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        s, MHD_OPTION_UNESCAPE_CALLBACK, unescape_no_nul, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        1024, MHD_OPTION_END);
     if (!s->d) {
-        xfree(s->counts);
-        xfree(s);
-        return err_set(e, RC_IO, "listen", "无法在 %s 上监听（端口被占用或无权限）",
-                       cfg->listen ? cfg->listen : "127.0.0.1:8080");
+        rc = err_set(e, RC_IO, "listen", "无法在 %s 上监听（端口被占用或无权限）",
+                     cfg->listen ? cfg->listen : "127.0.0.1:8080");
+        goto fail;
     }
+    s->reaping = pthread_create(&s->reaper, NULL, reap_run, s) == 0;
+    if (!s->reaping)
+        log_warn("http: no reaper thread; only the idle time-out closes slow connections");
     log_fatal_init(); /* a crash still writes the buffered lines and names the requests */
     if (s->cfg.access_log && log_buffer_start())
         log_warn("access log: no flusher thread, writing each line at once");
@@ -450,6 +636,12 @@ enum rc http_start(const struct http_config *cfg, struct http_server **out, stru
     s->port = info ? info->port : ntohs(sa.sin_port);
     *out = s;
     return RC_OK;
+fail:
+    pthread_cond_destroy(&s->reap_cv);
+    pthread_mutex_destroy(&s->conns_mu);
+    xfree(s->counts);
+    xfree(s);
+    return rc;
 }
 
 unsigned http_port(const struct http_server *s)
@@ -477,9 +669,18 @@ int http_stop(struct http_server *s)
         }
         usleep(10000);
     }
+    if (s->reaping) {
+        pthread_mutex_lock(&s->conns_mu);
+        s->reap_stop = true;
+        pthread_cond_signal(&s->reap_cv);
+        pthread_mutex_unlock(&s->conns_mu);
+        pthread_join(s->reaper, NULL);
+    }
     MHD_stop_daemon(s->d);
     if (s->cfg.access_log)
         log_buffer_stop();
+    pthread_cond_destroy(&s->reap_cv);
+    pthread_mutex_destroy(&s->conns_mu);
     xfree(s->counts);
     xfree(s);
     return left;

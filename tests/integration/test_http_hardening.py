@@ -202,3 +202,105 @@ def test_access_log_is_flushed_on_a_fatal_signal(make_server):
     fatal = [line for line in log.splitlines() if "FATAL" in line]
     assert any("SIGSEGV" in line for line in fatal), fatal
     assert any("POST /api/v1/session" in line and "in progress" in line for line in fatal), fatal
+
+
+# ---- item 6: slow clients and connections per address ---------------------------------
+
+
+def closed_by_peer(sock):
+    """True once the server has closed sock (EOF or reset); never blocks."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    if not readable:
+        return False
+    try:
+        data = sock.recv(65536)
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+    return data == b"" or data.startswith(b"HTTP/1.1 408")
+
+
+def wait_all_closed(socks, feed=None, rounds=40):
+    """Polls every 0.25 s (bounded: rounds) until the server closed every socket; feed(sock)
+    is called on the open ones each round. Returns how many are still open."""
+    open_ = list(socks)
+    for _ in range(rounds):
+        open_ = [s for s in open_ if not closed_by_peer(s)]
+        if not open_:
+            return 0
+        if feed:
+            for s in open_:
+                try:
+                    feed(s)
+                except OSError:
+                    pass
+        time.sleep(0.25)
+    return len(open_)
+
+
+def test_slow_headers_are_cut_at_the_header_deadline(make_server):
+    s = make_server(extra=["--header-timeout", "1"])
+    socks = [raw_socket(s) for _ in range(10)]
+    try:
+        for k in socks:
+            k.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+        # one more header line every 0.25 s keeps the idle time-out (30 s) from firing
+        left = wait_all_closed(socks, feed=lambda k: k.sendall(b"X-Slow: 1\r\n"))
+        assert left == 0, "%d of 10 slow-header connections still open after 10 s" % left
+    finally:
+        for k in socks:
+            k.close()
+    assert s.request("GET", "/healthz")[0] == 200
+
+
+def test_stalled_body_is_cut_at_the_body_deadline(make_server):
+    s = make_server(extra=["--body-timeout", "1"])
+    sock = raw_socket(s)
+    try:
+        sock.sendall(head("POST", "/api/v1/session", b"Content-Type: application/json\r\n", 100)
+                     + b'{"username"')
+        left = wait_all_closed([sock])
+        assert left == 0, "a stalled body still holds its connection after 10 s"
+    finally:
+        sock.close()
+    assert s.request("GET", "/healthz")[0] == 200
+
+
+def test_idle_connections_of_one_address_do_not_lock_it_out(make_server):
+    # 200 idle connections from 127.0.0.1 under the default limits: others still get in.
+    s = make_server()
+    idle = [raw_socket(s) for _ in range(200)]
+    try:
+        assert s.request("GET", "/healthz", timeout=5)[0] == 200
+        assert s.request("POST", "/api/v1/session", {"username": "clerk", "password": "demo"},
+                         timeout=5)[0] == 201
+    finally:
+        for k in idle:
+            k.close()
+
+
+def test_a_full_address_evicts_its_idle_connections_first(make_server):
+    s = make_server(extra=["--max-conns-per-ip", "20"])
+    busy = raw_socket(s)
+    idle = []
+    try:
+        # a request in progress (its body is still coming) is not idle
+        busy.sendall(head("POST", "/api/v1/session", b"Content-Type: application/json\r\n", 38)
+                     + b'{"username":')
+        for _ in range(100):
+            if (metric(s, "qifu_http_in_flight_requests") or 0) >= 2:
+                break
+            time.sleep(0.05)
+        idle = [raw_socket(s) for _ in range(40)]
+        for _ in range(3):  # every new client gets in while idle ones can make room
+            assert s.request("GET", "/healthz", timeout=5)[0] == 200
+        busy.sendall(b'"clerk","password":"demo"}')
+        status, _, _, _ = answer(busy)
+        assert status == 201, "the request in progress was evicted (%s)" % status
+        # the oldest idle connections were closed to make room
+        assert sum(1 for k in idle if closed_by_peer(k)) >= 20
+    finally:
+        busy.close()
+        for k in idle:
+            k.close()
