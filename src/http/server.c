@@ -195,6 +195,7 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
     addr_of(addr, &family, ip);
     unsigned n_all = 0, n_ip = 0;
     struct hconn *idle_ip = NULL, *idle_any = NULL; /* the oldest waiting for a head */
+    int64_t ip_since = 0, any_since = 0;
     pthread_mutex_lock(&s->conns_mu);
     for (struct hconn *hc = s->conns; hc; hc = hc->next) {
         if (__atomic_load_n(&hc->cut, __ATOMIC_ACQUIRE))
@@ -205,10 +206,10 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
         if (__atomic_load_n(&hc->phase, __ATOMIC_ACQUIRE) != HC_HEAD)
             continue;
         int64_t since = __atomic_load_n(&hc->since_ns, __ATOMIC_RELAXED);
-        if (!idle_any || since < idle_any->since_ns)
-            idle_any = hc;
-        if (same && (!idle_ip || since < idle_ip->since_ns))
-            idle_ip = hc;
+        if (!idle_any || since < any_since)
+            idle_any = hc, any_since = since;
+        if (same && (!idle_ip || since < ip_since))
+            idle_ip = hc, ip_since = since;
     }
     bool ok = true;
     if (n_ip >= s->cfg.max_conns_per_ip) {
