@@ -61,8 +61,10 @@ struct opts {
     unsigned threads;
     long session_ttl;
     long max_body;
+    long long max_body_inflight; /* serve: budget of body bytes being received */
     long long max_attachment;
     long request_timeout, conn_timeout, drain_timeout, sweep_interval;
+    long header_timeout, body_timeout, max_conns, max_conns_per_ip; /* serve: slow clients */
     bool no_access_log;
     bool cookie_secure; /* serve: the session cookie carries Secure (TLS in front) */
     int n_pos;
@@ -74,7 +76,10 @@ static void usage(FILE *f)
     fputs("用法 usage: qifu <command> [options]\n"
           "  serve   [--listen 127.0.0.1:8080] [--db URL] [--threads N] [--port-file F]\n"
           "          [--max-body BYTES] [--session-ttl SECONDS] [--no-access-log]\n"
+          "          [--max-body-inflight BYTES (536870912)]  all bodies being received (503 past it)\n"
           "          [--request-timeout S (60)] [--conn-timeout S (30)] [--drain-timeout S (30)]\n"
+          "          [--header-timeout S (15)] [--body-timeout S (15)]  slow clients are cut off\n"
+          "          [--max-conns N (1000)] [--max-conns-per-ip N (400)]  idle ones make room\n"
           "          [--webhook URL]  deliver notices to an SMS gateway (JSON POST, retried)\n"
           "          [--sweep-interval S (60)]  how often overdue demands are flagged\n"
           "          [--max-attachment BYTES (10485760)]  largest demand attachment (≤ 60 MiB)\n"
@@ -189,6 +194,16 @@ static int parse(int argc, char **argv, int from, struct opts *o)
             o->session_ttl = atol(v);
         else if (strcmp(a, "--max-body") == 0)
             o->max_body = atol(v);
+        else if (strcmp(a, "--header-timeout") == 0)
+            o->header_timeout = atol(v);
+        else if (strcmp(a, "--body-timeout") == 0)
+            o->body_timeout = atol(v);
+        else if (strcmp(a, "--max-conns") == 0)
+            o->max_conns = atol(v);
+        else if (strcmp(a, "--max-conns-per-ip") == 0)
+            o->max_conns_per_ip = atol(v);
+        else if (strcmp(a, "--max-body-inflight") == 0)
+            o->max_body_inflight = atoll(v);
         else if (strcmp(a, "--max-attachment") == 0)
             o->max_attachment = atoll(v);
         else if (strcmp(a, "--request-timeout") == 0)
@@ -368,9 +383,14 @@ static int cmd_serve(const struct opts *o)
     struct http_config cfg = {.listen = o->listen ? o->listen : "127.0.0.1:8080",
                               .threads = threads,
                               .max_body = o->max_body > 0 ? (size_t)o->max_body : 0,
+                              .max_body_inflight = o->max_body_inflight > 0 ? (size_t)o->max_body_inflight : 0,
                               .request_timeout_s = o->request_timeout > 0 ? (unsigned)o->request_timeout : 0,
                               .conn_timeout_s = o->conn_timeout > 0 ? (unsigned)o->conn_timeout : 0,
                               .drain_timeout_s = o->drain_timeout > 0 ? (unsigned)o->drain_timeout : 0,
+                              .header_timeout_s = o->header_timeout > 0 ? (unsigned)o->header_timeout : 0,
+                              .body_timeout_s = o->body_timeout > 0 ? (unsigned)o->body_timeout : 0,
+                              .max_conns = o->max_conns > 0 ? (unsigned)o->max_conns : 0,
+                              .max_conns_per_ip = o->max_conns_per_ip > 0 ? (unsigned)o->max_conns_per_ip : 0,
                               .access_log = !o->no_access_log,
                               .routes = routes,
                               .n_routes = n_routes,

@@ -7,6 +7,10 @@
  * log_buffer_stop and writes them in batches: when 32 KiB are waiting, every 100 ms,
  * before the next log_msg line, and at log_buffer_stop, so a clean stop loses none.
  * log_set_level() filters; the default is INFO.
+ *
+ * log_fatal_init installs handlers for SIGSEGV, SIGBUS, SIGABRT, SIGFPE and SIGILL that
+ * write the buffered lines and the open notes (log_note_open: one short line per request
+ * in progress, so the request that crashes the process is named), then re-raise.
  */
 #ifndef QIFU_LOG_H
 #define QIFU_LOG_H
@@ -24,6 +28,16 @@ void log_buffered(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int log_buffer_start(void);
 /* Writes what is buffered and stops buffering (joins the flusher). */
 void log_buffer_stop(void);
+
+/* Installs the fatal-signal handlers once (later calls do nothing). */
+void log_fatal_init(void);
+/*
+ * Opens a note: one line (at most 255 bytes) written only if the process dies of a fatal
+ * signal. Returns its handle for log_note_close, or -1 when all 1024 slots are taken.
+ */
+int log_note_open(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Closes a note (-1 is ignored). */
+void log_note_close(int note);
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

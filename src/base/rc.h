@@ -43,6 +43,8 @@
     X(STORE, 500, "store_error", "数据库错误，请稍后重试")                                         \
     X(IO, 500, "io_error", "读写错误")                                                             \
     X(INTERNAL, 500, "internal", "服务器内部错误")                                                 \
+    X(NOTIMPL, 501, "not_implemented", "服务器不支持该请求")                                       \
+    X(OVERLOADED, 503, "overloaded", "服务器正在接收的请求数据过多，请稍后重试")                   \
     X(BUSY, 503, "busy", "服务繁忙，请稍后重试")                                                   \
     X(UNAVAILABLE, 503, "unavailable", "服务暂不可用")
 

@@ -8,11 +8,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../base/mem.h"
@@ -30,7 +32,8 @@
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 
 struct assets {
-    char *dir;                 /* directory source, or NULL */
+    char *dir;                 /* directory source (its real path), or NULL */
+    int dir_fd;                /* dir opened, the base of openat2; -1 without dir */
     const struct asset *table; /* embedded source (borrowed) */
     size_t n;
 };
@@ -39,6 +42,7 @@ enum rc assets_open(const char *dir, const struct asset *table, size_t n, struct
                     struct err *e)
 {
     struct assets *a = xcalloc(1, sizeof(*a));
+    a->dir_fd = -1;
     if (dir) {
         char *real = realpath(dir, NULL);
         struct stat st;
@@ -49,6 +53,7 @@ enum rc assets_open(const char *dir, const struct asset *table, size_t n, struct
         }
         a->dir = xstrdup(real);
         free(real); /* lint:allow-free (realpath's allocation) */
+        a->dir_fd = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     } else {
         a->table = table;
         a->n = n;
@@ -61,6 +66,8 @@ void assets_free(struct assets *a)
 {
     if (!a)
         return;
+    if (a->dir_fd >= 0)
+        close(a->dir_fd);
     xfree(a->dir);
     xfree(a);
 }
@@ -188,11 +195,31 @@ static enum rc serve_embedded(const struct assets *a, struct http_req *req, stru
     return RC_OK;
 }
 
-/* Opens root + path as a regular file; -1 with errno when it is not one. */
-static int open_file(struct http_req *req, const char *root, const char *path, struct stat *st)
+/*
+ * Opens path (below the root, starting with '/') as a regular file; -1 with errno when
+ * it is not one or when it resolves outside the root. A symlink may point within the
+ * root; one that leads out (a linked directory or file, absolute or through "..") is
+ * refused: openat2 with RESOLVE_BENEATH where the kernel has it (Linux 5.6), else the
+ * real path must lie under the root's.
+ */
+static int open_file(const struct assets *a, struct http_req *req, const char *path,
+                     struct stat *st)
 {
-    const char *full = pool_printf(&req->pool, "%s%s", root, path);
-    int fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = -1;
+    struct open_how how = {.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC,
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+    if (a->dir_fd >= 0)
+        fd = (int)syscall(SYS_openat2, a->dir_fd, path + 1, &how, sizeof(how));
+    if (a->dir_fd < 0 || (fd < 0 && errno == ENOSYS)) {
+        const char *full = pool_printf(&req->pool, "%s%s", a->dir, path);
+        char *real = realpath(full, NULL);
+        size_t n = strlen(a->dir);
+        if (real && strncmp(real, a->dir, n) == 0 && real[n] == '/')
+            fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        else
+            errno = ENOENT;
+        free(real); /* lint:allow-free (realpath's allocation) */
+    }
     if (fd < 0)
         return -1;
     if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
@@ -207,10 +234,10 @@ static enum rc serve_dir(const struct assets *a, struct http_req *req, struct ht
                          const char *path, struct err *e)
 {
     struct stat st;
-    int fd = open_file(req, a->dir, path, &st);
+    int fd = open_file(a, req, path, &st);
     if (fd < 0 && !has_extension(path)) {
         path = "/index.html";
-        fd = open_file(req, a->dir, path, &st);
+        fd = open_file(a, req, path, &st);
     }
     if (fd < 0)
         return err_set(e, RC_NOTFOUND, NULL, "文件不存在：%s", req->path);

@@ -58,12 +58,15 @@ struct http_config {
     const char *listen;           /* "127.0.0.1:8080"; port 0 picks a free one */
     unsigned threads;             /* worker threads (default 4) */
     size_t max_body;              /* bytes (default 1 MiB) */
+    size_t max_body_inflight;     /* bytes of all bodies being received (default 512 MiB) */
     size_t max_header;            /* bytes of the request head (default 16 KiB) */
     int max_json_depth;           /* default 64 */
     unsigned conn_timeout_s;      /* idle connection time-out (default 30) */
+    unsigned header_timeout_s;    /* a request head must be complete within (default 15) */
+    unsigned body_timeout_s;      /* longest wait for more body bytes (default 15) */
     unsigned request_timeout_s;   /* whole request, head to last body byte (default 60) */
     unsigned max_conns;           /* default 1000 */
-    unsigned max_conns_per_ip;    /* default 200 */
+    unsigned max_conns_per_ip;    /* default 400; idle ones are evicted to make room */
     unsigned drain_timeout_s;     /* SIGTERM waits this long for in-flight requests (30) */
     bool access_log;              /* one line per request on stderr */
     const struct http_route *routes;

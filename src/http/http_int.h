@@ -4,11 +4,17 @@
 #define QIFU_HTTP_INT_H
 
 #include <microhttpd.h>
+#include <pthread.h>
 
 #include "http.h"
 
-#define HTTP_N_STATUS 18  /* counted statuses, the last one "other" */
+#define HTTP_N_STATUS 19  /* counted statuses, the last one "other" */
 #define HTTP_N_BUCKETS 12 /* latency histogram buckets besides +Inf */
+
+/* Why the server closed a connection itself (qifu_http_connections_cut_total). */
+enum http_cut { HTTP_CUT_HEADER, HTTP_CUT_BODY, HTTP_CUT_REQUEST, HTTP_CUT_EVICTED, HTTP_N_CUTS };
+
+struct hconn; /* one open connection: its phase and deadlines (server.c) */
 
 struct http_server {
     struct http_config cfg;
@@ -23,6 +29,14 @@ struct http_server {
     uint64_t n_requests;
     uint64_t sum_us;
     int64_t n_suspended; /* deferred requests not yet resumed (http_stop waits for them) */
+    uint64_t body_bytes; /* request body bytes reserved by requests in flight (the budget) */
+    /* Open connections, for the deadlines (the reaper thread) and per-address limits. */
+    pthread_mutex_t conns_mu;
+    pthread_cond_t reap_cv;
+    struct hconn *conns; /* list under conns_mu */
+    pthread_t reaper;
+    bool reaping, reap_stop;
+    uint64_t n_cut[HTTP_N_CUTS];
 };
 
 struct reqctx {
@@ -34,7 +48,15 @@ struct reqctx {
     int status_sent;
     size_t bytes_sent;
     bool answered;
-    bool too_large; /* body passed max_body mid-upload: discard the rest, answer 413 */
+    bool too_large;   /* body passed max_body mid-upload: discard the rest, answer 413 */
+    bool over_budget; /* a chunked body passed the server's budget: discard, answer 503 */
+    bool refused;     /* refused on its head (x->resp holds the error): sent at the end */
+    bool authed;      /* the auth hook ran (on the head, or after the body if public) */
+    bool admitted;    /* http__admit ran */
+    size_t declared;  /* Content-Length, 0 when none */
+    size_t reserved;  /* bytes of s->body_bytes this request holds */
+    int note;         /* log_note_open handle: names the request if the process crashes */
+    struct hconn *hc; /* the connection's tracking record (NULL if MHD gave none) */
     /* http_defer: set by the handler; the server suspends the connection and calls
      * defer_start. http_resume sets defer_rc, then resumed, then resumes MHD's handling,
      * which calls on_request again to send the answer. */
@@ -45,10 +67,16 @@ struct reqctx {
     enum rc defer_rc;
 };
 
-/* Routes, authenticates and runs the handler; fills x->resp. */
+/*
+ * Decides a request on its head alone, before any body byte is read: checks the path,
+ * matches the route (req->route; NULL when the fallback serves it) and, unless the route
+ * is public, authenticates and checks the route's roles. Returns RC_OK, or the error
+ * with x->resp already holding its answer.
+ */
+enum rc http__admit(struct http_server *s, struct reqctx *x);
+/* Runs a request once its body is in (admitting it first if that was not done; then the
+ * auth of a public route, and the handler or the fallback); fills x->resp. */
 void http__dispatch(struct http_server *s, struct reqctx *x);
-/* The body cap for req's route (a route may raise the server's default). */
-size_t http__body_limit(const struct http_server *s, struct http_req *req);
 /* Replaces x->resp with the JSON error for rc and e. */
 void http__error_response(struct reqctx *x, enum rc rc, const struct err *e);
 /* Queues x->resp on the connection. */
