@@ -166,26 +166,39 @@ static json_t *parse_or_null(const char *s)
     return j ? j : json_string(s);
 }
 
-enum rc audit_list(struct conn *c, const char *entity, const char *entity_id, int64_t before_seq,
-                   int limit, json_t **out, struct err *e)
+enum rc audit_list(struct conn *c, const char *region_prefix, const char *entity,
+                   const char *entity_id, int64_t before_seq, int limit, json_t **out,
+                   struct err *e)
 {
     struct stmt *st = NULL;
+    /* An event belongs to the actor's organisation, or to the enterprise of an
+     * enterprise user (audit_actor.org holds its credit code). */
     enum rc rc = store_prepare(
         c,
         "SELECT seq, at, actor, org, action, entity, entity_id, before, after, hash FROM audit "
         "WHERE (CAST(? AS TEXT) IS NULL OR entity = ?) AND (CAST(? AS TEXT) IS NULL OR entity_id = ?) "
         "AND (? <= 0 OR seq < ?) "
+        "AND (CAST(? AS TEXT) IS NULL "
+        "OR org IN (SELECT code FROM orgs WHERE region >= ? AND region < ?) "
+        "OR org IN (SELECT credit_code FROM enterprises WHERE region >= ? AND region < ?)) "
         "ORDER BY seq DESC LIMIT ?",
         &st, e);
     if (rc)
         return rc;
+    char hi[16];
+    snprintf(hi, sizeof(hi), "%s:", region_prefix ? region_prefix : "~");
     store_bind_text(st, 1, entity);
     store_bind_text(st, 2, entity);
     store_bind_text(st, 3, entity_id);
     store_bind_text(st, 4, entity_id);
     store_bind_int(st, 5, before_seq);
     store_bind_int(st, 6, before_seq);
-    store_bind_int(st, 7, limit);
+    store_bind_text(st, 7, region_prefix);
+    store_bind_text(st, 8, region_prefix ? region_prefix : "~");
+    store_bind_text(st, 9, hi);
+    store_bind_text(st, 10, region_prefix ? region_prefix : "~");
+    store_bind_text(st, 11, hi);
+    store_bind_int(st, 12, limit);
     json_t *arr = json_array();
     while ((rc = store_step(st, e)) == RC_ROW) {
         char at[40];

@@ -57,9 +57,12 @@ enum rc audit_verify(struct store *s, struct audit_report *r, struct err *e) WAR
 
 /*
  * Lists events, newest first, optionally only of entity (and entity_id), with seq <
- * before_seq when before_seq > 0. *out is a new JSON array of event objects.
+ * before_seq when before_seq > 0. region_prefix NULL lists every event; otherwise only
+ * events whose org is an organisation or an enterprise with a region starting with
+ * region_prefix ("3408"; "~" matches nothing). *out is a new JSON array of event objects.
  */
-enum rc audit_list(struct conn *c, const char *entity, const char *entity_id, int64_t before_seq,
-                   int limit, json_t **out, struct err *e) WARN_UNUSED;
+enum rc audit_list(struct conn *c, const char *region_prefix, const char *entity,
+                   const char *entity_id, int64_t before_seq, int limit, json_t **out,
+                   struct err *e) WARN_UNUSED;
 
 #endif
