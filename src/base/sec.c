@@ -87,6 +87,6 @@ bool sec_unhex(const char *hex, unsigned char *out, size_t n)
 {
     size_t got = 0;
     const char *end = NULL;
-    return strlen(hex) == 2 * n &&
-           sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, &end) == 0 && got == n;
+    return strlen(hex) == 2 * n && sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, &end) == 0 &&
+           got == n;
 }

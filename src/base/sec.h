@@ -36,9 +36,9 @@ void sec_wipe(void *p, size_t n);
 /* Compares n bytes in constant time. */
 bool sec_equal(const void *a, const void *b, size_t n);
 
-#define SEC_SIGN_PUBLIC 32  /* crypto_sign_PUBLICKEYBYTES */
-#define SEC_SIGN_SECRET 64  /* crypto_sign_SECRETKEYBYTES (seed and public key) */
-#define SEC_SIGN_BYTES 64   /* crypto_sign_BYTES */
+#define SEC_SIGN_PUBLIC 32 /* crypto_sign_PUBLICKEYBYTES */
+#define SEC_SIGN_SECRET 64 /* crypto_sign_SECRETKEYBYTES (seed and public key) */
+#define SEC_SIGN_BYTES 64  /* crypto_sign_BYTES */
 
 /* Makes a new Ed25519 key pair. */
 void sec_sign_keypair(unsigned char pk[SEC_SIGN_PUBLIC], unsigned char sk[SEC_SIGN_SECRET]);
