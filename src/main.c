@@ -19,6 +19,7 @@
 
 #include "api/api.h"
 #include "audit/audit.h"
+#include "audit/audit_checkpoint.h"
 #include "auth/auth.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -99,6 +100,10 @@ static void usage(FILE *f)
           "  demo    [--db URL] [--enterprises N --seed S [--out FILE.csv]]\n"
           "          demo organisations and users (password demo), synthetic enterprises\n"
           "  audit verify [--db URL]                  recompute the audit hash chain\n"
+          "          [--checkpoint FILE ...] [--public-key HEX|FILE.pub]  and check it against\n"
+          "          signed checkpoints (truncation, rewritten rows)\n"
+          "  audit keygen FILE                        new checkpoint key (0600) and FILE.pub\n"
+          "  audit checkpoint --audit-key FILE [--out FILE]  sign the verified head (JSON)\n"
           "  match   --policy ID | --all [--dry-run]  免申即享: evaluate every enterprise and\n"
           "          write grants for the eligible ones (idempotent); prints the summary\n"
           "  version\n"
@@ -612,15 +617,142 @@ static int cmd_apikey_add(const struct opts *o)
     return 0;
 }
 
-static int cmd_audit_verify(const struct opts *o)
+/* Reads a whole small file (a checkpoint) into a new string; NULL on failure. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct buf b;
+    buf_init(&b, (size_t)1 << 16);
+    char chunk[4096];
+    size_t n;
+    bool ok = true;
+    while (ok && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        ok = buf_append(&b, chunk, n) == RC_OK;
+    ok = ok && !ferror(f);
+    fclose(f);
+    char *text = ok ? xstrdup(buf_str(&b)) : NULL;
+    buf_cleanup(&b);
+    return text;
+}
+
+#define MAX_CHECKPOINTS 64
+
+/* Options of `qifu audit ...`, parsed here because --checkpoint may repeat. */
+struct audit_opts {
+    struct opts o; /* --db, --out */
+    const char *key, *public_key;
+    const char *checkpoints[MAX_CHECKPOINTS];
+    int n_checkpoints;
+};
+
+static int audit_parse(int argc, char **argv, struct audit_opts *a)
+{
+    for (int i = 3; i < argc; i++) {
+        const char *k = argv[i];
+        const char **slot = NULL;
+        if (strncmp(k, "--", 2) != 0) {
+            if (a->o.n_pos >= 8)
+                return -1;
+            a->o.pos[a->o.n_pos++] = k;
+            continue;
+        }
+        if (strcmp(k, "--db") == 0)
+            slot = &a->o.db;
+        else if (strcmp(k, "--out") == 0)
+            slot = &a->o.out;
+        else if (strcmp(k, "--audit-key") == 0)
+            slot = &a->key;
+        else if (strcmp(k, "--public-key") == 0)
+            slot = &a->public_key;
+        else if (strcmp(k, "--checkpoint") == 0 && a->n_checkpoints < MAX_CHECKPOINTS)
+            slot = &a->checkpoints[a->n_checkpoints++];
+        if (!slot || i + 1 >= argc) {
+            fprintf(stderr, "qifu: %s 未知选项或缺少参数值 (unknown option or missing value)\n", k);
+            return -1;
+        }
+        *slot = argv[++i];
+    }
+    return 0;
+}
+
+static int cmd_audit_keygen(const struct audit_opts *a)
+{
+    if (a->o.n_pos != 1) {
+        fputs("用法 usage: qifu audit keygen FILE\n", stderr);
+        return 2;
+    }
+    struct err e;
+    err_clear(&e);
+    char pk[2 * SEC_SIGN_PUBLIC + 1];
+    enum rc rc = audit_key_generate(a->o.pos[0], pk, &e);
+    if (rc)
+        return fail("生成审计密钥", rc, &e);
+    printf("已生成审计签名密钥 %s（0600）与公钥 %s.pub\npublic key: %s\n", a->o.pos[0],
+           a->o.pos[0], pk);
+    return 0;
+}
+
+static int cmd_audit_checkpoint(const struct audit_opts *a)
+{
+    if (!a->key) {
+        fputs("qifu: audit checkpoint 需要 --audit-key FILE\n", stderr);
+        return 2;
+    }
+    struct err e;
+    err_clear(&e);
+    unsigned char sk[SEC_SIGN_SECRET];
+    struct store *db = NULL;
+    json_t *cp = NULL;
+    enum rc rc = audit_key_load(a->key, sk, &e);
+    if (rc == RC_OK)
+        rc = open_db(&a->o, 1, &db, &e);
+    if (rc == RC_OK)
+        rc = audit_checkpoint_make(db, sk, &cp, &e);
+    sec_wipe(sk, sizeof(sk));
+    store_close(db);
+    if (rc)
+        return fail("审计检查点", rc, &e);
+    char *text = json_dumps(cp, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(cp);
+    int status = 0;
+    if (a->o.out) {
+        FILE *f = fopen(a->o.out, "wx");
+        if (!f || fprintf(f, "%s\n", text) < 0 || fclose(f) != 0) {
+            fprintf(stderr, "qifu: 无法写入 %s（已存在或不可写）\n", a->o.out);
+            status = 1;
+        }
+    } else {
+        printf("%s\n", text);
+    }
+    free(text); /* lint:allow-free (Jansson's allocation) */
+    return status;
+}
+
+static int cmd_audit_verify(const struct audit_opts *a)
 {
     struct err e;
     err_clear(&e);
-    struct store *db;
-    enum rc rc = open_db(o, 1, &db, &e);
+    struct audit_checkpoint cps[MAX_CHECKPOINTS];
+    unsigned char pk[SEC_SIGN_PUBLIC];
+    enum rc rc = a->public_key ? audit_public_key_load(a->public_key, pk, &e) : RC_OK;
+    for (int i = 0; rc == RC_OK && i < a->n_checkpoints; i++) {
+        char *text = read_text(a->checkpoints[i]);
+        rc = text ? audit_checkpoint_parse(text, a->public_key ? pk : NULL, &cps[i], &e)
+                  : err_set(&e, RC_IO, NULL, "无法读取 %s", a->checkpoints[i]);
+        xfree(text);
+        if (rc) {
+            fprintf(stderr, "qifu: 检查点 %s: %s\n", a->checkpoints[i], e.msg);
+            return 1;
+        }
+    }
+    struct store *db = NULL;
+    if (rc == RC_OK)
+        rc = open_db(&a->o, 1, &db, &e);
     struct audit_report r;
     if (rc == RC_OK)
-        rc = audit_verify(db, &r, &e);
+        rc = audit_verify_with(db, cps, (size_t)a->n_checkpoints, &r, &e);
     store_close(db);
     if (rc)
         return fail("审计校验", rc, &e);
@@ -629,9 +761,33 @@ static int cmd_audit_verify(const struct opts *o)
                (long long)r.first_bad, (long long)r.first_bad, r.why);
         return 1;
     }
-    printf("审计链完整：共 %lld 条 (audit chain intact: %lld events)\n", (long long)r.n_checked,
+    printf("审计链完整：共 %lld 条 (audit chain intact: %lld events)", (long long)r.n_checked,
            (long long)r.n_checked);
+    if (a->n_checkpoints)
+        printf("，与 %d 个检查点一致 (matches %d checkpoints)", a->n_checkpoints,
+               a->n_checkpoints);
+    printf("\n");
     return 0;
+}
+
+/* `qifu audit keygen|checkpoint|verify ...`. */
+static int cmd_audit(int argc, char **argv)
+{
+    const char *sub = argc > 2 ? argv[2] : "";
+    struct audit_opts a = {0};
+    if (audit_parse(argc, argv, &a)) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(sub, "verify") == 0)
+        return cmd_audit_verify(&a);
+    if (strcmp(sub, "checkpoint") == 0)
+        return cmd_audit_checkpoint(&a);
+    if (strcmp(sub, "keygen") == 0)
+        return cmd_audit_keygen(&a);
+    fprintf(stderr, "qifu: 未知命令 unknown command audit %s\n", sub);
+    usage(stderr);
+    return 2;
 }
 
 static void progress(void *ctx, const char *phase, size_t done, size_t total)
@@ -1133,6 +1289,8 @@ int main(int argc, char **argv)
     const char *sub = argc > 2 ? argv[2] : "";
     bool two = strcmp(cmd, "user") == 0 || strcmp(cmd, "org") == 0 ||
                strcmp(cmd, "apikey") == 0 || strcmp(cmd, "audit") == 0;
+    if (strcmp(cmd, "audit") == 0)
+        return cmd_audit(argc, argv);
     struct opts o = {0};
     if (parse(argc, argv, two ? 3 : 2, &o)) {
         usage(stderr);
@@ -1154,8 +1312,6 @@ int main(int argc, char **argv)
         return cmd_org_add(&o);
     if (strcmp(cmd, "apikey") == 0 && strcmp(sub, "add") == 0)
         return cmd_apikey_add(&o);
-    if (strcmp(cmd, "audit") == 0 && strcmp(sub, "verify") == 0)
-        return cmd_audit_verify(&o);
     fprintf(stderr, "qifu: 未知命令 unknown command %s %s\n", cmd, sub);
     usage(stderr);
     return 2;

@@ -16,8 +16,7 @@
 #include "../store/store.h"
 #include "api.h"
 
-/* Builds the scope of the caller (strings in the request pool). */
-static void scope_of(struct http_req *req, struct ent_scope *s)
+void api_ent_scope(struct http_req *req, struct ent_scope *s)
 {
     const struct principal *p = api_who(req);
     memset(s, 0, sizeof(*s));
@@ -50,7 +49,7 @@ enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struc
     if (f.q && (!*f.q || utf8_len(f.q) > 50))
         return err_set(e, RC_INVALID, "q", "搜索词长度应为 1 到 50 个字符");
     struct ent_scope scope;
-    scope_of(req, &scope);
+    api_ent_scope(req, &scope);
     struct conn *c;
     if ((rc = api_conn(req, &c, e)))
         return rc;
@@ -65,7 +64,7 @@ enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struc
 enum rc api_enterprises_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct ent_scope scope;
-    scope_of(req, &scope);
+    api_ent_scope(req, &scope);
     struct conn *c;
     enum rc rc = api_conn(req, &c, e);
     if (rc)
@@ -94,7 +93,7 @@ static enum rc save(struct http_req *req, struct http_resp *resp, struct err *e,
     if (!create)
         r.credit_code = req->params[0];
     struct ent_scope scope;
-    scope_of(req, &scope);
+    api_ent_scope(req, &scope);
     struct conn *c;
     if ((rc = api_conn(req, &c, e))) {
         ent_record_cleanup(&r);
@@ -128,7 +127,7 @@ enum rc api_enterprises_update(struct http_req *req, struct http_resp *resp, str
 enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct ent_scope scope;
-    scope_of(req, &scope);
+    api_ent_scope(req, &scope);
     const char *h = http_query(req, "history");
     bool history = h && (strcmp(h, "1") == 0 || strcmp(h, "true") == 0);
     struct conn *c;
@@ -239,7 +238,7 @@ enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, s
     if (rc)
         return rc;
     struct ent_scope scope;
-    scope_of(req, &scope);
+    api_ent_scope(req, &scope);
     struct conn *c;
     if ((rc = api_conn(req, &c, e)))
         return rc;

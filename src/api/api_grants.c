@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../base/buf.h"
+#include "../base/csv.h"
 #include "../policy/policy_grant.h"
 #include "../store/store.h"
 #include "api.h"
@@ -255,21 +256,6 @@ enum rc api_application_act(struct http_req *req, struct http_resp *resp, struct
 
 /* ---- statistics ----------------------------------------------------------------------- */
 
-static enum rc csv_field(struct buf *b, const char *s, bool first)
-{
-    enum rc rc = first ? RC_OK : buf_puts(b, ",");
-    if (rc == RC_OK && strpbrk(s, ",\"\r\n")) {
-        rc = buf_puts(b, "\"");
-        for (const char *p = s; rc == RC_OK && *p; p++)
-            rc = *p == '"' ? buf_puts(b, "\"\"") : buf_append(b, p, 1);
-        if (rc == RC_OK)
-            rc = buf_puts(b, "\"");
-    } else if (rc == RC_OK) {
-        rc = buf_puts(b, s);
-    }
-    return rc;
-}
-
 static const char *const csv_ints[] = {"matched",  "amount", "confirmed",
                                        "declined", "paid",   "paid_amount"};
 static const char *const csv_labels[] = {"匹配/核定笔数", "核定金额（分）", "已确认笔数",
@@ -281,20 +267,20 @@ static const char *const csv_app_labels[] = {"申请待审核", "申请待补充
 
 static enum rc csv_row(struct buf *b, const char *key, const char *name, const json_t *row)
 {
-    enum rc rc = csv_field(b, key, true);
+    enum rc rc = csv_put(b, key, true);
     if (rc == RC_OK)
-        rc = csv_field(b, name, false);
+        rc = csv_put(b, name, false);
     char num[32];
     for (size_t i = 0; rc == RC_OK && i < sizeof(csv_ints) / sizeof(csv_ints[0]); i++) {
         snprintf(num, sizeof(num), "%lld",
                  (long long)json_integer_value(json_object_get(row, csv_ints[i])));
-        rc = csv_field(b, num, false);
+        rc = csv_put_number(b, num, false);
     }
     const json_t *apps = json_object_get(row, "applications");
     for (size_t i = 0; rc == RC_OK && i < sizeof(csv_apps) / sizeof(csv_apps[0]); i++) {
         snprintf(num, sizeof(num), "%lld",
                  (long long)json_integer_value(json_object_get(apps, csv_apps[i])));
-        rc = csv_field(b, num, false);
+        rc = csv_put_number(b, num, false);
     }
     return rc == RC_OK ? buf_puts(b, "\r\n") : rc;
 }
@@ -311,17 +297,17 @@ static enum rc stats_csv(struct http_req *req, struct http_resp *resp, const jso
     struct buf *b = &resp->body;
     enum rc rc = buf_puts(b, "\xEF\xBB\xBF");
     if (rc == RC_OK)
-        rc = csv_field(b,
-                       strcmp(by, "org") == 0      ? "机构代码"
-                       : strcmp(by, "region") == 0 ? "行政区划"
-                                                   : "政策编号",
-                       true);
+        rc = csv_put(b,
+                     strcmp(by, "org") == 0      ? "机构代码"
+                     : strcmp(by, "region") == 0 ? "行政区划"
+                                                 : "政策编号",
+                     true);
     if (rc == RC_OK)
-        rc = csv_field(b, "名称", false);
+        rc = csv_put(b, "名称", false);
     for (size_t i = 0; rc == RC_OK && i < sizeof(csv_labels) / sizeof(csv_labels[0]); i++)
-        rc = csv_field(b, csv_labels[i], false);
+        rc = csv_put(b, csv_labels[i], false);
     for (size_t i = 0; rc == RC_OK && i < sizeof(csv_app_labels) / sizeof(csv_app_labels[0]); i++)
-        rc = csv_field(b, csv_app_labels[i], false);
+        rc = csv_put(b, csv_app_labels[i], false);
     if (rc == RC_OK)
         rc = buf_puts(b, "\r\n");
     size_t i;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../base/buf.h"
+#include "../base/csv.h"
 #include "../base/timeutil.h"
 #include "../cal/cal.h"
 #include "../calendar/calendar.h"
@@ -41,22 +42,6 @@ static enum rc date_param(struct http_req *req, const char *name, int64_t *out, 
     return RC_OK;
 }
 
-/* Appends one CSV field (RFC 4180 quoting), preceded by a comma unless first. */
-static enum rc csv_field(struct buf *b, const char *s, bool first)
-{
-    enum rc rc = first ? RC_OK : buf_puts(b, ",");
-    if (rc == RC_OK && strpbrk(s, ",\"\r\n")) {
-        rc = buf_puts(b, "\"");
-        for (const char *p = s; rc == RC_OK && *p; p++)
-            rc = *p == '"' ? buf_puts(b, "\"\"") : buf_append(b, p, 1);
-        if (rc == RC_OK)
-            rc = buf_puts(b, "\"");
-    } else if (rc == RC_OK) {
-        rc = buf_puts(b, s);
-    }
-    return rc;
-}
-
 /* The text of one figure: integers as is, averages with 2 decimals, rates with 4. */
 static void figure_text(const json_t *v, const char *key, char *out, size_t n)
 {
@@ -71,9 +56,9 @@ static void figure_text(const json_t *v, const char *key, char *out, size_t n)
 static enum rc csv_row(struct buf *b, const json_t *cols, const char *code, const char *name,
                        const json_t *row)
 {
-    enum rc rc = csv_field(b, code, true);
+    enum rc rc = csv_put(b, code, true);
     if (rc == RC_OK)
-        rc = csv_field(b, name, false);
+        rc = csv_put(b, name, false);
     size_t i;
     json_t *col;
     json_array_foreach(cols, i, col)
@@ -83,7 +68,7 @@ static enum rc csv_row(struct buf *b, const json_t *cols, const char *code, cons
         const char *key = json_string_value(json_object_get(col, "key"));
         char text[48];
         figure_text(json_object_get(row, key), key, text, sizeof(text));
-        rc = csv_field(b, text, false);
+        rc = csv_put_number(b, text, false);
     }
     return rc == RC_OK ? buf_puts(b, "\r\n") : rc;
 }
@@ -96,16 +81,16 @@ static enum rc stats_csv(struct http_req *req, struct http_resp *resp, const jso
     struct buf *b = &resp->body;
     enum rc rc = buf_puts(b, "\xEF\xBB\xBF");
     if (rc == RC_OK)
-        rc = csv_field(b, "机构代码", true);
+        rc = csv_put(b, "机构代码", true);
     if (rc == RC_OK)
-        rc = csv_field(b, "机构名称", false);
+        rc = csv_put(b, "机构名称", false);
     size_t i;
     json_t *x;
     json_array_foreach(cols, i, x)
     {
         if (rc)
             break;
-        rc = csv_field(b, json_string_value(json_object_get(x, "label")), false);
+        rc = csv_put(b, json_string_value(json_object_get(x, "label")), false);
     }
     if (rc == RC_OK)
         rc = buf_puts(b, "\r\n");

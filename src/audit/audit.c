@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* audit: hash-chained append, verification and listing. */
 #include "audit.h"
+#include "audit_checkpoint.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,16 @@ static enum rc chain_hash(const char *prev, int64_t seq, int64_t at, const char 
         sec_sha256_hex(buf_str(&b), buf_len(&b), out);
     buf_cleanup(&b);
     return rc;
+}
+
+/* The checkpoint of cps at seq whose hash differs from hash, or NULL. */
+static const struct audit_checkpoint *at_seq(const struct audit_checkpoint *cps, size_t n,
+                                             int64_t seq, const char *hash)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cps[i].seq == seq && strcmp(cps[i].hash, hash) != 0)
+            return &cps[i];
+    return NULL;
 }
 
 enum rc audit_append(struct conn *c, const struct audit_actor *who, const struct audit_event *ev,
@@ -94,6 +105,12 @@ out:
 
 enum rc audit_verify(struct store *s, struct audit_report *r, struct err *e)
 {
+    return audit_verify_with(s, NULL, 0, r, e);
+}
+
+enum rc audit_verify_with(struct store *s, const struct audit_checkpoint *cps, size_t n_cps,
+                          struct audit_report *r, struct err *e)
+{
     struct conn *c = NULL;
     struct stmt *st = NULL;
     memset(r, 0, sizeof(*r));
@@ -133,6 +150,14 @@ enum rc audit_verify(struct store *s, struct audit_report *r, struct err *e)
             snprintf(r->why, sizeof(r->why), "内容被改动：重新计算的 hash 与记录不符");
             break;
         }
+        const struct audit_checkpoint *cp = at_seq(cps, n_cps, seq, hash);
+        if (cp) {
+            char when[40];
+            time_fmt_cst(cp->at, when, sizeof(when));
+            r->first_bad = seq;
+            snprintf(r->why, sizeof(r->why), "与 %s 签署的检查点不符：此条或之前的记录被改写", when);
+            break;
+        }
         memcpy(prev, hash, sizeof(prev));
         expect++;
     }
@@ -140,6 +165,8 @@ enum rc audit_verify(struct store *s, struct audit_report *r, struct err *e)
         rc = RC_OK;
     store_finish(st);
     st = NULL;
+    r->last_seq = expect - 1;
+    memcpy(r->last_hash, prev, sizeof(r->last_hash));
     /* The head must point at the last row, or rows were removed from the end. */
     if (rc == RC_OK && r->first_bad == 0)
         rc = store_prepare(c, "SELECT seq, hash FROM audit_head WHERE id = 1", &st, e);
@@ -155,6 +182,16 @@ enum rc audit_verify(struct store *s, struct audit_report *r, struct err *e)
         rc = RC_OK;
     store_finish(st);
     store_release(c);
+    /* A checkpoint past the last row: the tail was cut off (head rewound with it). */
+    for (size_t i = 0; rc == RC_OK && r->first_bad == 0 && i < n_cps; i++) {
+        if (cps[i].seq > expect - 1) {
+            char when[40];
+            time_fmt_cst(cps[i].at, when, sizeof(when));
+            r->first_bad = expect;
+            snprintf(r->why, sizeof(r->why), "链尾被截断：%s 签署的检查点有 %lld 条，实有 %lld 条",
+                     when, (long long)cps[i].seq, (long long)(expect - 1));
+        }
+    }
     return rc;
 }
 
@@ -166,26 +203,39 @@ static json_t *parse_or_null(const char *s)
     return j ? j : json_string(s);
 }
 
-enum rc audit_list(struct conn *c, const char *entity, const char *entity_id, int64_t before_seq,
-                   int limit, json_t **out, struct err *e)
+enum rc audit_list(struct conn *c, const char *region_prefix, const char *entity,
+                   const char *entity_id, int64_t before_seq, int limit, json_t **out,
+                   struct err *e)
 {
     struct stmt *st = NULL;
+    /* An event belongs to the actor's organisation, or to the enterprise of an
+     * enterprise user (audit_actor.org holds its credit code). */
     enum rc rc = store_prepare(
         c,
         "SELECT seq, at, actor, org, action, entity, entity_id, before, after, hash FROM audit "
         "WHERE (CAST(? AS TEXT) IS NULL OR entity = ?) AND (CAST(? AS TEXT) IS NULL OR entity_id = ?) "
         "AND (? <= 0 OR seq < ?) "
+        "AND (CAST(? AS TEXT) IS NULL "
+        "OR org IN (SELECT code FROM orgs WHERE region >= ? AND region < ?) "
+        "OR org IN (SELECT credit_code FROM enterprises WHERE region >= ? AND region < ?)) "
         "ORDER BY seq DESC LIMIT ?",
         &st, e);
     if (rc)
         return rc;
+    char hi[16];
+    snprintf(hi, sizeof(hi), "%s:", region_prefix ? region_prefix : "~");
     store_bind_text(st, 1, entity);
     store_bind_text(st, 2, entity);
     store_bind_text(st, 3, entity_id);
     store_bind_text(st, 4, entity_id);
     store_bind_int(st, 5, before_seq);
     store_bind_int(st, 6, before_seq);
-    store_bind_int(st, 7, limit);
+    store_bind_text(st, 7, region_prefix);
+    store_bind_text(st, 8, region_prefix ? region_prefix : "~");
+    store_bind_text(st, 9, hi);
+    store_bind_text(st, 10, region_prefix ? region_prefix : "~");
+    store_bind_text(st, 11, hi);
+    store_bind_int(st, 12, limit);
     json_t *arr = json_array();
     while ((rc = store_step(st, e)) == RC_ROW) {
         char at[40];

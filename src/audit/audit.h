@@ -17,6 +17,7 @@
 #define QIFU_AUDIT_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../base/pool.h"
@@ -50,16 +51,32 @@ struct audit_report {
     int64_t n_checked;   /* rows read */
     int64_t first_bad;   /* seq of the first broken link, 0 when the chain holds */
     char why[160];       /* what is wrong with it */
+    int64_t last_seq;    /* the last row that verified (0: none) */
+    char last_hash[65];  /* its hash (SEC_HEX_SHA256 bytes) */
 };
 
 /* Recomputes the whole chain. RC_OK even when broken: read r->first_bad. */
 enum rc audit_verify(struct store *s, struct audit_report *r, struct err *e) WARN_UNUSED;
 
+/* A signed head of the chain (audit_checkpoint.h). */
+struct audit_checkpoint;
+/*
+ * audit_verify, and against n checkpoints (already checked for their signature): the
+ * recomputed hash of row cps[i].seq must equal cps[i].hash (else the row, or one
+ * before it, was rewritten, whatever was done to the later hashes), and the chain must
+ * reach every checkpoint's seq (else its tail was cut off).
+ */
+enum rc audit_verify_with(struct store *s, const struct audit_checkpoint *cps, size_t n,
+                          struct audit_report *r, struct err *e) WARN_UNUSED;
+
 /*
  * Lists events, newest first, optionally only of entity (and entity_id), with seq <
- * before_seq when before_seq > 0. *out is a new JSON array of event objects.
+ * before_seq when before_seq > 0. region_prefix NULL lists every event; otherwise only
+ * events whose org is an organisation or an enterprise with a region starting with
+ * region_prefix ("3408"; "~" matches nothing). *out is a new JSON array of event objects.
  */
-enum rc audit_list(struct conn *c, const char *entity, const char *entity_id, int64_t before_seq,
-                   int limit, json_t **out, struct err *e) WARN_UNUSED;
+enum rc audit_list(struct conn *c, const char *region_prefix, const char *entity,
+                   const char *entity_id, int64_t before_seq, int limit, json_t **out,
+                   struct err *e) WARN_UNUSED;
 
 #endif

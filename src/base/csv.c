@@ -173,3 +173,37 @@ const char *csv_text(const struct csv *c, size_t *n)
     *n = buf_len(&c->text);
     return buf_str(&c->text);
 }
+
+/* ---- writing ---------------------------------------------------------------------- */
+
+/* Would a spreadsheet read a cell starting with c as a formula? */
+static bool formula_start(char c)
+{
+    return (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r');
+}
+
+enum rc csv_put(struct buf *b, const char *s, bool first)
+{
+    if (!s)
+        s = "";
+    enum rc rc = first ? RC_OK : buf_append(b, ",", 1);
+    bool guard = formula_start(s[0]);
+    if (rc == RC_OK && (guard || strpbrk(s, ",\"\r\n"))) {
+        rc = buf_append(b, guard ? "\"'" : "\"", guard ? 2 : 1);
+        for (const char *p = s; rc == RC_OK && *p; p++)
+            rc = *p == '"' ? buf_append(b, "\"\"", 2) : buf_append(b, p, 1);
+        if (rc == RC_OK)
+            rc = buf_append(b, "\"", 1);
+    } else if (rc == RC_OK) {
+        rc = buf_append(b, s, strlen(s));
+    }
+    return rc;
+}
+
+enum rc csv_put_number(struct buf *b, const char *s, bool first)
+{
+    if (s[strspn(s, "0123456789-.")] != '\0')
+        return csv_put(b, s, first);
+    enum rc rc = first ? RC_OK : buf_append(b, ",", 1);
+    return rc == RC_OK ? buf_append(b, s, strlen(s)) : rc;
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * csv: a reader of comma-separated values (RFC 4180) over a buffer in memory.
+ * csv: a reader of comma-separated values (RFC 4180) over a buffer in memory, and
+ * the writer of every CSV qifu produces (csv_put, csv_put_number).
  *
  * Fields may be quoted with '"', a quote inside a quoted field is doubled, and a
  * quoted field may hold commas, CR and LF (its newlines are counted, so line
@@ -26,6 +27,7 @@
 #ifndef QIFU_CSV_H
 #define QIFU_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -70,6 +72,21 @@ int csv_count(const struct csv *c);
 const char *csv_field(const struct csv *c, int i);
 /* Returns the number of bytes of field i, which may hold NUL bytes of its own. */
 size_t csv_field_len(const struct csv *c, int i);
+/*
+ * Appends the text cell s to b, preceded by a comma unless first, quoted as RFC 4180
+ * asks (when it holds a comma, quote, CR or LF). A cell that a spreadsheet would run
+ * as a formula (first byte '=', '+', '-', '@', tab or CR: OWASP's CSV injection rule)
+ * is written with a single quote in front ("=1+1" -> "'=1+1"), so it shows as text.
+ * Every text cell of every export goes through here. RC_TOOLARGE past b's cap.
+ */
+enum rc csv_put(struct buf *b, const char *s, bool first) WARN_UNUSED;
+/*
+ * Appends a number the program formatted itself ("-12", "0.25") as it is, so a
+ * negative figure stays a number in the spreadsheet. Only digits, '-' and '.' may
+ * occur: anything else is written through csv_put instead.
+ */
+enum rc csv_put_number(struct buf *b, const char *s, bool first) WARN_UNUSED;
+
 /* Returns all the record's text (fields separated by NUL) and its length in *n, to
  * check its encoding at once. Borrowed until the next csv_next. */
 const char *csv_text(const struct csv *c, size_t *n);

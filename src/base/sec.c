@@ -52,3 +52,41 @@ void sec_wipe(void *p, size_t n)
 {
     sodium_memzero(p, n);
 }
+
+void sec_sign_keypair(unsigned char pk[SEC_SIGN_PUBLIC], unsigned char sk[SEC_SIGN_SECRET])
+{
+    _Static_assert(SEC_SIGN_PUBLIC == crypto_sign_PUBLICKEYBYTES, "public key length");
+    _Static_assert(SEC_SIGN_SECRET == crypto_sign_SECRETKEYBYTES, "secret key length");
+    _Static_assert(SEC_SIGN_BYTES == crypto_sign_BYTES, "signature length");
+    crypto_sign_keypair(pk, sk);
+}
+
+void sec_sign_public(const unsigned char sk[SEC_SIGN_SECRET], unsigned char pk[SEC_SIGN_PUBLIC])
+{
+    crypto_sign_ed25519_sk_to_pk(pk, sk);
+}
+
+void sec_sign(const void *m, size_t n, const unsigned char sk[SEC_SIGN_SECRET],
+              unsigned char sig[SEC_SIGN_BYTES])
+{
+    crypto_sign_detached(sig, NULL, m, n, sk);
+}
+
+bool sec_sign_verify(const void *m, size_t n, const unsigned char sig[SEC_SIGN_BYTES],
+                     const unsigned char pk[SEC_SIGN_PUBLIC])
+{
+    return crypto_sign_verify_detached(sig, m, n, pk) == 0;
+}
+
+void sec_hex(const unsigned char *p, size_t n, char *out)
+{
+    sodium_bin2hex(out, 2 * n + 1, p, n);
+}
+
+bool sec_unhex(const char *hex, unsigned char *out, size_t n)
+{
+    size_t got = 0;
+    const char *end = NULL;
+    return strlen(hex) == 2 * n && sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, &end) == 0 &&
+           got == n;
+}

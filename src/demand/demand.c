@@ -186,6 +186,13 @@ static enum rc load_visible(struct conn *c, const struct principal *p, int64_t i
     return rc;
 }
 
+enum rc demand_readable(struct conn *c, const struct principal *p, int64_t id, struct err *e)
+{
+    struct drow d;
+    unsigned rels;
+    return load_visible(c, p, id, &d, &rels, e);
+}
+
 /* ---- clocks ------------------------------------------------------------------ */
 
 const char *demand_light_name(enum demand_light l)

@@ -76,6 +76,10 @@ enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct
                       const struct demand_new *d, int64_t *id, bool *existed,
                       struct err *e) WARN_UNUSED;
 
+/* RC_OK when the caller may read demand id (the check of demand_get), RC_NOTFOUND
+ * when it may not or the demand does not exist. */
+enum rc demand_readable(struct conn *c, const struct principal *p, int64_t id,
+                        struct err *e) WARN_UNUSED;
 /*
  * Appends the JSON text of a demand the caller may see, with its light, co-handlers and
  * the caller's actions, to out (a response body). RC_NOTFOUND for a demand the caller

@@ -574,6 +574,16 @@ enum rc ent_save(struct conn *c, const struct audit_actor *who, const struct ent
     if (rc)
         return rc;
     rc = ent_save_in_txn(c, r, create_only, false, created, changed, &before, &after, e);
+    /* An enterprise the caller cannot see is answered as one it may not register, so
+     * a registration attempt does not reveal that the code exists elsewhere. */
+    if (rc == RC_EXISTS && scope && !scope->all) {
+        enum rc vrc = visible(c, scope, r->credit_code, e);
+        if (vrc == RC_NOTFOUND)
+            rc = err_set(e, RC_FORBIDDEN, "region", "只能登记本辖区（%s）的企业",
+                         scope->region_prefix ? scope->region_prefix : "无");
+        else if (vrc)
+            rc = vrc;
+    }
     if (rc == RC_OK && *changed) {
         struct audit_event ev = {*created ? "enterprise.create" : "enterprise.update", "enterprise",
                                  r->credit_code, before, after};

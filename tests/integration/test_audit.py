@@ -218,3 +218,63 @@ def test_concurrent_writes_keep_the_chain(make_server):
     assert seqs == list(range(1, len(seqs) + 1))
     p = s.cli("audit", "verify")
     assert "审计链完整" in p.stdout
+
+
+# ---- scope and masking (issue 14 item 7) ----------------------------------------------
+
+HEFEI_PASSWORD = "hefei-audit-Pw-2026"
+
+
+def hefei_supervisor(server):
+    """A supervisor of a Hefei organisation (outside Anqing): its token and org code."""
+    st, _, o = server.request("POST", "/api/v1/orgs", {
+        "code": "340100", "name": "合肥市人民政府", "kind": "city", "region": "340100"},
+        token=server.admin())
+    assert st == 201, o
+    st, _, u = server.request("POST", "/api/v1/users", {
+        "username": "hf_supervisor", "password": HEFEI_PASSWORD, "role": "supervisor",
+        "org": "340100"}, token=server.admin())
+    assert st == 201, u
+    return server.login("hf_supervisor", HEFEI_PASSWORD), "340100"
+
+
+def test_supervisor_reads_only_own_region(make_server):
+    server = make_server()
+    # Events of Anqing: an officer drafts a policy, an enterprise submits a demand.
+    create_user(server, "aq_scope_user")
+    st, _, d = server.request("POST", "/api/v1/demands", token=server.login("enterprise"), body={
+        "category": "help", "title": "审计范围测试", "content": "内容"})
+    assert st == 201, d
+    tok, org = hefei_supervisor(server)
+    anqing = server.list_all("/api/v1/audit", server.login("supervisor"))
+    assert any(i["entity"] == "user" and i["action"] == "user.create" for i in anqing)
+    assert any(i["entity"] == "demand" and i["id"] == d["id"] for i in anqing)
+    assert all(i["org"] != org for i in anqing)
+    hefei = server.list_all("/api/v1/audit", tok)
+    # Only its own login: nothing of Anqing, whoever the actor.
+    assert hefei and all(i["org"] == org for i in hefei), hefei
+    assert {i["action"] for i in hefei} == {"session.login"}
+    st, _, page = server.request("GET", "/api/v1/audit?entity=demand&id=" + d["id"], token=tok)
+    assert st == 200 and page["items"] == []
+    # The admin sees everything.
+    everything = server.list_all("/api/v1/audit", server.admin())
+    assert len(everything) == server.audit_count()
+
+
+def test_personal_data_masked(make_server):
+    server = make_server()
+    phone, idn = "13905561234", "340811199003071230"
+    st, _, d = server.request("POST", "/api/v1/demands", token=server.login("enterprise"), body={
+        "category": "help", "title": "请回电 %s 身份证 %s" % (phone, idn), "content": "内容",
+        "contact_phone": phone})
+    assert st == 201, d
+    st, _, page = server.request("GET", "/api/v1/audit?entity=demand&id=" + d["id"],
+                                 token=server.login("supervisor"))
+    assert st == 200 and page["items"], page
+    text = str([(i["before"], i["after"]) for i in page["items"]])
+    assert phone not in text and idn not in text, text
+    assert "139****1234" in text and "340811********1230" in text, text
+    # Admins see personal data unmasked, as in enterprise records.
+    st, _, page = server.request("GET", "/api/v1/audit?entity=demand&id=" + d["id"],
+                                 token=server.admin())
+    assert phone in str(page["items"])

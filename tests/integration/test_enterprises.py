@@ -895,3 +895,19 @@ def test_put_facts_missing_enterprise(server, pool, tokens):
 def test_audit_verify(server):
     p = server.cli("audit", "verify")
     assert "审计链完整" in p.stdout
+
+
+def test_clerk_outside_region_existing(server, pool, tokens, hefei):
+    """A clerk registering an enterprise that exists outside their region gets the answer
+    of a code they may not register (403 region), never 409 "已存在" (issue 14 item 16)."""
+    before = snapshot(server, HEFEI_CODE)
+    r = server.request("POST", "/api/v1/enterprises", ent(HEFEI_CODE), token=tokens["clerk"])
+    assert_error(r, 403, "forbidden", field="region", message="只能登记本辖区")
+    new = server.request("POST", "/api/v1/enterprises", ent(pool.next(), region="340104"),
+                         token=tokens["clerk"])
+    assert (r[0], r[2]) == (new[0], new[2])
+    assert "已存在" not in str(r[2])
+    assert snapshot(server, HEFEI_CODE) == before
+    # inside the region the duplicate is still reported as such
+    r = server.request("POST", "/api/v1/enterprises", ent(DEMO_CODE), token=tokens["clerk"])
+    assert_error(r, 409, "exists", field="credit_code")

@@ -119,3 +119,28 @@ def test_pending_notices_survive_a_restart(backend):
 def test_bad_webhook_url_refused(backend, make_server):
     with pytest.raises(Exception):
         make_server(extra=("--webhook", "ftp://127.0.0.1/x"))
+
+
+def test_notice_reaches_only_readers(make_server):
+    """A notice addressed to an organisation reaches only its users who may read the
+    record (issue 14 item 15): the policy officer of 经信局 cannot open a demand
+    dispatched to 经信局, so its notice (demand number, credit code) is not shown."""
+    s = make_server()
+    d = submit_and_dispatch(s)
+    st, _, page = s.request("GET", "/api/v1/notices", token=s.login("handler"))
+    assert st == 200 and ("dispatched", d["id"]) in [(n["kind"], n["demand_id"])
+                                                      for n in page["items"]]
+    officer = s.login("officer")
+    st, _, got = s.request("GET", "/api/v1/demands/%s" % d["id"], token=officer)
+    assert st == 404
+    st, _, page = s.request("GET", "/api/v1/notices", token=officer)
+    assert st == 200
+    assert [n for n in page["items"] if n["demand_id"] == d["id"]] == [], page
+    assert d["no"] not in str(page)
+    # Pages fill from further rows when notices are filtered out: with limit=1 the
+    # handler still walks to every notice of its own.
+    for i in range(3):
+        submit_and_dispatch(s)
+    mine = s.list_all("/api/v1/notices", s.login("handler"), limit=1)
+    assert len(mine) == 4
+    assert s.list_all("/api/v1/notices", officer, limit=1) == []

@@ -227,3 +227,26 @@ def test_other_roles_refused(server, world):
         assert_error(stats(server, world["flow"].tok[who], **q), 403, "forbidden")
     st, _, _ = server.request("GET", "/api/v1/stats/demands?" + urllib.parse.urlencode(q))
     assert st == 401
+
+
+def test_csv_formula_injection(make_server):
+    """A text cell starting with = + - @ is written with a ' in front (OWASP), so a
+    spreadsheet shows it as text; figures stay numbers (issue 14 item 8)."""
+    server = make_server()
+    evil = '=HYPERLINK("http://evil.example/","点我")'
+    server.write_sql("UPDATE orgs SET name = '%s' WHERE code = '%s'" % (evil.replace("'", "''"),
+                                                                        FGW))
+    server.write_sql("UPDATE orgs SET name = '-1+2' WHERE code = '%s'" % JXJ)
+    f = Flow(server)
+    f.dispatched("公式注入测试一", lead=FGW)
+    f.dispatched("公式注入测试二", lead=JXJ)
+    today = datetime.datetime.now(CST).date()
+    q = {"from": (today - datetime.timedelta(days=10)).isoformat(),
+         "to": (today + datetime.timedelta(days=1)).isoformat(), "format": "csv"}
+    st, _, text = stats(server, f.tok["supervisor"], **q)
+    assert st == 200, text
+    assert evil not in text.replace("\"\"", "\"").replace("'" + evil, "")
+    rows = {r[0]: r for r in csv.reader(io.StringIO(text[1:]))}
+    assert rows[FGW][1] == "'" + evil
+    assert rows[JXJ][1] == "'-1+2"
+    assert rows[FGW][2] == "1" and rows["合计"][2] == "2"  # received: numbers, no quote

@@ -164,6 +164,50 @@ START_TEST(csv_empty)
 }
 END_TEST
 
+/* Writes cells with csv_put (or csv_put_number when num) into one line and returns it
+ * (new, xfree). */
+static char *put_line(const char *const *cells, bool num)
+{
+    struct buf b;
+    buf_init(&b, 4096);
+    for (int i = 0; cells[i]; i++)
+        ck_assert_int_eq(num ? csv_put_number(&b, cells[i], i == 0) : csv_put(&b, cells[i], i == 0),
+                         RC_OK);
+    char *out = xstrdup(buf_str(&b));
+    buf_cleanup(&b);
+    return out;
+}
+
+START_TEST(csv_write_quoting)
+{
+    char *line =
+        put_line((const char *[]){"a", "b,c", "say \"hi\"", "x\ny", "", "中文", NULL}, false);
+    ck_assert_str_eq(line, "a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\",,中文");
+    xfree(line);
+}
+END_TEST
+
+/* OWASP CSV injection: a text cell starting with = + - @ TAB or CR gets a ' in front. */
+START_TEST(csv_write_formula_injection)
+{
+    char *line = put_line((const char *[]){"=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3",
+                                           "@SUM(A1)", "\tx", "\rx", "a=b", "1-2", NULL},
+                          false);
+    ck_assert_str_eq(line, "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",\"'+1\",\"'-2+3\","
+                           "\"'@SUM(A1)\",\"'\tx\",\"'\rx\",a=b,1-2");
+    xfree(line);
+    /* The cell reads back as text that starts with the quote. */
+    struct csv c;
+    csv_init(&c, S("\"'=1+1\",x\n"), NULL);
+    expect_record(&c, 1, (const char *[]){"'=1+1", "x", NULL});
+    csv_cleanup(&c);
+    /* Numbers the program formats itself stay numbers; anything else is text. */
+    line = put_line((const char *[]){"-12", "0.25", "-0.5", "=1", "-1+2*3x", NULL}, true);
+    ck_assert_str_eq(line, "-12,0.25,-0.5,\"'=1\",\"'-1+2*3x\"");
+    xfree(line);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("csv");
@@ -174,6 +218,8 @@ static Suite *suite(void)
     tcase_add_test(t, csv_errors_resume);
     tcase_add_test(t, csv_caps);
     tcase_add_test(t, csv_empty);
+    tcase_add_test(t, csv_write_quoting);
+    tcase_add_test(t, csv_write_formula_injection);
     suite_add_tcase(s, t);
     return s;
 }
