@@ -233,7 +233,8 @@ enum rc auth__count_unknown(struct conn *c, const char *addr, int64_t now, struc
     }
     store_finish(st);
     st = NULL;
-    /* Rows older than 90 days go, and throttle rows idle for a day: neither grows without bound. */
+    /* Rows older than 90 days go, and throttle rows idle for a day (below): neither table
+     * grows without bound. */
     if (rc == RC_OK)
         rc = store_prepare(c, "DELETE FROM login_unknown_failures WHERE hour < ?", &st, e);
     if (rc == RC_OK) {
@@ -241,6 +242,8 @@ enum rc auth__count_unknown(struct conn *c, const char *addr, int64_t now, struc
         rc = store_run(st, e);
     }
     store_finish(st);
+    if (rc == RC_OK)
+        rc = auth__sweep(c, now, e);
     if (rc == RC_OK)
         rc = store_commit(c, e);
     if (store_in_txn(c))
