@@ -6,6 +6,7 @@ disabling users, listing and revoking API keys) through the API and the command 
 import http.client
 import re
 import threading
+import urllib.parse
 
 import pytest
 
@@ -176,6 +177,15 @@ def test_api_key_files_only_for_enterprises_of_its_region(server):
     before = (server.sql("SELECT COUNT(*) FROM demands"), server.audit_count())
     r = server.request("POST", "/api/v1/demands", body, headers={"X-Api-Key": hefei})
     assert_error(r, 403, "forbidden", "credit_code", "受理范围")
+    assert (server.sql("SELECT COUNT(*) FROM demands"), server.audit_count()) == before
+    # the same through Open311: refused in the spec's error shape, nothing saved
+    form = {"api_key": hefei, "service_code": "help", "description": "热线转来的诉求",
+            "attribute[credit_code]": DEMO_CODE}
+    st, _, data = server.request(
+        "POST", "/open311/v2/requests.json", raw=urllib.parse.urlencode(form).encode("utf-8"),
+        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert st == 403, data
+    assert isinstance(data, list) and data[0]["code"] == 403, data
     assert (server.sql("SELECT COUNT(*) FROM demands"), server.audit_count()) == before
     # the key of Anqing's centre files it (item 5, another fix, makes its answer a 201)
     server.request("POST", "/api/v1/demands", body, headers={"X-Api-Key": anqing})
