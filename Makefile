@@ -48,7 +48,7 @@ ifeq ($(WITH_PG),1)
 LIB_SRC    += src/store/store_pg.c
 endif
 LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/migrations_sqlite.o $(O)/gen/migrations_pg.o \
-              $(O)/gen/policy_seed_json.o
+              $(O)/gen/policy_seed_json.o $(O)/gen/common_passwords.o
 MAIN_OBJ   := $(O)/src/main.o
 # The web UI's files, linked into the qifu binary only (see the web rules below).
 ifeq ($(WITH_WEB),1)
@@ -88,6 +88,11 @@ $(O)/tools/embed: tools/embed.c src/http/mime.h
 $(O)/gen/policy_seed_json.c: $(O)/tools/embed data/policies/seed.json
 	@mkdir -p $(dir $@)
 	$(O)/tools/embed text policy_seed_json data/policies/seed.json > $@.tmp && mv $@.tmp $@
+
+# The common passwords the password policy refuses (data/passwords/common.txt).
+$(O)/gen/common_passwords.c: $(O)/tools/embed data/passwords/common.txt
+	@mkdir -p $(dir $@)
+	$(O)/tools/embed text auth_common_passwords data/passwords/common.txt > $@.tmp && mv $@.tmp $@
 
 $(O)/gen/migrations_%.c: $(O)/tools/embed $(wildcard src/store/migrations/*/*.sql)
 	@mkdir -p $(dir $@)

@@ -80,6 +80,7 @@ enum rc api_openapi(struct http_req *req, struct http_resp *resp, struct err *e)
 enum rc api_session_create(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_session_delete(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_me(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_me_password(struct http_req *req, struct http_resp *resp, struct err *e);
 /* The router's fallback (http_config.fallback): the web UI for non-API paths (api_web.c). */
 enum rc api_web(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_orgs_list(struct http_req *req, struct http_resp *resp, struct err *e);
@@ -87,6 +88,9 @@ enum rc api_orgs_get(struct http_req *req, struct http_resp *resp, struct err *e
 enum rc api_orgs_create(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_users_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_users_action(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_apikeys_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_apikeys_revoke(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_codes_regions(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_codes_industries(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_codes_credit_code(struct http_req *req, struct http_resp *resp, struct err *e);

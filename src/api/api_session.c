@@ -24,16 +24,11 @@ enum rc api_session_create(struct http_req *req, struct http_resp *resp, struct 
     if (rc)
         return rc;
     struct app *app = api_app(req);
-    struct conn *c;
-    rc = api_conn(req, &c, e);
-    if (rc)
-        return rc;
     char token[SEC_TOKEN_LEN];
     struct principal *p = pool_alloc(&req->pool, sizeof(*p));
     int retry = 0;
-    rc = auth_login(c, username, password, app->session_ttl_ms, http_client_ip(req), &req->pool,
-                    token, p, &retry, e);
-    store_release(c);
+    rc = auth_login(app->db, username, password, app->session_ttl_ms, http_client_ip(req),
+                    &req->pool, token, p, &retry, e);
     if (rc == RC_RATELIMIT)
         http_resp_header(req, resp, "Retry-After", pool_printf(&req->pool, "%d", retry));
     if (rc)
@@ -88,4 +83,36 @@ enum rc api_me(struct http_req *req, struct http_resp *resp, struct err *e)
         http_cookie(req, "qifu_session"))
         json_object_set_new(out, "csrf_token", json_string(p->csrf));
     return http_reply(resp, 200, out);
+}
+
+/* PUT /me/password {old_password, new_password}: every session of the user ends, this one too. */
+enum rc api_me_password(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    static const char *const fields[] = {"old_password", "new_password", NULL};
+    json_t *body;
+    const char *old_pw = NULL, *new_pw = NULL;
+    enum rc rc = http_json_body(req, &body, e);
+    if (rc == RC_OK)
+        rc = jsonx_only(body, fields, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "old_password", true, 256, &old_pw, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "new_password", true, 256, &new_pw, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc = auth_password_change(c, api_who(req), old_pw, new_pw, e);
+    store_release(c);
+    if (rc == RC_INVALID && strcmp(e->field, "password") == 0)
+        snprintf(e->field, sizeof(e->field), "new_password");
+    if (rc)
+        return rc;
+    http_resp_header(req, resp, "Set-Cookie",
+                     api_app(req)->secure_cookie
+                         ? "qifu_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure"
+                         : "qifu_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    resp->status = 204;
+    return RC_OK;
 }

@@ -35,7 +35,22 @@ enum rc api_metrics(struct http_req *req, struct http_resp *resp, struct err *e)
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     if (!app->srv)
         return RC_OK;
-    return http_metrics(app->srv, &resp->body);
+    enum rc rc = http_metrics(app->srv, &resp->body);
+    struct auth_login_stats ls;
+    auth_login_stats(&ls);
+    if (rc == RC_OK)
+        rc = buf_printf(&resp->body,
+                        "# HELP qifu_login_failures_total Failed logins since start, by whether "
+                        "the user name exists (unknown names are not audited one by one).\n"
+                        "# TYPE qifu_login_failures_total counter\n"
+                        "qifu_login_failures_total{user=\"unknown\"} %llu\n"
+                        "qifu_login_failures_total{user=\"known\"} %llu\n"
+                        "# HELP qifu_login_busy_total Logins refused because the password-hashing "
+                        "queue was full.\n# TYPE qifu_login_busy_total counter\n"
+                        "qifu_login_busy_total %llu\n",
+                        (unsigned long long)ls.failed_unknown, (unsigned long long)ls.failed_known,
+                        (unsigned long long)ls.busy);
+    return rc;
 }
 
 /* Turns "/api/v1/orgs/{code}" into the OpenAPI path and its parameter list. */

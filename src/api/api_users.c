@@ -77,3 +77,67 @@ enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct er
     json_object_set_new(j, "credit_code", u.credit_code ? json_string(u.credit_code) : json_null());
     return http_reply(resp, 201, j);
 }
+
+/* POST /users/{name}/actions {action, password}: password only for reset_password. */
+enum rc api_users_action(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    static const char *const fields[] = {"action", "password", NULL};
+    json_t *body;
+    const char *action = NULL, *password = NULL;
+    enum auth_action a = AUTH_ENABLE;
+    enum rc rc = http_json_body(req, &body, e);
+    if (rc == RC_OK)
+        rc = jsonx_only(body, fields, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "action", true, 32, &action, e);
+    if (rc == RC_OK && !auth_action_parse(action, &a))
+        rc = err_set(e, RC_INVALID, "action", "action 应为 reset_password、disable 或 enable");
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "password", false, 256, &password, e);
+    if (rc == RC_OK && password && a != AUTH_RESET_PASSWORD)
+        rc = err_set(e, RC_INVALID, "password", "只有 reset_password 需要 password");
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    const struct principal *p = api_who(req);
+    rc = auth_user_action(c, &p->actor, p->user_id, req->params[0], a, password, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    resp->status = 204;
+    return RC_OK;
+}
+
+enum rc api_apikeys_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct conn *c;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc)
+        return rc;
+    json_t *items;
+    rc = auth_apikey_list(c, NULL, &items, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    return http_reply(resp, 200, json_pack("{s:o}", "items", items));
+}
+
+enum rc api_apikeys_revoke(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    char *end = NULL;
+    long long id = strtoll(req->params[0], &end, 10);
+    if (!*req->params[0] || *end || id <= 0)
+        return err_set(e, RC_NOTFOUND, NULL, "API 密钥 %s 不存在", req->params[0]);
+    struct conn *c;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc)
+        return rc;
+    rc = auth_apikey_revoke(c, &api_who(req)->actor, NULL, id, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    resp->status = 204;
+    return RC_OK;
+}

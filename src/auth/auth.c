@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* auth: users, sessions, throttling and API keys over the store. */
 #include "auth.h"
+#include "auth_int.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -94,8 +95,10 @@ enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
     enum rc rc = check_username(u->username, e);
     if (rc == RC_OK && (utf8_len(display) > 32))
         rc = err_set(e, RC_INVALID, "display_name", "姓名长度不能超过 32 个字符");
-    if (rc == RC_OK && (utf8_len(u->password) < 4 || utf8_len(u->password) > 128))
+    if (rc == RC_OK && u->skip_policy && (utf8_len(u->password) < 4 || utf8_len(u->password) > 128))
         rc = err_set(e, RC_INVALID, "password", "密码长度应为 4 到 128 个字符");
+    if (rc == RC_OK && !u->skip_policy)
+        rc = auth_password_check(u->username, u->password, e);
     if (rc == RC_OK && (unsigned)u->role >= ROLE_SYSTEM)
         rc = err_set(e, RC_INVALID, "role", "角色不正确");
     if (rc == RC_OK && u->role == ROLE_ENTERPRISE) {
@@ -117,7 +120,7 @@ enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
         if (rc)
             goto out;
     }
-    rc = sec_pwhash(u->password, hash);
+    rc = auth__pwhash(u->password, hash);
     if (rc) {
         err_set(e, rc, NULL, "password hashing failed");
         goto out;
@@ -126,10 +129,11 @@ enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
     if (rc)
         goto out;
     int64_t now = time_now_ms();
-    rc = store_prepare(c,
-                       "INSERT INTO users (username, display_name, role, org_id, credit_code, "
-                       "password_hash, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
-                       &st, e);
+    rc = store_prepare(
+        c,
+        "INSERT INTO users (username, display_name, role, org_id, credit_code, "
+        "password_hash, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
+        &st, e);
     if (rc)
         goto out;
     store_bind_text(st, 1, u->username);
@@ -150,7 +154,8 @@ enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
     store_finish(st);
     if (rc)
         goto out;
-    json_t *after = user_json(id, u->username, display, u->role, u->org_code, u->credit_code, false);
+    json_t *after =
+        user_json(id, u->username, display, u->role, u->org_code, u->credit_code, false);
     struct audit_event ev = {"user.create", "user", id_text(&pool, id), NULL, after};
     rc = audit_append(c, who, &ev, NULL, e);
     json_decref(after);
@@ -186,9 +191,9 @@ enum rc auth_user_list(struct conn *c, const char *subtree_path, int64_t after_i
     while ((rc = store_step(st, e)) == RC_ROW) {
         enum role r = ROLE_ENTERPRISE;
         auth_role_parse(store_text(st, 3), &r);
-        json_array_append_new(arr, user_json(store_int(st, 0), store_text(st, 1),
-                                             store_text(st, 2), r, store_text(st, 4),
-                                             store_text(st, 5), store_int(st, 6) != 0));
+        json_array_append_new(arr, user_json(store_int(st, 0), store_text(st, 1), store_text(st, 2),
+                                             r, store_text(st, 4), store_text(st, 5),
+                                             store_int(st, 6) != 0));
     }
     store_finish(st);
     if (rc != RC_DONE) {
@@ -236,12 +241,13 @@ json_t *auth_principal_json(const struct principal *p)
     json_object_set_new(j, "id", json_string(id));
     json_object_set_new(j, "kind", json_string(p->user_id ? "user" : "api_key"));
     if (p->org_code)
-        json_object_set_new(j, "org",
-                            json_pack("{s:s, s:s}", "code", p->org_code, "name",
-                                      p->org_name ? p->org_name : ""));
+        json_object_set_new(
+            j, "org",
+            json_pack("{s:s, s:s}", "code", p->org_code, "name", p->org_name ? p->org_name : ""));
     else
         json_object_set_new(j, "org", json_null());
-    json_object_set_new(j, "credit_code", p->credit_code ? json_string(p->credit_code) : json_null());
+    json_object_set_new(j, "credit_code",
+                        p->credit_code ? json_string(p->credit_code) : json_null());
     if (p->expires_at) {
         char at[40];
         time_fmt_cst(p->expires_at, at, sizeof(at));
@@ -261,70 +267,40 @@ static void make_dummy(void)
         dummy_hash[0] = '\0';
 }
 
-/* Reads the failure count; RC_RATELIMIT with *retry_after when the caller must wait. */
-static enum rc throttle_check(struct conn *c, const char *username, int64_t now, int *failures,
-                              int *retry_after, struct err *e)
+enum rc auth__pwhash(const char *password, char *hash)
 {
-    struct stmt *st;
-    *failures = 0;
-    enum rc rc = store_prepare(
-        c, "SELECT failures, last_failure_at FROM login_attempts WHERE username = ?", &st, e);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, username);
-    int64_t last = 0;
-    rc = store_step(st, e);
-    if (rc == RC_ROW) {
-        *failures = (int)store_int(st, 0);
-        last = store_int(st, 1);
-        rc = RC_OK;
-    } else if (rc == RC_DONE) {
-        rc = RC_OK;
-    }
-    store_finish(st);
-    if (rc || *failures < AUTH_FREE_FAILURES)
-        return rc;
-    int64_t wait_ms = *failures >= AUTH_LOCK_FAILURES
-                          ? AUTH_LOCK_SECONDS * 1000LL
-                          : (1000LL << (*failures - AUTH_FREE_FAILURES));
-    if (now - last < wait_ms) {
-        *retry_after = (int)((wait_ms - (now - last) + 999) / 1000);
-        return err_set(e, RC_RATELIMIT, "password", "登录失败次数过多，请 %d 秒后再试",
-                       *retry_after);
-    }
-    return RC_OK;
+    auth__hash_enter();
+    enum rc rc = sec_pwhash(password, hash);
+    auth__hash_leave();
+    return rc;
 }
 
-static enum rc record_failure(struct conn *c, const char *username, int failures, int64_t now,
+/* Verifies password against hash (the dummy hash when !found) inside the gate. */
+static bool verify(bool found, const char *hash, const char *password)
+{
+    if (!found)
+        pthread_once(&dummy_once, make_dummy);
+    auth__hash_enter();
+    /* An unknown name spends the same time as a real check, so names cannot be probed. */
+    bool ok = sec_pwverify(found ? hash : dummy_hash, password) && found;
+    auth__hash_leave();
+    return ok;
+}
+
+/* Records a failed login: audited for a known user, only counted for an unknown name. */
+static enum rc record_failure(struct conn *c, bool found, const char *username, int64_t now,
                               const char *client_ip, struct err *e)
 {
-    struct stmt *st = NULL;
-    enum rc rc = store_begin(c, e);
+    if (!found)
+        return auth__count_unknown(c, client_ip, now, e);
+    auth__count_known();
+    int failures = 0;
+    enum rc rc = auth__failure_count(c, username, client_ip, &failures, e);
     if (rc == RC_OK)
-        rc = store_prepare(c,
-                           "INSERT INTO login_attempts (username, failures, last_failure_at) "
-                           "VALUES (?, 1, ?) ON CONFLICT (username) DO UPDATE SET failures = "
-                           "login_attempts.failures + 1, last_failure_at = excluded.last_failure_at",
-                           &st, e);
+        rc = store_begin(c, e);
     if (rc == RC_OK) {
-        store_bind_text(st, 1, username);
-        store_bind_int(st, 2, now);
-        rc = store_run(st, e);
-    }
-    store_finish(st);
-    st = NULL;
-    /* Names nobody tried for a day are forgotten, so probing names cannot grow the
-     * table without bound. */
-    if (rc == RC_OK)
-        rc = store_prepare(c, "DELETE FROM login_attempts WHERE last_failure_at < ?", &st, e);
-    if (rc == RC_OK) {
-        store_bind_int(st, 1, now - 24LL * 3600 * 1000);
-        rc = store_run(st, e);
-    }
-    store_finish(st);
-    if (rc == RC_OK) {
-        json_t *after = json_pack("{s:s, s:i, s:s}", "username", username, "failures",
-                                  failures + 1, "client_ip", client_ip ? client_ip : "-");
+        json_t *after = json_pack("{s:s, s:i, s:s}", "username", username, "failures", failures,
+                                  "client_ip", client_ip ? client_ip : "-");
         struct audit_actor anon = {"anonymous", ""};
         struct audit_event ev = {"session.login_failed", "user", username, NULL, after};
         rc = audit_append(c, &anon, &ev, NULL, e);
@@ -337,67 +313,51 @@ static enum rc record_failure(struct conn *c, const char *username, int failures
     return rc;
 }
 
-enum rc auth_login(struct conn *c, const char *username, const char *password, int64_t ttl_ms,
-                   const char *client_ip, struct pool *pool, char *token, struct principal *p,
-                   int *retry_after, struct err *e)
+/* Looks up username: *found, its hash and principal (in pool), *disabled. */
+static enum rc find_user(struct conn *c, const char *username, struct pool *pool, bool *found,
+                         char hash[SEC_PWHASH_LEN], struct principal *p, bool *disabled,
+                         struct err *e)
 {
-    struct stmt *st = NULL;
-    int64_t now = time_now_ms();
-    int failures = 0;
-    enum rc rc = throttle_check(c, username, now, &failures, retry_after, e);
-    if (rc)
-        return rc;
-    rc = store_prepare(c,
-                       "SELECT u.password_hash, " PRINCIPAL_COLS
-                       " FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.username = ?",
-                       &st, e);
+    struct stmt *st;
+    *found = false;
+    enum rc rc =
+        store_prepare(c,
+                      "SELECT u.password_hash, " PRINCIPAL_COLS
+                      " FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.username = ?",
+                      &st, e);
     if (rc)
         return rc;
     store_bind_text(st, 1, username);
-    char hash[SEC_PWHASH_LEN] = "";
-    bool found = false, disabled = false;
     rc = store_step(st, e);
     if (rc == RC_ROW) {
-        found = true;
-        snprintf(hash, sizeof(hash), "%s", store_text(st, 0));
-        disabled = read_principal(st, 1, pool, p);
+        *found = true;
+        snprintf(hash, SEC_PWHASH_LEN, "%s", store_text(st, 0));
+        *disabled = read_principal(st, 1, pool, p);
         rc = RC_OK;
     } else if (rc == RC_DONE) {
         rc = RC_OK;
     }
     store_finish(st);
-    st = NULL;
-    if (rc)
-        return rc;
-    if (!found) {
-        /* Spend the same time as a real check, so names cannot be probed by timing. */
-        pthread_once(&dummy_once, make_dummy);
-        (void)sec_pwverify(dummy_hash, password);
-    }
-    if (!found || !sec_pwverify(hash, password)) {
-        rc = record_failure(c, username, failures, now, client_ip, e);
-        if (rc)
-            return rc;
-        return err_set(e, RC_BADLOGIN, "password", "用户名或密码错误");
-    }
-    if (disabled)
-        return err_set(e, RC_FORBIDDEN, NULL, "该账号已停用，请联系管理员");
+    return rc;
+}
 
+/* Opens the session of p (found and verified), audited. */
+static enum rc open_session(struct conn *c, const char *username, int64_t now, int64_t ttl_ms,
+                            const char *client_ip, struct pool *pool, char *token,
+                            struct principal *p, struct err *e)
+{
+    struct stmt *st = NULL;
     char csrf[SEC_TOKEN_LEN], token_hash[SEC_HEX_SHA256];
     sec_token(token);
     sec_token(csrf);
     sec_sha256_hex(token, strlen(token), token_hash);
     p->csrf = pool_strdup(pool, csrf);
     p->expires_at = now + ttl_ms;
-    rc = store_begin(c, e);
+    enum rc rc = store_begin(c, e);
     if (rc == RC_OK)
-        rc = store_prepare(c, "DELETE FROM login_attempts WHERE username = ?", &st, e);
-    if (rc == RC_OK) {
-        store_bind_text(st, 1, username);
-        rc = store_run(st, e);
-    }
-    store_finish(st);
-    st = NULL;
+        rc = auth__throttle_success(c, username, client_ip, e);
+    if (rc == RC_OK)
+        rc = auth__sweep(c, now, e);
     if (rc == RC_OK)
         rc = store_prepare(c, "DELETE FROM sessions WHERE user_id = ? AND expires_at < ?", &st, e);
     if (rc == RC_OK) {
@@ -408,10 +368,11 @@ enum rc auth_login(struct conn *c, const char *username, const char *password, i
     store_finish(st);
     st = NULL;
     if (rc == RC_OK)
-        rc = store_prepare(c,
-                           "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) "
-                           "VALUES (?, ?, ?, ?, ?)",
-                           &st, e);
+        rc = store_prepare(
+            c,
+            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            &st, e);
     if (rc == RC_OK) {
         store_bind_text(st, 1, token_hash);
         store_bind_int(st, 2, p->user_id);
@@ -432,6 +393,47 @@ enum rc auth_login(struct conn *c, const char *username, const char *password, i
         rc = store_commit(c, e);
     if (store_in_txn(c))
         store_rollback(c);
+    return rc;
+}
+
+enum rc auth_login(struct store *db, const char *username, const char *password, int64_t ttl_ms,
+                   const char *client_ip, struct pool *pool, char *token, struct principal *p,
+                   int *retry_after, struct err *e)
+{
+    struct conn *c = NULL;
+    int64_t now = time_now_ms();
+    char hash[SEC_PWHASH_LEN] = "";
+    bool found = false, disabled = false;
+    enum rc rc = auth__admit(e);
+    if (rc)
+        return rc;
+    /* Count the attempt and read the user; no connection is held while hashing. */
+    rc = store_acquire(db, &c, e);
+    if (rc == RC_OK)
+        rc = auth__throttle_take(c, username, client_ip, now, retry_after, e);
+    if (rc == RC_OK)
+        rc = find_user(c, username, pool, &found, hash, p, &disabled, e);
+    store_release(c);
+    c = NULL;
+    if (rc)
+        goto out;
+    bool ok = verify(found, hash, password);
+    rc = store_acquire(db, &c, e);
+    if (rc)
+        goto out;
+    if (!ok) {
+        rc = record_failure(c, found, username, now, client_ip, e);
+        if (rc == RC_OK)
+            rc = err_set(e, RC_BADLOGIN, "password", "用户名或密码错误");
+    } else if (disabled) {
+        rc = err_set(e, RC_FORBIDDEN, NULL, "该账号已停用，请联系管理员");
+    } else {
+        rc = open_session(c, username, now, ttl_ms, client_ip, pool, token, p, e);
+    }
+out:
+    store_release(c);
+    sec_wipe(hash, sizeof(hash));
+    auth__dismiss();
     return rc;
 }
 
@@ -480,11 +482,11 @@ enum rc auth_session(struct conn *c, const char *token, struct pool *pool, struc
 #define CACHE_SLOTS 64
 
 struct cached_session {
-    const struct store *db;         /* NULL: empty */
+    const struct store *db; /* NULL: empty */
     char token_hash[SEC_HEX_SHA256];
-    uint64_t gen;                   /* store_write_gen before the query */
-    int64_t until_ns;               /* monotonic: AUTH_SESSION_CACHE_MS after the query */
-    struct principal p;             /* strings point into blob */
+    uint64_t gen;       /* store_write_gen before the query */
+    int64_t until_ns;   /* monotonic: AUTH_SESSION_CACHE_MS after the query */
+    struct principal p; /* strings point into blob */
     char *blob;
 };
 
@@ -504,7 +506,8 @@ static unsigned cache_slot(const char *token_hash)
 {
     unsigned h = 0;
     for (int i = 0; i < 8; i++)
-        h = h * 16 + (unsigned)(token_hash[i] <= '9' ? token_hash[i] - '0' : token_hash[i] - 'a' + 10);
+        h = h * 16 +
+            (unsigned)(token_hash[i] <= '9' ? token_hash[i] - '0' : token_hash[i] - 'a' + 10);
     return h % CACHE_SLOTS;
 }
 
@@ -513,15 +516,24 @@ static unsigned cache_slot(const char *token_hash)
 static const char **pstr(struct principal *p, int i)
 {
     switch (i) {
-    case 0: return &p->username;
-    case 1: return &p->display_name;
-    case 2: return &p->org_code;
-    case 3: return &p->org_name;
-    case 4: return &p->org_path;
-    case 5: return &p->org_region;
-    case 6: return &p->credit_code;
-    case 7: return &p->csrf;
-    default: return &p->actor.name;
+    case 0:
+        return &p->username;
+    case 1:
+        return &p->display_name;
+    case 2:
+        return &p->org_code;
+    case 3:
+        return &p->org_name;
+    case 4:
+        return &p->org_path;
+    case 5:
+        return &p->org_region;
+    case 6:
+        return &p->credit_code;
+    case 7:
+        return &p->csrf;
+    default:
+        return &p->actor.name;
     }
 }
 
@@ -626,9 +638,9 @@ enum rc auth_principal_of(struct conn *c, const char *username, struct pool *poo
     store_bind_text(st, 1, username);
     rc = store_step(st, e);
     if (rc == RC_ROW)
-        rc = read_principal(st, 0, pool, p) ? err_set(e, RC_UNAUTHORIZED, NULL, "账号 %s 已停用",
-                                                      username)
-                                            : RC_OK;
+        rc = read_principal(st, 0, pool, p)
+                 ? err_set(e, RC_UNAUTHORIZED, NULL, "账号 %s 已停用", username)
+                 : RC_OK;
     else if (rc == RC_DONE)
         rc = err_set(e, RC_NOTFOUND, NULL, "用户 %s 不存在", username);
     store_finish(st);
@@ -673,10 +685,11 @@ enum rc auth_apikey(struct conn *c, const char *key, struct pool *pool, struct p
     char key_hash[SEC_HEX_SHA256];
     struct stmt *st;
     sec_sha256_hex(key, strlen(key), key_hash);
-    enum rc rc = store_prepare(c,
-                               "SELECT k.id, k.name, k.revoked_at, o.id, o.code, o.name, o.path, o.region "
-                               "FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.key_hash = ?",
-                               &st, e);
+    enum rc rc =
+        store_prepare(c,
+                      "SELECT k.id, k.name, k.revoked_at, o.id, o.code, o.name, o.path, o.region "
+                      "FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.key_hash = ?",
+                      &st, e);
     if (rc)
         return rc;
     store_bind_text(st, 1, key_hash);
@@ -740,8 +753,8 @@ enum rc auth_apikey_create(struct conn *c, const struct audit_actor *who, const 
     }
     store_finish(st);
     if (rc == RC_OK) {
-        json_t *after = json_pack("{s:s, s:s, s:s%}", "name", name, "org", org_code, "prefix",
-                                  key, (size_t)10);
+        json_t *after =
+            json_pack("{s:s, s:s, s:s%}", "name", name, "org", org_code, "prefix", key, (size_t)10);
         struct audit_event ev = {"apikey.create", "api_key", id_text(&pool, id), NULL, after};
         rc = audit_append(c, who, &ev, NULL, e);
         json_decref(after);

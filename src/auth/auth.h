@@ -5,12 +5,13 @@
  * Passwords are argon2id hashes (libsodium). A session token is 256 random bits
  * given to the client once; the store keeps only its SHA-256, with an expiry and a
  * CSRF token for browser (cookie) sessions. An API key ("qk_" + 256 random bits) is
- * likewise shown once and stored hashed. Repeated failed logins for one user name
- * are throttled: after AUTH_FREE_FAILURES failures each further attempt must wait
- * 2^(n - AUTH_FREE_FAILURES) seconds since the last failure, and after
- * AUTH_LOCK_FAILURES the name is locked for AUTH_LOCK_SECONDS; early attempts get
- * RC_RATELIMIT with the seconds to wait. The counts live in the database, so several
- * server processes share them.
+ * likewise shown once and stored hashed. Logins are throttled per (user name,
+ * client address) and per address: after AUTH_FREE_FAILURES attempts each further
+ * attempt must wait 2^(n - AUTH_FREE_FAILURES) seconds (at most AUTH_MAX_BACKOFF_S);
+ * early attempts get RC_RATELIMIT with the seconds to wait. The counts live in the
+ * database, so several server processes share them. Password verification runs
+ * behind a gate of AUTH_HASH_SLOTS (auth_throttle.c). Every password set goes
+ * through auth_password_check (auth_password.c).
  */
 #ifndef QIFU_AUTH_H
 #define QIFU_AUTH_H
@@ -26,9 +27,12 @@
 struct conn;
 struct store;
 
-#define AUTH_FREE_FAILURES 3
-#define AUTH_LOCK_FAILURES 10
-#define AUTH_LOCK_SECONDS 900
+#define AUTH_FREE_FAILURES 3       /* attempts of one (user, address) without waiting */
+#define AUTH_ADDR_FREE_FAILURES 50 /* attempts of one address (any user name) without waiting */
+#define AUTH_MAX_BACKOFF_S 600     /* the longest wait between attempts */
+#define AUTH_HASH_SLOTS 2          /* password verifications running at once */
+#define AUTH_HASH_QUEUE 16         /* logins waiting for a slot before RC_BUSY */
+#define AUTH_PASSWORD_MIN 10       /* characters */
 
 enum role {
     ROLE_ENTERPRISE,
@@ -47,18 +51,18 @@ enum role {
 struct principal {
     struct audit_actor actor; /* name "user:<username>" or "apikey:<name>", org code */
     enum role role;
-    int64_t user_id;          /* 0 for an API key */
-    int64_t apikey_id;        /* 0 for a user */
-    const char *username;     /* the API key's name for a key */
+    int64_t user_id;      /* 0 for an API key */
+    int64_t apikey_id;    /* 0 for a user */
+    const char *username; /* the API key's name for a key */
     const char *display_name;
-    int64_t org_id;           /* 0 when the user has no organisation */
+    int64_t org_id; /* 0 when the user has no organisation */
     const char *org_code;
     const char *org_name;
-    const char *org_path;     /* "/1/4/": what the caller's organisation covers */
-    const char *org_region;   /* the organisation's GB/T 2260 code */
-    const char *credit_code;  /* enterprise users only */
-    const char *csrf;         /* the session's CSRF token (users only) */
-    int64_t expires_at;       /* session expiry, ms */
+    const char *org_path;    /* "/1/4/": what the caller's organisation covers */
+    const char *org_region;  /* the organisation's GB/T 2260 code */
+    const char *credit_code; /* enterprise users only */
+    const char *csrf;        /* the session's CSRF token (users only) */
+    int64_t expires_at;      /* session expiry, ms */
 };
 
 /* Returns "enterprise", "clerk", ... */
@@ -73,13 +77,23 @@ struct auth_user_new {
     const char *display_name; /* defaults to username */
     const char *password;
     enum role role;
-    const char *org_code;     /* required for every role except enterprise */
-    const char *credit_code;  /* required for, and only for, enterprise users */
+    const char *org_code;    /* required for every role except enterprise */
+    const char *credit_code; /* required for, and only for, enterprise users */
+    bool skip_policy;        /* `qifu demo` only: its users keep the password "demo" */
 };
 
 /*
+ * The password policy: AUTH_PASSWORD_MIN to 128 characters, not containing the user
+ * name (any case), not in data/passwords/common.txt. RC_INVALID on field "password"
+ * with a Chinese message saying why.
+ */
+enum rc auth_password_check(const char *username, const char *password, struct err *e) WARN_UNUSED;
+/* Is pw in the list of common passwords (any case)? */
+bool auth_password_common(const char *pw);
+
+/*
  * Creates a user in its own transaction, audited. RC_INVALID naming the field for
- * bad input (user name 3–32 of [A-Za-z0-9_.-], password 4–128 characters, unknown
+ * bad input (user name 3–32 of [A-Za-z0-9_.-], a password auth_password_check refuses, unknown
  * organisation, bad credit code), RC_EXISTS when the name is taken.
  */
 enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
@@ -89,13 +103,16 @@ enum rc auth_user_list(struct conn *c, const char *subtree_path, int64_t after_i
                        json_t **out, struct err *e) WARN_UNUSED;
 
 /*
- * Checks username/password and opens a session of ttl_ms, audited. On success
+ * Checks username/password and opens a session of ttl_ms, audited. Takes connections
+ * from db only around its queries, never while the password is verified. On success
  * *token receives the new token (SEC_TOKEN_LEN bytes) and *p the principal (in
  * pool). RC_BADLOGIN for a wrong name or password (the same answer for both),
- * RC_RATELIMIT with *retry_after seconds when throttled, RC_FORBIDDEN for a
- * disabled user.
+ * RC_RATELIMIT with *retry_after seconds when throttled, RC_BUSY when too many logins
+ * wait for the hashing gate, RC_FORBIDDEN for a disabled user. A failure of a known
+ * user is audited (session.login_failed); of an unknown name only counted
+ * (login_unknown_failures, per address and hour, and auth_login_stats).
  */
-enum rc auth_login(struct conn *c, const char *username, const char *password, int64_t ttl_ms,
+enum rc auth_login(struct store *db, const char *username, const char *password, int64_t ttl_ms,
                    const char *client_ip, struct pool *pool, char *token, struct principal *p,
                    int *retry_after, struct err *e) WARN_UNUSED;
 /* Looks up a session token: RC_UNAUTHORIZED if unknown, RC_EXPIRED if past its expiry. */
@@ -131,6 +148,45 @@ enum rc auth_apikey(struct conn *c, const char *key, struct pool *pool, struct p
  */
 enum rc auth_apikey_create(struct conn *c, const struct audit_actor *who, const char *name,
                            const char *org_code, char key[64], struct err *e) WARN_UNUSED;
+/* Counters since the process started, for /metrics. */
+struct auth_login_stats {
+    uint64_t failed_unknown; /* failed logins of user names that do not exist */
+    uint64_t failed_known;   /* failed logins of existing users */
+    uint64_t busy;           /* logins refused because the hashing gate was full */
+};
+void auth_login_stats(struct auth_login_stats *out);
+/* Sets the hashing gate's limits (tests; the defaults are AUTH_HASH_SLOTS, AUTH_HASH_QUEUE). */
+void auth_hash_limits(int slots, int queue);
+
+/* ---- account administration (auth_admin.c) ---- */
+
+/*
+ * Changes p's own password after checking old_password (RC_BADLOGIN, field
+ * old_password, if wrong); the new one must pass auth_password_check. Ends every
+ * session of the user (the caller logs in again), audited (user.password_change).
+ */
+enum rc auth_password_change(struct conn *c, const struct principal *p, const char *old_password,
+                             const char *new_password, struct err *e) WARN_UNUSED;
+enum auth_action { AUTH_RESET_PASSWORD, AUTH_DISABLE, AUTH_ENABLE };
+/* Parses "reset_password", "disable", "enable"; false if unknown. */
+bool auth_action_parse(const char *name, enum auth_action *out);
+/*
+ * An administrator's action on user username, audited (user.reset_password,
+ * user.disable, user.enable). reset_password sets password (checked by the policy);
+ * reset_password and disable end every session of the user. RC_NOTFOUND for an unknown
+ * user, RC_INVALID when an administrator disables themselves (who_user_id).
+ */
+enum rc auth_user_action(struct conn *c, const struct audit_actor *who, int64_t who_user_id,
+                         const char *username, enum auth_action action, const char *password,
+                         struct err *e) WARN_UNUSED;
+/* Lists API keys (no hashes) under org subtree path (NULL: all): a new JSON array. */
+enum rc auth_apikey_list(struct conn *c, const char *subtree_path, json_t **out,
+                         struct err *e) WARN_UNUSED;
+/* Revokes API key id, audited (apikey.revoke). RC_NOTFOUND if unknown or outside
+ * subtree_path (NULL: any), RC_STATE if already revoked. */
+enum rc auth_apikey_revoke(struct conn *c, const struct audit_actor *who, const char *subtree_path,
+                           int64_t id, struct err *e) WARN_UNUSED;
+
 /* Returns a new JSON object describing p for /me. */
 json_t *auth_principal_json(const struct principal *p);
 

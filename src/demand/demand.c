@@ -565,6 +565,10 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
     }
     if (rc == RC_OK && p->role == ROLE_CLERK && !covers(p, region))
         rc = err_set(e, RC_FORBIDDEN, "credit_code", "该企业不在本窗口的受理范围内");
+    /* An API key files like a clerk of its organisation (issue 14, item 17); the
+     * command line's system principal has no key and no region. */
+    if (rc == RC_OK && p->role == ROLE_SYSTEM && p->apikey_id && !covers(p, region))
+        rc = err_set(e, RC_FORBIDDEN, "credit_code", "该企业不在本 API 密钥所属机构的受理范围内");
     int64_t now = ctx->now, id = 0;
     if (rc == RC_OK)
         rc = next_id(c, &id, e);

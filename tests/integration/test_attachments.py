@@ -31,7 +31,7 @@ from conftest import assert_error, raw_socket, read_http_response
 DEMO_CODE = "91340100131860916Y"
 JXJ, FGW = "340800-JXJ", "340800-FGW"
 HN_CENTER = "340822-QYFW"
-PASSWORD = "secret-1"
+PASSWORD = "secret-pass-1"
 
 
 # ---- sample files, built from their formats ------------------------------------------

@@ -11,7 +11,7 @@ HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def create_user(server, name):
-    body = {"username": name, "password": "secret-1", "role": "handler", "org": "340800-JXJ",
+    body = {"username": name, "password": "secret-pass-1", "role": "handler", "org": "340800-JXJ",
             "display_name": "审计测试"}
     st, _, u = server.request("POST", "/api/v1/users", body, token=server.admin())
     assert st == 201, u
@@ -20,7 +20,7 @@ def create_user(server, name):
 
 def test_user_create_is_audited(server):
     u = create_user(server, "audited_user")
-    server.login("audited_user", "secret-1")
+    server.login("audited_user", "secret-pass-1")
     st, _, page = server.request("GET", "/api/v1/audit?entity=user&id=" + u["id"],
                                  token=server.login("supervisor"))
     assert st == 200, page
@@ -116,7 +116,7 @@ def refused_by_trigger(server, sql):
 def test_tampered_row_is_found(make_server):
     s = make_server()
     u = create_user(s, "victim")
-    s.login("victim", "secret-1")
+    s.login("victim", "secret-pass-1")
     seq = int(s.sql("SELECT seq FROM audit WHERE action = 'user.create' AND entity_id = '%s'"
                     % u["id"])[0][0])
     total = s.audit_count()
@@ -187,7 +187,7 @@ def test_concurrent_writes_keep_the_chain(make_server):
         out = []
         for j in range(5):
             name = "race_%d" % j if k % 2 else "par_%d_%d" % (k, j)
-            body = {"username": name, "password": "secret-1", "role": "clerk",
+            body = {"username": name, "password": "secret-pass-1", "role": "clerk",
                     "org": "340800-QFZX"}
             st, _, data = s.request("POST", "/api/v1/users", body, token=tok, timeout=30)
             out.append((name, st, data["error"]["code"] if st >= 400 else None))

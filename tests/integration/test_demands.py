@@ -30,7 +30,7 @@ from conftest import assert_error
 DEMO_CODE = "91340100131860916Y"  # the demo enterprise user's company, region 340811
 JXJ, FGW, RSJ, QFZX = "340800-JXJ", "340800-FGW", "340800-RSJ", "340800-QFZX"
 HN_CENTER = "340822-QYFW"  # created here: a county service centre under 怀宁县 (340822)
-PASSWORD = "secret-1"
+PASSWORD = "secret-pass-1"
 RFC3339_CST = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
 OFFICE_SPANS = [(9 * 60, 12 * 60), (13 * 60 + 30, 17 * 60 + 30)]  # 09:00–12:00, 13:30–17:30
 

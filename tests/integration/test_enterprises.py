@@ -132,14 +132,14 @@ def hefei(server, tokens):
 
 
 def make_user(server, name, role, org=None, credit_code=None):
-    body = {"username": name, "password": "secret-1", "role": role}
+    body = {"username": name, "password": "secret-pass-1", "role": role}
     if org:
         body["org"] = org
     if credit_code:
         body["credit_code"] = credit_code
     st, _, u = server.request("POST", "/api/v1/users", body, token=server.admin())
     assert st == 201, u
-    return server.login(name, "secret-1")
+    return server.login(name, "secret-pass-1")
 
 
 # ---- create ----------------------------------------------------------------------
@@ -872,7 +872,7 @@ def test_fact_history(server, pool, tokens):
                 if i["fact"] == "employees"]) == 4
     # the supervisor reads them too; the county official does not
     assert facts_of(server, tokens["supervisor"], code)["credit_code"] == code
-    county = server.login("hn_handler", "secret-1") if "hn_handler" in server.usernames() \
+    county = server.login("hn_handler", "secret-pass-1") if "hn_handler" in server.usernames() \
         else make_user(server, "hn_handler", "handler", org="340822")
     r = server.request("GET", "/api/v1/enterprises/%s/facts" % code, token=county)
     assert_error(r, 404, "not_found")

@@ -42,10 +42,10 @@ def tok(server):
         assert st == 200, d
     for name, body in [("ent2", {"role": "enterprise", "credit_code": code(2)}),
                        ("officer2", {"role": "policy_officer", "org": "340800-FGW"})]:
-        body.update({"username": name, "password": "demo"})
+        body.update({"username": name, "password": "Grants-Test-Pass-1"})
         st, _, d = server.request("POST", "/api/v1/users", body, token=adm)
         assert st == 201, d
-        t[name] = server.login(name)
+        t[name] = server.login(name, "Grants-Test-Pass-1")
     return t
 
 

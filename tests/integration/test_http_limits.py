@@ -18,7 +18,7 @@ def snapshot(server):
 
 
 def new_user_body(name="limits_user"):
-    return {"username": name, "password": "secret-1", "role": "clerk", "org": "340800-QFZX"}
+    return {"username": name, "password": "secret-pass-1", "role": "clerk", "org": "340800-QFZX"}
 
 
 # ---- JSON body ----------------------------------------------------------------
@@ -109,7 +109,7 @@ def test_invalid_utf8_in_body(server):
     for bad in (b"\xc0\xaf", b"\xed\xa0\x80"):
         raw = b'{"username":"admin","password":"' + bad + b'"}'
         assert_error(server.request("POST", "/api/v1/session", raw=raw), 400, "bad_utf8")
-    raw = b'{"username":"u\xe4\xb8","password":"secret-1","role":"clerk","org":"340800-QFZX"}'
+    raw = b'{"username":"u\xe4\xb8","password":"secret-pass-1","role":"clerk","org":"340800-QFZX"}'
     assert_error(server.request("POST", "/api/v1/users", token=server.admin(), raw=raw), 400,
                  "bad_utf8")
     assert snapshot(server) == before
@@ -246,7 +246,7 @@ def test_wrong_content_type(server):
     for ctype in ("text/plain", "application/x-www-form-urlencoded", None):
         r = server.request("POST", "/api/v1/session", raw=body, headers={"Content-Type": ctype})
         assert_error(r, 415, "unsupported_media_type", message="application/json")
-    raw = b'{"username":"ct_user","password":"secret-1","role":"clerk","org":"340800-QFZX"}'
+    raw = b'{"username":"ct_user","password":"secret-pass-1","role":"clerk","org":"340800-QFZX"}'
     r = server.request("POST", "/api/v1/users", token=server.admin(), raw=raw,
                        headers={"Content-Type": "text/json"})
     assert_error(r, 415, "unsupported_media_type")

@@ -17,7 +17,7 @@ def org(code, **kw):
 
 
 def user(name, role="clerk", **kw):
-    body = {"username": name, "password": "secret-1", "role": role, "org": "340800-QFZX"}
+    body = {"username": name, "password": "secret-pass-1", "role": role, "org": "340800-QFZX"}
     body.update(kw)
     return body
 
@@ -175,7 +175,7 @@ def test_admin_creates_official(server, role):
     assert server.audit_count() == before + 1
     assert name in server.usernames()
     # the new account logs in with its password
-    st, _, s = server.request("POST", "/api/v1/session", {"username": name, "password": "secret-1"})
+    st, _, s = server.request("POST", "/api/v1/session", {"username": name, "password": "secret-pass-1"})
     assert st == 201 and s["user"]["role"] == role
 
 
@@ -183,11 +183,11 @@ def test_admin_creates_official(server, role):
 def test_admin_creates_enterprise_user(server, code):
     name = "ent_" + code[-6:]
     st, _, u = server.request("POST", "/api/v1/users",
-                              {"username": name, "password": "secret-1", "role": "enterprise",
+                              {"username": name, "password": "secret-pass-1", "role": "enterprise",
                                "credit_code": code}, token=server.admin())
     assert st == 201, u
     assert u["role"] == "enterprise" and u["credit_code"] == code and u["org"] is None
-    st, _, s = server.request("POST", "/api/v1/session", {"username": name, "password": "secret-1"})
+    st, _, s = server.request("POST", "/api/v1/session", {"username": name, "password": "secret-pass-1"})
     assert st == 201 and s["user"]["credit_code"] == code
 
 
@@ -198,11 +198,11 @@ def test_credit_code_check_digit(server):
     bad = good[:17] + "X"
     before = snapshot(server)
     r = server.request("POST", "/api/v1/users",
-                       {"username": "ent_bad", "password": "secret-1", "role": "enterprise",
+                       {"username": "ent_bad", "password": "secret-pass-1", "role": "enterprise",
                         "credit_code": bad}, token=server.admin())
     assert_error(r, 400, "invalid", field="credit_code", message="校验位错误，应为 Y")
     r = server.request("POST", "/api/v1/users",
-                       {"username": "ent_bad", "password": "secret-1", "role": "enterprise"},
+                       {"username": "ent_bad", "password": "secret-pass-1", "role": "enterprise"},
                        token=server.admin())
     assert_error(r, 400, "invalid", field="credit_code", message="须绑定统一社会信用代码")
     r = server.request("POST", "/api/v1/users",
@@ -262,7 +262,7 @@ def test_cli_user_add(server):
                  401, "bad_login")
     # the same name again fails, and says why
     p = server.cli("user", "add", "cli_clerk", "--role", "clerk", "--org", "340800-QFZX",
-                   input="x1234\n", check=False)
+                   input="x1234-long-enough\n", check=False)
     assert p.returncode == 1 and "已被使用" in p.stderr
     p = server.cli("user", "add", "cli_nopw", "--role", "clerk", "--org", "340800-QFZX",
                    input="", check=False)

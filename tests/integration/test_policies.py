@@ -34,10 +34,10 @@ def tokens(server):
     t = {u: server.login(u) for u in ["admin", "officer", "enterprise", "handler"]}
     # A policy officer of another department (科技局).
     st, _, data = server.request("POST", "/api/v1/users", {
-        "username": "kjj_officer", "password": "secret-1", "role": "policy_officer",
+        "username": "kjj_officer", "password": "secret-pass-1", "role": "policy_officer",
         "org": "340800-KJJ"}, token=t["admin"])
     assert st == 201, data
-    t["kjj"] = server.login("kjj_officer", "secret-1")
+    t["kjj"] = server.login("kjj_officer", "secret-pass-1")
     return t
 
 

@@ -206,7 +206,7 @@ test('admin: create a user, edit a category limit, correct a calendar day, enter
     const dlg = page.locator('.el-dialog:visible')
     await dlg.locator('input[data-test="u-username"]').fill('kjj_officer2')
     await dlg.locator('input[data-test="u-display"]').fill('科技局政策专员')
-    await dlg.locator('input[data-test="u-password"]').fill('secret-123')
+    await dlg.locator('input[data-test="u-password"]').fill('secret-pass-123')
     await pick(page, dlg.locator('[data-test="u-role"]'), '政策管理人员')
     await pick(page, dlg.locator('[data-test="u-org"]'), '安庆市科学技术局')
     await dlg.locator('[data-test="u-submit"]').click()

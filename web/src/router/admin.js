@@ -3,7 +3,7 @@
 // the page; meta.menu: true puts it into the side menu, in the order of this array, with
 // meta.icon (a component from @element-plus/icons-vue). Detail pages leave menu off and
 // may set meta.activeMenu to the menu path to highlight. Views live in views/admin/.
-import { Calendar, Collection, HomeFilled, OfficeBuilding, User } from '@element-plus/icons-vue'
+import { Calendar, Collection, HomeFilled, Key, OfficeBuilding, User } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -17,6 +17,12 @@ export default [
     name: 'admin-users',
     component: () => import('@/views/admin/UsersView.vue'),
     meta: { title: '用户管理', menu: true, icon: User },
+  },
+  {
+    path: 'apikeys',
+    name: 'admin-apikeys',
+    component: () => import('@/views/admin/ApiKeysView.vue'),
+    meta: { title: 'API 密钥', menu: true, icon: Key },
   },
   {
     path: 'orgs',

@@ -18,6 +18,14 @@ import admin from './admin.js'
 
 const byFile = { enterprise, clerk, handler, supervisor, officer, admin }
 
+// 我的账户 (change one's own password) exists in every role's workspace, at <base>/account.
+const accountRoute = (role) => ({
+  path: 'account',
+  name: `${role}-account`,
+  component: () => import('@/views/common/AccountView.vue'),
+  meta: { title: '我的账户' },
+})
+
 const routes = [
   { path: '/login', name: 'login', component: LoginView, meta: { public: true, title: '登录' } },
   ...publicRoutes.map((r) => ({ ...r, meta: { ...(r.meta || {}), public: true } })),
@@ -25,7 +33,7 @@ const routes = [
     path: r.base,
     component: RoleLayout,
     meta: { role },
-    children: byFile[r.file],
+    children: [...byFile[r.file], accountRoute(role)],
   })),
   { path: '/', name: 'root', redirect: () => (session.user ? homeOf(session.user.role) : '/login') },
   {
