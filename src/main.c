@@ -424,6 +424,10 @@ static int cmd_serve(const struct opts *o)
     int host_len = localhost ? 9 : colon ? (int)(colon - cfg.listen) : (int)strlen(cfg.listen);
     log_info("qifu %s serving on http://%.*s:%u (%s database)", QIFU_VERSION, host_len,
              localhost ? "127.0.0.1" : cfg.listen, http_port(srv), store_kind_name(db));
+    if (time_test_clock())
+        log_warn("TEST CLOCK in use (QIFU_TEST_NOW / QIFU_TEST_CLOCK_FILE): now is %lld ms, not "
+                 "the real time; never set these in production",
+                 (long long)time_now_ms());
     if (o->port_file) {
         FILE *f = fopen(o->port_file, "w");
         if (f) {

@@ -7,6 +7,7 @@
 #ifndef QIFU_TIMEUTIL_H
 #define QIFU_TIMEUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,8 +15,16 @@
 
 #define TIME_CST_OFFSET_MS (8LL * 3600 * 1000)
 
-/* Returns the current wall-clock time in ms since the epoch. */
+/*
+ * Returns the current wall-clock time in ms since the epoch: the one source of "now"
+ * in the server. When the process environment sets QIFU_TEST_NOW (an RFC 3339
+ * instant) or QIFU_TEST_CLOCK_FILE (a file holding one, reread on every call), it is
+ * the test clock instead: that instant, advancing with the monotonic clock from when
+ * it was read (docs/internals/testing.md).
+ */
 int64_t time_now_ms(void);
+/* Returns true when the test clock is configured (the server warns at start). */
+bool time_test_clock(void);
 /* Returns a monotonic clock in ns, for durations. */
 int64_t time_mono_ns(void);
 /* Writes "2026-11-23T04:00:00.123Z" (UTC) into out (at least 25 bytes); returns its

@@ -858,14 +858,18 @@ enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct pr
         }
         if (rc == RC_OK)
             rc = limits_of(c, &d, &lim, e);
+        /* Both clocks from the one rule (category_deadlines), so the sign-for deadline
+         * never falls after the reply deadline. */
         n.beyond = false;
-        struct category_deadline sign;
-        if (rc == RC_OK && category_deadline_hours(ctx->cal, now, lim.sign_hours, &sign))
-            rc = err_set(e, RC_INVALID, NULL, "无法计算签收期限");
+        enum category_urgency u = CATEGORY_NORMAL;
+        (void)category_urgency_parse(d.urgency, &u);
+        struct category_deadlines dl;
+        if (rc == RC_OK && category_deadlines(ctx->cal, now, u, &lim, &dl))
+            rc = err_set(e, RC_INVALID, NULL, "无法计算办理期限");
         if (rc == RC_OK) {
-            n.sign_due = sign.at;
-            n.beyond = sign.beyond_coverage;
-            rc = due_days(ctx, &d, lim.reply_days, &n.reply_due, &n.beyond, e);
+            n.sign_due = dl.sign.at;
+            n.reply_due = dl.reply.at;
+            n.beyond = dl.sign.beyond_coverage || dl.reply.beyond_coverage;
         }
         if (rc == RC_OK)
             rc = set_handlers(c, id, n.lead_org, co_ids, n_co, e);
