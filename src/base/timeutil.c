@@ -120,10 +120,17 @@ int64_t time_now_ms(void)
     return now;
 }
 
-bool time_test_clock(void)
+int time_test_clock(void)
 {
     pthread_once(&clock_once, clock_init);
-    return clock_test;
+    if (!clock_test)
+        return 0;
+    pthread_mutex_lock(&clock_mu);
+    if (clock_file)
+        clock_file_check();
+    bool moved = file_set || env_set;
+    pthread_mutex_unlock(&clock_mu);
+    return moved ? 2 : 1;
 }
 
 int64_t time_mono_ns(void)

@@ -7,7 +7,6 @@
 #ifndef QIFU_TIMEUTIL_H
 #define QIFU_TIMEUTIL_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,8 +22,10 @@
  * it was read (docs/internals/testing.md).
  */
 int64_t time_now_ms(void);
-/* Returns true when the test clock is configured (the server warns at start). */
-bool time_test_clock(void);
+/* Returns 0 without a test clock, 1 when one is configured but the clock still reads
+ * the real time (QIFU_TEST_CLOCK_FILE names no valid instant yet), 2 when it reads a
+ * test instant. The server logs it at start (2: a warning). */
+int time_test_clock(void);
 /* Returns a monotonic clock in ns, for durations. */
 int64_t time_mono_ns(void);
 /* Writes "2026-11-23T04:00:00.123Z" (UTC) into out (at least 25 bytes); returns its
