@@ -731,6 +731,50 @@ def test_clerk_of_the_county_handles_its_own_region(w):
     assert (w.s.sql("SELECT COUNT(*) FROM demands"), w.s.audit_count()) == before
 
 
+def test_dispatch_only_within_the_region_or_to_partners(w):
+    """A clerk dispatches within its prefecture; another city's department only once an
+    administrator made it a partner (`qifu org partner add`), and that department sees
+    the enterprise's mobile number only then (issue 14 item 10)."""
+    admin = w.tok["admin"]
+    for org in ({"code": "340100-T10", "name": "合肥市人民政府（测试）", "kind": "city",
+                 "region": "340100"},
+                {"code": "340100-T10-JXJ", "name": "合肥市经信局（测试）", "kind": "department",
+                 "region": "340100", "parent": "340100-T10"}):
+        st, _, o = w.s.request("POST", "/api/v1/orgs", org, token=admin)
+        assert st == 201, o
+    st, _, u = w.s.request("POST", "/api/v1/users", {
+        "username": "hf_handler", "role": "handler", "org": "340100-T10-JXJ",
+        "display_name": "合肥经信承办人", "password": PASSWORD}, token=admin)
+    assert st == 201, u
+    hf = w.s.login("hf_handler", PASSWORD)
+    d = make(w, "accepted", title="跨地区交办")
+    did = d["id"]
+    # another city's department, as lead or as co-handler: refused, nothing written
+    w.refused("clerk", did, {"action": "dispatch", "lead": "340100-T10-JXJ"}, 403, "forbidden",
+              "lead", "不在本地区的交办范围内")
+    w.refused("clerk", did, {"action": "dispatch", "lead": JXJ, "co": ["340100-T10-JXJ"]}, 403,
+              "forbidden", "co", "协作单位")
+    assert w.s.request("GET", "/api/v1/demands/%s" % did, token=hf)[0] == 404
+    # the county's clerk still dispatches to the city's departments (same prefecture)
+    d3 = w.submit("ent3", title="县里交办市直部门")
+    w.act("hn_clerk", d3["id"], "accept")
+    assert w.act("hn_clerk", d3["id"], "dispatch", lead=JXJ)["state"] == "dispatched"
+    # an administrator makes 合肥 a partner of the Anqing centre: now it is allowed
+    w.s.cli("org", "partner", "add", "340800-QFZX", "340100-T10")
+    assert "340100-T10" in w.s.cli("org", "partner", "list").stdout
+    d = w.act("clerk", did, "dispatch", lead="340100-T10-JXJ")
+    assert d["state"] == "dispatched" and d["lead"]["code"] == "340100-T10-JXJ"
+    st, _, seen = w.s.request("GET", "/api/v1/demands/%s" % did, token=hf)
+    assert st == 200 and seen["contact_phone"] == "13905561234", seen
+    # the partner is the Anqing centre's only: the county's clerk is still refused
+    d4 = w.submit("ent3", title="县里跨地区交办")
+    w.act("hn_clerk", d4["id"], "accept")
+    w.refused("hn_clerk", d4["id"], {"action": "dispatch", "lead": "340100-T10-JXJ"}, 403,
+              "forbidden", "lead")
+    w.s.cli("org", "partner", "remove", "340800-QFZX", "340100-T10")
+    assert "340100-T10" not in w.s.cli("org", "partner", "list").stdout
+
+
 def test_bad_rating_of_a_direct_answer_goes_back_to_intake(w):
     """A 差评 must never leave a demand closed: a direct answer has no lead organisation
     to rectify, so the demand returns to the intake desk (accepted), which is told to
