@@ -259,9 +259,16 @@ enum rc codes_industry_parse(const char *text, int level, const struct codes_ind
 {
     assert(out);
     *out = NULL;
-    char shown[24];
-    snprintf(shown, sizeof(shown), "%s", text ? text : "");
+    /* The text is echoed only when it is short and plain ASCII, so a message never cuts
+     * a UTF-8 character or carries what a client sent at length. */
+    char shown[16] = "";
     size_t n = text ? strlen(text) : 0;
+    bool plain = n > 0 && n < 9;
+    for (size_t i = 0; plain && i < n; i++)
+        plain = (text[i] >= '0' && text[i] <= '9') || (text[i] >= 'A' && text[i] <= 'Z') ||
+                (text[i] >= 'a' && text[i] <= 'z');
+    if (plain)
+        snprintf(shown, sizeof(shown), " %s ", text);
     char letter = '\0';
     const char *digits = text;
     if (n >= 1 && ((text[0] >= 'A' && text[0] <= 'Z') || (text[0] >= 'a' && text[0] <= 'z'))) {
@@ -276,14 +283,14 @@ enum rc codes_industry_parse(const char *text, int level, const struct codes_ind
     } else if (n >= 2 && n <= 4 && all_digits(digits, n)) {
         r = codes_industry_find(digits);
         if (r && letter && r->section != letter)
-            return err_set(e, RC_INVALID, NULL, "行业代码 %s 的门类应为 %c（%c%s）；%s", shown,
+            return err_set(e, RC_INVALID, NULL, "行业代码%s的门类应为 %c（%c%s）；%s", shown,
                            r->section, r->section, r->code, industry_hint(level));
     }
     if (!r)
-        return err_set(e, RC_INVALID, NULL, "行业代码 %s 不在 GB/T 4754-2017 中；%s", shown,
+        return err_set(e, RC_INVALID, NULL, "行业代码%s不在 GB/T 4754-2017 中；%s", shown,
                        industry_hint(level));
     if (level && r->level != level)
-        return err_set(e, RC_INVALID, NULL, "行业代码 %s 不是要求的层级；%s", shown,
+        return err_set(e, RC_INVALID, NULL, "行业代码%s不是要求的层级；%s", shown,
                        industry_hint(level));
     *out = r;
     return RC_OK;

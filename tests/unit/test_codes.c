@@ -334,6 +334,11 @@ START_TEST(industry_parse)
     ck_assert_str_eq(e.msg, "行业代码 X9800 不在 GB/T 4754-2017 中；行业代码应为 GB/T 4754-2017 的 "
                             "2～4 位数字，可带门类字母，如 C3911 或 3911（或门类字母，如 C）");
     ck_assert_int_eq(codes_industry_parse(NULL, 0, &r, &e), RC_INVALID);
+    /* long or non-ASCII text is not echoed (no UTF-8 character is ever cut) */
+    ck_assert_int_eq(codes_industry_parse("制造业计算机整机制造", 0, &r, &e), RC_INVALID);
+    ck_assert_msg(strncmp(e.msg, "行业代码不在 GB/T 4754-2017 中；",
+                          strlen("行业代码不在 GB/T 4754-2017 中；")) == 0,
+                  "%s", e.msg);
 }
 END_TEST
 
