@@ -90,6 +90,7 @@ static void usage(FILE *f)
           "          discovery, links); [--cookie-secure]  session cookie only over HTTPS\n"
           "  migrate [--db URL]                       apply database migrations\n"
           "  org add CODE NAME --kind KIND --region CODE [--parent CODE]\n"
+          "  org partner add|remove ORG PARTNER | list   cross-region dispatch partners\n"
           "  user add NAME --role ROLE [--org CODE] [--enterprise CREDIT_CODE] [--display-name N]\n"
           "          (password read from standard input)\n"
           "  user passwd NAME                         resets a password (new one on stdin)\n"
@@ -452,6 +453,14 @@ static int cmd_serve(const struct opts *o)
     int host_len = localhost ? 9 : colon ? (int)(colon - cfg.listen) : (int)strlen(cfg.listen);
     log_info("qifu %s serving on http://%.*s:%u (%s database)", QIFU_VERSION, host_len,
              localhost ? "127.0.0.1" : cfg.listen, http_port(srv), store_kind_name(db));
+    int test_clock = time_test_clock();
+    if (test_clock == 2)
+        log_warn("TEST CLOCK in use (QIFU_TEST_NOW / QIFU_TEST_CLOCK_FILE): now is %lld ms, not "
+                 "the real time; never set these in production",
+                 (long long)time_now_ms());
+    else if (test_clock == 1)
+        log_info("test clock file configured (QIFU_TEST_CLOCK_FILE); real time until it names "
+                 "an instant");
     if (o->port_file) {
         FILE *f = fopen(o->port_file, "w");
         if (f) {
@@ -622,6 +631,51 @@ static int cmd_org_add(const struct opts *o)
     if (rc)
         return fail("创建机构", rc, &e);
     printf("已创建机构 %s %s\n", n.code, n.name);
+    return 0;
+}
+
+/* qifu org partner add|remove ORG PARTNER, qifu org partner list (docs/internals/org.md). */
+static int cmd_org_partner(const struct opts *o)
+{
+    struct err e;
+    err_clear(&e);
+    const char *verb = o->n_pos >= 1 ? o->pos[0] : "";
+    bool list = strcmp(verb, "list") == 0 && o->n_pos == 1;
+    bool change = (strcmp(verb, "add") == 0 || strcmp(verb, "remove") == 0) && o->n_pos == 3;
+    if (!list && !change) {
+        usage(stderr);
+        return 2;
+    }
+    struct store *db;
+    struct conn *c;
+    enum rc rc = with_conn(o, &db, &c, &e);
+    if (rc)
+        return fail("打开数据库", rc, &e);
+    struct audit_actor who = cli_actor();
+    json_t *pairs = NULL;
+    if (list)
+        rc = org_partner_list(c, &pairs, &e);
+    else if (strcmp(verb, "add") == 0)
+        rc = org_partner_add(c, &who, o->pos[1], o->pos[2], &e);
+    else
+        rc = org_partner_remove(c, &who, o->pos[1], o->pos[2], &e);
+    store_release(c);
+    store_close(db);
+    if (rc)
+        return fail(list ? "列出协作单位" : "设置协作单位", rc, &e);
+    if (list) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(pairs, i, x)
+            printf("%s %s -> %s %s\n", json_string_value(json_object_get(x, "org")),
+                   json_string_value(json_object_get(x, "org_name")),
+                   json_string_value(json_object_get(x, "partner")),
+                   json_string_value(json_object_get(x, "partner_name")));
+        json_decref(pairs);
+    } else {
+        printf("%s %s 可交办给 %s\n", strcmp(verb, "add") == 0 ? "已设置：" : "已取消：", o->pos[1],
+               o->pos[2]);
+    }
     return 0;
 }
 
@@ -1403,6 +1457,8 @@ int main(int argc, char **argv)
         return cmd_user_add(&o);
     if (strcmp(cmd, "org") == 0 && strcmp(sub, "add") == 0)
         return cmd_org_add(&o);
+    if (strcmp(cmd, "org") == 0 && strcmp(sub, "partner") == 0)
+        return cmd_org_partner(&o);
     if (strcmp(cmd, "apikey") == 0 && strcmp(sub, "add") == 0)
         return cmd_apikey_add(&o);
     if (strcmp(cmd, "apikey") == 0 && strcmp(sub, "list") == 0)

@@ -285,9 +285,14 @@ enum rc api_calendar_deadline(struct http_req *req, struct http_resp *resp, stru
         for (char *p = fixed; *p; p++)
             if (*p == ' ')
                 *p = '+';
-        if (time_parse(fixed, &start))
+        /* A bare date means the start of that working day: its first office period. */
+        int64_t date;
+        if (cal_date_parse(fixed, &date) == RC_OK)
+            start = cal_minute_to_ms(date * 1440 + cal_default_hours.spans[0].start);
+        else if (time_parse(fixed, &start))
             rc = err_set(e, RC_INVALID, "start",
-                         "start 应为 RFC 3339 时间，如 2025-09-29T09:00:00+08:00");
+                         "start 应为日期 YYYY-MM-DD（当日上班时起算）或 RFC 3339 时间，如 "
+                         "2025-09-29 或 2025-09-29T09:00:00+08:00");
     }
     if (rc == RC_OK && urgency && !category_urgency_parse(urgency, &u))
         rc = err_set(e, RC_INVALID, "urgency",

@@ -23,8 +23,13 @@ enum rc api_codes_regions(struct http_req *req, struct http_resp *resp, struct e
 enum rc api_codes_industries(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *parent = http_query(req, "parent");
-    if (parent && *parent && !codes_industry_find(parent))
-        return err_set(e, RC_NOTFOUND, "parent", "行业代码 %s 不存在", parent);
+    const struct codes_industry *p;
+    struct err pe;
+    err_clear(&pe);
+    if (parent && *parent && codes_industry_parse(parent, 0, &p, &pe))
+        return err_set(e, RC_NOTFOUND, "parent", "%s", pe.msg);
+    if (parent && *parent)
+        parent = p->code; /* "C39" reads as "39" */
     const struct codes_industry *list[512];
     size_t n = codes_industry_children(parent, list, sizeof(list) / sizeof(list[0]));
     json_t *items = json_array();

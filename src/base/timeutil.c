@@ -2,16 +2,135 @@
 /* timeutil: civil-date arithmetic without the C library's time zone state. */
 #include "timeutil.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
-int64_t time_now_ms(void)
+/* ---- The clock, and the test clock ------------------------------------------- */
+
+/*
+ * The test clock (docs/internals/testing.md). It is read from the process
+ * environment once, at the first call: QIFU_TEST_NOW (an RFC 3339 instant) starts the
+ * clock there, and QIFU_TEST_CLOCK_FILE names a file holding such an instant, read
+ * again on every call, whose every new text (or new modification time) restarts the
+ * clock at the instant it holds. Either way the clock then advances with the monotonic
+ * clock. Only the operator who starts the process sets the environment; nothing a
+ * client sends reaches these variables or the file's name.
+ */
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t clock_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool clock_test;            /* a test clock is configured */
+static const char *clock_file;     /* QIFU_TEST_CLOCK_FILE, or NULL */
+static bool env_set;               /* QIFU_TEST_NOW held a valid instant */
+static int64_t env_base_ms;        /* its instant */
+static int64_t env_base_mono;      /* time_mono_ns() when it was read */
+static bool file_set;              /* the file held a valid instant when last read */
+static int64_t file_base_ms;       /* that instant */
+static int64_t file_base_mono;     /* time_mono_ns() when that text was first seen */
+static char file_text[64];         /* the file's text when last read */
+static struct timespec file_mtime; /* and its modification time */
+
+static int64_t real_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Copies s without surrounding white space into out (n bytes); false if it is too long. */
+static bool trimmed(const char *s, char *out, size_t n)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    size_t len = strlen(s);
+    while (len &&
+           (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' || s[len - 1] == '\r'))
+        len--;
+    if (len >= n)
+        return false;
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return true;
+}
+
+static void clock_init(void)
+{
+    char text[64];
+    const char *now = getenv("QIFU_TEST_NOW");
+    const char *file = getenv("QIFU_TEST_CLOCK_FILE");
+    if (now && *now && trimmed(now, text, sizeof(text)) &&
+        time_parse(text, &env_base_ms) == RC_OK) {
+        env_set = true;
+        env_base_mono = time_mono_ns();
+    }
+    if (file && *file)
+        clock_file = file;
+    clock_test = env_set || clock_file;
+}
+
+/* Rereads the clock file when it changed; called with clock_mu held. */
+static void clock_file_check(void)
+{
+    struct stat sb;
+    char buf[64] = "";
+    if (stat(clock_file, &sb) == 0) {
+        FILE *f = fopen(clock_file, "r");
+        if (f) {
+            size_t got = fread(buf, 1, sizeof(buf) - 1, f);
+            buf[got] = '\0';
+            fclose(f);
+        }
+    } else {
+        memset(&sb, 0, sizeof(sb));
+    }
+    if (strcmp(buf, file_text) == 0 && sb.st_mtim.tv_sec == file_mtime.tv_sec &&
+        sb.st_mtim.tv_nsec == file_mtime.tv_nsec)
+        return;
+    memcpy(file_text, buf, sizeof(file_text));
+    file_mtime = sb.st_mtim;
+    char text[64];
+    int64_t ms;
+    file_set = trimmed(buf, text, sizeof(text)) && time_parse(text, &ms) == RC_OK;
+    if (file_set) {
+        file_base_ms = ms;
+        file_base_mono = time_mono_ns();
+    }
+}
+
+int64_t time_now_ms(void)
+{
+    pthread_once(&clock_once, clock_init);
+    if (!clock_test)
+        return real_now_ms();
+    int64_t now;
+    pthread_mutex_lock(&clock_mu);
+    if (clock_file)
+        clock_file_check();
+    if (file_set)
+        now = file_base_ms + (time_mono_ns() - file_base_mono) / 1000000;
+    else if (env_set)
+        now = env_base_ms + (time_mono_ns() - env_base_mono) / 1000000;
+    else
+        now = real_now_ms();
+    pthread_mutex_unlock(&clock_mu);
+    return now;
+}
+
+int time_test_clock(void)
+{
+    pthread_once(&clock_once, clock_init);
+    if (!clock_test)
+        return 0;
+    pthread_mutex_lock(&clock_mu);
+    if (clock_file)
+        clock_file_check();
+    bool moved = file_set || env_set;
+    pthread_mutex_unlock(&clock_mu);
+    return moved ? 2 : 1;
 }
 
 int64_t time_mono_ns(void)
@@ -151,8 +270,8 @@ static int digits(const char *s, int n, int *out)
 enum rc time_parse(const char *s, int64_t *out)
 {
     int y, mo, d, h, mi, sec, ms = 0;
-    if (strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
-        s[7] != '-' || digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+    if (strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+        digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
         digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
         digits(s + 17, 2, &sec))
         return RC_INVALID;

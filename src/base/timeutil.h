@@ -14,8 +14,18 @@
 
 #define TIME_CST_OFFSET_MS (8LL * 3600 * 1000)
 
-/* Returns the current wall-clock time in ms since the epoch. */
+/*
+ * Returns the current wall-clock time in ms since the epoch: the one source of "now"
+ * in the server. When the process environment sets QIFU_TEST_NOW (an RFC 3339
+ * instant) or QIFU_TEST_CLOCK_FILE (a file holding one, reread on every call), it is
+ * the test clock instead: that instant, advancing with the monotonic clock from when
+ * it was read (docs/internals/testing.md).
+ */
 int64_t time_now_ms(void);
+/* Returns 0 without a test clock, 1 when one is configured but the clock still reads
+ * the real time (QIFU_TEST_CLOCK_FILE names no valid instant yet), 2 when it reads a
+ * test instant. The server logs it at start (2: a warning). */
+int time_test_clock(void);
 /* Returns a monotonic clock in ns, for durations. */
 int64_t time_mono_ns(void);
 /* Writes "2026-11-23T04:00:00.123Z" (UTC) into out (at least 25 bytes); returns its

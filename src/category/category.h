@@ -243,7 +243,10 @@ bool category_counts_from_next_day(enum category_urgency u);
 
 /*
  * All three deadlines of a demand received (or dispatched) at start_ms, from the
- * limits lim of its urgency u. RC_INVALID as above.
+ * limits lim of its urgency u. The sign-for deadline is never later than the reply
+ * deadline: when the hours run past it (特急 from 16:30 on a working day), it is the
+ * reply deadline. The one rule of every dispatch and of the deadline calculator.
+ * RC_INVALID as above.
  */
 enum rc category_deadlines(const struct cal *cal, int64_t start_ms, enum category_urgency u,
                            const struct category_limits *lim,

@@ -77,5 +77,10 @@ enum rc category_deadlines(const struct cal *cal, int64_t start_ms, enum categor
         rc = category_deadline_days(cal, start_ms, u, lim->reply_days, &out->reply);
     if (rc == RC_OK)
         rc = category_deadline_days(cal, start_ms, u, lim->rectify_days, &out->rectify);
+    /* Signing for a demand is part of replying to it: a 特急 limit counted from the same
+     * day can end at 17:30 today while the office hours of the sign-for limit run into
+     * tomorrow, and then the reply deadline is the sign-for deadline too. */
+    if (rc == RC_OK && out->sign.at > out->reply.at)
+        out->sign = out->reply;
     return rc;
 }

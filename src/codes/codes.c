@@ -9,6 +9,8 @@
  */
 #include "codes/codes.h"
 
+#include <assert.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/timeutil.h"
@@ -231,6 +233,67 @@ char codes_industry_section(const char *code)
 {
     const struct codes_industry *r = codes_industry_find(code);
     return r ? r->section : '\0';
+}
+
+/* What a valid code looks like, for each level codes_industry_parse can demand. */
+static const char *industry_hint(int level)
+{
+    switch (level) {
+    case CODES_INDUSTRY_SECTION:
+        return "行业门类应为 GB/T 4754-2017 的门类字母 A～T，如 C";
+    case CODES_INDUSTRY_DIVISION:
+        return "行业大类应为 GB/T 4754-2017 的 2 位数字，可带门类字母，如 C39 或 39";
+    case CODES_INDUSTRY_GROUP:
+        return "行业中类应为 GB/T 4754-2017 的 3 位数字，可带门类字母，如 C391 或 391";
+    case CODES_INDUSTRY_CLASS:
+        return "行业代码应为 GB/T 4754-2017 的 4 位数字小类代码，可带门类字母，如 C3911 或 3911";
+    default:
+        return "行业代码应为 GB/T 4754-2017 的 2～4 位数字，可带门类字母，如 C3911 或 "
+               "3911（或门类字母，"
+               "如 C）";
+    }
+}
+
+enum rc codes_industry_parse(const char *text, int level, const struct codes_industry **out,
+                             struct err *e)
+{
+    assert(out);
+    *out = NULL;
+    /* The text is echoed only when it is short and plain ASCII, so a message never cuts
+     * a UTF-8 character or carries what a client sent at length. */
+    char shown[16] = "";
+    size_t n = text ? strlen(text) : 0;
+    bool plain = n > 0 && n < 9;
+    for (size_t i = 0; plain && i < n; i++)
+        plain = (text[i] >= '0' && text[i] <= '9') || (text[i] >= 'A' && text[i] <= 'Z') ||
+                (text[i] >= 'a' && text[i] <= 'z');
+    if (plain)
+        snprintf(shown, sizeof(shown), " %s ", text);
+    char letter = '\0';
+    const char *digits = text;
+    if (n >= 1 && ((text[0] >= 'A' && text[0] <= 'Z') || (text[0] >= 'a' && text[0] <= 'z'))) {
+        letter = (char)(text[0] >= 'a' ? text[0] - 'a' + 'A' : text[0]);
+        digits = text + 1;
+        n--;
+    }
+    const struct codes_industry *r = NULL;
+    if (n == 0 && letter) {
+        char sec[2] = {letter, '\0'};
+        r = codes_industry_find(sec);
+    } else if (n >= 2 && n <= 4 && all_digits(digits, n)) {
+        r = codes_industry_find(digits);
+        if (r && letter && r->section != letter)
+            return err_set(e, RC_INVALID, NULL, "行业代码%s的门类应为 %c（%c%s）；%s", shown,
+                           r->section, r->section, r->code, industry_hint(level));
+    }
+    if (!r)
+        return err_set(e, RC_INVALID, NULL, "行业代码%s不在 GB/T 4754-2017 中；%s", shown,
+                       industry_hint(level));
+    if (level && r->level != level)
+        return err_set(e, RC_INVALID, NULL, "行业代码%s不是要求的层级；%s", shown,
+                       industry_hint(level));
+    *out = r;
+    return RC_OK;
 }
 
 /* ======================================================================== */

@@ -112,6 +112,22 @@ size_t codes_industry_children(const char *parent, const struct codes_industry *
 /* Returns the section letter ('A'..'T') of any known industry code, or '\0'. */
 char codes_industry_section(const char *code);
 
+/*
+ * Reads an industry code as people and registries write it: the digits of GB/T
+ * 4754-2017 ("3911"), or the same digits after their section letter ("C3911", as
+ * business registers print it; a lower-case letter is read as upper case), or a
+ * section letter alone ("C"). level is the CODES_INDUSTRY_* the code must have, or 0
+ * for any. On success *out is the table's entry, whose code is the one canonical form
+ * (the digits, or the letter of a section); borrowed for the life of the process.
+ * Returns RC_INVALID, with a Chinese message in e->msg saying what a valid code looks
+ * like (e->field left to the caller), for anything else: an unknown code, a letter
+ * that is not the code's section ("A3911"), or a code of another level.
+ * Example: codes_industry_parse("C3911", CODES_INDUSTRY_CLASS, &i, e) gives i->code
+ * "3911" (计算机整机制造).
+ */
+enum rc codes_industry_parse(const char *text, int level, const struct codes_industry **out,
+                             struct err *e) WARN_UNUSED;
+
 /* ---- Validators ------------------------------------------------------- */
 
 /*

@@ -692,15 +692,25 @@ enum rc demand__create_in_txn(struct conn *c, const struct demand_ctx *ctx,
 
 /* ---- actions ----------------------------------------------------------------------- */
 
-static enum rc org_id_of(struct conn *c, const char *code, const char *field, int64_t *id,
-                         struct err *e)
+/* The id of a dispatch target, which must lie in the dispatching clerk's scope
+ * (org_may_dispatch: its prefecture, or a configured cross-region partner). */
+static enum rc org_id_of(struct conn *c, const struct principal *p, const char *code,
+                         const char *field, int64_t *id, struct err *e)
 {
     struct pool pool;
     struct org o;
+    bool ok = false;
     pool_init(&pool);
     enum rc rc = org_by_code(c, code, &pool, &o, e);
     if (rc == RC_NOTFOUND)
         rc = err_set(e, RC_INVALID, field, "机构 %s 不存在", code);
+    if (rc == RC_OK)
+        rc = org_may_dispatch(c, p->org_path, p->org_region, &o, &ok, e);
+    if (rc == RC_OK && !ok)
+        rc = err_set(e, RC_FORBIDDEN, field,
+                     "不能交办给 %s（%s）：该机构不在本地区的交办范围内，跨地区交办须由管理员"
+                     "先将其设为协作单位",
+                     o.code, o.name);
     if (rc == RC_OK)
         *id = o.id;
     pool_clear(&pool);
@@ -852,14 +862,14 @@ enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct pr
         if (!q.lead)
             rc = err_set(e, RC_INVALID, "lead", "交办须指定主办单位");
         if (rc == RC_OK)
-            rc = org_id_of(c, q.lead, "lead", &n.lead_org, e);
+            rc = org_id_of(c, p, q.lead, "lead", &n.lead_org, e);
         size_t i;
         json_t *x;
         json_array_foreach(q.co, i, x)
         {
             if (rc)
                 break;
-            rc = org_id_of(c, json_string_value(x), "co", &co_ids[n_co], e);
+            rc = org_id_of(c, p, json_string_value(x), "co", &co_ids[n_co], e);
             if (rc == RC_OK && co_ids[n_co] == n.lead_org)
                 rc = err_set(e, RC_INVALID, "co", "协办单位不能与主办单位相同");
             for (size_t k = 0; rc == RC_OK && k < n_co; k++)
@@ -869,14 +879,18 @@ enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct pr
         }
         if (rc == RC_OK)
             rc = limits_of(c, &d, &lim, e);
+        /* Both clocks from the one rule (category_deadlines), so the sign-for deadline
+         * never falls after the reply deadline. */
         n.beyond = false;
-        struct category_deadline sign;
-        if (rc == RC_OK && category_deadline_hours(ctx->cal, now, lim.sign_hours, &sign))
-            rc = err_set(e, RC_INVALID, NULL, "无法计算签收期限");
+        enum category_urgency u = CATEGORY_NORMAL;
+        (void)category_urgency_parse(d.urgency, &u);
+        struct category_deadlines dl;
+        if (rc == RC_OK && category_deadlines(ctx->cal, now, u, &lim, &dl))
+            rc = err_set(e, RC_INVALID, NULL, "无法计算办理期限");
         if (rc == RC_OK) {
-            n.sign_due = sign.at;
-            n.beyond = sign.beyond_coverage;
-            rc = due_days(ctx, &d, lim.reply_days, &n.reply_due, &n.beyond, e);
+            n.sign_due = dl.sign.at;
+            n.reply_due = dl.reply.at;
+            n.beyond = dl.sign.beyond_coverage || dl.reply.beyond_coverage;
         }
         if (rc == RC_OK)
             rc = set_handlers(c, id, n.lead_org, co_ids, n_co, e);

@@ -52,12 +52,17 @@ static enum rc check_region(const char *region, struct err *e)
     return RC_OK;
 }
 
-static enum rc check_industry(const char *industry, struct err *e)
+/* Reads a 小类 code with or without its section letter; *industry becomes the canonical
+ * digits (the table's string, borrowed for the life of the process). */
+static enum rc check_industry(const char **industry, struct err *e)
 {
-    const struct codes_industry *i = strlen(industry) == 4 ? codes_industry_find(industry) : NULL;
-    if (!i)
-        return err_set(e, RC_INVALID, "industry",
-                       "行业代码 %s 不是 GB/T 4754-2017 的 4 位小类代码", industry);
+    const struct codes_industry *i;
+    enum rc rc = codes_industry_parse(*industry, CODES_INDUSTRY_CLASS, &i, e);
+    if (rc) {
+        snprintf(e->field, sizeof(e->field), "industry");
+        return rc;
+    }
+    *industry = i->code;
     return RC_OK;
 }
 
@@ -178,9 +183,9 @@ enum rc ent_record_from_json(const struct ent_catalog *cat, const json_t *j, boo
     if (rc == RC_OK && r->region)
         rc = check_region(r->region, e);
     if (rc == RC_OK)
-        rc = jsonx_get_str(j, "industry", false, 4, &r->industry, e);
+        rc = jsonx_get_str(j, "industry", false, 16, &r->industry, e);
     if (rc == RC_OK && r->industry)
-        rc = check_industry(r->industry, e);
+        rc = check_industry(&r->industry, e);
     if (rc == RC_OK)
         rc = jsonx_get_str(j, "founded", false, 10, &r->founded, e);
     if (rc == RC_OK && r->founded && !ent_date_valid(r->founded))
@@ -719,9 +724,17 @@ enum rc ent_get(struct conn *c, const struct ent_catalog *cat, const struct ent_
     return rc;
 }
 
-/* Industry prefix → [lo, hi) over 4-digit codes; a section letter covers its divisions. */
+/* Industry prefix → [lo, hi) over 4-digit codes; a section letter covers its divisions.
+ * A code written after its section letter ("C39") stands for its digits. */
 static bool industry_range(const char *p, char lo[8], char hi[8])
 {
+    const struct codes_industry *ind;
+    struct err ignored;
+    if (strlen(p) > 1 && ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z'))) {
+        if (codes_industry_parse(p, 0, &ind, &ignored))
+            return false;
+        p = ind->code;
+    }
     if (strlen(p) == 1 && p[0] >= 'A' && p[0] <= 'Z') {
         const struct codes_industry *kids[128];
         size_t n = codes_industry_children(p, kids, 128);
@@ -747,7 +760,8 @@ enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct ent
 {
     char ilo[8] = "", ihi[8] = "", rhi[16], shi[16];
     if (f->industry && !industry_range(f->industry, ilo, ihi))
-        return err_set(e, RC_INVALID, "industry", "行业代码前缀应为门类字母或 1–4 位数字");
+        return err_set(e, RC_INVALID, "industry",
+                       "行业代码前缀应为门类字母或 1–4 位数字，数字前可带门类字母，如 C、C39 或 39");
     if (f->region) {
         size_t n = strlen(f->region);
         for (size_t i = 0; i < n; i++)

@@ -246,3 +246,151 @@ enum rc org_list(struct conn *c, const char *subtree_path, const char *parent_co
     *out = arr;
     return RC_OK;
 }
+
+/* ---- dispatch scope and cross-region partners ------------------------------------- */
+
+/* The region prefix an organisation dispatches within: its prefecture (the first four
+ * digits of its region), or its province for a province-level region (XX0000). */
+static size_t dispatch_prefix(const char *region)
+{
+    if (!region || strlen(region) < 6)
+        return 0;
+    return strncmp(region + 2, "0000", 4) == 0 ? 2 : 4;
+}
+
+enum rc org_may_dispatch(struct conn *c, const char *from_path, const char *from_region,
+                         const struct org *to, bool *ok, struct err *e)
+{
+    *ok = false;
+    size_t n = dispatch_prefix(from_region);
+    if (n && to->region && strncmp(to->region, from_region, n) == 0) {
+        *ok = true;
+        return RC_OK;
+    }
+    if (!from_path || !to->path)
+        return RC_OK;
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "SELECT 1 FROM org_partners pr JOIN orgs a ON a.id = pr.org_id "
+        "JOIN orgs b ON b.id = pr.partner_id WHERE substr(?, 1, length(a.path)) = a.path "
+        "AND substr(?, 1, length(b.path)) = b.path LIMIT 1",
+        &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, from_path);
+    store_bind_text(st, 2, to->path);
+    rc = store_step(st, e);
+    store_finish(st);
+    if (rc == RC_ROW) {
+        *ok = true;
+        rc = RC_OK;
+    } else if (rc == RC_DONE) {
+        rc = RC_OK;
+    }
+    return rc;
+}
+
+/* Reads both organisations of a partner row; RC_INVALID naming the unknown one. */
+static enum rc partner_pair(struct conn *c, const char *org_code, const char *partner_code,
+                            struct pool *pool, struct org *a, struct org *b, struct err *e)
+{
+    enum rc rc = org_by_code(c, org_code, pool, a, e);
+    if (rc == RC_NOTFOUND)
+        return err_set(e, RC_INVALID, "org", "机构 %s 不存在", org_code);
+    if (rc == RC_OK && (rc = org_by_code(c, partner_code, pool, b, e)) == RC_NOTFOUND)
+        return err_set(e, RC_INVALID, "partner", "机构 %s 不存在", partner_code);
+    if (rc == RC_OK && a->id == b->id)
+        return err_set(e, RC_INVALID, "partner", "协作单位不能是本机构");
+    return rc;
+}
+
+static enum rc partner_change(struct conn *c, const struct audit_actor *who, const char *org_code,
+                              const char *partner_code, bool add, struct err *e)
+{
+    struct pool pool;
+    struct org a, b;
+    struct stmt *st = NULL;
+    pool_init(&pool);
+    enum rc rc = store_begin(c, e);
+    if (rc == RC_OK)
+        rc = partner_pair(c, org_code, partner_code, &pool, &a, &b, e);
+    if (rc)
+        goto out;
+    rc =
+        store_prepare(c,
+                      add ? "INSERT INTO org_partners (org_id, partner_id, created_at, created_by) "
+                            "VALUES (?, ?, ?, ?) RETURNING org_id"
+                          : "DELETE FROM org_partners WHERE org_id = ? AND partner_id = ? "
+                            "RETURNING org_id",
+                      &st, e);
+    if (rc)
+        goto out;
+    store_bind_int(st, 1, a.id);
+    store_bind_int(st, 2, b.id);
+    if (add) {
+        store_bind_int(st, 3, time_now_ms());
+        store_bind_text(st, 4, who->name);
+    }
+    rc = store_step(st, e);
+    store_finish(st);
+    st = NULL;
+    if (rc == RC_EXISTS)
+        rc = err_set(e, RC_EXISTS, "partner", "%s 已是 %s 的协作单位", b.code, a.code);
+    else if (rc == RC_DONE)
+        rc = err_set(e, RC_NOTFOUND, "partner", "%s 不是 %s 的协作单位", b.code, a.code);
+    else if (rc == RC_ROW)
+        rc = RC_OK;
+    if (rc)
+        goto out;
+    json_t *pair = json_pack("{s:s, s:s}", "org", a.code, "partner", b.code);
+    char *sid = pool_printf(&pool, "%lld", (long long)a.id);
+    struct audit_event ev = {add ? "org.partner_add" : "org.partner_remove", "org", sid,
+                             add ? NULL : pair, add ? pair : NULL};
+    rc = audit_append(c, who, &ev, NULL, e);
+    json_decref(pair);
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+out:
+    if (store_in_txn(c))
+        store_rollback(c);
+    pool_clear(&pool);
+    return rc;
+}
+
+enum rc org_partner_add(struct conn *c, const struct audit_actor *who, const char *org_code,
+                        const char *partner_code, struct err *e)
+{
+    return partner_change(c, who, org_code, partner_code, true, e);
+}
+
+enum rc org_partner_remove(struct conn *c, const struct audit_actor *who, const char *org_code,
+                           const char *partner_code, struct err *e)
+{
+    return partner_change(c, who, org_code, partner_code, false, e);
+}
+
+enum rc org_partner_list(struct conn *c, json_t **out, struct err *e)
+{
+    struct stmt *st;
+    *out = NULL;
+    enum rc rc = store_prepare(c,
+                               "SELECT a.code, a.name, b.code, b.name FROM org_partners pr "
+                               "JOIN orgs a ON a.id = pr.org_id JOIN orgs b ON b.id = "
+                               "pr.partner_id ORDER BY a.code, b.code",
+                               &st, e);
+    if (rc)
+        return rc;
+    json_t *arr = json_array();
+    while ((rc = store_step(st, e)) == RC_ROW)
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "org", store_text(st, 0),
+                                             "org_name", store_text(st, 1), "partner",
+                                             store_text(st, 2), "partner_name", store_text(st, 3)));
+    store_finish(st);
+    if (rc != RC_DONE) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return RC_OK;
+}

@@ -13,6 +13,7 @@
 #define QIFU_ORG_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../audit/audit.h"
@@ -63,5 +64,29 @@ enum rc org_list(struct conn *c, const char *subtree_path, const char *parent_co
                  const char *after, int limit, json_t **out, struct err *e) WARN_UNUSED;
 /* Returns a new JSON object for o. */
 json_t *org_json(const struct org *o);
+
+/*
+ * Dispatch scope (docs/internals/org.md): decides whether a clerk of the organisation
+ * with path from_path and region from_region may dispatch a demand to the organisation
+ * to. Allowed when to's region lies in from's prefecture (the first four digits of
+ * from_region; the province for a province-level region), or when a partner row
+ * (org_partners) names an organisation at or above from and one at or above to.
+ * *ok receives the answer; errors are the store's.
+ */
+enum rc org_may_dispatch(struct conn *c, const char *from_path, const char *from_region,
+                         const struct org *to, bool *ok, struct err *e) WARN_UNUSED;
+/*
+ * Lets the clerks of org_code (and of the organisations under it) dispatch to
+ * partner_code and the organisations under it, in one transaction with the audit
+ * event org.partner_add. RC_INVALID naming "org" or "partner" for an unknown code or
+ * the same organisation twice; RC_EXISTS if the pair is there already.
+ */
+enum rc org_partner_add(struct conn *c, const struct audit_actor *who, const char *org_code,
+                        const char *partner_code, struct err *e) WARN_UNUSED;
+/* Removes a pair added by org_partner_add (audited); RC_NOTFOUND if there is none. */
+enum rc org_partner_remove(struct conn *c, const struct audit_actor *who, const char *org_code,
+                           const char *partner_code, struct err *e) WARN_UNUSED;
+/* Lists the pairs as a new JSON array of {org, org_name, partner, partner_name}. */
+enum rc org_partner_list(struct conn *c, json_t **out, struct err *e) WARN_UNUSED;
 
 #endif

@@ -601,13 +601,17 @@ static bool code_in_values(const char *values, const char *v)
     return false;
 }
 
-/* Checks one code value (prefix: a prefix_in item). */
+/* Checks one code value (prefix: a prefix_in item) and stores in *canon the form the
+ * program compares: the value itself, or for an industry code written with its section
+ * letter ("C3911") the digits (borrowed from v or the code table). */
 static enum rc code_value(struct cc *c, const struct rules__fact *f, const json_t *v, bool prefix,
-                          const char *path)
+                          const char *path, const char **canon)
 {
+    *canon = "";
     if (!json_is_string(v) || !json_string_length(v))
         return fail(c, RC_INVALID, path, "应为非空字符串");
     const char *s = json_string_value(v);
+    *canon = s;
     size_t len = strlen(s);
     char shown[40];
     snprintf(shown, sizeof(shown), "%.32s", s);
@@ -628,9 +632,12 @@ static enum rc code_value(struct cc *c, const struct rules__fact *f, const json_
         return RC_OK;
     }
     if (f->code_kind == CODE_INDUSTRY) {
-        const struct codes_industry *ind = codes_industry_find(s);
-        if (!ind || (!prefix && ind->level == CODES_INDUSTRY_SECTION && false))
-            return fail(c, RC_INVALID, path, "行业代码 \"%s\" 不存在", shown);
+        const struct codes_industry *ind;
+        struct err pe;
+        err_clear(&pe);
+        if (codes_industry_parse(s, 0, &ind, &pe))
+            return fail(c, RC_INVALID, path, "%s", pe.msg);
+        *canon = ind->code;
         return RC_OK;
     }
     if (*f->code_values && !prefix && !code_in_values(f->code_values, s))
@@ -843,10 +850,11 @@ static enum rc compile_leaf(struct cc *c, const json_t *j, const char *path, int
     case OP_GT:
     case OP_GE:
         if (f->type == RULES_CODE) {
-            rc = code_value(c, f, v, false, vp);
+            const char *canon;
+            rc = code_value(c, f, v, false, vp, &canon);
             if (!rc) {
                 l->strs = xmalloc(sizeof(char *));
-                l->strs[0] = xstrdup(json_string_value(v));
+                l->strs[0] = xstrdup(canon);
                 l->n_list = 1;
             }
         } else {
@@ -909,8 +917,9 @@ static enum rc compile_leaf(struct cc *c, const json_t *j, const char *path, int
             char *ip = join_i(vp, "", i);
             const json_t *x = json_array_get(v, i);
             if (f->type == RULES_CODE) {
-                rc = code_value(c, f, x, l->op == OP_PREFIX_IN, ip);
-                l->strs[i] = xstrdup(rc ? "" : json_string_value(x));
+                const char *canon;
+                rc = code_value(c, f, x, l->op == OP_PREFIX_IN, ip, &canon);
+                l->strs[i] = xstrdup(rc ? "" : canon);
             } else {
                 rc = num_value(c, f, x, ip, &l->list[i]);
             }

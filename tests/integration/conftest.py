@@ -8,11 +8,14 @@ Environment:
   TEST_PG_DIR   a running cluster made by scripts/pg-test.sh; when set, every test
                 runs against PostgreSQL too (one fresh database per server)
   QIFU_KEEP_TMP=1  keep each server's temp dir (database, stderr log) for debugging
+  QIFU_TEST_NOW an RFC 3339 instant: every server and command starts its test clock
+                there (docs/internals/testing.md); Server.set_clock() moves one server's
 
 Each test module gets one server per backend (the `server` fixture); tests that need
 special flags start their own with the `make_server` factory. Every server is stopped
 by a finalizer, and stop() asserts that qifu exited with status 0.
 """
+import datetime
 import http.client
 import itertools
 import json
@@ -60,9 +63,33 @@ def _die_with_parent():
         pass
 
 
-def qifu_env():
+# The instant clock-dependent modules run at unless QIFU_TEST_NOW names another: a
+# Tuesday morning (a working day) in a year the built-in calendar covers.
+DEFAULT_TEST_NOW = "2026-03-10T10:00:00+08:00"
+
+
+def fixed_instant():
+    """The instant (RFC 3339) a module that computes expectations from "now" sets its
+    server's clock to: QIFU_TEST_NOW when the suite runs with it, else DEFAULT_TEST_NOW."""
+    return os.environ.get("QIFU_TEST_NOW") or DEFAULT_TEST_NOW
+
+
+def instant_ms(instant):
+    """Milliseconds since the epoch of an RFC 3339 instant."""
+    return int(datetime.datetime.fromisoformat(instant.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def instant_text(ms):
+    """The +08:00 RFC 3339 text of ms since the epoch (the API's form)."""
+    cst = datetime.timezone(datetime.timedelta(hours=8))
+    return datetime.datetime.fromtimestamp(ms / 1000, cst).isoformat(timespec="seconds")
+
+
+def qifu_env(clock_file=None):
     env = dict(os.environ)
     env["QIFU_FAST_HASH"] = "1"
+    if clock_file:
+        env["QIFU_TEST_CLOCK_FILE"] = clock_file
     return env
 
 
@@ -110,6 +137,8 @@ class Server:
         self.tmp = tempfile.mkdtemp(prefix="qifu-it-")
         self.log_path = os.path.join(self.tmp, "server.stderr")
         self.port_file = os.path.join(self.tmp, "port")
+        # The test clock: absent, the server runs on the real clock (or QIFU_TEST_NOW).
+        self.clock_file = os.path.join(self.tmp, "clock")
         self._log = None
         self.pg_name = None
         try:
@@ -143,7 +172,8 @@ class Server:
                 "--db", self.db_url] + list(extra)
         self.exit_status = None
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT, env=qifu_env(), cwd=self.tmp,
+                                     stderr=subprocess.STDOUT, env=qifu_env(self.clock_file),
+                                     cwd=self.tmp,
                                      preexec_fn=_die_with_parent)
         self._wait_ready()
 
@@ -235,13 +265,28 @@ class Server:
     def log_tail(self, n=40):
         return "\n".join(self.log_text().splitlines()[-n:])
 
+    # ---- the test clock -------------------------------------------------------
+
+    def set_clock(self, instant):
+        """Sets the server's (and its commands') clock to the RFC 3339 instant, from
+        where it advances in real time; None returns to the real clock (or to
+        QIFU_TEST_NOW). The server rereads the file whenever it reads the time."""
+        if instant is None:
+            if os.path.exists(self.clock_file):
+                os.unlink(self.clock_file)
+            return
+        tmp = self.clock_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(instant + "\n")
+        os.replace(tmp, self.clock_file)
+
     # ---- command line -------------------------------------------------------
 
     def cli(self, *args, input=None, check=True):
         """Runs `qifu ARGS --db URL`; returns the CompletedProcess (text)."""
         argv = [QIFU_BIN] + list(args) + ["--db", self.db_url]
         p = subprocess.run(argv, input=input, capture_output=True, text=True,
-                           timeout=CLI_TIMEOUT, env=qifu_env(), cwd=self.tmp)
+                           timeout=CLI_TIMEOUT, env=qifu_env(self.clock_file), cwd=self.tmp)
         if check:
             assert p.returncode == 0, "%s exited %s:\n%s%s" % (
                 " ".join(args), p.returncode, p.stdout, p.stderr)

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import DEMO_ROLES, DEMO_USERS, assert_error
+from conftest import DEMO_ROLES, DEMO_USERS, assert_error, fixed_instant, instant_ms, instant_text
 
 DEMO_ORGS = {
     "admin": "340800-SJJ",
@@ -133,11 +133,13 @@ def test_throttle_is_per_username(server):
 
 
 def test_expired_session(make_server):
-    s = make_server(session_ttl=1)
+    s = make_server(session_ttl=60)
+    s.set_clock(fixed_instant())
     headers, data = s.login_full("clerk")
-    assert "Max-Age=1" in headers["Set-Cookie"]
+    assert "Max-Age=60" in headers["Set-Cookie"]
     assert s.request("GET", "/api/v1/me", token=data["token"])[0] == 200
-    time.sleep(2)
+    # the test clock moves past the session's end
+    s.set_clock(instant_text(instant_ms(fixed_instant()) + 120 * 1000))
     r = s.request("GET", "/api/v1/me", token=data["token"])
     assert_error(r, 401, "session_expired", message="登录已过期")
     assert r[1]["WWW-Authenticate"].startswith("Bearer")

@@ -124,10 +124,31 @@ def test_deadline_calculator(server):
     assert d["deadline"].endswith("+08:00")
 
 
+def test_deadline_from_a_bare_date(server):
+    # a date means the start of that working day (09:00): 2024-04-03 is the Wednesday
+    # before 清明 (04-04..06 off, Sunday 04-07 a 调休 working day)
+    d = deadline(server, start="2024-04-03", days=3)
+    assert d["start"] == "2024-04-03T09:00:00+08:00"
+    assert d["deadline"] == "2024-04-09T17:30:00+08:00"  # 04-07, 04-08, 04-09
+    assert d == deadline(server, start="2024-04-03T09:00:00+08:00", days=3)
+    d = deadline(server, start="2024-04-03", hours=4)
+    assert d["deadline"] == "2024-04-03T14:30:00+08:00"
+    # 特急 counts the day itself; a day off begins at the next working day
+    d = deadline(server, start="2024-04-03", days=1, urgency="critical")
+    assert d["deadline"] == "2024-04-03T17:30:00+08:00"
+    d = deadline(server, start="2024-04-04", hours=1)
+    assert d["deadline"] == "2024-04-07T10:00:00+08:00"
+    d = deadline(server, start="2024-04-03", category="complaint", urgency="critical")
+    assert d["sign"]["deadline"] == "2024-04-03T10:00:00+08:00"
+    assert d["reply"]["deadline"] == "2024-04-03T17:30:00+08:00"
+
+
 @pytest.mark.parametrize("query,field", [
     ("start=2025-09-29T10:00:00%2B08:00", "days"),
     ("start=2025-09-29T10:00:00%2B08:00&days=1&hours=1", "days"),
-    ("start=2025-09-29&days=1", "start"),
+    ("start=2025-09-29T10:00&days=1", "start"),
+    ("start=2025-02-30&days=1", "start"),
+    ("start=2025-9-29&days=1", "start"),
     ("start=2025-09-29T10:00:00%2B08:00&days=0", "days"),
     ("start=2025-09-29T10:00:00%2B08:00&days=x", "days"),
     ("start=2025-09-29T10:00:00%2B08:00&hours=99999", "hours"),

@@ -3,16 +3,16 @@
 Light counts of the open demands for the supervisor's 督办看板 (issue 6,
 docs/internals/demand.md "Light counts"): GET /api/v1/stats/demand-lights.
 
-Demands are built through the public API; a light that needs time to pass (a deadline
+The server's test clock stands at a fixed instant (conftest.fixed_instant: QIFU_TEST_NOW
+or a Tuesday morning). Demands are built through the public API; a light that needs time to pass (a deadline
 already over, one a few minutes away) is made by moving that column in the database,
 which is what the passing of time would have done. The expected counts are written out
 here and checked against the list's own light filter as well.
 """
-import time
 
 import pytest
 
-from conftest import assert_error
+from conftest import assert_error, instant_ms, fixed_instant
 
 JXJ, FGW = "340800-JXJ", "340800-FGW"
 HOUR_MS = 3600000
@@ -22,6 +22,8 @@ HOUR_MS = 3600000
 
 @pytest.fixture(scope="module")
 def world(server):
+    # The lights are computed at a fixed instant of the server's test clock.
+    server.set_clock(fixed_instant())
     tok = {u: server.login(u) for u in ("clerk", "handler", "supervisor", "enterprise")}
     tok["admin"] = server.admin()
 
@@ -43,7 +45,7 @@ def world(server):
         act("clerk", did, "dispatch", lead=lead)
         return did
 
-    now = int(time.time() * 1000)
+    now = instant_ms(fixed_instant())
     # green: signed, reply due in five working days
     green = dispatched("绿灯：已签收")
     act("handler", green, "sign")

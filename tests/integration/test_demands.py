@@ -11,9 +11,10 @@ row (state and every version-sensitive column), its detail as the administrator 
 it, the length of its timeline, its notices and its audit events (admin GET
 /api/v1/audit?entity=demand&id=ID).
 
-Time cannot be moved inside the server, so the one check that needs a deadline in the
-past (督办 and the red light) moves that demand's running deadline back in the database,
-which is what the passing of time would have done; the audit chain does not cover the
+The deadline checks run at fixed instants of the server's test clock (Server.set_clock,
+docs/internals/testing.md). The one check that needs a deadline in the past (督办 and the
+red light) moves that demand's running deadline back in the database, which is what the
+passing of time would have done; the audit chain does not cover the
 demands table, so `qifu audit verify` still has to pass at the end.
 """
 import datetime
@@ -84,13 +85,18 @@ class World:
             u["password"] = PASSWORD
             st, _, r = server.request("POST", "/api/v1/users", u, token=admin)
             assert st == 201, r
-        self.tok = {"admin": admin}
-        for name in ("clerk", "handler", "supervisor", "officer", "enterprise"):
-            self.tok[name] = server.login(name)
-        for u in users:
-            self.tok[u["username"]] = server.login(u["username"], PASSWORD)
+        self.users = users
+        self.relogin(admin)
         self.credit = {"enterprise": DEMO_CODE, "ent2": self.code2, "ent3": self.code3}
         self.token_of_run = uuid.uuid4().hex[:8]
+
+    def relogin(self, admin=None):
+        """New sessions for everyone (after the test clock moved past the old ones)."""
+        self.tok = {"admin": admin or self.s.admin()}
+        for name in ("clerk", "handler", "supervisor", "officer", "enterprise"):
+            self.tok[name] = self.s.login(name)
+        for u in self.users:
+            self.tok[u["username"]] = self.s.login(u["username"], PASSWORD)
 
     # ---- requests ------------------------------------------------------------------
 
@@ -725,6 +731,50 @@ def test_clerk_of_the_county_handles_its_own_region(w):
     assert (w.s.sql("SELECT COUNT(*) FROM demands"), w.s.audit_count()) == before
 
 
+def test_dispatch_only_within_the_region_or_to_partners(w):
+    """A clerk dispatches within its prefecture; another city's department only once an
+    administrator made it a partner (`qifu org partner add`), and that department sees
+    the enterprise's mobile number only then (issue 14 item 10)."""
+    admin = w.tok["admin"]
+    for org in ({"code": "340100-T10", "name": "合肥市人民政府（测试）", "kind": "city",
+                 "region": "340100"},
+                {"code": "340100-T10-JXJ", "name": "合肥市经信局（测试）", "kind": "department",
+                 "region": "340100", "parent": "340100-T10"}):
+        st, _, o = w.s.request("POST", "/api/v1/orgs", org, token=admin)
+        assert st == 201, o
+    st, _, u = w.s.request("POST", "/api/v1/users", {
+        "username": "hf_handler", "role": "handler", "org": "340100-T10-JXJ",
+        "display_name": "合肥经信承办人", "password": PASSWORD}, token=admin)
+    assert st == 201, u
+    hf = w.s.login("hf_handler", PASSWORD)
+    d = make(w, "accepted", title="跨地区交办")
+    did = d["id"]
+    # another city's department, as lead or as co-handler: refused, nothing written
+    w.refused("clerk", did, {"action": "dispatch", "lead": "340100-T10-JXJ"}, 403, "forbidden",
+              "lead", "不在本地区的交办范围内")
+    w.refused("clerk", did, {"action": "dispatch", "lead": JXJ, "co": ["340100-T10-JXJ"]}, 403,
+              "forbidden", "co", "协作单位")
+    assert w.s.request("GET", "/api/v1/demands/%s" % did, token=hf)[0] == 404
+    # the county's clerk still dispatches to the city's departments (same prefecture)
+    d3 = w.submit("ent3", title="县里交办市直部门")
+    w.act("hn_clerk", d3["id"], "accept")
+    assert w.act("hn_clerk", d3["id"], "dispatch", lead=JXJ)["state"] == "dispatched"
+    # an administrator makes 合肥 a partner of the Anqing centre: now it is allowed
+    w.s.cli("org", "partner", "add", "340800-QFZX", "340100-T10")
+    assert "340100-T10" in w.s.cli("org", "partner", "list").stdout
+    d = w.act("clerk", did, "dispatch", lead="340100-T10-JXJ")
+    assert d["state"] == "dispatched" and d["lead"]["code"] == "340100-T10-JXJ"
+    st, _, seen = w.s.request("GET", "/api/v1/demands/%s" % did, token=hf)
+    assert st == 200 and seen["contact_phone"] == "13905561234", seen
+    # the partner is the Anqing centre's only: the county's clerk is still refused
+    d4 = w.submit("ent3", title="县里跨地区交办")
+    w.act("hn_clerk", d4["id"], "accept")
+    w.refused("hn_clerk", d4["id"], {"action": "dispatch", "lead": "340100-T10-JXJ"}, 403,
+              "forbidden", "lead")
+    w.s.cli("org", "partner", "remove", "340800-QFZX", "340100-T10")
+    assert "340100-T10" not in w.s.cli("org", "partner", "list").stdout
+
+
 def test_bad_rating_of_a_direct_answer_goes_back_to_intake(w):
     """A 差评 must never leave a demand closed: a direct answer has no lead organisation
     to rectify, so the demand returns to the intake desk (accepted), which is told to
@@ -1206,9 +1256,40 @@ def test_list_cursor_visits_each_once(w, listed):
 # ---- 6. deadlines -----------------------------------------------------------------------
 
 
+# The instants of the test clock the deadline suite runs at (Beijing time): a working day
+# before 16:30, in the hour where a 特急 sign-for limit runs past the same-day reply limit,
+# and after 17:30; a Friday evening; the Friday before the 调休 Saturday 2026-02-14 (春节);
+# New Year's Eve (元旦 01-01..03, the 调休 Sunday 01-04); the last day the built-in
+# calendar covers (2026-12-31), before and after 17:30; and None: the server's own clock
+# (the real time, or QIFU_TEST_NOW when the suite is run with it).
+INSTANTS = [
+    "2026-03-10T10:00:00+08:00",
+    "2026-03-10T17:00:00+08:00",
+    "2026-03-10T18:00:00+08:00",
+    "2026-03-13T18:30:00+08:00",
+    "2026-02-13T17:00:00+08:00",
+    "2025-12-31T17:00:00+08:00",
+    "2026-12-31T17:00:00+08:00",
+    "2026-12-31T18:00:00+08:00",
+    None,
+]
+
+
+@pytest.fixture(params=INSTANTS, ids=lambda i: i[:16] if i else "server-clock")
+def at_instant(w, request):
+    """Runs a test with the server's clock at the instant (advancing from there)."""
+    w.s.set_clock(request.param)
+    w.relogin()
+    try:
+        yield request.param
+    finally:
+        w.s.set_clock(None)
+        w.relogin()
+
+
 @pytest.mark.parametrize("category,urgency", [("help", "normal"), ("consult", "urgent"),
                                               ("utilities", "normal"), ("complaint", "critical")])
-def test_deadlines_after_dispatch(w, category, urgency):
+def test_deadlines_after_dispatch(w, at_instant, category, urgency):
     st, _, cat = w.s.request("GET", "/api/v1/categories/" + category)
     assert st == 200
     lim = cat["limits"][urgency]
@@ -1222,13 +1303,19 @@ def test_deadlines_after_dispatch(w, category, urgency):
     assert d["rectify_due"] is None and d["due"] == d["sign_due"]
     assert d["light"] in ("green", "yellow")
     at = event(w.timeline("clerk", d["id"]), "dispatch")["at"]
+    if at_instant:
+        # the test clock: the dispatch happened within minutes of the instant
+        start = datetime.datetime.fromisoformat(at_instant)
+        assert start <= datetime.datetime.fromisoformat(at) < start + datetime.timedelta(
+            minutes=10), (at_instant, at)
     # provisional only when a counted day lies in a year without a State Council notice
     st, _, years = w.s.request("GET", "/api/v1/calendar/years")
     last = years["coverage"]["last_year"]
     assert d["due_beyond_coverage"] is (max(int(at[:4]), int(d["reply_due"][:4])) > last)
-    assert d["sign_due"] == office_deadline(w.s, at, lim["sign_hours"])
     want = nth_working_day(w.s, at, lim["reply_days"], urgency)
     assert d["reply_due"] == want.isoformat() + "T17:30:00+08:00"
+    # the office hours of the sign-for limit, but never past the reply deadline
+    assert d["sign_due"] == min(office_deadline(w.s, at, lim["sign_hours"]), d["reply_due"])
     # the sign-for deadline comes first
     assert d["sign_due"] <= d["reply_due"]
     # once signed, the reply clock runs

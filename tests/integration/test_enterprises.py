@@ -259,6 +259,32 @@ def test_create_invalid(server, pool, tokens, patch, field, message):
     assert_error(get(server, tokens["admin"], body["credit_code"]), 404, "not_found")
 
 
+def test_industry_code_with_section_letter(server, pool, tokens):
+    """GB/T 4754 codes as registers print them (C3491) are read as their digits."""
+    code = pool.next()
+    e = create(server, tokens["admin"], ent(code, industry="C3491"))
+    assert e["industry"] == "3491" and e["industry_name"] == "工业机器人制造"
+    assert server.sql("SELECT industry FROM enterprises WHERE credit_code = '%s'" % code) == [
+        ("3491",)]
+    st, _, e = server.request("PATCH", "/api/v1/enterprises/" + code, {"industry": "c3911"},
+                              token=tokens["admin"])
+    assert st == 200 and e["industry"] == "3911", e
+    # the same code in the other form changes nothing
+    st, _, e = server.request("PATCH", "/api/v1/enterprises/" + code, {"industry": "3911"},
+                              token=tokens["admin"])
+    assert st == 200 and e["changed"] is False, e
+    # filters take both forms
+    items = server.list_all("/api/v1/enterprises?industry=C39", tokens["admin"])
+    assert code in {i["credit_code"] for i in items}
+    # a wrong code is refused with what a right one looks like
+    for bad in ("A3491", "C9999", "C349", "C34911", "Q"):
+        before = snapshot(server, code)
+        r = server.request("PATCH", "/api/v1/enterprises/" + code, {"industry": bad},
+                           token=tokens["admin"])
+        assert_error(r, 400, "invalid", field="industry", message="可带门类字母，如 C3911 或 3911")
+        assert snapshot(server, code) == before
+
+
 def test_create_requires_members(server, pool, tokens):
     before = snapshot(server)
     for missing in ["credit_code", "name", "region"]:

@@ -228,6 +228,28 @@ def test_import_generated_file(server):
     assert again[:3] == after[:3] and again[3] == after[3] + 1
 
 
+def test_import_industry_with_section_letter(server):
+    g = Gen(server, 3, 4754)
+    rows = [dict(r) for r in g.rows]
+    digits = [r["industry"] for r in rows]
+    section_of = {}  # division (2 digits) -> section letter, from the public code list
+    for t in server.request("GET", "/api/v1/codes/industries")[2]["items"]:
+        for x in server.request("GET", "/api/v1/codes/industries?parent=" + t["code"])[2]["items"]:
+            section_of[x["code"]] = t["code"]
+    sections = [section_of[d[:2]] for d in digits]
+    rows[0]["industry"] = sections[0] + digits[0]            # C3491
+    rows[1]["industry"] = sections[1].lower() + digits[1]    # c3491
+    rows[2]["industry"] = ("A" if sections[2] != "A" else "B") + digits[2]  # wrong section
+    p = cli_import(server, write(server, "letters.csv", to_csv(rows)), "--skip-invalid")
+    r = report(p)
+    assert r["rows"] == 3 and r["created"] == 2 and r["invalid"] == 1, p.stdout + p.stderr
+    field, message = cli_errors(p)[4]
+    assert field == "industry" and "可带门类字母" in message, message
+    for row, want in zip(rows[:2], digits[:2]):
+        assert server.sql("SELECT industry FROM enterprises WHERE credit_code = '%s'"
+                          % row["credit_code"]) == [(want,)]
+
+
 def test_imported_names_are_searchable(server):
     g = Gen(server, 300, 11)  # imported by the test above (or imported here)
     if present(server, g.codes) != set(g.codes):

@@ -1,10 +1,11 @@
 """Overdue demands (issue 4 items 4 and 5): a demand past its running deadline shows a
 red light everywhere, gets one "overdue" notice per deadline from the sweep, and an
-urge after the deadline is recorded as 督办 (before it, 催办). Time travel is done by
-moving the stored deadline into the past directly in the database."""
+urge after the deadline is recorded as 督办 (before it, 催办). Time passes on the
+server's test clock: the demand is dispatched at a fixed instant, then the clock is moved
+past its sign-for deadline, which the sweep must notice (docs/internals/testing.md)."""
 import time
 
-from conftest import Server
+from conftest import Server, fixed_instant, instant_ms, instant_text
 
 
 def wait_for(pred, timeout=15):
@@ -33,6 +34,7 @@ def dispatched_demand(s):
 def test_overdue_sweep_urge_and_lights(backend):
     s = Server(backend, extra=("--sweep-interval", "1"))
     try:
+        s.set_clock(fixed_instant())
         d = dispatched_demand(s)
         sup, handler = s.login("supervisor"), s.login("handler")
         # Before the deadline an urge is 催办.
@@ -40,9 +42,11 @@ def test_overdue_sweep_urge_and_lights(backend):
                              body={"action": "urge", "note": "请抓紧签收"})
         assert st == 200, r
         assert r["light"] in ("green", "yellow")
-        # The sign-for deadline passes (moved an hour into the past).
-        past = int(time.time() * 1000) - 3600 * 1000
-        s.write_sql("UPDATE demands SET sign_due = %d WHERE id = %s" % (past, d["id"]))
+        due = int(s.sql("SELECT sign_due FROM demands WHERE id = %s" % d["id"])[0][0])
+        assert due > instant_ms(fixed_instant())
+        # The sign-for deadline passes: the clock moves an hour past it.
+        s.set_clock(instant_text(due + 3600 * 1000))
+        sup, handler = s.login("supervisor"), s.login("handler")
         st, _, r = s.request("GET", "/api/v1/demands/%s" % d["id"], token=sup)
         assert r["light"] == "red"
         st, _, page = s.request("GET", "/api/v1/demands?light=red", token=sup)

@@ -12,12 +12,11 @@ passing of time would have done. Expected figures are worked out here, independe
 import csv
 import datetime
 import io
-import time
 import urllib.parse
 
 import pytest
 
-from conftest import assert_error
+from conftest import assert_error, fixed_instant, instant_ms
 
 JXJ, FGW = "340800-JXJ", "340800-FGW"
 CST = datetime.timezone(datetime.timedelta(hours=8))
@@ -74,8 +73,10 @@ def working_days_after(server, start, end):
 
 @pytest.fixture(scope="module")
 def world(server):
+    # Periods and red lights are computed at a fixed instant of the server's test clock.
+    server.set_clock(fixed_instant())
     f = Flow(server)
-    now_ms = int(time.time() * 1000)
+    now_ms = instant_ms(fixed_instant())
     # A: the whole loop, rated 5; dispatched 7 days ago (moved), so it took working days.
     a = f.replied("统计A 全流程满意")
     f.act("enterprise", a, "rate", rating=5)
@@ -103,7 +104,7 @@ def world(server):
     server.set_column(g, "sign_due", column(server, g, "signed_at") - 1000)
     server.set_column(g, "reply_due", now_ms - 60000)
 
-    today = datetime.datetime.now(CST).date()
+    today = datetime.datetime.fromisoformat(fixed_instant()).astimezone(CST).date()
     a_dispatch = datetime.datetime.fromtimestamp(column(server, a, "dispatched_at") / 1000, CST).date()
     a_reply = datetime.datetime.fromtimestamp(column(server, a, "replied_at") / 1000, CST).date()
     days_a = working_days_after(server, a_dispatch, a_reply)

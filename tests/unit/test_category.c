@@ -202,6 +202,65 @@ START_TEST(all_three)
 }
 END_TEST
 
+/*
+ * A sign-for deadline is never later than the reply deadline: 特急 complaints (sign 1 h,
+ * reply 1 working day counted from the same day) at fixed instants around 17:30, on a
+ * Friday evening, the eve of a 调休 weekend, New Year's Eve and the last covered day.
+ */
+START_TEST(sign_never_after_reply)
+{
+    struct cal *c = cal_new();
+    struct category_limits lim = {.sign_hours = 1, .reply_days = 1, .rectify_days = 2};
+    static const struct {
+        const char *at, *sign, *reply;
+        bool beyond;
+    } cases[] = {
+        /* Tuesday, before 16:30: one office hour fits before 17:30. */
+        {"2026-03-10T16:00:00+08:00", "2026-03-10T17:00:00+08:00", "2026-03-10T17:30:00+08:00",
+         false},
+        /* Tuesday 16:30-17:30: the hour runs into Wednesday, the reply ends today. */
+        {"2026-03-10T16:45:00+08:00", "2026-03-10T17:30:00+08:00", "2026-03-10T17:30:00+08:00",
+         false},
+        {"2026-03-10T17:29:00+08:00", "2026-03-10T17:30:00+08:00", "2026-03-10T17:30:00+08:00",
+         false},
+        /* At and after 17:30 both count from the next working day. */
+        {"2026-03-10T17:30:00+08:00", "2026-03-11T10:00:00+08:00", "2026-03-11T17:30:00+08:00",
+         false},
+        {"2026-03-10T18:00:00+08:00", "2026-03-11T10:00:00+08:00", "2026-03-11T17:30:00+08:00",
+         false},
+        /* Friday evening: Monday. */
+        {"2026-03-13T17:00:00+08:00", "2026-03-13T17:30:00+08:00", "2026-03-13T17:30:00+08:00",
+         false},
+        {"2026-03-13T18:30:00+08:00", "2026-03-16T10:00:00+08:00", "2026-03-16T17:30:00+08:00",
+         false},
+        /* Friday before the 调休 Saturday 2026-02-14 (春节 from 02-15). */
+        {"2026-02-13T17:00:00+08:00", "2026-02-13T17:30:00+08:00", "2026-02-13T17:30:00+08:00",
+         false},
+        {"2026-02-13T18:00:00+08:00", "2026-02-14T10:00:00+08:00", "2026-02-14T17:30:00+08:00",
+         false},
+        /* New Year's Eve 2025: 元旦 01-01..03, the 调休 Sunday 2026-01-04. */
+        {"2025-12-31T17:10:00+08:00", "2025-12-31T17:30:00+08:00", "2025-12-31T17:30:00+08:00",
+         false},
+        {"2025-12-31T19:00:00+08:00", "2026-01-04T10:00:00+08:00", "2026-01-04T17:30:00+08:00",
+         false},
+        /* The last covered day: the same day is known, the next one is provisional. */
+        {"2026-12-31T17:00:00+08:00", "2026-12-31T17:30:00+08:00", "2026-12-31T17:30:00+08:00",
+         false},
+        {"2026-12-31T18:00:00+08:00", "2027-01-01T10:00:00+08:00", "2027-01-01T17:30:00+08:00",
+         true},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct category_deadlines all;
+        ck_assert_int_eq(category_deadlines(c, T(cases[i].at), CATEGORY_CRITICAL, &lim, &all),
+                         RC_OK);
+        ck_assert_msg(all.sign.at <= all.reply.at, "%s: sign after reply", cases[i].at);
+        ASSERT_DUE(all.sign, cases[i].sign, cases[i].beyond);
+        ASSERT_DUE(all.reply, cases[i].reply, cases[i].beyond);
+    }
+    cal_free(c);
+}
+END_TEST
+
 START_TEST(names)
 {
     enum category_urgency u = CATEGORY_NORMAL;
@@ -488,6 +547,7 @@ static Suite *suite(void)
     tcase_add_test(tc, reply_days_critical);
     tcase_add_test(tc, beyond_coverage);
     tcase_add_test(tc, all_three);
+    tcase_add_test(tc, sign_never_after_reply);
     tcase_add_test(tc, names);
     suite_add_tcase(s, tc);
 

@@ -275,6 +275,73 @@ START_TEST(industry_names)
 }
 END_TEST
 
+/* Both forms of a code, with and without its section letter, read as the digits. */
+START_TEST(industry_parse)
+{
+    static const struct {
+        const char *text;
+        int level;
+        const char *code; /* NULL: refused */
+    } cases[] = {
+        {"3911", CODES_INDUSTRY_CLASS, "3911"},
+        {"C3911", CODES_INDUSTRY_CLASS, "3911"},
+        {"c3911", CODES_INDUSTRY_CLASS, "3911"},
+        {"A0111", CODES_INDUSTRY_CLASS, "0111"},
+        {"T9700", 0, "9700"},
+        {"C39", 0, "39"},
+        {"C391", 0, "391"},
+        {"C", 0, "C"},
+        {"39", 0, "39"},
+        {"C", CODES_INDUSTRY_SECTION, "C"},
+        {"A3911", CODES_INDUSTRY_CLASS, NULL},
+        {"C0111", 0, NULL},
+        {"C39", CODES_INDUSTRY_CLASS, NULL},
+        {"C", CODES_INDUSTRY_CLASS, NULL},
+        {"9800", 0, NULL},
+        {"C9800", 0, NULL},
+        {"U", 0, NULL},
+        {"CC3911", 0, NULL},
+        {"C39111", 0, NULL},
+        {"3", 0, NULL},
+        {"", 0, NULL},
+        {"C 3911", 0, NULL},
+        {"39a1", 0, NULL},
+        {"C-3911", 0, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct codes_industry *r = (const void *)1;
+        struct err e;
+        err_clear(&e);
+        enum rc rc = codes_industry_parse(cases[i].text, cases[i].level, &r, &e);
+        if (cases[i].code) {
+            ck_assert_msg(rc == RC_OK, "%s: %s", cases[i].text, e.msg);
+            ck_assert_str_eq(r->code, cases[i].code);
+        } else {
+            ck_assert_msg(rc == RC_INVALID, "%s accepted", cases[i].text);
+            ck_assert_ptr_null(r);
+            /* the message says what a valid code looks like */
+            ck_assert_msg(strstr(e.msg, "GB/T 4754-2017") && strstr(e.msg, "如 C"), "%s: %s",
+                          cases[i].text, e.msg);
+        }
+    }
+    struct err e;
+    const struct codes_industry *r;
+    err_clear(&e);
+    ck_assert_int_eq(codes_industry_parse("A3911", CODES_INDUSTRY_CLASS, &r, &e), RC_INVALID);
+    ck_assert_str_eq(e.msg, "行业代码 A3911 的门类应为 C（C3911）；行业代码应为 GB/T 4754-2017 "
+                            "的 4 位数字小类代码，可带门类字母，如 C3911 或 3911");
+    ck_assert_int_eq(codes_industry_parse("X9800", 0, &r, &e), RC_INVALID);
+    ck_assert_str_eq(e.msg, "行业代码 X9800 不在 GB/T 4754-2017 中；行业代码应为 GB/T 4754-2017 的 "
+                            "2～4 位数字，可带门类字母，如 C3911 或 3911（或门类字母，如 C）");
+    ck_assert_int_eq(codes_industry_parse(NULL, 0, &r, &e), RC_INVALID);
+    /* long or non-ASCII text is not echoed (no UTF-8 character is ever cut) */
+    ck_assert_int_eq(codes_industry_parse("制造业计算机整机制造", 0, &r, &e), RC_INVALID);
+    ck_assert_msg(strncmp(e.msg, "行业代码不在 GB/T 4754-2017 中；",
+                          strlen("行业代码不在 GB/T 4754-2017 中；")) == 0,
+                  "%s", e.msg);
+}
+END_TEST
+
 /* ---- Credit codes ------------------------------------------------------ */
 
 START_TEST(credit_valid)
@@ -488,6 +555,7 @@ static Suite *suite(void)
     tcase_add_test(tc, region_full_name);
     tcase_add_test(tc, industry_counts);
     tcase_add_test(tc, industry_names);
+    tcase_add_test(tc, industry_parse);
     tcase_add_test(tc, credit_valid);
     tcase_add_test(tc, credit_invalid);
     tcase_add_test(tc, id_numbers);
