@@ -98,7 +98,8 @@ static const char *const take_sql =
     "next_at = ? + CASE WHEN " NEW_FAILURES " < ? THEN 0 WHEN " NEW_FAILURES " - ? >= 10 "
     "THEN " STR(AUTH_MAX_BACKOFF_S) "000 ELSE 1000 * (CAST(1 AS BIGINT) << (" NEW_FAILURES
                                     " - ?)) END, last_at = ? "
-                                    "WHERE login_throttle.next_at <= ? RETURNING failures";
+                                    "WHERE login_throttle.next_at <= ? OR login_throttle.next_at > ? "
+                                    "RETURNING failures";
 
 /* Counts one attempt on the row (username, addr) whose first `free` attempts need no
  * wait. RC_RATELIMIT with *retry_after when the row says the attempt is early. */
@@ -125,6 +126,10 @@ static enum rc take_one(struct conn *c, const char *username, const char *addr, 
     store_bind_int(st, 12, free_n);
     store_bind_int(st, 13, now);
     store_bind_int(st, 14, now);
+    /* A wait longer than the longest back-off can only come from a clock that stepped
+     * back (NTP, or the test clock): such a row no longer says anything, so it counts
+     * afresh instead of locking the name out for months. */
+    store_bind_int(st, 15, now + AUTH_MAX_BACKOFF_S * 1000LL);
     rc = store_step(st, e);
     bool counted = rc == RC_ROW;
     if (rc == RC_ROW || rc == RC_DONE)
