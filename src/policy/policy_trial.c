@@ -93,7 +93,8 @@ enum rc policy_trial(struct conn *c, struct policy_holder *h, const struct princ
     if (rc == RC_OK && !json_is_object(json_object_get(json_object_get(doc, "rules"), "conditions")))
         rc = err_set(e, RC_STATE, NULL, "尚未填写享受条件，无法试算");
     if (rc == RC_OK)
-        rc = policy__load_named(c, &named, e);
+        rc = policy__named_for(c, id, (int)json_integer_value(json_object_get(doc, "version")),
+                               &named, e);
     if (rc == RC_OK)
         rc = policy__compile(rcat, named, doc, json_object_get(doc, "rules"), id, &pol, e);
     if (rc == RC_OK) {

@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: Apache-2.0
+"""
+Hardening of the policy side (issue 14, items 3, 4 and 9), on both backends:
+
+- named conditions belong to an organisation: only its policy officers (and admins) edit
+  them; a published policy keeps the condition versions it was published with until its
+  department adopts the new ones (an audited republish that carries the diff);
+- self-declared facts never beat authoritative ones, as-of dates in the future are refused,
+  and a decision resting on a self-declared value is "possibly eligible — to be verified",
+  never a 免申即享 grant;
+- each catalogued fact names its source department, and only that department (and admins)
+  record authoritative values of it.
+"""
+import json
+
+import pytest
+
+from conftest import assert_error
+
+DEMO_CODE = "91340100131860916Y"  # the demo enterprise (rd_expense 320万元, authoritative)
+W = 1_000_000  # fen per 万元
+
+
+@pytest.fixture(scope="module")
+def tokens(server):
+    t = {u: server.login(u) for u in ["admin", "officer", "enterprise", "supervisor"]}
+    for name, role, org in [("kjj_officer", "policy_officer", "340800-KJJ"),
+                            ("swj_clerk", "handler", "340800-SWJ"),
+                            ("rsj_officer", "policy_officer", "340800-RSJ")]:
+        st, _, data = server.request("POST", "/api/v1/users", {
+            "username": name, "password": "secret-pass-1", "role": role, "org": org},
+            token=t["admin"])
+        assert st == 201, data
+        t[name] = server.login(name, "secret-pass-1")
+    return t
+
+
+def policy_doc(title, conditions, delivery="ji_shen", amount=5 * W):
+    return {
+        "title": title, "doc_no": "庆经信〔2026〕77号", "summary": "测试政策。",
+        "delivery": delivery, "region_scope": ["3408"],
+        "valid_from": "2020-01-01", "valid_to": "2099-12-31",
+        "contact": {"dept": "经信局", "phone": "0556-0000000"},
+        "rules": {"conditions": conditions, "amount": {"fixed": amount}},
+    }
+
+
+def create_published(server, token, doc):
+    st, _, p = server.request("POST", "/api/v1/policies", doc, token=token)
+    assert st == 201, p
+    st, _, p = server.request("POST", "/api/v1/policies/%s/actions" % p["id"],
+                              {"action": "publish"}, token=token)
+    assert st == 200, p
+    return p
+
+
+def outcome(server, token, pid):
+    st, _, a = server.request("GET", "/api/v1/enterprises/%s/policies" % DEMO_CODE, token=token)
+    assert st == 200, a
+    for it in a["items"]:
+        if it["policy"]["id"] == pid:
+            return it
+    raise AssertionError("policy %s not in the answer" % pid)
+
+
+# ---- item 3: named conditions belong to an organisation; published policies pin them ----------
+
+
+def test_conditions_owned_pinned_and_adopted(server, tokens):
+    node1 = {"fact": "rd_expense", "op": "ge", "value": 100 * W, "label": "研发费用100万元以上"}
+    st, _, c = server.request("PUT", "/api/v1/conditions/pin_rd",
+                              {"label": "研发投入较大", "node": node1}, token=tokens["officer"])
+    assert st == 200 and c["version"] == 1, c
+    st, _, items = server.request("GET", "/api/v1/conditions", token=tokens["officer"])
+    mine = [x for x in items["items"] if x["name"] == "pin_rd"][0]
+    assert mine["org"]["code"] == "340800-JXJ"
+
+    p = create_published(server, tokens["officer"], policy_doc("命名条件版本测试", {"ref": "pin_rd"}))
+    pid = p["id"]
+    assert p["condition_versions"] == {"pin_rd": 1}
+    assert outcome(server, tokens["enterprise"], pid)["outcome"] == "eligible"
+
+    # An officer of another department may not rewrite it; nor the seed's (system) ones.
+    node2 = dict(node1, value=1000 * W, label="研发费用1000万元以上")
+    assert_error(server.request("PUT", "/api/v1/conditions/pin_rd",
+                                {"label": "研发投入较大", "node": node2}, token=tokens["kjj_officer"]),
+                 403, "forbidden", "name", "安庆市经济和信息化局")
+    assert_error(server.request("PUT", "/api/v1/conditions/small_micro",
+                                {"label": "小微企业", "node": {"fact": "scale", "op": "eq",
+                                                               "value": "micro"}},
+                                token=tokens["officer"]), 403, "forbidden", "name", "管理员")
+    assert_error(server.request("PUT", "/api/v1/conditions/pin_rd",
+                                {"label": "研发投入较大", "node": node2}, token=tokens["supervisor"]),
+                 403, "forbidden")
+
+    # The owner's edit makes version 2 but changes nothing in force.
+    st, _, c = server.request("PUT", "/api/v1/conditions/pin_rd",
+                              {"label": "研发投入较大", "node": node2}, token=tokens["officer"])
+    assert st == 200 and c["version"] == 2 and c["changed"], c
+    assert outcome(server, tokens["enterprise"], pid)["outcome"] == "eligible"
+    st, _, got = server.request("GET", "/api/v1/policies/%s" % pid)
+    assert st == 200 and got["condition_versions"] == {"pin_rd": 1}
+    assert "100万" in json.dumps(got["conditions"], ensure_ascii=False)
+    st, _, tset = server.request("GET", "/api/v1/policy-set")
+    assert st == 200
+    tpl = [x for x in tset["policies"] if str(x["policy"]["id"]) == str(pid)][0]
+    assert "1000万" not in json.dumps(tpl, ensure_ascii=False)
+
+    # Adopting is the issuing department's explicit, audited republish with the diff.
+    assert_error(server.request("POST", "/api/v1/policies/%s/actions" % pid,
+                                {"action": "adopt_conditions"}, token=tokens["kjj_officer"]),
+                 403, "forbidden")
+    st, _, a = server.request("POST", "/api/v1/policies/%s/actions" % pid,
+                              {"action": "adopt_conditions"}, token=tokens["officer"])
+    assert st == 200, a
+    assert a["published_version"] == 2 and a["condition_versions"] == {"pin_rd": 2}
+    assert a["conditions_diff"] == [{"name": "pin_rd", "from_version": 1, "to_version": 2,
+                                     "before": {"label": "研发投入较大", "node": node1},
+                                     "after": {"label": "研发投入较大", "node": node2}}]
+    assert outcome(server, tokens["enterprise"], pid)["outcome"] == "ineligible"
+    rows = server.sql("SELECT before, after FROM audit WHERE action = 'policy.adopt_conditions' "
+                      "AND entity_id = '%s'" % pid)
+    assert len(rows) == 1
+    after = json.loads(rows[0][1])
+    assert after["diff"] == a["conditions_diff"] and json.loads(rows[0][0])["conditions"] == {
+        "pin_rd": 1}
+    # Nothing new to adopt.
+    assert_error(server.request("POST", "/api/v1/policies/%s/actions" % pid,
+                                {"action": "adopt_conditions"}, token=tokens["officer"]),
+                 409, "bad_state")
