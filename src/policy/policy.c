@@ -69,8 +69,8 @@ static char *dump(const json_t *j)
 /* ---- named conditions ------------------------------------------------------------ */
 
 /* Pins of published versions (defined with the named conditions below). */
-static enum rc write_pins(struct conn *c, int64_t id, int v, const json_t *rules,
-                          json_t **pins_out, struct err *e);
+static enum rc write_pins(struct conn *c, int64_t id, int v, const json_t *rules, json_t **pins_out,
+                          struct err *e);
 static enum rc load_pins(struct conn *c, int64_t id, int v, json_t **out, struct err *e);
 static enum rc pins_diff(struct conn *c, const json_t *old, const json_t *now, json_t **out,
                          struct err *e);
@@ -1494,8 +1494,8 @@ enum rc policy_conditions_list(struct conn *c, json_t **out, struct err *e)
     json_t *items = json_array();
     while ((rc = store_step(st, e)) == RC_ROW) {
         json_t *node = json_loads(store_text(st, 2), 0, NULL);
-        json_t *org = store_text(st, 6) ? json_pack("{s:s, s:s}", "code", store_text(st, 6),
-                                                    "name", store_text(st, 7))
+        json_t *org = store_text(st, 6) ? json_pack("{s:s, s:s}", "code", store_text(st, 6), "name",
+                                                    store_text(st, 7))
                                         : json_null();
         json_array_append_new(
             items, json_pack("{s:s, s:s, s:o*, s:I, s:s, s:o, s:o}", "name", store_text(st, 0),
@@ -1575,8 +1575,8 @@ static void collect_pins(const json_t *j, const json_t *cur, json_t *pins, int d
 }
 
 /* Reads one stored version of a named condition as a new {label, node}; *out NULL if none. */
-static enum rc condition_version(struct conn *c, const char *name, int64_t version,
-                                 json_t **out, struct err *e)
+static enum rc condition_version(struct conn *c, const char *name, int64_t version, json_t **out,
+                                 struct err *e)
 {
     struct stmt *st;
     *out = NULL;
@@ -1665,8 +1665,8 @@ enum rc policy__named_for(struct conn *c, int64_t id, int v, struct rules_named 
  * Pins version v of policy id to the current versions of the named conditions its rules
  * reach. *pins_out (optional) receives the pins (new).
  */
-static enum rc write_pins(struct conn *c, int64_t id, int v, const json_t *rules,
-                          json_t **pins_out, struct err *e)
+static enum rc write_pins(struct conn *c, int64_t id, int v, const json_t *rules, json_t **pins_out,
+                          struct err *e)
 {
     json_t *cur = NULL;
     enum rc rc = load_current(c, &cur, e);
@@ -1678,8 +1678,7 @@ static enum rc write_pins(struct conn *c, int64_t id, int v, const json_t *rules
     char *text = dump(pins);
     struct stmt *st;
     rc = store_prepare(
-        c, "UPDATE policy_versions SET cond_pins = ? WHERE policy_id = ? AND version = ?", &st,
-        e);
+        c, "UPDATE policy_versions SET cond_pins = ? WHERE policy_id = ? AND version = ?", &st, e);
     if (rc == RC_OK) {
         store_bind_text(st, 1, text);
         store_bind_int(st, 2, id);
@@ -1723,8 +1722,8 @@ static enum rc pins_diff(struct conn *c, const json_t *old, const json_t *now, j
             break;
         }
         json_array_append_new(diff, json_pack("{s:s, s:O?, s:O?, s:o?, s:o?}", "name", name,
-                                              "from_version", a, "to_version", b, "before",
-                                              before, "after", after));
+                                              "from_version", a, "to_version", b, "before", before,
+                                              "after", after));
     }
     json_decref(names);
     if (rc) {

@@ -175,9 +175,8 @@ enum rc policy_conditions_list(struct conn *c, json_t **out, struct err *e) WARN
  * *out (new) is {name, label, node, version, changed}.
  */
 enum rc policy_condition_put(struct conn *c, struct policy_holder *h, const struct audit_actor *who,
-                             const struct principal *p,
-                             const char *name, const json_t *doc, json_t **out,
-                             struct err *e) WARN_UNUSED;
+                             const struct principal *p, const char *name, const json_t *doc,
+                             json_t **out, struct err *e) WARN_UNUSED;
 
 /* ---- the compiled set in force ------------------------------------------------- */
 

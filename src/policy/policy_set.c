@@ -234,8 +234,9 @@ static enum rc build(struct policy_holder *h, struct conn *c, struct policy_snap
     if (rc == RC_OK)
         rc = store_prepare(c,
                            "SELECT p.id, v.version, p.org_id, o.code, o.name, v.meta, v.rules, "
-                           "v.cond_pins FROM policies p JOIN policy_versions v ON v.policy_id = p.id AND "
-                           "v.version = p.published_version JOIN orgs o ON o.id = p.org_id "
+                           "v.cond_pins FROM policies p JOIN policy_versions v ON v.policy_id = "
+                           "p.id AND v.version = p.published_version JOIN orgs o ON o.id = "
+                           "p.org_id "
                            "WHERE p.state = 'published' AND (p.valid_from IS NULL OR "
                            "p.valid_from <= ?) AND (p.valid_to IS NULL OR p.valid_to >= ?) "
                            "ORDER BY p.id",
