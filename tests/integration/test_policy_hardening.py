@@ -128,3 +128,109 @@ def test_conditions_owned_pinned_and_adopted(server, tokens):
     assert_error(server.request("POST", "/api/v1/policies/%s/actions" % pid,
                                 {"action": "adopt_conditions"}, token=tokens["officer"]),
                  409, "bad_state")
+
+
+# ---- item 4: self-declared facts never beat authoritative ones, nor decide a grant ------------
+
+
+def put_facts(server, token, facts):
+    return server.request("PUT", "/api/v1/enterprises/%s/facts" % DEMO_CODE, {"facts": facts},
+                          token=token)
+
+
+def run(server, token, pid):
+    st, _, r = server.request("POST", "/api/v1/policies/%s/runs" % pid, token=token)
+    assert st == 202, r
+    for _ in range(300):
+        st, _, r = server.request("GET", "/api/v1/policies/%s/runs/%s" % (pid, r["id"]),
+                                  token=token)
+        assert st == 200, r
+        if r["state"] in ("done", "failed"):
+            return r
+        __import__("time").sleep(0.1)
+    raise AssertionError("run did not finish: %s" % r)
+
+
+def test_future_as_of_refused(server, tokens):
+    before = server.sql("SELECT COUNT(*) FROM enterprise_facts")
+    for tok in ("enterprise", "admin"):
+        assert_error(put_facts(server, tokens[tok], [
+            {"fact": "tax_paid", "value": 900 * W, "as_of": "2099-12-31"}]),
+            400, "invalid", "facts[0].as_of", "不能晚于今天")
+    assert server.sql("SELECT COUNT(*) FROM enterprise_facts") == before
+
+
+def test_self_declared_never_decides(server, tokens):
+    # The demo's tax bureau value: tax_paid 180万元 (authoritative, as of 2025-12-31).
+    tax = create_published(server, tokens["officer"], policy_doc(
+        "纳税大户奖励（测试）", {"fact": "tax_paid", "op": "ge", "value": 500 * W,
+                               "label": "纳税总额500万元以上"}, delivery="mian_shen"))
+    export = create_published(server, tokens["officer"], policy_doc(
+        "出口奖励（测试）", {"fact": "export_value", "op": "ge", "value": 100 * W,
+                          "label": "出口额100万元以上"}, delivery="mian_shen"))
+    assert outcome(server, tokens["enterprise"], tax["id"])["outcome"] == "ineligible"
+    # A newer self-declared value does not beat the authoritative one ...
+    st, _, f = put_facts(server, tokens["enterprise"], [
+        {"fact": "tax_paid", "value": 1000 * W}, {"fact": "export_value", "value": 200 * W}])
+    assert st == 200, f
+    cur = {i["fact"]: i for i in f["items"]}
+    assert cur["tax_paid"]["value"] == 180 * W and cur["tax_paid"]["status"] == "authoritative"
+    assert outcome(server, tokens["enterprise"], tax["id"])["outcome"] == "ineligible"
+    # ... and a decision resting on a self-declared value is only "to be verified".
+    it = outcome(server, tokens["enterprise"], export["id"])
+    assert it["outcome"] == "possibly_eligible" and it["to_verify"] is True, it
+    assert it["authoritative"] is False
+    st, _, a = server.request("GET", "/api/v1/enterprises/%s/policies?explain=compact"
+                              % DEMO_CODE, token=tokens["enterprise"])
+    c = [x for x in a["items"] if x["policy_id"] == export["id"]][0]
+    assert c["outcome"] == "possibly_eligible" and c["to_verify"] is True
+    # A 免申即享 run pays nothing for either.
+    for p in (tax, export):
+        r = run(server, tokens["officer"], p["id"])
+        assert r["state"] == "done", r
+        assert server.sql("SELECT COUNT(*) FROM grants WHERE policy_id = %s AND credit_code = '%s'"
+                          % (p["id"], DEMO_CODE)) == [("0",)]
+    # Once the commerce department confirms the value, the enterprise is eligible.
+    st, _, f = put_facts(server, tokens["admin"], [{"fact": "export_value", "value": 200 * W}])
+    assert st == 200, f
+    it = outcome(server, tokens["enterprise"], export["id"])
+    assert it["outcome"] == "eligible" and it["to_verify"] is False
+    r = run(server, tokens["officer"], export["id"])
+    assert server.sql("SELECT COUNT(*) FROM grants WHERE policy_id = %s AND credit_code = '%s'"
+                      % (export["id"], DEMO_CODE)) == [("1",)]
+
+
+# ---- item 9: authoritative values come from each fact's source department ---------------------
+
+
+def test_only_source_department_records_authoritative(server, tokens):
+    st, _, cat = server.request("GET", "/api/v1/facts")
+    src = {f["name"]: f["source_org"] for f in cat["facts"]}
+    assert src["tax_credit_rating"] == "340800-SWJ" and src["employees"] == "340800-RSJ"
+    before = server.sql("SELECT COUNT(*) FROM enterprise_facts")
+    # The supervisor (督查室) may not set the tax credit rating; nor the 人社局 officer.
+    for tok in ("supervisor", "rsj_officer"):
+        assert_error(put_facts(server, tokens[tok], [
+            {"fact": "tax_credit_rating", "value": "D", "as_of": "2025-12-31"}]),
+            403, "forbidden", "facts[0].status", "安庆市税务局")
+    assert_error(put_facts(server, tokens["supervisor"], [
+        {"fact": "employees", "value": 5}, {"fact": "tax_credit_rating", "value": "D",
+                                            "status": "authoritative"}]),
+        403, "forbidden", "facts[0].status", "安庆市人力资源和社会保障局")
+    assert server.sql("SELECT COUNT(*) FROM enterprise_facts") == before
+    # The tax bureau's user may; the 人社局 records its own facts; anyone may self-declare.
+    st, _, f = put_facts(server, tokens["swj_clerk"], [
+        {"fact": "tax_credit_rating", "value": "B", "as_of": "2025-12-31"}])
+    assert st == 200, f
+    cur = {i["fact"]: i for i in f["items"]}["tax_credit_rating"]
+    assert cur["value"] == "B" and cur["status"] == "authoritative"
+    assert cur["source"] == "安庆市税务局"
+    st, _, f = put_facts(server, tokens["rsj_officer"], [{"fact": "employees", "value": 40}])
+    assert st == 200, f
+    st, _, f = put_facts(server, tokens["supervisor"], [
+        {"fact": "employees", "value": 41, "status": "self_declared"}])
+    assert st == 200, f
+    # Admins (and their imports) may record any fact.
+    st, _, f = put_facts(server, tokens["admin"], [
+        {"fact": "tax_credit_rating", "value": "A", "as_of": "2025-12-31"}])
+    assert st == 200, f
