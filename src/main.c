@@ -892,7 +892,7 @@ static int cmd_demo(const struct opts *o)
         {"340800-CZJ", "安庆市财政局", "department", "340800", "340800"},
         {"340800-JRJ", "安庆市地方金融监督管理局", "department", "340800", "340800"},
         /* Source departments of facts (facts.source_org, migration 0013). */
-        {"340800-SWJ", "安庆市税务局", "department", "340800", "340800"},
+        {"340800-SWJG", "安庆市税务局", "department", "340800", "340800"},
         {"340800-TJJ", "安庆市统计局", "department", "340800", "340800"},
         {"340800-STHJJ", "安庆市生态环境局", "department", "340800", "340800"},
         {"340800-ZJFY", "安庆市中级人民法院", "department", "340800", "340800"},

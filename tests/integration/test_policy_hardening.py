@@ -25,7 +25,7 @@ W = 1_000_000  # fen per 万元
 def tokens(server):
     t = {u: server.login(u) for u in ["admin", "officer", "enterprise", "supervisor"]}
     for name, role, org in [("kjj_officer", "policy_officer", "340800-KJJ"),
-                            ("swj_clerk", "handler", "340800-SWJ"),
+                            ("swj_clerk", "handler", "340800-SWJG"),
                             ("rsj_officer", "policy_officer", "340800-RSJ")]:
         st, _, data = server.request("POST", "/api/v1/users", {
             "username": name, "password": "secret-pass-1", "role": role, "org": org},
@@ -206,7 +206,7 @@ def test_self_declared_never_decides(server, tokens):
 def test_only_source_department_records_authoritative(server, tokens):
     st, _, cat = server.request("GET", "/api/v1/facts")
     src = {f["name"]: f["source_org"] for f in cat["facts"]}
-    assert src["tax_credit_rating"] == "340800-SWJ" and src["employees"] == "340800-RSJ"
+    assert src["tax_credit_rating"] == "340800-SWJG" and src["employees"] == "340800-RSJ"
     before = server.sql("SELECT COUNT(*) FROM enterprise_facts")
     # The supervisor (督查室) may not set the tax credit rating; nor the 人社局 officer.
     for tok in ("supervisor", "rsj_officer"):

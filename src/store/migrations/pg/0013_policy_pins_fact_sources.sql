@@ -30,7 +30,7 @@ UPDATE facts SET source_org = '340800-SCJGJ' WHERE name IN ('region', 'industry'
 UPDATE facts SET source_org = '340800-TJJ' WHERE name IN ('scale', 'revenue_growth', 'total_assets', 'industrial_output');
 UPDATE facts SET source_org = '340800-KJJ' WHERE name IN ('tags', 'rd_ratio', 'high_tech_certified_on');
 UPDATE facts SET source_org = '340800-RSJ' WHERE name IN ('employees', 'insured_employees', 'new_graduates_hired', 'layoff_rate');
-UPDATE facts SET source_org = '340800-SWJ' WHERE name IN ('revenue', 'rd_expense', 'tax_paid', 'tax_credit_rating');
+UPDATE facts SET source_org = '340800-SWJG' WHERE name IN ('revenue', 'rd_expense', 'tax_paid', 'tax_credit_rating');
 UPDATE facts SET source_org = '340800-FGW' WHERE name = 'equipment_investment';
 UPDATE facts SET source_org = '340800-JRJ' WHERE name = 'loan_interest';
 UPDATE facts SET source_org = '340800-SWUJ' WHERE name = 'export_value';
