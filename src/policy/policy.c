@@ -1304,10 +1304,17 @@ enum rc policy_act(struct conn *c, struct policy_holder *h, const struct princip
         if (rc == RC_OK)
             rc = sync_row(c, id, meta, p->actor.name, now, e);
         if (rc == RC_OK)
-            rc = write_pins(c, id, dv, rules, NULL, e);
+            rc = write_pins(c, id, dv, rules, &new_pins, e);
+        /* A new version adopts the current conditions too: show what changed under it. */
+        if (rc == RC_OK && r.published_version)
+            rc = load_pins(c, id, r.published_version, &old_pins, e);
+        if (rc == RC_OK && old_pins && !json_equal(old_pins, new_pins))
+            rc = pins_diff(c, old_pins, new_pins, &diff, e);
         before = json_pack("{s:s, s:o}", "state", r.state, "published_version",
                            r.published_version ? json_integer(r.published_version) : json_null());
         after = json_pack("{s:s, s:i}", "state", "published", "published_version", dv);
+        if (diff)
+            json_object_set(after, "conditions_diff", diff);
         audit_action = "policy.publish";
         changed_set = true;
     } else if (adopt) {

@@ -128,6 +128,19 @@ def test_conditions_owned_pinned_and_adopted(server, tokens):
     assert_error(server.request("POST", "/api/v1/policies/%s/actions" % pid,
                                 {"action": "adopt_conditions"}, token=tokens["officer"]),
                  409, "bad_state")
+    # Publishing a new version adopts the current conditions too, and says so.
+    node3 = dict(node1, value=50 * W, label="研发费用50万元以上")
+    st, _, c = server.request("PUT", "/api/v1/conditions/pin_rd",
+                              {"label": "研发投入较大", "node": node3}, token=tokens["officer"])
+    assert st == 200 and c["version"] == 3, c
+    for action in ("new_version", "publish"):
+        st, _, a = server.request("POST", "/api/v1/policies/%s/actions" % pid,
+                                  {"action": action}, token=tokens["officer"])
+        assert st == 200, a
+    assert a["published_version"] == 3 and a["condition_versions"] == {"pin_rd": 3}
+    assert [(d["name"], d["from_version"], d["to_version"]) for d in a["conditions_diff"]] == [
+        ("pin_rd", 2, 3)]
+    assert outcome(server, tokens["enterprise"], pid)["outcome"] == "eligible"
 
 
 # ---- item 4: self-declared facts never beat authoritative ones, nor decide a grant ------------
