@@ -74,6 +74,8 @@ static enum rc write_pins(struct conn *c, int64_t id, int v, const json_t *rules
 static enum rc load_pins(struct conn *c, int64_t id, int v, json_t **out, struct err *e);
 static enum rc pins_diff(struct conn *c, const json_t *old, const json_t *now, json_t **out,
                          struct err *e);
+static enum rc load_current(struct conn *c, json_t **out, struct err *e);
+static void collect_pins(const json_t *j, const json_t *cur, json_t *pins, int depth);
 
 enum rc policy__load_named(struct conn *c, struct rules_named **out, struct err *e)
 {
@@ -922,7 +924,26 @@ enum rc policy_get(struct conn *c, struct policy_holder *h, const struct princip
                      strcmp(json_string_value(json_object_get(meta, "valid_from")), today) <= 0);
     json_object_set_new(j, "in_force", json_boolean(in_force));
     json_object_set_new(j, "can_edit", json_boolean(editor));
-    json_object_set_new(j, "actions", actions_for(p, &r, eff));
+    json_t *actions = actions_for(p, &r, eff);
+    /* Editors are offered adopt_conditions when a condition the version in force pinned
+     * has a newer version (the republish shows the diff). */
+    bool outdated = false;
+    if (editor && pins && strcmp(r.state, "published") == 0 && !draft_version(&r) &&
+        v == r.published_version) {
+        json_t *cur = NULL, *now = json_object();
+        struct err ignored;
+        if (load_current(c, &cur, &ignored) == RC_OK) {
+            collect_pins(json_object_get(rules, "conditions"), cur, now, 0);
+            outdated = !json_equal(now, pins);
+        }
+        json_decref(cur);
+        json_decref(now);
+    }
+    if (outdated)
+        json_array_append_new(actions, json_string("adopt_conditions"));
+    json_object_set_new(j, "actions", actions);
+    if (editor)
+        json_object_set_new(j, "conditions_outdated", json_boolean(outdated));
     if (editor) {
         int dv = draft_version(&r);
         json_object_set_new(j, "draft_version", dv ? json_integer(dv) : json_null());

@@ -106,7 +106,12 @@ def test_conditions_owned_pinned_and_adopted(server, tokens):
     tpl = [x for x in tset["policies"] if str(x["policy"]["id"]) == str(pid)][0]
     assert "1000万" not in json.dumps(tpl, ensure_ascii=False)
 
-    # Adopting is the issuing department's explicit, audited republish with the diff.
+    # Adopting is the issuing department's explicit, audited republish with the diff; the
+    # policy page offers it to its editors only.
+    st, _, mine = server.request("GET", "/api/v1/policies/%s" % pid, token=tokens["officer"])
+    assert "adopt_conditions" in mine["actions"] and mine["conditions_outdated"] is True
+    st, _, other = server.request("GET", "/api/v1/policies/%s" % pid, token=tokens["kjj_officer"])
+    assert "adopt_conditions" not in other["actions"]
     assert_error(server.request("POST", "/api/v1/policies/%s/actions" % pid,
                                 {"action": "adopt_conditions"}, token=tokens["kjj_officer"]),
                  403, "forbidden")
@@ -118,6 +123,7 @@ def test_conditions_owned_pinned_and_adopted(server, tokens):
                                      "before": {"label": "研发投入较大", "node": node1},
                                      "after": {"label": "研发投入较大", "node": node2}}]
     assert outcome(server, tokens["enterprise"], pid)["outcome"] == "ineligible"
+    assert "adopt_conditions" not in a["actions"] and a["conditions_outdated"] is False
     rows = server.sql("SELECT before, after FROM audit WHERE action = 'policy.adopt_conditions' "
                       "AND entity_id = '%s'" % pid)
     assert len(rows) == 1
