@@ -5,7 +5,9 @@
  * Invariant: the descriptive columns of a policies row (title ... tags, regions) are
  * those of its version in force — the published version, or version 1 while the policy
  * was never published; sync_row() is the only writer. A version row with published_at
- * set is never changed again except for its state (published → superseded).
+ * set is never changed again except for its state (published → superseded); its
+ * cond_pins (the named condition versions it compiles with) are written in the
+ * transaction that publishes it.
  */
 #include <stdio.h>
 #include <string.h>
