@@ -211,6 +211,12 @@ enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, s
                          "as_of 应为日期 YYYY-MM-DD");
             break;
         }
+        /* A value cannot be "as of" a day that has not come: it would beat every other. */
+        if (in[i].as_of && ent_date_future(in[i].as_of)) {
+            rc = err_set(e, RC_INVALID, pool_printf(&req->pool, "%s.as_of", field),
+                         "数据日期 as_of（%s）不能晚于今天（%s）", in[i].as_of, today);
+            break;
+        }
         if (!in[i].as_of)
             in[i].as_of = pool_strdup(&req->pool, today);
         /* Enterprises declare; only officials record authoritative values. */
@@ -231,6 +237,7 @@ enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, s
                              "status 应为 authoritative 或 self_declared");
                 break;
             }
+
             if (!in[i].source)
                 in[i].source = p->org_name ? p->org_name : d->source;
         }
@@ -242,8 +249,18 @@ enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, s
     struct conn *c;
     if ((rc = api_conn(req, &c, e)))
         return rc;
+    /* Authoritative values come from the fact's source department only (after every item
+     * was validated, so a malformed request is 400 whoever sends it, and after visibility,
+     * so an enterprise the caller cannot see is 404 as always). */
+    rc = ent_visible(c, &scope, req->params[0], e);
+    for (size_t i = 0; i < n && !rc; i++)
+        if (strcmp(in[i].status, "authoritative") == 0)
+            rc = ent_fact_may_record(c, ent_catalog_fact(cat, in[i].fact), p->org_code,
+                                     p->role == ROLE_ADMIN,
+                                     pool_printf(&req->pool, "facts[%zu].status", i), e);
     json_t *j = NULL;
-    rc = ent_facts_put(c, &p->actor, &scope, req->params[0], in, n, e);
+    if (rc == RC_OK)
+        rc = ent_facts_put(c, &p->actor, &scope, req->params[0], in, n, e);
     if (rc == RC_OK)
         rc = ent_facts_get(c, cat, &scope, req->params[0], false, &j, e);
     store_release(c);
@@ -272,6 +289,8 @@ enum rc api_enterprises_import(struct http_req *req, struct http_resp *resp, str
     const char *as_of = http_query(req, "as_of"), *status = http_query(req, "status");
     if (as_of && !ent_date_valid(as_of))
         return err_set(e, RC_INVALID, "as_of", "as_of 应为日期 YYYY-MM-DD");
+    if (as_of && ent_date_future(as_of))
+        return err_set(e, RC_INVALID, "as_of", "数据日期 as_of（%s）不能晚于今天", as_of);
     if (status && strcmp(status, "authoritative") != 0 && strcmp(status, "self_declared") != 0)
         return err_set(e, RC_INVALID, "status", "status 应为 authoritative 或 self_declared");
     char today[11], now[40];

@@ -196,8 +196,8 @@ enum rc api_conditions_put(struct http_req *req, struct http_resp *resp, struct 
     if ((rc = api_conn(req, &c, e)))
         return rc;
     json_t *j;
-    rc = policy_condition_put(c, api_app(req)->policies, &api_who(req)->actor, req->params[0], body,
-                              &j, e);
+    rc = policy_condition_put(c, api_app(req)->policies, &api_who(req)->actor, api_who(req),
+                              req->params[0], body, &j, e);
     store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }

@@ -862,9 +862,16 @@ enum rc ent_facts_get(struct conn *c, const struct ent_catalog *cat, const struc
     if (rc)
         return rc;
     struct stmt *st;
+    /* The current value of a fact is the newest authoritative one; a self-declared value
+     * counts only while no authoritative value exists, whatever its as-of date. */
     rc = store_prepare(c,
-                       "SELECT fact, value, as_of, status, source, recorded_at, recorded_by FROM "
-                       "enterprise_facts WHERE credit_code = ? ORDER BY fact, as_of DESC, id DESC",
+                       history ? "SELECT fact, value, as_of, status, source, recorded_at, "
+                                 "recorded_by FROM enterprise_facts WHERE credit_code = ? ORDER "
+                                 "BY fact, as_of DESC, id DESC"
+                               : "SELECT fact, value, as_of, status, source, recorded_at, "
+                                 "recorded_by FROM enterprise_facts WHERE credit_code = ? ORDER "
+                                 "BY fact, CASE WHEN status = 'authoritative' THEN 0 ELSE 1 END, "
+                                 "as_of DESC, id DESC",
                        &st, e);
     if (rc) {
         json_decref(rec);
@@ -970,6 +977,12 @@ enum rc ent_facts_insert(struct conn *c, const char *credit_code, const struct e
         store_finish(st);
     }
     return rc;
+}
+
+enum rc ent_visible(struct conn *c, const struct ent_scope *scope, const char *credit_code,
+                    struct err *e)
+{
+    return visible(c, scope, credit_code, e);
 }
 
 enum rc ent_facts_put(struct conn *c, const struct audit_actor *who, const struct ent_scope *scope,

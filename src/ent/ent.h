@@ -45,7 +45,8 @@ struct ent_fact_def {
     enum ent_fact_type type;
     const char *unit;
     const char *label;
-    const char *source;      /* the authoritative department */
+    const char *source;      /* the authoritative department, as people name it */
+    const char *source_org;  /* its organisation code: who records authoritative values ("" none) */
     const char *code_values; /* "A,B,M,C,D" or "" */
     bool builtin;            /* read from the enterprise record, not enterprise_facts */
 };
@@ -186,6 +187,9 @@ struct ent_fact_in {
 enum rc ent_facts_get(struct conn *c, const struct ent_catalog *cat, const struct ent_scope *scope,
                       const char *credit_code, bool history, json_t **out,
                       struct err *e) WARN_UNUSED;
+/* RC_OK when credit_code exists and scope may see it; else RC_NOTFOUND (the same answer). */
+enum rc ent_visible(struct conn *c, const struct ent_scope *scope, const char *credit_code,
+                    struct err *e) WARN_UNUSED;
 /* Records facts (already validated) for a visible enterprise, audited. */
 enum rc ent_facts_put(struct conn *c, const struct audit_actor *who, const struct ent_scope *scope,
                       const char *credit_code, const struct ent_fact_in *facts, size_t n,
@@ -201,5 +205,15 @@ const char *ent_region_prefix(const char *region, char out[8]);
 
 /* Validates "YYYY-MM-DD" (1900-01-01 .. 2100-12-31). */
 bool ent_date_valid(const char *s);
+/* True when the valid date s is after today in Asia/Shanghai (time_now_ms()). */
+bool ent_date_future(const char *s);
+/*
+ * May a user of organisation org_code (NULL: none), an admin when admin, record
+ * authoritative values of def? Only the fact's source department and admins may
+ * (imports are admin-only). On refusal RC_FORBIDDEN naming field, with a Chinese message
+ * naming the department (its name read from orgs through c).
+ */
+enum rc ent_fact_may_record(struct conn *c, const struct ent_fact_def *def, const char *org_code,
+                            bool admin, const char *field, struct err *e) WARN_UNUSED;
 
 #endif

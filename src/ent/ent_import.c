@@ -182,6 +182,8 @@ static enum rc row_build(const struct ent_catalog *cat, const json_t *in, bool t
     }
     if (w->n_facts && !as_of)
         return err_set(e, RC_INVALID, "as_of", "事实数据须有 as_of 日期");
+    if (w->n_facts && ent_date_future(as_of))
+        return err_set(e, RC_INVALID, "as_of", "数据日期 as_of（%s）不能晚于今天", as_of);
     rc = ent_record_from_json(cat, w->rec, false, &w->r, e);
     if (rc == RC_OK && w->r.founded) {
         char today[40];

@@ -5,7 +5,9 @@
  * Invariant: the descriptive columns of a policies row (title ... tags, regions) are
  * those of its version in force — the published version, or version 1 while the policy
  * was never published; sync_row() is the only writer. A version row with published_at
- * set is never changed again except for its state (published → superseded).
+ * set is never changed again except for its state (published → superseded); its
+ * cond_pins (the named condition versions it compiles with) are written in the
+ * transaction that publishes it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +69,15 @@ static char *dump(const json_t *j)
 }
 
 /* ---- named conditions ------------------------------------------------------------ */
+
+/* Pins of published versions (defined with the named conditions below). */
+static enum rc write_pins(struct conn *c, int64_t id, int v, const json_t *rules, json_t **pins_out,
+                          struct err *e);
+static enum rc load_pins(struct conn *c, int64_t id, int v, json_t **out, struct err *e);
+static enum rc pins_diff(struct conn *c, const json_t *old, const json_t *now, json_t **out,
+                         struct err *e);
+static enum rc load_current(struct conn *c, json_t **out, struct err *e);
+static void collect_pins(const json_t *j, const json_t *cur, json_t *pins, int depth);
 
 enum rc policy__load_named(struct conn *c, struct rules_named **out, struct err *e)
 {
@@ -613,6 +624,8 @@ enum rc policy__create_as(struct conn *c, struct policy_holder *h, const struct 
         rc = insert_version(c, pid, 1, publish ? "published" : "draft", meta, rules, note,
                             who->name, now, e);
     if (rc == RC_OK && publish)
+        rc = write_pins(c, pid, 1, rules, NULL, e);
+    if (rc == RC_OK && publish)
         rc = policy__bump(c, e);
     if (rc)
         goto out;
@@ -883,14 +896,20 @@ enum rc policy_get(struct conn *c, struct policy_holder *h, const struct princip
     rc = load_version(c, id, v, &meta, &rules, vstate, &published_at, e);
     if (rc == RC_OK && !published_at && !editor)
         rc = err_set(e, RC_NOTFOUND, "version", "政策版本 %d 不存在", v);
+    json_t *pins = NULL;
     if (rc == RC_OK)
-        rc = policy__load_named(c, &named, e);
+        rc = load_pins(c, id, v, &pins, e);
+    if (rc == RC_OK)
+        rc = pins ? policy__named_pinned(c, pins, &named, e) : policy__load_named(c, &named, e);
     if (rc) {
+        json_decref(pins);
         json_decref(meta);
         json_decref(rules);
         return rc;
     }
     json_t *j = version_json(h, named, meta, rules, id, v, vstate, published_at);
+    /* The named condition versions a published version pinned (null: a draft, current). */
+    json_object_set_new(j, "condition_versions", pins ? pins : json_null());
     const char *eff = effective_state(&r, today);
     json_object_set_new(j, "id", policy_id_json(id));
     json_object_set_new(j, "state", json_string(eff));
@@ -907,7 +926,26 @@ enum rc policy_get(struct conn *c, struct policy_holder *h, const struct princip
                      strcmp(json_string_value(json_object_get(meta, "valid_from")), today) <= 0);
     json_object_set_new(j, "in_force", json_boolean(in_force));
     json_object_set_new(j, "can_edit", json_boolean(editor));
-    json_object_set_new(j, "actions", actions_for(p, &r, eff));
+    json_t *actions = actions_for(p, &r, eff);
+    /* Editors are offered adopt_conditions when a condition the version in force pinned
+     * has a newer version (the republish shows the diff). */
+    bool outdated = false;
+    if (editor && pins && strcmp(r.state, "published") == 0 && !draft_version(&r) &&
+        v == r.published_version) {
+        json_t *cur = NULL, *now = json_object();
+        struct err ignored;
+        if (load_current(c, &cur, &ignored) == RC_OK) {
+            collect_pins(json_object_get(rules, "conditions"), cur, now, 0);
+            outdated = !json_equal(now, pins);
+        }
+        json_decref(cur);
+        json_decref(now);
+    }
+    if (outdated)
+        json_array_append_new(actions, json_string("adopt_conditions"));
+    json_object_set_new(j, "actions", actions);
+    if (editor)
+        json_object_set_new(j, "conditions_outdated", json_boolean(outdated));
     if (editor) {
         int dv = draft_version(&r);
         json_object_set_new(j, "draft_version", dv ? json_integer(dv) : json_null());
@@ -1189,6 +1227,46 @@ static enum rc set_policy_state(struct conn *c, int64_t id, const char *sql, int
     return rc;
 }
 
+/*
+ * Makes version v (a draft) the version in force: the previous one is superseded and the
+ * policies row says published, version v.
+ */
+static enum rc publish_version(struct conn *c, int64_t id, int v, const char *by, int64_t now,
+                               struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "UPDATE policy_versions SET state = 'superseded' WHERE policy_id = "
+                               "? AND state = 'published'",
+                               &st, e);
+    if (rc == RC_OK) {
+        store_bind_int(st, 1, id);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    if (rc == RC_OK)
+        rc = store_prepare(c,
+                           "UPDATE policy_versions SET state = 'published', published_by = ?, "
+                           "published_at = ? WHERE policy_id = ? AND version = ? AND "
+                           "published_at IS NULL",
+                           &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, by);
+        store_bind_int(st, 2, now);
+        store_bind_int(st, 3, id);
+        store_bind_int(st, 4, v);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    if (rc == RC_OK)
+        rc = set_policy_state(c, id,
+                              "UPDATE policies SET state = 'published', published_version = ?, "
+                              "published_at = ?, withdrawn_at = NULL, updated_by = ?, "
+                              "updated_at = ? WHERE id = ?",
+                              v, by, now, e);
+    return rc;
+}
+
 enum rc policy_act(struct conn *c, struct policy_holder *h, const struct principal *p, int64_t id,
                    const json_t *params, json_t **out, struct err *e)
 {
@@ -1203,12 +1281,13 @@ enum rc policy_act(struct conn *c, struct policy_holder *h, const struct princip
         return rc;
     bool validate = strcmp(action, "validate") == 0, publish = strcmp(action, "publish") == 0;
     bool withdraw = strcmp(action, "withdraw") == 0, newv = strcmp(action, "new_version") == 0;
-    if (!validate && !publish && !withdraw && !newv)
+    bool adopt = strcmp(action, "adopt_conditions") == 0;
+    if (!validate && !publish && !withdraw && !newv && !adopt)
         return err_set(e, RC_INVALID, "action",
-                       "action 应为 validate、publish、withdraw 或 new_version");
+                       "action 应为 validate、publish、withdraw、new_version 或 adopt_conditions");
     struct prow r;
     json_t *meta = NULL, *rules = NULL, *nmeta = NULL, *nrules = NULL, *before = NULL,
-           *after = NULL;
+           *after = NULL, *old_pins = NULL, *new_pins = NULL, *diff = NULL;
     struct rules_named *named = NULL;
     char today[11], idtext[24];
     policy__today(today);
@@ -1244,42 +1323,74 @@ enum rc policy_act(struct conn *c, struct policy_holder *h, const struct princip
         if (rc || validate)
             goto out;
         /* Publish: the draft becomes the version in force. */
-        struct stmt *st;
-        rc = store_prepare(c,
-                           "UPDATE policy_versions SET state = 'superseded' WHERE policy_id = ? "
-                           "AND state = 'published'",
-                           &st, e);
-        if (rc == RC_OK) {
-            store_bind_int(st, 1, id);
-            rc = store_run(st, e);
-            store_finish(st);
-        }
-        if (rc == RC_OK)
-            rc = store_prepare(c,
-                               "UPDATE policy_versions SET state = 'published', published_by = ?, "
-                               "published_at = ? WHERE policy_id = ? AND version = ? AND "
-                               "published_at IS NULL",
-                               &st, e);
-        if (rc == RC_OK) {
-            store_bind_text(st, 1, p->actor.name);
-            store_bind_int(st, 2, now);
-            store_bind_int(st, 3, id);
-            store_bind_int(st, 4, dv);
-            rc = store_run(st, e);
-            store_finish(st);
-        }
-        if (rc == RC_OK)
-            rc = set_policy_state(c, id,
-                                  "UPDATE policies SET state = 'published', published_version = ?, "
-                                  "published_at = ?, withdrawn_at = NULL, updated_by = ?, "
-                                  "updated_at = ? WHERE id = ?",
-                                  dv, p->actor.name, now, e);
+        rc = publish_version(c, id, dv, p->actor.name, now, e);
         if (rc == RC_OK)
             rc = sync_row(c, id, meta, p->actor.name, now, e);
+        if (rc == RC_OK)
+            rc = write_pins(c, id, dv, rules, &new_pins, e);
+        /* A new version adopts the current conditions too: show what changed under it. */
+        if (rc == RC_OK && r.published_version)
+            rc = load_pins(c, id, r.published_version, &old_pins, e);
+        if (rc == RC_OK && old_pins && !json_equal(old_pins, new_pins))
+            rc = pins_diff(c, old_pins, new_pins, &diff, e);
         before = json_pack("{s:s, s:o}", "state", r.state, "published_version",
                            r.published_version ? json_integer(r.published_version) : json_null());
         after = json_pack("{s:s, s:i}", "state", "published", "published_version", dv);
+        if (diff)
+            json_object_set(after, "conditions_diff", diff);
         audit_action = "policy.publish";
+        changed_set = true;
+    } else if (adopt) {
+        /* A republish: a copy of the version in force, pinned to the current conditions. */
+        if (strcmp(r.state, "published") != 0) {
+            rc = err_set(e, RC_STATE, "action",
+                         "只有已发布的政策可以采用命名条件的新版本（当前：%s）", state_label(eff));
+            goto out;
+        }
+        if (dv) {
+            rc = err_set(e, RC_STATE, "action",
+                         "已有草稿版本 %d：发布该草稿即采用命名条件的当前版本", dv);
+            goto out;
+        }
+        int nv = r.version + 1;
+        rc = load_version(c, id, r.published_version, &meta, &rules, NULL, NULL, e);
+        if (rc == RC_OK)
+            rc = load_pins(c, id, r.published_version, &old_pins, e);
+        if (rc == RC_OK)
+            rc = policy__load_named(c, &named, e);
+        json_t *whole = rc == RC_OK ? json_deep_copy(meta) : NULL;
+        if (whole)
+            json_object_set(whole, "rules", rules);
+        if (rc == RC_OK)
+            rc = check_doc(h, named, whole, true, &nmeta, &nrules, e);
+        json_decref(whole);
+        if (rc == RC_OK)
+            rc = insert_version(c, id, nv, "draft", meta, rules,
+                                note ? note : "采用命名条件的新版本", p->actor.name, now, e);
+        if (rc == RC_OK)
+            rc = write_pins(c, id, nv, rules, &new_pins, e);
+        struct stmt *st;
+        if (rc == RC_OK)
+            rc = store_prepare(c, "UPDATE policies SET version = ? WHERE id = ?", &st, e);
+        if (rc == RC_OK) {
+            store_bind_int(st, 1, nv);
+            store_bind_int(st, 2, id);
+            rc = store_run(st, e);
+            store_finish(st);
+        }
+        if (!old_pins)
+            old_pins = json_object();
+        if (rc == RC_OK && json_equal(old_pins, new_pins))
+            rc = err_set(e, RC_STATE, "action", "本政策引用的命名条件没有新版本，无需重新发布");
+        if (rc == RC_OK)
+            rc = pins_diff(c, old_pins, new_pins, &diff, e);
+        if (rc == RC_OK)
+            rc = publish_version(c, id, nv, p->actor.name, now, e);
+        before = json_pack("{s:i, s:O}", "published_version", r.published_version, "conditions",
+                           old_pins);
+        after = json_pack("{s:i, s:O, s:O*}", "published_version", nv, "conditions", new_pins,
+                          "diff", diff);
+        audit_action = "policy.adopt_conditions";
         changed_set = true;
     } else if (withdraw) {
         if (strcmp(r.state, "published") != 0) {
@@ -1348,14 +1459,21 @@ out:
     json_decref(nrules);
     json_decref(before);
     json_decref(after);
-    if (rc)
+    json_decref(old_pins);
+    json_decref(new_pins);
+    if (rc) {
+        json_decref(diff);
         return rc;
+    }
     if (changed_set) {
         struct err ignored;
         if (policy_refresh(h, c, &ignored))
             log_warn("policy: refresh after %s failed: %s", action, ignored.msg);
     }
     rc = policy_get(c, h, p, id, validate ? draft_version(&r) : 0, out, e);
+    if (rc == RC_OK && diff)
+        json_object_set(*out, "conditions_diff", diff);
+    json_decref(diff);
     if (rc == RC_OK && validate)
         json_object_set_new(*out, "validation",
                             json_pack("{s:b, s:s}", "ok", 1, "message", "规则校验通过，可以发布"));
@@ -1375,7 +1493,7 @@ enum rc policy_jsonlogic(struct conn *c, struct policy_holder *h, const struct p
     int v = r.published_version ? r.published_version : r.version;
     rc = load_version(c, id, v, &meta, &rules, NULL, NULL, e);
     if (rc == RC_OK)
-        rc = policy__load_named(c, &named, e);
+        rc = policy__named_for(c, id, v, &named, e);
     if (rc == RC_OK && !json_object_get(rules, "conditions"))
         rc = err_set(e, RC_STATE, NULL, "尚未填写享受条件");
     if (rc == RC_OK)
@@ -1397,19 +1515,23 @@ enum rc policy_conditions_list(struct conn *c, json_t **out, struct err *e)
 {
     struct stmt *st;
     enum rc rc = store_prepare(c,
-                               "SELECT name, label, node, version, updated_by, updated_at FROM "
-                               "named_conditions ORDER BY name",
+                               "SELECT n.name, n.label, n.node, n.version, n.updated_by, "
+                               "n.updated_at, o.code, o.name FROM named_conditions n LEFT JOIN "
+                               "orgs o ON o.id = n.org_id ORDER BY n.name",
                                &st, e);
     if (rc)
         return rc;
     json_t *items = json_array();
     while ((rc = store_step(st, e)) == RC_ROW) {
         json_t *node = json_loads(store_text(st, 2), 0, NULL);
+        json_t *org = store_text(st, 6) ? json_pack("{s:s, s:s}", "code", store_text(st, 6), "name",
+                                                    store_text(st, 7))
+                                        : json_null();
         json_array_append_new(
-            items,
-            json_pack("{s:s, s:s, s:o*, s:I, s:s, s:o}", "name", store_text(st, 0), "label",
-                      store_text(st, 1), "node", node, "version", (json_int_t)store_int(st, 3),
-                      "updated_by", store_text(st, 4), "updated_at", time_json(store_int(st, 5))));
+            items, json_pack("{s:s, s:s, s:o*, s:I, s:s, s:o, s:o}", "name", store_text(st, 0),
+                             "label", store_text(st, 1), "node", node, "version",
+                             (json_int_t)store_int(st, 3), "updated_by", store_text(st, 4),
+                             "updated_at", time_json(store_int(st, 5)), "org", org));
     }
     store_finish(st);
     if (rc != RC_DONE) {
@@ -1431,43 +1553,246 @@ static bool name_ok(const char *s)
     return true;
 }
 
-/* Checks that every published version still compiles under named. */
-static enum rc check_published(struct conn *c, struct policy_holder *h,
-                               const struct rules_named *named, struct err *e)
+/*
+ * Loads the current named conditions as a new object {name: {label, node, version}}.
+ * A row whose node is unreadable is left out (it cannot be referenced anyway).
+ */
+static enum rc load_current(struct conn *c, json_t **out, struct err *e)
 {
     struct stmt *st;
+    enum rc rc = store_prepare(
+        c, "SELECT name, label, node, version FROM named_conditions ORDER BY name", &st, e);
+    if (rc)
+        return rc;
+    json_t *cur = json_object();
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        json_t *node = json_loads(store_text(st, 2), 0, NULL);
+        if (node)
+            json_object_set_new(cur, store_text(st, 0),
+                                json_pack("{s:s, s:o, s:I}", "label", store_text(st, 1), "node",
+                                          node, "version", (json_int_t)store_int(st, 3)));
+    }
+    store_finish(st);
+    if (rc != RC_DONE) {
+        json_decref(cur);
+        return rc;
+    }
+    *out = cur;
+    return RC_OK;
+}
+
+/* Adds to pins {name: version} every condition of cur that j refers to, transitively. */
+static void collect_pins(const json_t *j, const json_t *cur, json_t *pins, int depth)
+{
+    if (depth > 64)
+        return; /* deeper than any rule may be; a cycle is refused by rules_compile */
+    size_t i;
+    const char *k;
+    json_t *v;
+    if (json_is_array(j)) {
+        json_array_foreach(policy__unconst(j), i, v) collect_pins(v, cur, pins, depth + 1);
+        return;
+    }
+    if (!json_is_object(j))
+        return;
+    const char *ref = json_string_value(json_object_get(j, "ref"));
+    const json_t *def = ref ? json_object_get(cur, ref) : NULL;
+    if (def && !json_object_get(pins, ref)) {
+        json_object_set(pins, ref, json_object_get(def, "version"));
+        collect_pins(json_object_get(def, "node"), cur, pins, depth + 1);
+    }
+    json_object_foreach(policy__unconst(j), k, v) collect_pins(v, cur, pins, depth + 1);
+}
+
+/* Reads one stored version of a named condition as a new {label, node}; *out NULL if none. */
+static enum rc condition_version(struct conn *c, const char *name, int64_t version, json_t **out,
+                                 struct err *e)
+{
+    struct stmt *st;
+    *out = NULL;
+    enum rc rc = store_prepare(
+        c, "SELECT label, node FROM named_condition_versions WHERE name = ? AND version = ?", &st,
+        e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, name);
+    store_bind_int(st, 2, version);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        json_t *node = json_loads(store_text(st, 1), 0, NULL);
+        if (node)
+            *out = json_pack("{s:s, s:o}", "label", store_text(st, 0), "node", node);
+        rc = RC_DONE;
+    }
+    store_finish(st);
+    return rc == RC_DONE ? RC_OK : rc;
+}
+
+enum rc policy__named_pinned(struct conn *c, const json_t *pins, struct rules_named **out,
+                             struct err *e)
+{
+    struct rules_named *nc = rules_named_new();
+    enum rc rc = RC_OK;
+    const char *name;
+    json_t *v;
+    json_object_foreach(policy__unconst(pins), name, v)
+    {
+        json_t *cv = NULL;
+        if ((rc = condition_version(c, name, json_integer_value(v), &cv, e)))
+            break;
+        if (!cv) {
+            log_warn("policy: pinned condition %s version %lld is missing", name,
+                     (long long)json_integer_value(v));
+            continue;
+        }
+        json_object_set_new(cv, "name", json_string(name));
+        struct err ne;
+        if (rules_named_add(nc, cv, &ne))
+            log_warn("policy: named condition %s is unusable", name);
+        json_decref(cv);
+    }
+    if (rc) {
+        rules_named_free(nc);
+        return rc;
+    }
+    *out = nc;
+    return RC_OK;
+}
+
+/* Reads the pins of version v of policy id as a new object; *out NULL for a draft. */
+static enum rc load_pins(struct conn *c, int64_t id, int v, json_t **out, struct err *e)
+{
+    struct stmt *st;
+    *out = NULL;
+    enum rc rc = store_prepare(
+        c, "SELECT cond_pins FROM policy_versions WHERE policy_id = ? AND version = ?", &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    store_bind_int(st, 2, v);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        const char *t = store_text(st, 0);
+        *out = t ? json_loads(t, 0, NULL) : NULL;
+        rc = RC_DONE;
+    }
+    store_finish(st);
+    return rc == RC_DONE ? RC_OK : rc;
+}
+
+enum rc policy__named_for(struct conn *c, int64_t id, int v, struct rules_named **out,
+                          struct err *e)
+{
+    json_t *pins = NULL;
+    enum rc rc = load_pins(c, id, v, &pins, e);
+    if (rc == RC_OK)
+        rc = pins ? policy__named_pinned(c, pins, out, e) : policy__load_named(c, out, e);
+    json_decref(pins);
+    return rc;
+}
+
+/*
+ * Pins version v of policy id to the current versions of the named conditions its rules
+ * reach. *pins_out (optional) receives the pins (new).
+ */
+static enum rc write_pins(struct conn *c, int64_t id, int v, const json_t *rules, json_t **pins_out,
+                          struct err *e)
+{
+    json_t *cur = NULL;
+    enum rc rc = load_current(c, &cur, e);
+    if (rc)
+        return rc;
+    json_t *pins = json_object();
+    collect_pins(json_object_get(rules, "conditions"), cur, pins, 0);
+    json_decref(cur);
+    char *text = dump(pins);
+    struct stmt *st;
+    rc = store_prepare(
+        c, "UPDATE policy_versions SET cond_pins = ? WHERE policy_id = ? AND version = ?", &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, text);
+        store_bind_int(st, 2, id);
+        store_bind_int(st, 3, v);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    xfree(text);
+    if (rc == RC_OK && pins_out)
+        *pins_out = json_incref(pins);
+    json_decref(pins);
+    return rc;
+}
+
+/*
+ * The difference between two pin sets as a new array of {name, from_version, to_version,
+ * before: {label, node} | null, after: {label, node} | null}, one item per condition whose
+ * version differs.
+ */
+static enum rc pins_diff(struct conn *c, const json_t *old, const json_t *now, json_t **out,
+                         struct err *e)
+{
+    json_t *names = json_object(), *diff = json_array();
+    const char *name;
+    json_t *v;
+    enum rc rc = RC_OK;
+    json_object_foreach(policy__unconst(old), name, v) json_object_set(names, name, json_true());
+    json_object_foreach(policy__unconst(now), name, v) json_object_set(names, name, json_true());
+    json_object_foreach(names, name, v)
+    {
+        json_t *a = json_object_get(old, name), *b = json_object_get(now, name);
+        if (a && b && json_integer_value(a) == json_integer_value(b))
+            continue;
+        json_t *before = NULL, *after = NULL;
+        if (a)
+            rc = condition_version(c, name, json_integer_value(a), &before, e);
+        if (rc == RC_OK && b)
+            rc = condition_version(c, name, json_integer_value(b), &after, e);
+        if (rc) {
+            json_decref(before);
+            break;
+        }
+        json_array_append_new(diff, json_pack("{s:s, s:O?, s:O?, s:o?, s:o?}", "name", name,
+                                              "from_version", a, "to_version", b, "before", before,
+                                              "after", after));
+    }
+    json_decref(names);
+    if (rc) {
+        json_decref(diff);
+        return rc;
+    }
+    *out = diff;
+    return RC_OK;
+}
+
+/* Who owns named condition name: *exists, *org_id (0 = the CLI's: admins only), org_name. */
+static enum rc condition_owner(struct conn *c, const char *name, bool *exists, int64_t *org_id,
+                               char org_name[256], struct err *e)
+{
+    struct stmt *st;
+    *exists = false;
+    *org_id = 0;
+    org_name[0] = '\0';
     enum rc rc = store_prepare(c,
-                               "SELECT v.policy_id, v.meta, v.rules FROM policy_versions v JOIN "
-                               "policies p ON p.id = v.policy_id AND p.published_version = "
-                               "v.version WHERE p.state = 'published' ORDER BY v.policy_id",
+                               "SELECT n.org_id, o.name FROM named_conditions n LEFT JOIN orgs o "
+                               "ON o.id = n.org_id WHERE n.name = ?",
                                &st, e);
     if (rc)
         return rc;
-    while ((rc = store_step(st, e)) == RC_ROW) {
-        json_t *meta = json_loads(store_text(st, 1), 0, NULL);
-        json_t *rules = json_loads(store_text(st, 2), 0, NULL);
-        struct rules_policy *pol = NULL;
-        struct err ce;
-        err_clear(&ce);
-        int64_t pid = store_int(st, 0);
-        enum rc crc = meta && rules ? policy__compile(policy_holder_rules_catalog(h), named, meta,
-                                                      rules, pid, &pol, &ce)
-                                    : RC_INTERNAL;
-        rules_policy_free(pol);
-        json_decref(meta);
-        json_decref(rules);
-        if (crc) {
-            rc = err_set(e, RC_INVALID, "node", "修改后已发布的政策 %lld 无法通过校验：%s",
-                         (long long)pid, ce.msg);
-            break;
-        }
+    store_bind_text(st, 1, name);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        *exists = true;
+        *org_id = store_int(st, 0);
+        mem_copy_text(org_name, 256, store_text(st, 1) ? store_text(st, 1) : "");
+        rc = RC_DONE;
     }
     store_finish(st);
     return rc == RC_DONE ? RC_OK : rc;
 }
 
 enum rc policy_condition_put(struct conn *c, struct policy_holder *h, const struct audit_actor *who,
-                             const char *name, const json_t *doc, json_t **out, struct err *e)
+                             const struct principal *p, const char *name, const json_t *doc,
+                             json_t **out, struct err *e)
 {
     static const char *const members[] = {"label", "node", NULL};
     const char *label = NULL;
@@ -1485,20 +1810,37 @@ enum rc policy_condition_put(struct conn *c, struct policy_holder *h, const stru
     struct rules_policy *pol = NULL;
     json_t *before = NULL, *after = NULL;
     struct stmt *st;
-    int64_t now = time_now_ms();
+    int64_t now = time_now_ms(), owner = 0;
+    char owner_name[256];
+    bool exists = false, same = false;
+    int version = 0;
     char *text = dump(node);
     rc = store_begin(c, e);
+    if (rc == RC_OK)
+        rc = condition_owner(c, name, &exists, &owner, owner_name, e);
+    /* The owner's officers and admins edit a condition; the CLI (p NULL) may do anything. */
+    if (rc == RC_OK && exists && p && p->role != ROLE_ADMIN &&
+        !(p->role == ROLE_POLICY_OFFICER && owner && p->org_id == owner)) {
+        if (owner)
+            rc = err_set(e, RC_FORBIDDEN, "name",
+                         "命名条件 %s 属于%s，只有该单位的政策专员或管理员可以修改", name,
+                         owner_name);
+        else
+            rc = err_set(e, RC_FORBIDDEN, "name", "命名条件 %s 由系统维护，只有管理员可以修改",
+                         name);
+    }
     /* The other conditions as stored, plus this one as it would be. */
     if (rc == RC_OK)
         rc = store_prepare(
             c, "SELECT name, label, node, version FROM named_conditions ORDER BY name", &st, e);
-    int version = 0;
     if (rc == RC_OK) {
         while ((rc = store_step(st, e)) == RC_ROW) {
             json_t *n = json_loads(store_text(st, 2), 0, NULL);
             if (strcmp(store_text(st, 0), name) == 0) {
                 version = (int)store_int(st, 3);
-                before = json_pack("{s:s, s:o*}", "label", store_text(st, 1), "node", n);
+                same = n && strcmp(store_text(st, 1), label) == 0 && json_equal(n, node);
+                before = json_pack("{s:s, s:o*, s:i}", "label", store_text(st, 1), "node", n,
+                                   "version", version);
                 continue;
             }
             json_t *def = json_pack("{s:s, s:s, s:o*}", "name", store_text(st, 0), "label",
@@ -1520,33 +1862,52 @@ enum rc policy_condition_put(struct conn *c, struct policy_holder *h, const stru
         rc = rules_compile(policy_holder_rules_catalog(h), named, probe, 0, NULL, &pol, e);
         json_decref(probe);
     }
-    if (rc == RC_OK)
-        rc = check_published(c, h, named, e);
-    if (rc == RC_OK)
-        rc = store_prepare(c,
-                           version ? "UPDATE named_conditions SET label = ?, node = ?, version = "
-                                     "version + 1, updated_by = ?, updated_at = ? WHERE name = ?"
-                                   : "INSERT INTO named_conditions (label, node, updated_by, "
-                                     "updated_at, name) VALUES (?, ?, ?, ?, ?)",
-                           &st, e);
+    /* Nothing changed: no new version, no audit event. Published policies are never
+     * affected by an edit: they keep the versions they pinned (adopt_conditions). */
+    if (rc || same)
+        goto out;
+    rc = store_prepare(c,
+                       version ? "UPDATE named_conditions SET label = ?, node = ?, version = "
+                                 "version + 1, updated_by = ?, updated_at = ? WHERE name = ?"
+                               : "INSERT INTO named_conditions (label, node, updated_by, "
+                                 "updated_at, name, org_id) VALUES (?, ?, ?, ?, ?, ?)",
+                       &st, e);
     if (rc == RC_OK) {
         store_bind_text(st, 1, label);
         store_bind_text(st, 2, text);
         store_bind_text(st, 3, who->name);
         store_bind_int(st, 4, now);
         store_bind_text(st, 5, name);
+        if (!version && p && p->org_id)
+            store_bind_int(st, 6, p->org_id);
+        else if (!version)
+            store_bind_null(st, 6);
         rc = store_run(st, e);
         store_finish(st);
     }
     if (rc == RC_OK)
-        rc = policy__bump(c, e);
+        rc = store_prepare(c,
+                           "INSERT INTO named_condition_versions (name, version, label, node, "
+                           "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           &st, e);
     if (rc == RC_OK) {
-        after = json_pack("{s:s, s:O}", "label", label, "node", node);
+        store_bind_text(st, 1, name);
+        store_bind_int(st, 2, version + 1);
+        store_bind_text(st, 3, label);
+        store_bind_text(st, 4, text);
+        store_bind_text(st, 5, who->name);
+        store_bind_int(st, 6, now);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    if (rc == RC_OK) {
+        after = json_pack("{s:s, s:O, s:i}", "label", label, "node", node, "version", version + 1);
         struct audit_event ev = {"condition.set", "named_condition", name, before, after};
         rc = audit_append(c, who, &ev, NULL, e);
     }
     if (rc == RC_OK)
         rc = store_commit(c, e);
+out:
     if (store_in_txn(c))
         store_rollback(c);
     rules_policy_free(pol);
@@ -1556,10 +1917,7 @@ enum rc policy_condition_put(struct conn *c, struct policy_holder *h, const stru
     xfree(text);
     if (rc)
         return rc;
-    struct err ignored;
-    if (policy_refresh(h, c, &ignored))
-        log_warn("policy: refresh after condition change failed: %s", ignored.msg);
-    *out = json_pack("{s:s, s:s, s:O, s:i}", "name", name, "label", label, "node", node, "version",
-                     version + 1);
+    *out = json_pack("{s:s, s:s, s:O, s:i, s:b}", "name", name, "label", label, "node", node,
+                     "version", same ? version : version + 1, "changed", !same);
     return RC_OK;
 }

@@ -166,14 +166,17 @@ enum rc policy_conditions_list(struct conn *c, json_t **out, struct err *e) WARN
 
 /*
  * Creates or replaces named condition name from doc {label, node}, audited
- * ("condition.set"). The node must compile, and every published policy that refers to
- * it must still compile with the new node (RC_INVALID naming the policy otherwise);
- * the set version is bumped. Policy officers and administrators only (the route says
- * so). *out (new) is the stored condition.
+ * ("condition.set"); every change is a new version (named_condition_versions), an
+ * unchanged doc writes nothing. A new condition belongs to p's organisation (NULL p, the
+ * CLI: to nobody, admins only); an existing one may be changed only by the policy
+ * officers of its organisation and admins (RC_FORBIDDEN naming "name", in Chinese).
+ * The node must compile. Published policies keep the versions they pinned, so nothing
+ * in force changes until a policy adopts the new version (policy_act adopt_conditions).
+ * *out (new) is {name, label, node, version, changed}.
  */
 enum rc policy_condition_put(struct conn *c, struct policy_holder *h, const struct audit_actor *who,
-                             const char *name, const json_t *doc, json_t **out,
-                             struct err *e) WARN_UNUSED;
+                             const struct principal *p, const char *name, const json_t *doc,
+                             json_t **out, struct err *e) WARN_UNUSED;
 
 /* ---- the compiled set in force ------------------------------------------------- */
 

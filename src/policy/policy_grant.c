@@ -235,7 +235,8 @@ enum rc policy_grant__facts(struct conn *c, const char *credit_code, struct rule
         return rc;
     rc = store_prepare(c,
                        "SELECT fact, value, status FROM enterprise_facts WHERE credit_code = ? "
-                       "ORDER BY fact, as_of DESC, id DESC",
+                       "ORDER BY fact, CASE WHEN status = 'authoritative' THEN 0 ELSE 1 END, "
+                       "as_of DESC, id DESC",
                        &st, e);
     if (rc)
         return rc;

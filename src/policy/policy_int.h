@@ -34,6 +34,16 @@ int64_t policy__today(char out[11]);
 enum rc policy__load_named(struct conn *c, struct rules_named **out, struct err *e) WARN_UNUSED;
 
 /*
+ * Loads the named conditions version v of policy id was published with (its pins), or
+ * the current ones for a draft (no pins), into a new list (rules_named_free).
+ */
+enum rc policy__named_for(struct conn *c, int64_t id, int v, struct rules_named **out,
+                          struct err *e) WARN_UNUSED;
+/* Loads the condition versions of pins {name: version} into a new list. */
+enum rc policy__named_pinned(struct conn *c, const json_t *pins, struct rules_named **out,
+                             struct err *e) WARN_UNUSED;
+
+/*
  * Compiles the rule document rules of a version whose meta (normalised) gives the region
  * scope, as policy id. On error the field is prefixed with "rules." (the path inside
  * the request document). *out is new (rules_policy_free).

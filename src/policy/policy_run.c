@@ -162,11 +162,13 @@ static enum rc load_table(struct conn *c, const struct rules_catalog *cat, struc
         if (rc == RC_DONE)
             rc = RC_OK;
     }
-    /* Facts: the newest value of each (enterprise, fact) comes first. */
+    /* Facts: the newest authoritative value of each (enterprise, fact) comes first. A
+     * self-declared value never decides a 免申即享 grant: the run leaves it out, so a
+     * policy that would rest on it is "possibly eligible" and gets no grant. */
     if (rc == RC_OK)
         rc = store_prepare(c,
-                           "SELECT credit_code, fact, value FROM enterprise_facts ORDER BY "
-                           "credit_code, fact, as_of DESC, id DESC",
+                           "SELECT credit_code, fact, value FROM enterprise_facts WHERE status = "
+                           "'authoritative' ORDER BY credit_code, fact, as_of DESC, id DESC",
                            &st, e);
     if (rc == RC_OK) {
         char cur[CODE_LEN] = "", last_fact[64] = "";

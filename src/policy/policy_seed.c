@@ -82,7 +82,7 @@ enum rc policy_seed(struct conn *c, struct policy_holder *h, const struct audit_
         json_t *doc = json_pack("{s:O, s:O}", "label", json_object_get(d, "label"), "node",
                                 json_object_get(d, "node"));
         json_t *out = NULL;
-        rc = doc ? policy_condition_put(c, h, who, name, doc, &out, e)
+        rc = doc ? policy_condition_put(c, h, who, NULL, name, doc, &out, e)
                  : err_set(e, RC_INVALID, field, "缺少 label 或 node");
         json_decref(doc);
         json_decref(out);

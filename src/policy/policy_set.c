@@ -221,6 +221,11 @@ static enum rc build(struct policy_holder *h, struct conn *c, struct policy_snap
     struct rules_named *named = NULL;
     struct rules_policy **pols = NULL;
     size_t n = 0, cap = 0;
+    /* Each published version compiles with the condition versions it pinned; most share
+     * the same pins, so each distinct pin set is loaded once (pinned[by_pins[text]]). */
+    json_t *by_pins = json_object();
+    struct rules_named **pinned = NULL;
+    size_t n_pinned = 0;
     struct stmt *st = NULL;
     /* The version first: rows read after it can only be newer. */
     enum rc rc = read_version(c, &s->version, e);
@@ -228,9 +233,10 @@ static enum rc build(struct policy_holder *h, struct conn *c, struct policy_snap
         rc = policy__load_named(c, &named, e);
     if (rc == RC_OK)
         rc = store_prepare(c,
-                           "SELECT p.id, v.version, p.org_id, o.code, o.name, v.meta, v.rules "
-                           "FROM policies p JOIN policy_versions v ON v.policy_id = p.id AND "
-                           "v.version = p.published_version JOIN orgs o ON o.id = p.org_id "
+                           "SELECT p.id, v.version, p.org_id, o.code, o.name, v.meta, v.rules, "
+                           "v.cond_pins FROM policies p JOIN policy_versions v ON v.policy_id = "
+                           "p.id AND v.version = p.published_version JOIN orgs o ON o.id = "
+                           "p.org_id "
                            "WHERE p.state = 'published' AND (p.valid_from IS NULL OR "
                            "p.valid_from <= ?) AND (p.valid_to IS NULL OR p.valid_to >= ?) "
                            "ORDER BY p.id",
@@ -246,7 +252,24 @@ static enum rc build(struct policy_holder *h, struct conn *c, struct policy_snap
         struct rules_policy *pol = NULL;
         struct err ce;
         err_clear(&ce);
-        if (!meta || !rules || policy__compile(h->rcat, named, meta, rules, id, &pol, &ce)) {
+        const struct rules_named *use = named;
+        const char *pins_text = store_text(st, 7);
+        if (pins_text) {
+            json_t *k = json_object_get(by_pins, pins_text);
+            if (!k) {
+                json_t *pins = json_loads(pins_text, 0, NULL);
+                struct rules_named *pn = NULL;
+                if (!pins || policy__named_pinned(c, pins, &pn, &ce))
+                    pn = rules_named_new(); /* unreadable pins: only refs-free rules compile */
+                json_decref(pins);
+                pinned = xrealloc(pinned, (n_pinned + 1) * sizeof(*pinned));
+                pinned[n_pinned] = pn;
+                k = json_integer((json_int_t)n_pinned++);
+                json_object_set_new(by_pins, pins_text, k);
+            }
+            use = pinned[json_integer_value(k)];
+        }
+        if (!meta || !rules || policy__compile(h->rcat, use, meta, rules, id, &pol, &ce)) {
             /* A named condition may have changed under it; the others stay offered. */
             log_warn("policy: policy %lld does not compile and is left out: %s", (long long)id,
                      ce.msg);
@@ -292,6 +315,10 @@ out:
     }
     xfree(pols);
     rules_named_free(named);
+    for (size_t i = 0; i < n_pinned; i++)
+        rules_named_free(pinned[i]);
+    xfree(pinned);
+    json_decref(by_pins);
     *out = s;
     return rc;
 }

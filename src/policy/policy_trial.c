@@ -63,14 +63,16 @@ static json_t *answer(const struct ent_catalog *cat, const json_t *doc, const js
     policy__today(today);
     const char *name = json_string_value(json_object_get(ent, "name"));
     return json_pack(
-        "{s:{s:O, s:O, s:O, s:O}, s:O, s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:o, s:o*, s:s}",
+        "{s:{s:O, s:O, s:O, s:O}, s:O, s:s, s:s, s:s, s:s, s:o, s:s, s:b, s:b, s:o, s:o*, s:s}",
         "policy", "id", json_object_get(doc, "id"), "title", json_object_get(doc, "title"),
         "version", json_object_get(doc, "version"), "version_state",
         json_object_get(doc, "version_state"), "credit_code", json_object_get(ent, "credit_code"),
         "enterprise_name", name ? name : "", "as_of", today, "outcome",
-        rules_outcome_name(r->outcome), "outcome_label", outcome_label(r->outcome), "amount_fen",
-        r->amount_state == RULES_AMOUNT_KNOWN ? json_integer(r->amount) : json_null(),
-        "amount_state", as, "authoritative", r->authoritative, "missing", missing, "explanation",
+        rules_outcome_name(r->outcome), "outcome_label",
+        r->to_verify ? "可能符合（待核实：依据企业自主申报的数据）" : outcome_label(r->outcome),
+        "amount_fen", r->amount_state == RULES_AMOUNT_KNOWN ? json_integer(r->amount) : json_null(),
+        "amount_state", as, "authoritative", r->authoritative, "to_verify", r->to_verify,
+        "missing", missing, "explanation",
         rules_result_explanation(r), "note", "单独试算本版本：未计入“就高不重复”和限额，以发布后的匹配结果为准");
 }
 
@@ -93,7 +95,8 @@ enum rc policy_trial(struct conn *c, struct policy_holder *h, const struct princ
     if (rc == RC_OK && !json_is_object(json_object_get(json_object_get(doc, "rules"), "conditions")))
         rc = err_set(e, RC_STATE, NULL, "尚未填写享受条件，无法试算");
     if (rc == RC_OK)
-        rc = policy__load_named(c, &named, e);
+        rc = policy__named_for(c, id, (int)json_integer_value(json_object_get(doc, "version")),
+                               &named, e);
     if (rc == RC_OK)
         rc = policy__compile(rcat, named, doc, json_object_get(doc, "rules"), id, &pol, e);
     if (rc == RC_OK) {
@@ -104,6 +107,8 @@ enum rc policy_trial(struct conn *c, struct policy_holder *h, const struct princ
     }
     if (rc == RC_OK)
         rc = rules_eval(set, f, policy__today(NULL), RULES_EXPLAIN, &row, e);
+    if (rc == RC_OK)
+        rules_row_verify(row); /* a self-declared value makes it "to be verified" */
     if (rc == RC_OK && row->n != 1)
         rc = err_set(e, RC_INTERNAL, NULL, "trial: expected one result, got %zu", row->n);
     if (rc == RC_OK)

@@ -215,6 +215,7 @@ struct rules_result {
     int64_t amount;                 /* fen when RULES_AMOUNT_KNOWN, else 0 */
     int64_t amount_before;          /* the amount before the second pass */
     bool authoritative;             /* every fact read by a TRUE leaf is authoritative */
+    bool to_verify;                 /* rules_row_verify lowered it: rests on self-declared data */
     int64_t excluded_by;            /* exclusive group: the policy that kept it, or 0 */
     bool capped;                    /* cap group: cut (or zeroed) by the group's cap */
     const char **missing;           /* possibly: facts of the UNKNOWN leaves (borrowed) */
@@ -254,6 +255,13 @@ enum rc rules_eval(const struct rules_set *set, const struct rules_facts *f, int
                    unsigned flags, struct rules_row **out, struct err *e) WARN_UNUSED;
 /* Frees row and its explanations (NULL is fine). */
 void rules_row_free(struct rules_row *row);
+/*
+ * Lowers every eligible result of row whose TRUE leaves read a value that is not
+ * authoritative (self-declared) to possibly eligible, with to_verify set: such a decision
+ * is "to be verified" (待核实), never a grant or an approval. Amounts are kept as
+ * estimates; the second pass already ran and is not redone.
+ */
+void rules_row_verify(struct rules_row *row);
 /* Returns r's explanation as a new Jansson tree, or NULL when it has none. */
 json_t *rules_result_explanation(const struct rules_result *r);
 /*

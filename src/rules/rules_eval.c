@@ -668,6 +668,17 @@ void rules_row_free(struct rules_row *row)
     xfree(row);
 }
 
+void rules_row_verify(struct rules_row *row)
+{
+    for (size_t i = 0; row && i < row->n; i++) {
+        struct rules_result *r = &row->results[i];
+        if (r->outcome == RULES_ELIGIBLE && !r->authoritative) {
+            r->outcome = RULES_POSSIBLY;
+            r->to_verify = true;
+        }
+    }
+}
+
 json_t *rules_result_explanation(const struct rules_result *r)
 {
     if (!r->explanation)

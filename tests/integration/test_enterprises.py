@@ -766,7 +766,7 @@ def test_fact_catalogue(server):
     facts = {f["name"]: f for f in cat["facts"]}
     assert facts["employees"] == {"name": "employees", "type": "int", "unit": "人",
                                   "label": "从业人员数", "source": "人力资源和社会保障部门",
-                                  "builtin": False}
+                                  "source_org": "340800-RSJ", "builtin": False}
     assert facts["revenue"]["type"] == "money" and facts["revenue"]["unit"] == "元"
     assert facts["tax_credit_rating"]["values"] == ["A", "B", "M", "C", "D"]
     assert facts["region"]["builtin"] is True and facts["tags"]["type"] == "tagset"
@@ -801,7 +801,9 @@ def test_enterprise_declares_facts(server, tokens):
     assert items["employees"]["status"] == "self_declared"
     assert items["employees"]["source"] == "企业自主申报"
     assert items["employees"]["recorded_by"] == "user:enterprise"
-    assert items["rd_ratio"]["value"] == 4.25 and items["rd_ratio"]["status"] == "self_declared"
+    # The demo's authoritative rd_ratio (4) stays current: a self-declared value never beats
+    # an authoritative one (issue 14 item 4); the declaration is kept in the history.
+    assert items["rd_ratio"]["value"] == 4 and items["rd_ratio"]["status"] == "authoritative"
     assert server.audit_count() == audit0 + 1
     ev = audit_of(server, DEMO_CODE)[0]
     assert ev["action"] == "enterprise.facts"
@@ -818,7 +820,12 @@ def test_enterprise_declares_facts(server, tokens):
 def test_clerk_records_authoritative(server, pool, tokens):
     code = pool.next()
     create(server, tokens["clerk"], ent(code))
-    st, _, f = put_facts(server, tokens["clerk"], code, [
+    # Authoritative values come from each fact's source department (or an admin), issue 14
+    # item 9: the clerk's tax facts are refused; the admin records them.
+    assert_error(put_facts(server, tokens["clerk"], code, [
+        {"fact": "revenue", "value": 800000000, "as_of": "2025-12-31"}]), 403, "forbidden",
+        field="facts[0].status", message="安庆市税务局")
+    st, _, f = put_facts(server, tokens["admin"], code, [
         {"fact": "revenue", "value": 800000000, "as_of": "2025-12-31"},
         {"fact": "tax_credit_rating", "value": "A", "as_of": "2025-12-31"},
         {"fact": "dishonest_executee", "value": False},
@@ -828,7 +835,7 @@ def test_clerk_records_authoritative(server, pool, tokens):
     items = {i["fact"]: i for i in f["items"]}
     rev = items["revenue"]
     assert rev["value"] == 800000000 and rev["display"] == "800万元"
-    assert rev["status"] == "authoritative" and rev["source"] == "安庆市企业服务中心"
+    assert rev["status"] == "authoritative" and rev["source"] == "安庆市数据资源管理局"
     assert rev["label"] == "营业收入" and rev["unit"] == "元" and rev["type"] == "money"
     assert items["tax_credit_rating"]["value"] == "A"
     assert items["dishonest_executee"]["value"] is False

@@ -919,6 +919,41 @@ START_TEST(test_set_refs)
 }
 END_TEST
 
+/* A decision that rests on a self-declared value is lowered to "to be verified". */
+START_TEST(test_row_verify)
+{
+    struct rules_catalog *cat = catalog();
+    json_t *doc = json_pack("{s:{s:s, s:s, s:i}}", "conditions", "fact", "employees", "op", "ge",
+                            "value", 10);
+    struct rules_policy *p[1];
+    struct err e;
+    ck_assert(rules_compile(cat, NULL, doc, 1, NULL, &p[0], &e) == RC_OK);
+    struct rules_set *set = rules_set_new(cat, p, 1);
+    for (int auth = 0; auth <= 1; auth++) {
+        struct rules_facts *f = rules_facts_new(cat);
+        ck_assert(rules_facts_set(f, "employees", "12", auth, &e) == RC_OK);
+        struct rules_row *row;
+        ck_assert(rules_eval(set, f, 20000, 0, &row, &e) == RC_OK);
+        ck_assert_int_eq(row->results[0].outcome, RULES_ELIGIBLE);
+        rules_row_verify(row);
+        ck_assert_int_eq(row->results[0].outcome, auth ? RULES_ELIGIBLE : RULES_POSSIBLY);
+        ck_assert_int_eq(row->results[0].to_verify, !auth);
+        rules_row_free(row);
+        /* An ineligible outcome stays ineligible whatever its data. */
+        ck_assert(rules_facts_set(f, "employees", "3", auth, &e) == RC_OK);
+        ck_assert(rules_eval(set, f, 20000, 0, &row, &e) == RC_OK);
+        rules_row_verify(row);
+        ck_assert_int_eq(row->results[0].outcome, RULES_INELIGIBLE);
+        ck_assert(!row->results[0].to_verify);
+        rules_row_free(row);
+        rules_facts_free(f);
+    }
+    rules_set_free(set);
+    json_decref(doc);
+    rules_catalog_free(cat);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("rules");
@@ -928,6 +963,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_property);
     tcase_add_test(tc, test_jsonlogic);
     tcase_add_test(tc, test_set_refs);
+    tcase_add_test(tc, test_row_verify);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -115,6 +115,7 @@ export function expandAnswer(a, set) {
       excluded_by: it.excluded_by,
       capped: it.capped,
       authoritative: it.authoritative,
+      to_verify: it.to_verify,
       missing: it.missing.map((m) => factRef(set, m)),
       explanation: expandExplanation(p.explanation, it.status, a.values, a.values_years),
     }
