@@ -302,3 +302,17 @@ def test_api_keys_list_and_revoke(server):
                       if "命令行吊销" in ln][0]
     assert_error(server.request("GET", "/api/v1/me", headers={"X-Api-Key": key2}), 401,
                  "unauthorized")
+
+
+def test_a_clock_that_steps_back_does_not_lock_logins_out(server):
+    """A throttle row written at a later instant (the clock then stepped back, as NTP or
+    the test clock may) must not make the next login wait until that instant."""
+    try:
+        server.set_clock("2026-12-31T17:00:00+08:00")
+        server.login("clerk")
+        server.set_clock("2026-03-10T10:00:00+08:00")
+        status, _, data = server.request("POST", "/api/v1/session",
+                                         {"username": "clerk", "password": "demo"})
+        assert status == 201, data
+    finally:
+        server.set_clock(None)
