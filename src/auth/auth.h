@@ -172,11 +172,14 @@ void auth_hash_limits(int slots, int queue);
 
 /*
  * Changes p's own password after checking old_password (RC_BADLOGIN, field
- * old_password, if wrong); the new one must pass auth_password_check. Ends every
- * session of the user (the caller logs in again), audited (user.password_change).
+ * old_password, if wrong); the new one must pass auth_password_check. The check of
+ * old_password counts as a login attempt of (p's user name, client_ip): RC_RATELIMIT
+ * with *retry_after seconds when throttled. Ends every session of the user (the caller
+ * logs in again), audited (user.password_change).
  */
 enum rc auth_password_change(struct conn *c, const struct principal *p, const char *old_password,
-                             const char *new_password, struct err *e) WARN_UNUSED;
+                             const char *new_password, const char *client_ip, int *retry_after,
+                             struct err *e) WARN_UNUSED;
 enum auth_action { AUTH_RESET_PASSWORD, AUTH_DISABLE, AUTH_ENABLE };
 /* Parses "reset_password", "disable", "enable"; false if unknown. */
 bool auth_action_parse(const char *name, enum auth_action *out);
