@@ -252,6 +252,8 @@ def test_slow_headers_are_cut_at_the_header_deadline(make_server):
     finally:
         for k in socks:
             k.close()
+    # the cuts are counted, as docs/internals/http.md says
+    assert metric(s, 'qifu_http_connections_cut_total{reason="header"}') >= 10
     assert s.request("GET", "/healthz")[0] == 200
 
 
