@@ -96,10 +96,9 @@ static enum rc reader_of(struct conn *c, const struct principal *p, int64_t id,
     if (p->role != ROLE_SYSTEM)
         return RC_OK;
     struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               "SELECT 1 FROM demands d WHERE d.id = ? AND d.created_by IN "
-                               "(SELECT 'apikey:' || k.name FROM api_keys k WHERE k.org_id = ?)",
-                               &st, e);
+    enum rc rc = store_prepare(
+        c, "SELECT 1 FROM demands d WHERE d.id = ? AND d.created_by IN " AUTH_APIKEY_ACTORS_SQL,
+        &st, e);
     if (rc)
         return rc;
     store_bind_int(st, 1, id);

@@ -443,9 +443,7 @@ static bool closed_state(const char *state)
 
 #define CLOSED_SQL "('declined','answered_directly','rated','archived','merged')"
 /* The demands a key may read: Open311 ones submitted by a key of its organisation. */
-#define KEY_SCOPE_SQL                                                                              \
-    "d.channel = 'open311' AND d.created_by IN (SELECT 'apikey:' || k.name FROM api_keys k "      \
-    "WHERE k.org_id = ?)"
+#define KEY_SCOPE_SQL "d.channel = 'open311' AND d.created_by IN " AUTH_APIKEY_ACTORS_SQL
 
 static json_t *when(int64_t ms)
 {

@@ -103,8 +103,11 @@ enum rc api_me_password(struct http_req *req, struct http_resp *resp, struct err
     struct conn *c;
     if ((rc = api_conn(req, &c, e)))
         return rc;
-    rc = auth_password_change(c, api_who(req), old_pw, new_pw, e);
+    int retry = 0;
+    rc = auth_password_change(c, api_who(req), old_pw, new_pw, http_client_ip(req), &retry, e);
     store_release(c);
+    if (rc == RC_RATELIMIT)
+        http_resp_header(req, resp, "Retry-After", pool_printf(&req->pool, "%d", retry));
     if (rc == RC_INVALID && strcmp(e->field, "password") == 0)
         snprintf(e->field, sizeof(e->field), "new_password");
     if (rc)

@@ -114,6 +114,8 @@ enum rc audit_checkpoint_make(struct store *s, const unsigned char sk[SEC_SIGN_S
     if (r.first_bad)
         return err_set(e, RC_CONFLICT, NULL, "审计链在第 %lld 条断裂（%s），不签署检查点",
                        (long long)r.first_bad, r.why);
+    if (r.last_seq < 1) /* a checkpoint of seq 0 would be refused by its own verifier */
+        return err_set(e, RC_STATE, NULL, "审计链为空，没有可签署的记录");
     int64_t at = time_now_ms();
     char msg[160], when[40], pk_hex[2 * SEC_SIGN_PUBLIC + 1], sig_hex[2 * SEC_SIGN_BYTES + 1];
     unsigned char pk[SEC_SIGN_PUBLIC], sig[SEC_SIGN_BYTES];

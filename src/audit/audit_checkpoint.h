@@ -54,7 +54,7 @@ enum rc audit_public_key_load(const char *arg, unsigned char pk[SEC_SIGN_PUBLIC]
 /*
  * Verifies the chain and signs its head with sk; *out is a new JSON object {format, seq,
  * hash, at, at_ms, public_key, signature}. RC_CONFLICT when the chain does not verify
- * (nothing is signed then; e says where it breaks).
+ * (nothing is signed then; e says where it breaks), RC_STATE when it has no event yet.
  */
 enum rc audit_checkpoint_make(struct store *s, const unsigned char sk[SEC_SIGN_SECRET],
                               json_t **out, struct err *e) WARN_UNUSED;

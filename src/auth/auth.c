@@ -730,6 +730,20 @@ enum rc auth_apikey_create(struct conn *c, const struct audit_actor *who, const 
         if (rc == RC_NOTFOUND)
             rc = err_set(e, RC_INVALID, "org", "机构 %s 不存在", org_code);
     }
+    /* What a key files is recorded under its name: one name, one organisation. */
+    if (rc == RC_OK)
+        rc = store_prepare(c, "SELECT 1 FROM api_keys WHERE name = ? AND org_id <> ?", &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, name);
+        store_bind_int(st, 2, org.id);
+        rc = store_step(st, e);
+        if (rc == RC_ROW)
+            rc = err_set(e, RC_EXISTS, "name", "密钥名称“%s”已被其他机构的 API 密钥使用", name);
+        else if (rc == RC_DONE)
+            rc = RC_OK;
+    }
+    store_finish(st);
+    st = NULL;
     if (rc)
         goto out;
     char token[SEC_TOKEN_LEN], key_hash[SEC_HEX_SHA256];

@@ -139,12 +139,22 @@ enum rc auth_principal_of(struct conn *c, const char *username, struct pool *poo
 /* Ends the session of token, audited. */
 enum rc auth_logout(struct conn *c, const struct principal *p, const char *token,
                     struct err *e) WARN_UNUSED;
+/*
+ * A subquery of the actor names ("apikey:" + name) of the API keys of one organisation
+ * (its one parameter, the org id), for "created_by IN " AUTH_APIKEY_ACTORS_SQL. A name
+ * that keys of two organisations share (made before auth_apikey_create refused that)
+ * belongs to neither, so no key reads what another organisation's key filed.
+ */
+#define AUTH_APIKEY_ACTORS_SQL                                                                     \
+    "(SELECT 'apikey:' || k.name FROM api_keys k GROUP BY k.name HAVING MIN(k.org_id) = ? AND "    \
+    "MAX(k.org_id) = MIN(k.org_id))"
 /* Looks up an API key: RC_UNAUTHORIZED if unknown or revoked. */
 enum rc auth_apikey(struct conn *c, const char *key, struct pool *pool, struct principal *p,
                     struct err *e) WARN_UNUSED;
 /*
  * Creates an API key for org_code, audited; *key receives the key (shown once,
- * at most 64 bytes with NUL).
+ * at most 64 bytes with NUL). RC_EXISTS when a key of another organisation has the
+ * name: what a key files is recorded as "apikey:" + its name (AUTH_APIKEY_ACTORS_SQL).
  */
 enum rc auth_apikey_create(struct conn *c, const struct audit_actor *who, const char *name,
                            const char *org_code, char key[64], struct err *e) WARN_UNUSED;
@@ -162,11 +172,14 @@ void auth_hash_limits(int slots, int queue);
 
 /*
  * Changes p's own password after checking old_password (RC_BADLOGIN, field
- * old_password, if wrong); the new one must pass auth_password_check. Ends every
- * session of the user (the caller logs in again), audited (user.password_change).
+ * old_password, if wrong); the new one must pass auth_password_check. The check of
+ * old_password counts as a login attempt of (p's user name, client_ip): RC_RATELIMIT
+ * with *retry_after seconds when throttled. Ends every session of the user (the caller
+ * logs in again), audited (user.password_change).
  */
 enum rc auth_password_change(struct conn *c, const struct principal *p, const char *old_password,
-                             const char *new_password, struct err *e) WARN_UNUSED;
+                             const char *new_password, const char *client_ip, int *retry_after,
+                             struct err *e) WARN_UNUSED;
 enum auth_action { AUTH_RESET_PASSWORD, AUTH_DISABLE, AUTH_ENABLE };
 /* Parses "reset_password", "disable", "enable"; false if unknown. */
 bool auth_action_parse(const char *name, enum auth_action *out);

@@ -57,13 +57,20 @@ static enum rc audit_user(struct conn *c, const struct audit_actor *who, const c
 }
 
 enum rc auth_password_change(struct conn *c, const struct principal *p, const char *old_password,
-                             const char *new_password, struct err *e)
+                             const char *new_password, const char *client_ip, int *retry_after,
+                             struct err *e)
 {
     struct stmt *st;
     char old_hash[SEC_PWHASH_LEN] = "", hash[SEC_PWHASH_LEN] = "";
     if (!p->user_id)
         return err_set(e, RC_FORBIDDEN, NULL, "API 密钥没有密码");
     enum rc rc = auth_password_check(p->username, new_password, e);
+    if (rc == RC_OK && strcmp(old_password, new_password) == 0)
+        rc = err_set(e, RC_INVALID, "new_password", "新密码不能与原密码相同");
+    /* Checking the old password is a login attempt: a stolen session must not guess it
+     * past the login throttle. */
+    if (rc == RC_OK)
+        rc = auth__throttle_take(c, p->username, client_ip, time_now_ms(), retry_after, e);
     if (rc)
         return rc;
     rc = store_prepare(c, "SELECT password_hash FROM users WHERE id = ?", &st, e);
@@ -87,10 +94,6 @@ enum rc auth_password_change(struct conn *c, const struct principal *p, const ch
         rc = err_set(e, RC_BADLOGIN, "old_password", "原密码不正确");
         goto out;
     }
-    if (strcmp(old_password, new_password) == 0) {
-        rc = err_set(e, RC_INVALID, "new_password", "新密码不能与原密码相同");
-        goto out;
-    }
     rc = auth__pwhash(new_password, hash);
     if (rc) {
         err_set(e, rc, NULL, "password hashing failed");
@@ -99,6 +102,8 @@ enum rc auth_password_change(struct conn *c, const struct principal *p, const ch
     rc = store_begin(c, e);
     if (rc == RC_OK)
         rc = set_hash(c, p->user_id, hash, e);
+    if (rc == RC_OK)
+        rc = auth__throttle_success(c, p->username, client_ip, e);
     if (rc == RC_OK)
         rc = audit_user(c, &p->actor, "user.password_change", p->user_id, p->username, e);
     if (rc == RC_OK)

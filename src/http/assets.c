@@ -206,7 +206,9 @@ static int open_file(const struct assets *a, struct http_req *req, const char *p
                      struct stat *st)
 {
     int fd = -1;
-    struct open_how how = {.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC,
+    /* No O_NOFOLLOW: RESOLVE_BENEATH already refuses every link that leads out, and a
+     * link within the root is served, as by the realpath fallback. */
+    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
                            .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
     if (a->dir_fd >= 0)
         fd = (int)syscall(SYS_openat2, a->dir_fd, path + 1, &how, sizeof(how));

@@ -739,5 +739,13 @@ enum rc http_metrics(const struct http_server *s, struct buf *b)
             (unsigned long long)n, (long long)__atomic_load_n(&s->open_conns, __ATOMIC_RELAXED),
             (long long)__atomic_load_n(&s->in_flight, __ATOMIC_RELAXED),
             (unsigned long long)__atomic_load_n(&s->body_bytes, __ATOMIC_RELAXED));
+    static const char *const cut_names[HTTP_N_CUTS] = {"header", "body", "request", "evicted"};
+    if (!rc)
+        rc = buf_puts(b, "# HELP qifu_http_connections_cut_total Connections the server closed "
+                         "itself: a deadline passed, or evicted to make room.\n"
+                         "# TYPE qifu_http_connections_cut_total counter\n");
+    for (int i = 0; i < HTTP_N_CUTS && !rc; i++)
+        rc = buf_printf(b, "qifu_http_connections_cut_total{reason=\"%s\"} %llu\n", cut_names[i],
+                        (unsigned long long)__atomic_load_n(&s->n_cut[i], __ATOMIC_RELAXED));
     return rc;
 }

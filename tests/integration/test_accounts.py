@@ -6,6 +6,7 @@ disabling users, listing and revoking API keys) through the API and the command 
 import http.client
 import re
 import threading
+import time
 import urllib.parse
 
 import pytest
@@ -215,6 +216,31 @@ def test_change_own_password_ends_every_session(server):
     assert server.login("acct_self", "Tianzhu-Mountain-9")
     acts = server.sql("SELECT action FROM audit WHERE action = 'user.password_change'")
     assert len(acts) == 1
+
+
+def test_old_password_guesses_are_throttled_like_logins(server):
+    """PUT /me/password checks the old password: without the login throttle it let a
+    stolen session guess the password without limit."""
+    new_user(server, "acct_guess")
+    tok = server.login("acct_guess", GOOD_PW)
+    for i in range(3):
+        body = {"old_password": "wrong-old-pass-%d" % i, "new_password": "Tianzhu-Mountain-9"}
+        assert_error(server.request("PUT", "/api/v1/me/password", body, token=tok), 401,
+                     "bad_login", field="old_password")
+    # the guesses are counted on the (user, address) row of the login throttle ...
+    assert server.sql("SELECT failures FROM login_throttle WHERE username = 'acct_guess'") == \
+        [("3",)]
+    # ... and a row that says "wait" refuses the next one, even with the right password
+    server.write_sql("UPDATE login_throttle SET next_at = %d WHERE username = 'acct_guess'"
+                     % (int(time.time() * 1000) + 600 * 1000))
+    body = {"old_password": GOOD_PW, "new_password": "Tianzhu-Mountain-9"}
+    r = server.request("PUT", "/api/v1/me/password", body, token=tok)
+    assert_error(r, 429, "rate_limited", message="秒后再试")
+    assert int(r[1]["Retry-After"]) > 0
+    server.write_sql("UPDATE login_throttle SET next_at = 0 WHERE username = 'acct_guess'")
+    assert server.request("PUT", "/api/v1/me/password", body, token=tok)[0] == 204
+    assert server.sql("SELECT COUNT(*) FROM login_throttle WHERE username = 'acct_guess'") == \
+        [("0",)]
 
 
 def test_admin_resets_disables_and_enables_a_user(server):

@@ -7,7 +7,9 @@ import hashlib
 import json
 import os
 import stat
+import subprocess
 
+from conftest import QIFU_BIN, qifu_env
 from test_audit import create_user, tamper
 
 ROWS = "seq, at, actor, org, action, entity, entity_id, before, after, prev_hash, hash"
@@ -133,3 +135,17 @@ def test_rewrite_with_recomputed_hashes_needs_checkpoint(make_server):
     tamper(s, ["UPDATE audit SET actor = 'user:nobody' WHERE seq = %d" % seq])
     p = s.cli("audit", "checkpoint", "--audit-key", key, check=False)
     assert p.returncode != 0 and "不签署检查点" in p.stderr
+
+
+def test_no_checkpoint_of_an_empty_chain(tmp_path):
+    """A new database has no event to sign: `audit checkpoint` wrote a checkpoint of seq 0
+    that `audit verify --checkpoint` then refused as malformed."""
+    db = "sqlite://" + str(tmp_path / "empty.db")
+    key = str(tmp_path / "audit.key")
+    run = lambda *a: subprocess.run([QIFU_BIN] + list(a), capture_output=True, text=True,
+                                    env=qifu_env(), cwd=str(tmp_path), timeout=60)
+    assert run("audit", "keygen", key).returncode == 0
+    out = str(tmp_path / "cp.json")
+    p = run("audit", "checkpoint", "--audit-key", key, "--db", db, "--out", out)
+    assert p.returncode == 1 and "为空" in p.stderr, (p.returncode, p.stderr)
+    assert not os.path.exists(out)

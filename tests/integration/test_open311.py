@@ -231,6 +231,27 @@ def test_key_sees_only_its_organisations_requests(server, key):
     assert st == 200 and r[0]["service_request_id"] == rid
 
 
+def test_same_key_name_in_another_organisation_reads_nothing(server, key):
+    """A demand's creator is recorded as 'apikey:' + the key's name, and names were not
+    unique across organisations: another organisation's key of the same name read (and
+    listed) this organisation's requests."""
+    rid = submit_form(server, key, description="同名密钥不得跨机构读取本请求")
+    # A new key may not take a name another organisation's key has.
+    p = server.cli("apikey", "add", "12345热线", "--org", "340800-JXJ", check=False)
+    assert p.returncode != 0 and "其他机构" in p.stderr, (p.returncode, p.stderr)
+    # One made before that rule (renamed in the database) still reads nothing.
+    p = server.cli("apikey", "add", "dup-name-probe", "--org", "340800-JXJ")
+    twin = p.stdout.strip().split()[-1]
+    server.write_sql("UPDATE api_keys SET name = '12345热线' WHERE name = 'dup-name-probe'")
+    assert_spec_error(server.request("GET", "/open311/v2/requests/%s.json?api_key=%s"
+                                     % (rid, twin)), 404)
+    st, _, lst = server.request("GET", "/open311/v2/requests.json?api_key=" + twin)
+    assert st == 200 and lst == [], lst
+    # (the other tests of this server need the name to be this organisation's alone again)
+    server.write_sql("UPDATE api_keys SET name = 'dup-name-probe' WHERE name = '12345热线' AND "
+                     "org_id = (SELECT id FROM orgs WHERE code = '340800-JXJ')")
+
+
 # ---- issue 14 (items 5, 23–33) -------------------------------------------------------
 
 
