@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* api_session: log in (token + HttpOnly cookie), log out, and /me. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +9,122 @@
 #include "../base/sec.h"
 #include "../store/store.h"
 #include "api.h"
+
+/*
+ * Logins are checked on their own threads. A password check costs argon2id's time and
+ * memory; run on a server thread it would stall every other connection that thread
+ * serves (a flood of made-up user names slowed /healthz from 0.1 ms to 600 ms). So the
+ * handler only parses the body and queues the login; LOGIN_THREADS threads (as many as
+ * the hashing gate's slots) take it from there and answer through http_resume_err, and
+ * the server thread goes on with other requests. At most AUTH_HASH_QUEUE logins wait;
+ * past that a login is refused at once (503), never a health check or a read.
+ */
+#define LOGIN_THREADS AUTH_HASH_SLOTS
+
+struct login_job {
+    struct login_job *next;
+    struct http_req *req;
+    struct http_resp *resp;
+    struct http_later *later;
+    const char *username, *password; /* in req's pool */
+};
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct login_job *head, *tail; /* queued, oldest first */
+    int pending;                   /* accepted by the handler and not yet answered */
+    int threads;                   /* started (lazily, on the first login) */
+} logins = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+/* Checks one login and fills its answer (on a login thread). */
+static enum rc login_run(struct login_job *j, struct err *e)
+{
+    struct http_req *req = j->req;
+    struct http_resp *resp = j->resp;
+    struct app *app = api_app(req);
+    char token[SEC_TOKEN_LEN];
+    struct principal *p = pool_alloc(&req->pool, sizeof(*p));
+    int retry = 0;
+    enum rc rc = auth_login(app->db, j->username, j->password, app->session_ttl_ms,
+                            http_client_ip(req), &req->pool, token, p, &retry, e);
+    if (rc == RC_RATELIMIT)
+        http_resp_header(req, resp, "Retry-After", pool_printf(&req->pool, "%d", retry));
+    if (rc)
+        return rc;
+    req->user_label = p->actor.name;
+    http_resp_header(
+        req, resp, "Set-Cookie",
+        pool_printf(&req->pool,
+                    "qifu_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", token,
+                    (long long)(app->session_ttl_ms / 1000), app->secure_cookie ? "; Secure" : ""));
+    json_t *out = json_pack("{s:s, s:s, s:o}", "token", token, "csrf_token", p->csrf, "user",
+                            auth_principal_json(p));
+    sec_wipe(token, sizeof(token));
+    return http_reply(resp, 201, out);
+}
+
+static void *login_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&logins.mu);
+        while (!logins.head)
+            pthread_cond_wait(&logins.cv, &logins.mu);
+        struct login_job *j = logins.head;
+        logins.head = j->next;
+        if (!logins.head)
+            logins.tail = NULL;
+        pthread_mutex_unlock(&logins.mu);
+        struct err e;
+        err_clear(&e);
+        enum rc rc = login_run(j, &e);
+        pthread_mutex_lock(&logins.mu);
+        logins.pending--;
+        pthread_mutex_unlock(&logins.mu);
+        http_resume_err(j->later, rc, &e); /* j (in the request's pool) is gone after this */
+    }
+    return NULL;
+}
+
+/* http_defer's start: hands the login to the login threads. */
+static void login_start(void *arg, struct http_later *later)
+{
+    struct login_job *j = arg;
+    j->later = later;
+    pthread_mutex_lock(&logins.mu);
+    if (logins.tail)
+        logins.tail->next = j;
+    else
+        logins.head = j;
+    logins.tail = j;
+    pthread_cond_signal(&logins.cv);
+    pthread_mutex_unlock(&logins.mu);
+}
+
+/* Takes a place for one more login; false when LOGIN_THREADS + AUTH_HASH_QUEUE wait. */
+static bool login_reserve(void)
+{
+    bool ok = true;
+    pthread_mutex_lock(&logins.mu);
+    while (logins.threads < LOGIN_THREADS) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        bool started = pthread_create(&t, &attr, login_thread, NULL) == 0;
+        pthread_attr_destroy(&attr);
+        if (!started)
+            break;
+        logins.threads++;
+    }
+    if (logins.threads == 0 || logins.pending >= LOGIN_THREADS + AUTH_HASH_QUEUE)
+        ok = false;
+    else
+        logins.pending++;
+    pthread_mutex_unlock(&logins.mu);
+    return ok;
+}
 
 enum rc api_session_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
@@ -23,34 +140,24 @@ enum rc api_session_create(struct http_req *req, struct http_resp *resp, struct 
         rc = jsonx_get_str(body, "password", true, 256, &password, e);
     if (rc)
         return rc;
-    struct app *app = api_app(req);
-    char token[SEC_TOKEN_LEN];
-    struct principal *p = pool_alloc(&req->pool, sizeof(*p));
-    int retry = 0;
-    rc = auth_login(app->db, username, password, app->session_ttl_ms, http_client_ip(req),
-                    &req->pool, token, p, &retry, e);
-    if (rc == RC_RATELIMIT)
-        http_resp_header(req, resp, "Retry-After", pool_printf(&req->pool, "%d", retry));
-    if (rc)
-        return rc;
-    req->user_label = p->actor.name;
-    http_resp_header(req, resp, "Set-Cookie",
-                     pool_printf(&req->pool,
-                                 "qifu_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
-                                 token, (long long)(app->session_ttl_ms / 1000),
-                                 app->secure_cookie ? "; Secure" : ""));
-    json_t *out = json_pack("{s:s, s:s, s:o}", "token", token, "csrf_token", p->csrf, "user",
-                            auth_principal_json(p));
-    sec_wipe(token, sizeof(token));
-    return http_reply(resp, 201, out);
+    if (!login_reserve()) {
+        auth_count_busy();
+        http_resp_header(req, resp, "Retry-After", "1");
+        return err_set(e, RC_OVERLOADED, NULL, "登录请求过多，请稍后再试");
+    }
+    struct login_job *j = pool_alloc(&req->pool, sizeof(*j));
+    *j = (struct login_job){.req = req, .resp = resp, .username = username, .password = password};
+    http_defer(req, login_start, j);
+    return RC_OK;
 }
 
 enum rc api_session_delete(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const struct principal *p = api_who(req);
     const char *authz = http_header(req, "Authorization");
-    const char *token = authz && strncasecmp(authz, "Bearer ", 7) == 0 ? authz + 7
-                                                                        : http_cookie(req, "qifu_session");
+    const char *token = authz && strncasecmp(authz, "Bearer ", 7) == 0
+                            ? authz + 7
+                            : http_cookie(req, "qifu_session");
     if (!token)
         return err_set(e, RC_UNAUTHORIZED, NULL, "请先登录");
     struct conn *c;

@@ -167,6 +167,8 @@ struct auth_login_stats {
 void auth_login_stats(struct auth_login_stats *out);
 /* Sets the hashing gate's limits (tests; the defaults are AUTH_HASH_SLOTS, AUTH_HASH_QUEUE). */
 void auth_hash_limits(int slots, int queue);
+/* Counts a login refused because too many wait (qifu_login_busy_total in /metrics). */
+void auth_count_busy(void);
 
 /* ---- account administration (auth_admin.c) ---- */
 

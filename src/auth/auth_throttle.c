@@ -61,6 +61,11 @@ enum rc auth__admit(struct err *e)
     return RC_OK;
 }
 
+void auth_count_busy(void)
+{
+    __atomic_add_fetch(&n_busy, 1, __ATOMIC_RELAXED);
+}
+
 void auth__dismiss(void)
 {
     pthread_mutex_lock(&gate.mu);

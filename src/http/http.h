@@ -167,5 +167,10 @@ void http_defer(struct http_req *req, void (*start)(void *arg, struct http_later
                 void *arg);
 /* Ends the wait of a deferred request; later is invalid afterwards. */
 void http_resume(struct http_later *later, enum rc rc);
+/*
+ * Like http_resume, and when rc is an error the answer carries e's message and field
+ * (copied; e may be NULL), as if the handler had returned rc with e.
+ */
+void http_resume_err(struct http_later *later, enum rc rc, const struct err *e);
 
 #endif

@@ -65,7 +65,11 @@ struct reqctx {
     bool deferred; /* suspended: waiting for http_resume */
     bool resumed;  /* atomic: http_resume was called */
     enum rc defer_rc;
+    struct err defer_err; /* http_resume_err: the detail of defer_rc (rc 0 when none) */
 };
+
+/* Turns a deferred request's failure (defer_rc, defer_err) into its error answer. */
+void http__deferred_error(struct reqctx *x);
 
 /*
  * Decides a request on its head alone, before any body byte is read: checks the path,

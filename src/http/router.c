@@ -82,6 +82,18 @@ void http__error_response(struct reqctx *x, enum rc rc, const struct err *e)
         http_resp_header(&x->req, &x->resp, "WWW-Authenticate", "Bearer realm=\"qifu\"");
 }
 
+void http__deferred_error(struct reqctx *x)
+{
+    struct err e;
+    if (x->defer_err.rc == x->defer_rc) {
+        e = x->defer_err;
+    } else {
+        err_clear(&e);
+        err_set(&e, x->defer_rc, NULL, "deferred answer failed (%s)", rc_name(x->defer_rc));
+    }
+    http__error_response(x, x->defer_rc, &e);
+}
+
 static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
     bool *ok = cls;

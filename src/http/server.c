@@ -461,11 +461,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (x->deferred) { /* called again once http_resume resumed the connection */
         if (!__atomic_load_n(&x->resumed, __ATOMIC_ACQUIRE))
             return MHD_YES;
-        if (x->defer_rc) {
-            struct err e;
-            err_set(&e, x->defer_rc, NULL, "deferred answer failed (%s)", rc_name(x->defer_rc));
-            http__error_response(x, x->defer_rc, &e);
-        }
+        if (x->defer_rc)
+            http__deferred_error(x);
         return http__send(x);
     }
     if (*upload_size) {
@@ -513,10 +510,17 @@ void http_defer(struct http_req *req, void (*start)(void *arg, struct http_later
 
 void http_resume(struct http_later *later, enum rc rc)
 {
+    http_resume_err(later, rc, NULL);
+}
+
+void http_resume_err(struct http_later *later, enum rc rc, const struct err *e)
+{
     struct reqctx *x = (struct reqctx *)(void *)later;
     struct http_server *s = x->req.server;
     assert(x->deferred);
     x->defer_rc = rc;
+    if (rc && e)
+        x->defer_err = *e;
     __atomic_store_n(&x->resumed, true, __ATOMIC_RELEASE);
     /* From here on x may be answered and freed by the connection's thread. */
     MHD_resume_connection(x->req.conn);

@@ -129,8 +129,10 @@ def drop_pg_database(name):
 class Server:
     """One qifu process with its own temp dir and database, listening on 127.0.0.1."""
 
-    def __init__(self, backend, session_ttl=None, max_body=None, threads=None, extra=()):
+    def __init__(self, backend, session_ttl=None, max_body=None, threads=None, extra=(),
+                 env=None):
         self.backend = backend
+        self.env = env or {}  # overrides of the server's environment (None removes)
         self.proc = None
         self.port = None
         self.exit_status = None
@@ -165,6 +167,15 @@ class Server:
             self.close()
             raise
 
+    def _env(self):
+        env = qifu_env(self.clock_file)
+        for k, v in self.env.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = v
+        return env
+
     def _start(self, extra):
         if os.path.exists(self.port_file):
             os.unlink(self.port_file)
@@ -172,7 +183,7 @@ class Server:
                 "--db", self.db_url] + list(extra)
         self.exit_status = None
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT, env=qifu_env(self.clock_file),
+                                     stderr=subprocess.STDOUT, env=self._env(),
                                      cwd=self.tmp,
                                      preexec_fn=_die_with_parent)
         self._wait_ready()

@@ -342,3 +342,57 @@ def test_a_clock_that_steps_back_does_not_lock_logins_out(server):
         assert status == 201, data
     finally:
         server.set_clock(None)
+
+
+def test_health_checks_do_not_wait_behind_a_login_flood(make_server):
+    """Item 11: a flood of logins with made-up names must not hold up /healthz or reads.
+    With the real password-hashing cost (QIFU_FAST_HASH removed) and two server threads,
+    40 logins are sent at once; then /healthz and a public read are asked on their own
+    connection. They must be answered while most of the flood is still unanswered (an
+    ordering, not a time limit): before logins had threads of their own, a health check
+    waited on a server thread behind the logins queued there."""
+    import threading
+    s = make_server(threads=2, env={"QIFU_FAST_HASH": None})
+    answered = []
+    lock = threading.Lock()
+    go = threading.Event()
+
+    def flood(i):
+        conn = s.connection(timeout=60)
+        try:
+            go.wait()
+            status, _, _ = s.request("POST", "/api/v1/session",
+                                     {"username": "nobody-%d" % i, "password": "x" * 12},
+                                     conn=conn, timeout=60)
+            with lock:
+                answered.append(status)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=flood, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    go.set()
+    # Wait until the server has the flood in hand: the first refusal or check answered.
+    for _ in range(2000):
+        with lock:
+            if answered:
+                break
+        time.sleep(0.001)
+    with lock:
+        checked_before = sum(1 for st in answered if st == 401)
+    conn = s.connection()
+    for _ in range(5):
+        assert s.request("GET", "/healthz", conn=conn)[0] == 200
+        assert s.request("GET", "/api/v1/categories", conn=conn)[0] == 200
+    conn.close()
+    with lock:
+        checked_at_health = sum(1 for st in answered if st == 401)
+    for t in threads:
+        t.join(60)
+    checked = sum(1 for st in answered if st == 401)
+    busy = sum(1 for st in answered if st == 503)
+    assert len(answered) == 40 and checked + busy == 40, answered
+    assert checked >= 4, answered  # the logins were checked, not all refused as busy
+    assert checked_at_health - checked_before < checked / 2, (
+        checked_before, checked_at_health, checked)
