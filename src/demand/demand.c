@@ -558,7 +558,19 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
             name = xstrdup(store_text(st, 1));
             rc = RC_OK;
         } else if (rc == RC_DONE) {
-            rc = err_set(e, RC_INVALID, "credit_code", "企业 %s 尚未在企业库登记", credit);
+            /* A region-bound filer (a clerk, an API key) must not learn whether a code
+             * outside its region is registered elsewhere: an unknown code is judged by
+             * the region its own digits name (characters 3-8 of a unified social credit
+             * code) and then refused exactly like a registered enterprise out of scope. */
+            bool bound = p->role == ROLE_CLERK || (p->role == ROLE_SYSTEM && p->apikey_id);
+            if (bound && credit && strlen(credit) == 18) {
+                snprintf(region, sizeof(region), "%.6s", credit + 2);
+                rc = RC_OK;
+            } else {
+                rc = err_set(e, RC_INVALID, "credit_code", "企业 %s 尚未在企业库登记", credit);
+            }
+            if (rc == RC_OK && covers(p, region))
+                rc = err_set(e, RC_INVALID, "credit_code", "企业 %s 尚未在企业库登记", credit);
         }
         store_finish(st);
         st = NULL;

@@ -26,7 +26,7 @@ import uuid
 
 import pytest
 
-from conftest import assert_error
+from conftest import assert_error, credit_check_digit
 
 DEMO_CODE = "91340100131860916Y"  # the demo enterprise user's company, region 340811
 JXJ, FGW, RSJ, QFZX = "340800-JXJ", "340800-FGW", "340800-RSJ", "340800-QFZX"
@@ -728,6 +728,26 @@ def test_clerk_of_the_county_handles_its_own_region(w):
     assert_error(w.req("hn_clerk", "POST", "/api/v1/demands", {
         "credit_code": DEMO_CODE, "category": "help", "title": "代录", "content": "代录内容"}),
         403, "forbidden", "credit_code", "受理范围")
+    assert (w.s.sql("SELECT COUNT(*) FROM demands"), w.s.audit_count()) == before
+
+
+def test_out_of_region_filing_does_not_reveal_registration(w):
+    """Item 16's class on intake: a clerk filing for a code outside its region gets the
+    same answer whether or not the enterprise is registered elsewhere; an unregistered
+    code of its own region is still told it is unregistered."""
+    before = (w.s.sql("SELECT COUNT(*) FROM demands"), w.s.audit_count())
+    body = {"category": "help", "title": "代录", "content": "代录内容"}
+    registered = w.req("hn_clerk", "POST", "/api/v1/demands", dict(body, credit_code=DEMO_CODE))
+    unknown17 = "91" + DEMO_CODE[2:8] + "MA0000097"  # same region digits, never registered
+    unknown = w.req("hn_clerk", "POST", "/api/v1/demands",
+                    dict(body, credit_code=unknown17 + credit_check_digit(unknown17)))
+    assert_error(registered, 403, "forbidden", "credit_code", "受理范围")
+    assert_error(unknown, 403, "forbidden", "credit_code", "受理范围")
+    assert registered[2] == unknown[2]
+    own17 = "91340822MA0000099"  # 怀宁县: the county clerk's own region, never registered
+    assert_error(w.req("hn_clerk", "POST", "/api/v1/demands",
+                       dict(body, credit_code=own17 + credit_check_digit(own17))),
+                 400, "invalid", "credit_code", "尚未在企业库登记")
     assert (w.s.sql("SELECT COUNT(*) FROM demands"), w.s.audit_count()) == before
 
 
