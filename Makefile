@@ -134,9 +134,11 @@ unit-bin: $(UNIT_BIN)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/tests/%)
 FUZZ_SECONDS ?= 60
-build/fuzz/tests/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
+# fuzz_handlers includes src/main.c (for `qifu demo`), so every target links the
+# empty web asset table.
+build/fuzz/tests/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJ) $(O)/gen/web_assets_none.o
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJ) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJ) $(O)/gen/web_assets_none.o $(LDLIBS)
 
 fuzz:
 	scripts/deps.sh --fuzz

@@ -25,6 +25,17 @@ struct http_server {
     int64_t n_suspended; /* deferred requests not yet resumed (http_stop waits for them) */
 };
 
+/*
+ * A request value of an in-process request (no MHD connection): the handler fuzzer
+ * (tests/fuzz/fuzz_handlers.c) builds requests from these, and the accessors of
+ * router.c read them when req.conn is NULL. Names and values are borrowed.
+ */
+enum http__kind { HTTP__ARG, HTTP__HEADER, HTTP__COOKIE };
+struct http__kv {
+    enum http__kind kind;
+    const char *name, *value;
+};
+
 struct reqctx {
     struct http_req req;
     struct http_resp resp;
@@ -43,6 +54,8 @@ struct reqctx {
     bool deferred; /* suspended: waiting for http_resume */
     bool resumed;  /* atomic: http_resume was called */
     enum rc defer_rc;
+    const struct http__kv *kv; /* in-process requests only (req.conn NULL): the values */
+    size_t n_kv;
 };
 
 /* Routes, authenticates and runs the handler; fills x->resp. */
