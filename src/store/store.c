@@ -162,7 +162,8 @@ enum rc store_acquire(struct store *s, struct conn **out, struct err *e)
     while (s->n_free == 0) {
         if (pthread_cond_timedwait(&s->cv, &s->mu, &until) == ETIMEDOUT && s->n_free == 0) {
             pthread_mutex_unlock(&s->mu);
-            return err_set(e, RC_BUSY, NULL, "数据库连接已用尽");
+            err_set(e, RC_BUSY, NULL, "数据库连接已用尽");
+            return RC_BUSY; /* not err_set's value: callers (and -fanalyzer) see a failure */
         }
     }
     int idx = -1;

@@ -36,6 +36,7 @@ int qifu_main_unused(int argc, char **argv);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n);
+static void warm_up(void);
 
 #define RESET_EVERY 4096
 #define MAX_KV 32
@@ -192,6 +193,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     store_close(db);
     snprintf(F.url, sizeof(F.url), "sqlite:%s", F.work);
     app_open();
+    warm_up();
     return 0;
 }
 
@@ -374,6 +376,26 @@ static void serve_one(const uint8_t *data, size_t n)
     xfree(x);
 }
 
+/*
+ * One demand created on a freshly opened store: its deferred commit starts the store's
+ * syncer thread, which opens its own connection and keeps it for the store's life. Done
+ * here, that allocation does not fall inside a fuzz input, where libFuzzer's leak check
+ * would catch the syncer half-way through connecting and call its connection leaked.
+ */
+static void warm_up(void)
+{
+    for (size_t i = 0; i < F.n_routes && i < 256; i++) {
+        if (F.routes[i].fn != api_demands_create)
+            continue;
+        char in[160];
+        int n = snprintf(in, sizeof(in),
+                         "%c%c%c\n{\"category\":\"consult\",\"title\":\"t\",\"content\":\"c\"}",
+                         (char)i, 1, 0);
+        serve_one((const uint8_t *)in, (size_t)n);
+        break;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
     if (n < 3)
@@ -381,6 +403,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
     if (++F.execs % RESET_EVERY == 0) {
         app_close();
         app_open();
+        warm_up();
     }
     serve_one(data, n);
     return 0;
