@@ -155,6 +155,7 @@ fuzz:
 	done
 
 fuzz-bin: $(FUZZ_BIN)
+.SECONDARY: $(O)/gen/web_assets_none.o
 
 deps:
 	scripts/deps.sh

@@ -155,6 +155,14 @@ static void login(struct conn *c, int u)
     pool_clear(&pool);
 }
 
+/* At exit: the temporary databases go (the store may still be open; Linux allows it). */
+static void remove_dir(void)
+{
+    remove_db(F.work);
+    remove_db(F.tmpl);
+    rmdir(F.dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
@@ -169,6 +177,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         die("mkdtemp", NULL);
     snprintf(F.tmpl, sizeof(F.tmpl), "%s/template.db", F.dir);
     snprintf(F.work, sizeof(F.work), "%s/work.db", F.dir);
+    atexit(remove_dir);
     char url[112];
     snprintf(url, sizeof(url), "sqlite:%s", F.tmpl);
     /* The demo data, through the command itself. */

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_import: libFuzzer target for the enterprise import reader: CSV/JSON Lines
- * parsing, per-row validation and the report, as a dry run against an in-memory
- * SQLite database migrated once at start.
+ * parsing, per-row validation and the report, as a dry run against a SQLite
+ * database in a temporary directory, migrated once at start. (Not ":memory:": an
+ * in-memory database has no WAL, so the store's durable commit refuses it.)
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "ent/ent.h"
 #include "ent/ent_import.h"
@@ -21,7 +24,13 @@ static struct ent_catalog *cat;
 static void setup(void)
 {
     struct err e;
-    if (store_open("sqlite::memory:", 1, &db, &e) || store_migrate(db, NULL, &e) ||
+    char dir[64], url[96];
+    snprintf(dir, sizeof(dir), "%s/qifu-fuzz-import-XXXXXX",
+             access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+    if (!mkdtemp(dir))
+        abort();
+    snprintf(url, sizeof(url), "sqlite:%s/import.db", dir);
+    if (store_open(url, 1, &db, &e) || store_migrate(db, NULL, &e) ||
         store_acquire(db, &conn, &e) || ent_catalog_load(conn, &cat, &e))
         abort();
 }

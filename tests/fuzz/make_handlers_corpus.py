@@ -99,6 +99,12 @@ SEEDS = [
     ("stats_policies", "GET", "/api/v1/stats/policies", "officer", [], ""),
     ("trial", "GET", "/api/v1/policies/{id}/trial", "officer", ["P1", "Qcredit_code=" + ENT], ""),
     ("logout", "DELETE", "/api/v1/session", "clerk", [], ""),
+    # Issue 14 item 1: bodies that are not JSON objects crashed POST /api/v1/demands.
+    ("demand_create_array", "POST", "/api/v1/demands", "enterprise", [], "[1,2]"),
+    ("demand_create_empty", "POST", "/api/v1/demands", "clerk", [], ""),
+    ("demand_create_malformed", "POST", "/api/v1/demands", "enterprise", [], '{"title":'),
+    ("demand_create_form", "POST", "/api/v1/demands", "clerk",
+     ["HContent-Type: application/x-www-form-urlencoded"], "title=a&content=b"),
 ]
 out = os.path.join(HERE, "corpus", "handlers")
 os.makedirs(out, exist_ok=True)
