@@ -584,13 +584,15 @@ static void bg_stop(struct store *s)
 }
 
 /* A background thread's own connection; signals are left to the program's threads. */
-static enum rc bg_connect(struct store *s, struct conn **out, struct err *e)
+static enum rc bg_connect(struct store *s, struct store_bg *b, struct conn **out,
+                          struct err *e)
 {
     enum rc rc = s->ops->connect(s->target, out, e);
     if (rc == RC_OK) {
         (*out)->ops = s->ops;
         (*out)->store = s;
         (*out)->taken = true;
+        b->conn = *out;
     }
     return rc;
 }
@@ -674,7 +676,7 @@ static void *syncer_main(void *arg)
         err_clear(&e);
         if (!c) {
             pthread_mutex_unlock(&s->gmu);
-            rc = bg_connect(s, &c, &e);
+            rc = bg_connect(s, &s->syncer, &c, &e);
             pthread_mutex_lock(&s->gmu);
         }
         if (rc == RC_OK && s->syncing)
@@ -734,7 +736,7 @@ static void *checkpointer_main(void *arg)
         s->want_checkpoint = false;
         pthread_mutex_unlock(&s->gmu);
         err_clear(&e);
-        enum rc rc = c ? RC_OK : bg_connect(s, &c, &e);
+        enum rc rc = c ? RC_OK : bg_connect(s, &s->checkpointer, &c, &e);
         if (rc == RC_OK)
             rc = s->ops->checkpoint(c, &e); /* the bulk, while writers go on */
         if (rc == RC_OK) {
