@@ -388,8 +388,8 @@ static void serve_one(const uint8_t *data, size_t n)
 /*
  * One demand created on a freshly opened store: its deferred commit starts the store's
  * syncer thread, which opens its own connection and keeps it for the store's life. Done
- * here, that allocation does not fall inside a fuzz input, where libFuzzer's leak check
- * would catch the syncer half-way through connecting and call its connection leaked.
+ * here, that allocation does not fall inside a fuzz input, whose leak check would then
+ * race with the syncer connecting.
  */
 static void warm_up(void)
 {
