@@ -194,6 +194,7 @@ bench: qifu bench-bin
 	QIFU_BIN=$(CURDIR)/$(O)/qifu BENCH_BIN_DIR=$(CURDIR)/$(O)/bench bench/run.sh
 
 lint:
+	scripts/deps.sh --lint
 	scripts/lint.sh
 
 # The static analyser of `make lint` (scripts/lint.sh): gcc -fanalyzer over src/, one log

@@ -18,7 +18,7 @@ if command -v cppcheck >/dev/null 2>&1; then
     cppcheck -q --error-exitcode=1 --enable=warning,portability --std=c11 \
         --suppress=missingIncludeSystem -Isrc src || status=1
 else
-    echo "lint: cppcheck is missing (scripts/deps.sh installs it)"; status=1
+    echo "lint: cppcheck is missing (scripts/deps.sh --lint installs it)"; status=1
 fi
 
 # The analyser: one log per source file (make analyze, incremental), then every warning

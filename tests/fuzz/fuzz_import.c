@@ -21,14 +21,29 @@ static struct store *db;
 static struct conn *conn;
 static struct ent_catalog *cat;
 
+static char dir[64];
+
+/* At exit: the temporary database goes. */
+static void remove_dir(void)
+{
+    static const char *const files[] = {"import.db", "import.db-wal", "import.db-shm"};
+    char p[96];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
 static void setup(void)
 {
     struct err e;
-    char dir[64], url[96];
+    char url[96];
     snprintf(dir, sizeof(dir), "%s/qifu-fuzz-import-XXXXXX",
              access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
     if (!mkdtemp(dir))
         abort();
+    atexit(remove_dir);
     snprintf(url, sizeof(url), "sqlite:%s/import.db", dir);
     if (store_open(url, 1, &db, &e) || store_migrate(db, NULL, &e) ||
         store_acquire(db, &conn, &e) || ent_catalog_load(conn, &cat, &e))
