@@ -584,8 +584,7 @@ static void bg_stop(struct store *s)
 }
 
 /* A background thread's own connection; signals are left to the program's threads. */
-static enum rc bg_connect(struct store *s, struct store_bg *b, struct conn **out,
-                          struct err *e)
+static enum rc bg_connect(struct store *s, struct store_bg *b, struct conn **out, struct err *e)
 {
     enum rc rc = s->ops->connect(s->target, out, e);
     if (rc == RC_OK) {
