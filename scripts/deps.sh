@@ -8,11 +8,15 @@
 # Node.js and npm (the web UI's build, web/) come from Debian when `node` is missing;
 # a newer Node already on the machine is used as it is.
 #   scripts/deps.sh --fuzz   also clang with libFuzzer (make fuzz)
+#   scripts/deps.sh --lint   also cppcheck (make lint; its analyser is gcc's -fanalyzer)
 set -eu
 want=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
       libsodium-dev)
 if [ "${1:-}" = "--fuzz" ]; then
     want+=(clang libclang-rt-14-dev)
+fi
+if [ "${1:-}" = "--lint" ]; then
+    want+=(cppcheck)
 fi
 if [ "${1:-}" = "--test" ]; then
     want+=(check libsubunit-dev postgresql python3 python3-pytest curl sqlite3 procps)

@@ -181,7 +181,7 @@ static enum rc put_string(const char *str, size_t n, struct buf *b, bool check)
                 if ((((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((bs - ones) & ~bs) | v) &
                     highs)
                     break;
-                memcpy(o, &v, 8);
+                memcpy(o, s + i, 8); /* the eight plain bytes just checked */
             }
             while (i < n && (c = s[i]) >= 0x20 && c < 0x80 && c != '"' && c != '\\')
                 *o++ = (char)c, i++;
@@ -260,7 +260,7 @@ static enum rc dump_real(double v, struct buf *b)
 {
     char tmp[40], out[48];
     int n = snprintf(tmp, sizeof(tmp), "%.17g", v);
-    if (n < 0 || (size_t)n >= sizeof(tmp))
+    if (n <= 0 || (size_t)n >= sizeof(tmp)) /* %.17g writes at least one digit */
         return RC_INTERNAL;
     size_t k = 0;
     for (int i = 0; i < n; i++) {

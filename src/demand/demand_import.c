@@ -469,7 +469,7 @@ static enum rc row_demand(struct conn *c, const struct demand_ctx *ctx, json_t *
         return rc;
     if (!d->title) { /* the start of the content, on one line */
         size_t i = 0, chars = 0;
-        const char *s = d->content;
+        const char *s = d->content ? d->content : ""; /* required, but never trusted */
         while (s[i] && chars < TITLE_FROM_CONTENT && i + 4 < title_n) {
             size_t len = 1;
             while (len < 4 && (s[i + len] & 0xC0) == 0x80)

@@ -39,6 +39,17 @@ struct http_server {
     uint64_t n_cut[HTTP_N_CUTS];
 };
 
+/*
+ * A request value of an in-process request (no MHD connection): the handler fuzzer
+ * (tests/fuzz/fuzz_handlers.c) builds requests from these, and the accessors of
+ * router.c read them when req.conn is NULL. Names and values are borrowed.
+ */
+enum http__kind { HTTP__ARG, HTTP__HEADER, HTTP__COOKIE };
+struct http__kv {
+    enum http__kind kind;
+    const char *name, *value;
+};
+
 struct reqctx {
     struct http_req req;
     struct http_resp resp;
@@ -66,6 +77,8 @@ struct reqctx {
     bool resumed;  /* atomic: http_resume was called */
     enum rc defer_rc;
     struct err defer_err; /* http_resume_err: the detail of defer_rc (rc 0 when none) */
+    const struct http__kv *kv; /* in-process requests only (req.conn NULL): the values */
+    size_t n_kv;
 };
 
 /* Turns a deferred request's failure (defer_rc, defer_err) into its error answer. */

@@ -105,6 +105,22 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_YES;
 }
 
+/*
+ * The value of name of kind in an in-process request (reqctx.kv): header names match
+ * without regard to case, like MHD's lookup; NULL when absent.
+ */
+static const char *kv_lookup(struct http_req *req, enum http__kind kind, const char *name)
+{
+    const struct reqctx *x = (const struct reqctx *)(void *)req; /* req is its first member */
+    for (size_t i = 0; i < x->n_kv; i++) {
+        const struct http__kv *kv = &x->kv[i];
+        if (kv->kind == kind &&
+            (kind == HTTP__HEADER ? strcasecmp(kv->name, name) : strcmp(kv->name, name)) == 0)
+            return kv->value;
+    }
+    return NULL;
+}
+
 /* Runs the authentication hook once; an auth failure is the request's error. */
 static enum rc authenticate(struct http_server *s, struct reqctx *x, struct err *e)
 {
@@ -122,7 +138,11 @@ enum rc http__admit(struct http_server *s, struct reqctx *x)
     enum rc rc = RC_OK;
     x->admitted = true;
     bool args_ok = true;
-    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_arg, &args_ok);
+    if (req->conn)
+        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_arg, &args_ok);
+    for (size_t i = 0; i < x->n_kv && args_ok; i++)
+        if (x->kv[i].kind == HTTP__ARG)
+            (void)check_arg(&args_ok, MHD_GET_ARGUMENT_KIND, x->kv[i].name, x->kv[i].value);
     if (!utf8_valid(req->path, strlen(req->path)) || !args_ok) {
         rc = err_set(&e, RC_BADUTF8, NULL, "请求地址包含非法的 UTF-8 编码");
         goto fail;
@@ -211,21 +231,29 @@ fail:
 
 const char *http_query(struct http_req *req, const char *name)
 {
+    if (!req->conn)
+        return kv_lookup(req, HTTP__ARG, name);
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *http_header(struct http_req *req, const char *name)
 {
+    if (!req->conn)
+        return kv_lookup(req, HTTP__HEADER, name);
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
 const char *http_cookie(struct http_req *req, const char *name)
 {
+    if (!req->conn)
+        return kv_lookup(req, HTTP__COOKIE, name);
     return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
 }
 
 const char *http_client_ip(struct http_req *req)
 {
+    if (!req->conn)
+        return "-"; /* an in-process request */
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci || !ci->client_addr)

@@ -517,13 +517,15 @@ void http_resume_err(struct http_later *later, enum rc rc, const struct err *e)
 {
     struct reqctx *x = (struct reqctx *)(void *)later;
     struct http_server *s = x->req.server;
+    struct MHD_Connection *conn = x->req.conn; /* NULL: an in-process request (fuzzer) */
     assert(x->deferred);
     x->defer_rc = rc;
     if (rc && e)
         x->defer_err = *e;
     __atomic_store_n(&x->resumed, true, __ATOMIC_RELEASE);
     /* From here on x may be answered and freed by the connection's thread. */
-    MHD_resume_connection(x->req.conn);
+    if (conn)
+        MHD_resume_connection(conn);
     __atomic_sub_fetch(&s->n_suspended, 1, __ATOMIC_ACQ_REL);
 }
 

@@ -217,11 +217,13 @@ bool rules__parse_val(const struct rules_catalog *cat, const struct rules__fact 
         else if (strcmp(canon, "false") != 0)
             return false;
         break;
-    case RULES_CODE:
-        if (!*canon || strlen(canon) >= RULES_CODE_MAX)
+    case RULES_CODE: {
+        size_t len = strlen(canon);
+        if (len == 0 || len >= RULES_CODE_MAX)
             return false;
-        strcpy(v->code, canon);
+        memcpy(v->code, canon, len + 1);
         break;
+    }
     case RULES_TAGSET:
         for (const char *p = canon; *p;) {
             const char *e = strchr(p, ';');
@@ -1060,8 +1062,9 @@ static enum rc compile_node(struct cc *c, const json_t *j, const char *path, int
             rc = fail(c, RC_TOOLARGE, rp, "嵌套层数超过 %d", RULES_MAX_DEPTH);
         if (!rc) {
             c->stack[c->n_stack++] = json_string_value(r);
-            char *np = xmalloc(strlen(path) + strlen(shown) + 8);
-            sprintf(np, "%s.ref(%s)", path, shown);
+            size_t np_size = strlen(path) + strlen(shown) + 8;
+            char *np = xmalloc(np_size);
+            snprintf(np, np_size, "%s.ref(%s)", path, shown);
             c->n_nodes--; /* the ref itself is not a node */
             rc = compile_node(c, json_object_get(def, "node"), np, depth, &ni);
             xfree(np);

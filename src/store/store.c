@@ -162,7 +162,8 @@ enum rc store_acquire(struct store *s, struct conn **out, struct err *e)
     while (s->n_free == 0) {
         if (pthread_cond_timedwait(&s->cv, &s->mu, &until) == ETIMEDOUT && s->n_free == 0) {
             pthread_mutex_unlock(&s->mu);
-            return err_set(e, RC_BUSY, NULL, "数据库连接已用尽");
+            err_set(e, RC_BUSY, NULL, "数据库连接已用尽");
+            return RC_BUSY; /* not err_set's value: callers (and -fanalyzer) see a failure */
         }
     }
     int idx = -1;
@@ -583,13 +584,14 @@ static void bg_stop(struct store *s)
 }
 
 /* A background thread's own connection; signals are left to the program's threads. */
-static enum rc bg_connect(struct store *s, struct conn **out, struct err *e)
+static enum rc bg_connect(struct store *s, struct store_bg *b, struct conn **out, struct err *e)
 {
     enum rc rc = s->ops->connect(s->target, out, e);
     if (rc == RC_OK) {
         (*out)->ops = s->ops;
         (*out)->store = s;
         (*out)->taken = true;
+        b->conn = *out;
     }
     return rc;
 }
@@ -673,7 +675,7 @@ static void *syncer_main(void *arg)
         err_clear(&e);
         if (!c) {
             pthread_mutex_unlock(&s->gmu);
-            rc = bg_connect(s, &c, &e);
+            rc = bg_connect(s, &s->syncer, &c, &e);
             pthread_mutex_lock(&s->gmu);
         }
         if (rc == RC_OK && s->syncing)
@@ -733,7 +735,7 @@ static void *checkpointer_main(void *arg)
         s->want_checkpoint = false;
         pthread_mutex_unlock(&s->gmu);
         err_clear(&e);
-        enum rc rc = c ? RC_OK : bg_connect(s, &c, &e);
+        enum rc rc = c ? RC_OK : bg_connect(s, &s->checkpointer, &c, &e);
         if (rc == RC_OK)
             rc = s->ops->checkpoint(c, &e); /* the bulk, while writers go on */
         if (rc == RC_OK) {

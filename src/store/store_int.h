@@ -117,6 +117,8 @@ struct store {
         pthread_t thread;
         pthread_cond_t cv; /* work for it, or bg_stop */
         bool started;
+        struct conn *conn; /* its own connection once made (written by the thread only): held
+                            * here too, so the store visibly owns it (leak checkers) */
     } syncer, checkpointer;
     struct store_waiter *waiters; /* unordered list of store_when_durable calls */
     bool want_checkpoint;
