@@ -667,10 +667,12 @@ static int cmd_org_partner(const struct opts *o)
         size_t i;
         json_t *x;
         json_array_foreach(pairs, i, x)
+        {
             printf("%s %s -> %s %s\n", json_string_value(json_object_get(x, "org")),
                    json_string_value(json_object_get(x, "org_name")),
                    json_string_value(json_object_get(x, "partner")),
                    json_string_value(json_object_get(x, "partner_name")));
+        }
         json_decref(pairs);
     } else {
         printf("%s %s 可交办给 %s\n", strcmp(verb, "add") == 0 ? "已设置：" : "已取消：", o->pos[1],

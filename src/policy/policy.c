@@ -1590,7 +1590,10 @@ static void collect_pins(const json_t *j, const json_t *cur, json_t *pins, int d
     const char *k;
     json_t *v;
     if (json_is_array(j)) {
-        json_array_foreach(policy__unconst(j), i, v) collect_pins(v, cur, pins, depth + 1);
+        json_array_foreach(policy__unconst(j), i, v)
+        {
+            collect_pins(v, cur, pins, depth + 1);
+        }
         return;
     }
     if (!json_is_object(j))
@@ -1601,7 +1604,10 @@ static void collect_pins(const json_t *j, const json_t *cur, json_t *pins, int d
         json_object_set(pins, ref, json_object_get(def, "version"));
         collect_pins(json_object_get(def, "node"), cur, pins, depth + 1);
     }
-    json_object_foreach(policy__unconst(j), k, v) collect_pins(v, cur, pins, depth + 1);
+    json_object_foreach(policy__unconst(j), k, v)
+    {
+        collect_pins(v, cur, pins, depth + 1);
+    }
 }
 
 /* Reads one stored version of a named condition as a new {label, node}; *out NULL if none. */
@@ -1735,8 +1741,14 @@ static enum rc pins_diff(struct conn *c, const json_t *old, const json_t *now, j
     const char *name;
     json_t *v;
     enum rc rc = RC_OK;
-    json_object_foreach(policy__unconst(old), name, v) json_object_set(names, name, json_true());
-    json_object_foreach(policy__unconst(now), name, v) json_object_set(names, name, json_true());
+    json_object_foreach(policy__unconst(old), name, v)
+    {
+        json_object_set(names, name, json_true());
+    }
+    json_object_foreach(policy__unconst(now), name, v)
+    {
+        json_object_set(names, name, json_true());
+    }
     json_object_foreach(names, name, v)
     {
         json_t *a = json_object_get(old, name), *b = json_object_get(now, name);
