@@ -101,10 +101,11 @@ static const char *const take_sql =
     "VALUES (?, ?, 1, ?, ?) ON CONFLICT (username, addr) DO UPDATE SET "
     "failures = " NEW_FAILURES ", "
     "next_at = ? + CASE WHEN " NEW_FAILURES " < ? THEN 0 WHEN " NEW_FAILURES " - ? >= 10 "
-    "THEN " STR(AUTH_MAX_BACKOFF_S) "000 ELSE 1000 * (CAST(1 AS BIGINT) << (" NEW_FAILURES
-                                    " - ?)) END, last_at = ? "
-                                    "WHERE login_throttle.next_at <= ? OR login_throttle.next_at > ? "
-                                    "RETURNING failures";
+    "THEN " STR(
+        AUTH_MAX_BACKOFF_S) "000 ELSE 1000 * (CAST(1 AS BIGINT) << (" NEW_FAILURES
+                            " - ?)) END, last_at = ? "
+                            "WHERE login_throttle.next_at <= ? OR login_throttle.next_at > ? "
+                            "RETURNING failures";
 
 /* Counts one attempt on the row (username, addr) whose first `free` attempts need no
  * wait. RC_RATELIMIT with *retry_after when the row says the attempt is early. */

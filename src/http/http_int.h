@@ -76,7 +76,7 @@ struct reqctx {
     bool deferred; /* suspended: waiting for http_resume */
     bool resumed;  /* atomic: http_resume was called */
     enum rc defer_rc;
-    struct err defer_err; /* http_resume_err: the detail of defer_rc (rc 0 when none) */
+    struct err defer_err;      /* http_resume_err: the detail of defer_rc (rc 0 when none) */
     const struct http__kv *kv; /* in-process requests only (req.conn NULL): the values */
     size_t n_kv;
 };
