@@ -53,6 +53,7 @@ struct opts {
     const char *out, *format, *as_of, *status, *source, *webhook;
     const char *web_dir;           /* serve: the web UI from this directory */
     const char *public_url;        /* serve: the base URL clients see (behind nginx/TLS) */
+    const char *trusted_proxy;     /* serve: proxies whose X-Real-IP names the client */
     const char *channel, *as_user; /* import demands */
     long enterprises;
     long long policy;
@@ -88,6 +89,8 @@ static void usage(FILE *f)
           "          files embedded in the binary\n"
           "          [--public-url https://HOST[/PREFIX]]  the address clients use (Open311\n"
           "          discovery, links); [--cookie-secure]  session cookie only over HTTPS\n"
+          "          [--trusted-proxy IP[,IP]]  take the client address from X-Real-IP when\n"
+          "          the connection comes from one of these (nginx in front)\n"
           "  migrate [--db URL]                       apply database migrations\n"
           "  org add CODE NAME --kind KIND --region CODE [--parent CODE]\n"
           "  org partner add|remove ORG PARTNER | list   cross-region dispatch partners\n"
@@ -177,6 +180,8 @@ static int parse(int argc, char **argv, int from, struct opts *o)
             slot = &o->web_dir;
         else if (strcmp(a, "--public-url") == 0)
             slot = &o->public_url;
+        else if (strcmp(a, "--trusted-proxy") == 0)
+            slot = &o->trusted_proxy;
         else if (strcmp(a, "--out") == 0)
             slot = &o->out;
         else if (strcmp(a, "--format") == 0)
@@ -399,6 +404,7 @@ static int cmd_serve(const struct opts *o)
                               .header_timeout_s = o->header_timeout > 0 ? (unsigned)o->header_timeout : 0,
                               .body_timeout_s = o->body_timeout > 0 ? (unsigned)o->body_timeout : 0,
                               .max_conns = o->max_conns > 0 ? (unsigned)o->max_conns : 0,
+                              .trusted_proxy = o->trusted_proxy,
                               .max_conns_per_ip = o->max_conns_per_ip > 0 ? (unsigned)o->max_conns_per_ip : 0,
                               .access_log = !o->no_access_log,
                               .routes = routes,

@@ -69,6 +69,7 @@ struct http_config {
     unsigned max_conns_per_ip;    /* default 400; idle ones are evicted to make room */
     unsigned drain_timeout_s;     /* SIGTERM waits this long for in-flight requests (30) */
     bool access_log;              /* one line per request on stderr */
+    const char *trusted_proxy;    /* "IP[,IP...]": peers whose X-Real-IP names the client */
     const struct http_route *routes;
     size_t n_routes;
     http_auth_fn auth;

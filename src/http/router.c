@@ -250,6 +250,26 @@ const char *http_cookie(struct http_req *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
 }
 
+/* Whether ip is one of the comma-separated addresses of list. */
+static bool in_list(const char *list, const char *ip)
+{
+    size_t n = strlen(ip);
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len == n && memcmp(p, ip, n) == 0)
+            return true;
+        p = comma ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+/*
+ * The client's address: the socket peer's, or, when the peer is a configured trusted proxy
+ * (nginx in front, `--trusted-proxy`), the address its X-Real-IP header names. A header
+ * from any other peer is ignored, so a client cannot choose the address that throttles,
+ * audit rows and the access log see.
+ */
 const char *http_client_ip(struct http_req *req)
 {
     if (!req->conn)
@@ -268,6 +288,14 @@ const char *http_client_ip(struct http_req *req)
                   INET6_ADDRSTRLEN);
     else
         return "-";
+    const char *proxies = req->server ? req->server->cfg.trusted_proxy : NULL;
+    if (proxies && in_list(proxies, out)) {
+        const char *real = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Real-IP");
+        unsigned char bin[sizeof(struct in6_addr)];
+        if (real && strlen(real) < INET6_ADDRSTRLEN &&
+            (inet_pton(AF_INET, real, bin) == 1 || inet_pton(AF_INET6, real, bin) == 1))
+            return pool_strdup(&req->pool, real);
+    }
     return out;
 }
 

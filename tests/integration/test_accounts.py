@@ -396,3 +396,28 @@ def test_health_checks_do_not_wait_behind_a_login_flood(make_server):
     assert checked >= 4, answered  # the logins were checked, not all refused as busy
     assert checked_at_health - checked_before < checked / 2, (
         checked_before, checked_at_health, checked)
+
+
+def _guess(s, user, real_ip, password="wrong-password-0"):
+    return s.request("POST", "/api/v1/session", {"username": user, "password": password},
+                     headers={"X-Real-IP": real_ip})[0]
+
+
+def test_trusted_proxy_names_the_client_address(make_server):
+    """Behind nginx every connection comes from the proxy: with --trusted-proxy its
+    X-Real-IP is the client's address, so one client's guesses do not throttle the admin
+    logging in from another address; from any other peer the header is ignored."""
+    behind = make_server(extra=("--trusted-proxy", "10.9.9.9,127.0.0.1"))
+    for _ in range(3):
+        assert _guess(behind, "admin", "203.0.113.7") == 401
+    assert _guess(behind, "admin", "203.0.113.7") == 429
+    assert _guess(behind, "admin", "198.51.100.4", password="demo") == 201
+    assert _guess(behind, "admin", "not-an-address") in (401, 429)  # the proxy's own address
+    audit = behind.sql("SELECT after FROM audit WHERE action = 'session.login_failed'")
+    assert any("203.0.113.7" in row[0] for row in audit), audit
+
+    direct = make_server()
+    for _ in range(3):
+        assert _guess(direct, "admin", "203.0.113.7") == 401
+    # the header is not trusted: every guess came from 127.0.0.1, which now must wait
+    assert _guess(direct, "admin", "198.51.100.4", password="demo") == 429
