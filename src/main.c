@@ -899,6 +899,14 @@ static int cmd_audit_verify(const struct audit_opts *a)
             fprintf(stderr, "qifu: 检查点 %s: %s\n", a->checkpoints[i], e.msg);
             return 1;
         }
+        /* Without a pinned key, checkpoints are at least signed by one and the same key:
+         * anyone can sign a checkpoint of a rewritten chain with a key of their own. */
+        if (!a->public_key && i > 0 && memcmp(cps[i].pk, cps[0].pk, sizeof(cps[0].pk)) != 0) {
+            fprintf(stderr,
+                    "qifu: 检查点 %s 与 %s 由不同密钥签名；请用 --public-key 指定运维保管的公钥\n",
+                    a->checkpoints[i], a->checkpoints[0]);
+            return 1;
+        }
     }
     struct store *db = NULL;
     if (rc == RC_OK)

@@ -83,6 +83,11 @@ def test_keygen_and_checkpoint(make_server):
     path2, _ = checkpoint(s, other, "cp-other.json")
     p = s.cli("audit", "verify", "--checkpoint", path2, "--public-key", key + ".pub", check=False)
     assert p.returncode == 1 and "指定公钥" in p.stderr
+    # without a pinned key, checkpoints signed by two different keys are refused
+    p = s.cli("audit", "verify", "--checkpoint", path, "--checkpoint", path2, check=False)
+    assert p.returncode == 1 and "不同密钥" in p.stderr, p.stderr
+    p = s.cli("audit", "verify", "--checkpoint", path2)
+    assert "审计链完整" in p.stdout
 
 
 def test_truncation_needs_checkpoint(make_server):
