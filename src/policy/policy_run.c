@@ -645,7 +645,8 @@ static enum rc run_body(struct conn *c, struct policy_holder *h, const struct au
                 tl[col.target_of[i]].possibly = counts[i].possibly;
                 tl[col.target_of[i]].manual = counts[i].manual;
             }
-        qsort(col.hits, col.n, sizeof(*col.hits), cmp_hit);
+        if (col.n) /* qsort must not be handed NULL, even for no elements */
+            qsort(col.hits, col.n, sizeof(*col.hits), cmp_hit);
         for (size_t i = 0; i < col.n; i++) {
             struct tally *t = &tl[col.hits[i].policy];
             t->eligible++;
