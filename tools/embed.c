@@ -351,8 +351,7 @@ static char *expand(const char *path, const char *sql, size_t n, int b, size_t *
         int m = marker(line, (size_t)(end - line - (nl ? 1 : 0)));
         if (m == -2 || (m >= 0 && m < N_BACKENDS && section >= 0) ||
             (m == N_BACKENDS && section < 0)) {
-            fprintf(stderr, "embed: %s:%d: unexpected or unknown section marker\n", path,
-                    line_no);
+            fprintf(stderr, "embed: %s:%d: unexpected or unknown section marker\n", path, line_no);
             exit(1);
         }
         if (m >= 0) {
