@@ -99,9 +99,12 @@ $(O)/gen/common_passwords.c: $(O)/tools/embed data/passwords/common.txt
 	@mkdir -p $(dir $@)
 	$(O)/tools/embed text auth_common_passwords data/passwords/common.txt > $@.tmp && mv $@.tmp $@
 
-$(O)/gen/migrations_%.c: $(O)/tools/embed $(wildcard src/store/migrations/*/*.sql)
+# Each migration is written once, src/store/migrations/NNNN_name.sql, and expanded here
+# for the backend $* (sqlite, pg): dialect tokens and -- @sqlite/-- @pg sections
+# (docs/internals/store.md "Migrations").
+$(O)/gen/migrations_%.c: $(O)/tools/embed $(wildcard src/store/migrations/*.sql)
 	@mkdir -p $(dir $@)
-	$(O)/tools/embed migrations $* $(sort $(wildcard src/store/migrations/$*/*.sql)) > $@.tmp && mv $@.tmp $@
+	$(O)/tools/embed migrations $* $(sort $(wildcard src/store/migrations/*.sql)) > $@.tmp && mv $@.tmp $@
 
 # The web UI (web/, Vue + Vite; docs/internals/web.md). `npm ci` runs when node_modules is
 # missing or package-lock.json changed (scripts/web-deps.sh, under a lock: build dirs share

@@ -2,9 +2,12 @@
 /*
  * embed: build-time tool that turns files into C source.
  *
- *   embed migrations NAME FILE...   numbered SQL files "NNNN_name.sql" become
+ *   embed migrations NAME FILE...   numbered SQL files "NNNN_name.sql", written once for
+ *                                   both backends, become the migrations of backend NAME
+ *                                   ("sqlite" or "pg"), expanded as below:
  *                                   const struct store_migration store__NAME_migrations[]
  *                                   and const int store__n_NAME_migrations.
+ *   embed expand NAME FILE          prints one migration as backend NAME sees it.
  *   embed text SYMBOL FILE          a file becomes const char SYMBOL[] (NUL-terminated)
  *                                   and const unsigned long SYMBOL_len (its length).
  *   embed assets DIR                every file under DIR (the built web UI) becomes a row of
@@ -12,6 +15,13 @@
  *                                   URL path, bytes, length, a SHA-256 ETag and the MIME
  *                                   type; FILE.gz beside FILE is its gzip variant. DIR "-"
  *                                   writes an empty table (a build without the web UI).
+ *
+ * Expanding a migration for a backend (docs/internals/store.md "Migrations"): each
+ * dialect token {{ID}}, {{ID_REF}}, {{BLOB}}, {{NOW_MS}}, {{TEXT_PATTERN_OPS}} becomes
+ * that backend's text (the table below), and a section of whole lines between
+ * "-- @sqlite" (or "-- @pg") and "-- @end" is kept for that backend only, without its
+ * marker lines. An unknown token, a marker inside a section or a section left open is
+ * an error, so a typo fails the build instead of reaching a database.
  *
  * Output goes to standard output. Bytes are written as octal escapes where needed,
  * so any file content survives.
@@ -257,6 +267,141 @@ static int embed_assets(const char *root)
     return 0;
 }
 
+/* ---- migrations: one source, expanded per backend ---- */
+
+enum { B_SQLITE, B_PG, N_BACKENDS };
+
+static const char *const backend_names[N_BACKENDS] = {"sqlite", "pg"};
+
+/* The dialect tokens. Keep docs/internals/store.md in step. */
+static const struct token {
+    const char *name;
+    const char *text[N_BACKENDS];
+} tokens[] = {
+    /* An auto-numbered primary key (SQLite's rowid alias; a PostgreSQL sequence). */
+    {"ID", {"INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY"}},
+    /* A column referring to an {{ID}}, as 0001 and 0014 spell it; BIGINT says the same. */
+    {"ID_REF", {"INTEGER", "BIGINT"}},
+    /* Bytes. */
+    {"BLOB", {"BLOB", "BYTEA"}},
+    /* The current time in milliseconds since the epoch, as a SQL expression. */
+    {"NOW_MS",
+     {"CAST(strftime('%s', 'now') AS INTEGER) * 1000",
+      "CAST(extract(epoch FROM now()) * 1000 AS BIGINT)"}},
+    /* After an indexed text column: lets a PostgreSQL index serve LIKE 'prefix%'. */
+    {"TEXT_PATTERN_OPS", {"", " text_pattern_ops"}},
+};
+
+static int backend_of(const char *name)
+{
+    for (int b = 0; b < N_BACKENDS; b++)
+        if (strcmp(name, backend_names[b]) == 0)
+            return b;
+    fprintf(stderr, "embed: unknown backend %s (sqlite or pg)\n", name);
+    exit(2);
+}
+
+/* Returns the section marker a line holds ("-- @sqlite", "-- @pg", "-- @end", with
+ * nothing else but blanks around it) as B_SQLITE, B_PG or N_BACKENDS (end), or -1. */
+static int marker(const char *p, size_t n)
+{
+    while (n && (*p == ' ' || *p == '\t'))
+        p++, n--;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+        n--;
+    if (n < 4 || memcmp(p, "-- @", 4) != 0)
+        return -1;
+    p += 4, n -= 4;
+    if (n == 3 && memcmp(p, "end", 3) == 0)
+        return N_BACKENDS;
+    for (int b = 0; b < N_BACKENDS; b++)
+        if (strlen(backend_names[b]) == n && memcmp(p, backend_names[b], n) == 0)
+            return b;
+    return -2; /* "-- @something": a misspelt marker */
+}
+
+static void append(char **out, size_t *len, size_t *cap, const char *p, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        while (*len + n + 1 > *cap)
+            *cap = *cap ? *cap * 2 : 4096;
+        *out = realloc(*out, *cap);
+        if (!*out) {
+            fputs("embed: out of memory\n", stderr);
+            exit(1);
+        }
+    }
+    memcpy(*out + *len, p, n);
+    *len += n;
+    (*out)[*len] = '\0';
+}
+
+/* Expands the n bytes of migration path for backend b; exits on a bad token or
+ * section. Returns a new string, its length in *out_n. */
+static char *expand(const char *path, const char *sql, size_t n, int b, size_t *out_n)
+{
+    char *out = NULL;
+    size_t len = 0, cap = 0;
+    int section = -1, line_no = 0; /* the backend of the open section, or -1 */
+    append(&out, &len, &cap, "", 0);
+    for (const char *line = sql; line < sql + n;) {
+        const char *nl = memchr(line, '\n', (size_t)(sql + n - line));
+        const char *end = nl ? nl + 1 : sql + n;
+        line_no++;
+        int m = marker(line, (size_t)(end - line - (nl ? 1 : 0)));
+        if (m == -2 || (m >= 0 && m < N_BACKENDS && section >= 0) ||
+            (m == N_BACKENDS && section < 0)) {
+            fprintf(stderr, "embed: %s:%d: unexpected or unknown section marker\n", path, line_no);
+            exit(1);
+        }
+        if (m >= 0) {
+            section = m == N_BACKENDS ? -1 : m;
+            line = end;
+            continue;
+        }
+        if (section >= 0 && section != b) {
+            line = end;
+            continue;
+        }
+        for (const char *p = line; p < end;) {
+            const char *open = NULL;
+            for (const char *q = p; q + 1 < end; q++)
+                if (q[0] == '{' && q[1] == '{') {
+                    open = q;
+                    break;
+                }
+            if (!open) {
+                append(&out, &len, &cap, p, (size_t)(end - p));
+                break;
+            }
+            append(&out, &len, &cap, p, (size_t)(open - p));
+            const char *name = open + 2, *close = name;
+            while (close + 1 < end && !(close[0] == '}' && close[1] == '}'))
+                close++;
+            const struct token *t = NULL;
+            for (size_t i = 0; close + 1 < end && i < sizeof(tokens) / sizeof(tokens[0]); i++)
+                if (strlen(tokens[i].name) == (size_t)(close - name) &&
+                    memcmp(tokens[i].name, name, (size_t)(close - name)) == 0)
+                    t = &tokens[i];
+            if (!t) {
+                fprintf(stderr, "embed: %s:%d: unknown token %.*s\n", path, line_no,
+                        (int)(end - open - (nl ? 1 : 0)), open);
+                exit(1);
+            }
+            append(&out, &len, &cap, t->text[b], strlen(t->text[b]));
+            p = close + 2;
+        }
+        line = end;
+    }
+    if (section >= 0) {
+        fprintf(stderr, "embed: %s: section \"-- @%s\" has no \"-- @end\"\n", path,
+                backend_names[section]);
+        exit(1);
+    }
+    *out_n = len;
+    return out;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "assets") == 0)
@@ -271,12 +416,23 @@ int main(int argc, char **argv)
         free(text);
         return 0;
     }
+    if (argc == 4 && strcmp(argv[1], "expand") == 0) {
+        size_t n, m;
+        char *sql = slurp(argv[3], &n);
+        char *out = expand(argv[3], sql, n, backend_of(argv[2]), &m);
+        fwrite(out, 1, m, stdout);
+        free(out);
+        free(sql);
+        return 0;
+    }
     if (argc < 3 || strcmp(argv[1], "migrations") != 0) {
-        fputs("usage: embed migrations NAME FILE... | embed text SYMBOL FILE | embed assets DIR\n",
+        fputs("usage: embed migrations NAME FILE... | embed expand NAME FILE | "
+              "embed text SYMBOL FILE | embed assets DIR\n",
               stderr);
         return 2;
     }
     const char *name = argv[2];
+    int backend = backend_of(name);
     printf("/* Generated by tools/embed.c; do not edit. */\n#include \"store_int.h\"\n\n");
     printf("const struct store_migration store__%s_migrations[] = {\n", name);
     int last = 0;
@@ -295,12 +451,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "embed: %s: expected NNNN_name.sql\n", argv[i]);
             return 1;
         }
-        size_t n;
-        char *sql = slurp(argv[i], &n);
+        size_t n, m;
+        char *text = slurp(argv[i], &n);
+        char *sql = expand(argv[i], text, n, backend, &m);
         printf("    {%d, \"%.*s\",\n    ", version, (int)(dot - us - 1), us + 1);
-        cstring(sql, n);
+        cstring(sql, m);
         printf("},\n");
         free(sql);
+        free(text);
     }
     if (argc == 3)
         printf("    {0, \"\", \"\"},\n");

@@ -136,7 +136,8 @@ extern const struct store_ops store__sqlite_ops;
 extern const struct store_ops store__pg_ops;
 #endif
 
-/* Generated from src/store/migrations/{sqlite,pg}/ *.sql (build/gen/migrations.c). */
+/* Generated from src/store/migrations/NNNN_*.sql, expanded per backend by tools/embed
+ * (gen/migrations_sqlite.c and gen/migrations_pg.c in the build directory). */
 extern const struct store_migration store__sqlite_migrations[];
 extern const int store__n_sqlite_migrations;
 extern const struct store_migration store__pg_migrations[];

@@ -86,4 +86,4 @@ INSERT INTO categories (code, name, parent_code, kind, sort, active,
 ('ip',          '知识产权', 'help',      'topic',      180, 1, 4, 10, 10, 2, 5, 5,  1, 2, 3,  0, 0, 'migration'),
 ('other',       '其他',     'help',      'topic',      190, 1, 4, 5, 5,   2, 3, 3,  1, 1, 2,  0, 0, 'migration'),
 ('enforcement', '执法',     'complaint', 'topic',      310, 1, 4, 5, 5,   2, 3, 3,  1, 1, 2,  0, 0, 'migration');
-UPDATE categories SET created_at = CAST(extract(epoch FROM now()) * 1000 AS BIGINT), updated_at = CAST(extract(epoch FROM now()) * 1000 AS BIGINT);
+UPDATE categories SET created_at = {{NOW_MS}}, updated_at = {{NOW_MS}};

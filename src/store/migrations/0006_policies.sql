@@ -41,7 +41,7 @@
 --                   and period.
 -- policy_events     timeline of grants and applications (entity 'grant' | 'application').
 CREATE TABLE policies (
-    id                 BIGSERIAL PRIMARY KEY,
+    id                 {{ID}},
     state              TEXT NOT NULL CHECK (state IN ('draft','published','withdrawn','expired')),
     org_id             BIGINT NOT NULL REFERENCES orgs(id),
     title              TEXT NOT NULL,
@@ -111,7 +111,7 @@ CREATE TABLE policy_set_version (
 INSERT INTO policy_set_version (id, version) VALUES (1, 0);
 
 CREATE TABLE policy_runs (
-    id           BIGSERIAL PRIMARY KEY,
+    id           {{ID}},
     policy_id    BIGINT REFERENCES policies(id),
     state        TEXT NOT NULL CHECK (state IN ('queued','running','done','failed')),
     total        BIGINT NOT NULL DEFAULT 0,
@@ -130,7 +130,7 @@ CREATE INDEX policy_runs_policy ON policy_runs(policy_id, id);
 CREATE INDEX policy_runs_state ON policy_runs(state);
 
 CREATE TABLE applications (
-    id              BIGSERIAL PRIMARY KEY,
+    id              {{ID}},
     policy_id       BIGINT NOT NULL REFERENCES policies(id),
     policy_version  INTEGER NOT NULL,
     credit_code     TEXT NOT NULL REFERENCES enterprises(credit_code),
@@ -159,7 +159,7 @@ CREATE UNIQUE INDEX applications_open ON applications(policy_id, credit_code, pe
 CREATE UNIQUE INDEX applications_idem ON applications(created_by, idem_key);
 
 CREATE TABLE grants (
-    id               BIGSERIAL PRIMARY KEY,
+    id               {{ID}},
     policy_id        BIGINT NOT NULL REFERENCES policies(id),
     policy_version   INTEGER NOT NULL,
     credit_code      TEXT NOT NULL REFERENCES enterprises(credit_code),
@@ -188,7 +188,7 @@ CREATE INDEX grants_org ON grants(org_id, state);
 CREATE INDEX grants_run ON grants(run_id);
 
 CREATE TABLE policy_events (
-    id          BIGSERIAL PRIMARY KEY,
+    id          {{ID}},
     entity      TEXT NOT NULL CHECK (entity IN ('grant','application')),
     entity_id   BIGINT NOT NULL,
     at          BIGINT NOT NULL,
@@ -202,7 +202,27 @@ CREATE TABLE policy_events (
 );
 CREATE INDEX policy_events_entity ON policy_events(entity, entity_id, id);
 
+-- @sqlite
+-- Chinese full-text search over title, summary and 文号: FTS5 trigram (3+ characters;
+-- shorter queries fall back to LIKE). Policies are few, so triggers keep it in step.
+CREATE VIRTUAL TABLE policies_fts USING fts5(title, summary, doc_no, content='policies',
+                                             content_rowid='id', tokenize='trigram');
+CREATE TRIGGER policies_fts_ins AFTER INSERT ON policies BEGIN
+    INSERT INTO policies_fts(rowid, title, summary, doc_no) VALUES (new.id, new.title, new.summary, new.doc_no);
+END;
+CREATE TRIGGER policies_fts_del AFTER DELETE ON policies BEGIN
+    INSERT INTO policies_fts(policies_fts, rowid, title, summary, doc_no)
+        VALUES ('delete', old.id, old.title, old.summary, old.doc_no);
+END;
+CREATE TRIGGER policies_fts_upd AFTER UPDATE OF title, summary, doc_no ON policies BEGIN
+    INSERT INTO policies_fts(policies_fts, rowid, title, summary, doc_no)
+        VALUES ('delete', old.id, old.title, old.summary, old.doc_no);
+    INSERT INTO policies_fts(rowid, title, summary, doc_no) VALUES (new.id, new.title, new.summary, new.doc_no);
+END;
+-- @end
+-- @pg
 -- Chinese full-text search over title, summary and 文号: a pg_trgm index on the
 -- concatenation (searched with ILIKE, as the enterprise name search of 0002).
 CREATE INDEX policies_text_trgm ON policies
     USING gin ((title || ' ' || summary || ' ' || doc_no) gin_trgm_ops);
+-- @end

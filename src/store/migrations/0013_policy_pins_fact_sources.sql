@@ -23,8 +23,14 @@ CREATE TABLE named_condition_versions (
 INSERT INTO named_condition_versions (name, version, label, node, created_by, created_at)
     SELECT name, version, label, node, updated_by, updated_at FROM named_conditions;
 ALTER TABLE policy_versions ADD COLUMN cond_pins TEXT;
+-- @sqlite
 UPDATE policy_versions SET cond_pins = (SELECT json_group_object(name, version) FROM named_conditions)
     WHERE published_at IS NOT NULL;
+-- @end
+-- @pg
+UPDATE policy_versions SET cond_pins = (SELECT COALESCE(json_object_agg(name, version)::text, '{}') FROM named_conditions)
+    WHERE published_at IS NOT NULL;
+-- @end
 ALTER TABLE facts ADD COLUMN source_org TEXT NOT NULL DEFAULT '';
 UPDATE facts SET source_org = '340800-SCJGJ' WHERE name IN ('region', 'industry', 'founded', 'registered_capital', 'invention_patents', 'major_violation');
 UPDATE facts SET source_org = '340800-TJJ' WHERE name IN ('scale', 'revenue_growth', 'total_assets', 'industrial_output');

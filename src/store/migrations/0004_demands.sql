@@ -2,7 +2,7 @@
 -- every step is a row of demand_events (the timeline); handlers are the lead and
 -- co-handling organisations of the current dispatch.
 CREATE TABLE demands (
-    id             BIGSERIAL PRIMARY KEY,
+    id             {{ID}},
     no             TEXT NOT NULL UNIQUE,
     credit_code    TEXT NOT NULL REFERENCES enterprises(credit_code),
     region         TEXT NOT NULL,
@@ -58,7 +58,7 @@ CREATE TABLE demand_handlers (
 CREATE INDEX demand_handlers_org ON demand_handlers(org_id);
 
 CREATE TABLE demand_events (
-    id          BIGSERIAL PRIMARY KEY,
+    id          {{ID}},
     demand_id   BIGINT NOT NULL REFERENCES demands(id),
     at          BIGINT NOT NULL,
     actor       TEXT NOT NULL,
@@ -75,7 +75,7 @@ CREATE INDEX demand_events_demand ON demand_events(demand_id, id);
 
 -- In-app notices; each is also delivered to the webhook when one is configured.
 CREATE TABLE notices (
-    id          BIGSERIAL PRIMARY KEY,
+    id          {{ID}},
     user_id     BIGINT REFERENCES users(id),
     org_id      BIGINT REFERENCES orgs(id),
     credit_code TEXT,

@@ -3,7 +3,7 @@
 -- content_type is what the server recognised in the bytes, never the client's claim;
 -- internal attachments are hidden from the enterprise like internal notes.
 CREATE TABLE demand_attachments (
-    id            INTEGER PRIMARY KEY,
+    id            {{ID}},
     demand_id     BIGINT NOT NULL REFERENCES demands(id),
     name          TEXT NOT NULL,
     content_type  TEXT NOT NULL,
@@ -14,6 +14,10 @@ CREATE TABLE demand_attachments (
     uploader_name TEXT NOT NULL,   -- display name, as on the timeline
     org           TEXT NOT NULL,   -- organisation name, or the enterprise's credit code
     created_at    BIGINT NOT NULL,
-    data          BLOB NOT NULL
+    data          {{BLOB}} NOT NULL
 );
+-- @pg
+-- PDFs, images and Office files are compressed already: store them out of line as they are.
+ALTER TABLE demand_attachments ALTER COLUMN data SET STORAGE EXTERNAL;
+-- @end
 CREATE INDEX demand_attachments_demand ON demand_attachments(demand_id, id);
