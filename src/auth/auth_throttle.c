@@ -96,14 +96,17 @@ void auth__hash_leave(void)
 #define NEW_FAILURES                                                                               \
     "(CASE WHEN login_throttle.last_at < ? THEN 1 ELSE login_throttle.failures + 1 END)"
 
+/* Within the free attempts next_at is 0, not "now": concurrent attempts read the clock
+ * before they queue for the row, so a "now" written by one could be later than another's
+ * and refuse it although the row still had free attempts (seen on PostgreSQL). */
 static const char *const take_sql =
     "INSERT INTO login_throttle (username, addr, failures, next_at, last_at) "
     "VALUES (?, ?, 1, ?, ?) ON CONFLICT (username, addr) DO UPDATE SET "
     "failures = " NEW_FAILURES ", "
-    "next_at = ? + CASE WHEN " NEW_FAILURES " < ? THEN 0 WHEN " NEW_FAILURES " - ? >= 10 "
-    "THEN " STR(
+    "next_at = CASE WHEN " NEW_FAILURES " < ? THEN 0 ELSE ? + CASE WHEN " NEW_FAILURES
+    " - ? >= 10 THEN " STR(
         AUTH_MAX_BACKOFF_S) "000 ELSE 1000 * (CAST(1 AS BIGINT) << (" NEW_FAILURES
-                            " - ?)) END, last_at = ? "
+                            " - ?)) END END, last_at = ? "
                             "WHERE login_throttle.next_at <= ? OR login_throttle.next_at > ? "
                             "RETURNING failures";
 
@@ -114,7 +117,7 @@ static enum rc take_one(struct conn *c, const char *username, const char *addr, 
 {
     struct stmt *st;
     int64_t idle = now - 3600LL * 1000;
-    int64_t first_next = free_n <= 1 ? now + 1000 : now; /* a row's first attempt */
+    int64_t first_next = free_n <= 1 ? now + 1000 : 0; /* a row's first attempt */
     enum rc rc = store_prepare(c, take_sql, &st, e);
     if (rc)
         return rc;
@@ -123,9 +126,9 @@ static enum rc take_one(struct conn *c, const char *username, const char *addr, 
     store_bind_int(st, 3, first_next);
     store_bind_int(st, 4, now);
     store_bind_int(st, 5, idle);
-    store_bind_int(st, 6, now);
-    store_bind_int(st, 7, idle);
-    store_bind_int(st, 8, free_n);
+    store_bind_int(st, 6, idle);
+    store_bind_int(st, 7, free_n);
+    store_bind_int(st, 8, now);
     store_bind_int(st, 9, idle);
     store_bind_int(st, 10, free_n);
     store_bind_int(st, 11, idle);
