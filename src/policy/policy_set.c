@@ -28,7 +28,7 @@ struct policy_snap {
     struct rules_set *set;
     struct policy_info *info; /* one per policy of set, same order */
     size_t n;
-    struct policy_text *tpl;  /* policy_match_template's text, made once on demand */
+    struct policy_text *tpl; /* policy_match_template's text, made once on demand */
 };
 
 struct policy_holder {
@@ -161,10 +161,9 @@ static void info_json(struct policy_info *pi)
     json_t *j = json_pack("{s:o, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:i, s:s, s:s*}", "id",
                           policy_id_json(pi->id), "title", pi->title ? pi->title : "", "doc_no",
                           pi->doc_no ? pi->doc_no : "", "delivery",
-                          pi->delivery ? pi->delivery : "", "delivery_label", dl ? dl : "",
-                          "org", "code", pi->org_code, "name", pi->org_name, "version",
-                          pi->version, "category", pi->category ? pi->category : "",
-                          "valid_to", pi->valid_to);
+                          pi->delivery ? pi->delivery : "", "delivery_label", dl ? dl : "", "org",
+                          "code", pi->org_code, "name", pi->org_name, "version", pi->version,
+                          "category", pi->category ? pi->category : "", "valid_to", pi->valid_to);
     struct buf b;
     buf_init(&b, (size_t)1 << 20);
     if (!j || jsonx_dump(j, &b))
@@ -259,9 +258,17 @@ static enum rc build(struct policy_holder *h, struct conn *c, struct policy_snap
             if (!k) {
                 json_t *pins = json_loads(pins_text, 0, NULL);
                 struct rules_named *pn = NULL;
-                if (!pins || policy__named_pinned(c, pins, &pn, &ce))
-                    pn = rules_named_new(); /* unreadable pins: only refs-free rules compile */
+                /* A store error fails the load, so the holder keeps the set in force
+                 * instead of one without every policy that refers to a named condition. */
+                rc = pins ? policy__named_pinned(c, pins, &pn, e) : RC_OK;
                 json_decref(pins);
+                if (rc) {
+                    json_decref(meta);
+                    json_decref(rules);
+                    break;
+                }
+                if (!pn)
+                    pn = rules_named_new(); /* unreadable pins: only refs-free rules compile */
                 pinned = xrealloc(pinned, (n_pinned + 1) * sizeof(*pinned));
                 pinned[n_pinned] = pn;
                 k = json_integer((json_int_t)n_pinned++);

@@ -83,12 +83,12 @@ struct conn {
 
 struct stmt {
     struct conn *conn;
-    char *sql;     /* owned copy of the text: the cache key */
-    uint64_t hash; /* FNV-1a of sql */
+    char *sql;       /* owned copy of the text: the cache key */
+    uint64_t hash;   /* FNV-1a of sql */
     const char *key; /* the caller's pointer when prepared: equal pointers skip strcmp
                         (only ever compared, never dereferenced) */
-    bool cached;   /* lives in conn->cache; reset, not finalized, by store_finish */
-    bool busy;     /* handed out and not yet finished */
+    bool cached;     /* lives in conn->cache; reset, not finalized, by store_finish */
+    bool busy;       /* handed out and not yet finished */
 };
 
 struct store {
@@ -123,6 +123,10 @@ struct store {
     struct store_waiter *waiters; /* unordered list of store_when_durable calls */
     bool want_checkpoint;
     bool bg_stop;
+    /* store_fault_arm: while fault_on, calls are counted in fault_hits and call number
+     * fault_at fails (0: none). */
+    bool fault_on;
+    long fault_at, fault_hits;
 };
 
 /* Asks for a checkpoint on the store's checkpointer thread (from a backend's commit hook;
