@@ -47,8 +47,8 @@ static enum rc check_region(const char *region, struct err *e)
 {
     const struct codes_region *r = strlen(region) == 6 ? codes_region_find(region) : NULL;
     if (!r || !r->current || r->level < 2)
-        return err_set(e, RC_INVALID, "region",
-                       "注册地 %s 不是现行的地市或县级行政区划代码（GB/T 2260）", region);
+        return err_set(e, RC_INVALID, "region", "注册地 %s 不是现行的地市或县级行政区划代码（GB/T 2260）",
+                       region);
     return RC_OK;
 }
 
@@ -152,9 +152,10 @@ static enum rc parse_str_array(const json_t *v, const char *field, size_t max, j
     size_t i;
     json_t *x;
     json_array_foreach(v, i, x) if (!json_is_string(x) || json_string_length(x) == 0 ||
-                                    json_string_length(x) >
-                                        64) return err_set(e, RC_INVALID, field,
-                                                           "%s 应为非空字符串数组", field);
+                                    json_string_length(x) > 64) return err_set(e, RC_INVALID,
+                                                                               field,
+                                                                               "%s 应为非空字符串数组",
+                                                                               field);
     *out = sorted_set((json_t *)(uintptr_t)v);
     return RC_OK;
 }
@@ -162,10 +163,10 @@ static enum rc parse_str_array(const json_t *v, const char *field, size_t max, j
 enum rc ent_record_from_json(const struct ent_catalog *cat, const json_t *j, bool partial,
                              struct ent_record *r, struct err *e)
 {
-    static const char *const fields[] = {
-        "credit_code", "name",      "region",  "industry", "founded", "registered_capital",
-        "scale",       "legal_rep", "address", "contacts", "tags",    "officials",
-        NULL};
+    static const char *const fields[] = {"credit_code", "name",  "region",   "industry",
+                                         "founded",     "registered_capital", "scale",
+                                         "legal_rep",   "address", "contacts", "tags",
+                                         "officials",   NULL};
     memset(r, 0, sizeof(*r));
     r->capital_fen = -1;
     enum rc rc = jsonx_only(j, fields, e);
@@ -206,8 +207,8 @@ enum rc ent_record_from_json(const struct ent_catalog *cat, const json_t *j, boo
         rc = parse_str_array(v, "tags", 32, &r->tags, e);
         size_t i;
         json_t *t;
-        json_array_foreach(r->tags, i,
-                           t) if (rc == RC_OK && !ent_catalog_tag(cat, json_string_value(t))) rc =
+        json_array_foreach(r->tags, i, t) if (rc == RC_OK &&
+                                              !ent_catalog_tag(cat, json_string_value(t))) rc =
             err_set(e, RC_INVALID, "tags", "未知的资质标签 %s", json_string_value(t));
     }
     if (rc == RC_OK && (v = json_object_get(j, "officials")) && !json_is_null(v))
@@ -312,8 +313,8 @@ static enum rc load_record(struct conn *c, const char *credit_code, json_t **out
 {
     struct stmt *st;
     *out = NULL;
-    enum rc rc =
-        store_prepare(c, "SELECT " ENT_COLS " FROM enterprises e WHERE credit_code = ?", &st, e);
+    enum rc rc = store_prepare(c, "SELECT " ENT_COLS " FROM enterprises e WHERE credit_code = ?",
+                               &st, e);
     if (rc)
         return rc;
     store_bind_text(st, 1, credit_code);
@@ -442,9 +443,9 @@ enum rc ent_search_index_from(struct conn *c, int64_t rowid, struct err *e)
     return rc;
 }
 
-enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_only, bool bulk,
-                        bool *created, bool *changed, json_t **before_out, json_t **after_out,
-                        struct err *e)
+enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_only,
+                        bool bulk, bool *created, bool *changed, json_t **before_out,
+                        json_t **after_out, struct err *e)
 {
     json_t *existing = NULL, *rec = NULL;
     struct stmt *st = NULL;
@@ -467,16 +468,15 @@ enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_
     }
     int64_t now = time_now_ms();
     char *contacts = jsonx_canonical(json_object_get(rec, "contacts"));
-    rc =
-        store_prepare(c,
-                      existing ? "UPDATE enterprises SET name = ?, region = ?, industry = ?, "
-                                 "founded = ?, capital_fen = ?, scale = ?, legal_rep = ?, "
-                                 "address = ?, contacts = ?, updated_at = ?, version = version + 1 "
-                                 "WHERE credit_code = ?"
-                               : "INSERT INTO enterprises (name, region, industry, founded, "
-                                 "capital_fen, scale, legal_rep, address, contacts, updated_at, "
-                                 "credit_code, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                      &st, e);
+    rc = store_prepare(c,
+                       existing ? "UPDATE enterprises SET name = ?, region = ?, industry = ?, "
+                                  "founded = ?, capital_fen = ?, scale = ?, legal_rep = ?, "
+                                  "address = ?, contacts = ?, updated_at = ?, version = version + 1 "
+                                  "WHERE credit_code = ?"
+                                : "INSERT INTO enterprises (name, region, industry, founded, "
+                                  "capital_fen, scale, legal_rep, address, contacts, updated_at, "
+                                  "credit_code, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                       &st, e);
     if (rc == RC_OK) {
         bind_opt(st, 1, rec, "name");
         bind_opt(st, 2, rec, "region");
@@ -510,8 +510,8 @@ enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_
         }
         store_finish(st);
     }
-    if (rc == RC_OK &&
-        (!existing || !json_equal(json_object_get(existing, "tags"), json_object_get(rec, "tags"))))
+    if (rc == RC_OK && (!existing || !json_equal(json_object_get(existing, "tags"),
+                                                 json_object_get(rec, "tags"))))
         rc = replace_set(c, r->credit_code,
                          existing ? "DELETE FROM enterprise_tags WHERE credit_code = ?" : NULL,
                          "INSERT INTO enterprise_tags (credit_code, tag) VALUES (?, ?)",
@@ -659,8 +659,9 @@ static enum rc visible(struct conn *c, const struct ent_scope *scope, const char
 {
     struct stmt *st;
     char hi[16];
-    enum rc rc = store_prepare(
-        c, "SELECT 1 FROM enterprises e WHERE e.credit_code = ? AND " SCOPE_SQL, &st, e);
+    enum rc rc = store_prepare(c,
+                               "SELECT 1 FROM enterprises e WHERE e.credit_code = ? AND " SCOPE_SQL,
+                               &st, e);
     if (rc)
         return rc;
     store_bind_text(st, 1, credit_code);
@@ -686,8 +687,8 @@ enum rc ent_get(struct conn *c, const struct ent_catalog *cat, const struct ent_
     if (!rec)
         return err_set(e, RC_NOTFOUND, NULL, "企业不存在或无权查看");
     struct stmt *st;
-    rc = store_prepare(
-        c, "SELECT created_at, updated_at, version FROM enterprises WHERE credit_code = ?", &st, e);
+    rc = store_prepare(c, "SELECT created_at, updated_at, version FROM enterprises WHERE credit_code = ?",
+                       &st, e);
     if (rc == RC_OK) {
         store_bind_text(st, 1, credit_code);
         if ((rc = store_step(st, e)) == RC_ROW) {
@@ -706,11 +707,12 @@ enum rc ent_get(struct conn *c, const struct ent_catalog *cat, const struct ent_
         return rc;
     }
     /* Personal data: admins, the enterprise itself, and its 包保 officials. */
-    bool reveal =
-        scope->reveal_all || (scope->credit_code && strcmp(scope->credit_code, credit_code) == 0);
+    bool reveal = scope->reveal_all ||
+                  (scope->credit_code && strcmp(scope->credit_code, credit_code) == 0);
     if (!reveal && scope->user_id) {
-        rc = store_prepare(
-            c, "SELECT 1 FROM enterprise_officials WHERE credit_code = ? AND user_id = ?", &st, e);
+        rc = store_prepare(c,
+                           "SELECT 1 FROM enterprise_officials WHERE credit_code = ? AND user_id = ?",
+                           &st, e);
         if (rc == RC_OK) {
             store_bind_text(st, 1, credit_code);
             store_bind_int(st, 2, scope->user_id);
@@ -758,9 +760,8 @@ enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct ent
 {
     char ilo[8] = "", ihi[8] = "", rhi[16], shi[16];
     if (f->industry && !industry_range(f->industry, ilo, ihi))
-        return err_set(
-            e, RC_INVALID, "industry",
-            "行业代码前缀应为门类字母或 1–4 位数字，数字前可带门类字母，如 C、C39 或 39");
+        return err_set(e, RC_INVALID, "industry",
+                       "行业代码前缀应为门类字母或 1–4 位数字，数字前可带门类字母，如 C、C39 或 39");
     if (f->region) {
         size_t n = strlen(f->region);
         for (size_t i = 0; i < n; i++)
@@ -884,8 +885,9 @@ enum rc ent_facts_get(struct conn *c, const struct ent_catalog *cat, const struc
         const struct ent_fact_def *d = ent_catalog_at(cat, k);
         if (!d->builtin)
             continue;
-        json_t *v = json_object_get(
-            rec, strcmp(d->name, "registered_capital") == 0 ? "registered_capital" : d->name);
+        json_t *v = json_object_get(rec, strcmp(d->name, "registered_capital") == 0
+                                             ? "registered_capital"
+                                             : d->name);
         if (!v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0))
             continue;
         json_t *item = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s}", "fact", d->name, "label",
@@ -997,10 +999,10 @@ enum rc ent_facts_put(struct conn *c, const struct audit_actor *who, const struc
     if (rc == RC_OK) {
         json_t *after = json_array();
         for (size_t i = 0; i < n; i++)
-            json_array_append_new(after,
-                                  json_pack("{s:s, s:s, s:s, s:s, s:s}", "fact", facts[i].fact,
-                                            "value", facts[i].value, "as_of", facts[i].as_of,
-                                            "status", facts[i].status, "source", facts[i].source));
+            json_array_append_new(after, json_pack("{s:s, s:s, s:s, s:s, s:s}", "fact",
+                                                   facts[i].fact, "value", facts[i].value, "as_of",
+                                                   facts[i].as_of, "status", facts[i].status,
+                                                   "source", facts[i].source));
         json_t *wrapped = json_pack("{s:o}", "facts", after);
         struct audit_event ev = {"enterprise.facts", "enterprise", credit_code, NULL, wrapped};
         rc = audit_append(c, who, &ev, NULL, e);

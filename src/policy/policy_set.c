@@ -28,7 +28,7 @@ struct policy_snap {
     struct rules_set *set;
     struct policy_info *info; /* one per policy of set, same order */
     size_t n;
-    struct policy_text *tpl; /* policy_match_template's text, made once on demand */
+    struct policy_text *tpl;  /* policy_match_template's text, made once on demand */
 };
 
 struct policy_holder {
@@ -161,9 +161,10 @@ static void info_json(struct policy_info *pi)
     json_t *j = json_pack("{s:o, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:i, s:s, s:s*}", "id",
                           policy_id_json(pi->id), "title", pi->title ? pi->title : "", "doc_no",
                           pi->doc_no ? pi->doc_no : "", "delivery",
-                          pi->delivery ? pi->delivery : "", "delivery_label", dl ? dl : "", "org",
-                          "code", pi->org_code, "name", pi->org_name, "version", pi->version,
-                          "category", pi->category ? pi->category : "", "valid_to", pi->valid_to);
+                          pi->delivery ? pi->delivery : "", "delivery_label", dl ? dl : "",
+                          "org", "code", pi->org_code, "name", pi->org_name, "version",
+                          pi->version, "category", pi->category ? pi->category : "",
+                          "valid_to", pi->valid_to);
     struct buf b;
     buf_init(&b, (size_t)1 << 20);
     if (!j || jsonx_dump(j, &b))

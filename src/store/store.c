@@ -43,8 +43,7 @@ enum rc store_open(const char *url, int n_conns, struct store **out, struct err 
     const struct store_ops *ops = backend_for(url, &target);
     *out = NULL;
     if (!ops)
-        return err_set(e, RC_INVALID, "db",
-                       "不支持的数据库地址（应为 sqlite:路径 或 postgres://...）");
+        return err_set(e, RC_INVALID, "db", "不支持的数据库地址（应为 sqlite:路径 或 postgres://...）");
     if (n_conns < 1)
         n_conns = 1;
     struct store *s = xcalloc(1, sizeof(*s));
@@ -826,9 +825,8 @@ static void migrations_of(enum store_kind kind, const struct store_migration **m
 
 int store_schema_version(void)
 {
-    return store__n_sqlite_migrations
-               ? store__sqlite_migrations[store__n_sqlite_migrations - 1].version
-               : 0;
+    return store__n_sqlite_migrations ? store__sqlite_migrations[store__n_sqlite_migrations - 1].version
+                                      : 0;
 }
 
 enum rc store_migrate(struct store *s, int *n_applied, struct err *e)
@@ -862,8 +860,8 @@ enum rc store_migrate(struct store *s, int *n_applied, struct err *e)
     for (int i = 0; i < n; i++) {
         rc = store_begin(c, e);
         if (rc == RC_OK)
-            rc =
-                store_prepare(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st, e);
+            rc = store_prepare(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st,
+                               e);
         if (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
             have = store_int(st, 0);
             rc = RC_OK;

@@ -126,8 +126,7 @@ enum rc store_exec(struct conn *c, const char *sql, struct err *e) WARN_UNUSED;
  * are cached per connection by their text; a statement still in use is never handed
  * out twice (a fresh one is prepared instead).
  */
-enum rc store_prepare(struct conn *c, const char *sql, struct stmt **out,
-                      struct err *e) WARN_UNUSED;
+enum rc store_prepare(struct conn *c, const char *sql, struct stmt **out, struct err *e) WARN_UNUSED;
 /* Binders: i is 1-based. Text and blobs are copied. A NULL string binds NULL. */
 void store_bind_text(struct stmt *st, int i, const char *s);
 void store_bind_textn(struct stmt *st, int i, const char *s, size_t n);

@@ -83,12 +83,12 @@ struct conn {
 
 struct stmt {
     struct conn *conn;
-    char *sql;       /* owned copy of the text: the cache key */
-    uint64_t hash;   /* FNV-1a of sql */
+    char *sql;     /* owned copy of the text: the cache key */
+    uint64_t hash; /* FNV-1a of sql */
     const char *key; /* the caller's pointer when prepared: equal pointers skip strcmp
                         (only ever compared, never dereferenced) */
-    bool cached;     /* lives in conn->cache; reset, not finalized, by store_finish */
-    bool busy;       /* handed out and not yet finished */
+    bool cached;   /* lives in conn->cache; reset, not finalized, by store_finish */
+    bool busy;     /* handed out and not yet finished */
 };
 
 struct store {
