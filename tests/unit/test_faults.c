@@ -435,7 +435,7 @@ static void fault_loop_with(struct fx *f, const char *op, fault_op run, fault_ch
     restore(f);
     err_clear(&e);
     ck_assert_int_eq(run(f, &e), RC_OK);
-    printf("faults: %-18s K = %3ld store calls; tolerated %d, error after commit %d\n", op, k,
+    printf("faults: %-19s K = %3ld store calls; tolerated %d, error after commit %d\n", op, k,
            tolerated, late);
 }
 
@@ -519,6 +519,32 @@ static enum rc op_run(struct fx *f, struct err *e)
     struct policy_run_opts o = {.policy_id = f->id, .n_threads = 1};
     enum rc rc = policy_run_create(f->c, &f->cli, 0, f->id, &f->run_id, e);
     return rc ? rc : policy_run_exec(f->c, f->ph, &f->cli, f->run_id, &o, NULL, e);
+}
+
+/* An officer of org_code (a policy's issuing department), made unarmed. */
+static void officer_of(struct fx *f, const char *name, const char *org_code, struct principal *p)
+{
+    struct auth_user_new u = {name, NULL, "demo", ROLE_POLICY_OFFICER, org_code, NULL, true};
+    OK(auth_user_create(f->c, &f->cli, &u, NULL, E));
+    principal(f, name, p);
+}
+
+static struct principal issuer; /* the officer of the grant and application tests */
+
+static enum rc op_grant_notify(struct fx *f, struct err *e)
+{
+    json_t *params = json_pack("{s:s, s:s}", "action", "notify", "note", "请确认兑现信息");
+    enum rc rc = policy_grant_act(f->c, &issuer, f->id, params, e);
+    json_decref(params);
+    return rc;
+}
+
+static enum rc op_app_approve(struct fx *f, struct err *e)
+{
+    json_t *params = json_pack("{s:s, s:s}", "action", "approve", "note", "材料齐全");
+    enum rc rc = policy_app_act(f->c, f->ph, &issuer, f->id, params, e);
+    json_decref(params);
+    return rc;
 }
 
 /* ---- the tests --------------------------------------------------------------------------- */
@@ -643,6 +669,40 @@ START_TEST(policy_run_faults)
 }
 END_TEST
 
+START_TEST(grant_notify_faults)
+{
+    struct fx f;
+    fx_open(&f);
+    OK(import_generated(&f, 11, 40, E));
+    f.id = policy_id(&f, "发明专利资助");
+    struct err e = {0};
+    ck_assert_int_eq(op_run(&f, &e), RC_OK);
+    officer_of(&f, "scjgj", "340800-SCJGJ", &issuer);
+    f.id = unit_db_int(f.c, "SELECT MIN(id) FROM grants");
+    fault_loop(&f, "grant notify", op_grant_notify);
+    ck_assert_int_eq(unit_db_int(f.c, "SELECT COUNT(*) FROM grants WHERE state = 'notified'"), 1);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(application_approve_faults)
+{
+    struct fx f;
+    fx_open(&f);
+    f.id = policy_id(&f, "高校毕业生就业补贴");
+    struct err e = {0};
+    ck_assert_int_eq(op_app_create(&f, &e), RC_OK);
+    ck_assert_int_eq(unit_db_int(f.c, "SELECT COUNT(*) FROM applications WHERE state = "
+                                      "'submitted'"),
+                     1);
+    officer_of(&f, "rsj", "340800-RSJ", &issuer);
+    f.id = unit_db_int(f.c, "SELECT id FROM applications");
+    fault_loop(&f, "application approve", op_app_approve);
+    ck_assert_int_eq(unit_db_int(f.c, "SELECT COUNT(*) FROM grants WHERE state = 'confirmed'"), 1);
+    fx_close(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     (void)unit_db_pg; /* SQLite only: the digest reads sqlite_master */
@@ -662,6 +722,8 @@ static Suite *suite(void)
     tcase_add_test(tc, partner_add_faults);
     tcase_add_test(tc, application_faults);
     tcase_add_test(tc, policy_run_faults);
+    tcase_add_test(tc, grant_notify_faults);
+    tcase_add_test(tc, application_approve_faults);
     suite_add_tcase(s, tc);
     return s;
 }
