@@ -4,14 +4,15 @@
  * STYLE.md G6, like SQLite's test/malloc*.test and Jansson's test_chaos.c).
  *
  * Each test builds a small demo database (organisations, users, the dispatch catalogue,
- * generated enterprises, the seed policies), makes what its operation needs, and then
- * runs the operation with store call N failing (store_fault_arm), for N = 1, 2, ...
- * until a run no longer reaches call N: that run succeeds, and N - 1 is K, the number of
- * store calls of the operation. After every failed run the operation must have answered
- * with an error (not RC_OK), left no transaction open, left every table exactly as it
- * was (an order-independent digest of all rows of every table, audit and timelines
- * included) and a verifying audit chain. The 免申即享 run commits in several
- * transactions and is checked for consistency instead (see run_consistent).
+ * generated enterprises, the seed policies) and makes what its operation needs. Then
+ * fault_loop runs the operation once with the hook only counting (K store calls), and
+ * for N = 1..K again on a restored snapshot with store call N failing. After each
+ * attempt: no transaction is open, the audit chain verifies, the policy holder offers
+ * what the database holds, and either nothing was written (an order-independent digest
+ * of every row of every table, audit, timelines and notices included, is unchanged) and
+ * the answer is an error with a message, or the whole write is there (a read the
+ * operation survives, or a fault after its commit). The 免申即享 run commits in several
+ * transactions and is checked for consistency instead (run_consistent).
  *
  * Adding an operation: write `static enum rc op_x(struct fx *f, struct err *e)` that
  * takes the operation once on f->c (prerequisites go in the test, unarmed), and a test
