@@ -126,14 +126,14 @@ enum store_kind store_conn_kind(const struct conn *c)
 
 /* ---- fault injection (store_fault_arm) ---------------------------------------- */
 
-/* Counts a call while armed; true when it is the one to fail (its error is set and logged,
- * with what the call was: the statement's text, or BEGIN/COMMIT). */
+/* Counts a call while armed; true when it is the one to fail (its error is set, naming
+ * what the call was: the statement's text, or BEGIN/COMMIT). */
 static bool fault_hit(struct store *s, const char *what, struct err *e)
 {
     if (++s->fault_hits != s->fault_at)
         return false;
-    log_warn("store: injected fault at store call %ld: %.200s", s->fault_hits, what);
-    err_set(e, RC_STORE, NULL, "injected fault: store call %ld", s->fault_hits);
+    log_debug("store: injected fault at store call %ld: %s", s->fault_hits, what);
+    err_set(e, RC_STORE, NULL, "injected fault: store call %ld (%.160s)", s->fault_hits, what);
     return true;
 }
 
