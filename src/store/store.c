@@ -422,6 +422,7 @@ static uint64_t fnv1a(const char *s)
 
 enum rc store_prepare(struct conn *c, const char *sql, struct stmt **out, struct err *e)
 {
+    *out = NULL; /* on failure too: callers may store_finish it unconditionally */
     if (FAULT(c->store, sql, e))
         return RC_STORE;
     uint64_t h = fnv1a(sql);

@@ -124,7 +124,8 @@ enum rc store_exec(struct conn *c, const char *sql, struct err *e) WARN_UNUSED;
 /*
  * Returns a prepared statement for sql (borrowed until store_finish). Statements
  * are cached per connection by their text; a statement still in use is never handed
- * out twice (a fresh one is prepared instead).
+ * out twice (a fresh one is prepared instead). On failure *out is NULL, so a caller may
+ * store_finish it unconditionally.
  */
 enum rc store_prepare(struct conn *c, const char *sql, struct stmt **out, struct err *e) WARN_UNUSED;
 /* Binders: i is 1-based. Text and blobs are copied. A NULL string binds NULL. */
