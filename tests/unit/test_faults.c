@@ -32,6 +32,7 @@
 #include "cal/cal.h"
 #include "category/category.h"
 #include "demand/demand.h"
+#include "demand/demand_import.h"
 #include "ent/ent.h"
 #include "ent/ent_gen.h"
 #include "ent/ent_import.h"
@@ -522,6 +523,26 @@ static enum rc op_run(struct fx *f, struct err *e)
     return rc ? rc : policy_run_exec(f->c, f->ph, &f->cli, f->run_id, &o, NULL, e);
 }
 
+/* A 12345 hotline file of three work orders, imported by the clerk in one transaction. */
+static enum rc op_demand_import(struct fx *f, struct err *e)
+{
+    char data[1024];
+    snprintf(data, sizeof(data),
+             "external_id,credit_code,category,urgency,content,contact_name,contact_phone\n"
+             "GD-001,%s,policy,normal,咨询研发投入补贴的申报时间,方晓东,13905561234\n"
+             "GD-002,%s,consult,urgent,企业用电报装进度查询,方晓东,13905561234\n"
+             "GD-003,%s,policy,normal,咨询稳岗返还的条件,方晓东,0556-5520318\n",
+             demo_credit, demo_credit, demo_credit);
+    struct demand_import_opts o = {.format = DEMAND_IMPORT_CSV, .file_name = "12345.csv"};
+    struct demand_import_report r = {0};
+    enum rc rc = demand_import(f->c, &f->ctx, &f->clerk, data, strlen(data), &o, &r, e);
+    if (rc == RC_OK)
+        ck_assert_msg(r.invalid == 0 && r.created == 3, "import: %zu invalid, %zu created",
+                      r.invalid, r.created);
+    demand_import_report_cleanup(&r);
+    return rc;
+}
+
 /* An officer of org_code (a policy's issuing department), made unarmed. */
 static void officer_of(struct fx *f, const char *name, const char *org_code, struct principal *p)
 {
@@ -569,6 +590,19 @@ START_TEST(demand_accept_dispatch_faults)
     fault_loop(&f, "demand accept", op_demand_accept);
     fault_loop(&f, "demand dispatch", op_demand_dispatch);
     ck_assert_int_eq(unit_db_int(f.c, "SELECT COUNT(*) FROM demand_handlers"), 2);
+    fx_close(&f);
+}
+END_TEST
+
+START_TEST(demand_import_faults)
+{
+    struct fx f;
+    fx_open(&f);
+    struct category_route_entry consult = {"3408", "340800-QFZX", {NULL}, 0};
+    bool changed;
+    OK(category_routes_set(f.c, &f.cli, "consult", &consult, 1, &changed, E));
+    fault_loop(&f, "demand import", op_demand_import);
+    ck_assert_int_eq(unit_db_int(f.c, "SELECT COUNT(*) FROM demands"), 3);
     fx_close(&f);
 }
 END_TEST
@@ -718,6 +752,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, demand_create_faults);
     tcase_add_test(tc, demand_accept_dispatch_faults);
+    tcase_add_test(tc, demand_import_faults);
     tcase_add_test(tc, policy_publish_faults);
     tcase_add_test(tc, import_faults);
     tcase_add_test(tc, partner_add_faults);
