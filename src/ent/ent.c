@@ -416,7 +416,7 @@ enum rc ent_search_mark(struct conn *c, int64_t *rowid, struct err *e)
     *rowid = 0;
     if (store_conn_kind(c) != STORE_SQLITE)
         return RC_OK;
-    struct stmt *st;
+    struct stmt *st = NULL; /* store_finish(NULL) when the prepare fails */
     enum rc rc = store_prepare(c, "SELECT COALESCE(MAX(rowid), 0) FROM enterprises", &st, e);
     if (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
         *rowid = store_int(st, 0);

@@ -259,9 +259,17 @@ static enum rc build(struct policy_holder *h, struct conn *c, struct policy_snap
             if (!k) {
                 json_t *pins = json_loads(pins_text, 0, NULL);
                 struct rules_named *pn = NULL;
-                if (!pins || policy__named_pinned(c, pins, &pn, &ce))
-                    pn = rules_named_new(); /* unreadable pins: only refs-free rules compile */
+                /* A store error fails the load, so the holder keeps the set in force
+                 * instead of one without every policy that refers to a named condition. */
+                rc = pins ? policy__named_pinned(c, pins, &pn, e) : RC_OK;
                 json_decref(pins);
+                if (rc) {
+                    json_decref(meta);
+                    json_decref(rules);
+                    break;
+                }
+                if (!pn)
+                    pn = rules_named_new(); /* unreadable pins: only refs-free rules compile */
                 pinned = xrealloc(pinned, (n_pinned + 1) * sizeof(*pinned));
                 pinned[n_pinned] = pn;
                 k = json_integer((json_int_t)n_pinned++);

@@ -124,6 +124,40 @@ enum store_kind store_conn_kind(const struct conn *c)
     return c->ops->kind;
 }
 
+/* ---- fault injection (store_fault_arm) ---------------------------------------- */
+
+/* Counts a call while armed; true when it is the one to fail (its error is set, naming
+ * what the call was: the statement's text, or BEGIN/COMMIT). */
+static bool fault_hit(struct store *s, const char *what, struct err *e)
+{
+    if (++s->fault_hits != s->fault_at)
+        return false;
+    log_debug("store: injected fault at store call %ld: %s", s->fault_hits, what);
+    err_set(e, RC_STORE, NULL, "injected fault: store call %ld (%.160s)", s->fault_hits, what);
+    return true;
+}
+
+/* One predictable branch on the hot path while the hook is not armed. */
+#define FAULT(s, what, e) (__builtin_expect((s)->fault_on, 0) && fault_hit((s), (what), (e)))
+
+void store_fault_arm(struct store *s, long n)
+{
+    s->fault_on = true;
+    s->fault_at = n > 0 ? n : 0;
+    s->fault_hits = 0;
+}
+
+void store_fault_disarm(struct store *s)
+{
+    s->fault_on = false;
+    s->fault_at = 0;
+}
+
+long store_fault_hits(const struct store *s)
+{
+    return s->fault_hits;
+}
+
 uint64_t store_n_prepared(const struct store *s)
 {
     return s->n_prepared;
@@ -294,6 +328,8 @@ void store_release(struct conn *c)
 
 enum rc store_exec(struct conn *c, const char *sql, struct err *e)
 {
+    if (FAULT(c->store, sql, e))
+        return RC_STORE;
     return c->ops->exec(c, sql, e);
 }
 
@@ -306,6 +342,8 @@ enum rc store_begin(struct conn *c, struct err *e)
 {
     if (c->in_txn)
         return err_set(e, RC_INTERNAL, NULL, "nested transaction");
+    if (FAULT(c->store, "BEGIN", e))
+        return RC_STORE;
     bool sqlite = c->ops->kind == STORE_SQLITE;
     if (sqlite) {
         /* Writers queue here as they would in SQLite's busy handler, and give up after the
@@ -337,7 +375,8 @@ enum rc store_commit(struct conn *c, struct err *e)
 {
     if (!c->in_txn)
         return err_set(e, RC_INTERNAL, NULL, "commit without transaction");
-    enum rc rc = c->ops->exec(c, "COMMIT", e);
+    /* An injected fault fails the COMMIT without running it: rolled back below. */
+    enum rc rc = FAULT(c->store, "COMMIT", e) ? RC_STORE : c->ops->exec(c, "COMMIT", e);
     if (rc) {
         struct err ignored;
         (void)c->ops->exec(c, "ROLLBACK", &ignored);
@@ -383,6 +422,9 @@ static uint64_t fnv1a(const char *s)
 
 enum rc store_prepare(struct conn *c, const char *sql, struct stmt **out, struct err *e)
 {
+    *out = NULL; /* on failure too: callers may store_finish it unconditionally */
+    if (FAULT(c->store, sql, e))
+        return RC_STORE;
     uint64_t h = fnv1a(sql);
     unsigned slot = (unsigned)h & (STORE_CACHE_SLOTS - 1);
     int free_slot = -1;
@@ -457,13 +499,15 @@ void store_bind_blob(struct stmt *st, int i, const void *p, size_t n)
 
 enum rc store_step(struct stmt *st, struct err *e)
 {
+    if (FAULT(st->conn->store, st->sql, e))
+        return RC_STORE;
     return st->conn->ops->step(st, e);
 }
 
 enum rc store_run(struct stmt *st, struct err *e)
 {
     enum rc rc;
-    while ((rc = st->conn->ops->step(st, e)) == RC_ROW)
+    while ((rc = store_step(st, e)) == RC_ROW)
         ;
     return rc == RC_DONE ? RC_OK : rc;
 }

@@ -124,7 +124,8 @@ enum rc store_exec(struct conn *c, const char *sql, struct err *e) WARN_UNUSED;
 /*
  * Returns a prepared statement for sql (borrowed until store_finish). Statements
  * are cached per connection by their text; a statement still in use is never handed
- * out twice (a fresh one is prepared instead).
+ * out twice (a fresh one is prepared instead). On failure *out is NULL, so a caller may
+ * store_finish it unconditionally.
  */
 enum rc store_prepare(struct conn *c, const char *sql, struct stmt **out, struct err *e) WARN_UNUSED;
 /* Binders: i is 1-based. Text and blobs are copied. A NULL string binds NULL. */
@@ -169,5 +170,20 @@ uint64_t store_n_syncs(const struct store *s);
  * and then nothing may be cached on it.
  */
 bool store_write_gen(const struct store *s, uint64_t *gen);
+
+/*
+ * Fault injection, for tests (docs/internals/store.md, "Fault injection"). Once armed,
+ * the store counts its calls on every connection: store_begin, store_commit, store_exec,
+ * store_prepare and every store_step (store_run and store_insert_id step too), and makes
+ * call number n (n >= 1) fail with RC_STORE as if the database had failed: the call does
+ * nothing, and a failed commit rolls its transaction back. Only that one call fails; the
+ * calls after it run normally, so a caller that ignores the error goes on. n = 0 counts
+ * without failing. Not thread-safe: arm it around single-threaded test code only.
+ */
+void store_fault_arm(struct store *s, long n);
+/* Stops counting and failing. */
+void store_fault_disarm(struct store *s);
+/* Returns the number of calls counted since store_fault_arm. */
+long store_fault_hits(const struct store *s);
 
 #endif

@@ -123,6 +123,10 @@ struct store {
     struct store_waiter *waiters; /* unordered list of store_when_durable calls */
     bool want_checkpoint;
     bool bg_stop;
+    /* store_fault_arm: while fault_on, calls are counted in fault_hits and call number
+     * fault_at fails (0: none). */
+    bool fault_on;
+    long fault_at, fault_hits;
 };
 
 /* Asks for a checkpoint on the store's checkpointer thread (from a backend's commit hook;
