@@ -57,8 +57,18 @@ test('我的政策: outcomes with explanations; a 即申即享 application is ap
     const id = await policyId('知识产权示范企业奖励')
     const item = page.locator(`[data-test="match-${id}"]`)
     await item.locator('.el-collapse-item__header').click()
-    await item.locator(`[data-test="apply-${id}"]`).click()
     const dlg = page.locator('[data-test="apply-dialog"]')
+    // A click that lands while the collapse is still opening can miss the button (seen
+    // once in a loaded CI run): click again, at most three times, until the dialog is up.
+    for (let i = 0; ; i++) {
+      await item.locator(`[data-test="apply-${id}"]`).click()
+      try {
+        await dlg.waitFor({ state: 'visible', timeout: 4000 })
+        break
+      } catch (err) {
+        if (i === 2) throw err
+      }
+    }
     await waitForText(dlg, (t) => t.includes('有效发明专利数') && t.includes('权威'))
     assert.match(await dlg.innerText(), /即时通过/)
     await shot(page, 'enterprise-apply-desktop')
