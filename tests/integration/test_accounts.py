@@ -11,7 +11,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import DEMO_PASSWORD, assert_error
+from conftest import DEMO_PASSWORD, assert_error, fixed_instant, instant_ms
 
 DEMO_CODE = "91340100131860916Y"  # the demo enterprise, in Anqing (340800)
 GOOD_PW = "Huangshan-Spring-7"
@@ -231,10 +231,16 @@ def test_old_password_guesses_are_throttled_like_logins(server):
     assert server.sql("SELECT failures FROM login_throttle WHERE username = 'acct_guess'") == \
         [("3",)]
     # ... and a row that says "wait" refuses the next one, even with the right password
-    server.write_sql("UPDATE login_throttle SET next_at = %d WHERE username = 'acct_guess'"
-                     % (int(time.time() * 1000) + 600 * 1000))
+    server.set_clock(fixed_instant())  # "wait" is measured against the server's clock
+    try:
+        server.write_sql("UPDATE login_throttle SET next_at = %d WHERE username = 'acct_guess'"
+                         % (instant_ms(fixed_instant()) + 300 * 1000))
+        r = server.request("PUT", "/api/v1/me/password",
+                           {"old_password": GOOD_PW, "new_password": "Tianzhu-Mountain-9"},
+                           token=tok)
+    finally:
+        server.set_clock(None)
     body = {"old_password": GOOD_PW, "new_password": "Tianzhu-Mountain-9"}
-    r = server.request("PUT", "/api/v1/me/password", body, token=tok)
     assert_error(r, 429, "rate_limited", message="秒后再试")
     assert int(r[1]["Retry-After"]) > 0
     server.write_sql("UPDATE login_throttle SET next_at = 0 WHERE username = 'acct_guess'")

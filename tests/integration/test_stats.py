@@ -234,6 +234,7 @@ def test_csv_formula_injection(make_server):
     """A text cell starting with = + - @ is written with a ' in front (OWASP), so a
     spreadsheet shows it as text; figures stay numbers (issue 14 item 8)."""
     server = make_server()
+    server.set_clock(fixed_instant())  # the period below is around the test clock's day
     evil = '=HYPERLINK("http://evil.example/","点我")'
     server.write_sql("UPDATE orgs SET name = '%s' WHERE code = '%s'" % (evil.replace("'", "''"),
                                                                         FGW))
@@ -241,7 +242,7 @@ def test_csv_formula_injection(make_server):
     f = Flow(server)
     f.dispatched("公式注入测试一", lead=FGW)
     f.dispatched("公式注入测试二", lead=JXJ)
-    today = datetime.datetime.now(CST).date()
+    today = datetime.datetime.fromisoformat(fixed_instant()).astimezone(CST).date()
     q = {"from": (today - datetime.timedelta(days=10)).isoformat(),
          "to": (today + datetime.timedelta(days=1)).isoformat(), "format": "csv"}
     st, _, text = stats(server, f.tok["supervisor"], **q)
