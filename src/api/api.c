@@ -96,6 +96,7 @@ static const struct http_route routes[] = {
     ROUTE(HTTP_GET, "/api/v1/stats/demand-lights", OVERSIGHT, api_stats_demand_lights,
           "在办诉求红黄绿灯统计（合计与按主办单位）"),
     ROUTE(HTTP_GET, "/api/v1/notices", HUMANS, api_notices_list, "待办通知"),
+    ROUTE(HTTP_GET, "/api/v1/labels", HTTP_ANY_USER, api_labels, "角色、状态与操作的名称"),
     ROUTE(HTTP_GET, "/api/v1/audit", OVERSIGHT, api_audit_list, "审计日志"),
     ROUTE(HTTP_GET, "/api/v1/calendar", HTTP_PUBLIC, api_calendar_get,
      "工作日历（?from=&to=，最多 366 天）"),

@@ -112,6 +112,9 @@ enum rc api_demand_actions_list(struct http_req *req, struct http_resp *resp, st
 enum rc api_demand_act(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_demand_timeline(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_labels(struct http_req *req, struct http_resp *resp, struct err *e);
+/* The workflow of an entity ("demand", "grant"...), or NULL (api_flows.c). */
+const struct flow *api_flow_of(const char *entity);
 enum rc api_demand_duplicates(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_stats_demands(struct http_req *req, struct http_resp *resp, struct err *e);
 /* Open demands by light, in total and per lead organisation (api_demand_lights.c). */
