@@ -133,7 +133,8 @@ static enum rc parse(const struct flow *f, const json_t *params, const char **ac
     if (rc == RC_OK)
         rc = jsonx_get_str(params, "action", true, 32, action, e);
     if (rc == RC_OK)
-        rc = jsonx_get_str(params, "note", false, 4000, note, e);
+        rc = jsonx_get_str(params, "note", false, f->note_max > 0 ? (size_t)f->note_max : 4000,
+                           note, e);
     if (rc == RC_OK && *note && !**note)
         *note = NULL;
     return rc;
@@ -163,6 +164,8 @@ static enum rc run(struct flow_call *x, struct err *e)
     }
     if (a->apply && (rc = a->apply(x, e)))
         return rc;
+    if (a->flags & FLOW_CHECK_ONLY)
+        return RC_OK;
     if (!(a->flags & FLOW_NO_SAVE) && f->save && (rc = f->save(x, e)))
         return rc;
     json_t *before = f->image ? f->image(x, x->rec) : NULL;
@@ -216,9 +219,9 @@ enum rc flow_act(const struct flow *f, struct conn *c, const struct principal *p
     if (f->release)
         f->release(&x);
     json_decref(x.data);
-    if (rc == RC_OK)
+    if (rc == RC_OK && !(x.a->flags & FLOW_CHECK_ONLY))
         rc = store_commit(c, e);
-    if (rc)
+    if (rc || (x.a->flags & FLOW_CHECK_ONLY))
         store_rollback(c);
     return rc;
 }

@@ -48,6 +48,9 @@ enum {
     FLOW_NOTE = 1u << 0,     /* a note (reason, answer...) is required */
     FLOW_INTERNAL = 1u << 1, /* its event is hidden from the enterprise */
     FLOW_NO_SAVE = 1u << 2,  /* changes nothing of the record: flow.save is not called */
+    /* Only checks (a validation): apply() runs, then nothing is saved, recorded or
+     * notified, and the transaction is rolled back. */
+    FLOW_CHECK_ONLY = 1u << 3,
 };
 
 struct flow_state {
@@ -128,6 +131,7 @@ struct flow {
     int n_events;
     /* The request's fields besides "action" and "note" (NULL-terminated; may be NULL). */
     const char *const *fields;
+    int note_max; /* the longest note accepted, in characters (0: 4000) */
     /*
      * Loads record x->id for x->p inside the transaction: sets rec, next, from,
      * previous, rels, conds. RC_NOTFOUND when the caller may not see it.

@@ -337,6 +337,61 @@ START_TEST(check_decides)
 }
 END_TEST
 
+/* A check-only action (a validation): apply() runs and may refuse, but nothing it
+ * wrote stays, and no event, audit row or notice is written. Notes have a cap. */
+static enum rc probe(struct flow_call *x, struct err *e)
+{
+    ((struct ticket *)x->next)->checked = 1;
+    enum rc rc = store_exec(x->c, "UPDATE tickets SET taker = 99", e);
+    if (rc == RC_OK && x->note && strcmp(x->note, "bad") == 0)
+        rc = err_set(e, RC_INVALID, "note", "核对未通过");
+    return rc;
+}
+
+static const struct flow_action probe_actions[] = {
+    {"probe", "核对", FLOW_ANY(T__N), R_STAFF, FLOW_SAME, FLOW_CHECK_ONLY, 0, 0, probe, tell_owner},
+};
+static const struct flow probe_flow = {
+    .entity = "ticket",
+    .label = "工单",
+    .states = states,
+    .n_states = T__N,
+    .actions = probe_actions,
+    .n_actions = 1,
+    .note_max = 4,
+    .load = load,
+    .save = save,
+    .image = image,
+};
+
+START_TEST(check_only)
+{
+    struct store *s = unit_db_open(1);
+    struct conn *c = unit_db_take(s);
+    make_ticket(c);
+    struct principal staff = who(2, "user:staff");
+    struct err e;
+    const char *bodies[] = {"{\"action\":\"probe\"}", "{\"action\":\"probe\",\"note\":\"bad\"}",
+                            "{\"action\":\"probe\",\"note\":\"12345\"}"};
+    const enum rc want[] = {RC_OK, RC_INVALID, RC_INVALID};
+    for (int i = 0; i < 3; i++) {
+        json_t *j = json_loads(bodies[i], 0, NULL);
+        err_clear(&e);
+        ck_assert_int_eq(flow_act(&probe_flow, c, &staff, NULL, 7, j, 1700000000000, &e), want[i]);
+        json_decref(j);
+    }
+    ck_assert_str_eq(e.field, "note"); /* 5 characters, the cap is 4 */
+    ck_assert(!store_in_txn(c));
+    ck_assert_int_eq(count(c, "SELECT taker FROM tickets"), 0);
+    ck_assert_int_eq(count(c, "SELECT checked FROM tickets"), 0);
+    ck_assert_int_eq(count(c, "SELECT COUNT(*) FROM events"), 0);
+    ck_assert_int_eq(count(c, "SELECT COUNT(*) FROM audit"), 0);
+    ck_assert_int_eq(count(c, "SELECT COUNT(*) FROM notices"), 0);
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("flow");
@@ -348,12 +403,14 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, unit_db_sqlite, unit_db_drop);
     tcase_add_test(tc, run_actions);
     tcase_add_test(tc, check_decides);
+    tcase_add_test(tc, check_only);
     suite_add_tcase(s, tc);
     if (getenv("TEST_PG_DSN")) {
         tc = tcase_create("postgres");
         tcase_add_checked_fixture(tc, unit_db_pg, unit_db_drop);
         tcase_add_test(tc, run_actions);
         tcase_add_test(tc, check_decides);
+        tcase_add_test(tc, check_only);
         suite_add_tcase(s, tc);
     }
     return s;
