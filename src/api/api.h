@@ -156,6 +156,8 @@ enum rc api_policy_runs_get(struct http_req *req, struct http_resp *resp, struct
 enum rc api_grants_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_grants_get(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_grant_act(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_grant_actions_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_grant_timeline(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_application_form(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_applications_create(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_applications_list(struct http_req *req, struct http_resp *resp, struct err *e);

@@ -46,6 +46,26 @@ static int64_t query_id(struct http_req *req, const char *name)
     return s ? strtoll(s, NULL, 10) : 0;
 }
 
+/* A read of one record's list ({"items": [...]}): its actions or its timeline. */
+typedef enum rc (*items_fn)(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                            struct err *e);
+
+static enum rc items_of(struct http_req *req, struct http_resp *resp, const char *what,
+                        items_fn read, struct err *e)
+{
+    int64_t id;
+    enum rc rc = id_of(req->params[0], what, &id, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc = read(c, api_who(req), id, &j, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", j));
+}
+
 /* ---- runs ------------------------------------------------------------------------ */
 
 enum rc api_policy_runs_create(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -153,6 +173,16 @@ enum rc api_grant_act(struct http_req *req, struct http_resp *resp, struct err *
         rc = policy_grant_get(c, api_who(req), id, &j, e);
     store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_grant_actions_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return items_of(req, resp, "兑现记录", policy_grant_actions, e);
+}
+
+enum rc api_grant_timeline(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return items_of(req, resp, "兑现记录", policy_grant_timeline, e);
 }
 
 /* ---- applications ------------------------------------------------------------------- */

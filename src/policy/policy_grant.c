@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * policy_grant: grants (兑现 records) and the helpers the grant side shares. Reading
- * order: the transition table (pure), shared helpers (policy row, compiled set,
- * facts, scope, timeline, notices, insertion), then grant reads and actions.
+ * order: shared helpers (policy row, facts, scope, timeline, notices, insertion), grant
+ * reads, then the grant's workflow: its table of actions (src/flow) and their hooks.
  */
 #include "policy_grant.h"
 #include "policy_grant_int.h"
@@ -24,69 +24,12 @@
 #include "../rules/rules.h"
 #include "../store/store.h"
 
-/* ---- the transition table ----------------------------------------------------- */
+/* ---- the workflow's states (its actions are at the end of this file) -------------- */
 
 static const struct flow_state grant_states[PG__N] = {
     {"matched", "已匹配"},  {"notified", "已告知"}, {"confirmed", "已确认"},
     {"declined", "已放弃"}, {"paid", "已拨付"},
 };
-static const char *const action_names[PGA__N] = {"notify", "confirm", "decline", "pay"};
-static const char *const action_labels[PGA__N] = {"告知企业", "确认享受", "放弃享受", "拨付"};
-
-/* Which relation may take each action, and from which states (bit per state). */
-static const struct {
-    enum policy_grant_rel rel;
-    unsigned from;
-    enum policy_grant_state to;
-} transitions[PGA__N] = {
-    [PGA_NOTIFY] = {PGR_ISSUER, 1u << PG_MATCHED, PG_NOTIFIED},
-    [PGA_CONFIRM] = {PGR_OWNER, 1u << PG_NOTIFIED, PG_CONFIRMED},
-    [PGA_DECLINE] = {PGR_OWNER, (1u << PG_MATCHED) | (1u << PG_NOTIFIED), PG_DECLINED},
-    [PGA_PAY] = {PGR_ISSUER, 1u << PG_CONFIRMED, PG_PAID},
-};
-
-const char *policy_grant_state_name(enum policy_grant_state s)
-{
-    return s < PG__N ? grant_states[s].name : "";
-}
-
-const char *policy_grant_action_name(enum policy_grant_action a)
-{
-    return a < PGA__N ? action_names[a] : "";
-}
-
-bool policy_grant_state_parse(const char *s, enum policy_grant_state *out)
-{
-    for (int i = 0; s && i < PG__N; i++)
-        if (strcmp(s, grant_states[i].name) == 0) {
-            *out = (enum policy_grant_state)i;
-            return true;
-        }
-    return false;
-}
-
-bool policy_grant_action_parse(const char *s, enum policy_grant_action *out)
-{
-    for (int i = 0; s && i < PGA__N; i++)
-        if (strcmp(s, action_names[i]) == 0) {
-            *out = (enum policy_grant_action)i;
-            return true;
-        }
-    return false;
-}
-
-enum rc policy_grant_next(enum policy_grant_state s, enum policy_grant_action a,
-                          enum policy_grant_rel rel, enum policy_grant_state *out)
-{
-    if (a >= PGA__N || s >= PG__N)
-        return RC_INVALID;
-    if (rel != transitions[a].rel)
-        return RC_FORBIDDEN;
-    if (!(transitions[a].from & (1u << s)))
-        return RC_STATE;
-    *out = transitions[a].to;
-    return RC_OK;
-}
 
 enum rc policy_grant_pay_check(int64_t granted, int64_t paid, const char *reason, struct err *e)
 {
@@ -374,31 +317,25 @@ static json_t *id_text(int64_t id)
     return policy_id_json(id);
 }
 
-/* The caller's relation to a grant of org_id and credit. */
-static enum policy_grant_rel rel_of(const struct principal *p, int64_t org_id, const char *credit)
+/* The caller's relations to a grant of org_id and credit (policy_grant_rel bits). */
+static unsigned rels_of(const struct principal *p, int64_t org_id, const char *credit)
 {
+    unsigned rels = 0;
     if (p->role == ROLE_ENTERPRISE && p->credit_code && strcmp(p->credit_code, credit) == 0)
-        return PGR_OWNER;
+        rels |= PGR_OWNER;
     if (p->role == ROLE_POLICY_OFFICER && p->org_id && p->org_id == org_id)
-        return PGR_ISSUER;
-    return PGR_NONE;
+        rels |= PGR_ISSUER;
+    return rels;
 }
 
 static json_t *grant_json(const struct principal *p, struct stmt *st)
 {
     char full[CODES_FULL_NAME_MAX];
     const char *region = store_text(st, 4);
-    enum policy_grant_state s = PG_MATCHED;
-    (void)policy_grant_state_parse(store_text(st, 9), &s);
-    enum policy_grant_rel rel = rel_of(p, store_int(st, 5), store_text(st, 3));
-    json_t *actions = json_array();
-    for (int a = 0; a < PGA__N; a++) {
-        enum policy_grant_state to;
-        if (policy_grant_next(s, (enum policy_grant_action)a, rel, &to) == RC_OK)
-            json_array_append_new(actions, json_pack("{s:s, s:s}", "action", action_names[a],
-                                                     "label", action_labels[a]));
-    }
-    bool reveal = rel != PGR_NONE || p->role == ROLE_ADMIN;
+    int s = flow_state_parse(&policy_grant_flow, store_text(st, 9));
+    unsigned rels = rels_of(p, store_int(st, 5), store_text(st, 3));
+    json_t *actions = flow_actions_json(&policy_grant_flow, rels, s, 0);
+    bool reveal = rels || p->role == ROLE_ADMIN;
     json_t *j = json_pack(
         "{s:o, s:o, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:o, "
         "s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
@@ -408,11 +345,11 @@ static json_t *grant_json(const struct principal *p, struct stmt *st)
         "region", region, "region_name", codes_region_full_name(region, full, sizeof(full)), "org",
         store_text(st, 23), "run_id", store_int(st, 6) ? id_text(store_int(st, 6)) : json_null(),
         "application_id", store_int(st, 7) ? id_text(store_int(st, 7)) : json_null(), "amount",
-        opt_int(st, 8), "state", store_text(st, 9), "state_label", grant_states[s].label,
-        "paid_amount", opt_int(st, 10), "paid_on", opt_text(st, 11), "paid_by", opt_text(st, 12),
-        "reason", opt_text(st, 13), "created_at", opt_time(st, 14), "notified_at", opt_time(st, 15),
-        "confirmed_at", opt_time(st, 16), "paid_at", opt_time(st, 17), "declined_at",
-        opt_time(st, 26), "actions", actions);
+        opt_int(st, 8), "state", store_text(st, 9), "state_label",
+        flow_state_label(&policy_grant_flow, s), "paid_amount", opt_int(st, 10), "paid_on",
+        opt_text(st, 11), "paid_by", opt_text(st, 12), "reason", opt_text(st, 13), "created_at",
+        opt_time(st, 14), "notified_at", opt_time(st, 15), "confirmed_at", opt_time(st, 16),
+        "paid_at", opt_time(st, 17), "declined_at", opt_time(st, 26), "actions", actions);
     json_object_set_new(j, "org_name", json_string(store_text(st, 24)));
     if (!store_isnull(st, 19)) {
         const char *acct = store_text(st, 19);
@@ -510,86 +447,95 @@ enum rc policy_grant_get(struct conn *c, const struct principal *p, int64_t id, 
     return RC_OK;
 }
 
-/* ---- grant actions ---------------------------------------------------------------------- */
+enum rc policy_grant_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                             struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = grant_row(c, p, id, &st, e);
+    if (rc)
+        return rc;
+    int s = flow_state_parse(&policy_grant_flow, store_text(st, 9));
+    unsigned rels = rels_of(p, store_int(st, 5), store_text(st, 3));
+    store_finish(st);
+    *out = flow_actions_json(&policy_grant_flow, rels, s, 0);
+    return RC_OK;
+}
+
+enum rc policy_grant_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                              struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = grant_row(c, p, id, &st, e);
+    if (rc)
+        return rc;
+    store_finish(st);
+    return flow_timeline(c, &policy_grant_flow, id, p->role != ROLE_ENTERPRISE, out, e);
+}
+
+/* ---- the workflow ------------------------------------------------------------------------ */
 
 struct grow {
-    int64_t id, policy_id, org_id, amount, version;
+    int64_t id, org_id, amount, version;
     char credit[24], title[512];
-    enum policy_grant_state state;
 };
 
-enum rc policy_grant_act(struct conn *c, const struct principal *p, int64_t id,
-                         const json_t *params, struct err *e)
+/* One action on a grant: the row as loaded (rec) and the request's own fields. */
+struct gcall {
+    struct grow rec;  /* first: flow_call.rec points here */
+    struct grow next; /* unchanged: the action's writes are the fields below */
+    const char *note; /* the request's note (the event falls back on reason) */
+    const char *reason, *bank_name, *bank_account, *account_name, *paid_on;
+    int64_t paid; /* fen, > 0 for a payment */
+};
+
+static enum rc grant_load(struct flow_call *x, struct err *e)
 {
-    static const char *const fields[] = {"action",       "note",         "bank_name",
-                                         "bank_account", "account_name", "amount",
-                                         "paid_on",      "reason",       NULL};
-    const char *action = NULL, *note = NULL, *bank_name = NULL, *bank_account = NULL,
-               *account_name = NULL, *paid_on = NULL, *reason = NULL;
-    int64_t amount = 0;
-    enum rc rc = jsonx_only(params, fields, e);
+    struct gcall *gc = xcalloc(1, sizeof(*gc));
+    x->rec = &gc->rec;
+    x->next = &gc->next;
+    const json_t *q = x->params;
+    enum rc rc = jsonx_get_str(q, "reason", false, 500, &gc->reason, e);
     if (rc == RC_OK)
-        rc = jsonx_get_str(params, "action", true, 32, &action, e);
+        rc = jsonx_get_str(q, "bank_name", false, 64, &gc->bank_name, e);
     if (rc == RC_OK)
-        rc = jsonx_get_str(params, "note", false, 500, &note, e);
+        rc = jsonx_get_str(q, "bank_account", false, 40, &gc->bank_account, e);
     if (rc == RC_OK)
-        rc = jsonx_get_str(params, "reason", false, 500, &reason, e);
+        rc = jsonx_get_str(q, "account_name", false, 100, &gc->account_name, e);
     if (rc == RC_OK)
-        rc = jsonx_get_str(params, "bank_name", false, 64, &bank_name, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(params, "bank_account", false, 40, &bank_account, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(params, "account_name", false, 100, &account_name, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(params, "paid_on", false, 10, &paid_on, e);
-    if (rc)
-        return rc;
-    enum policy_grant_action a;
-    if (!policy_grant_action_parse(action, &a))
-        return err_set(e, RC_INVALID, "action",
-                       "未知的操作 %s（应为 notify、confirm、decline、pay）", action);
-    /* Load and check visibility, relation and state before anything is written. */
+        rc = jsonx_get_str(q, "paid_on", false, 10, &gc->paid_on, e);
     struct stmt *st;
-    struct grow g = {0};
-    if ((rc = grant_row(c, p, id, &st, e)))
-        return rc;
-    g.id = store_int(st, 0);
-    g.policy_id = store_int(st, 1);
-    g.org_id = store_int(st, 5);
-    g.amount = store_isnull(st, 8) ? -1 : store_int(st, 8);
-    g.version = store_int(st, 21);
-    mem_copy_text(g.credit, sizeof(g.credit), store_text(st, 3));
-    mem_copy_text(g.title, sizeof(g.title), store_text(st, 22));
-    (void)policy_grant_state_parse(store_text(st, 9), &g.state);
-    store_finish(st);
-    enum policy_grant_state to;
-    rc = policy_grant_next(g.state, a, rel_of(p, g.org_id, g.credit), &to);
-    if (rc == RC_FORBIDDEN)
-        return err_set(e, RC_FORBIDDEN, "action",
-                       transitions[a].rel == PGR_OWNER ? "只有享受政策的企业本身可以%s"
-                                                       : "只有政策发布部门的政策专员可以%s",
-                       action_labels[a]);
-    if (rc == RC_STATE)
-        return err_set(e, RC_STATE, "action", "兑现记录当前为“%s”，不能%s",
-                       grant_states[g.state].label, action_labels[a]);
+    if (rc == RC_OK)
+        rc = grant_row(x->c, x->p, x->id, &st, e);
     if (rc)
         return rc;
-    if (a == PGA_PAY) {
-        rc = jsonx_get_int(params, "amount", true, 1, INT64_MAX / 4, &amount, e);
-        if (rc == RC_OK && (!paid_on || !ent_date_valid(paid_on)))
-            rc = err_set(e, RC_INVALID, "paid_on", "请填写拨付日期 YYYY-MM-DD");
-        if (rc == RC_OK)
-            rc = policy_grant_pay_check(g.amount, amount, reason, e);
-        if (rc)
-            return rc;
-    }
-    if (a != PGA_CONFIRM && (bank_name || bank_account || account_name))
-        return err_set(e, RC_INVALID, "bank_account", "银行账户只能在确认享受时填写");
-    int64_t now = time_now_ms();
-    if ((rc = store_begin(c, e)))
-        return rc;
-    rc = store_prepare(
-        c,
+    struct grow *g = &gc->rec;
+    g->id = store_int(st, 0);
+    g->org_id = store_int(st, 5);
+    g->amount = store_isnull(st, 8) ? -1 : store_int(st, 8);
+    g->version = store_int(st, 21);
+    mem_copy_text(g->credit, sizeof(g->credit), store_text(st, 3));
+    mem_copy_text(g->title, sizeof(g->title), store_text(st, 22));
+    x->from = flow_state_parse(&policy_grant_flow, store_text(st, 9));
+    x->rels = rels_of(x->p, g->org_id, g->credit);
+    store_finish(st);
+    gc->next = gc->rec;
+    gc->note = x->note;
+    return RC_OK;
+}
+
+static void grant_release(struct flow_call *x)
+{
+    xfree(x->rec); /* the struct gcall */
+}
+
+/* Saves the new state, with the time of the step and what the action wrote; RC_CONFLICT
+ * when another caller changed the grant since it was read. */
+static enum rc grant_save(struct flow_call *x, struct err *e)
+{
+    const struct gcall *gc = x->rec;
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        x->c,
         "UPDATE grants SET state = ?, updated_at = ?, version = version + 1, notified_at = "
         "CASE WHEN ? = 'notified' THEN ? ELSE notified_at END, confirmed_at = CASE WHEN ? = "
         "'confirmed' THEN ? ELSE confirmed_at END, declined_at = CASE WHEN ? = 'declined' THEN "
@@ -599,89 +545,197 @@ enum rc policy_grant_act(struct conn *c, const struct principal *p, int64_t id,
         "bank_name = COALESCE(?, bank_name), bank_account = COALESCE(?, bank_account), "
         "account_name = COALESCE(?, account_name) WHERE id = ? AND version = ?",
         &st, e);
-    const char *ts = grant_states[to].name;
-    if (rc == RC_OK) {
-        store_bind_text(st, 1, ts);
-        store_bind_int(st, 2, now);
-        for (int i = 0; i < 4; i++) {
-            store_bind_text(st, 3 + 2 * i, ts);
-            store_bind_int(st, 4 + 2 * i, now);
-        }
-        store_bind_text(st, 11, ts);
-        store_bind_int(st, 12, amount);
-        store_bind_text(st, 13, a == PGA_PAY ? paid_on : NULL);
-        store_bind_text(st, 14, a == PGA_PAY ? p->actor.name : NULL);
-        store_bind_text(st, 15, reason);
-        store_bind_text(st, 16, bank_name);
-        store_bind_text(st, 17, bank_account);
-        store_bind_text(st, 18, account_name);
-        store_bind_int(st, 19, g.id);
-        store_bind_int(st, 20, g.version);
-        rc = store_run(st, e);
-        if (rc == RC_OK && store_changes(st) != 1)
-            rc = err_set(e, RC_CONFLICT, NULL, "兑现记录已被他人处理，请刷新后重试");
-        store_finish(st);
+    if (rc)
+        return rc;
+    const char *ts = flow_state_name(&policy_grant_flow, x->to);
+    bool pay = gc->paid > 0;
+    store_bind_text(st, 1, ts);
+    store_bind_int(st, 2, x->now);
+    for (int i = 0; i < 4; i++) {
+        store_bind_text(st, 3 + 2 * i, ts);
+        store_bind_int(st, 4 + 2 * i, x->now);
     }
-    json_t *before = json_pack("{s:s, s:o}", "state", grant_states[g.state].name, "amount_fen",
-                               g.amount >= 0 ? json_integer(g.amount) : json_null());
-    json_t *after = json_pack("{s:s}", "state", ts);
-    if (a == PGA_PAY) {
-        json_object_set_new(after, "paid_amount_fen", json_integer(amount));
-        json_object_set_new(after, "paid_on", json_string(paid_on));
-    }
-    if (reason)
-        json_object_set_new(after, "reason", json_string(reason));
-    if (a == PGA_CONFIRM && bank_account)
-        json_object_set_new(after, "bank_account_confirmed", json_true());
-    char idtext[24], action_name[32];
-    snprintf(idtext, sizeof(idtext), "%lld", (long long)g.id);
-    snprintf(action_name, sizeof(action_name), "grant.%s", action_names[a]);
-    struct audit_event ev = {action_name, "grant", idtext, before, after};
-    if (rc == RC_OK)
-        rc = policy_grant__event(c, &p->actor, "grant", g.id, now, action_names[a],
-                                 grant_states[g.state].name, ts, note ? note : reason, after, e);
-    if (rc == RC_OK)
-        rc = audit_append(c, &p->actor, &ev, NULL, e);
-    json_decref(before);
-    json_decref(after);
-    char title[600], body[160];
-    snprintf(title, sizeof(title), "%s：%s", action_labels[a], g.title);
-    if (rc == RC_OK && (a == PGA_NOTIFY || a == PGA_PAY)) {
-        if (a == PGA_PAY)
-            snprintf(body, sizeof(body), "已拨付 %lld.%02lld元（%s）", (long long)(amount / 100),
-                     (long long)(amount % 100), paid_on);
-        else
-            snprintf(body, sizeof(body), "%s", note ? note : "请登录确认是否享受该政策");
-        rc = policy_grant__notice(c, 0, g.credit, g.id,
-                                  a == PGA_PAY ? "grant_paid" : "grant_notified", title, body, now,
-                                  e);
-    } else if (rc == RC_OK) {
-        snprintf(body, sizeof(body), "企业 %s %s", g.credit, action_labels[a]);
-        rc = policy_grant__notice(c, g.org_id, NULL, g.id,
-                                  a == PGA_CONFIRM ? "grant_confirmed" : "grant_declined", title,
-                                  body, now, e);
-    }
-    if (rc == RC_OK)
-        rc = store_commit(c, e);
-    else
-        store_rollback(c);
+    store_bind_text(st, 11, ts);
+    store_bind_int(st, 12, gc->paid);
+    store_bind_text(st, 13, pay ? gc->paid_on : NULL);
+    store_bind_text(st, 14, pay ? x->p->actor.name : NULL);
+    store_bind_text(st, 15, gc->reason);
+    store_bind_text(st, 16, gc->bank_name);
+    store_bind_text(st, 17, gc->bank_account);
+    store_bind_text(st, 18, gc->account_name);
+    store_bind_int(st, 19, gc->rec.id);
+    store_bind_int(st, 20, gc->rec.version);
+    rc = store_run(st, e);
+    if (rc == RC_OK && store_changes(st) != 1)
+        rc = err_set(e, RC_CONFLICT, NULL, "兑现记录已被他人处理，请刷新后重试");
+    store_finish(st);
     return rc;
 }
 
-/* ---- the flow ------------------------------------------------------------------------- */
+/* The audit image: the state and amount before; after, the event's data. */
+static json_t *grant_image(const struct flow_call *x, const void *rec)
+{
+    const struct gcall *gc = x->rec;
+    if (rec != x->rec)
+        return json_incref(x->data);
+    return json_pack("{s:s, s:o}", "state", flow_state_name(&policy_grant_flow, x->from),
+                     "amount_fen",
+                     gc->rec.amount >= 0 ? json_integer(gc->rec.amount) : json_null());
+}
+
+/* What every action records: the new state and the reason (the event's note when no note
+ * was given). Bank details belong to confirm only. */
+static enum rc grant_step(struct flow_call *x, bool bank_ok, struct err *e)
+{
+    const struct gcall *gc = x->rec;
+    if (!bank_ok && (gc->bank_name || gc->bank_account || gc->account_name))
+        return err_set(e, RC_INVALID, "bank_account", "银行账户只能在确认享受时填写");
+    json_object_set_new(x->data, "state", json_string(flow_state_name(&policy_grant_flow, x->to)));
+    if (gc->reason)
+        json_object_set_new(x->data, "reason", json_string(gc->reason));
+    if (!x->note)
+        x->note = gc->reason;
+    return RC_OK;
+}
+
+static enum rc grant_notify_apply(struct flow_call *x, struct err *e)
+{
+    return grant_step(x, false, e);
+}
+
+static enum rc grant_confirm_apply(struct flow_call *x, struct err *e)
+{
+    enum rc rc = grant_step(x, true, e);
+    if (rc == RC_OK && ((const struct gcall *)x->rec)->bank_account)
+        json_object_set_new(x->data, "bank_account_confirmed", json_true());
+    return rc;
+}
+
+static enum rc grant_decline_apply(struct flow_call *x, struct err *e)
+{
+    return grant_step(x, false, e);
+}
+
+/* A payment: amount and date, no more than granted unless a reason is given. */
+static enum rc grant_pay_apply(struct flow_call *x, struct err *e)
+{
+    struct gcall *gc = (struct gcall *)x->rec;
+    int64_t amount = 0;
+    enum rc rc = jsonx_get_int(x->params, "amount", true, 1, INT64_MAX / 4, &amount, e);
+    if (rc == RC_OK && (!gc->paid_on || !ent_date_valid(gc->paid_on)))
+        rc = err_set(e, RC_INVALID, "paid_on", "请填写拨付日期 YYYY-MM-DD");
+    if (rc == RC_OK)
+        rc = policy_grant_pay_check(gc->rec.amount, amount, gc->reason, e);
+    if (rc == RC_OK)
+        rc = grant_step(x, false, e);
+    if (rc)
+        return rc;
+    gc->paid = amount;
+    json_object_set_new(x->data, "paid_amount_fen", json_integer(amount));
+    json_object_set_new(x->data, "paid_on", json_string(gc->paid_on));
+    return RC_OK;
+}
+
+/* A notice "<action>：<policy>" to the enterprise, or to the issuing department. */
+static enum rc grant_tell(struct flow_call *x, bool enterprise, const char *kind, const char *body,
+                          struct err *e)
+{
+    const struct gcall *gc = x->rec;
+    char title[600];
+    snprintf(title, sizeof(title), "%s：%s", x->a->label, gc->rec.title);
+    struct flow_to to = {0, enterprise ? 0 : gc->rec.org_id, enterprise ? gc->rec.credit : NULL};
+    return flow_notify(x, &to, kind, title, body, e);
+}
+
+static enum rc grant_notify_tell(struct flow_call *x, struct err *e)
+{
+    const struct gcall *gc = x->rec;
+    return grant_tell(x, true, "grant_notified", gc->note ? gc->note : "请登录确认是否享受该政策",
+                      e);
+}
+
+static enum rc grant_pay_tell(struct flow_call *x, struct err *e)
+{
+    const struct gcall *gc = x->rec;
+    char body[160];
+    snprintf(body, sizeof(body), "已拨付 %lld.%02lld元（%s）", (long long)(gc->paid / 100),
+             (long long)(gc->paid % 100), gc->paid_on);
+    return grant_tell(x, true, "grant_paid", body, e);
+}
+
+static enum rc grant_owner_tell(struct flow_call *x, const char *kind, struct err *e)
+{
+    const struct gcall *gc = x->rec;
+    char body[160];
+    snprintf(body, sizeof(body), "企业 %s %s", gc->rec.credit, x->a->label);
+    return grant_tell(x, false, kind, body, e);
+}
+
+static enum rc grant_confirm_tell(struct flow_call *x, struct err *e)
+{
+    return grant_owner_tell(x, "grant_confirmed", e);
+}
+
+static enum rc grant_decline_tell(struct flow_call *x, struct err *e)
+{
+    return grant_owner_tell(x, "grant_declined", e);
+}
 
 static enum rc grant_readable(struct conn *c, const struct principal *p, int64_t id, struct err *e)
 {
-    json_t *g = NULL;
-    enum rc rc = policy_grant_get(c, p, id, &g, e);
-    json_decref(g);
+    struct stmt *st;
+    enum rc rc = grant_row(c, p, id, &st, e);
+    if (rc == RC_OK)
+        store_finish(st);
     return rc;
 }
+
+/* The grant's workflow: matched → notified → confirmed | declined; confirmed → paid. */
+#define B FLOW_BIT
+static const struct flow_action grant_actions[] = {
+    {"notify", "告知企业", B(PG_MATCHED), PGR_ISSUER, PG_NOTIFIED, 0, 0, 0, grant_notify_apply,
+     grant_notify_tell},
+    {"confirm", "确认享受", B(PG_NOTIFIED), PGR_OWNER, PG_CONFIRMED, 0, 0, 0, grant_confirm_apply,
+     grant_confirm_tell},
+    {"decline", "放弃享受", B(PG_MATCHED) | B(PG_NOTIFIED), PGR_OWNER, PG_DECLINED, 0, 0, 0,
+     grant_decline_apply, grant_decline_tell},
+    {"pay", "拨付", B(PG_CONFIRMED), PGR_ISSUER, PG_PAID, 0, 0, 0, grant_pay_apply, grant_pay_tell},
+};
+#undef B
+static const struct flow_label grant_rels[] = {
+    {"owner", "享受政策的企业"},
+    {"issuer", "政策发布部门的政策专员"},
+};
+/* Events written outside the table: by a 免申即享 run or an approved application. */
+static const struct flow_label grant_events[] = {
+    {"create", "生成兑现记录"},
+    {"amount", "金额变更"},
+};
+static const char *const grant_fields[] = {
+    "bank_name", "bank_account", "account_name", "amount", "paid_on", "reason", NULL};
 
 const struct flow policy_grant_flow = {
     .entity = "grant",
     .label = "兑现记录",
     .states = grant_states,
     .n_states = PG__N,
+    .actions = grant_actions,
+    .n_actions = (int)(sizeof(grant_actions) / sizeof(grant_actions[0])),
+    .rels = grant_rels,
+    .n_rels = (int)(sizeof(grant_rels) / sizeof(grant_rels[0])),
+    .events = grant_events,
+    .n_events = (int)(sizeof(grant_events) / sizeof(grant_events[0])),
+    .fields = grant_fields,
+    .note_max = 500,
+    .load = grant_load,
+    .save = grant_save,
+    .image = grant_image,
+    .release = grant_release,
     .readable = grant_readable,
 };
+
+enum rc policy_grant_act(struct conn *c, const struct principal *p, int64_t id,
+                         const json_t *params, struct err *e)
+{
+    return flow_act(&policy_grant_flow, c, p, NULL, id, params, time_now_ms(), e);
+}

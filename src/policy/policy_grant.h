@@ -20,7 +20,8 @@
  * enterprises in its organisation's region; an administrator all (and acts on
  * nothing). A refused action changes nothing: RC_FORBIDDEN for the wrong role or
  * organisation, RC_STATE for the wrong state, with a Chinese message. Every state
- * change writes a policy_events row and an audit event in its transaction.
+ * change writes an events row (entity grant or application) and an audit event in its
+ * transaction.
  */
 #ifndef QIFU_POLICY_GRANT_H
 #define QIFU_POLICY_GRANT_H
@@ -39,27 +40,20 @@ struct audit_actor;
 struct policy_holder;
 struct policy_runner;
 
-/* Grant states and actions (the transition table of policy_grant_next). */
-/* The grant's workflow (src/flow): its states; entity "grant". */
+/*
+ * The grant's workflow (src/flow), entity "grant": matched → notified (notify, by the
+ * issuing department) → confirmed | declined (by the enterprise; decline also from
+ * matched) → paid (pay, by the issuing department). The states are indexed by
+ * policy_grant_state; a caller's relations to a grant are policy_grant_rel bits.
+ */
 extern const struct flow policy_grant_flow;
 
 enum policy_grant_state { PG_MATCHED, PG_NOTIFIED, PG_CONFIRMED, PG_DECLINED, PG_PAID, PG__N };
-enum policy_grant_action { PGA_NOTIFY, PGA_CONFIRM, PGA_DECLINE, PGA_PAY, PGA__N };
-/* The caller's relation to a grant: the enterprise or the issuing department. */
-enum policy_grant_rel { PGR_NONE, PGR_OWNER, PGR_ISSUER };
+enum policy_grant_rel {
+    PGR_OWNER = 1u << 0,  /* the enterprise the grant is for */
+    PGR_ISSUER = 1u << 1, /* a policy officer of the policy's issuing department */
+};
 
-/* Returns "matched", ... / "notify", ... */
-const char *policy_grant_state_name(enum policy_grant_state s);
-const char *policy_grant_action_name(enum policy_grant_action a);
-/* Parses a name; false if unknown. */
-bool policy_grant_state_parse(const char *s, enum policy_grant_state *out);
-bool policy_grant_action_parse(const char *s, enum policy_grant_action *out);
-/*
- * The transition table: the state after a from s by a caller with relation rel.
- * RC_FORBIDDEN when rel may not take a at all, RC_STATE when not in state s.
- */
-enum rc policy_grant_next(enum policy_grant_state s, enum policy_grant_action a,
-                          enum policy_grant_rel rel, enum policy_grant_state *out) WARN_UNUSED;
 /*
  * Checks a payment: paid > 0; paid ≤ granted unless a reason is given (granted < 0:
  * not known, so a reason is required). RC_INVALID naming "amount" or "reason".
@@ -152,6 +146,13 @@ enum rc policy_grant_get(struct conn *c, const struct principal *p, int64_t id, 
  */
 enum rc policy_grant_act(struct conn *c, const struct principal *p, int64_t id,
                          const json_t *params, struct err *e) WARN_UNUSED;
+/* The actions p may take on grant id now (new JSON array of {action, label, note_required});
+ * RC_NOTFOUND when p may not see it. */
+enum rc policy_grant_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                             struct err *e) WARN_UNUSED;
+/* The timeline of grant id (new JSON array, flow_timeline); RC_NOTFOUND as policy_grant_get. */
+enum rc policy_grant_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                              struct err *e) WARN_UNUSED;
 
 /* ---- applications (policy_app.c) ---------------------------------------------- */
 

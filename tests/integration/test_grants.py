@@ -171,6 +171,40 @@ def test_grant_flow_and_illegal_transitions(server, tok, mian):
     assert grants(server, tok["admin"], mian)[DEMO_CODE]["state"] == "paid"
 
 
+def test_grant_actions_and_timeline_come_from_its_table(server, tok, mian):
+    """Issue 15: the grant's workflow is a table (src/flow): its buttons, its timeline and its
+    labels are read from it; a notice about a grant is keyed by the grant."""
+    g = grants(server, tok["admin"], mian)[code(1)]
+    path = "/api/v1/grants/%s" % g["id"]
+    notify = {"action": "notify", "label": "告知企业", "note_required": False}
+    st, _, a = server.request("GET", path + "/actions", token=tok["officer"])
+    assert st == 200 and a["items"] == [notify], a
+    assert server.request("GET", path, token=tok["officer"])[2]["actions"] == [notify]
+    st, _, a = server.request("GET", path + "/actions", token=tok["supervisor"])
+    assert st == 200 and a["items"] == [], a
+    for what in ("/actions", "/timeline"):
+        assert_error(server.request("GET", path + what, token=tok["officer2"]), 404, "not_found")
+        assert_error(server.request("GET", path + what, token=tok["ent2"]), 404, "not_found")
+    st, _, d = server.request("POST", path + "/actions", {"action": "notify", "note": "请确认"},
+                              token=tok["officer"])
+    assert st == 200 and d["state"] == "notified", d
+    st, _, t = server.request("GET", path + "/timeline", token=tok["supervisor"])
+    assert st == 200, t
+    assert [(e["action"], e["label"], e["from_state"], e["to_state"]) for e in t["items"]] == [
+        ("create", "生成兑现记录", None, "matched"), ("amount", "金额变更", "matched", "matched"),
+        ("notify", "告知企业", "matched", "notified")], t
+    assert t["items"][-1]["note"] == "请确认" and t["items"][-1]["to_state_label"] == "已告知"
+    assert t["items"][-1]["data"] == {"state": "notified"}
+    rows = server.sql("SELECT credit_code, title FROM notices WHERE entity = 'grant' AND "
+                      "entity_id = %s AND kind = 'grant_notified'" % g["id"])
+    assert rows == [(code(1), "告知企业：规上企业营收奖励（测试）")], rows
+    st, _, labels = server.request("GET", "/api/v1/labels", token=tok["officer"])
+    assert labels["grant"]["actions"] == {"notify": "告知企业", "confirm": "确认享受",
+                                          "decline": "放弃享受", "pay": "拨付"}
+    assert labels["grant"]["states"]["declined"] == "已放弃"
+    assert labels["grant"]["events"]["create"] == "生成兑现记录"
+
+
 def test_grant_scoping(server, tok, mian):
     mine = server.list_all("/api/v1/grants", tok["enterprise"])
     assert mine and {g["credit_code"] for g in mine} == {DEMO_CODE}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests of the pure parts of src/policy/policy_grant: the grant transition table
- * (every action x every state x every relation, against an expectation written out
+ * Unit tests of the pure parts of src/policy/policy_grant: the grant's workflow table
+ * (src/flow; every action x every state x every relation, against an expectation written out
  * here from issue 5: matched → notified → confirmed | declined → paid) and the
  * payment check (≤ granted unless a reason is given).
  */
@@ -30,38 +30,47 @@ static bool word_in(const char *list, const char *w)
 
 START_TEST(transition_table)
 {
-    static const char *const rels[] = {"none", "owner", "issuer"};
+    const struct flow *f = &policy_grant_flow;
+    static const char *const rel_names[] = {"none", "owner", "issuer"};
+    static const unsigned rel_bits[] = {0, PGR_OWNER, PGR_ISSUER};
     int checked = 0;
+    ck_assert_int_eq(f->n_actions, 4);
     for (size_t k = 0; k < sizeof(expect) / sizeof(expect[0]); k++) {
-        enum policy_grant_action a;
-        ck_assert(policy_grant_action_parse(expect[k].action, &a));
-        ck_assert_str_eq(policy_grant_action_name(a), expect[k].action);
+        const struct flow_action *a = flow_find(f, expect[k].action);
+        ck_assert_ptr_nonnull(a);
+        ck_assert_str_eq(a->name, expect[k].action);
         for (int s = 0; s < PG__N; s++) {
             for (int r = 0; r < 3; r++) {
-                enum policy_grant_state to = PG__N;
-                enum rc rc = policy_grant_next((enum policy_grant_state)s, a,
-                                               (enum policy_grant_rel)r, &to);
-                bool rel_ok = word_in(expect[k].who, rels[r]);
-                bool state_ok = word_in(expect[k].from, policy_grant_state_name(s));
+                struct err e;
+                err_clear(&e);
+                enum rc rc = flow_check(f, a, rel_bits[r], s, 0, &e);
+                bool rel_ok = word_in(expect[k].who, rel_names[r]);
+                bool state_ok = word_in(expect[k].from, flow_state_name(f, s));
                 if (!rel_ok)
                     ck_assert_int_eq(rc, RC_FORBIDDEN);
                 else if (!state_ok)
                     ck_assert_int_eq(rc, RC_STATE);
                 else {
                     ck_assert_int_eq(rc, RC_OK);
-                    ck_assert_str_eq(policy_grant_state_name(to), expect[k].to);
+                    ck_assert_str_eq(flow_state_name(f, a->to), expect[k].to);
                 }
                 checked++;
             }
         }
     }
     ck_assert_int_eq(checked, 4 * PG__N * 3);
-    enum policy_grant_action a;
-    enum policy_grant_state s;
-    ck_assert(!policy_grant_action_parse("approve", &a));
-    ck_assert(!policy_grant_state_parse("approved", &s));
-    ck_assert(policy_grant_state_parse("paid", &s));
-    ck_assert_int_eq(s, PG_PAID);
+    ck_assert_ptr_null(flow_find(f, "approve"));
+    ck_assert_int_eq(flow_state_parse(f, "approved"), -1);
+    ck_assert_int_eq(flow_state_parse(f, "paid"), PG_PAID);
+    /* The buttons: the issuing department may notify a matched grant; the enterprise may
+     * only decline it until it is notified. */
+    json_t *j = flow_actions_json(f, PGR_ISSUER, PG_MATCHED, 0);
+    ck_assert_int_eq(json_array_size(j), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(j, 0), "label")), "告知企业");
+    json_decref(j);
+    j = flow_actions_json(f, PGR_OWNER, PG_NOTIFIED, 0);
+    ck_assert_int_eq(json_array_size(j), 2);
+    json_decref(j);
 }
 END_TEST
 
