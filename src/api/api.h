@@ -163,6 +163,9 @@ enum rc api_applications_create(struct http_req *req, struct http_resp *resp, st
 enum rc api_applications_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_applications_get(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_application_act(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_application_actions_list(struct http_req *req, struct http_resp *resp,
+                                     struct err *e);
+enum rc api_application_timeline(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_stats_policies(struct http_req *req, struct http_resp *resp, struct err *e);
 /* 试算: a policy version against one enterprise before publishing (api_policy_trial.c). */
 enum rc api_policy_trial(struct http_req *req, struct http_resp *resp, struct err *e);

@@ -16,6 +16,7 @@
 static const struct flow *const flows[] = {
     &demand_flow,
     &policy_grant_flow,
+    &policy_app_flow,
 };
 
 const struct flow *api_flow_of(const char *entity)

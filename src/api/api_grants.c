@@ -284,6 +284,16 @@ enum rc api_application_act(struct http_req *req, struct http_resp *resp, struct
     return rc ? rc : http_reply(resp, 200, j);
 }
 
+enum rc api_application_actions_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return items_of(req, resp, "申请", policy_app_actions, e);
+}
+
+enum rc api_application_timeline(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return items_of(req, resp, "申请", policy_app_timeline, e);
+}
+
 /* ---- statistics ----------------------------------------------------------------------- */
 
 static const char *const csv_ints[] = {"matched",  "amount", "confirmed",

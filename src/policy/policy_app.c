@@ -6,7 +6,9 @@
  * against the whole set in force (so exclusive groups apply as in runs). Approved at
  * once only for 即申即享 when eligible and authoritative; else the issuing
  * department's queue: approve (a confirmed grant), reject (reason), request_info
- * (what is needed) → the enterprise resubmits; or the enterprise withdraws.
+ * (what is needed) → the enterprise resubmits; or the enterprise withdraws. These
+ * actions are the application's workflow, a table run by src/flow (policy_app_flow, at
+ * the end of this file).
  */
 #include "policy_grant.h"
 #include "policy_grant_int.h"
@@ -21,23 +23,11 @@
 #include "../base/mem.h"
 #include "../base/timeutil.h"
 #include "../ent/ent.h"
+#include "../flow/flow.h"
 #include "../rules/rules.h"
 #include "../store/store.h"
 
 #define APP_MAX_FACTS 64
-
-static const char *state_label(const char *s)
-{
-    static const char *const map[][2] = {{"submitted", "待审核"},
-                                         {"approved", "已通过"},
-                                         {"rejected", "未通过"},
-                                         {"more_info", "待补充材料"},
-                                         {"withdrawn", "已撤回"}};
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-        if (strcmp(map[i][0], s) == 0)
-            return map[i][1];
-    return s;
-}
 
 /* ---- evaluation -------------------------------------------------------------------- */
 
@@ -269,38 +259,44 @@ static void today_text(int64_t now, char out[16])
     snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
-/* Audits and records an application's transition. */
+/* Records a new application's first event (submit or auto_approve) with its audit row. */
 static enum rc app_event(struct conn *c, const struct principal *p, int64_t id, int64_t now,
-                         const char *action, const char *from, const char *to, const char *note,
-                         struct err *e)
+                         const char *action, const char *to, const char *note, struct err *e)
 {
     json_t *after = json_pack("{s:s}", "state", to);
     if (note)
         json_object_set_new(after, "note", json_string(note));
-    json_t *before = from ? json_pack("{s:s}", "state", from) : NULL;
-    char idtext[24], name[48];
-    snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+    char name[48];
     snprintf(name, sizeof(name), "application.%s", action);
-    struct audit_event ev = {name, "application", idtext, before, after};
-    enum rc rc =
-        policy_grant__event(c, &p->actor, "application", id, now, action, from, to, note, NULL, e);
-    if (rc == RC_OK)
-        rc = audit_append(c, &p->actor, &ev, NULL, e);
-    json_decref(before);
+    struct flow_event ev = {"application", id, now, action, NULL, to, note, false, NULL};
+    enum rc rc = flow_record(c, p, &ev, name, NULL, after, e);
     json_decref(after);
     return rc;
 }
 
-/* Approves application id (state from): the state, the event, and a confirmed grant. */
+/* A notice about application id to the issuing department: it awaits review. */
+static enum rc tell_reviewers(struct conn *c, const struct pg_policy *pol, int64_t id,
+                              const char *credit, int64_t now, struct err *e)
+{
+    char title[600];
+    snprintf(title, sizeof(title), "政策申请待审核：%s", pol->title);
+    struct flow_to to = {0, pol->org_id, NULL};
+    return flow_notice(c, "application", id, &to, "application_submitted", title, credit, now, e);
+}
+
+/*
+ * Approves application id: the decision's columns and a confirmed grant decided under
+ * `version` (the application's state is the caller's: app_create's row, or the flow's
+ * save).
+ */
 static enum rc approve(struct conn *c, const struct principal *p, struct pg_policy *pol, int64_t id,
-                       const char *credit, int version, int64_t amount, bool automatic,
-                       const char *from, int64_t now, struct err *e)
+                       const char *credit, int version, int64_t amount, bool automatic, int64_t now,
+                       struct err *e)
 {
     struct stmt *st;
     enum rc rc = store_prepare(c,
                                "UPDATE applications SET state = 'approved', auto = ?, amount_fen = "
-                               "?, reviewer = ?, decided_at = ?, updated_at = ?, version = version "
-                               "+ 1 WHERE id = ?",
+                               "?, reviewer = ?, decided_at = ?, updated_at = ? WHERE id = ?",
                                &st, e);
     if (rc)
         return rc;
@@ -325,9 +321,6 @@ static enum rc approve(struct conn *c, const struct principal *p, struct pg_poli
         }
         store_finish(st);
     }
-    if (rc == RC_OK)
-        rc = app_event(c, p, id, now, automatic ? "auto_approve" : "approve", from, "approved",
-                       automatic ? "全部条件由权威数据核验通过，即申即享" : NULL, e);
     if (rc == RC_OK) {
         int current = pol->version;
         pol->version = version; /* the version the application was decided under */
@@ -346,20 +339,30 @@ static enum rc approve(struct conn *c, const struct principal *p, struct pg_poli
     return rc;
 }
 
-/* Evaluates and decides a submitted application (create and resubmit share it). */
-static enum rc decide(struct conn *c, const struct principal *p, struct pg_policy *pol, int64_t id,
-                      const char *credit, const struct verdict *v, const char *from, int64_t now,
-                      bool *approved, struct err *e)
+#define AUTO_NOTE "全部条件由权威数据核验通过，即申即享"
+
+/* Is a verdict approved at once (即申即享, eligible on authoritative facts)? */
+static bool automatic(const struct pg_policy *pol, const struct verdict *v)
 {
-    *approved = v->eligible && v->authoritative && strcmp(pol->delivery, "ji_shen") == 0;
-    if (*approved)
-        return approve(c, p, pol, id, credit, pol->version, v->amount, true, from, now, e);
-    char title[600];
-    snprintf(title, sizeof(title), "政策申请待审核：%s", pol->title);
-    enum rc rc = app_event(c, p, id, now, from ? "resubmit" : "submit", from, "submitted", NULL, e);
+    return v->eligible && v->authoritative && strcmp(pol->delivery, "ji_shen") == 0;
+}
+
+/* Decides a new application: approved at once, or queued for the issuing department. */
+static enum rc decide(struct conn *c, const struct principal *p, struct pg_policy *pol, int64_t id,
+                      const char *credit, const struct verdict *v, int64_t now, bool *approved,
+                      struct err *e)
+{
+    enum rc rc;
+    *approved = automatic(pol, v);
+    if (*approved) {
+        rc = approve(c, p, pol, id, credit, pol->version, v->amount, true, now, e);
+        if (rc == RC_OK)
+            rc = app_event(c, p, id, now, "auto_approve", "approved", AUTO_NOTE, e);
+        return rc;
+    }
+    rc = app_event(c, p, id, now, "submit", "submitted", NULL, e);
     if (rc == RC_OK)
-        rc = policy_grant__notice(c, pol->org_id, NULL, 0, "application_submitted", title, credit,
-                                  now, e);
+        rc = tell_reviewers(c, pol, id, credit, now, e);
     return rc;
 }
 
@@ -490,7 +493,7 @@ static enum rc app_create(struct conn *c, struct policy_holder *h, const struct 
         xfree(outcome);
         bool approved;
         if (rc == RC_OK)
-            rc = decide(c, p, &pol, *id, p->credit_code, &v, NULL, now, &approved, e);
+            rc = decide(c, p, &pol, *id, p->credit_code, &v, now, &approved, e);
         verdict_cleanup(&v);
     }
     free_facts(facts, n);
@@ -512,34 +515,15 @@ static enum rc app_create(struct conn *c, struct policy_holder *h, const struct 
     " FROM applications a JOIN policies p ON p.id = a.policy_id JOIN orgs o ON o.id = a.org_id "   \
     "JOIN enterprises e ON e.credit_code = a.credit_code "
 
-enum app_action { AA_APPROVE, AA_REJECT, AA_REQUEST_INFO, AA_RESUBMIT, AA_WITHDRAW, AA__N };
-static const struct {
-    const char *name, *label, *from[2];
-    bool issuer; /* else the enterprise */
-} app_actions[AA__N] = {
-    [AA_APPROVE] = {"approve", "审核通过", {"submitted", NULL}, true},
-    [AA_REJECT] = {"reject", "驳回", {"submitted", "more_info"}, true},
-    [AA_REQUEST_INFO] = {"request_info", "要求补充材料", {"submitted", NULL}, true},
-    [AA_RESUBMIT] = {"resubmit", "重新提交", {"more_info", NULL}, false},
-    [AA_WITHDRAW] = {"withdraw", "撤回申请", {"submitted", "more_info"}, false},
-};
-
-static bool allowed_from(enum app_action a, const char *state)
+/* The caller's relations to an application of org_id and credit (policy_grant_rel bits). */
+static unsigned rels_of(const struct principal *p, int64_t org_id, const char *credit)
 {
-    for (int i = 0; i < 2; i++)
-        if (app_actions[a].from[i] && strcmp(app_actions[a].from[i], state) == 0)
-            return true;
-    return false;
-}
-
-static bool is_issuer(const struct principal *p, int64_t org_id)
-{
-    return p->role == ROLE_POLICY_OFFICER && p->org_id && p->org_id == org_id;
-}
-
-static bool is_owner(const struct principal *p, const char *credit)
-{
-    return p->role == ROLE_ENTERPRISE && p->credit_code && strcmp(p->credit_code, credit) == 0;
+    unsigned rels = 0;
+    if (p->role == ROLE_POLICY_OFFICER && p->org_id && p->org_id == org_id)
+        rels |= PGR_ISSUER;
+    if (p->role == ROLE_ENTERPRISE && p->credit_code && strcmp(p->credit_code, credit) == 0)
+        rels |= PGR_OWNER;
+    return rels;
 }
 
 static json_t *app_json(const struct principal *p, struct stmt *st)
@@ -557,12 +541,9 @@ static json_t *app_json(const struct principal *p, struct stmt *st)
         }
     }
     const char *state = store_text(st, 5);
-    bool issuer = is_issuer(p, store_int(st, 4)), owner = is_owner(p, store_text(st, 3));
-    json_t *actions = json_array();
-    for (int a = 0; a < AA__N; a++)
-        if ((app_actions[a].issuer ? issuer : owner) && allowed_from((enum app_action)a, state))
-            json_array_append_new(actions, json_pack("{s:s, s:s}", "action", app_actions[a].name,
-                                                     "label", app_actions[a].label));
+    int si = flow_state_parse(&policy_app_flow, state);
+    json_t *actions =
+        flow_actions_json(&policy_app_flow, rels_of(p, store_int(st, 4), store_text(st, 3)), si, 0);
     json_t *form = json_loads(store_text(st, 7), 0, NULL);
     json_t *outcome = store_isnull(st, 8) ? NULL : json_loads(store_text(st, 8), 0, NULL);
     return json_pack(
@@ -571,8 +552,8 @@ static json_t *app_json(const struct principal *p, struct stmt *st)
         "id", id, "policy_id", pid, "policy_title", store_text(st, 16), "policy_version",
         (int)store_int(st, 2), "delivery", store_text(st, 19), "credit_code", store_text(st, 3),
         "enterprise_name", store_text(st, 18), "org", store_text(st, 17), "state", state, "auto",
-        store_int(st, 6) != 0, "state_label", json_string(state_label(state)), "form",
-        form ? form : json_object(), "outcome", outcome ? outcome : json_null(), "amount",
+        store_int(st, 6) != 0, "state_label", json_string(flow_state_label(&policy_app_flow, si)),
+        "form", form ? form : json_object(), "outcome", outcome ? outcome : json_null(), "amount",
         store_isnull(st, 9) ? json_null() : json_integer(store_int(st, 9)), "reviewer",
         store_isnull(st, 10) ? json_null() : json_string(store_text(st, 10)), "reason",
         store_isnull(st, 11) ? json_null() : json_string(store_text(st, 11)), "created_at",
@@ -654,169 +635,333 @@ enum rc policy_app_get(struct conn *c, const struct principal *p, int64_t id, js
     return RC_OK;
 }
 
-/* ---- actions ------------------------------------------------------------------------------ */
+/* ---- actions and the timeline ------------------------------------------------------------ */
 
-static enum rc app_act(struct conn *c, struct policy_holder *h, const struct policy_snap *s,
-                       const struct principal *p, int64_t id, const json_t *params, struct err *e);
+enum rc policy_app_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                           struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = app_row(c, p, id, &st, e);
+    if (rc)
+        return rc;
+    int s = flow_state_parse(&policy_app_flow, store_text(st, 5));
+    unsigned rels = rels_of(p, store_int(st, 4), store_text(st, 3));
+    store_finish(st);
+    *out = flow_actions_json(&policy_app_flow, rels, s, 0);
+    return RC_OK;
+}
+
+enum rc policy_app_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                            struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = app_row(c, p, id, &st, e);
+    if (rc)
+        return rc;
+    store_finish(st);
+    return flow_timeline(c, &policy_app_flow, id, p->role != ROLE_ENTERPRISE, out, e);
+}
+
+/* ---- the workflow ---------------------------------------------------------------------- */
+
+enum { AS_SUBMITTED, AS_APPROVED, AS_REJECTED, AS_MORE_INFO, AS_WITHDRAWN, AS__N };
+
+/* What policy_app_act hands the hooks (flow_call.ctx). */
+struct app_ctx {
+    struct policy_holder *h;
+    const struct policy_snap *s; /* the policies in force, taken before the transaction */
+};
+
+struct arow {
+    int64_t id, org_id, policy_id, version, amount;
+    int policy_version;
+    char credit[24];
+};
+
+/* One action on an application: the row as loaded and what the action decides. */
+struct acall {
+    struct arow rec;  /* first: flow_call.rec points here */
+    struct arow next; /* unchanged: the action's writes are the fields below */
+    struct pg_policy pol;
+    const char *note, *reason; /* the request's */
+    bool decided;              /* approve, reject: the reviewer and the time of decision */
+    bool resubmitted;          /* resubmit: the time of submission */
+    struct ent_fact_in facts[APP_MAX_FACTS];
+    size_t n_facts;
+};
+
+static enum rc app_load(struct flow_call *x, struct err *e)
+{
+    struct acall *ac = xcalloc(1, sizeof(*ac));
+    x->rec = &ac->rec;
+    x->next = &ac->next;
+    ac->note = x->note;
+    struct stmt *st;
+    enum rc rc = jsonx_get_str(x->params, "reason", false, 1000, &ac->reason, e);
+    if (rc == RC_OK)
+        rc = app_row(x->c, x->p, x->id, &st, e);
+    if (rc)
+        return rc;
+    struct arow *r = &ac->rec;
+    r->id = store_int(st, 0);
+    r->policy_id = store_int(st, 1);
+    r->policy_version = (int)store_int(st, 2);
+    r->org_id = store_int(st, 4);
+    r->amount = store_isnull(st, 9) ? -1 : store_int(st, 9);
+    r->version = store_int(st, 15);
+    mem_copy_text(r->credit, sizeof(r->credit), store_text(st, 3));
+    x->from = flow_state_parse(&policy_app_flow, store_text(st, 5));
+    x->rels = rels_of(x->p, r->org_id, r->credit);
+    store_finish(st);
+    ac->next = ac->rec;
+    return policy_grant__policy(x->c, r->policy_id, &ac->pol, e);
+}
+
+static void app_release(struct flow_call *x)
+{
+    struct acall *ac = x->rec;
+    if (ac)
+        free_facts(ac->facts, ac->n_facts);
+    xfree(ac);
+}
+
+/* Claims the row at the version read, so two reviewers cannot both decide it. */
+static enum rc app_save(struct flow_call *x, struct err *e)
+{
+    const struct acall *ac = x->rec;
+    struct stmt *st;
+    enum rc rc = store_prepare(x->c,
+                               "UPDATE applications SET state = ?, reason = COALESCE(?, reason), "
+                               "reviewer = CASE WHEN ? THEN ? ELSE reviewer END, decided_at = "
+                               "CASE WHEN ? THEN ? ELSE decided_at END, submitted_at = CASE WHEN "
+                               "? THEN ? ELSE submitted_at END, updated_at = ?, version = version "
+                               "+ 1 WHERE id = ? AND version = ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, flow_state_name(&policy_app_flow, x->to));
+    store_bind_text(st, 2, ac->reason);
+    store_bind_int(st, 3, (x->a->rels & PGR_ISSUER) != 0);
+    store_bind_text(st, 4, x->p->actor.name);
+    store_bind_int(st, 5, ac->decided);
+    store_bind_int(st, 6, x->now);
+    store_bind_int(st, 7, ac->resubmitted);
+    store_bind_int(st, 8, x->now);
+    store_bind_int(st, 9, x->now);
+    store_bind_int(st, 10, ac->rec.id);
+    store_bind_int(st, 11, ac->rec.version);
+    rc = store_run(st, e);
+    if (rc == RC_OK && store_changes(st) != 1)
+        rc = err_set(e, RC_CONFLICT, NULL, "申请已被他人处理，请刷新后重试");
+    store_finish(st);
+    return rc;
+}
+
+/* The audit image: the state, and after it the event's note. */
+static json_t *app_image(const struct flow_call *x, const void *rec)
+{
+    if (rec == x->rec)
+        return json_pack("{s:s}", "state", flow_state_name(&policy_app_flow, x->from));
+    json_t *j = json_pack("{s:s}", "state", flow_state_name(&policy_app_flow, x->to));
+    if (x->note)
+        json_object_set_new(j, "note", json_string(x->note));
+    return j;
+}
+
+/* Typed facts come with a resubmission only. */
+static enum rc no_facts(const struct flow_call *x, struct err *e)
+{
+    if (json_object_get(x->params, "facts"))
+        return err_set(e, RC_INVALID, "facts", "只有重新提交时可以填写数据");
+    return RC_OK;
+}
+
+static enum rc app_approve(struct flow_call *x, struct err *e)
+{
+    struct acall *ac = (struct acall *)x->rec;
+    int64_t amount = ac->rec.amount;
+    enum rc rc = no_facts(x, e);
+    if (rc == RC_OK && json_object_get(x->params, "amount"))
+        rc = jsonx_get_int(x->params, "amount", false, 0, INT64_MAX / 4, &amount, e);
+    if (rc == RC_OK)
+        rc = approve(x->c, x->p, &ac->pol, ac->rec.id, ac->rec.credit, ac->rec.policy_version,
+                     amount, false, x->now, e);
+    ac->decided = true;
+    x->note = NULL;
+    return rc;
+}
+
+/* reject and request_info: a reason is required; it is the event's note. */
+static enum rc app_refuse(struct flow_call *x, const char *missing, bool decided, struct err *e)
+{
+    struct acall *ac = (struct acall *)x->rec;
+    if (!ac->reason)
+        return err_set(e, RC_INVALID, "reason", "%s", missing);
+    ac->decided = decided;
+    x->note = ac->reason;
+    return no_facts(x, e);
+}
+
+static enum rc app_reject(struct flow_call *x, struct err *e)
+{
+    return app_refuse(x, "驳回须说明理由", true, e);
+}
+
+static enum rc app_request_info(struct flow_call *x, struct err *e)
+{
+    return app_refuse(x, "请说明需要补充的材料或数据", false, e);
+}
+
+static enum rc app_withdraw(struct flow_call *x, struct err *e)
+{
+    const struct acall *ac = x->rec;
+    if (ac->reason)
+        x->note = ac->reason;
+    return no_facts(x, e);
+}
+
+/*
+ * Resubmission: the typed facts are stored, the policy evaluated again under the version
+ * in force, and the application decided as a new one: approved at once (event
+ * auto_approve) or back in the department's queue.
+ */
+static enum rc app_resubmit(struct flow_call *x, struct err *e)
+{
+    struct acall *ac = (struct acall *)x->rec;
+    const struct app_ctx *ctx = x->ctx;
+    const struct arow *r = &ac->rec;
+    char as_of[16];
+    today_text(x->now, as_of);
+    struct verdict v;
+    enum rc rc = evaluate(x->c, ctx->h, ctx->s, r->policy_id, r->credit, &v, e);
+    if (rc)
+        return rc;
+    rc = parse_facts(policy_holder_catalog(ctx->h), json_object_get(x->params, "facts"), v.facts,
+                     ac->facts, &ac->n_facts, as_of, e);
+    verdict_cleanup(&v);
+    if (rc == RC_OK)
+        rc = store_facts(x->c, x->p, r->credit, ac->facts, ac->n_facts, x->now, e);
+    if (rc == RC_OK)
+        rc = evaluate(x->c, ctx->h, ctx->s, r->policy_id, r->credit, &v, e);
+    if (rc)
+        return rc;
+    ac->pol.version = v.version; /* decided again, under the version in force */
+    char *outcome = jsonx_canonical(v.outcome);
+    struct stmt *st;
+    rc = store_prepare(x->c,
+                       "UPDATE applications SET outcome = ?, amount_fen = ?, policy_version = ? "
+                       "WHERE id = ?",
+                       &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, outcome);
+        policy_grant__bind_opt(st, 2, v.amount);
+        store_bind_int(st, 3, ac->pol.version);
+        store_bind_int(st, 4, r->id);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    xfree(outcome);
+    ac->resubmitted = true;
+    x->to = AS_SUBMITTED;
+    x->note = NULL;
+    if (rc == RC_OK && automatic(&ac->pol, &v)) {
+        rc = approve(x->c, x->p, &ac->pol, r->id, r->credit, ac->pol.version, v.amount, true,
+                     x->now, e);
+        x->to = AS_APPROVED;
+        x->event = "auto_approve";
+        x->note = AUTO_NOTE;
+    }
+    verdict_cleanup(&v);
+    return rc;
+}
+
+/* A notice "<action>：<policy>" to the enterprise, with the reason. */
+static enum rc app_tell_enterprise(struct flow_call *x, struct err *e)
+{
+    const struct acall *ac = x->rec;
+    char title[600];
+    snprintf(title, sizeof(title), "%s：%s", x->a->label, ac->pol.title);
+    struct flow_to to = {0, 0, ac->rec.credit};
+    return flow_notify(x, &to, "application_decided", title, ac->reason ? ac->reason : "", e);
+}
+
+/* A resubmission back in the queue is announced to the department (an approval was
+ * announced by its grant). */
+static enum rc app_tell_reviewers(struct flow_call *x, struct err *e)
+{
+    const struct acall *ac = x->rec;
+    if (x->to != AS_SUBMITTED)
+        return RC_OK;
+    return tell_reviewers(x->c, &ac->pol, ac->rec.id, ac->rec.credit, x->now, e);
+}
+
+static enum rc app_readable(struct conn *c, const struct principal *p, int64_t id, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = app_row(c, p, id, &st, e);
+    if (rc == RC_OK)
+        store_finish(st);
+    return rc;
+}
+
+static const struct flow_state app_states[AS__N] = {
+    {"submitted", "待审核"},     {"approved", "已通过"},  {"rejected", "未通过"},
+    {"more_info", "待补充材料"}, {"withdrawn", "已撤回"},
+};
+/* The application's workflow: submitted → approved | rejected | more_info (by the issuing
+ * department); more_info → submitted again (resubmit, which may approve at once) or
+ * rejected; the enterprise may withdraw while it waits. */
+#define B FLOW_BIT
+static const struct flow_action app_actions[] = {
+    {"approve", "审核通过", B(AS_SUBMITTED), PGR_ISSUER, AS_APPROVED, 0, 0, 0, app_approve, NULL},
+    {"reject", "驳回", B(AS_SUBMITTED) | B(AS_MORE_INFO), PGR_ISSUER, AS_REJECTED, 0, 0, 0,
+     app_reject, app_tell_enterprise},
+    {"request_info", "要求补充材料", B(AS_SUBMITTED), PGR_ISSUER, AS_MORE_INFO, 0, 0, 0,
+     app_request_info, app_tell_enterprise},
+    {"resubmit", "重新提交", B(AS_MORE_INFO), PGR_OWNER, FLOW_DECIDED, 0, 0, 0, app_resubmit,
+     app_tell_reviewers},
+    {"withdraw", "撤回申请", B(AS_SUBMITTED) | B(AS_MORE_INFO), PGR_OWNER, AS_WITHDRAWN, 0, 0, 0,
+     app_withdraw, NULL},
+};
+#undef B
+static const struct flow_label app_rels[] = {
+    {"owner", "申请企业"},
+    {"issuer", "政策发布部门的政策专员（审核）"},
+};
+/* Events written outside the table: a new application, and an approval at once. */
+static const struct flow_label app_events[] = {
+    {"submit", "提交申请"},
+    {"auto_approve", "自动审核通过"},
+};
+static const char *const app_fields[] = {"reason", "amount", "facts", NULL};
+
+const struct flow policy_app_flow = {
+    .entity = "application",
+    .label = "政策申请",
+    .states = app_states,
+    .n_states = AS__N,
+    .actions = app_actions,
+    .n_actions = (int)(sizeof(app_actions) / sizeof(app_actions[0])),
+    .rels = app_rels,
+    .n_rels = (int)(sizeof(app_rels) / sizeof(app_rels[0])),
+    .events = app_events,
+    .n_events = (int)(sizeof(app_events) / sizeof(app_events[0])),
+    .fields = app_fields,
+    .note_max = 1000,
+    .load = app_load,
+    .save = app_save,
+    .image = app_image,
+    .release = app_release,
+    .readable = app_readable,
+};
 
 enum rc policy_app_act(struct conn *c, struct policy_holder *h, const struct principal *p,
                        int64_t id, const json_t *params, struct err *e)
 {
+    /* One snapshot for the whole call, taken outside the transaction. */
     struct policy_snap *s = policy_current(h, c);
-    enum rc rc = app_act(c, h, s, p, id, params, e);
+    struct app_ctx ctx = {h, s};
+    enum rc rc = flow_act(&policy_app_flow, c, p, &ctx, id, params, time_now_ms(), e);
     policy_release(h, s);
-    return rc;
-}
-
-static enum rc app_act(struct conn *c, struct policy_holder *h, const struct policy_snap *s,
-                       const struct principal *p, int64_t id, const json_t *params, struct err *e)
-{
-    const struct ent_catalog *cat = policy_holder_catalog(h);
-    static const char *const fields[] = {"action", "reason", "note", "amount", "facts", NULL};
-    const char *action = NULL, *reason = NULL, *note = NULL;
-    enum rc rc = jsonx_only(params, fields, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(params, "action", true, 32, &action, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(params, "reason", false, 1000, &reason, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(params, "note", false, 1000, &note, e);
-    if (rc)
-        return rc;
-    int a = 0;
-    while (a < AA__N && strcmp(app_actions[a].name, action) != 0)
-        a++;
-    if (a == AA__N)
-        return err_set(e, RC_INVALID, "action",
-                       "未知的操作 %s（应为 approve、reject、request_info、resubmit、withdraw）",
-                       action);
-    struct stmt *st;
-    if ((rc = app_row(c, p, id, &st, e)))
-        return rc;
-    int64_t org_id = store_int(st, 4), policy_id = store_int(st, 1), version = store_int(st, 15);
-    int64_t amount = store_isnull(st, 9) ? -1 : store_int(st, 9);
-    int pversion = (int)store_int(st, 2);
-    char credit[24], state[16];
-    mem_copy_text(credit, sizeof(credit), store_text(st, 3));
-    mem_copy_text(state, sizeof(state), store_text(st, 5));
-    store_finish(st);
-    bool ok = app_actions[a].issuer ? is_issuer(p, org_id) : is_owner(p, credit);
-    if (!ok)
-        return err_set(e, RC_FORBIDDEN, "action",
-                       app_actions[a].issuer ? "只有政策发布部门的政策专员可以%s"
-                                             : "只有申请企业本身可以%s",
-                       app_actions[a].label);
-    if (!allowed_from((enum app_action)a, state))
-        return err_set(e, RC_STATE, "action", "申请当前为“%s”，不能%s", state_label(state),
-                       app_actions[a].label);
-    if ((a == AA_REJECT || a == AA_REQUEST_INFO) && !reason)
-        return err_set(e, RC_INVALID, "reason",
-                       a == AA_REJECT ? "驳回须说明理由" : "请说明需要补充的材料或数据");
-    if (a != AA_RESUBMIT && json_object_get(params, "facts"))
-        return err_set(e, RC_INVALID, "facts", "只有重新提交时可以填写数据");
-    if (a == AA_APPROVE && json_object_get(params, "amount") &&
-        (rc = jsonx_get_int(params, "amount", false, 0, INT64_MAX / 4, &amount, e)))
-        return rc;
-    struct pg_policy pol;
-    if ((rc = policy_grant__policy(c, policy_id, &pol, e)))
-        return rc;
-    int64_t now = time_now_ms();
-    struct ent_fact_in facts[APP_MAX_FACTS];
-    size_t n = 0;
-    char as_of[16];
-    today_text(now, as_of);
-    if (a == AA_RESUBMIT) {
-        struct verdict v;
-        if ((rc = evaluate(c, h, s, policy_id, credit, &v, e)))
-            return rc;
-        rc = parse_facts(cat, json_object_get(params, "facts"), v.facts, facts, &n, as_of, e);
-        verdict_cleanup(&v);
-        if (rc) {
-            free_facts(facts, n);
-            return rc;
-        }
-    }
-    if ((rc = store_begin(c, e))) {
-        free_facts(facts, n);
-        return rc;
-    }
-    /* Claim the row at the version read, so two reviewers cannot both decide it. */
-    rc = store_prepare(c,
-                       "UPDATE applications SET state = ?, reason = COALESCE(?, reason), "
-                       "reviewer = CASE WHEN ? THEN ? ELSE reviewer END, decided_at = CASE WHEN "
-                       "? THEN ? ELSE decided_at END, submitted_at = CASE WHEN ? THEN ? ELSE "
-                       "submitted_at END, updated_at = ?, version = version + 1 WHERE id = ? AND "
-                       "version = ?",
-                       &st, e);
-    static const char *const to_state[AA__N] = {"approved", "rejected", "more_info", "submitted",
-                                                "withdrawn"};
-    if (rc == RC_OK) {
-        bool decided = a == AA_REJECT || a == AA_APPROVE;
-        store_bind_text(st, 1, to_state[a]);
-        store_bind_text(st, 2, reason);
-        store_bind_int(st, 3, app_actions[a].issuer);
-        store_bind_text(st, 4, p->actor.name);
-        store_bind_int(st, 5, decided);
-        store_bind_int(st, 6, now);
-        store_bind_int(st, 7, a == AA_RESUBMIT);
-        store_bind_int(st, 8, now);
-        store_bind_int(st, 9, now);
-        store_bind_int(st, 10, id);
-        store_bind_int(st, 11, version);
-        rc = store_run(st, e);
-        if (rc == RC_OK && store_changes(st) != 1)
-            rc = err_set(e, RC_CONFLICT, NULL, "申请已被他人处理，请刷新后重试");
-        store_finish(st);
-    }
-    char title[600];
-    snprintf(title, sizeof(title), "%s：%s", app_actions[a].label, pol.title);
-    if (rc == RC_OK) {
-        switch (a) {
-        case AA_APPROVE:
-            rc = approve(c, p, &pol, id, credit, pversion, amount, false, state, now, e);
-            break;
-        case AA_RESUBMIT: {
-            struct verdict v;
-            bool approved;
-            rc = store_facts(c, p, credit, facts, n, now, e);
-            if (rc == RC_OK)
-                rc = evaluate(c, h, s, policy_id, credit, &v, e);
-            if (rc == RC_OK) {
-                pol.version = v.version; /* decided again, under the version in force */
-                char *outcome = jsonx_canonical(v.outcome);
-                rc = store_prepare(c,
-                                   "UPDATE applications SET outcome = ?, amount_fen = ?, "
-                                   "policy_version = ? WHERE id = ?",
-                                   &st, e);
-                if (rc == RC_OK) {
-                    store_bind_text(st, 1, outcome);
-                    policy_grant__bind_opt(st, 2, v.amount);
-                    store_bind_int(st, 3, pol.version);
-                    store_bind_int(st, 4, id);
-                    rc = store_run(st, e);
-                    store_finish(st);
-                }
-                xfree(outcome);
-                if (rc == RC_OK)
-                    rc = decide(c, p, &pol, id, credit, &v, state, now, &approved, e);
-                verdict_cleanup(&v);
-            }
-            break;
-        }
-        default:
-            rc = app_event(c, p, id, now, app_actions[a].name, state, to_state[a],
-                           reason ? reason : note, e);
-            if (rc == RC_OK && a != AA_WITHDRAW)
-                rc = policy_grant__notice(c, 0, credit, 0,
-                                          "application_"
-                                          "decided",
-                                          title, reason ? reason : "", now, e);
-        }
-    }
-    free_facts(facts, n);
-    if (rc == RC_OK)
-        rc = store_commit(c, e);
-    else
-        store_rollback(c);
     return rc;
 }

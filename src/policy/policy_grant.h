@@ -48,9 +48,17 @@ struct policy_runner;
  */
 extern const struct flow policy_grant_flow;
 
+/*
+ * The application's workflow (src/flow), entity "application": submitted → approved |
+ * rejected | more_info (by the issuing department); more_info → submitted (resubmit,
+ * which may approve at once) | rejected; withdrawn by the enterprise while it waits.
+ * Relations are the grant's: PGR_OWNER the applicant, PGR_ISSUER the reviewing department.
+ */
+extern const struct flow policy_app_flow;
+
 enum policy_grant_state { PG_MATCHED, PG_NOTIFIED, PG_CONFIRMED, PG_DECLINED, PG_PAID, PG__N };
 enum policy_grant_rel {
-    PGR_OWNER = 1u << 0,  /* the enterprise the grant is for */
+    PGR_OWNER = 1u << 0,  /* the enterprise the grant (application) is for */
     PGR_ISSUER = 1u << 1, /* a policy officer of the policy's issuing department */
 };
 
@@ -192,6 +200,12 @@ enum rc policy_app_get(struct conn *c, const struct principal *p, int64_t id, js
  */
 enum rc policy_app_act(struct conn *c, struct policy_holder *h, const struct principal *p,
                        int64_t id, const json_t *params, struct err *e) WARN_UNUSED;
+/* The actions p may take on application id now, and its timeline (new JSON arrays);
+ * RC_NOTFOUND as policy_app_get. */
+enum rc policy_app_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                           struct err *e) WARN_UNUSED;
+enum rc policy_app_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                            struct err *e) WARN_UNUSED;
 
 /* ---- statistics (policy_stats.c) ---------------------------------------------- */
 

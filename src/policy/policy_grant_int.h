@@ -51,7 +51,7 @@ int64_t policy_grant__today(int64_t now_ms);
 /* Does the caller's organisation region cover region (supervisors)? */
 bool policy_grant__covers(const struct principal *p, const char *region);
 
-/* Appends a policy_events row (entity "grant" | "application"). data may be NULL. */
+/* Appends an events row (entity "grant") by a system actor (a run). data may be NULL. */
 enum rc policy_grant__event(struct conn *c, const struct audit_actor *who, const char *entity,
                             int64_t id, int64_t now, const char *action, const char *from,
                             const char *to, const char *note, const json_t *data,

@@ -373,6 +373,57 @@ def test_stats_and_csv(server, tok, mian):
     assert lines[-1].startswith("合计,")
 
 
+def test_application_actions_timeline_and_notices_come_from_its_table(server, tok):
+    """Issue 15: the application's workflow is a table (src/flow); its buttons, its timeline
+    and its labels are read from it, and notices about it are keyed by it."""
+    pid = make_policy(server, tok["officer"], "shen_bao", {"all": [REV]}, {"fixed": 200000},
+                      "申报审批测试政策（流程表）")
+    st, _, a = server.request("POST", "/api/v1/applications", {"policy_id": pid},
+                              token=tok["ent2"])
+    assert st == 201 and a["state"] == "submitted", a
+    path = "/api/v1/applications/%s" % a["id"]
+    st, _, x = server.request("GET", path + "/actions", token=tok["officer"])
+    assert st == 200 and [i["action"] for i in x["items"]] == ["approve", "reject",
+                                                               "request_info"], x
+    assert server.request("GET", path, token=tok["officer"])[2]["actions"] == x["items"]
+    st, _, x = server.request("GET", path + "/actions", token=tok["ent2"])
+    assert x["items"] == [{"action": "withdraw", "label": "撤回申请", "note_required": False}]
+    for what in ("/actions", "/timeline"):
+        assert_error(server.request("GET", path + what, token=tok["officer2"]), 404, "not_found")
+        assert_error(server.request("GET", path + what, token=tok["enterprise"]), 404,
+                     "not_found")
+    act = lambda who, body: server.request("POST", path + "/actions", body, token=tok[who])
+    st, _, d = act("officer", {"action": "request_info", "reason": "请补充纳税证明"})
+    assert st == 200 and d["state"] == "more_info", d
+    st, _, d = act("ent2", {"action": "resubmit"})
+    assert st == 200 and d["state"] == "submitted", d
+    st, _, d = act("officer", {"action": "approve", "amount": 150000})
+    assert st == 200 and d["state"] == "approved" and d["grant_id"], d
+    st, _, t = server.request("GET", path + "/timeline", token=tok["ent2"])
+    assert st == 200, t
+    assert [(e["action"], e["label"], e["from_state"], e["to_state"]) for e in t["items"]] == [
+        ("submit", "提交申请", None, "submitted"),
+        ("request_info", "要求补充材料", "submitted", "more_info"),
+        ("resubmit", "重新提交", "more_info", "submitted"),
+        ("approve", "审核通过", "submitted", "approved")], t
+    assert t["items"][1]["note"] == "请补充纳税证明"
+    rows = server.sql("SELECT kind, COALESCE(credit_code, '-') FROM notices WHERE entity = "
+                      "'application' AND entity_id = %s ORDER BY id" % a["id"])
+    assert rows == [("application_submitted", "-"), ("application_decided", code(2)),
+                    ("application_submitted", "-")], rows
+    st, _, n = server.request("GET", "/api/v1/notices", token=tok["ent2"])
+    mine = [i["kind"] for i in n["items"]
+            if i.get("entity") == "application" and i["entity_id"] == a["id"]]
+    assert mine == ["application_decided"], n
+    st, _, labels = server.request("GET", "/api/v1/labels", token=tok["ent2"])
+    assert labels["application"]["states"]["more_info"] == "待补充材料"
+    assert labels["application"]["events"]["auto_approve"] == "自动审核通过"
+    audit = [r[0] for r in server.sql("SELECT action FROM audit WHERE entity = 'application' AND "
+                                      "entity_id = '%s' ORDER BY seq" % a["id"])]
+    assert audit == ["application.submit", "application.request_info", "application.resubmit",
+                     "application.approve"], audit
+
+
 def test_cli_match_and_audit_verify(server, tok, mian):
     p = server.cli("match", "--policy", str(mian), "--dry-run")
     assert "dry run" in p.stdout and '"created": 0' in p.stdout, p.stdout
