@@ -152,6 +152,8 @@ static const struct http_route routes[] = {
           "政策详情（享受条件、申兑指南；?version=）"),
     ROUTE(HTTP_PATCH, "/api/v1/policies/{id}", POLICY_EDITORS, api_policies_update,
           "修改政策草稿"),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/actions", HTTP_PUBLIC, api_policy_actions_list,
+          "当前可执行的政策操作（发文单位的政策专员、管理员）"),
     ROUTE(HTTP_POST, "/api/v1/policies/{id}/actions", POLICY_EDITORS, api_policy_act,
           "政策操作（validate 校验、publish 发布、withdraw 撤回、new_version 新建版本）"),
     ROUTE(HTTP_GET, "/api/v1/policies/{id}/versions", HTTP_PUBLIC, api_policy_versions,

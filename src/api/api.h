@@ -142,6 +142,7 @@ enum rc api_policies_get(struct http_req *req, struct http_resp *resp, struct er
 enum rc api_policies_create(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_policies_update(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_policy_act(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_policy_actions_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_policy_versions(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_policy_jsonlogic(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_conditions_list(struct http_req *req, struct http_resp *resp, struct err *e);

@@ -10,6 +10,7 @@
 #include "../auth/auth.h"
 #include "../demand/demand_flow.h"
 #include "../flow/flow.h"
+#include "../policy/policy.h"
 #include "../policy/policy_grant.h"
 #include "api.h"
 
@@ -17,6 +18,7 @@ static const struct flow *const flows[] = {
     &demand_flow,
     &policy_grant_flow,
     &policy_app_flow,
+    &policy_flow,
 };
 
 const struct flow *api_flow_of(const char *entity)

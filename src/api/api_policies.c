@@ -144,6 +144,21 @@ enum rc api_policy_act(struct http_req *req, struct http_resp *resp, struct err 
     return rc ? rc : http_reply(resp, 200, j);
 }
 
+enum rc api_policy_actions_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id;
+    enum rc rc = path_id(req, &id, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    json_t *items = NULL;
+    rc = policy_actions(c, api_who(req), id, &items, e);
+    store_release(c);
+    return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", items));
+}
+
 enum rc api_policy_versions(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;

@@ -20,6 +20,7 @@
 #include "../base/mem.h"
 #include "../base/timeutil.h"
 #include "../codes/codes.h"
+#include "../flow/flow.h"
 #include "../ent/ent.h"
 #include "../rules/rules.h"
 #include "../store/store.h"
@@ -31,6 +32,16 @@
 static bool editor_of(const struct principal *p, int64_t org_id)
 {
     return p && (p->role == ROLE_ADMIN || (p->role == ROLE_POLICY_OFFICER && p->org_id == org_id));
+}
+
+/* The caller's relations to a policy of org_id (PR_* bits); p may be NULL. */
+static unsigned rels_of(const struct principal *p, int64_t org_id)
+{
+    if (p && p->role == ROLE_ADMIN)
+        return PR_ADMIN;
+    if (p && p->role == ROLE_POLICY_OFFICER && p->org_id == org_id)
+        return PR_ISSUER;
+    return 0;
 }
 
 static const char *delivery_label(const char *d)
@@ -78,6 +89,8 @@ static enum rc pins_diff(struct conn *c, const json_t *old, const json_t *now, j
                          struct err *e);
 static enum rc load_current(struct conn *c, json_t **out, struct err *e);
 static void collect_pins(const json_t *j, const json_t *cur, json_t *pins, int depth);
+static enum rc conditions_outdated(struct conn *c, const json_t *rules, const json_t *pins,
+                                   bool *out, struct err *e);
 
 enum rc policy__load_named(struct conn *c, struct rules_named **out, struct err *e)
 {
@@ -398,15 +411,7 @@ static const char *effective_state(const struct prow *r, const char *today)
 
 static const char *state_label(const char *s)
 {
-    if (strcmp(s, "draft") == 0)
-        return "草稿";
-    if (strcmp(s, "published") == 0)
-        return "已发布";
-    if (strcmp(s, "withdrawn") == 0)
-        return "已撤回";
-    if (strcmp(s, "expired") == 0)
-        return "已过期";
-    return s;
+    return flow_state_label(&policy_flow, flow_state_parse(&policy_flow, s));
 }
 
 /*
@@ -861,20 +866,18 @@ static json_t *version_json(struct policy_holder *h, const struct rules_named *n
     return j;
 }
 
-static json_t *actions_for(const struct principal *p, const struct prow *r, const char *eff)
+/* The names of the actions in a flow_actions_json array (policy answers list names);
+ * steals actions. */
+static json_t *action_names(json_t *actions)
 {
-    json_t *a = json_array();
-    if (!editor_of(p, r->org_id))
-        return a;
-    if (draft_version(r)) {
-        json_array_append_new(a, json_string("validate"));
-        json_array_append_new(a, json_string("publish"));
-    } else {
-        json_array_append_new(a, json_string("new_version"));
+    json_t *names = json_array(), *a;
+    size_t i;
+    json_array_foreach(actions, i, a)
+    {
+        json_array_append(names, json_object_get(a, "action"));
     }
-    if (strcmp(r->state, "published") == 0 || strcmp(eff, "expired") == 0)
-        json_array_append_new(a, json_string("withdraw"));
-    return a;
+    json_decref(actions);
+    return names;
 }
 
 enum rc policy_get(struct conn *c, struct policy_holder *h, const struct principal *p, int64_t id,
@@ -926,24 +929,20 @@ enum rc policy_get(struct conn *c, struct policy_holder *h, const struct princip
                      strcmp(json_string_value(json_object_get(meta, "valid_from")), today) <= 0);
     json_object_set_new(j, "in_force", json_boolean(in_force));
     json_object_set_new(j, "can_edit", json_boolean(editor));
-    json_t *actions = actions_for(p, &r, eff);
     /* Editors are offered adopt_conditions when a condition the version in force pinned
      * has a newer version (the republish shows the diff). */
     bool outdated = false;
     if (editor && pins && strcmp(r.state, "published") == 0 && !draft_version(&r) &&
         v == r.published_version) {
-        json_t *cur = NULL, *now = json_object();
         struct err ignored;
-        if (load_current(c, &cur, &ignored) == RC_OK) {
-            collect_pins(json_object_get(rules, "conditions"), cur, now, 0);
-            outdated = !json_equal(now, pins);
-        }
-        json_decref(cur);
-        json_decref(now);
+        if (conditions_outdated(c, rules, pins, &outdated, &ignored))
+            outdated = false;
     }
-    if (outdated)
-        json_array_append_new(actions, json_string("adopt_conditions"));
-    json_object_set_new(j, "actions", actions);
+    unsigned conds = (draft_version(&r) ? PC_DRAFT : 0) | (outdated ? PC_OUTDATED : 0);
+    json_object_set_new(
+        j, "actions",
+        action_names(flow_actions_json(&policy_flow, rels_of(p, r.org_id),
+                                       flow_state_parse(&policy_flow, eff), conds)));
     if (editor)
         json_object_set_new(j, "conditions_outdated", json_boolean(outdated));
     if (editor) {
@@ -1267,216 +1266,382 @@ static enum rc publish_version(struct conn *c, int64_t id, int v, const char *by
     return rc;
 }
 
+/* ---- the lifecycle: a table run by src/flow ------------------------------------------- */
+
+/* What policy_act hands the hooks (flow_call.ctx), and what they tell it back. */
+struct pol_result {
+    bool changed_set; /* the set in force changed: refresh the holder */
+    int validated;    /* validate: the draft version it checked */
+    json_t *diff;     /* publish, adopt_conditions: the conditions that changed (new) */
+};
+struct pol_ctx {
+    struct policy_holder *h;
+    struct pol_result *out;
+};
+
+/* One action on a policy: the row as loaded and the audit images the action sets. */
+struct pcall {
+    struct prow rec;  /* first: flow_call.rec points here */
+    struct prow next; /* unchanged: the actions write through the helpers above */
+    int dv;           /* the draft version, 0 when none */
+    json_t *before, *after;
+};
+
+/* Has a named condition that rules reach a newer version than pins (NULL: none) says? */
+static enum rc conditions_outdated(struct conn *c, const json_t *rules, const json_t *pins,
+                                   bool *out, struct err *e)
+{
+    json_t *cur = NULL;
+    *out = false;
+    enum rc rc = load_current(c, &cur, e);
+    if (rc)
+        return rc;
+    json_t *now = json_object(), *none = json_object();
+    collect_pins(json_object_get(rules, "conditions"), cur, now, 0);
+    *out = !json_equal(now, pins ? pins : none);
+    json_decref(cur);
+    json_decref(now);
+    json_decref(none);
+    return RC_OK;
+}
+
+/* The record's conditions (PC_* bits): a draft awaits; the version in force is outdated. */
+static enum rc conds_of(struct conn *c, const struct prow *r, unsigned *conds, struct err *e)
+{
+    *conds = draft_version(r) ? PC_DRAFT : 0;
+    if (*conds || strcmp(r->state, "published") != 0)
+        return RC_OK;
+    json_t *meta = NULL, *rules = NULL, *pins = NULL;
+    bool outdated = false;
+    enum rc rc = load_version(c, r->id, r->published_version, &meta, &rules, NULL, NULL, e);
+    if (rc == RC_OK)
+        rc = load_pins(c, r->id, r->published_version, &pins, e);
+    if (rc == RC_OK)
+        rc = conditions_outdated(c, rules, pins, &outdated, e);
+    if (outdated)
+        *conds |= PC_OUTDATED;
+    json_decref(meta);
+    json_decref(rules);
+    json_decref(pins);
+    return rc;
+}
+
+static enum rc pol_load(struct flow_call *x, struct err *e)
+{
+    struct pcall *pc = xcalloc(1, sizeof(*pc));
+    x->rec = &pc->rec;
+    x->next = &pc->next;
+    char today[11];
+    policy__today(today);
+    enum rc rc = load_row(x->c, x->p, x->id, true, &pc->rec, e);
+    if (rc)
+        return rc;
+    pc->next = pc->rec;
+    pc->dv = draft_version(&pc->rec);
+    x->from = flow_state_parse(&policy_flow, effective_state(&pc->rec, today));
+    x->rels = rels_of(x->p, pc->rec.org_id);
+    return conds_of(x->c, &pc->rec, &x->conds, e);
+}
+
+static void pol_release(struct flow_call *x)
+{
+    struct pcall *pc = x->rec;
+    if (pc) {
+        json_decref(pc->before);
+        json_decref(pc->after);
+    }
+    xfree(pc);
+}
+
+static json_t *pol_image(const struct flow_call *x, const void *rec)
+{
+    const struct pcall *pc = x->rec;
+    json_t *j = rec == x->rec ? pc->before : pc->after;
+    return j ? json_incref(j) : NULL;
+}
+
+/* Loads version v and checks it as a save would, with conditions required. */
+static enum rc check_version(struct flow_call *x, int v, json_t **meta, json_t **rules,
+                             struct err *e)
+{
+    const struct pol_ctx *ctx = x->ctx;
+    struct rules_named *named = NULL;
+    json_t *nmeta = NULL, *nrules = NULL;
+    enum rc rc = load_version(x->c, x->id, v, meta, rules, NULL, NULL, e);
+    if (rc == RC_OK)
+        rc = policy__load_named(x->c, &named, e);
+    json_t *whole = rc == RC_OK ? json_deep_copy(*meta) : NULL;
+    if (whole)
+        json_object_set(whole, "rules", *rules);
+    if (rc == RC_OK)
+        rc = check_doc(ctx->h, named, whole, true, &nmeta, &nrules, e);
+    json_decref(whole);
+    json_decref(nmeta);
+    json_decref(nrules);
+    rules_named_free(named);
+    return rc;
+}
+
+/* validate: the draft compiles (nothing is written: FLOW_CHECK_ONLY). */
+static enum rc pol_validate(struct flow_call *x, struct err *e)
+{
+    const struct pcall *pc = x->rec;
+    const struct pol_ctx *ctx = x->ctx;
+    json_t *meta = NULL, *rules = NULL;
+    enum rc rc = check_version(x, pc->dv, &meta, &rules, e);
+    json_decref(meta);
+    json_decref(rules);
+    if (rc == RC_OK)
+        ctx->out->validated = pc->dv;
+    return rc;
+}
+
+/* publish: the draft becomes the version in force, pinned to the current conditions. */
+static enum rc pol_publish(struct flow_call *x, struct err *e)
+{
+    struct pcall *pc = x->rec;
+    const struct pol_ctx *ctx = x->ctx;
+    const struct prow *r = &pc->rec;
+    const char *by = x->p->actor.name;
+    json_t *meta = NULL, *rules = NULL, *old_pins = NULL, *new_pins = NULL, *diff = NULL;
+    enum rc rc = check_version(x, pc->dv, &meta, &rules, e);
+    if (rc == RC_OK)
+        rc = publish_version(x->c, x->id, pc->dv, by, x->now, e);
+    if (rc == RC_OK)
+        rc = sync_row(x->c, x->id, meta, by, x->now, e);
+    if (rc == RC_OK)
+        rc = write_pins(x->c, x->id, pc->dv, rules, &new_pins, e);
+    /* A new version adopts the current conditions too: show what changed under it. */
+    if (rc == RC_OK && r->published_version)
+        rc = load_pins(x->c, x->id, r->published_version, &old_pins, e);
+    if (rc == RC_OK && old_pins && !json_equal(old_pins, new_pins))
+        rc = pins_diff(x->c, old_pins, new_pins, &diff, e);
+    if (rc == RC_OK)
+        rc = policy__bump(x->c, e);
+    if (rc == RC_OK) {
+        pc->before =
+            json_pack("{s:s, s:o}", "state", r->state, "published_version",
+                      r->published_version ? json_integer(r->published_version) : json_null());
+        pc->after = json_pack("{s:s, s:i}", "state", "published", "published_version", pc->dv);
+        if (diff)
+            json_object_set(pc->after, "conditions_diff", diff);
+        json_object_set_new(x->data, "version", json_integer(pc->dv));
+        ctx->out->changed_set = true;
+        ctx->out->diff = diff;
+        diff = NULL;
+    }
+    json_decref(meta);
+    json_decref(rules);
+    json_decref(old_pins);
+    json_decref(new_pins);
+    json_decref(diff);
+    return rc;
+}
+
+/* adopt_conditions: a republish, a copy of the version in force pinned to the current
+ * conditions. */
+static enum rc pol_adopt(struct flow_call *x, struct err *e)
+{
+    struct pcall *pc = x->rec;
+    const struct pol_ctx *ctx = x->ctx;
+    const struct prow *r = &pc->rec;
+    int nv = r->version + 1;
+    json_t *meta = NULL, *rules = NULL, *old_pins = NULL, *new_pins = NULL, *diff = NULL;
+    enum rc rc = check_version(x, r->published_version, &meta, &rules, e);
+    if (rc == RC_OK)
+        rc = load_pins(x->c, x->id, r->published_version, &old_pins, e);
+    if (rc == RC_OK)
+        rc =
+            insert_version(x->c, x->id, nv, "draft", meta, rules,
+                           x->note ? x->note : "采用命名条件的新版本", x->p->actor.name, x->now, e);
+    if (rc == RC_OK)
+        rc = write_pins(x->c, x->id, nv, rules, &new_pins, e);
+    struct stmt *st;
+    if (rc == RC_OK)
+        rc = store_prepare(x->c, "UPDATE policies SET version = ? WHERE id = ?", &st, e);
+    if (rc == RC_OK) {
+        store_bind_int(st, 1, nv);
+        store_bind_int(st, 2, x->id);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    if (!old_pins)
+        old_pins = json_object();
+    if (rc == RC_OK)
+        rc = pins_diff(x->c, old_pins, new_pins, &diff, e);
+    if (rc == RC_OK)
+        rc = publish_version(x->c, x->id, nv, x->p->actor.name, x->now, e);
+    if (rc == RC_OK)
+        rc = policy__bump(x->c, e);
+    if (rc == RC_OK) {
+        pc->before = json_pack("{s:i, s:O}", "published_version", r->published_version,
+                               "conditions", old_pins);
+        pc->after = json_pack("{s:i, s:O, s:O*}", "published_version", nv, "conditions", new_pins,
+                              "diff", diff);
+        json_object_set_new(x->data, "version", json_integer(nv));
+        ctx->out->changed_set = true;
+        ctx->out->diff = diff;
+        diff = NULL;
+    }
+    json_decref(meta);
+    json_decref(rules);
+    json_decref(old_pins);
+    json_decref(new_pins);
+    json_decref(diff);
+    return rc;
+}
+
+/* withdraw: out of the supermarket and out of matching. */
+static enum rc pol_withdraw(struct flow_call *x, struct err *e)
+{
+    struct pcall *pc = x->rec;
+    const struct pol_ctx *ctx = x->ctx;
+    struct stmt *st;
+    enum rc rc = store_prepare(x->c,
+                               "UPDATE policies SET state = 'withdrawn', withdrawn_at = ?, "
+                               "updated_by = ?, updated_at = ? WHERE id = ?",
+                               &st, e);
+    if (rc == RC_OK) {
+        store_bind_int(st, 1, x->now);
+        store_bind_text(st, 2, x->p->actor.name);
+        store_bind_int(st, 3, x->now);
+        store_bind_int(st, 4, x->id);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    if (rc == RC_OK)
+        rc = policy__bump(x->c, e);
+    if (rc == RC_OK) {
+        pc->before = json_pack("{s:s}", "state", pc->rec.state);
+        pc->after = json_pack("{s:s, s:s*}", "state", "withdrawn", "note", x->note);
+        ctx->out->changed_set = true;
+    }
+    return rc;
+}
+
+/* new_version: a draft copied from the version in force. */
+static enum rc pol_new_version(struct flow_call *x, struct err *e)
+{
+    struct pcall *pc = x->rec;
+    const struct prow *r = &pc->rec;
+    json_t *meta = NULL, *rules = NULL;
+    enum rc rc = load_version(x->c, x->id, r->published_version, &meta, &rules, NULL, NULL, e);
+    if (rc == RC_OK)
+        rc = insert_version(x->c, x->id, r->version + 1, "draft", meta, rules, x->note,
+                            x->p->actor.name, x->now, e);
+    struct stmt *st;
+    if (rc == RC_OK)
+        rc = store_prepare(x->c, "UPDATE policies SET version = ?, updated_at = ? WHERE id = ?",
+                           &st, e);
+    if (rc == RC_OK) {
+        store_bind_int(st, 1, r->version + 1);
+        store_bind_int(st, 2, x->now);
+        store_bind_int(st, 3, x->id);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    if (rc == RC_OK) {
+        pc->before = json_pack("{s:i}", "latest_version", r->version);
+        pc->after = json_pack("{s:i, s:i}", "latest_version", r->version + 1, "from_version",
+                              r->published_version);
+        json_object_set_new(x->data, "version", json_integer(r->version + 1));
+    }
+    json_decref(meta);
+    json_decref(rules);
+    return rc;
+}
+
+static enum rc pol_readable(struct conn *c, const struct principal *p, int64_t id, struct err *e)
+{
+    struct prow r;
+    return load_row(c, p, id, false, &r, e);
+}
+
+static const struct flow_state pol_states[PS__N] = {
+    {"draft", "草稿"},
+    {"published", "已发布"},
+    {"withdrawn", "已撤回"},
+    {"expired", "已过期"},
+};
+static const struct flow_cond pol_conds[] = {
+    [0] = {"没有待发布的草稿版本，不能%s：请先新建版本（new_version）",
+           "已有草稿版本，不能%s：请直接修改并发布该草稿"},
+    [1] = {"本政策引用的命名条件没有新版本，无需%s", "本政策引用的命名条件有新版本，不能%s"},
+};
+#define B FLOW_BIT
+#define LIVE (B(PS_PUBLISHED) | B(PS_EXPIRED))
+static const struct flow_action pol_actions[] = {
+    {"validate", "校验", FLOW_ANY(PS__N), PR_EDITOR, FLOW_SAME, FLOW_CHECK_ONLY, PC_DRAFT, 0,
+     pol_validate, NULL},
+    {"publish", "发布", FLOW_ANY(PS__N), PR_EDITOR, PS_PUBLISHED, 0, PC_DRAFT, 0, pol_publish,
+     NULL},
+    {"new_version", "新建版本", LIVE | B(PS_WITHDRAWN), PR_EDITOR, FLOW_SAME, 0, 0, PC_DRAFT,
+     pol_new_version, NULL},
+    {"withdraw", "撤回", LIVE, PR_EDITOR, PS_WITHDRAWN, 0, 0, 0, pol_withdraw, NULL},
+    {"adopt_conditions", "采用命名条件的新版本", LIVE, PR_EDITOR, FLOW_SAME, 0, PC_OUTDATED,
+     PC_DRAFT, pol_adopt, NULL},
+};
+#undef LIVE
+#undef B
+static const struct flow_label pol_rels[] = {
+    {"issuer", "发文单位的政策专员"},
+    {"admin", "系统管理员"},
+};
+
+const struct flow policy_flow = {
+    .entity = "policy",
+    .label = "政策",
+    .states = pol_states,
+    .n_states = PS__N,
+    .actions = pol_actions,
+    .n_actions = (int)(sizeof(pol_actions) / sizeof(pol_actions[0])),
+    .conds = pol_conds,
+    .n_conds = (int)(sizeof(pol_conds) / sizeof(pol_conds[0])),
+    .rels = pol_rels,
+    .n_rels = (int)(sizeof(pol_rels) / sizeof(pol_rels[0])),
+    .note_max = 500,
+    .load = pol_load,
+    .image = pol_image,
+    .release = pol_release,
+    .readable = pol_readable,
+};
+
 enum rc policy_act(struct conn *c, struct policy_holder *h, const struct principal *p, int64_t id,
                    const json_t *params, json_t **out, struct err *e)
 {
-    static const char *const members[] = {"action", "note", NULL};
-    const char *action = NULL, *note = NULL;
-    enum rc rc = jsonx_only(params, members, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(params, "action", true, 32, &action, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(params, "note", false, 500, &note, e);
-    if (rc)
-        return rc;
-    bool validate = strcmp(action, "validate") == 0, publish = strcmp(action, "publish") == 0;
-    bool withdraw = strcmp(action, "withdraw") == 0, newv = strcmp(action, "new_version") == 0;
-    bool adopt = strcmp(action, "adopt_conditions") == 0;
-    if (!validate && !publish && !withdraw && !newv && !adopt)
-        return err_set(e, RC_INVALID, "action",
-                       "action 应为 validate、publish、withdraw、new_version 或 adopt_conditions");
-    struct prow r;
-    json_t *meta = NULL, *rules = NULL, *nmeta = NULL, *nrules = NULL, *before = NULL,
-           *after = NULL, *old_pins = NULL, *new_pins = NULL, *diff = NULL;
-    struct rules_named *named = NULL;
-    char today[11], idtext[24];
-    policy__today(today);
-    snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
-    int64_t now = time_now_ms();
-    bool changed_set = false;
-    rc = store_begin(c, e);
-    if (rc == RC_OK)
-        rc = load_row(c, p, id, true, &r, e);
-    if (rc == RC_OK && !editor_of(p, r.org_id))
-        rc = err_set(e, RC_FORBIDDEN, NULL, "只有发文单位的政策专员可以执行此操作");
-    if (rc)
-        goto out;
-    const char *eff = effective_state(&r, today);
-    int dv = draft_version(&r);
-    const char *audit_action = NULL;
-    if (validate || publish) {
-        if (!dv) {
-            rc =
-                err_set(e, RC_STATE, "action", "没有待发布的草稿版本，请先新建版本（new_version）");
-            goto out;
-        }
-        rc = load_version(c, id, dv, &meta, &rules, NULL, NULL, e);
-        if (rc == RC_OK)
-            rc = policy__load_named(c, &named, e);
-        /* The whole document again, with conditions required: the same checks as a save. */
-        json_t *whole = rc == RC_OK ? json_deep_copy(meta) : NULL;
-        if (whole)
-            json_object_set(whole, "rules", rules);
-        if (rc == RC_OK)
-            rc = check_doc(h, named, whole, true, &nmeta, &nrules, e);
-        json_decref(whole);
-        if (rc || validate)
-            goto out;
-        /* Publish: the draft becomes the version in force. */
-        rc = publish_version(c, id, dv, p->actor.name, now, e);
-        if (rc == RC_OK)
-            rc = sync_row(c, id, meta, p->actor.name, now, e);
-        if (rc == RC_OK)
-            rc = write_pins(c, id, dv, rules, &new_pins, e);
-        /* A new version adopts the current conditions too: show what changed under it. */
-        if (rc == RC_OK && r.published_version)
-            rc = load_pins(c, id, r.published_version, &old_pins, e);
-        if (rc == RC_OK && old_pins && !json_equal(old_pins, new_pins))
-            rc = pins_diff(c, old_pins, new_pins, &diff, e);
-        before = json_pack("{s:s, s:o}", "state", r.state, "published_version",
-                           r.published_version ? json_integer(r.published_version) : json_null());
-        after = json_pack("{s:s, s:i}", "state", "published", "published_version", dv);
-        if (diff)
-            json_object_set(after, "conditions_diff", diff);
-        audit_action = "policy.publish";
-        changed_set = true;
-    } else if (adopt) {
-        /* A republish: a copy of the version in force, pinned to the current conditions. */
-        if (strcmp(r.state, "published") != 0) {
-            rc = err_set(e, RC_STATE, "action",
-                         "只有已发布的政策可以采用命名条件的新版本（当前：%s）", state_label(eff));
-            goto out;
-        }
-        if (dv) {
-            rc = err_set(e, RC_STATE, "action",
-                         "已有草稿版本 %d：发布该草稿即采用命名条件的当前版本", dv);
-            goto out;
-        }
-        int nv = r.version + 1;
-        rc = load_version(c, id, r.published_version, &meta, &rules, NULL, NULL, e);
-        if (rc == RC_OK)
-            rc = load_pins(c, id, r.published_version, &old_pins, e);
-        if (rc == RC_OK)
-            rc = policy__load_named(c, &named, e);
-        json_t *whole = rc == RC_OK ? json_deep_copy(meta) : NULL;
-        if (whole)
-            json_object_set(whole, "rules", rules);
-        if (rc == RC_OK)
-            rc = check_doc(h, named, whole, true, &nmeta, &nrules, e);
-        json_decref(whole);
-        if (rc == RC_OK)
-            rc = insert_version(c, id, nv, "draft", meta, rules,
-                                note ? note : "采用命名条件的新版本", p->actor.name, now, e);
-        if (rc == RC_OK)
-            rc = write_pins(c, id, nv, rules, &new_pins, e);
-        struct stmt *st;
-        if (rc == RC_OK)
-            rc = store_prepare(c, "UPDATE policies SET version = ? WHERE id = ?", &st, e);
-        if (rc == RC_OK) {
-            store_bind_int(st, 1, nv);
-            store_bind_int(st, 2, id);
-            rc = store_run(st, e);
-            store_finish(st);
-        }
-        if (!old_pins)
-            old_pins = json_object();
-        if (rc == RC_OK && json_equal(old_pins, new_pins))
-            rc = err_set(e, RC_STATE, "action", "本政策引用的命名条件没有新版本，无需重新发布");
-        if (rc == RC_OK)
-            rc = pins_diff(c, old_pins, new_pins, &diff, e);
-        if (rc == RC_OK)
-            rc = publish_version(c, id, nv, p->actor.name, now, e);
-        before = json_pack("{s:i, s:O}", "published_version", r.published_version, "conditions",
-                           old_pins);
-        after = json_pack("{s:i, s:O, s:O*}", "published_version", nv, "conditions", new_pins,
-                          "diff", diff);
-        audit_action = "policy.adopt_conditions";
-        changed_set = true;
-    } else if (withdraw) {
-        if (strcmp(r.state, "published") != 0) {
-            rc = err_set(e, RC_STATE, "action", "只有已发布的政策可以撤回（当前：%s）",
-                         state_label(eff));
-            goto out;
-        }
-        struct stmt *st;
-        rc = store_prepare(c,
-                           "UPDATE policies SET state = 'withdrawn', withdrawn_at = ?, "
-                           "updated_by = ?, updated_at = ? WHERE id = ?",
-                           &st, e);
-        if (rc == RC_OK) {
-            store_bind_int(st, 1, now);
-            store_bind_text(st, 2, p->actor.name);
-            store_bind_int(st, 3, now);
-            store_bind_int(st, 4, id);
-            rc = store_run(st, e);
-            store_finish(st);
-        }
-        before = json_pack("{s:s}", "state", r.state);
-        after = json_pack("{s:s, s:s*}", "state", "withdrawn", "note", note);
-        audit_action = "policy.withdraw";
-        changed_set = true;
-    } else { /* new_version */
-        if (dv || !r.published_version) {
-            rc = err_set(e, RC_STATE, "action", "已有草稿版本 %d，请直接修改它",
-                         dv ? dv : r.version);
-            goto out;
-        }
-        rc = load_version(c, id, r.published_version, &meta, &rules, NULL, NULL, e);
-        if (rc == RC_OK)
-            rc = insert_version(c, id, r.version + 1, "draft", meta, rules, note, p->actor.name,
-                                now, e);
-        struct stmt *st;
-        if (rc == RC_OK)
-            rc = store_prepare(c, "UPDATE policies SET version = ?, updated_at = ? WHERE id = ?",
-                               &st, e);
-        if (rc == RC_OK) {
-            store_bind_int(st, 1, r.version + 1);
-            store_bind_int(st, 2, now);
-            store_bind_int(st, 3, id);
-            rc = store_run(st, e);
-            store_finish(st);
-        }
-        before = json_pack("{s:i}", "latest_version", r.version);
-        after = json_pack("{s:i, s:i}", "latest_version", r.version + 1, "from_version",
-                          r.published_version);
-        audit_action = "policy.new_version";
-    }
-    if (rc == RC_OK && changed_set)
-        rc = policy__bump(c, e);
-    if (rc)
-        goto out;
-    struct audit_event ev = {audit_action, "policy", idtext, before, after};
-    rc = audit_append(c, &p->actor, &ev, NULL, e);
-    if (rc == RC_OK)
-        rc = store_commit(c, e);
-out:
-    if (store_in_txn(c))
-        store_rollback(c);
-    rules_named_free(named);
-    json_decref(meta);
-    json_decref(rules);
-    json_decref(nmeta);
-    json_decref(nrules);
-    json_decref(before);
-    json_decref(after);
-    json_decref(old_pins);
-    json_decref(new_pins);
-    if (rc) {
-        json_decref(diff);
-        return rc;
-    }
-    if (changed_set) {
+    struct pol_result res = {0};
+    struct pol_ctx ctx = {h, &res};
+    enum rc rc = flow_act(&policy_flow, c, p, &ctx, id, params, time_now_ms(), e);
+    if (rc == RC_OK && res.changed_set) {
         struct err ignored;
         if (policy_refresh(h, c, &ignored))
-            log_warn("policy: refresh after %s failed: %s", action, ignored.msg);
+            log_warn("policy: refresh after %s failed: %s",
+                     json_string_value(json_object_get(params, "action")), ignored.msg);
     }
-    rc = policy_get(c, h, p, id, validate ? draft_version(&r) : 0, out, e);
-    if (rc == RC_OK && diff)
-        json_object_set(*out, "conditions_diff", diff);
-    json_decref(diff);
-    if (rc == RC_OK && validate)
+    if (rc == RC_OK)
+        rc = policy_get(c, h, p, id, res.validated, out, e);
+    if (rc == RC_OK && res.diff)
+        json_object_set(*out, "conditions_diff", res.diff);
+    if (rc == RC_OK && res.validated)
         json_object_set_new(*out, "validation",
                             json_pack("{s:b, s:s}", "ok", 1, "message", "规则校验通过，可以发布"));
+    json_decref(res.diff);
+    return rc;
+}
+
+enum rc policy_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                       struct err *e)
+{
+    struct prow r;
+    char today[11];
+    unsigned conds = 0;
+    policy__today(today);
+    enum rc rc = load_row(c, p, id, false, &r, e);
+    if (rc == RC_OK && rels_of(p, r.org_id))
+        rc = conds_of(c, &r, &conds, e);
+    if (rc == RC_OK)
+        *out = flow_actions_json(&policy_flow, rels_of(p, r.org_id),
+                                 flow_state_parse(&policy_flow, effective_state(&r, today)), conds);
     return rc;
 }
 

@@ -57,6 +57,7 @@ struct rules_catalog;
 struct rules_set;
 struct policy_holder;
 struct policy_snap;
+struct flow;
 
 /* How often the holder compares the stored set version (milliseconds). */
 #define POLICY_CHECK_MS 1000
@@ -140,17 +141,26 @@ enum rc policy_versions(struct conn *c, const struct principal *p, int64_t id, j
                         struct err *e) WARN_UNUSED;
 
 /*
- * Takes an action on policy id: params {"action": "validate" | "publish" | "withdraw" |
- * "new_version", "note"}. validate compiles the draft (RC_INVALID with the path when it
- * does not compile; nothing is written); publish makes the draft version the version in
- * force (the previous one becomes superseded) and bumps the set version; withdraw
- * takes a published policy out; new_version copies the version in force into a new
- * draft. *out (new) is the policy as policy_get shows it to p. RC_FORBIDDEN for a
- * caller who may see but not edit, RC_STATE for an action the state does not allow.
- * Audited ("policy.publish", ...).
+ * Takes an action on policy id (flow_act on policy_flow): params {"action": "validate" |
+ * "publish" | "withdraw" | "new_version" | "adopt_conditions", "note"}. validate compiles the draft
+ * (RC_INVALID with the path when it does not compile; nothing is written); publish makes the draft
+ * version the version in force (the previous one becomes superseded) and bumps the set version;
+ * withdraw takes a published policy out; new_version copies the version in force into a new draft.
+ * *out (new) is the policy as policy_get shows it to p. RC_FORBIDDEN for a caller who may see but
+ * not edit, RC_STATE for an action the state does not allow. Audited ("policy.publish", ...).
  */
 enum rc policy_act(struct conn *c, struct policy_holder *h, const struct principal *p, int64_t id,
                    const json_t *params, json_t **out, struct err *e) WARN_UNUSED;
+/* The actions p (NULL: anonymous) may take on policy id now, as a new JSON array of
+ * {action, label, note_required}; RC_NOTFOUND as policy_get. */
+enum rc policy_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                       struct err *e) WARN_UNUSED;
+/*
+ * The policy's lifecycle (src/flow), entity "policy": validate and publish a draft
+ * version, new_version, withdraw, adopt_conditions; relations issuer (a policy officer
+ * of the issuing department) and admin. Each action writes an event and an audit row.
+ */
+extern const struct flow policy_flow;
 
 /*
  * Exports the conditions of policy id (version in force, or the draft for its editors)

@@ -17,6 +17,22 @@ struct rules_named;
 struct rules_policy;
 struct audit_actor;
 
+/*
+ * The policy's lifecycle (policy_flow, a src/flow table): the states a policy shows
+ * (expired is a published policy past valid_to), the caller's relations and the
+ * record's conditions.
+ */
+enum { PS_DRAFT, PS_PUBLISHED, PS_WITHDRAWN, PS_EXPIRED, PS__N };
+enum {
+    PR_ISSUER = 1u << 0, /* a policy officer of the issuing department */
+    PR_ADMIN = 1u << 1,  /* an administrator */
+    PR_EDITOR = PR_ISSUER | PR_ADMIN,
+};
+enum {
+    PC_DRAFT = 1u << 0,    /* a draft version awaits publication */
+    PC_OUTDATED = 1u << 1, /* a named condition the version in force pinned has a newer version */
+};
+
 /* Returns j without const (jansson's iterators take json_t *; nothing is changed). */
 static inline json_t *policy__unconst(const json_t *j)
 {

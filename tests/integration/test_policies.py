@@ -321,6 +321,43 @@ def test_publish_new_version_withdraw(server, tokens):
                        "policy.update", "policy.publish", "policy.withdraw"]
 
 
+def test_policy_lifecycle_is_a_table(server, tokens):
+    """Issue 15: the policy's lifecycle is a src/flow table: GET .../actions lists what the
+    caller may do, every action writes a timeline event, validate writes nothing."""
+    t = tokens["officer"]
+    st, _, p = server.request("POST", "/api/v1/policies", draft_doc(title="流程表测试政策"), token=t)
+    assert st == 201, p
+    path = "/api/v1/policies/%s" % p["id"]
+    st, _, a = server.request("GET", path + "/actions", token=t)
+    assert st == 200 and a["items"] == [
+        {"action": "validate", "label": "校验", "note_required": False},
+        {"action": "publish", "label": "发布", "note_required": False}], a
+    assert_error(server.request("GET", path + "/actions", token=tokens["kjj"]), 404, "not_found")
+    assert_error(server.request("GET", path + "/actions"), 404, "not_found")
+    events = lambda: [r[0] for r in server.sql(
+        "SELECT action || ':' || COALESCE(from_state, '') || '>' || to_state FROM events "
+        "WHERE entity = 'policy' AND entity_id = %s ORDER BY id" % p["id"])]
+    assert server.request("POST", path + "/actions", {"action": "validate"}, token=t)[0] == 200
+    assert events() == []
+    for action in ("publish", "new_version"):
+        assert server.request("POST", path + "/actions", {"action": action}, token=t)[0] == 200
+    st, _, a = server.request("GET", path + "/actions", token=t)
+    assert [x["action"] for x in a["items"]] == ["validate", "publish", "withdraw"], a
+    assert server.request("GET", path, token=t)[2]["actions"] == ["validate", "publish",
+                                                                 "withdraw"]
+    assert server.request("GET", path + "/actions")[2]["items"] == []
+    assert_error(server.request("POST", path + "/actions", {"action": "new_version"}, token=t),
+                 409, "bad_state")
+    assert server.request("POST", path + "/actions", {"action": "withdraw", "note": "调整"},
+                          token=t)[0] == 200
+    assert events() == ["publish:draft>published", "new_version:published>published",
+                        "withdraw:published>withdrawn"]
+    st, _, labels = server.request("GET", "/api/v1/labels", token=t)
+    assert labels["policy"]["states"] == {"draft": "草稿", "published": "已发布",
+                                          "withdrawn": "已撤回", "expired": "已过期"}
+    assert labels["policy"]["actions"]["adopt_conditions"] == "采用命名条件的新版本"
+
+
 # ---- named conditions --------------------------------------------------------------------
 
 
