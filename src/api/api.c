@@ -9,11 +9,29 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../auth/auth.h"
+#include "../base/log.h"
 #include "../base/mem.h"
 #include "../store/store.h"
+
+/*
+ * Reserved names: a path prefix that belongs to one resource file (its API_TABLES name),
+ * existing or coming. Only the owner's table may hold routes under it; the router's
+ * table refuses any other (api_routes aborts at start, tests/unit/test_api.c checks every
+ * table). Until the owner exists, requests there are 404 with the name of what is coming.
+ */
+static const struct api_reserved {
+    const char *prefix; /* "/api/v1/cases": itself, "/api/v1/cases/..." and "/api/v1/cases:..." */
+    const char *owner;  /* the owning table (api_<owner>.c) */
+    const char *what;   /* what the name means, for the 404 */
+} reserved[] = {
+    {"/api/v1/applications", "grants", "政策申请（即申即享、申报审批）"},
+    {"/api/v1/cases", "cases", "一网通办办件"},
+    {"/api/v1/service-items", "service_items", "政务服务事项"},
+};
 
 #define API_TABLE_ROW(name) {#name, api_##name##_routes, &api_##name##_n_routes},
 static const struct api_table tables[] = {API_TABLES(API_TABLE_ROW)};
@@ -23,22 +41,90 @@ static struct http_route *all_routes;
 static size_t n_all_routes;
 static pthread_once_t all_once = PTHREAD_ONCE_INIT;
 
+/* Returns the reserved name path falls under, or NULL. */
+static const struct api_reserved *reserved_of(const char *path)
+{
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+        size_t n = strlen(reserved[i].prefix);
+        if (strncmp(path, reserved[i].prefix, n) == 0 &&
+            (path[n] == '\0' || path[n] == '/' || path[n] == ':'))
+            return &reserved[i];
+    }
+    return NULL;
+}
+
+enum rc api_route_check(const char *module, const char *pattern, struct err *e)
+{
+    const struct api_reserved *r = reserved_of(pattern);
+    if (r && strcmp(r->owner, module) != 0)
+        return err_set(e, RC_INVALID, pattern, "路径 %s 保留给%s（api_%s.c），api_%s.c 不得注册",
+                       r->prefix, r->what, r->owner, module);
+    return RC_OK;
+}
+
+enum rc api_reserved_notfound(const char *path, struct err *e)
+{
+    const struct api_reserved *r = reserved_of(path);
+    if (!r)
+        return RC_OK;
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+        if (strcmp(tables[t].module, r->owner) == 0)
+            return RC_OK; /* the owner exists: its own routes answer */
+    return err_set(e, RC_NOTFOUND, NULL, "接口尚未开放：%s 保留给%s", r->prefix, r->what);
+}
+
+/* Every request under a reserved name whose owner does not exist yet. */
+static enum rc reserved_route(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    (void)resp;
+    enum rc rc = api_reserved_notfound(req->path, e);
+    return rc ? rc : err_set(e, RC_NOTFOUND, NULL, "接口不存在：%s", req->path);
+}
+
 const struct api_table *api_tables(size_t *n_tables)
 {
     *n_tables = sizeof(tables) / sizeof(tables[0]);
     return tables;
 }
 
-/* Concatenates the tables once. */
+/* Concatenates the tables once; a route under another file's reserved name is a bug. */
 static void build_routes(void)
 {
-    size_t n = 0;
+    static const char *const depth[] = {"", "/{a}", "/{a}/{b}", "/{a}/{b}/{c}"};
+    static const enum http_method methods[] = {HTTP_GET,   HTTP_POST,   HTTP_PUT,
+                                               HTTP_PATCH, HTTP_DELETE, HTTP_OTHER};
+    size_t n_placeholders = sizeof(reserved) / sizeof(reserved[0]) *
+                            (sizeof(depth) / sizeof(depth[0])) *
+                            (sizeof(methods) / sizeof(methods[0]));
+    size_t n = n_placeholders;
     for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
         n += *tables[t].n_routes;
     all_routes = xcalloc(n, sizeof(*all_routes));
     for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
         for (size_t i = 0; i < *tables[t].n_routes; i++) {
+            struct err e;
+            err_clear(&e);
+            if (api_route_check(tables[t].module, tables[t].routes[i].pattern, &e)) {
+                log_error("route table: %s", e.msg);
+                abort();
+            }
             all_routes[n_all_routes++] = tables[t].routes[i];
+        }
+    }
+    /* A reserved name without its owner yet: public placeholders (no summary, so not in
+     * openapi.json) that answer 404 naming what is coming, whatever the method. */
+    for (size_t r = 0; r < sizeof(reserved) / sizeof(reserved[0]); r++) {
+        struct err e;
+        err_clear(&e);
+        if (api_reserved_notfound(reserved[r].prefix, &e) == RC_OK)
+            continue;
+        for (size_t d = 0; d < sizeof(depth) / sizeof(depth[0]); d++) {
+            size_t len = strlen(reserved[r].prefix) + strlen(depth[d]) + 1;
+            char *pattern = xmalloc(len);
+            snprintf(pattern, len, "%s%s", reserved[r].prefix, depth[d]);
+            for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++)
+                all_routes[n_all_routes++] = (struct http_route){
+                    .method = methods[m], .pattern = pattern, .fn = reserved_route};
         }
     }
 }

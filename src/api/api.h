@@ -52,8 +52,17 @@ struct api_table {
 
 /* Returns the resource files' tables (static, n_tables entries), in routing order. */
 const struct api_table *api_tables(size_t *n_tables);
-/* Returns the route table: the tables concatenated (static, n_routes entries). */
+/* Returns the route table: the tables concatenated (static, n_routes entries), then a
+ * 404 placeholder for each reserved name whose owner has no table yet. Aborts if a
+ * table holds a route under another table's reserved name (a programming error). */
 const struct http_route *api_routes(size_t *n_routes);
+/* RC_OK if the table named module may register pattern; RC_INVALID naming the pattern
+ * when pattern lies under a name reserved for another table (/api/v1/applications for
+ * grants, /api/v1/cases and /api/v1/service-items for the coming 一网通办 domain). */
+enum rc api_route_check(const char *module, const char *pattern, struct err *e) WARN_UNUSED;
+/* RC_NOTFOUND with a Chinese message naming what is coming when path lies under a
+ * reserved name whose owner has no table yet; RC_OK otherwise. */
+enum rc api_reserved_notfound(const char *path, struct err *e);
 /*
  * A copy of the route table for a server of app: the attachment upload's body cap
  * is app->max_attachment when set. New (xfree); n_routes entries.

@@ -53,12 +53,69 @@ START_TEST(no_route_twice)
 }
 END_TEST
 
+/* Every route of every table lies outside the names reserved for other tables. */
+START_TEST(no_table_takes_a_reserved_name)
+{
+    size_t n_tables;
+    const struct api_table *t = api_tables(&n_tables);
+    for (size_t i = 0; i < n_tables; i++)
+        for (size_t j = 0; j < *t[i].n_routes; j++) {
+            struct err e;
+            err_clear(&e);
+            ck_assert_msg(api_route_check(t[i].module, t[i].routes[j].pattern, &e) == RC_OK,
+                          "%s: %s", t[i].module, e.msg);
+        }
+}
+END_TEST
+
+/* The check itself: only the owner may register under a reserved name. */
+START_TEST(reserved_names_have_owners)
+{
+    static const struct {
+        const char *module, *pattern;
+        enum rc want;
+    } cases[] = {
+        {"grants", "/api/v1/applications", RC_OK},
+        {"grants", "/api/v1/applications/{id}/actions", RC_OK},
+        {"policies", "/api/v1/applications/{id}", RC_INVALID},
+        {"demands", "/api/v1/applications:import", RC_INVALID},
+        {"demands", "/api/v1/cases", RC_INVALID},
+        {"grants", "/api/v1/cases/{id}", RC_INVALID},
+        {"cases", "/api/v1/cases/{id}", RC_OK},
+        {"demands", "/api/v1/service-items", RC_INVALID},
+        {"service_items", "/api/v1/service-items/{code}", RC_OK},
+        {"demands", "/api/v1/casesx", RC_OK}, /* a prefix only at a segment boundary */
+        {"policies", "/api/v1/policies/{id}/application-form", RC_OK},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct err e;
+        err_clear(&e);
+        enum rc rc = api_route_check(cases[i].module, cases[i].pattern, &e);
+        ck_assert_msg(rc == cases[i].want, "%s %s: %s", cases[i].module, cases[i].pattern,
+                      rc_name(rc));
+        if (rc)
+            ck_assert_str_eq(e.field, cases[i].pattern);
+    }
+    struct err e;
+    err_clear(&e);
+    ck_assert_int_eq(api_reserved_notfound("/api/v1/cases/12/actions", &e), RC_NOTFOUND);
+    ck_assert_ptr_nonnull(strstr(e.msg, "一网通办办件"));
+    err_clear(&e);
+    ck_assert_int_eq(api_reserved_notfound("/api/v1/service-items", &e), RC_NOTFOUND);
+    ck_assert_ptr_nonnull(strstr(e.msg, "事项"));
+    ck_assert_int_eq(api_reserved_notfound("/api/v1/applications/1", &e), RC_OK);
+    ck_assert_int_eq(api_reserved_notfound("/api/v1/demands", &e), RC_OK);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("api");
     TCase *tc = tcase_create("routes");
     tcase_add_test(tc, routes_are_the_tables_concatenated);
     tcase_add_test(tc, no_route_twice);
+    tcase_add_test(tc, no_table_takes_a_reserved_name);
+    tcase_add_test(tc, reserved_names_have_owners);
     suite_add_tcase(s, tc);
     return s;
 }
