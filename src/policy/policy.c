@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * policy: policies, versions, the public list and named conditions (see policy.h).
+ * policy: the policy document, its rows and versions, create and update (see policy.h).
+ * The rest of src/policy/policy.h's policies is split by concern: policy_read.c (get,
+ * versions, the list, JsonLogic, and the answer of an action), policy_flow.c (the
+ * lifecycle, a src/flow table), policy_cond.c (named conditions and the pins of
+ * versions). Calls go one way: policy_read.c -> policy_flow.c -> policy.c ->
+ * policy_cond.c -> policy_set.c -> policy_named.c.
  *
  * Invariant: the descriptive columns of a policies row (title ... tags, regions) are
  * those of its version in force — the published version, or version 1 while the policy
- * was never published; sync_row() is the only writer. A version row with published_at
- * set is never changed again except for its state (published → superseded); its
+ * was never published; policy__policy__sync_row() is the only writer. A version row with
+ * published_at set is never changed again except for its state (published → superseded); its
  * cond_pins (the named condition versions it compiles with) are written in the
  * transaction that publishes it.
  */
@@ -29,39 +34,14 @@
 /* ---- helpers ------------------------------------------------------------------ */
 
 /* May p edit (and see the drafts of) the policies of org_id? */
-static bool editor_of(const struct principal *p, int64_t org_id)
+bool policy__editor_of(const struct principal *p, int64_t org_id)
 {
     return p && (p->role == ROLE_ADMIN || (p->role == ROLE_POLICY_OFFICER && p->org_id == org_id));
 }
 
-/* The caller's relations to a policy of org_id (PR_* bits); p may be NULL. */
-static unsigned rels_of(const struct principal *p, int64_t org_id)
-{
-    if (p && p->role == ROLE_ADMIN)
-        return PR_ADMIN;
-    if (p && p->role == ROLE_POLICY_OFFICER && p->org_id == org_id)
-        return PR_ISSUER;
-    return 0;
-}
-
-static const char *delivery_label(const char *d)
-{
-    const char *l = policy_delivery_label(d);
-    return l ? l : "";
-}
-
-static json_t *json_str_or_null(const char *s)
+json_t *policy__json_str_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();
-}
-
-static json_t *time_json(int64_t ms)
-{
-    if (!ms)
-        return json_null();
-    char t[40];
-    time_fmt_cst(ms, t, sizeof(t));
-    return json_string(t);
 }
 
 /* Parses stored JSON text; a broken row is an internal error, never a crash. */
@@ -72,25 +52,6 @@ static enum rc parse_stored(const char *text, json_t **out, struct err *e)
         return err_set(e, RC_INTERNAL, NULL, "stored policy JSON is unreadable");
     return RC_OK;
 }
-
-/* Stores j as canonical text (new, xfree). */
-static char *dump(const json_t *j)
-{
-    return jsonx_canonical(j);
-}
-
-/* ---- named conditions ------------------------------------------------------------ */
-
-/* Pins of published versions (defined with the named conditions below). */
-static enum rc write_pins(struct conn *c, int64_t id, int v, const json_t *rules, json_t **pins_out,
-                          struct err *e);
-static enum rc load_pins(struct conn *c, int64_t id, int v, json_t **out, struct err *e);
-static enum rc pins_diff(struct conn *c, const json_t *old, const json_t *now, json_t **out,
-                         struct err *e);
-static enum rc load_current(struct conn *c, json_t **out, struct err *e);
-static void collect_pins(const json_t *j, const json_t *cur, json_t *pins, int depth);
-static enum rc conditions_outdated(struct conn *c, const json_t *rules, const json_t *pins,
-                                   bool *out, struct err *e);
 
 /* ---- the policy document ---------------------------------------------------------- */
 
@@ -144,9 +105,9 @@ static enum rc check_strings(const json_t *arr, const char *key, size_t max_item
  * rule document (new reference; {} when absent). The rules are compiled when they have
  * conditions, or always with need_conditions (publishing).
  */
-static enum rc check_doc(struct policy_holder *h, const struct rules_named *named,
-                         const json_t *doc, bool need_conditions, json_t **meta_out,
-                         json_t **rules_out, struct err *e)
+enum rc policy__check_doc(struct policy_holder *h, const struct rules_named *named,
+                          const json_t *doc, bool need_conditions, json_t **meta_out,
+                          json_t **rules_out, struct err *e)
 {
     *meta_out = *rules_out = NULL;
     if (!json_is_object(doc))
@@ -207,8 +168,8 @@ static enum rc check_doc(struct policy_holder *h, const struct rules_named *name
     if (rc == RC_OK && from && to && strcmp(from, to) > 0)
         rc = err_set(e, RC_INVALID, "valid_to", "有效期截止日期早于起始日期");
     if (rc == RC_OK) {
-        json_object_set_new(meta, "valid_from", json_str_or_null(from));
-        json_object_set_new(meta, "valid_to", json_str_or_null(to));
+        json_object_set_new(meta, "valid_from", policy__json_str_or_null(from));
+        json_object_set_new(meta, "valid_to", policy__json_str_or_null(to));
     }
     /* 申兑指南: contact (an object of short texts) and materials. */
     json_t *contact = json_object_get(doc, "contact");
@@ -322,21 +283,7 @@ static enum rc check_doc(struct policy_holder *h, const struct rules_named *name
 
 /* ---- rows -------------------------------------------------------------------------- */
 
-struct prow {
-    int64_t id, org_id, published_at, withdrawn_at, created_at, updated_at;
-    int version, published_version; /* published_version 0 = never published */
-    char state[16];
-    char org_code[64];
-    char org_name[256];
-    char valid_to[11]; /* "" when open */
-    char created_by[128], updated_by[128];
-};
-
-#define PROW_COLS                                                                                  \
-    "p.id, p.org_id, p.published_at, p.withdrawn_at, p.created_at, p.updated_at, p.version, "      \
-    "p.published_version, p.state, o.code, o.name, p.valid_to, p.created_by, p.updated_by"
-
-static void prow_read(struct stmt *st, struct prow *r)
+void policy__prow_read(struct stmt *st, struct prow *r)
 {
     r->id = store_int(st, 0);
     r->org_id = store_int(st, 1);
@@ -355,24 +302,19 @@ static void prow_read(struct stmt *st, struct prow *r)
 }
 
 /* The state the public sees: a published policy past valid_to is expired. */
-static const char *effective_state(const struct prow *r, const char *today)
+const char *policy__effective_state(const struct prow *r, const char *today)
 {
     if (strcmp(r->state, "published") == 0 && r->valid_to[0] && strcmp(r->valid_to, today) < 0)
         return "expired";
     return r->state;
 }
 
-static const char *state_label(const char *s)
-{
-    return flow_state_label(&policy_flow, flow_state_parse(&policy_flow, s));
-}
-
 /*
  * Loads policy id (locked for update inside a PostgreSQL transaction when lock).
  * RC_NOTFOUND when absent or when p may not see it.
  */
-static enum rc load_row(struct conn *c, const struct principal *p, int64_t id, bool lock,
-                        struct prow *r, struct err *e)
+enum rc policy__load_row(struct conn *c, const struct principal *p, int64_t id, bool lock,
+                         struct prow *r, struct err *e)
 {
     struct stmt *st;
     const char *sql = "SELECT " PROW_COLS " FROM policies p JOIN orgs o ON o.id = "
@@ -383,13 +325,13 @@ static enum rc load_row(struct conn *c, const struct principal *p, int64_t id, b
     store_bind_int(st, 1, id);
     rc = store_step(st, e);
     if (rc == RC_ROW) {
-        prow_read(st, r);
+        policy__prow_read(st, r);
         rc = RC_OK;
     } else if (rc == RC_DONE) {
         rc = RC_NOTFOUND;
     }
     store_finish(st);
-    if (rc == RC_OK && strcmp(r->state, "draft") == 0 && !editor_of(p, r->org_id))
+    if (rc == RC_OK && strcmp(r->state, "draft") == 0 && !policy__editor_of(p, r->org_id))
         rc = RC_NOTFOUND;
     if (rc == RC_NOTFOUND)
         return err_set(e, RC_NOTFOUND, NULL, "政策不存在");
@@ -397,8 +339,8 @@ static enum rc load_row(struct conn *c, const struct principal *p, int64_t id, b
 }
 
 /* Loads version v of policy id: meta, rules (new), state, published_at. */
-static enum rc load_version(struct conn *c, int64_t id, int v, json_t **meta, json_t **rules,
-                            char state[16], int64_t *published_at, struct err *e)
+enum rc policy__load_version(struct conn *c, int64_t id, int v, json_t **meta, json_t **rules,
+                             char state[16], int64_t *published_at, struct err *e)
 {
     struct stmt *st;
     *meta = *rules = NULL;
@@ -432,12 +374,12 @@ static enum rc load_version(struct conn *c, int64_t id, int v, json_t **meta, js
 }
 
 /* Writes the descriptive columns, regions and tags of policy id from meta. */
-static enum rc sync_row(struct conn *c, int64_t id, const json_t *meta, const char *by, int64_t now,
-                        struct err *e)
+enum rc policy__sync_row(struct conn *c, int64_t id, const json_t *meta, const char *by,
+                         int64_t now, struct err *e)
 {
     struct stmt *st;
-    char *contact = dump(json_object_get(meta, "contact"));
-    char *materials = dump(json_object_get(meta, "materials"));
+    char *contact = jsonx_canonical(json_object_get(meta, "contact"));
+    char *materials = jsonx_canonical(json_object_get(meta, "materials"));
     enum rc rc = store_prepare(c,
                                "UPDATE policies SET title = ?, doc_no = ?, summary = ?, delivery = "
                                "?, category = ?, valid_from = ?, valid_to = ?, contact = ?, "
@@ -497,12 +439,12 @@ static json_t *image(const json_t *meta, const json_t *rules, int version, const
 
 /* ---- create / update ------------------------------------------------------------ */
 
-static enum rc insert_version(struct conn *c, int64_t id, int v, const char *state,
-                              const json_t *meta, const json_t *rules, const char *note,
-                              const char *by, int64_t now, struct err *e)
+enum rc policy__insert_version(struct conn *c, int64_t id, int v, const char *state,
+                               const json_t *meta, const json_t *rules, const char *note,
+                               const char *by, int64_t now, struct err *e)
 {
     struct stmt *st;
-    char *m = dump(meta), *r = dump(rules);
+    char *m = jsonx_canonical(meta), *r = jsonx_canonical(rules);
     bool published = strcmp(state, "published") == 0;
     enum rc rc = store_prepare(c,
                                "INSERT INTO policy_versions (policy_id, version, state, meta, "
@@ -547,7 +489,7 @@ enum rc policy__create_as(struct conn *c, struct policy_holder *h, const struct 
     if (rc == RC_OK)
         rc = policy__load_named(c, &named, e);
     if (rc == RC_OK)
-        rc = check_doc(h, named, doc, publish, &meta, &rules, e);
+        rc = policy__check_doc(h, named, doc, publish, &meta, &rules, e);
     if (rc == RC_OK)
         rc = store_prepare(c,
                            "INSERT INTO policies (state, org_id, title, delivery, version, "
@@ -574,12 +516,12 @@ enum rc policy__create_as(struct conn *c, struct policy_holder *h, const struct 
     rc = store_insert_id(st, &pid, e);
     store_finish(st);
     if (rc == RC_OK)
-        rc = sync_row(c, pid, meta, who->name, now, e);
+        rc = policy__sync_row(c, pid, meta, who->name, now, e);
     if (rc == RC_OK)
-        rc = insert_version(c, pid, 1, publish ? "published" : "draft", meta, rules, note,
-                            who->name, now, e);
+        rc = policy__insert_version(c, pid, 1, publish ? "published" : "draft", meta, rules, note,
+                                    who->name, now, e);
     if (rc == RC_OK && publish)
-        rc = write_pins(c, pid, 1, rules, NULL, e);
+        rc = policy__write_pins(c, pid, 1, rules, NULL, e);
     if (rc == RC_OK && publish)
         rc = policy__bump(c, e);
     if (rc)
@@ -652,7 +594,7 @@ enum rc policy_create(struct conn *c, struct policy_holder *h, const struct prin
 }
 
 /* The version a caller edits: the draft, if there is one. */
-static int draft_version(const struct prow *r)
+int policy__draft_version(const struct prow *r)
 {
     if (strcmp(r->state, "draft") == 0)
         return r->version;
@@ -673,14 +615,14 @@ enum rc policy_update(struct conn *c, struct policy_holder *h, const struct prin
         return err_set(e, RC_INVALID, "org", "不能修改发文机构");
     enum rc rc = store_begin(c, e);
     if (rc == RC_OK)
-        rc = load_row(c, p, id, true, &r, e);
-    if (rc == RC_OK && !editor_of(p, r.org_id))
+        rc = policy__load_row(c, p, id, true, &r, e);
+    if (rc == RC_OK && !policy__editor_of(p, r.org_id))
         rc = err_set(e, RC_FORBIDDEN, NULL, "只能修改本单位起草的政策");
-    int v = rc == RC_OK ? draft_version(&r) : 0;
+    int v = rc == RC_OK ? policy__draft_version(&r) : 0;
     if (rc == RC_OK && !v)
         rc = err_set(e, RC_STATE, NULL, "已发布的版本不能修改，请先新建版本（new_version）");
     if (rc == RC_OK)
-        rc = load_version(c, id, v, &meta, &rules, NULL, NULL, e);
+        rc = policy__load_version(c, id, v, &meta, &rules, NULL, NULL, e);
     if (rc)
         goto out;
     /* The stored document with the members of doc laid over it. */
@@ -694,10 +636,10 @@ enum rc policy_update(struct conn *c, struct policy_holder *h, const struct prin
     }
     rc = policy__load_named(c, &named, e);
     if (rc == RC_OK)
-        rc = check_doc(h, named, merged, false, &nmeta, &nrules, e);
+        rc = policy__check_doc(h, named, merged, false, &nmeta, &nrules, e);
     if (rc)
         goto out;
-    char *m = dump(nmeta), *rr = dump(nrules);
+    char *m = jsonx_canonical(nmeta), *rr = jsonx_canonical(nrules);
     const char *note = json_string_value(json_object_get(doc, "note"));
     struct stmt *st;
     rc = store_prepare(c,
@@ -719,7 +661,7 @@ enum rc policy_update(struct conn *c, struct policy_holder *h, const struct prin
     xfree(rr);
     /* A policy never published shows its draft in the list; otherwise only touch time. */
     if (rc == RC_OK && strcmp(r.state, "draft") == 0)
-        rc = sync_row(c, id, nmeta, p->actor.name, now, e);
+        rc = policy__sync_row(c, id, nmeta, p->actor.name, now, e);
     if (rc)
         goto out;
     char idtext[24];
@@ -742,1229 +684,4 @@ out:
     json_decref(before);
     json_decref(after);
     return rc;
-}
-
-/* ---- reading ---------------------------------------------------------------------- */
-
-/* Strips what an explanation says about one enterprise, keeping the rule's shape. */
-static void strip_explanation(json_t *node)
-{
-    json_object_del(node, "status");
-    json_object_del(node, "actual");
-    json_object_del(node, "text");
-    size_t i;
-    json_t *ch;
-    json_array_foreach(json_object_get(node, "children"), i, ch)
-    {
-        strip_explanation(ch);
-    }
-}
-
-/*
- * The conditions of a version rendered for people: the explanation tree of an
- * enterprise without any fact, stripped of what it says about that enterprise, so the
- * labels, expected values and sources are the ones the row evaluator shows.
- */
-static json_t *render_conditions(struct policy_holder *h, const struct rules_named *named,
-                                 const json_t *meta, const json_t *rules, int64_t id, char *why,
-                                 size_t why_n)
-{
-    struct rules_policy *pol = NULL;
-    struct err e;
-    err_clear(&e);
-    if (!json_object_get(rules, "conditions")) {
-        snprintf(why, why_n, "尚未填写享受条件");
-        return NULL;
-    }
-    if (policy__compile(policy_holder_rules_catalog(h), named, meta, rules, id, &pol, &e)) {
-        snprintf(why, why_n, "%s", e.msg);
-        return NULL;
-    }
-    struct rules_set *set = rules_set_new(policy_holder_rules_catalog(h), &pol, 1);
-    struct rules_facts *f = rules_facts_new(policy_holder_rules_catalog(h));
-    struct rules_row *row = NULL;
-    json_t *out = NULL;
-    if (rules_eval(set, f, policy__today(NULL), RULES_EXPLAIN, &row, &e) == RC_OK && row->n == 1 &&
-        (out = rules_result_explanation(&row->results[0])) != NULL) {
-        strip_explanation(out);
-    } else {
-        snprintf(why, why_n, "%s", e.msg);
-    }
-    rules_row_free(row);
-    rules_facts_free(f);
-    rules_set_free(set);
-    return out;
-}
-
-static json_t *version_json(struct policy_holder *h, const struct rules_named *named,
-                            const json_t *meta, const json_t *rules, int64_t id, int v,
-                            const char *vstate, int64_t published_at)
-{
-    json_t *j = json_deep_copy(meta);
-    json_object_set_new(j, "version", json_integer(v));
-    json_object_set_new(j, "version_state", json_string(vstate));
-    json_object_set_new(j, "published_at", time_json(published_at));
-    json_object_set_new(
-        j, "delivery_label",
-        json_string(delivery_label(json_string_value(json_object_get(meta, "delivery")))));
-    json_object_set(j, "rules", policy__unconst(rules));
-    char why[256] = "";
-    json_t *cond = render_conditions(h, named, meta, rules, id, why, sizeof(why));
-    json_object_set_new(j, "conditions", cond ? cond : json_null());
-    if (!cond)
-        json_object_set_new(j, "conditions_note", json_string(why));
-    return j;
-}
-
-/* The names of the actions in a flow_actions_json array (policy answers list names);
- * steals actions. */
-static json_t *action_names(json_t *actions)
-{
-    json_t *names = json_array(), *a;
-    size_t i;
-    json_array_foreach(actions, i, a)
-    {
-        json_array_append(names, json_object_get(a, "action"));
-    }
-    json_decref(actions);
-    return names;
-}
-
-enum rc policy_get(struct conn *c, struct policy_holder *h, const struct principal *p, int64_t id,
-                   int version, json_t **out, struct err *e)
-{
-    struct prow r;
-    json_t *meta = NULL, *rules = NULL;
-    struct rules_named *named = NULL;
-    char vstate[16], today[11];
-    int64_t published_at = 0;
-    policy__today(today);
-    enum rc rc = load_row(c, p, id, false, &r, e);
-    if (rc)
-        return rc;
-    bool editor = editor_of(p, r.org_id);
-    int v = version > 0 ? version : r.published_version ? r.published_version : r.version;
-    if (version < 0 && editor && draft_version(&r))
-        v = draft_version(&r);
-    rc = load_version(c, id, v, &meta, &rules, vstate, &published_at, e);
-    if (rc == RC_OK && !published_at && !editor)
-        rc = err_set(e, RC_NOTFOUND, "version", "政策版本 %d 不存在", v);
-    json_t *pins = NULL;
-    if (rc == RC_OK)
-        rc = load_pins(c, id, v, &pins, e);
-    if (rc == RC_OK)
-        rc = pins ? policy__named_pinned(c, pins, &named, e) : policy__load_named(c, &named, e);
-    if (rc) {
-        json_decref(pins);
-        json_decref(meta);
-        json_decref(rules);
-        return rc;
-    }
-    json_t *j = version_json(h, named, meta, rules, id, v, vstate, published_at);
-    /* The named condition versions a published version pinned (null: a draft, current). */
-    json_object_set_new(j, "condition_versions", pins ? pins : json_null());
-    const char *eff = effective_state(&r, today);
-    json_object_set_new(j, "id", policy_id_json(id));
-    json_object_set_new(j, "state", json_string(eff));
-    json_object_set_new(j, "state_label", json_string(state_label(eff)));
-    json_object_set_new(j, "org", json_pack("{s:s, s:s}", "code", r.org_code, "name", r.org_name));
-    json_object_set_new(j, "latest_version", json_integer(r.version));
-    json_object_set_new(j, "published_version",
-                        r.published_version ? json_integer(r.published_version) : json_null());
-    json_object_set_new(j, "created_at", time_json(r.created_at));
-    json_object_set_new(j, "updated_at", time_json(r.updated_at));
-    json_object_set_new(j, "withdrawn_at", time_json(r.withdrawn_at));
-    bool in_force = strcmp(eff, "published") == 0 &&
-                    (!json_string_value(json_object_get(meta, "valid_from")) ||
-                     strcmp(json_string_value(json_object_get(meta, "valid_from")), today) <= 0);
-    json_object_set_new(j, "in_force", json_boolean(in_force));
-    json_object_set_new(j, "can_edit", json_boolean(editor));
-    /* Editors are offered adopt_conditions when a condition the version in force pinned
-     * has a newer version (the republish shows the diff). */
-    bool outdated = false;
-    if (editor && pins && strcmp(r.state, "published") == 0 && !draft_version(&r) &&
-        v == r.published_version) {
-        struct err ignored;
-        if (conditions_outdated(c, rules, pins, &outdated, &ignored))
-            outdated = false;
-    }
-    unsigned conds = (draft_version(&r) ? PC_DRAFT : 0) | (outdated ? PC_OUTDATED : 0);
-    json_object_set_new(
-        j, "actions",
-        action_names(flow_actions_json(&policy_flow, rels_of(p, r.org_id),
-                                       flow_state_parse(&policy_flow, eff), conds)));
-    if (editor)
-        json_object_set_new(j, "conditions_outdated", json_boolean(outdated));
-    if (editor) {
-        int dv = draft_version(&r);
-        json_object_set_new(j, "draft_version", dv ? json_integer(dv) : json_null());
-    }
-    rules_named_free(named);
-    json_decref(meta);
-    json_decref(rules);
-    *out = j;
-    return RC_OK;
-}
-
-enum rc policy_versions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
-                        struct err *e)
-{
-    struct prow r;
-    enum rc rc = load_row(c, p, id, false, &r, e);
-    if (rc)
-        return rc;
-    bool editor = editor_of(p, r.org_id);
-    struct stmt *st;
-    rc = store_prepare(c,
-                       "SELECT version, state, note, created_by, created_at, updated_at, "
-                       "published_by, published_at, meta FROM policy_versions WHERE policy_id = ? "
-                       "ORDER BY version",
-                       &st, e);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, id);
-    json_t *items = json_array();
-    while ((rc = store_step(st, e)) == RC_ROW) {
-        if (store_isnull(st, 7) && !editor)
-            continue;
-        json_t *meta = json_loads(store_text(st, 8), 0, NULL);
-        json_array_append_new(
-            items, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "version",
-                             (json_int_t)store_int(st, 0), "state", store_text(st, 1), "note",
-                             store_text(st, 2), "created_by", store_text(st, 3), "created_at",
-                             time_json(store_int(st, 4)), "updated_at", time_json(store_int(st, 5)),
-                             "published_by", json_str_or_null(store_text(st, 6)), "published_at",
-                             time_json(store_int(st, 7)), "title",
-                             json_str_or_null(json_string_value(json_object_get(meta, "title")))));
-        json_decref(meta);
-    }
-    store_finish(st);
-    if (rc != RC_DONE) {
-        json_decref(items);
-        return rc;
-    }
-    *out = items;
-    return RC_OK;
-}
-
-/* ---- the list ----------------------------------------------------------------------- */
-
-static bool region_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 2 || n > 6)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
-/* Attaches the region scopes and tags of the listed policies (ids lo..hi). */
-static enum rc attach_sets(struct conn *c, json_t *items, int64_t lo, int64_t hi, struct err *e)
-{
-    static const char *const sql[] = {
-        "SELECT policy_id, prefix FROM policy_regions WHERE policy_id >= ? AND policy_id <= ? "
-        "ORDER BY policy_id, prefix",
-        "SELECT policy_id, tag FROM policy_tags WHERE policy_id >= ? AND policy_id <= ? ORDER BY "
-        "policy_id, tag"};
-    static const char *const key[] = {"region_scope", "tags"};
-    json_t *by_id = json_object();
-    size_t i;
-    json_t *it;
-    json_array_foreach(items, i, it)
-    {
-        json_object_set(by_id, json_string_value(json_object_get(it, "id")), it);
-        json_object_set_new(it, "region_scope", json_array());
-        json_object_set_new(it, "tags", json_array());
-    }
-    enum rc rc = RC_OK;
-    for (int q = 0; q < 2 && rc == RC_OK; q++) {
-        struct stmt *st;
-        if ((rc = store_prepare(c, sql[q], &st, e)))
-            break;
-        store_bind_int(st, 1, lo);
-        store_bind_int(st, 2, hi);
-        while ((rc = store_step(st, e)) == RC_ROW) {
-            char k[24];
-            snprintf(k, sizeof(k), "%lld", (long long)store_int(st, 0));
-            json_t *item = json_object_get(by_id, k);
-            if (item)
-                json_array_append_new(json_object_get(item, key[q]),
-                                      json_string(store_text(st, 1)));
-        }
-        store_finish(st);
-        if (rc == RC_DONE)
-            rc = RC_OK;
-    }
-    json_decref(by_id);
-    return rc;
-}
-
-enum rc policy_list(struct conn *c, const struct principal *p, const struct policy_filter *f,
-                    json_t **out, struct err *e)
-{
-    char today[11];
-    policy__today(today);
-    bool admin = p && p->role == ROLE_ADMIN;
-    bool officer = p && p->role == ROLE_POLICY_OFFICER;
-    const char *state = f->state ? f->state : "published";
-    if (f->delivery && !policy_delivery_label(f->delivery))
-        return err_set(e, RC_INVALID, "delivery", "兑现方式应为 mian_shen、ji_shen 或 shen_bao");
-    if (f->region && !region_ok(f->region))
-        return err_set(e, RC_INVALID, "region", "行政区划代码应为 2 到 6 位数字");
-    if (f->q && (!*f->q || utf8_len(f->q) > 50))
-        return err_set(e, RC_INVALID, "q", "搜索词长度应为 1 到 50 个字符");
-    struct buf sql;
-    buf_init(&sql, 8192);
-    enum rc rc = buf_puts(&sql, "SELECT " PROW_COLS ", p.title, p.doc_no, p.summary, p.delivery, "
-                                "p.category, p.valid_from FROM policies p JOIN orgs o ON o.id = "
-                                "p.org_id WHERE p.id > ?");
-    /* Which states: drafts only for their editors. */
-    const char *sc = NULL;
-    if (strcmp(state, "published") == 0)
-        sc = " AND p.state = 'published' AND (p.valid_to IS NULL OR p.valid_to >= ?)";
-    else if (strcmp(state, "expired") == 0)
-        sc = " AND (p.state = 'expired' OR (p.state = 'published' AND p.valid_to < ?))";
-    else if (strcmp(state, "withdrawn") == 0)
-        sc = " AND p.state = 'withdrawn' AND CAST(? AS TEXT) IS NOT NULL";
-    else if (strcmp(state, "draft") == 0 || strcmp(state, "all") == 0) {
-        if (!admin && !officer) {
-            buf_cleanup(&sql);
-            return err_set(e, RC_FORBIDDEN, "state", "只有政策专员可以查看草稿");
-        }
-        sc = strcmp(state, "draft") == 0
-                 ? (admin
-                        ? " AND p.state = 'draft' AND CAST(? AS TEXT) IS NOT NULL"
-                        : " AND p.state = 'draft' AND CAST(? AS TEXT) IS NOT NULL AND p.org_id = ?")
-                 : (admin ? " AND CAST(? AS TEXT) IS NOT NULL"
-                          : " AND CAST(? AS TEXT) IS NOT NULL AND (p.state <> 'draft' OR p.org_id "
-                            "= ?)");
-    } else {
-        buf_cleanup(&sql);
-        return err_set(e, RC_INVALID, "state",
-                       "state 应为 published、expired、withdrawn、draft 或 all");
-    }
-    bool bind_org = (strcmp(state, "draft") == 0 || strcmp(state, "all") == 0) && !admin;
-    if (rc == RC_OK)
-        rc = buf_puts(&sql, sc);
-    if (rc == RC_OK && f->org)
-        rc = buf_puts(&sql, " AND o.code = ?");
-    if (rc == RC_OK && f->delivery)
-        rc = buf_puts(&sql, " AND p.delivery = ?");
-    if (rc == RC_OK && f->category)
-        rc = buf_puts(&sql, " AND p.category = ?");
-    if (rc == RC_OK && f->tag)
-        rc = buf_puts(&sql, " AND EXISTS (SELECT 1 FROM policy_tags t WHERE t.policy_id = p.id "
-                            "AND t.tag = ?)");
-    if (rc == RC_OK && f->region)
-        rc = buf_puts(&sql, " AND EXISTS (SELECT 1 FROM policy_regions r WHERE r.policy_id = p.id "
-                            "AND r.prefix IN (?, ?, ?))");
-    static const struct store_search search = {"policies", "p",
-                                               "(p.title || ' ' || p.summary || ' ' || p.doc_no)"};
-    char *pattern = NULL;
-    if (rc == RC_OK && f->q)
-        rc = store_search_sql(c, &search, f->q, &sql, &pattern);
-    if (rc == RC_OK)
-        rc = buf_puts(&sql, " ORDER BY p.id LIMIT ?");
-    struct stmt *st = NULL;
-    if (rc == RC_OK)
-        rc = store_prepare(c, buf_str(&sql), &st, e);
-    buf_cleanup(&sql);
-    if (rc) {
-        xfree(pattern);
-        return rc == RC_TOOLARGE ? err_set(e, RC_INTERNAL, NULL, "query too long") : rc;
-    }
-    int i = 1;
-    store_bind_int(st, i++, f->after_id);
-    store_bind_text(st, i++, today);
-    if (bind_org)
-        store_bind_int(st, i++, p->org_id);
-    if (f->org)
-        store_bind_text(st, i++, f->org);
-    if (f->delivery)
-        store_bind_text(st, i++, f->delivery);
-    if (f->category)
-        store_bind_text(st, i++, f->category);
-    if (f->tag)
-        store_bind_text(st, i++, f->tag);
-    if (f->region) {
-        /* The scope prefixes that cover the region: its first 2, 4 and 6 digits. */
-        for (size_t n = 2; n <= 6; n += 2)
-            store_bind_textn(st, i++, f->region, strlen(f->region) >= n ? n : strlen(f->region));
-    }
-    if (f->q)
-        store_bind_text(st, i++, pattern);
-    store_bind_int(st, i++, f->limit);
-    json_t *items = json_array();
-    int64_t lo = 0, hi = 0;
-    while ((rc = store_step(st, e)) == RC_ROW) {
-        struct prow r;
-        prow_read(st, &r);
-        const char *eff = effective_state(&r, today);
-        const char *delivery = store_text(st, 17);
-        json_t *it = json_pack(
-            "{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:o, s:o, s:o, s:o}",
-            "id", policy_id_json(r.id), "state", eff, "state_label", state_label(eff), "title",
-            store_text(st, 14), "doc_no", store_text(st, 15), "summary", store_text(st, 16),
-            "delivery", delivery, "delivery_label", delivery_label(delivery), "category",
-            store_text(st, 18), "org", "code", r.org_code, "name", r.org_name, "valid_from",
-            json_str_or_null(store_text(st, 19)), "valid_to",
-            json_str_or_null(r.valid_to[0] ? r.valid_to : NULL), "version",
-            json_integer(r.published_version ? r.published_version : r.version), "published_at",
-            time_json(r.published_at), "updated_at", time_json(r.updated_at));
-        if (editor_of(p, r.org_id))
-            json_object_set_new(it, "latest_version", json_integer(r.version));
-        json_array_append_new(items, it);
-        if (!lo)
-            lo = r.id;
-        hi = r.id;
-    }
-    store_finish(st);
-    xfree(pattern);
-    if (rc == RC_DONE)
-        rc = lo ? attach_sets(c, items, lo, hi, e) : RC_OK;
-    if (rc) {
-        json_decref(items);
-        return rc;
-    }
-    *out = items;
-    return RC_OK;
-}
-
-/* ---- actions ------------------------------------------------------------------------ */
-
-static enum rc set_policy_state(struct conn *c, int64_t id, const char *sql, int v, const char *by,
-                                int64_t now, struct err *e)
-{
-    struct stmt *st;
-    enum rc rc = store_prepare(c, sql, &st, e);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, v);
-    store_bind_int(st, 2, now);
-    store_bind_text(st, 3, by);
-    store_bind_int(st, 4, now);
-    store_bind_int(st, 5, id);
-    rc = store_run(st, e);
-    store_finish(st);
-    return rc;
-}
-
-/*
- * Makes version v (a draft) the version in force: the previous one is superseded and the
- * policies row says published, version v.
- */
-static enum rc publish_version(struct conn *c, int64_t id, int v, const char *by, int64_t now,
-                               struct err *e)
-{
-    struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               "UPDATE policy_versions SET state = 'superseded' WHERE policy_id = "
-                               "? AND state = 'published'",
-                               &st, e);
-    if (rc == RC_OK) {
-        store_bind_int(st, 1, id);
-        rc = store_run(st, e);
-        store_finish(st);
-    }
-    if (rc == RC_OK)
-        rc = store_prepare(c,
-                           "UPDATE policy_versions SET state = 'published', published_by = ?, "
-                           "published_at = ? WHERE policy_id = ? AND version = ? AND "
-                           "published_at IS NULL",
-                           &st, e);
-    if (rc == RC_OK) {
-        store_bind_text(st, 1, by);
-        store_bind_int(st, 2, now);
-        store_bind_int(st, 3, id);
-        store_bind_int(st, 4, v);
-        rc = store_run(st, e);
-        store_finish(st);
-    }
-    if (rc == RC_OK)
-        rc = set_policy_state(c, id,
-                              "UPDATE policies SET state = 'published', published_version = ?, "
-                              "published_at = ?, withdrawn_at = NULL, updated_by = ?, "
-                              "updated_at = ? WHERE id = ?",
-                              v, by, now, e);
-    return rc;
-}
-
-/* ---- the lifecycle: a table run by src/flow ------------------------------------------- */
-
-/* What policy_act hands the hooks (flow_call.ctx), and what they tell it back. */
-struct pol_result {
-    bool changed_set; /* the set in force changed: refresh the holder */
-    int validated;    /* validate: the draft version it checked */
-    json_t *diff;     /* publish, adopt_conditions: the conditions that changed (new) */
-};
-struct pol_ctx {
-    struct policy_holder *h;
-    struct pol_result *out;
-};
-
-/* One action on a policy: the row as loaded and the audit images the action sets. */
-struct pcall {
-    struct prow rec;  /* first: flow_call.rec points here */
-    struct prow next; /* unchanged: the actions write through the helpers above */
-    int dv;           /* the draft version, 0 when none */
-    json_t *before, *after;
-};
-
-/* Has a named condition that rules reach a newer version than pins (NULL: none) says? */
-static enum rc conditions_outdated(struct conn *c, const json_t *rules, const json_t *pins,
-                                   bool *out, struct err *e)
-{
-    json_t *cur = NULL;
-    *out = false;
-    enum rc rc = load_current(c, &cur, e);
-    if (rc)
-        return rc;
-    json_t *now = json_object(), *none = json_object();
-    collect_pins(json_object_get(rules, "conditions"), cur, now, 0);
-    *out = !json_equal(now, pins ? pins : none);
-    json_decref(cur);
-    json_decref(now);
-    json_decref(none);
-    return RC_OK;
-}
-
-/* The record's conditions (PC_* bits): a draft awaits; the version in force is outdated. */
-static enum rc conds_of(struct conn *c, const struct prow *r, unsigned *conds, struct err *e)
-{
-    *conds = draft_version(r) ? PC_DRAFT : 0;
-    if (*conds || strcmp(r->state, "published") != 0)
-        return RC_OK;
-    json_t *meta = NULL, *rules = NULL, *pins = NULL;
-    bool outdated = false;
-    enum rc rc = load_version(c, r->id, r->published_version, &meta, &rules, NULL, NULL, e);
-    if (rc == RC_OK)
-        rc = load_pins(c, r->id, r->published_version, &pins, e);
-    if (rc == RC_OK)
-        rc = conditions_outdated(c, rules, pins, &outdated, e);
-    if (outdated)
-        *conds |= PC_OUTDATED;
-    json_decref(meta);
-    json_decref(rules);
-    json_decref(pins);
-    return rc;
-}
-
-static enum rc pol_load(struct flow_call *x, struct err *e)
-{
-    struct pcall *pc = xcalloc(1, sizeof(*pc));
-    x->rec = &pc->rec;
-    x->next = &pc->next;
-    char today[11];
-    policy__today(today);
-    enum rc rc = load_row(x->c, x->p, x->id, true, &pc->rec, e);
-    if (rc)
-        return rc;
-    pc->next = pc->rec;
-    pc->dv = draft_version(&pc->rec);
-    x->from = flow_state_parse(&policy_flow, effective_state(&pc->rec, today));
-    x->rels = rels_of(x->p, pc->rec.org_id);
-    return conds_of(x->c, &pc->rec, &x->conds, e);
-}
-
-static void pol_release(struct flow_call *x)
-{
-    struct pcall *pc = x->rec;
-    if (pc) {
-        json_decref(pc->before);
-        json_decref(pc->after);
-    }
-    xfree(pc);
-}
-
-static json_t *pol_image(const struct flow_call *x, const void *rec)
-{
-    const struct pcall *pc = x->rec;
-    json_t *j = rec == x->rec ? pc->before : pc->after;
-    return j ? json_incref(j) : NULL;
-}
-
-/* Loads version v and checks it as a save would, with conditions required. */
-static enum rc check_version(struct flow_call *x, int v, json_t **meta, json_t **rules,
-                             struct err *e)
-{
-    const struct pol_ctx *ctx = x->ctx;
-    struct rules_named *named = NULL;
-    json_t *nmeta = NULL, *nrules = NULL;
-    enum rc rc = load_version(x->c, x->id, v, meta, rules, NULL, NULL, e);
-    if (rc == RC_OK)
-        rc = policy__load_named(x->c, &named, e);
-    json_t *whole = rc == RC_OK ? json_deep_copy(*meta) : NULL;
-    if (whole)
-        json_object_set(whole, "rules", *rules);
-    if (rc == RC_OK)
-        rc = check_doc(ctx->h, named, whole, true, &nmeta, &nrules, e);
-    json_decref(whole);
-    json_decref(nmeta);
-    json_decref(nrules);
-    rules_named_free(named);
-    return rc;
-}
-
-/* validate: the draft compiles (nothing is written: FLOW_CHECK_ONLY). */
-static enum rc pol_validate(struct flow_call *x, struct err *e)
-{
-    const struct pcall *pc = x->rec;
-    const struct pol_ctx *ctx = x->ctx;
-    json_t *meta = NULL, *rules = NULL;
-    enum rc rc = check_version(x, pc->dv, &meta, &rules, e);
-    json_decref(meta);
-    json_decref(rules);
-    if (rc == RC_OK)
-        ctx->out->validated = pc->dv;
-    return rc;
-}
-
-/* publish: the draft becomes the version in force, pinned to the current conditions. */
-static enum rc pol_publish(struct flow_call *x, struct err *e)
-{
-    struct pcall *pc = x->rec;
-    const struct pol_ctx *ctx = x->ctx;
-    const struct prow *r = &pc->rec;
-    const char *by = x->p->actor.name;
-    json_t *meta = NULL, *rules = NULL, *old_pins = NULL, *new_pins = NULL, *diff = NULL;
-    enum rc rc = check_version(x, pc->dv, &meta, &rules, e);
-    if (rc == RC_OK)
-        rc = publish_version(x->c, x->id, pc->dv, by, x->now, e);
-    if (rc == RC_OK)
-        rc = sync_row(x->c, x->id, meta, by, x->now, e);
-    if (rc == RC_OK)
-        rc = write_pins(x->c, x->id, pc->dv, rules, &new_pins, e);
-    /* A new version adopts the current conditions too: show what changed under it. */
-    if (rc == RC_OK && r->published_version)
-        rc = load_pins(x->c, x->id, r->published_version, &old_pins, e);
-    if (rc == RC_OK && old_pins && !json_equal(old_pins, new_pins))
-        rc = pins_diff(x->c, old_pins, new_pins, &diff, e);
-    if (rc == RC_OK)
-        rc = policy__bump(x->c, e);
-    if (rc == RC_OK) {
-        pc->before =
-            json_pack("{s:s, s:o}", "state", r->state, "published_version",
-                      r->published_version ? json_integer(r->published_version) : json_null());
-        pc->after = json_pack("{s:s, s:i}", "state", "published", "published_version", pc->dv);
-        if (diff)
-            json_object_set(pc->after, "conditions_diff", diff);
-        json_object_set_new(x->data, "version", json_integer(pc->dv));
-        ctx->out->changed_set = true;
-        ctx->out->diff = diff;
-        diff = NULL;
-    }
-    json_decref(meta);
-    json_decref(rules);
-    json_decref(old_pins);
-    json_decref(new_pins);
-    json_decref(diff);
-    return rc;
-}
-
-/* adopt_conditions: a republish, a copy of the version in force pinned to the current
- * conditions. */
-static enum rc pol_adopt(struct flow_call *x, struct err *e)
-{
-    struct pcall *pc = x->rec;
-    const struct pol_ctx *ctx = x->ctx;
-    const struct prow *r = &pc->rec;
-    int nv = r->version + 1;
-    json_t *meta = NULL, *rules = NULL, *old_pins = NULL, *new_pins = NULL, *diff = NULL;
-    enum rc rc = check_version(x, r->published_version, &meta, &rules, e);
-    if (rc == RC_OK)
-        rc = load_pins(x->c, x->id, r->published_version, &old_pins, e);
-    if (rc == RC_OK)
-        rc =
-            insert_version(x->c, x->id, nv, "draft", meta, rules,
-                           x->note ? x->note : "采用命名条件的新版本", x->p->actor.name, x->now, e);
-    if (rc == RC_OK)
-        rc = write_pins(x->c, x->id, nv, rules, &new_pins, e);
-    struct stmt *st;
-    if (rc == RC_OK)
-        rc = store_prepare(x->c, "UPDATE policies SET version = ? WHERE id = ?", &st, e);
-    if (rc == RC_OK) {
-        store_bind_int(st, 1, nv);
-        store_bind_int(st, 2, x->id);
-        rc = store_run(st, e);
-        store_finish(st);
-    }
-    if (!old_pins)
-        old_pins = json_object();
-    if (rc == RC_OK)
-        rc = pins_diff(x->c, old_pins, new_pins, &diff, e);
-    if (rc == RC_OK)
-        rc = publish_version(x->c, x->id, nv, x->p->actor.name, x->now, e);
-    if (rc == RC_OK)
-        rc = policy__bump(x->c, e);
-    if (rc == RC_OK) {
-        pc->before = json_pack("{s:i, s:O}", "published_version", r->published_version,
-                               "conditions", old_pins);
-        pc->after = json_pack("{s:i, s:O, s:O*}", "published_version", nv, "conditions", new_pins,
-                              "diff", diff);
-        json_object_set_new(x->data, "version", json_integer(nv));
-        ctx->out->changed_set = true;
-        ctx->out->diff = diff;
-        diff = NULL;
-    }
-    json_decref(meta);
-    json_decref(rules);
-    json_decref(old_pins);
-    json_decref(new_pins);
-    json_decref(diff);
-    return rc;
-}
-
-/* withdraw: out of the supermarket and out of matching. */
-static enum rc pol_withdraw(struct flow_call *x, struct err *e)
-{
-    struct pcall *pc = x->rec;
-    const struct pol_ctx *ctx = x->ctx;
-    struct stmt *st;
-    enum rc rc = store_prepare(x->c,
-                               "UPDATE policies SET state = 'withdrawn', withdrawn_at = ?, "
-                               "updated_by = ?, updated_at = ? WHERE id = ?",
-                               &st, e);
-    if (rc == RC_OK) {
-        store_bind_int(st, 1, x->now);
-        store_bind_text(st, 2, x->p->actor.name);
-        store_bind_int(st, 3, x->now);
-        store_bind_int(st, 4, x->id);
-        rc = store_run(st, e);
-        store_finish(st);
-    }
-    if (rc == RC_OK)
-        rc = policy__bump(x->c, e);
-    if (rc == RC_OK) {
-        pc->before = json_pack("{s:s}", "state", pc->rec.state);
-        pc->after = json_pack("{s:s, s:s*}", "state", "withdrawn", "note", x->note);
-        ctx->out->changed_set = true;
-    }
-    return rc;
-}
-
-/* new_version: a draft copied from the version in force. */
-static enum rc pol_new_version(struct flow_call *x, struct err *e)
-{
-    struct pcall *pc = x->rec;
-    const struct prow *r = &pc->rec;
-    json_t *meta = NULL, *rules = NULL;
-    enum rc rc = load_version(x->c, x->id, r->published_version, &meta, &rules, NULL, NULL, e);
-    if (rc == RC_OK)
-        rc = insert_version(x->c, x->id, r->version + 1, "draft", meta, rules, x->note,
-                            x->p->actor.name, x->now, e);
-    struct stmt *st;
-    if (rc == RC_OK)
-        rc = store_prepare(x->c, "UPDATE policies SET version = ?, updated_at = ? WHERE id = ?",
-                           &st, e);
-    if (rc == RC_OK) {
-        store_bind_int(st, 1, r->version + 1);
-        store_bind_int(st, 2, x->now);
-        store_bind_int(st, 3, x->id);
-        rc = store_run(st, e);
-        store_finish(st);
-    }
-    if (rc == RC_OK) {
-        pc->before = json_pack("{s:i}", "latest_version", r->version);
-        pc->after = json_pack("{s:i, s:i}", "latest_version", r->version + 1, "from_version",
-                              r->published_version);
-        json_object_set_new(x->data, "version", json_integer(r->version + 1));
-    }
-    json_decref(meta);
-    json_decref(rules);
-    return rc;
-}
-
-static enum rc pol_readable(struct conn *c, const struct principal *p, int64_t id, struct err *e)
-{
-    struct prow r;
-    return load_row(c, p, id, false, &r, e);
-}
-
-static const struct flow_state pol_states[PS__N] = {
-    {"draft", "草稿"},
-    {"published", "已发布"},
-    {"withdrawn", "已撤回"},
-    {"expired", "已过期"},
-};
-static const struct flow_cond pol_conds[] = {
-    [0] = {"没有待发布的草稿版本，不能%s：请先新建版本（new_version）",
-           "已有草稿版本，不能%s：请直接修改并发布该草稿"},
-    [1] = {"本政策引用的命名条件没有新版本，无需%s", "本政策引用的命名条件有新版本，不能%s"},
-};
-#define B FLOW_BIT
-#define LIVE (B(PS_PUBLISHED) | B(PS_EXPIRED))
-static const struct flow_action pol_actions[] = {
-    {"validate", "校验", FLOW_ANY(PS__N), PR_EDITOR, FLOW_SAME, FLOW_CHECK_ONLY, PC_DRAFT, 0,
-     pol_validate, NULL},
-    {"publish", "发布", FLOW_ANY(PS__N), PR_EDITOR, PS_PUBLISHED, 0, PC_DRAFT, 0, pol_publish,
-     NULL},
-    {"new_version", "新建版本", LIVE | B(PS_WITHDRAWN), PR_EDITOR, FLOW_SAME, 0, 0, PC_DRAFT,
-     pol_new_version, NULL},
-    {"withdraw", "撤回", LIVE, PR_EDITOR, PS_WITHDRAWN, 0, 0, 0, pol_withdraw, NULL},
-    {"adopt_conditions", "采用命名条件的新版本", LIVE, PR_EDITOR, FLOW_SAME, 0, PC_OUTDATED,
-     PC_DRAFT, pol_adopt, NULL},
-};
-#undef LIVE
-#undef B
-static const struct flow_label pol_rels[] = {
-    {"issuer", "发文单位的政策专员"},
-    {"admin", "系统管理员"},
-};
-
-const struct flow policy_flow = {
-    .entity = "policy",
-    .label = "政策",
-    .states = pol_states,
-    .n_states = PS__N,
-    .actions = pol_actions,
-    .n_actions = (int)(sizeof(pol_actions) / sizeof(pol_actions[0])),
-    .conds = pol_conds,
-    .n_conds = (int)(sizeof(pol_conds) / sizeof(pol_conds[0])),
-    .rels = pol_rels,
-    .n_rels = (int)(sizeof(pol_rels) / sizeof(pol_rels[0])),
-    .note_max = 500,
-    .load = pol_load,
-    .image = pol_image,
-    .release = pol_release,
-    .readable = pol_readable,
-};
-
-enum rc policy_act(struct conn *c, struct policy_holder *h, const struct principal *p, int64_t id,
-                   const json_t *params, json_t **out, struct err *e)
-{
-    struct pol_result res = {0};
-    struct pol_ctx ctx = {h, &res};
-    enum rc rc = flow_act(&policy_flow, c, p, &ctx, id, params, time_now_ms(), e);
-    if (rc == RC_OK && res.changed_set) {
-        struct err ignored;
-        if (policy_refresh(h, c, &ignored))
-            log_warn("policy: refresh after %s failed: %s",
-                     json_string_value(json_object_get(params, "action")), ignored.msg);
-    }
-    if (rc == RC_OK)
-        rc = policy_get(c, h, p, id, res.validated, out, e);
-    if (rc == RC_OK && res.diff)
-        json_object_set(*out, "conditions_diff", res.diff);
-    if (rc == RC_OK && res.validated)
-        json_object_set_new(*out, "validation",
-                            json_pack("{s:b, s:s}", "ok", 1, "message", "规则校验通过，可以发布"));
-    json_decref(res.diff);
-    return rc;
-}
-
-enum rc policy_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
-                       struct err *e)
-{
-    struct prow r;
-    char today[11];
-    unsigned conds = 0;
-    policy__today(today);
-    enum rc rc = load_row(c, p, id, false, &r, e);
-    if (rc == RC_OK && rels_of(p, r.org_id))
-        rc = conds_of(c, &r, &conds, e);
-    if (rc == RC_OK)
-        *out = flow_actions_json(&policy_flow, rels_of(p, r.org_id),
-                                 flow_state_parse(&policy_flow, effective_state(&r, today)), conds);
-    return rc;
-}
-
-enum rc policy_jsonlogic(struct conn *c, struct policy_holder *h, const struct principal *p,
-                         int64_t id, json_t **out, struct err *e)
-{
-    struct prow r;
-    json_t *meta = NULL, *rules = NULL;
-    struct rules_named *named = NULL;
-    struct rules_policy *pol = NULL;
-    enum rc rc = load_row(c, p, id, false, &r, e);
-    if (rc)
-        return rc;
-    int v = r.published_version ? r.published_version : r.version;
-    rc = load_version(c, id, v, &meta, &rules, NULL, NULL, e);
-    if (rc == RC_OK)
-        rc = policy__named_for(c, id, v, &named, e);
-    if (rc == RC_OK && !json_object_get(rules, "conditions"))
-        rc = err_set(e, RC_STATE, NULL, "尚未填写享受条件");
-    if (rc == RC_OK)
-        rc = policy__compile(policy_holder_rules_catalog(h), named, meta, rules, id, &pol, e);
-    if (rc == RC_OK)
-        *out = json_pack("{s:o, s:i, s:o, s:s}", "policy_id", policy_id_json(id), "version", v,
-                         "jsonlogic", rules_to_jsonlogic(pol), "semantics",
-                         "complete-data: every fact present; money in fen");
-    rules_policy_free(pol);
-    rules_named_free(named);
-    json_decref(meta);
-    json_decref(rules);
-    return rc;
-}
-
-/* ---- named conditions ------------------------------------------------------------- */
-
-enum rc policy_conditions_list(struct conn *c, json_t **out, struct err *e)
-{
-    struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               "SELECT n.name, n.label, n.node, n.version, n.updated_by, "
-                               "n.updated_at, o.code, o.name FROM named_conditions n LEFT JOIN "
-                               "orgs o ON o.id = n.org_id ORDER BY n.name",
-                               &st, e);
-    if (rc)
-        return rc;
-    json_t *items = json_array();
-    while ((rc = store_step(st, e)) == RC_ROW) {
-        json_t *node = json_loads(store_text(st, 2), 0, NULL);
-        json_t *org = store_text(st, 6) ? json_pack("{s:s, s:s}", "code", store_text(st, 6), "name",
-                                                    store_text(st, 7))
-                                        : json_null();
-        json_array_append_new(
-            items, json_pack("{s:s, s:s, s:o*, s:I, s:s, s:o, s:o}", "name", store_text(st, 0),
-                             "label", store_text(st, 1), "node", node, "version",
-                             (json_int_t)store_int(st, 3), "updated_by", store_text(st, 4),
-                             "updated_at", time_json(store_int(st, 5)), "org", org));
-    }
-    store_finish(st);
-    if (rc != RC_DONE) {
-        json_decref(items);
-        return rc;
-    }
-    *out = items;
-    return RC_OK;
-}
-
-static bool name_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 2 || n > 40 || s[0] < 'a' || s[0] > 'z')
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-            return false;
-    return true;
-}
-
-/*
- * Loads the current named conditions as a new object {name: {label, node, version}}.
- * A row whose node is unreadable is left out (it cannot be referenced anyway).
- */
-static enum rc load_current(struct conn *c, json_t **out, struct err *e)
-{
-    struct stmt *st;
-    enum rc rc = store_prepare(
-        c, "SELECT name, label, node, version FROM named_conditions ORDER BY name", &st, e);
-    if (rc)
-        return rc;
-    json_t *cur = json_object();
-    while ((rc = store_step(st, e)) == RC_ROW) {
-        json_t *node = json_loads(store_text(st, 2), 0, NULL);
-        if (node)
-            json_object_set_new(cur, store_text(st, 0),
-                                json_pack("{s:s, s:o, s:I}", "label", store_text(st, 1), "node",
-                                          node, "version", (json_int_t)store_int(st, 3)));
-    }
-    store_finish(st);
-    if (rc != RC_DONE) {
-        json_decref(cur);
-        return rc;
-    }
-    *out = cur;
-    return RC_OK;
-}
-
-/* Adds to pins {name: version} every condition of cur that j refers to, transitively. */
-static void collect_pins(const json_t *j, const json_t *cur, json_t *pins, int depth)
-{
-    if (depth > 64)
-        return; /* deeper than any rule may be; a cycle is refused by rules_compile */
-    size_t i;
-    const char *k;
-    json_t *v;
-    if (json_is_array(j)) {
-        json_array_foreach(policy__unconst(j), i, v)
-        {
-            collect_pins(v, cur, pins, depth + 1);
-        }
-        return;
-    }
-    if (!json_is_object(j))
-        return;
-    const char *ref = json_string_value(json_object_get(j, "ref"));
-    const json_t *def = ref ? json_object_get(cur, ref) : NULL;
-    if (def && !json_object_get(pins, ref)) {
-        json_object_set(pins, ref, json_object_get(def, "version"));
-        collect_pins(json_object_get(def, "node"), cur, pins, depth + 1);
-    }
-    json_object_foreach(policy__unconst(j), k, v)
-    {
-        collect_pins(v, cur, pins, depth + 1);
-    }
-}
-
-/* Reads the pins of version v of policy id as a new object; *out NULL for a draft. */
-static enum rc load_pins(struct conn *c, int64_t id, int v, json_t **out, struct err *e)
-{
-    struct stmt *st;
-    *out = NULL;
-    enum rc rc = store_prepare(
-        c, "SELECT cond_pins FROM policy_versions WHERE policy_id = ? AND version = ?", &st, e);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, id);
-    store_bind_int(st, 2, v);
-    rc = store_step(st, e);
-    if (rc == RC_ROW) {
-        const char *t = store_text(st, 0);
-        *out = t ? json_loads(t, 0, NULL) : NULL;
-        rc = RC_DONE;
-    }
-    store_finish(st);
-    return rc == RC_DONE ? RC_OK : rc;
-}
-
-enum rc policy__named_for(struct conn *c, int64_t id, int v, struct rules_named **out,
-                          struct err *e)
-{
-    json_t *pins = NULL;
-    enum rc rc = load_pins(c, id, v, &pins, e);
-    if (rc == RC_OK)
-        rc = pins ? policy__named_pinned(c, pins, out, e) : policy__load_named(c, out, e);
-    json_decref(pins);
-    return rc;
-}
-
-/*
- * Pins version v of policy id to the current versions of the named conditions its rules
- * reach. *pins_out (optional) receives the pins (new).
- */
-static enum rc write_pins(struct conn *c, int64_t id, int v, const json_t *rules, json_t **pins_out,
-                          struct err *e)
-{
-    json_t *cur = NULL;
-    enum rc rc = load_current(c, &cur, e);
-    if (rc)
-        return rc;
-    json_t *pins = json_object();
-    collect_pins(json_object_get(rules, "conditions"), cur, pins, 0);
-    json_decref(cur);
-    char *text = dump(pins);
-    struct stmt *st;
-    rc = store_prepare(
-        c, "UPDATE policy_versions SET cond_pins = ? WHERE policy_id = ? AND version = ?", &st, e);
-    if (rc == RC_OK) {
-        store_bind_text(st, 1, text);
-        store_bind_int(st, 2, id);
-        store_bind_int(st, 3, v);
-        rc = store_run(st, e);
-        store_finish(st);
-    }
-    xfree(text);
-    if (rc == RC_OK && pins_out)
-        *pins_out = json_incref(pins);
-    json_decref(pins);
-    return rc;
-}
-
-/*
- * The difference between two pin sets as a new array of {name, from_version, to_version,
- * before: {label, node} | null, after: {label, node} | null}, one item per condition whose
- * version differs.
- */
-static enum rc pins_diff(struct conn *c, const json_t *old, const json_t *now, json_t **out,
-                         struct err *e)
-{
-    json_t *names = json_object(), *diff = json_array();
-    const char *name;
-    json_t *v;
-    enum rc rc = RC_OK;
-    json_object_foreach(policy__unconst(old), name, v)
-    {
-        json_object_set(names, name, json_true());
-    }
-    json_object_foreach(policy__unconst(now), name, v)
-    {
-        json_object_set(names, name, json_true());
-    }
-    json_object_foreach(names, name, v)
-    {
-        json_t *a = json_object_get(old, name), *b = json_object_get(now, name);
-        if (a && b && json_integer_value(a) == json_integer_value(b))
-            continue;
-        json_t *before = NULL, *after = NULL;
-        if (a)
-            rc = policy__condition_version(c, name, json_integer_value(a), &before, e);
-        if (rc == RC_OK && b)
-            rc = policy__condition_version(c, name, json_integer_value(b), &after, e);
-        if (rc) {
-            json_decref(before);
-            break;
-        }
-        json_array_append_new(diff, json_pack("{s:s, s:O?, s:O?, s:o?, s:o?}", "name", name,
-                                              "from_version", a, "to_version", b, "before", before,
-                                              "after", after));
-    }
-    json_decref(names);
-    if (rc) {
-        json_decref(diff);
-        return rc;
-    }
-    *out = diff;
-    return RC_OK;
-}
-
-/* Who owns named condition name: *exists, *org_id (0 = the CLI's: admins only), org_name. */
-static enum rc condition_owner(struct conn *c, const char *name, bool *exists, int64_t *org_id,
-                               char org_name[256], struct err *e)
-{
-    struct stmt *st;
-    *exists = false;
-    *org_id = 0;
-    org_name[0] = '\0';
-    enum rc rc = store_prepare(c,
-                               "SELECT n.org_id, o.name FROM named_conditions n LEFT JOIN orgs o "
-                               "ON o.id = n.org_id WHERE n.name = ?",
-                               &st, e);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, name);
-    rc = store_step(st, e);
-    if (rc == RC_ROW) {
-        *exists = true;
-        *org_id = store_int(st, 0);
-        mem_copy_text(org_name, 256, store_text(st, 1) ? store_text(st, 1) : "");
-        rc = RC_DONE;
-    }
-    store_finish(st);
-    return rc == RC_DONE ? RC_OK : rc;
-}
-
-enum rc policy_condition_put(struct conn *c, struct policy_holder *h, const struct audit_actor *who,
-                             const struct principal *p, const char *name, const json_t *doc,
-                             json_t **out, struct err *e)
-{
-    static const char *const members[] = {"label", "node", NULL};
-    const char *label = NULL;
-    if (!name_ok(name))
-        return err_set(e, RC_INVALID, "name", "条件名称应为 2 到 40 个小写字母、数字或下划线");
-    enum rc rc = jsonx_only(doc, members, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(doc, "label", true, 40, &label, e);
-    json_t *node = json_object_get(doc, "node");
-    if (rc == RC_OK && !json_is_object(node))
-        rc = err_set(e, RC_INVALID, "node", "node 应为条件节点（JSON 对象）");
-    if (rc)
-        return rc;
-    struct rules_named *named = rules_named_new();
-    struct rules_policy *pol = NULL;
-    json_t *before = NULL, *after = NULL;
-    struct stmt *st;
-    int64_t now = time_now_ms(), owner = 0;
-    char owner_name[256];
-    bool exists = false, same = false;
-    int version = 0;
-    char *text = dump(node);
-    rc = store_begin(c, e);
-    if (rc == RC_OK)
-        rc = condition_owner(c, name, &exists, &owner, owner_name, e);
-    /* The owner's officers and admins edit a condition; the CLI (p NULL) may do anything. */
-    if (rc == RC_OK && exists && p && p->role != ROLE_ADMIN &&
-        !(p->role == ROLE_POLICY_OFFICER && owner && p->org_id == owner)) {
-        if (owner)
-            rc = err_set(e, RC_FORBIDDEN, "name",
-                         "命名条件 %s 属于%s，只有该单位的政策专员或管理员可以修改", name,
-                         owner_name);
-        else
-            rc = err_set(e, RC_FORBIDDEN, "name", "命名条件 %s 由系统维护，只有管理员可以修改",
-                         name);
-    }
-    /* The other conditions as stored, plus this one as it would be. */
-    if (rc == RC_OK)
-        rc = store_prepare(
-            c, "SELECT name, label, node, version FROM named_conditions ORDER BY name", &st, e);
-    if (rc == RC_OK) {
-        while ((rc = store_step(st, e)) == RC_ROW) {
-            json_t *n = json_loads(store_text(st, 2), 0, NULL);
-            if (strcmp(store_text(st, 0), name) == 0) {
-                version = (int)store_int(st, 3);
-                same = n && strcmp(store_text(st, 1), label) == 0 && json_equal(n, node);
-                before = json_pack("{s:s, s:o*, s:i}", "label", store_text(st, 1), "node", n,
-                                   "version", version);
-                continue;
-            }
-            json_t *def = json_pack("{s:s, s:s, s:o*}", "name", store_text(st, 0), "label",
-                                    store_text(st, 1), "node", n);
-            struct err ignored;
-            if (rules_named_add(named, def, &ignored))
-                log_warn("policy: named condition %s is unusable", store_text(st, 0));
-            json_decref(def);
-        }
-        store_finish(st);
-        rc = rc == RC_DONE ? RC_OK : rc;
-    }
-    json_t *def = json_pack("{s:s, s:s, s:O}", "name", name, "label", label, "node", node);
-    if (rc == RC_OK && (rc = rules_named_add(named, def, e)))
-        err_prefix_field(e, "node");
-    json_decref(def);
-    if (rc == RC_OK) {
-        json_t *probe = json_pack("{s:{s:s}}", "conditions", "ref", name);
-        rc = rules_compile(policy_holder_rules_catalog(h), named, probe, 0, NULL, &pol, e);
-        json_decref(probe);
-    }
-    /* Nothing changed: no new version, no audit event. Published policies are never
-     * affected by an edit: they keep the versions they pinned (adopt_conditions). */
-    if (rc || same)
-        goto out;
-    rc = store_prepare(c,
-                       version ? "UPDATE named_conditions SET label = ?, node = ?, version = "
-                                 "version + 1, updated_by = ?, updated_at = ? WHERE name = ?"
-                               : "INSERT INTO named_conditions (label, node, updated_by, "
-                                 "updated_at, name, org_id) VALUES (?, ?, ?, ?, ?, ?)",
-                       &st, e);
-    if (rc == RC_OK) {
-        store_bind_text(st, 1, label);
-        store_bind_text(st, 2, text);
-        store_bind_text(st, 3, who->name);
-        store_bind_int(st, 4, now);
-        store_bind_text(st, 5, name);
-        if (!version && p && p->org_id)
-            store_bind_int(st, 6, p->org_id);
-        else if (!version)
-            store_bind_null(st, 6);
-        rc = store_run(st, e);
-        store_finish(st);
-    }
-    if (rc == RC_OK)
-        rc = store_prepare(c,
-                           "INSERT INTO named_condition_versions (name, version, label, node, "
-                           "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                           &st, e);
-    if (rc == RC_OK) {
-        store_bind_text(st, 1, name);
-        store_bind_int(st, 2, version + 1);
-        store_bind_text(st, 3, label);
-        store_bind_text(st, 4, text);
-        store_bind_text(st, 5, who->name);
-        store_bind_int(st, 6, now);
-        rc = store_run(st, e);
-        store_finish(st);
-    }
-    if (rc == RC_OK) {
-        after = json_pack("{s:s, s:O, s:i}", "label", label, "node", node, "version", version + 1);
-        struct audit_event ev = {"condition.set", "named_condition", name, before, after};
-        rc = audit_append(c, who, &ev, NULL, e);
-    }
-    if (rc == RC_OK)
-        rc = store_commit(c, e);
-out:
-    if (store_in_txn(c))
-        store_rollback(c);
-    rules_policy_free(pol);
-    rules_named_free(named);
-    json_decref(before);
-    json_decref(after);
-    xfree(text);
-    if (rc)
-        return rc;
-    *out = json_pack("{s:s, s:s, s:O, s:i, s:b}", "name", name, "label", label, "node", node,
-                     "version", same ? version : version + 1, "changed", !same);
-    return RC_OK;
 }
