@@ -11,7 +11,7 @@
 #include "../demand/demand_flow.h"
 #include "../flow/flow.h"
 #include "../policy/policy_grant.h"
-#include "api.h"
+#include "api_int.h"
 
 static const struct flow *const flows[] = {
     &demand_flow,
@@ -26,7 +26,7 @@ const struct flow *api_flow_of(const char *entity)
     return NULL;
 }
 
-enum rc api_labels(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_labels(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     (void)req;
     (void)e;
@@ -39,3 +39,9 @@ enum rc api_labels(struct http_req *req, struct http_resp *resp, struct err *e)
         json_object_set_new(out, flows[i]->entity, flow_labels_json(flows[i]));
     return http_reply(resp, 200, out);
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_flows_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/labels", HTTP_ANY_USER, api_labels, "角色、状态与操作的名称"),
+};
+const size_t api_flows_n_routes = sizeof(api_flows_routes) / sizeof(api_flows_routes[0]);

@@ -15,6 +15,7 @@
 #include "../flow/flow.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
 /* One row of the addressed notices, before the read check. */
 struct nrow {
@@ -80,7 +81,7 @@ static enum rc may_read(struct conn *c, const struct principal *p, const struct 
     return rc;
 }
 
-enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const struct principal *p = api_who(req);
     int limit;
@@ -126,3 +127,9 @@ enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct er
     }
     return http_reply(resp, 200, api_page(req, items, limit, "id"));
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_notices_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/notices", HUMANS, api_notices_list, "待办通知"),
+};
+const size_t api_notices_n_routes = sizeof(api_notices_routes) / sizeof(api_notices_routes[0]);
