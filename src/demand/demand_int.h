@@ -14,7 +14,6 @@
 #include "demand.h"
 
 struct stmt;
-struct category_limits;
 
 /* A demand's row: what relations, clocks, actions and views need. */
 struct drow {
