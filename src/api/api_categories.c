@@ -13,18 +13,20 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 static enum rc api_categories_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    const char *all = http_query(req, "all");
-    if (all && strcmp(all, "0") != 0 && strcmp(all, "1") != 0)
-        return err_set(e, RC_INVALID, "all", "all 应为 0 或 1");
-    struct conn *c;
-    json_t *items = NULL;
-    enum rc rc = api_conn(req, &c, e);
+    bool all = false;
+    enum rc rc = api_query_flag(req, "all", &all, e);
     if (rc)
         return rc;
-    rc = category_tree(c, all && strcmp(all, "1") == 0, &items, e);
+    struct conn *c;
+    json_t *items = NULL;
+    rc = api_conn(req, &c, e);
+    if (rc)
+        return rc;
+    rc = category_tree(c, all, &items, e);
     store_release(c);
     if (rc)
         return rc;

@@ -8,25 +8,23 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 static enum rc api_orgs_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    int limit;
-    const char *after;
-    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &limit, e);
-    if (rc == RC_OK)
-        rc = api_cursor(req, &after, e);
+    struct api_list l;
+    enum rc rc = api_list_text(req, &l, e);
     if (rc)
         return rc;
     struct conn *c;
     if ((rc = api_conn(req, &c, e)))
         return rc;
     json_t *items = NULL;
-    rc = org_list(c, NULL, http_query(req, "parent"), after, limit, &items, e);
+    rc = org_list(c, NULL, http_query(req, "parent"), l.after, l.limit, &items, e);
     store_release(c);
     if (rc)
         return rc;
-    return http_reply(resp, 200, api_page(req, items, limit, "code"));
+    return http_reply(resp, 200, api_page(req, items, l.limit, "code"));
 }
 
 static enum rc api_orgs_get(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -50,22 +48,15 @@ static enum rc api_orgs_get(struct http_req *req, struct http_resp *resp, struct
 
 static enum rc api_orgs_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    static const char *const fields[] = {"code", "name", "kind", "region", "parent", NULL};
-    json_t *body;
+    static const struct api_field fields[] = {
+        API_FIELD_STR("code", struct org_new, code, true, 32),
+        API_FIELD_STR("name", struct org_new, name, true, 64),
+        API_FIELD_STR("kind", struct org_new, kind, true, 16),
+        API_FIELD_STR("region", struct org_new, region, true, 12),
+        API_FIELD_STR("parent", struct org_new, parent_code, false, 32),
+    };
     struct org_new o = {0};
-    enum rc rc = http_json_body(req, &body, e);
-    if (rc == RC_OK)
-        rc = jsonx_only(body, fields, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "code", true, 32, &o.code, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "name", true, 64, &o.name, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "kind", true, 16, &o.kind, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "region", true, 12, &o.region, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "parent", false, 32, &o.parent_code, e);
+    enum rc rc = api_body(req, fields, sizeof(fields) / sizeof(fields[0]), &o, NULL, e);
     if (rc)
         return rc;
     struct conn *c;
