@@ -42,11 +42,10 @@ static enum rc api_demand_attach_upload(struct http_req *req, struct http_resp *
                                   .internal = is_internal,
                                   .max_bytes = api_app(req)->max_attachment};
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *j = NULL;
     rc = demand_attach_add(c, api_who(req), id, &a, time_now_ms(), &j, e);
-    store_release(c);
     if (rc)
         return rc;
     const char *aid = json_string_value(json_object_get(j, "id"));
@@ -64,11 +63,10 @@ static enum rc api_demand_attach_list(struct http_req *req, struct http_resp *re
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items = NULL;
     rc = demand_attach_list(c, api_who(req), id, &items, e);
-    store_release(c);
     if (rc)
         return rc;
     return http_reply(
@@ -121,11 +119,10 @@ static enum rc api_demand_attach_get(struct http_req *req, struct http_resp *res
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     struct demand_attach_file f;
     rc = demand_attach_get(c, api_who(req), id, aid, &f, e);
-    store_release(c);
     if (rc)
         return rc;
     if (buf_append(&resp->body, f.data, f.len)) {

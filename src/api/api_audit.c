@@ -113,11 +113,10 @@ static enum rc api_audit_list(struct http_req *req, struct http_resp *resp, stru
     /* Officials without a region, or an enterprise's scope, see no events. */
     const char *region = scope.all ? NULL : scope.region_prefix ? scope.region_prefix : "~";
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items;
     rc = audit_list(c, region, entity, id, before_seq, limit, &items, e);
-    store_release(c);
     if (rc)
         return rc;
     if (!scope.reveal_all) {

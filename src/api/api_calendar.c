@@ -78,14 +78,13 @@ static enum rc api_calendar_years(struct http_req *req, struct http_resp *resp, 
 {
     struct conn *c;
     json_t *notices = NULL;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     rc = calendar_notices(c, &notices, e);
     struct app *app = api_app(req);
     int64_t version;
     const struct cal *cal = calendar_current(app->calendar, c, &version);
-    store_release(c);
     json_t *j = rc ? NULL
                    : json_pack("{s:o, s:I, s:o}", "coverage", coverage_json(cal), "version",
                                (json_int_t)version, "notices", notices);
@@ -134,11 +133,10 @@ static enum rc api_calendar_day_put(struct http_req *req, struct http_resp *resp
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = calendar_set_day(c, &api_who(req)->actor, date, off, name, &changed, NULL, e);
     json_t *j = rc ? NULL : day_answer(api_app(req), c, date, changed);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -149,11 +147,10 @@ static enum rc api_calendar_day_delete(struct http_req *req, struct http_resp *r
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = calendar_clear_day(c, &api_who(req)->actor, date, NULL, e);
     json_t *j = rc ? NULL : day_answer(api_app(req), c, date, true);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -221,7 +218,7 @@ static enum rc api_calendar_year_put(struct http_req *req, struct http_resp *res
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = calendar_set_year(c, &api_who(req)->actor, (int)year, days, n, source, NULL, e);
     json_t *j = NULL;
@@ -242,7 +239,6 @@ static enum rc api_calendar_year_put(struct http_req *req, struct http_resp *res
                       (json_int_t)version, "coverage", coverage_json(cal), "days", listed);
         calendar_release(app->calendar, cal);
     }
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 

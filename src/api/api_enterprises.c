@@ -54,11 +54,10 @@ static enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp
     struct ent_scope scope;
     api_ent_scope(req, &scope);
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items;
     rc = ent_list(c, api_app(req)->cat, &scope, &f, &items, e);
-    store_release(c);
     if (rc)
         return rc;
     return http_reply(resp, 200, api_page(req, items, f.limit, "credit_code"));
@@ -69,12 +68,11 @@ static enum rc api_enterprises_get(struct http_req *req, struct http_resp *resp,
     struct ent_scope scope;
     api_ent_scope(req, &scope);
     struct conn *c;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     json_t *j;
     rc = ent_get(c, api_app(req)->cat, &scope, req->params[0], &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -136,12 +134,11 @@ static enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *
     if (rc)
         return rc;
     struct conn *c;
-    rc = api_conn(req, &c, e);
+    rc = api_db(req, &c, e);
     if (rc)
         return rc;
     json_t *j;
     rc = ent_facts_get(c, api_app(req)->cat, &scope, req->params[0], history, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -252,7 +249,7 @@ static enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *
     struct ent_scope scope;
     api_ent_scope(req, &scope);
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     /* Authoritative values come from the fact's source department only (after every item
      * was validated, so a malformed request is 400 whoever sends it, and after visibility,
@@ -268,7 +265,6 @@ static enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *
         rc = ent_facts_put(c, &p->actor, &scope, req->params[0], in, n, e);
     if (rc == RC_OK)
         rc = ent_facts_get(c, cat, &scope, req->params[0], false, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -318,12 +314,11 @@ static enum rc api_enterprises_import(struct http_req *req, struct http_resp *re
     if (!o.source)
         o.source = p->org_name ? p->org_name : "批量导入";
     struct conn *c;
-    rc = api_conn(req, &c, e);
+    rc = api_db(req, &c, e);
     if (rc)
         return rc;
     struct ent_import_report r;
     rc = ent_import(c, api_app(req)->cat, &p->actor, req->body, req->body_len, &o, &r, e);
-    store_release(c);
     if (rc) {
         ent_import_report_cleanup(&r);
         return rc;

@@ -17,11 +17,10 @@ static enum rc api_orgs_list(struct http_req *req, struct http_resp *resp, struc
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items = NULL;
     rc = org_list(c, NULL, http_query(req, "parent"), l.after, l.limit, &items, e);
-    store_release(c);
     if (rc)
         return rc;
     return http_reply(resp, 200, api_page(req, items, l.limit, "code"));
@@ -31,14 +30,13 @@ static enum rc api_orgs_get(struct http_req *req, struct http_resp *resp, struct
 {
     struct conn *c;
     struct org o;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     rc = org_by_code(c, req->params[0], &req->pool, &o, e);
     struct org parent = {0};
     if (rc == RC_OK && o.parent_id)
         rc = org_by_id(c, o.parent_id, &req->pool, &parent, e);
-    store_release(c);
     if (rc)
         return rc;
     json_t *j = org_json(&o);
@@ -60,14 +58,13 @@ static enum rc api_orgs_create(struct http_req *req, struct http_resp *resp, str
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     int64_t id;
     struct org created;
     rc = org_create(c, &api_who(req)->actor, &o, &id, e);
     if (rc == RC_OK)
         rc = org_by_id(c, id, &req->pool, &created, e);
-    store_release(c);
     if (rc)
         return rc;
     json_t *j = org_json(&created);

@@ -28,12 +28,11 @@ static enum rc api_policy_trial(struct http_req *req, struct http_resp *resp, st
     if ((rc = api_query_int(req, "version", 1, 100000, &version, e)))
         return rc;
     struct conn *c;
-    rc = api_conn(req, &c, e);
+    rc = api_db(req, &c, e);
     if (rc)
         return rc;
     json_t *j = NULL;
     rc = policy_trial(c, api_app(req)->policies, api_who(req), id, (int)version, code, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 

@@ -131,9 +131,8 @@ static enum rc api_stats_demands(struct http_req *req, struct http_resp *resp, s
     ctx_begin(req, &ctx);
     struct conn *c;
     json_t *j = NULL;
-    if ((rc = api_conn(req, &c, e)) == RC_OK) {
+    if ((rc = api_db(req, &c, e)) == RC_OK) {
         rc = demand_stats(c, &ctx, api_who(req), &q, &j, e);
-        store_release(c);
     }
     ctx_done(req, &ctx);
     if (rc)
@@ -158,10 +157,9 @@ static enum rc api_demand_duplicates(struct http_req *req, struct http_resp *res
     ctx_begin(req, &ctx);
     struct conn *c;
     json_t *j = NULL;
-    rc = api_conn(req, &c, e);
+    rc = api_db(req, &c, e);
     if (rc == RC_OK) {
         rc = demand_duplicates(c, &ctx, api_who(req), id, (int)days, &j, e);
-        store_release(c);
     }
     ctx_done(req, &ctx);
     return rc ? rc : http_reply(resp, 200, j);

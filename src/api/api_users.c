@@ -20,11 +20,10 @@ static enum rc api_users_list(struct http_req *req, struct http_resp *resp, stru
     int limit = l.limit;
     long long after_id = l.after_id;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items;
     rc = auth_user_list(c, NULL, after_id, limit, &items, e);
-    store_release(c);
     if (rc)
         return rc;
     return http_reply(resp, 200, api_page(req, items, limit, "id"));
@@ -52,11 +51,10 @@ static enum rc api_users_create(struct http_req *req, struct http_resp *resp, st
         return rc;
     struct auth_user_new u = b.u;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     int64_t id;
     rc = auth_user_create(c, &api_who(req)->actor, &u, &id, e);
-    store_release(c);
     if (rc)
         return rc;
     char sid[24];
@@ -89,11 +87,10 @@ static enum rc api_users_action(struct http_req *req, struct http_resp *resp, st
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     const struct principal *p = api_who(req);
     rc = auth_user_action(c, &p->actor, p->user_id, req->params[0], a, password, e);
-    store_release(c);
     if (rc)
         return rc;
     resp->status = 204;
@@ -103,12 +100,11 @@ static enum rc api_users_action(struct http_req *req, struct http_resp *resp, st
 static enum rc api_apikeys_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     json_t *items;
     rc = auth_apikey_list(c, NULL, &items, e);
-    store_release(c);
     if (rc)
         return rc;
     return http_reply(resp, 200, json_pack("{s:o}", "items", items));
@@ -121,11 +117,10 @@ static enum rc api_apikeys_revoke(struct http_req *req, struct http_resp *resp, 
     if (rc)
         return rc;
     struct conn *c;
-    rc = api_conn(req, &c, e);
+    rc = api_db(req, &c, e);
     if (rc)
         return rc;
     rc = auth_apikey_revoke(c, &api_who(req)->actor, NULL, id, e);
-    store_release(c);
     if (rc)
         return rc;
     resp->status = 204;

@@ -171,3 +171,20 @@ def test_bad_path_id_is_404(server, tokens, path):
 def test_body_fields_named(server, tokens, method, path, body, field, message):
     assert_error(server.request(method, path, body, token=tokens["admin"]), 400, "invalid",
                  field=field, message=message)
+
+
+# ---- the API kit: the connection the router releases (api_db) ------------------------------
+
+def test_router_releases_the_handlers_connection(make_server):
+    """With one worker thread the store has 3 connections: 40 requests to handlers that take
+    theirs with api_db (and return on success and on errors) would exhaust them if the router
+    did not release each one when its handler returns."""
+    s = make_server(threads=1)
+    tok = s.login("admin")
+    for i in range(10):
+        assert s.request("GET", "/api/v1/orgs?limit=1", token=tok)[0] == 200
+        assert s.request("GET", "/api/v1/enterprises/NO-SUCH-CODE", token=tok)[0] == 404
+        assert s.request("GET", "/api/v1/categories/no-such", token=tok)[0] == 404
+        assert s.request("POST", "/api/v1/orgs", {"code": "340800-QFZX", "name": "重复",
+                                                  "kind": "department", "region": "340800",
+                                                  "parent": "340800"}, token=tok)[0] == 409
