@@ -15,6 +15,7 @@
 #include "../ent/ent_import.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
 void api_ent_scope(struct http_req *req, struct ent_scope *s)
 {
@@ -33,7 +34,7 @@ void api_ent_scope(struct http_req *req, struct ent_scope *s)
     }
 }
 
-enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct ent_filter f = {0};
     enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
@@ -61,7 +62,7 @@ enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struc
     return http_reply(resp, 200, api_page(req, items, f.limit, "credit_code"));
 }
 
-enum rc api_enterprises_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprises_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct ent_scope scope;
     api_ent_scope(req, &scope);
@@ -114,17 +115,17 @@ static enum rc save(struct http_req *req, struct http_resp *resp, struct err *e,
     return http_reply(resp, created ? 201 : 200, j);
 }
 
-enum rc api_enterprises_create(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprises_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     return save(req, resp, e, true);
 }
 
-enum rc api_enterprises_update(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprises_update(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     return save(req, resp, e, false);
 }
 
-enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct ent_scope scope;
     api_ent_scope(req, &scope);
@@ -140,7 +141,7 @@ enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, s
     return rc ? rc : http_reply(resp, 200, j);
 }
 
-enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const top[] = {"facts", NULL};
     static const char *const item_fields[] = {"fact", "value", "as_of", "status", "source", NULL};
@@ -267,13 +268,13 @@ enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, s
     return rc ? rc : http_reply(resp, 200, j);
 }
 
-enum rc api_facts_catalog(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_facts_catalog(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     (void)e;
     return http_reply(resp, 200, ent_catalog_json(api_app(req)->cat));
 }
 
-enum rc api_enterprises_import(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprises_import(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *ct = http_header(req, "Content-Type");
     enum ent_import_format fmt;
@@ -328,3 +329,21 @@ enum rc api_enterprises_import(struct http_req *req, struct http_resp *resp, str
                                     "report", report));
     return http_reply(resp, 200, report);
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_enterprises_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/facts", HTTP_PUBLIC, api_facts_catalog, "事实目录与资质标签"),
+    ROUTE(HTTP_GET, "/api/v1/enterprises", HUMANS, api_enterprises_list, "企业列表（按权限范围）"),
+    ROUTE(HTTP_POST, "/api/v1/enterprises", REGISTRARS, api_enterprises_create, "登记企业"),
+    UPLOAD(HTTP_POST, "/api/v1/enterprises:import", ADMIN, api_enterprises_import,
+           "批量导入企业（CSV 或 JSON Lines，?skip_invalid=1&dry_run=1）", 256u << 20),
+    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}", HUMANS, api_enterprises_get, "企业档案"),
+    ROUTE(HTTP_PATCH, "/api/v1/enterprises/{code}", REGISTRARS, api_enterprises_update,
+          "修改企业信息"),
+    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}/facts", HUMANS, api_enterprise_facts_get,
+          "企业事实数据（?history=1 含历史）"),
+    ROUTE(HTTP_PUT, "/api/v1/enterprises/{code}/facts", HUMANS, api_enterprise_facts_put,
+          "记录企业事实数据（企业为自主申报）"),
+};
+const size_t api_enterprises_n_routes =
+    sizeof(api_enterprises_routes) / sizeof(api_enterprises_routes[0]);

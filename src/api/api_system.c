@@ -6,14 +6,15 @@
 #include "../auth/auth.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
-enum rc api_healthz(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_healthz(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     (void)req, (void)e;
     return http_reply(resp, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-enum rc api_readyz(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_readyz(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
     enum rc rc = api_conn(req, &c, e);
@@ -28,7 +29,7 @@ enum rc api_readyz(struct http_req *req, struct http_resp *resp, struct err *e)
                                 store_kind_name(api_app(req)->db)));
 }
 
-enum rc api_metrics(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_metrics(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     (void)e;
     struct app *app = api_app(req);
@@ -68,7 +69,7 @@ static json_t *path_params(const char *pattern)
     return arr;
 }
 
-enum rc api_openapi(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_openapi(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     (void)req, (void)e;
     size_t n;
@@ -111,3 +112,12 @@ enum rc api_openapi(struct http_req *req, struct http_resp *resp, struct err *e)
         "type", "apiKey", "in", "header", "name", "X-Api-Key");
     return http_reply(resp, 200, doc);
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_system_routes[] = {
+    ROUTE(HTTP_GET, "/healthz", HTTP_PUBLIC, api_healthz, "存活检查"),
+    ROUTE(HTTP_GET, "/readyz", HTTP_PUBLIC, api_readyz, "就绪检查（数据库可达）"),
+    ROUTE(HTTP_GET, "/metrics", HTTP_PUBLIC, api_metrics, "Prometheus 指标"),
+    ROUTE(HTTP_GET, "/api/v1/openapi.json", HTTP_PUBLIC, api_openapi, "接口说明（OpenAPI 3）"),
+};
+const size_t api_system_n_routes = sizeof(api_system_routes) / sizeof(api_system_routes[0]);

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api_int: internals shared by the api_*.c files. Each resource file ends with its own
+ * route table (its handlers are static); API_TABLES lists those tables in the order the
+ * router tries them (the first route whose pattern and method match wins), and api.c
+ * concatenates them. A new resource file adds one X(name) row here and one table at
+ * its end: `const struct http_route api_NAME_routes[]` and `api_NAME_n_routes`.
+ */
+#ifndef QIFU_API_INT_H
+#define QIFU_API_INT_H
+
+#include "../auth/auth.h"
+#include "api.h"
+
+/* Role masks of the route tables. */
+#define OFFICIALS                                                                                  \
+    (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_HANDLER) | ROLE_BIT(ROLE_SUPERVISOR) |                   \
+     ROLE_BIT(ROLE_POLICY_OFFICER) | ROLE_BIT(ROLE_ADMIN))
+#define ADMIN ROLE_BIT(ROLE_ADMIN)
+#define OVERSIGHT (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
+#define HUMANS (OFFICIALS | ROLE_BIT(ROLE_ENTERPRISE))
+#define REGISTRARS (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_ADMIN))
+#define GRANT_READERS                                                                              \
+    (ROLE_BIT(ROLE_ENTERPRISE) | ROLE_BIT(ROLE_POLICY_OFFICER) | ROLE_BIT(ROLE_SUPERVISOR) |       \
+     ROLE_BIT(ROLE_ADMIN))
+#define POLICY_EDITORS (ROLE_BIT(ROLE_POLICY_OFFICER) | ROLE_BIT(ROLE_ADMIN))
+#define INTAKE_CHANNELS (ROLE_BIT(ROLE_ENTERPRISE) | ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_SYSTEM))
+
+/* Designated initializers keep the tables readable and the fields explicit. */
+#define ROUTE(m, p, r, f, s)                                                                       \
+    {                                                                                              \
+        .method = (m), .pattern = (p), .roles = (r), .fn = (f), .summary = (s)                     \
+    }
+#define UPLOAD(m, p, r, f, s, max)                                                                 \
+    {                                                                                              \
+        .method = (m), .pattern = (p), .roles = (r), .fn = (f), .summary = (s), .max_body = (max)  \
+    }
+
+/* The resource files' tables, in routing order; X(name) is src/api/api_<name>.c. */
+/* The workflow of an entity ("demand", "grant"...), or NULL (api_flows.c). */
+struct flow;
+const struct flow *api_flow_of(const char *entity);
+
+#define API_TABLES(X)                                                                              \
+    X(system)                                                                                      \
+    X(session)                                                                                     \
+    X(orgs)                                                                                        \
+    X(users)                                                                                       \
+    X(codes)                                                                                       \
+    X(enterprises)                                                                                 \
+    X(demands)                                                                                     \
+    X(stats)                                                                                       \
+    X(attachments)                                                                                 \
+    X(demand_lights)                                                                               \
+    X(notices)                                                                                     \
+    X(flows)                                                                                       \
+    X(audit)                                                                                       \
+    X(calendar)                                                                                    \
+    X(categories)                                                                                  \
+    X(open311)                                                                                     \
+    X(policies)                                                                                    \
+    X(grants)                                                                                      \
+    X(policy_trial)
+
+#define API_TABLE_DECLARE(name)                                                                    \
+    extern const struct http_route api_##name##_routes[];                                          \
+    extern const size_t api_##name##_n_routes;
+API_TABLES(API_TABLE_DECLARE)
+#undef API_TABLE_DECLARE
+
+#endif
