@@ -24,10 +24,10 @@ function sources(dir, out = []) {
 const outside = sources(SRC).filter((f) => !f.startsWith(API_DIR))
 const rel = (f) => path.relative(SRC, f)
 
-/** Lines of the files outside web/src/api/ that match re, as "file:line: text". */
-function hits(re) {
+/** Lines of the files outside web/src/api/ (and except skip) that match re, as "file:line: text". */
+function hits(re, skip = []) {
   const out = []
-  for (const f of outside) {
+  for (const f of outside.filter((x) => !skip.includes(rel(x)))) {
     fs.readFileSync(f, 'utf-8').split('\n').forEach((line, i) => {
       if (re.test(line)) out.push(`${rel(f)}:${i + 1}: ${line.trim()}`)
     })
@@ -67,7 +67,8 @@ test('no copied names of workflow states or roles outside the labels store', () 
   const codes = 'submitted|accepted|declined|answered_directly|dispatched|signed|return_requested|extension_requested|' +
     'replied|reopened|rated|rectifying|archived|merged|matched|notified|confirmed|paid|more_info|approved|rejected|' +
     'withdrawn|expired'
-  assert.deepEqual(hits(new RegExp(`\\b(${codes})\\s*:\\s*['"][^'"]*[\\u4e00-\\u9fff]`)), [])
+  // lib/labels.js INTERIM holds the application and policy names until GET /labels lists them.
+  assert.deepEqual(hits(new RegExp(`\\b(${codes})\\s*:\\s*['"][^'"]*[\\u4e00-\\u9fff]`), ['lib/labels.js']), [])
   assert.deepEqual(hits(/\b(policy_officer|supervisor|enterprise)\s*:\s*(\{\s*label:\s*)?['"][^'"]*[\u4e00-\u9fff]/), [],
     'role names come from GET /labels (or GET /me role_label)')
 })
