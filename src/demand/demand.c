@@ -457,34 +457,6 @@ static enum rc check_new(struct conn *c, const struct principal *p, const struct
 }
 
 /*
- * The id the new demand's INSERT takes, so that its number (no) goes in with the row
- * instead of by a second UPDATE. In a write transaction only: SQLite's writer holds
- * the write lock (BEGIN IMMEDIATE), so MAX(id) + 1 is exactly the id INTEGER PRIMARY
- * KEY would assign; PostgreSQL takes the next value of the id's sequence.
- */
-static enum rc next_id(struct conn *c, int64_t *id, struct err *e)
-{
-    assert(store_in_txn(c));
-    struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               store_conn_kind(c) == STORE_SQLITE
-                                   ? "SELECT COALESCE(MAX(id), 0) + 1 FROM demands"
-                                   : "SELECT nextval('demands_id_seq')",
-                               &st, e);
-    if (rc)
-        return rc;
-    rc = store_step(st, e);
-    if (rc == RC_ROW) {
-        *id = store_int(st, 0);
-        rc = RC_OK;
-    } else if (rc == RC_DONE) {
-        rc = err_set(e, RC_INTERNAL, NULL, "no next demand id");
-    }
-    store_finish(st);
-    return rc;
-}
-
-/*
  * The part of a creation inside the caller's transaction. It refuses (RC_INVALID,
  * RC_FORBIDDEN, RC_CONFLICT) before writing anything; *existed with *id_out for a
  * replay. Any other failure leaves the transaction to be rolled back.
@@ -542,8 +514,8 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx, const st
     if (rc == RC_OK && p->role == ROLE_SYSTEM && p->apikey_id && !covers(p, region))
         rc = err_set(e, RC_FORBIDDEN, "credit_code", "该企业不在本 API 密钥所属机构的受理范围内");
     int64_t now = ctx->now, id = 0;
-    if (rc == RC_OK)
-        rc = next_id(c, &id, e);
+    if (rc == RC_OK) /* the id the INSERT takes, so that the number (no) goes in with the row */
+        rc = store_next_id(c, "demands", &id, e);
     char no[40];
     if (rc == RC_OK) {
         char day[40];

@@ -370,12 +370,9 @@ static enum rc load_row(struct conn *c, const struct principal *p, int64_t id, b
                         struct prow *r, struct err *e)
 {
     struct stmt *st;
-    bool pg = store_conn_kind(c) == STORE_PG;
-    const char *sql = lock && pg ? "SELECT " PROW_COLS " FROM policies p JOIN orgs o ON o.id = "
-                                   "p.org_id WHERE p.id = ? FOR UPDATE OF p"
-                                 : "SELECT " PROW_COLS " FROM policies p JOIN orgs o ON o.id = "
-                                   "p.org_id WHERE p.id = ?";
-    enum rc rc = store_prepare(c, sql, &st, e);
+    const char *sql = "SELECT " PROW_COLS " FROM policies p JOIN orgs o ON o.id = "
+                      "p.org_id WHERE p.id = ?";
+    enum rc rc = lock ? store_prepare_locked(c, sql, "p", &st, e) : store_prepare(c, sql, &st, e);
     if (rc)
         return rc;
     store_bind_int(st, 1, id);
@@ -1010,7 +1007,6 @@ enum rc policy_list(struct conn *c, const struct principal *p, const struct poli
 {
     char today[11];
     policy__today(today);
-    bool pg = store_conn_kind(c) == STORE_PG;
     bool admin = p && p->role == ROLE_ADMIN;
     bool officer = p && p->role == ROLE_POLICY_OFFICER;
     const char *state = f->state ? f->state : "published";
@@ -1065,22 +1061,21 @@ enum rc policy_list(struct conn *c, const struct principal *p, const struct poli
     if (rc == RC_OK && f->region)
         rc = buf_puts(&sql, " AND EXISTS (SELECT 1 FROM policy_regions r WHERE r.policy_id = p.id "
                             "AND r.prefix IN (?, ?, ?))");
-    bool fts = f->q && !pg && utf8_len(f->q) >= 3;
+    static const struct store_search search = {"policies", "p",
+                                               "(p.title || ' ' || p.summary || ' ' || p.doc_no)"};
+    char *pattern = NULL;
     if (rc == RC_OK && f->q)
-        rc = buf_puts(&sql, fts  ? " AND p.id IN (SELECT rowid FROM policies_fts WHERE "
-                                   "policies_fts MATCH ?)"
-                            : pg ? " AND (p.title || ' ' || p.summary || ' ' || p.doc_no) ILIKE ? "
-                                   "ESCAPE '\\'"
-                                 : " AND (p.title || ' ' || p.summary || ' ' || p.doc_no) LIKE ? "
-                                   "ESCAPE '\\'");
+        rc = store_search_sql(c, &search, f->q, &sql, &pattern);
     if (rc == RC_OK)
         rc = buf_puts(&sql, " ORDER BY p.id LIMIT ?");
     struct stmt *st = NULL;
     if (rc == RC_OK)
         rc = store_prepare(c, buf_str(&sql), &st, e);
     buf_cleanup(&sql);
-    if (rc)
+    if (rc) {
+        xfree(pattern);
         return rc == RC_TOOLARGE ? err_set(e, RC_INTERNAL, NULL, "query too long") : rc;
+    }
     int i = 1;
     store_bind_int(st, i++, f->after_id);
     store_bind_text(st, i++, today);
@@ -1099,31 +1094,8 @@ enum rc policy_list(struct conn *c, const struct principal *p, const struct poli
         for (size_t n = 2; n <= 6; n += 2)
             store_bind_textn(st, i++, f->region, strlen(f->region) >= n ? n : strlen(f->region));
     }
-    char *pattern = NULL;
-    if (f->q) {
-        size_t n = strlen(f->q);
-        pattern = xmalloc(2 * n + 4);
-        char *q = pattern;
-        if (fts) {
-            *q++ = '"';
-            for (const char *s = f->q; *s; s++) {
-                if (*s == '"')
-                    *q++ = '"';
-                *q++ = *s;
-            }
-            *q++ = '"';
-        } else {
-            *q++ = '%';
-            for (const char *s = f->q; *s; s++) {
-                if (*s == '%' || *s == '_' || *s == '\\')
-                    *q++ = '\\';
-                *q++ = *s;
-            }
-            *q++ = '%';
-        }
-        *q = '\0';
+    if (f->q)
         store_bind_text(st, i++, pattern);
-    }
     store_bind_int(st, i++, f->limit);
     json_t *items = json_array();
     int64_t lo = 0, hi = 0;
