@@ -1,20 +1,28 @@
-// api.js — the one way the web UI talks to the qifu JSON API (/api/v1, DESIGN.md §8).
+// http.js — the one core under the API client modules of web/src/api/ (DESIGN.md §8).
+// Views never call it with a path: they import the module of a resource, e.g.
 //
-//   import { api, ApiError, fetchPage } from '@/lib/api.js'
-//   const me = await api.get('/me')                                  // GET /api/v1/me
-//   const d = await api.post('/demands', body, { idempotencyKey: k })  // JSON body, CSRF header
-//   const { items, nextCursor } = await fetchPage('/demands', { state: 'submitted' }, cursor)
+//   import * as demands from '@/api/demands.js'
+//   const d = await demands.get(id)                          // GET /api/v1/demands/{id}
+//   await demands.act(id, 'sign')                            // POST /api/v1/demands/{id}/actions
+//   <PagedTable :source="demands.page" :query="{ state: 'submitted' }" />
 //
+// What this file does for every module:
 // - Paths are relative to /api/v1 unless they start with "/api/", "/open311/" etc. given
-//   in full (use apiUrl() for links such as attachment downloads).
+//   in full; url(path, query) is the full URL (links such as attachment and CSV downloads).
 // - The browser session is the HttpOnly cookie `qifu_session` set by POST /session; the
 //   token is never stored by the UI. Writes carry the session's CSRF token in the
 //   X-CSRF-Token header; the token lives in memory only and GET /me hands it back after a
 //   reload. A 403 "csrf" (another tab logged in again) refreshes it and retries once.
 // - A non-2xx answer throws ApiError {status, code, message, field}; message is the
-//   server's Chinese text. A 401 also calls the handler set by onUnauthorized() (the
-//   router sends the user to the login page) unless the call passed { quiet401: true }.
+//   server's Chinese text (or a Chinese text for the status) and field the request field it
+//   names, which lib/form.js shows next to that field. A 401 also calls the handler set by
+//   onUnauthorized() (the router sends the user to the login page) unless the call passed
+//   { quiet401: true }.
 // - A network failure throws ApiError with status 0 and code "network".
+// - page()/all() read the cursor-paged lists ({"items": [...], "next_cursor": ...}).
+// - download(path, query, filename) saves a CSV/xlsx answer as a file.
+// tests/web/api_modules.test.mjs checks that no file outside web/src/api/ names /api/v1
+// or calls this core with a path.
 
 const BASE = '/api/v1'
 
@@ -46,7 +54,7 @@ export function onUnauthorized(fn) {
 }
 
 /** The full URL of an API path with its query (undefined/null/'' values are left out). */
-export function apiUrl(path, query) {
+export function url(path, query) {
   const full = /^\/(api|open311|healthz|readyz|metrics)(\/|$)/.test(path) ? path : BASE + path
   const qs = new URLSearchParams()
   for (const [k, v] of Object.entries(query || {})) {
@@ -117,7 +125,7 @@ async function send(method, path, opts) {
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken
   if (opts.idempotencyKey) headers['Idempotency-Key'] = opts.idempotencyKey
   try {
-    return await fetch(apiUrl(path, opts.query), {
+    return await fetch(url(path, opts.query), {
       method,
       headers,
       body: body === undefined ? undefined : body,
@@ -154,8 +162,8 @@ async function refreshCsrf() {
   if (res.ok) setCsrfToken((await res.json()).csrf_token)
 }
 
-/** Shorthands: api.get(path, query, opts), api.post(path, body, opts), put, patch, del. */
-export const api = {
+/** Shorthands: http.get(path, query, opts), http.post(path, body, opts), put, patch, del. */
+export const http = {
   get: (path, query, opts = {}) => request('GET', path, { ...opts, query }),
   post: (path, body, opts = {}) => request('POST', path, { ...opts, body }),
   put: (path, body, opts = {}) => request('PUT', path, { ...opts, body }),
@@ -168,19 +176,41 @@ export const api = {
  * previous page's nextCursor (null for the first page). Resolves with
  * { items, nextCursor, raw } where nextCursor is null on the last page.
  */
-export async function fetchPage(path, query = {}, cursor = null, limit = 20, opts = {}) {
-  const raw = await api.get(path, { ...query, limit, cursor: cursor || undefined }, opts)
+export async function page(path, query = {}, cursor = null, limit = 20, opts = {}) {
+  const raw = await http.get(path, { ...query, limit, cursor: cursor || undefined }, opts)
   return { items: (raw && raw.items) || [], nextCursor: (raw && raw.next_cursor) || null, raw }
 }
 
 /** Every item of a list, page by page (at most max items; for short lists such as organisations). */
-export async function fetchAll(path, query = {}, max = 2000) {
+export async function all(path, query = {}, max = 2000) {
   const out = []
   let cursor = null
   do {
-    const page = await fetchPage(path, query, cursor, Math.min(500, max - out.length))
-    out.push(...page.items)
-    cursor = page.nextCursor
+    const p = await page(path, query, cursor, Math.min(500, max - out.length))
+    out.push(...p.items)
+    cursor = p.nextCursor
   } while (cursor && out.length < max)
   return out
+}
+
+/** A pager over one list path: pager('/demands') is (query, cursor, limit) -> page(...). */
+export const pager = (path) => (query = {}, cursor = null, limit = 20) => page(path, query, cursor, limit)
+
+/**
+ * Downloads a file answer (CSV, xlsx) of path with query and saves it as filename (or the
+ * name the server's Content-Disposition gives). Errors throw ApiError like any call.
+ */
+export async function download(path, query, filename) {
+  const res = await request('GET', path, { query, raw: true, headers: { Accept: '*/*' } })
+  const blob = await res.blob()
+  const cd = res.headers.get('Content-Disposition') || ''
+  const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(cd)
+  const name = filename || (m ? decodeURIComponent(m[1]) : 'download')
+  const a = document.createElement('a')
+  a.href = URL.createObjectURL(blob)
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000)
 }
