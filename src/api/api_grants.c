@@ -31,7 +31,7 @@ static enum rc items_of(struct http_req *req, struct http_resp *resp, const char
                         items_fn read, struct err *e)
 {
     int64_t id;
-    enum rc rc = id_of(req->params[0], what, &id, e);
+    enum rc rc = id_at(req, 0, what, &id, e);
     if (rc)
         return rc;
     struct conn *c;
@@ -106,8 +106,7 @@ static enum rc api_grants_list(struct http_req *req, struct http_resp *resp, str
     if (rc == RC_OK)
         rc = api_query_id(req, "run_id", &f.run_id, e);
     f.state = http_query(req, "state");
-    enum policy_grant_state state;
-    if (rc == RC_OK && f.state && *f.state && !policy_grant_state_parse(f.state, &state))
+    if (rc == RC_OK && f.state && *f.state && flow_state_parse(&policy_grant_flow, f.state) < 0)
         rc = err_set(e, RC_INVALID, "state", "未知的兑现状态 %s", f.state);
     if (rc)
         return rc;
