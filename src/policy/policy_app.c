@@ -515,17 +515,6 @@ static enum rc app_create(struct conn *c, struct policy_holder *h, const struct 
     " FROM applications a JOIN policies p ON p.id = a.policy_id JOIN orgs o ON o.id = a.org_id "   \
     "JOIN enterprises e ON e.credit_code = a.credit_code "
 
-/* The caller's relations to an application of org_id and credit (policy_grant_rel bits). */
-static unsigned rels_of(const struct principal *p, int64_t org_id, const char *credit)
-{
-    unsigned rels = 0;
-    if (p->role == ROLE_POLICY_OFFICER && p->org_id && p->org_id == org_id)
-        rels |= PGR_ISSUER;
-    if (p->role == ROLE_ENTERPRISE && p->credit_code && strcmp(p->credit_code, credit) == 0)
-        rels |= PGR_OWNER;
-    return rels;
-}
-
 static json_t *app_json(const struct principal *p, struct stmt *st)
 {
     char id[24], pid[24], gid[24], at[3][40];
@@ -542,8 +531,8 @@ static json_t *app_json(const struct principal *p, struct stmt *st)
     }
     const char *state = store_text(st, 5);
     int si = flow_state_parse(&policy_app_flow, state);
-    json_t *actions =
-        flow_actions_json(&policy_app_flow, rels_of(p, store_int(st, 4), store_text(st, 3)), si, 0);
+    json_t *actions = flow_actions_json(
+        &policy_app_flow, policy_grant__rels(p, store_int(st, 4), store_text(st, 3)), si, 0);
     json_t *form = json_loads(store_text(st, 7), 0, NULL);
     json_t *outcome = store_isnull(st, 8) ? NULL : json_loads(store_text(st, 8), 0, NULL);
     return json_pack(
@@ -645,7 +634,7 @@ enum rc policy_app_actions(struct conn *c, const struct principal *p, int64_t id
     if (rc)
         return rc;
     int s = flow_state_parse(&policy_app_flow, store_text(st, 5));
-    unsigned rels = rels_of(p, store_int(st, 4), store_text(st, 3));
+    unsigned rels = policy_grant__rels(p, store_int(st, 4), store_text(st, 3));
     store_finish(st);
     *out = flow_actions_json(&policy_app_flow, rels, s, 0);
     return RC_OK;
@@ -711,7 +700,7 @@ static enum rc app_load(struct flow_call *x, struct err *e)
     r->version = store_int(st, 15);
     mem_copy_text(r->credit, sizeof(r->credit), store_text(st, 3));
     x->from = flow_state_parse(&policy_app_flow, store_text(st, 5));
-    x->rels = rels_of(x->p, r->org_id, r->credit);
+    x->rels = policy_grant__rels(x->p, r->org_id, r->credit);
     store_finish(st);
     ac->next = ac->rec;
     return policy_grant__policy(x->c, r->policy_id, &ac->pol, e);

@@ -317,8 +317,7 @@ static json_t *id_text(int64_t id)
     return policy_id_json(id);
 }
 
-/* The caller's relations to a grant of org_id and credit (policy_grant_rel bits). */
-static unsigned rels_of(const struct principal *p, int64_t org_id, const char *credit)
+unsigned policy_grant__rels(const struct principal *p, int64_t org_id, const char *credit)
 {
     unsigned rels = 0;
     if (p->role == ROLE_ENTERPRISE && p->credit_code && strcmp(p->credit_code, credit) == 0)
@@ -333,7 +332,7 @@ static json_t *grant_json(const struct principal *p, struct stmt *st)
     char full[CODES_FULL_NAME_MAX];
     const char *region = store_text(st, 4);
     int s = flow_state_parse(&policy_grant_flow, store_text(st, 9));
-    unsigned rels = rels_of(p, store_int(st, 5), store_text(st, 3));
+    unsigned rels = policy_grant__rels(p, store_int(st, 5), store_text(st, 3));
     json_t *actions = flow_actions_json(&policy_grant_flow, rels, s, 0);
     bool reveal = rels || p->role == ROLE_ADMIN;
     json_t *j = json_pack(
@@ -455,7 +454,7 @@ enum rc policy_grant_actions(struct conn *c, const struct principal *p, int64_t 
     if (rc)
         return rc;
     int s = flow_state_parse(&policy_grant_flow, store_text(st, 9));
-    unsigned rels = rels_of(p, store_int(st, 5), store_text(st, 3));
+    unsigned rels = policy_grant__rels(p, store_int(st, 5), store_text(st, 3));
     store_finish(st);
     *out = flow_actions_json(&policy_grant_flow, rels, s, 0);
     return RC_OK;
@@ -516,7 +515,7 @@ static enum rc grant_load(struct flow_call *x, struct err *e)
     mem_copy_text(g->credit, sizeof(g->credit), store_text(st, 3));
     mem_copy_text(g->title, sizeof(g->title), store_text(st, 22));
     x->from = flow_state_parse(&policy_grant_flow, store_text(st, 9));
-    x->rels = rels_of(x->p, g->org_id, g->credit);
+    x->rels = policy_grant__rels(x->p, g->org_id, g->credit);
     store_finish(st);
     gc->next = gc->rec;
     gc->note = x->note;

@@ -77,6 +77,10 @@ enum rc policy_grant__insert(struct conn *c, const struct audit_actor *who,
 /* Binds an optional int (v < 0: NULL). */
 void policy_grant__bind_opt(struct stmt *st, int i, int64_t v);
 
+/* The caller's relations (policy_grant_rel bits) to a grant or an application of the
+ * issuing department org_id and the enterprise credit. */
+unsigned policy_grant__rels(const struct principal *p, int64_t org_id, const char *credit);
+
 /* Who sees which grants and applications (policy_grant.h): mode 0 all (admin),
  * 1 one enterprise, 2 one issuing department, 3 a region, 4 nothing. */
 struct pg_scope {
