@@ -270,7 +270,8 @@ enum rc api_authenticate(void *appv, struct http_req *req, struct err *e)
             return err_set(e, RC_CSRF, NULL, "缺少或错误的 X-CSRF-Token 请求头");
     }
     req->principal = p;
-    req->role_bit = ROLE_BIT(p->role);
+    enum role builtin = auth_role_builtin(p->role);
+    req->role_bit = builtin < ROLE__COUNT ? ROLE_BIT(builtin) : 0;
     req->user_label = p->actor.name;
     return RC_OK;
 }

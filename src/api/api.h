@@ -18,7 +18,6 @@ struct store;
 struct conn;
 struct principal;
 struct ent_catalog;
-struct ent_scope;
 struct calendar_holder;
 struct policy_runner;
 struct policy_holder;
@@ -64,10 +63,6 @@ enum rc api_conn(struct http_req *req, struct conn **c, struct err *e) WARN_UNUS
 const char *api_cursor_encode(struct http_req *req, const char *text);
 /* Decodes ?cursor= into text (NULL when absent); RC_INVALID naming "cursor" if malformed. */
 enum rc api_cursor(struct http_req *req, const char **text, struct err *e) WARN_UNUSED;
-/* Builds the caller's visibility (admins all, an enterprise itself, officials their
- * organisation's region and 包保): the one scope of enterprise reads and of the audit
- * log. Strings in the request pool. */
-void api_ent_scope(struct http_req *req, struct ent_scope *s);
 /* Wraps items (stolen) as {"items": [...], "next_cursor": ...}; the cursor encodes the
  * member key (a string or integer) of the last item when the page is full. */
 json_t *api_page(struct http_req *req, json_t *items, int limit, const char *key);
@@ -88,6 +83,8 @@ enum rc api_orgs_get(struct http_req *req, struct http_resp *resp, struct err *e
 enum rc api_orgs_create(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_users_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_roles_list(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_roles_create(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_users_action(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_apikeys_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_apikeys_revoke(struct http_req *req, struct http_resp *resp, struct err *e);

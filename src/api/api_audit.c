@@ -2,14 +2,16 @@
 /*
  * api_audit: read the audit chain (supervisors and admins, declared in api.c). A
  * supervisor reads the events of organisations and enterprises of its region, the
- * same scope as its enterprise reads (api_ent_scope); personal data in before/after
- * is masked for everyone but admins, as in enterprise records.
+ * same scope as its enterprise reads (access_scope_of with ent.region); personal data in
+ * before/after is masked unless access_reveal allows it (pii.read: admins), as in
+ * enterprise records.
  */
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../access/access.h"
 #include "../audit/audit.h"
 #include "../base/mem.h"
 #include "../codes/codes.h"
@@ -111,10 +113,12 @@ enum rc api_audit_list(struct http_req *req, struct http_resp *resp, struct err 
     const char *entity = http_query(req, "entity");
     if (id && !entity)
         return err_set(e, RC_INVALID, "entity", "按 id 查询时须同时指定 entity");
-    struct ent_scope scope;
-    api_ent_scope(req, &scope);
-    /* Officials without a region, or an enterprise's scope, see no events. */
-    const char *region = scope.all ? NULL : scope.region_prefix ? scope.region_prefix : "~";
+    /* The scope of enterprise reads (src/access): officials holding ent.region see the
+     * events of their region; without a region, or as an enterprise, none. */
+    const struct principal *p = api_who(req);
+    struct access_scope scope;
+    access_scope_of(p, ACCESS_ENT_REGION, ACCESS_NONE, &scope);
+    const char *region = scope.all ? NULL : scope.region_lo;
     struct conn *c;
     if ((rc = api_conn(req, &c, e)))
         return rc;
@@ -123,7 +127,7 @@ enum rc api_audit_list(struct http_req *req, struct http_resp *resp, struct err 
     store_release(c);
     if (rc)
         return rc;
-    if (!scope.reveal_all) {
+    if (!access_reveal(p, false)) {
         json_t *ev;
         size_t i;
         json_array_foreach(items, i, ev)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * api_enterprises: the registry (一企一档), enterprise facts and the fact catalogue.
- * The caller's visibility is turned into a struct ent_scope here and enforced by the
- * queries in src/ent.
+ * The caller's visibility (src/access) is enforced by the queries in src/ent, given the
+ * principal.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,23 +15,6 @@
 #include "../ent/ent_import.h"
 #include "../store/store.h"
 #include "api.h"
-
-void api_ent_scope(struct http_req *req, struct ent_scope *s)
-{
-    const struct principal *p = api_who(req);
-    memset(s, 0, sizeof(*s));
-    if (p->role == ROLE_ADMIN) {
-        s->all = s->reveal_all = true;
-    } else if (p->role == ROLE_ENTERPRISE) {
-        s->credit_code = p->credit_code;
-    } else {
-        if (p->org_region) {
-            char *prefix = pool_alloc(&req->pool, 8);
-            s->region_prefix = ent_region_prefix(p->org_region, prefix);
-        }
-        s->user_id = p->user_id;
-    }
-}
 
 enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
@@ -48,13 +31,11 @@ enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struc
     f.scale = http_query(req, "scale");
     if (f.q && (!*f.q || utf8_len(f.q) > 50))
         return err_set(e, RC_INVALID, "q", "搜索词长度应为 1 到 50 个字符");
-    struct ent_scope scope;
-    api_ent_scope(req, &scope);
     struct conn *c;
     if ((rc = api_conn(req, &c, e)))
         return rc;
     json_t *items;
-    rc = ent_list(c, api_app(req)->cat, &scope, &f, &items, e);
+    rc = ent_list(c, api_app(req)->cat, api_who(req), &f, &items, e);
     store_release(c);
     if (rc)
         return rc;
@@ -63,14 +44,12 @@ enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struc
 
 enum rc api_enterprises_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    struct ent_scope scope;
-    api_ent_scope(req, &scope);
     struct conn *c;
     enum rc rc = api_conn(req, &c, e);
     if (rc)
         return rc;
     json_t *j;
-    rc = ent_get(c, api_app(req)->cat, &scope, req->params[0], &j, e);
+    rc = ent_get(c, api_app(req)->cat, api_who(req), req->params[0], &j, e);
     store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
@@ -92,19 +71,19 @@ static enum rc save(struct http_req *req, struct http_resp *resp, struct err *e,
         return rc;
     if (!create)
         r.credit_code = req->params[0];
-    struct ent_scope scope;
-    api_ent_scope(req, &scope);
     struct conn *c;
     if ((rc = api_conn(req, &c, e))) {
         ent_record_cleanup(&r);
         return rc;
     }
     bool created = false, changed = false;
-    rc = ent_save(c, &api_who(req)->actor, &scope, &r, create, &created, &changed, e);
+    rc = ent_save(c, &api_who(req)->actor, api_who(req), &r, create, &created, &changed, e);
     json_t *j = NULL;
     if (rc == RC_OK) {
-        scope.all = true; /* the writer may read back what it wrote */
-        rc = ent_get(c, api_app(req)->cat, &scope, r.credit_code, &j, e);
+        /* The writer may read back what it wrote (its personal data as it may see it). */
+        struct principal reader = *api_who(req);
+        reader.perms |= ACCESS_BIT(ACCESS_SCOPE_ALL);
+        rc = ent_get(c, api_app(req)->cat, &reader, r.credit_code, &j, e);
     }
     store_release(c);
     ent_record_cleanup(&r);
@@ -126,8 +105,6 @@ enum rc api_enterprises_update(struct http_req *req, struct http_resp *resp, str
 
 enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    struct ent_scope scope;
-    api_ent_scope(req, &scope);
     const char *h = http_query(req, "history");
     bool history = h && (strcmp(h, "1") == 0 || strcmp(h, "true") == 0);
     struct conn *c;
@@ -135,7 +112,7 @@ enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, s
     if (rc)
         return rc;
     json_t *j;
-    rc = ent_facts_get(c, api_app(req)->cat, &scope, req->params[0], history, &j, e);
+    rc = ent_facts_get(c, api_app(req)->cat, api_who(req), req->params[0], history, &j, e);
     store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
@@ -220,7 +197,7 @@ enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, s
         if (!in[i].as_of)
             in[i].as_of = pool_strdup(&req->pool, today);
         /* Enterprises declare; only officials record authoritative values. */
-        if (p->role == ROLE_ENTERPRISE) {
+        if (access_can(p, ACCESS_ENT_SELF)) {
             if (in[i].status && strcmp(in[i].status, "self_declared") != 0) {
                 rc = err_set(e, RC_FORBIDDEN, pool_printf(&req->pool, "%s.status", field),
                              "企业只能自主申报（self_declared）");
@@ -244,25 +221,23 @@ enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, s
     }
     if (rc)
         return rc;
-    struct ent_scope scope;
-    api_ent_scope(req, &scope);
     struct conn *c;
     if ((rc = api_conn(req, &c, e)))
         return rc;
     /* Authoritative values come from the fact's source department only (after every item
      * was validated, so a malformed request is 400 whoever sends it, and after visibility,
      * so an enterprise the caller cannot see is 404 as always). */
-    rc = ent_visible(c, &scope, req->params[0], e);
+    rc = ent_visible(c, api_who(req), req->params[0], e);
     for (size_t i = 0; i < n && !rc; i++)
         if (strcmp(in[i].status, "authoritative") == 0)
             rc = ent_fact_may_record(c, ent_catalog_fact(cat, in[i].fact), p->org_code,
-                                     p->role == ROLE_ADMIN,
+                                     access_can(p, ACCESS_SCOPE_ALL),
                                      pool_printf(&req->pool, "facts[%zu].status", i), e);
     json_t *j = NULL;
     if (rc == RC_OK)
-        rc = ent_facts_put(c, &p->actor, &scope, req->params[0], in, n, e);
+        rc = ent_facts_put(c, &p->actor, api_who(req), req->params[0], in, n, e);
     if (rc == RC_OK)
-        rc = ent_facts_get(c, cat, &scope, req->params[0], false, &j, e);
+        rc = ent_facts_get(c, cat, api_who(req), req->params[0], false, &j, e);
     store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }

@@ -39,7 +39,7 @@ static enum rc addressed(struct http_req *req, struct conn *c, const struct prin
                                &st, e);
     if (rc)
         return rc;
-    bool ent = p->role == ROLE_ENTERPRISE;
+    bool ent = access_can(p, ACCESS_ENT_SELF);
     store_bind_int(st, 1, ent);
     store_bind_text(st, 2, p->credit_code ? p->credit_code : "");
     store_bind_int(st, 3, ent);

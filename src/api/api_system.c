@@ -68,6 +68,9 @@ static json_t *path_params(const char *pattern)
     return arr;
 }
 
+static const char *const role_names[ROLE__COUNT] = {
+    "enterprise", "clerk", "handler", "supervisor", "policy_officer", "admin", "system"};
+
 enum rc api_openapi(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     (void)req, (void)e;
@@ -93,7 +96,7 @@ enum rc api_openapi(struct http_req *req, struct http_resp *resp, struct err *e)
         else
             for (int k = 0; k < ROLE__COUNT; k++)
                 if (r[i].roles & ROLE_BIT(k))
-                    json_array_append_new(roles, json_string(auth_role_name((enum role)k)));
+                    json_array_append_new(roles, json_string(role_names[k]));
         json_t *op = json_pack("{s:s, s:o, s:o, s:{s:{s:s}, s:{s:s}}}", "summary", r[i].summary,
                                "parameters", path_params(r[i].pattern), "x-roles", roles,
                                "responses", "200", "description", "成功", "default",

@@ -6,6 +6,7 @@
 
 #include "../auth/auth.h"
 #include "../base/jsonx.h"
+#include "../base/mem.h"
 #include "../store/store.h"
 #include "api.h"
 
@@ -39,7 +40,6 @@ enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct er
                                          "org",      "credit_code",  NULL};
     json_t *body;
     struct auth_user_new u = {0};
-    const char *role = NULL;
     enum rc rc = http_json_body(req, &body, e);
     if (rc == RC_OK)
         rc = jsonx_only(body, fields, e);
@@ -50,10 +50,7 @@ enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct er
     if (rc == RC_OK)
         rc = jsonx_get_str(body, "password", true, 128, &u.password, e);
     if (rc == RC_OK)
-        rc = jsonx_get_str(body, "role", true, 32, &role, e);
-    if (rc == RC_OK && !auth_role_parse(role, &u.role))
-        rc = err_set(e, RC_INVALID, "role",
-                     "角色应为 enterprise、clerk、handler、supervisor、policy_officer 或 admin");
+        rc = jsonx_get_str(body, "role", true, 32, &u.role, e);
     if (rc == RC_OK)
         rc = jsonx_get_str(body, "org", false, 32, &u.org_code, e);
     if (rc == RC_OK)
@@ -64,7 +61,11 @@ enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct er
     if ((rc = api_conn(req, &c, e)))
         return rc;
     int64_t id;
+    char *label = NULL;
+    unsigned perms;
     rc = auth_user_create(c, &api_who(req)->actor, &u, &id, e);
+    if (rc == RC_OK)
+        rc = access_role_get(c, u.role, &perms, &label, e);
     store_release(c);
     if (rc)
         return rc;
@@ -72,7 +73,8 @@ enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct er
     snprintf(sid, sizeof(sid), "%lld", (long long)id);
     json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", sid, "username", u.username,
                           "display_name", u.display_name ? u.display_name : u.username, "role",
-                          auth_role_name(u.role), "role_label", auth_role_label(u.role));
+                          u.role, "role_label", label);
+    xfree(label);
     json_object_set_new(j, "org", u.org_code ? json_string(u.org_code) : json_null());
     json_object_set_new(j, "credit_code", u.credit_code ? json_string(u.credit_code) : json_null());
     return http_reply(resp, 201, j);

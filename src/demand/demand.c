@@ -110,41 +110,29 @@ static enum rc load(struct conn *c, int64_t id, struct drow *d, struct err *e)
     return rc;
 }
 
-/* Does the caller's organisation region cover region? */
+/* Does the caller's organisation region cover region? (src/access) */
 static bool covers(const struct principal *p, const char *region)
 {
-    if (!p->org_region)
-        return false;
-    char prefix[8];
-    ent_region_prefix(p->org_region, prefix);
-    return strncmp(region, prefix, strlen(prefix)) == 0;
+    return access_covers(p, region);
 }
 
 /* The caller's relations to d, given whether its organisation is a co-handler of d. */
 static unsigned relations_of(const struct principal *p, const struct drow *d, bool co)
 {
+    /* The relations are demand's own; the permissions say which the caller may hold
+     * (intake and oversight reach its organisation's region, handling its organisation). */
     unsigned rels = 0;
-    switch (p->role) {
-    case ROLE_ENTERPRISE:
-        if (p->credit_code && strcmp(p->credit_code, d->credit) == 0)
-            rels |= REL_OWNER;
-        break;
-    case ROLE_CLERK:
-        if (covers(p, d->region))
-            rels |= REL_INTAKE;
-        break;
-    case ROLE_SUPERVISOR:
-        if (covers(p, d->region))
-            rels |= REL_OVERSIGHT;
-        break;
-    case ROLE_HANDLER:
+    if (access_can(p, ACCESS_ENT_SELF) && p->credit_code && strcmp(p->credit_code, d->credit) == 0)
+        rels |= REL_OWNER;
+    if (access_can(p, ACCESS_DEMAND_INTAKE) && covers(p, d->region))
+        rels |= REL_INTAKE;
+    if (access_can(p, ACCESS_DEMAND_OVERSEE) && covers(p, d->region))
+        rels |= REL_OVERSIGHT;
+    if (access_can(p, ACCESS_DEMAND_HANDLE)) {
         if (p->org_id && p->org_id == d->lead_org)
             rels |= REL_LEAD;
         if (co)
             rels |= REL_CO;
-        break;
-    default:
-        break;
     }
     return rels;
 }
@@ -153,7 +141,7 @@ static enum rc relations(struct conn *c, const struct principal *p, const struct
                          unsigned *rels, struct err *e)
 {
     bool co = false;
-    if (p->role == ROLE_HANDLER) {
+    if (access_can(p, ACCESS_DEMAND_HANDLE) && p->org_id) {
         struct stmt *st;
         enum rc rc = store_prepare(c,
                                    "SELECT 1 FROM demand_handlers WHERE demand_id = ? AND "
@@ -181,7 +169,7 @@ static enum rc load_visible(struct conn *c, const struct principal *p, int64_t i
     enum rc rc = load(c, id, d, e);
     if (rc == RC_OK)
         rc = relations(c, p, d, rels, e);
-    if (rc == RC_OK && !*rels && p->role != ROLE_ADMIN)
+    if (rc == RC_OK && !*rels && !access_can(p, ACCESS_SCOPE_ALL))
         rc = err_set(e, RC_NOTFOUND, NULL, "诉求不存在或无权查看");
     return rc;
 }
@@ -458,14 +446,15 @@ static enum rc same_request(struct conn *c, int64_t id, const struct demand_new 
 static enum rc check_new(struct conn *c, const struct principal *p, const struct demand_new *d,
                          const char **channel_out, const char **urgency_out, struct err *e)
 {
-    const char *credit = p->role == ROLE_ENTERPRISE ? p->credit_code : d->credit_code;
+    bool ent = access_can(p, ACCESS_ENT_SELF);
+    const char *credit = ent ? p->credit_code : d->credit_code;
     const char *channel = d->channel;
     if (!channel)
-        channel = p->role == ROLE_ENTERPRISE ? "web" : p->role == ROLE_SYSTEM ? "api" : "window";
+        channel = ent ? "web" : p->apikey_id ? "api" : "window";
     const char *urgency = d->urgency ? d->urgency : "normal";
     *channel_out = channel;
     *urgency_out = urgency;
-    if (p->role == ROLE_ENTERPRISE && strcmp(channel, "web") != 0)
+    if (ent && strcmp(channel, "web") != 0)
         return err_set(e, RC_INVALID, "channel", "企业只能通过网上渠道提交诉求");
     if (!one_of(channels, channel))
         return err_set(e, RC_INVALID, "channel", "渠道应为 web、window、hotline、open311 或 api");
@@ -533,7 +522,7 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
                           const char *channel, const char *urgency, int64_t *id_out,
                           bool *existed, struct err *e)
 {
-    const char *credit = p->role == ROLE_ENTERPRISE ? p->credit_code : d->credit_code;
+    const char *credit = access_can(p, ACCESS_ENT_SELF) ? p->credit_code : d->credit_code;
     int64_t existing;
     enum rc rc = find_existing(c, p->actor.name, d, channel, &existing, e);
     if (rc == RC_OK && existing) {
@@ -562,7 +551,7 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
              * outside its region is registered elsewhere: an unknown code is judged by
              * the region its own digits name (characters 3-8 of a unified social credit
              * code) and then refused exactly like a registered enterprise out of scope. */
-            bool bound = p->role == ROLE_CLERK || (p->role == ROLE_SYSTEM && p->apikey_id);
+            bool bound = access_can(p, ACCESS_DEMAND_INTAKE) || p->apikey_id;
             if (bound && credit && strlen(credit) == 18) {
                 snprintf(region, sizeof(region), "%.6s", credit + 2);
                 rc = RC_OK;
@@ -575,11 +564,11 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
         store_finish(st);
         st = NULL;
     }
-    if (rc == RC_OK && p->role == ROLE_CLERK && !covers(p, region))
+    if (rc == RC_OK && access_can(p, ACCESS_DEMAND_INTAKE) && !p->apikey_id && !covers(p, region))
         rc = err_set(e, RC_FORBIDDEN, "credit_code", "该企业不在本窗口的受理范围内");
     /* An API key files like a clerk of its organisation (issue 14, item 17); the
      * command line's system principal has no key and no region. */
-    if (rc == RC_OK && p->role == ROLE_SYSTEM && p->apikey_id && !covers(p, region))
+    if (rc == RC_OK && p->apikey_id && !covers(p, region))
         rc = err_set(e, RC_FORBIDDEN, "credit_code", "该企业不在本 API 密钥所属机构的受理范围内");
     int64_t now = ctx->now, id = 0;
     if (rc == RC_OK)
@@ -1273,14 +1262,15 @@ enum rc demand_get_text(struct conn *c, const struct demand_ctx *ctx, const stru
     jsonx_w_raw(&w, "]", 1);
     if (rc == RC_DONE)
         rc = RC_OK;
-    unsigned rels = relations_of(p, &d, p->role == ROLE_HANDLER && is_co);
-    if (rc == RC_OK && !rels && p->role != ROLE_ADMIN)
+    unsigned rels = relations_of(p, &d, is_co);
+    if (rc == RC_OK && !rels && !access_can(p, ACCESS_SCOPE_ALL))
         rc = err_set(e, RC_NOTFOUND, NULL, "诉求不存在或无权查看");
     if (rc == RC_OK) {
-        /* The phone is for those who handle the demand; co-handlers and admins see it
-         * masked. */
+        /* The phone is for those who handle the demand (co-handlers see it masked) and
+         * for holders of pii.read (access_reveal). */
         JW_KEY(&w, "contact_phone");
-        if (phone && !(rels & (REL_OWNER | REL_INTAKE | REL_LEAD | REL_OVERSIGHT))) {
+        bool handles = (rels & (REL_OWNER | REL_INTAKE | REL_LEAD | REL_OVERSIGHT)) != 0;
+        if (phone && !access_reveal(p, handles)) {
             char masked[32];
             jsonx_w_text(&w, codes_mask_mobile(phone, masked, sizeof(masked)));
         } else {
@@ -1331,7 +1321,7 @@ enum rc demand_timeline(struct conn *c, const struct principal *p, int64_t id, j
     enum rc rc = load_visible(c, p, id, &d, &rels, e);
     if (rc)
         return rc;
-    bool owner_only = (rels & ~REL_OWNER) == 0 && p->role == ROLE_ENTERPRISE;
+    bool owner_only = (rels & ~REL_OWNER) == 0 && access_can(p, ACCESS_ENT_SELF);
     struct stmt *st;
     rc = store_prepare(c,
                        "SELECT at, actor_name, org, action, from_state, to_state, note, internal, "
@@ -1398,19 +1388,15 @@ enum list_shape { LIST_NONE, LIST_ALL, LIST_ENTERPRISE, LIST_REGION, LIST_HANDLE
 
 static enum list_shape list_shape_of(const struct principal *p, bool regional)
 {
-    switch (p->role) {
-    case ROLE_ADMIN:
+    if (access_can(p, ACCESS_SCOPE_ALL))
         return LIST_ALL;
-    case ROLE_ENTERPRISE:
+    if (access_can(p, ACCESS_ENT_SELF))
         return LIST_ENTERPRISE;
-    case ROLE_CLERK:
-    case ROLE_SUPERVISOR:
+    if (access_can(p, ACCESS_DEMAND_INTAKE) || access_can(p, ACCESS_DEMAND_OVERSEE))
         return regional ? LIST_REGION : LIST_NONE;
-    case ROLE_HANDLER:
+    if (access_can(p, ACCESS_DEMAND_HANDLE))
         return LIST_HANDLER;
-    default:
-        return LIST_NONE;
-    }
+    return LIST_NONE;
 }
 
 /* Writes the SQL of one list query into sql (n bytes). */
@@ -1448,12 +1434,14 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
     if (f->light && strcmp(f->light, "red") != 0 && strcmp(f->light, "yellow") != 0 &&
         strcmp(f->light, "green") != 0)
         return err_set(e, RC_INVALID, "light", "light 应为 red、yellow 或 green");
-    char prefix[8] = "~", hi[16] = "~";
-    bool regional = (p->role == ROLE_CLERK || p->role == ROLE_SUPERVISOR) && p->org_region;
-    if (regional) {
-        ent_region_prefix(p->org_region, prefix);
-        snprintf(hi, sizeof(hi), "%s:", prefix);
-    }
+    /* The region part of the caller's scope: intake and oversight reach its region. */
+    struct access_scope scope;
+    access_scope_of(p,
+                    access_can(p, ACCESS_DEMAND_INTAKE) ? ACCESS_DEMAND_INTAKE
+                                                        : ACCESS_DEMAND_OVERSEE,
+                    ACCESS_NONE, &scope);
+    const char *prefix = scope.region_lo, *hi = scope.region_hi;
+    bool regional = strcmp(prefix, "~") != 0;
     enum list_shape shape = list_shape_of(p, regional);
     if (shape == LIST_NONE)
         return buf_append(out, "[]", 2);
@@ -1571,7 +1559,7 @@ enum rc demand_sweep_overdue(struct conn *c, const struct demand_ctx *ctx, int *
         return rc;
     rc = RC_OK;
     static const struct principal sweeper = {.actor = {"system:overdue-sweep", ""},
-                                             .role = ROLE_SYSTEM,
+                                             .role = "system",
                                              .username = "system",
                                              .display_name = "超期提醒",
                                              .org_name = "系统"};

@@ -27,10 +27,12 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* May p edit (and see the drafts of) the policies of org_id? */
+/* May p edit (and see the drafts of) the policies of org_id? Its issuing department
+ * (policy.issue), or anyone whose scope is every record (scope.all). */
 static bool editor_of(const struct principal *p, int64_t org_id)
 {
-    return p && (p->role == ROLE_ADMIN || (p->role == ROLE_POLICY_OFFICER && p->org_id == org_id));
+    return p && (access_can(p, ACCESS_SCOPE_ALL) ||
+                 (access_can(p, ACCESS_POLICY_ISSUE) && p->org_id == org_id));
 }
 
 static const char *delivery_label(const char *d)
@@ -681,12 +683,12 @@ enum rc policy_create(struct conn *c, struct policy_holder *h, const struct prin
     if (rc)
         return rc;
     int64_t org_id = 0;
-    if (p->role == ROLE_ADMIN) {
+    if (access_can(p, ACCESS_SCOPE_ALL)) {
         if (!org)
             return err_set(e, RC_INVALID, "org", "请指定发文机构（org）");
         if ((rc = org_id_of(c, org, &org_id, e)))
             return rc;
-    } else if (p->role == ROLE_POLICY_OFFICER && p->org_id) {
+    } else if (access_can(p, ACCESS_POLICY_ISSUE) && p->org_id) {
         if (org && (!p->org_code || strcmp(org, p->org_code) != 0))
             return err_set(e, RC_FORBIDDEN, "org", "只能为本单位起草政策");
         org_id = p->org_id;
@@ -1058,8 +1060,8 @@ enum rc policy_list(struct conn *c, const struct principal *p, const struct poli
     char today[11];
     policy__today(today);
     bool pg = store_conn_kind(c) == STORE_PG;
-    bool admin = p && p->role == ROLE_ADMIN;
-    bool officer = p && p->role == ROLE_POLICY_OFFICER;
+    bool admin = access_can(p, ACCESS_SCOPE_ALL);
+    bool officer = !admin && access_can(p, ACCESS_POLICY_ISSUE);
     const char *state = f->state ? f->state : "published";
     if (f->delivery && !policy_delivery_label(f->delivery))
         return err_set(e, RC_INVALID, "delivery", "兑现方式应为 mian_shen、ji_shen 或 shen_bao");
@@ -1831,8 +1833,8 @@ enum rc policy_condition_put(struct conn *c, struct policy_holder *h, const stru
     if (rc == RC_OK)
         rc = condition_owner(c, name, &exists, &owner, owner_name, e);
     /* The owner's officers and admins edit a condition; the CLI (p NULL) may do anything. */
-    if (rc == RC_OK && exists && p && p->role != ROLE_ADMIN &&
-        !(p->role == ROLE_POLICY_OFFICER && owner && p->org_id == owner)) {
+    if (rc == RC_OK && exists && p && !access_can(p, ACCESS_SCOPE_ALL) &&
+        !(access_can(p, ACCESS_POLICY_ISSUE) && owner && p->org_id == owner)) {
         if (owner)
             rc = err_set(e, RC_FORBIDDEN, "name",
                          "命名条件 %s 属于%s，只有该单位的政策专员或管理员可以修改", name,
