@@ -126,7 +126,8 @@ enum rc access_role_get(struct conn *c, const char *name, unsigned *bits, char *
 enum rc access_role_for_user(struct conn *c, const char *name, unsigned *bits, struct err *e)
 {
     if (!name || !*name || strcmp(name, "system") == 0)
-        return err_set(e, RC_INVALID, "role", "未知角色 %s（角色应为 GET /api/v1/roles 所列之一，system 只用于 API 密钥）",
+        return err_set(e, RC_INVALID, "role",
+                       "未知角色 %s（角色应为 GET /api/v1/roles 所列之一，system 只用于 API 密钥）",
                        name ? name : "");
     enum rc rc = access_role_get(c, name, bits, NULL, e);
     if (rc == RC_NOTFOUND)
@@ -150,10 +151,10 @@ enum rc access_role_list(struct conn *c, json_t **out, struct err *e)
         struct err ignored;
         if (access_perms_parse(store_text(st, 2), "permissions", &bits, &ignored))
             bits = 0;
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:b}", "name", store_text(st, 0),
-                                             "label", store_text(st, 1), "permissions",
-                                             access_perms_json(bits), "builtin",
-                                             store_int(st, 3) != 0));
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s, s:o, s:b}", "name", store_text(st, 0), "label",
+                                        store_text(st, 1), "permissions", access_perms_json(bits),
+                                        "builtin", store_int(st, 3) != 0));
     }
     store_finish(st);
     if (rc != RC_DONE) {

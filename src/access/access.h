@@ -196,7 +196,7 @@ int access_bind(struct stmt *st, int i, const struct access_scope *s);
  * access_bind_ent.
  */
 #define ACCESS_SQL_ENT(credit, region)                                                             \
-    "(? = 1 OR " credit " = ? OR (" region " >= ? AND " region " < ?) OR EXISTS (SELECT 1 FROM "  \
+    "(? = 1 OR " credit " = ? OR (" region " >= ? AND " region " < ?) OR EXISTS (SELECT 1 FROM "   \
     "enterprise_officials ao WHERE ao.credit_code = " credit " AND ao.user_id = ?))"
 #define ACCESS_SQL_ENT_N 5
 /* Binds ACCESS_SQL_ENT's parameters from position i; returns the next position. */

@@ -25,9 +25,9 @@ enum rc api_roles_list(struct http_req *req, struct http_resp *resp, struct err 
         return rc;
     json_t *perms = json_array();
     for (int i = 0; i < ACCESS__N_PERMS; i++)
-        json_array_append_new(perms, json_pack("{s:s, s:s}", "name",
-                                               access_perm_name((enum access_perm)i), "label",
-                                               access_perm_label((enum access_perm)i)));
+        json_array_append_new(perms,
+                              json_pack("{s:s, s:s}", "name", access_perm_name((enum access_perm)i),
+                                        "label", access_perm_label((enum access_perm)i)));
     return http_reply(resp, 200, json_pack("{s:o, s:o}", "items", items, "permissions", perms));
 }
 
@@ -73,6 +73,7 @@ enum rc api_roles_create(struct http_req *req, struct http_resp *resp, struct er
     store_release(c);
     if (rc)
         return rc;
-    return http_reply(resp, 201, json_pack("{s:s, s:s, s:o, s:b}", "name", name, "label", label,
-                                           "permissions", access_perms_json(bits), "builtin", 0));
+    return http_reply(resp, 201,
+                      json_pack("{s:s, s:s, s:o, s:b}", "name", name, "label", label, "permissions",
+                                access_perms_json(bits), "builtin", 0));
 }
