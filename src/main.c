@@ -96,7 +96,7 @@ static void usage(FILE *f)
           "  org add CODE NAME --kind KIND --region CODE [--parent CODE]\n"
           "  org partner add|remove ORG PARTNER | list   cross-region dispatch partners\n"
           "  user add NAME --role ROLE [--org CODE] [--enterprise CREDIT_CODE] [--display-name N]\n"
-          "  role add NAME --label 中文名称 --perms PERM,PERM...   (role list: the roles)\n"
+          "  role add NAME --label 中文名称 --perms PERM,PERM... | role set NAME [--label L] [--perms P,..] | role list\n"
           "          (password read from standard input)\n"
           "  user passwd NAME                         resets a password (new one on stdin)\n"
           "  user disable|enable NAME                 disabling ends the user's sessions\n"
@@ -593,12 +593,15 @@ static int cmd_user_add(const struct opts *o)
     return 0;
 }
 
-/* qifu role add NAME --label L --perms a,b | qifu role list: roles are data (src/access). */
-static int cmd_role(const struct opts *o, bool add)
+/* qifu role add NAME --label L --perms a,b | role set NAME [--label L] [--perms a,b] |
+ * role list: roles are data (src/access). */
+static int cmd_role(const struct opts *o, const char *verb)
 {
     struct err e;
     err_clear(&e);
-    if (add && (o->n_pos < 1 || !o->label || !o->perms)) {
+    bool add = strcmp(verb, "add") == 0, set = strcmp(verb, "set") == 0;
+    if ((add && (o->n_pos < 1 || !o->label || !o->perms)) ||
+        (set && (o->n_pos < 1 || (!o->label && !o->perms)))) {
         usage(stderr);
         return 2;
     }
@@ -608,18 +611,20 @@ static int cmd_role(const struct opts *o, bool add)
     if (rc)
         return fail("打开数据库", rc, &e);
     json_t *roles = NULL;
+    struct audit_actor who = cli_actor();
     if (add) {
-        struct audit_actor who = cli_actor();
         rc = access_role_create(c, &who, o->pos[0], o->label, o->perms, &e);
+    } else if (set) {
+        rc = access_role_update(c, &who, o->pos[0], o->label, o->perms, &e);
     } else {
         rc = access_role_list(c, &roles, &e);
     }
     store_release(c);
     store_close(db);
     if (rc)
-        return fail(add ? "新建角色" : "列出角色", rc, &e);
-    if (add)
-        printf("已新建角色 %s（%s）\n", o->pos[0], o->label);
+        return fail(add ? "新建角色" : set ? "修改角色" : "列出角色", rc, &e);
+    if (add || set)
+        printf("已%s角色 %s\n", add ? "新建" : "修改", o->pos[0]);
     size_t i;
     json_t *r;
     json_array_foreach(roles, i, r)
@@ -1537,8 +1542,9 @@ int main(int argc, char **argv)
         return cmd_import(&o);
     if (strcmp(cmd, "user") == 0 && strcmp(sub, "add") == 0)
         return cmd_user_add(&o);
-    if (strcmp(cmd, "role") == 0 && (strcmp(sub, "add") == 0 || strcmp(sub, "list") == 0))
-        return cmd_role(&o, strcmp(sub, "add") == 0);
+    if (strcmp(cmd, "role") == 0 &&
+        (strcmp(sub, "add") == 0 || strcmp(sub, "set") == 0 || strcmp(sub, "list") == 0))
+        return cmd_role(&o, sub);
     if (strcmp(cmd, "org") == 0 && strcmp(sub, "add") == 0)
         return cmd_org_add(&o);
     if (strcmp(cmd, "org") == 0 && strcmp(sub, "partner") == 0)

@@ -221,6 +221,51 @@ enum rc access_role_create(struct conn *c, const struct audit_actor *who, const 
     return rc;
 }
 
+enum rc access_role_update(struct conn *c, const struct audit_actor *who, const char *name,
+                           const char *label, const char *perm_names, struct err *e)
+{
+    unsigned bits = 0, old_bits = 0;
+    char canon[1024], *old_label = NULL;
+    struct stmt *st = NULL;
+    enum rc rc = RC_OK;
+    if (label && (utf8_len(label) < 1 || utf8_len(label) > 32))
+        return err_set(e, RC_INVALID, "label", "角色名称（中文）长度应为 1 到 32 个字符");
+    if (perm_names && (rc = access_perms_parse(perm_names, "permissions", &bits, e)))
+        return rc;
+    if ((rc = store_begin(c, e)))
+        return rc;
+    rc = access_role_get(c, name, &old_bits, &old_label, e);
+    if (rc == RC_OK) {
+        if (!perm_names)
+            bits = old_bits;
+        access_perms_format(bits, canon, sizeof(canon));
+        rc = store_prepare(c, "UPDATE roles SET label = ?, permissions = ? WHERE name = ?", &st, e);
+    }
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, label ? label : old_label);
+        store_bind_text(st, 2, canon);
+        store_bind_text(st, 3, name);
+        rc = store_run(st, e);
+    }
+    store_finish(st);
+    if (rc == RC_OK) {
+        json_t *before =
+            json_pack("{s:s, s:o}", "label", old_label, "permissions", access_perms_json(old_bits));
+        json_t *after = json_pack("{s:s, s:o}", "label", label ? label : old_label, "permissions",
+                                  access_perms_json(bits));
+        struct audit_event ev = {"role.update", "role", name, before, after};
+        rc = audit_append(c, who, &ev, NULL, e);
+        json_decref(before);
+        json_decref(after);
+    }
+    if (rc == RC_OK)
+        rc = store_commit(c, e);
+    if (store_in_txn(c))
+        store_rollback(c);
+    xfree(old_label);
+    return rc;
+}
+
 /* ---- scopes --------------------------------------------------------------------- */
 
 const char *access_region_prefix(const struct principal *p, char prefix[8])

@@ -146,6 +146,16 @@ enum rc access_role_list(struct conn *c, json_t **out, struct err *e) WARN_UNUSE
 enum rc access_role_create(struct conn *c, const struct audit_actor *who, const char *name,
                            const char *label, const char *perms, struct err *e) WARN_UNUSED;
 
+/*
+ * Changes role name's label (NULL: kept) and permissions (NULL: kept), in its own
+ * transaction, audited (role.update). RC_NOTFOUND for an unknown role, RC_INVALID naming
+ * the field. Takes effect for every request authenticated after it commits: the session
+ * cache (auth_session_cached) drops its entries on any commit of this process, and holds
+ * one for at most AUTH_SESSION_CACHE_MS when another process commits.
+ */
+enum rc access_role_update(struct conn *c, const struct audit_actor *who, const char *name,
+                           const char *label, const char *perms, struct err *e) WARN_UNUSED;
+
 /* ---- scopes and predicates ------------------------------------------------- */
 
 /*

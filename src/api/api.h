@@ -85,6 +85,7 @@ enum rc api_users_list(struct http_req *req, struct http_resp *resp, struct err 
 enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_roles_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_roles_create(struct http_req *req, struct http_resp *resp, struct err *e);
+enum rc api_roles_update(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_users_action(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_apikeys_list(struct http_req *req, struct http_resp *resp, struct err *e);
 enum rc api_apikeys_revoke(struct http_req *req, struct http_resp *resp, struct err *e);

@@ -8,6 +8,7 @@
 
 #include "../access/access.h"
 #include "../base/jsonx.h"
+#include "../base/mem.h"
 #include "../store/store.h"
 #include "api.h"
 
@@ -31,12 +32,55 @@ enum rc api_roles_list(struct http_req *req, struct http_resp *resp, struct err 
     return http_reply(resp, 200, json_pack("{s:o, s:o}", "items", items, "permissions", perms));
 }
 
+/* Joins the JSON array of permission names at body's "permissions" into names (n bytes);
+ * *given false when absent and !required. */
+static enum rc perm_list(const json_t *body, bool required, char *names, size_t n, bool *given,
+                         struct err *e)
+{
+    json_t *list = json_object_get(body, "permissions");
+    *given = list != NULL;
+    names[0] = '\0';
+    if (!list && !required)
+        return RC_OK;
+    if (!json_is_array(list))
+        return err_set(e, RC_INVALID, "permissions", "permissions 应为权限名数组");
+    size_t used = 0, i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        const char *name = json_string_value(v);
+        if (!name || strlen(name) + used + 2 > n)
+            return err_set(e, RC_INVALID, "permissions", "permissions 应为权限名数组");
+        used += (size_t)snprintf(names + used, n - used, "%s ", name);
+    }
+    return RC_OK;
+}
+
+/* Answers the role name as GET /roles lists it. */
+static enum rc reply_role(struct http_req *req, struct http_resp *resp, struct conn *c,
+                          const char *name, int status, struct err *e)
+{
+    unsigned bits = 0;
+    char *label = NULL;
+    enum rc rc = access_role_get(c, name, &bits, &label, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    json_t *j = json_pack("{s:s, s:s, s:o}", "name", name, "label", label, "permissions",
+                          access_perms_json(bits));
+    xfree(label);
+    (void)req;
+    return http_reply(resp, status, j);
+}
+
 /* POST /api/v1/roles {name, label, permissions: [...]}: a new role, no rebuild. */
 enum rc api_roles_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"name", "label", "permissions", NULL};
     json_t *body;
     const char *name = NULL, *label = NULL;
+    char names[1024];
+    bool given;
     enum rc rc = http_json_body(req, &body, e);
     if (rc == RC_OK)
         rc = jsonx_only(body, fields, e);
@@ -44,36 +88,46 @@ enum rc api_roles_create(struct http_req *req, struct http_resp *resp, struct er
         rc = jsonx_get_str(body, "name", true, 32, &name, e);
     if (rc == RC_OK)
         rc = jsonx_get_str(body, "label", true, 64, &label, e);
-    json_t *list = json_object_get(body, "permissions");
-    if (rc == RC_OK && !json_is_array(list))
-        rc = err_set(e, RC_INVALID, "permissions", "permissions 应为权限名数组");
-    char names[1024] = "";
-    size_t used = 0, i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        if (rc)
-            break;
-        const char *n = json_string_value(v);
-        if (!n || strlen(n) + used + 2 > sizeof(names)) {
-            rc = err_set(e, RC_INVALID, "permissions", "permissions 应为权限名数组");
-            break;
-        }
-        used += (size_t)snprintf(names + used, sizeof(names) - used, "%s ", n);
-    }
+    if (rc == RC_OK)
+        rc = perm_list(body, true, names, sizeof(names), &given, e);
     if (rc)
         return rc;
     struct conn *c;
     if ((rc = api_conn(req, &c, e)))
         return rc;
     rc = access_role_create(c, &api_who(req)->actor, name, label, names, e);
-    unsigned bits = 0;
+    if (rc) {
+        store_release(c);
+        return rc;
+    }
+    return reply_role(req, resp, c, name, 201, e);
+}
+
+/* PATCH /api/v1/roles/{name} {label?, permissions?}: takes effect for the next request. */
+enum rc api_roles_update(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    static const char *const fields[] = {"label", "permissions", NULL};
+    json_t *body;
+    const char *label = NULL;
+    char names[1024];
+    bool given = false;
+    enum rc rc = http_json_body(req, &body, e);
     if (rc == RC_OK)
-        rc = access_role_get(c, name, &bits, NULL, e);
-    store_release(c);
+        rc = jsonx_only(body, fields, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(body, "label", false, 64, &label, e);
+    if (rc == RC_OK)
+        rc = perm_list(body, false, names, sizeof(names), &given, e);
     if (rc)
         return rc;
-    return http_reply(resp, 201,
-                      json_pack("{s:s, s:s, s:o, s:b}", "name", name, "label", label, "permissions",
-                                access_perms_json(bits), "builtin", 0));
+    struct conn *c;
+    if ((rc = api_conn(req, &c, e)))
+        return rc;
+    rc =
+        access_role_update(c, &api_who(req)->actor, req->params[0], label, given ? names : NULL, e);
+    if (rc) {
+        store_release(c);
+        return rc;
+    }
+    return reply_role(req, resp, c, req->params[0], 200, e);
 }

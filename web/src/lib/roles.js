@@ -1,10 +1,24 @@
-// roles.js — the six roles of DESIGN.md §1 with the URL prefix of each workspace.
-// Every route of a role lives under its base (router/<file>.js) and only that role may open it.
+// roles.js — the workspace (URL prefix) of each built-in role. Every route of a role lives
+// under its base (router/<file>.js) and only that role may open it. The roles themselves,
+// their Chinese labels and permissions are data on the server: fetchRoles() (GET /api/v1/roles).
+import { api } from './api.js'
+
 export const ROLES = {
-  enterprise: { label: '企业用户', base: '/enterprise', title: '企业服务', file: 'enterprise' },
-  clerk: { label: '窗口受理人员', base: '/clerk', title: '受理台', file: 'clerk' },
-  handler: { label: '承办单位人员', base: '/handler', title: '承办工作台', file: 'handler' },
-  supervisor: { label: '督查人员', base: '/supervisor', title: '督办中心', file: 'supervisor' },
-  policy_officer: { label: '政策管理人员', base: '/officer', title: '政策管理', file: 'officer' },
-  admin: { label: '系统管理员', base: '/admin', title: '系统管理', file: 'admin' },
+  enterprise: { base: '/enterprise', title: '企业服务', file: 'enterprise' },
+  clerk: { base: '/clerk', title: '受理台', file: 'clerk' },
+  handler: { base: '/handler', title: '承办工作台', file: 'handler' },
+  supervisor: { base: '/supervisor', title: '督办中心', file: 'supervisor' },
+  policy_officer: { base: '/officer', title: '政策管理', file: 'officer' },
+  admin: { base: '/admin', title: '系统管理', file: 'admin' },
+}
+
+let cached = null
+
+/** The roles users may be given: [{name, label, permissions, builtin}] ('system' is for API keys). */
+export async function fetchRoles() {
+  if (!cached) {
+    cached = api.get('/roles').then((d) => d.items.filter((r) => r.name !== 'system'))
+    cached.catch(() => { cached = null })
+  }
+  return cached
 }
