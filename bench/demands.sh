@@ -151,16 +151,16 @@ INSERT INTO demand_handlers (demand_id, org_id, role, category)
 SELECT id, (SELECT id FROM orgs WHERE code = '340800-JXJ'), 'lead', category FROM demands;
 INSERT INTO demand_handlers (demand_id, org_id, role, category)
 SELECT id, (SELECT id FROM orgs WHERE code = '340800-FGW'), 'co', category FROM demands WHERE id % 3 = 0;
-INSERT INTO demand_events (demand_id, at, actor, actor_name, org, action, from_state, to_state)
-SELECT id, created_at, 'user:clerk', '窗口受理员', '安庆市企业服务中心', 'submit', NULL, 'submitted'
+INSERT INTO events (entity, entity_id, at, actor, actor_name, org, action, from_state, to_state)
+SELECT 'demand', id, created_at, 'user:clerk', '窗口受理员', '安庆市企业服务中心', 'submit', NULL, 'submitted'
 FROM demands;
-INSERT INTO demand_events (demand_id, at, actor, actor_name, org, action, from_state, to_state)
-SELECT id, dispatched_at, 'user:clerk', '窗口受理员', '安庆市企业服务中心', 'dispatch', 'accepted',
+INSERT INTO events (entity, entity_id, at, actor, actor_name, org, action, from_state, to_state)
+SELECT 'demand', id, dispatched_at, 'user:clerk', '窗口受理员', '安庆市企业服务中心', 'dispatch', 'accepted',
     'dispatched' FROM demands;
 COMMIT;
 SQL
     if [ "$1" = postgres ]; then
-        echo "SELECT setval('demands_id_seq', $2); SELECT setval('demand_events_id_seq', (SELECT MAX(id) FROM demand_events));"
+        echo "SELECT setval('demands_id_seq', $2); SELECT setval('events_id_seq', (SELECT MAX(id) FROM events));"
         echo "ANALYZE;"
     else
         echo "ANALYZE;"
@@ -285,7 +285,7 @@ run_backend() { # kind url label
     figure "$label detail reads (handler)" "$RPS" req/s "GET /healthz" "$peer_read"
 
     # Durable creates, each acknowledged 201 after its commit; verified afterwards.
-    n_ev=$(q "$kind" "$url" "SELECT COUNT(*) FROM demand_events")
+    n_ev=$(q "$kind" "$url" "SELECT COUNT(*) FROM events WHERE entity = 'demand'")
     n_au=$(q "$kind" "$url" "SELECT COUNT(*) FROM audit")
     local body='{"credit_code":"91340100131860916Y","category":"consult","title":"新建生产线审批咨询 {seq}","content":"我公司新建生产线需要办理相关审批手续，请问需要准备哪些材料，办理时限多长？联系人方经理。","contact_name":"方晓东","contact_phone":"13905561234","address":"安庆市宜秀区"}'
     load "POST /api/v1/demands (clerk)" -d "$SECS" -n "$MAX_CREATES" -s 201 -m POST \
@@ -298,7 +298,7 @@ run_backend() { # kind url label
     local got
     got=$(q "$kind" "$url" "SELECT COUNT(*) FROM demands WHERE idem_key LIKE 'bench-%' AND created_by = 'user:clerk'")
     [ "$got" = "$acked" ] || die "creates: $acked acknowledged, $got in the database"
-    got=$(q "$kind" "$url" "SELECT COUNT(*) FROM demand_events")
+    got=$(q "$kind" "$url" "SELECT COUNT(*) FROM events WHERE entity = 'demand'")
     [ "$got" = $((n_ev + acked)) ] || die "creates: timeline grew by $((got - n_ev)), want $acked"
     got=$(q "$kind" "$url" "SELECT COUNT(*) FROM audit")
     [ "$got" = $((n_au + acked)) ] || die "creates: audit grew by $((got - n_au)), want $acked"

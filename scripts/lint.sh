@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# make lint: banned functions (curl's checksrc idea), cppcheck, and GCC's static analyser
-# (-fanalyzer) over src/. Every report fails; a false positive of the analyser is
-# suppressed only by a line of scripts/lint-suppressions.txt that says why. Layout is
-# `make format-check`. LINT_JOBS (default 2) sets the analyser's parallel jobs.
+# make lint: banned functions (curl's checksrc idea), backend-neutral domain code
+# (scripts/lint-dialect.sh), cppcheck, and GCC's static analyser (-fanalyzer) over
+# src/. Every report fails; a false positive of the analyser is suppressed only by a
+# line of scripts/lint-suppressions.txt that says why. Layout is `make format-check`.
+# LINT_JOBS (default 2) sets the analyser's parallel jobs.
 set -u
 cd "$(dirname "$0")/.."
 status=0
@@ -14,6 +15,8 @@ if [ -n "$bad$bad2" ]; then
     echo "lint: banned functions:"; printf '%s\n%s\n' "$bad" "$bad2" | sed '/^$/d'
     status=1
 fi
+# Backend checks and backend-only SQL outside src/store (docs/internals/store.md).
+scripts/lint-dialect.sh || status=1
 if command -v cppcheck >/dev/null 2>&1; then
     cppcheck -q --error-exitcode=1 --enable=warning,portability --std=c11 \
         --suppress=missingIncludeSystem -Isrc src || status=1

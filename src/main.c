@@ -79,7 +79,8 @@ static void usage(FILE *f)
     fputs("用法 usage: qifu <command> [options]\n"
           "  serve   [--listen 127.0.0.1:8080] [--db URL] [--threads N] [--port-file F]\n"
           "          [--max-body BYTES] [--session-ttl SECONDS] [--no-access-log]\n"
-          "          [--max-body-inflight BYTES (536870912)]  all bodies being received (503 past it)\n"
+          "          [--max-body-inflight BYTES (536870912)]  all bodies being received (503 past "
+          "it)\n"
           "          [--request-timeout S (60)] [--conn-timeout S (30)] [--drain-timeout S (30)]\n"
           "          [--header-timeout S (15)] [--body-timeout S (15)]  slow clients are cut off\n"
           "          [--max-conns N (1000)] [--max-conns-per-ip N (400)]  idle ones make room\n"
@@ -96,13 +97,15 @@ static void usage(FILE *f)
           "  org add CODE NAME --kind KIND --region CODE [--parent CODE]\n"
           "  org partner add|remove ORG PARTNER | list   cross-region dispatch partners\n"
           "  user add NAME --role ROLE [--org CODE] [--enterprise CREDIT_CODE] [--display-name N]\n"
-          "  role add NAME --label 中文名称 --perms PERM,PERM... | role set NAME [--label L] [--perms P,..] | role list\n"
+          "  role add NAME --label 中文名称 --perms PERM,PERM... | role set NAME [--label L] "
+          "[--perms P,..] | role list\n"
           "          (password read from standard input)\n"
           "  user passwd NAME                         resets a password (new one on stdin)\n"
           "  user disable|enable NAME                 disabling ends the user's sessions\n"
           "  apikey add NAME --org CODE               prints a new API key once\n"
           "  apikey list | apikey revoke ID           lists / revokes API keys\n"
-          "  import enterprises FILE.csv|FILE.jsonl [--skip-invalid] [--dry-run] [--format csv|jsonl]\n"
+          "  import enterprises FILE.csv|FILE.jsonl [--skip-invalid] [--dry-run] [--format "
+          "csv|jsonl]\n"
           "          [--as-of YYYY-MM-DD] [--status authoritative|self_declared] [--source TEXT]\n"
           "  import demands FILE.csv|FILE.jsonl [--skip-invalid] [--dry-run] [--format csv|jsonl]\n"
           "          [--channel hotline|window|api] [--as USER]  12345 work orders, idempotent\n"
@@ -324,12 +327,241 @@ static void sweep_stop(struct sweeper *sw)
     pthread_cond_destroy(&sw->cv);
 }
 
+/*
+ * `qifu serve` is a list of parts, each with a start and a stop: serve_parts[] starts
+ * them in order and, from one exit path, stops the started ones in reverse, whether
+ * the server ran until SIGTERM/SIGINT or part k failed to start (then parts k-1..0
+ * stop). The HTTP server starts last and stops first, so no request runs while the
+ * parts it uses go away.
+ */
+struct serve {
+    const struct opts *o;
+    unsigned threads;
+    char public_url[201];
+    struct app app;
+    struct http_route *routes;
+    size_t n_routes;
+    struct sweeper sweep;
+    bool sweeping;
+    struct notice_worker *notices;
+    struct http_server *srv;
+    int left; /* requests cut off when the HTTP server stopped */
+};
+
+struct serve_part {
+    const char *name; /* in the log: "stopped: http, notices, ..." */
+    const char *what; /* in the failure message: "qifu: <what>失败：..." */
+    enum rc (*start)(struct serve *s, struct err *e);
+    void (*stop)(struct serve *s); /* NULL: nothing to undo */
+};
+
+static enum rc serve_db_start(struct serve *s, struct err *e)
+{
+    return open_db(s->o, (int)s->threads + 2, &s->app.db, e);
+}
+
+static void serve_db_stop(struct serve *s)
+{
+    store_close(s->app.db);
+}
+
+static enum rc serve_catalog_start(struct serve *s, struct err *e)
+{
+    struct conn *c;
+    enum rc rc = store_acquire(s->app.db, &c, e);
+    if (rc == RC_OK) {
+        rc = ent_catalog_load(c, &s->app.cat, e);
+        store_release(c);
+    }
+    return rc;
+}
+
+static void serve_catalog_stop(struct serve *s)
+{
+    ent_catalog_free(s->app.cat);
+}
+
+static enum rc serve_calendar_start(struct serve *s, struct err *e)
+{
+    return calendar_holder_new(s->app.db, CALENDAR_CHECK_MS, &s->app.calendar, e);
+}
+
+static void serve_calendar_stop(struct serve *s)
+{
+    calendar_holder_free(s->app.calendar);
+}
+
+/* The compiled policies in force (惠企政策超市), rebuilt when another process publishes. */
+static enum rc serve_policies_start(struct serve *s, struct err *e)
+{
+    return policy_holder_new(s->app.db, s->app.cat, POLICY_CHECK_MS, &s->app.policies, e);
+}
+
+static void serve_policies_stop(struct serve *s)
+{
+    policy_holder_free(s->app.policies);
+}
+
+/* The web UI: the files embedded at build time, or --web-dir while developing. */
+static enum rc serve_web_start(struct serve *s, struct err *e)
+{
+    if (!s->o->web_dir && assets__n_embedded == 0)
+        return RC_OK;
+    return assets_open(s->o->web_dir, assets__embedded, assets__n_embedded, &s->app.web, e);
+}
+
+static void serve_web_stop(struct serve *s)
+{
+    assets_free(s->app.web);
+}
+
+static enum rc serve_routes_start(struct serve *s, struct err *e)
+{
+    (void)e;
+    s->routes = api_routes_for(&s->app, &s->n_routes);
+    return RC_OK;
+}
+
+static void serve_routes_stop(struct serve *s)
+{
+    xfree(s->routes);
+}
+
+/* 免申即享 runs in the background; runs a stop cut off are marked interrupted first.
+ * Without it the server still serves (runs are refused). */
+static enum rc serve_runner_start(struct serve *s, struct err *e)
+{
+    if (policy_runner_new(s->app.db, s->app.policies, &s->app.runner, e))
+        log_warn("免申即享 runner not started (runs refused): %s", e->msg);
+    err_clear(e);
+    return RC_OK;
+}
+
+static void serve_runner_stop(struct serve *s)
+{
+    policy_runner_free(s->app.runner);
+}
+
+/* The overdue sweep; without it the server still serves (lights update on reads). */
+static enum rc serve_sweeper_start(struct serve *s, struct err *e)
+{
+    (void)e;
+    s->sweep = (struct sweeper){.app = &s->app,
+                                .interval_s = s->o->sweep_interval > 0 ? s->o->sweep_interval : 60};
+    pthread_mutex_init(&s->sweep.mu, NULL);
+    pthread_cond_init(&s->sweep.cv, NULL);
+    s->sweeping = pthread_create(&s->sweep.thread, NULL, sweep_run, &s->sweep) == 0;
+    if (!s->sweeping) {
+        log_warn("could not start the overdue sweep thread");
+        pthread_mutex_destroy(&s->sweep.mu);
+        pthread_cond_destroy(&s->sweep.cv);
+    }
+    return RC_OK;
+}
+
+static void serve_sweeper_stop(struct serve *s)
+{
+    if (s->sweeping)
+        sweep_stop(&s->sweep);
+}
+
+/* Webhook delivery of notices (--webhook); a bad URL stops the start. */
+static enum rc serve_notices_start(struct serve *s, struct err *e)
+{
+    if (!s->o->webhook)
+        return RC_OK;
+    struct notice_config ncfg = {.url = s->o->webhook};
+    return notice_worker_start(s->app.db, &ncfg, &s->notices, e);
+}
+
+static void serve_notices_stop(struct serve *s)
+{
+    notice_worker_stop(s->notices);
+}
+
+static enum rc serve_http_start(struct serve *s, struct err *e)
+{
+    const struct opts *o = s->o;
+    struct http_config cfg = {
+        .listen = o->listen ? o->listen : "127.0.0.1:8080",
+        .threads = s->threads,
+        .max_body = o->max_body > 0 ? (size_t)o->max_body : 0,
+        .max_body_inflight = o->max_body_inflight > 0 ? (size_t)o->max_body_inflight : 0,
+        .request_timeout_s = o->request_timeout > 0 ? (unsigned)o->request_timeout : 0,
+        .conn_timeout_s = o->conn_timeout > 0 ? (unsigned)o->conn_timeout : 0,
+        .drain_timeout_s = o->drain_timeout > 0 ? (unsigned)o->drain_timeout : 0,
+        .header_timeout_s = o->header_timeout > 0 ? (unsigned)o->header_timeout : 0,
+        .body_timeout_s = o->body_timeout > 0 ? (unsigned)o->body_timeout : 0,
+        .max_conns = o->max_conns > 0 ? (unsigned)o->max_conns : 0,
+        .trusted_proxy = o->trusted_proxy,
+        .max_conns_per_ip = o->max_conns_per_ip > 0 ? (unsigned)o->max_conns_per_ip : 0,
+        .access_log = !o->no_access_log,
+        .routes = s->routes,
+        .n_routes = s->n_routes,
+        .auth = api_authenticate,
+        .app = &s->app,
+        .fallback = api_web};
+    enum rc rc = http_start(&cfg, &s->srv, e);
+    if (rc)
+        return rc;
+    s->app.srv = s->srv;
+    /* cfg.listen is HOST:PORT; the port may have been 0, so print the bound one. */
+    const char *colon = strrchr(cfg.listen, ':');
+    bool localhost = strncmp(cfg.listen, "localhost", 9) == 0;
+    int host_len = localhost ? 9 : colon ? (int)(colon - cfg.listen) : (int)strlen(cfg.listen);
+    log_info("qifu %s serving on http://%.*s:%u (%s database)", QIFU_VERSION, host_len,
+             localhost ? "127.0.0.1" : cfg.listen, http_port(s->srv), store_kind_name(s->app.db));
+    return RC_OK;
+}
+
+/* Drains in-flight requests (up to --drain-timeout); the ones cut off are counted. */
+static void serve_http_stop(struct serve *s)
+{
+    s->left = http_stop(s->srv);
+}
+
+static const struct serve_part serve_parts[] = {
+    {"db", "打开数据库", serve_db_start, serve_db_stop},
+    {"catalog", "读取事实目录", serve_catalog_start, serve_catalog_stop},
+    {"calendar", "读取工作日历", serve_calendar_start, serve_calendar_stop},
+    {"policies", "读取政策", serve_policies_start, serve_policies_stop},
+    {"web", "打开网页目录", serve_web_start, serve_web_stop},
+    {"routes", "准备路由表", serve_routes_start, serve_routes_stop},
+    {"runner", "启动免申即享", serve_runner_start, serve_runner_stop},
+    {"sweeper", "启动超期巡检", serve_sweeper_start, serve_sweeper_stop},
+    {"notices", "启动通知投递", serve_notices_start, serve_notices_stop},
+    {"http", "启动服务", serve_http_start, serve_http_stop},
+};
+
 static int cmd_serve(const struct opts *o)
 {
     struct err e;
     err_clear(&e);
-    struct store *db;
-    unsigned threads = o->threads ? o->threads : 4;
+    if (o->max_attachment < 0 ||
+        (unsigned long long)o->max_attachment > DEMAND_ATTACH_MAX_BYTES_CEILING) {
+        fprintf(stderr, "qifu: --max-attachment 应为 1 到 %zu 字节\n", DEMAND_ATTACH_MAX_BYTES_CEILING);
+        return 1;
+    }
+    size_t pub_len = o->public_url ? strlen(o->public_url) : 0;
+    if (o->public_url && (pub_len > 200 || (strncmp(o->public_url, "http://", 7) != 0 &&
+                                            strncmp(o->public_url, "https://", 8) != 0))) {
+        fputs("qifu: --public-url 应以 http:// 或 https:// 开头，且不超过 200 个字符\n", stderr);
+        return 1;
+    }
+    struct serve *s = xcalloc(1, sizeof(*s));
+    s->o = o;
+    s->threads = o->threads ? o->threads : 4;
+    if (o->public_url) {
+        memcpy(s->public_url, o->public_url, pub_len + 1);
+        while (pub_len > 0 && s->public_url[pub_len - 1] == '/')
+            s->public_url[--pub_len] = '\0';
+    }
+    s->app =
+        (struct app){.secure_cookie = o->cookie_secure,
+                     .public_url = o->public_url ? s->public_url : NULL,
+                     .session_ttl_ms = (o->session_ttl > 0 ? o->session_ttl : 12 * 3600) * 1000LL,
+                     .max_attachment = o->max_attachment > 0 ? (size_t)o->max_attachment
+                                                             : DEMAND_ATTACH_MAX_BYTES_DEFAULT};
     /* Block the stop signals before any thread starts, so only sigwait sees them. */
     sigset_t set;
     sigemptyset(&set);
@@ -337,168 +569,59 @@ static int cmd_serve(const struct opts *o)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    enum rc rc = open_db(o, (int)threads + 2, &db, &e);
-    if (rc)
-        return fail("打开数据库", rc, &e);
-    if (o->max_attachment < 0 || (unsigned long long)o->max_attachment > DEMAND_ATTACH_MAX_BYTES_CEILING) {
-        store_close(db);
-        fprintf(stderr, "qifu: --max-attachment 应为 1 到 %zu 字节\n", DEMAND_ATTACH_MAX_BYTES_CEILING);
-        return 1;
-    }
-    size_t pub_len = o->public_url ? strlen(o->public_url) : 0;
-    if (o->public_url && (pub_len > 200 || (strncmp(o->public_url, "http://", 7) != 0 &&
-                                            strncmp(o->public_url, "https://", 8) != 0))) {
-        store_close(db);
-        fputs("qifu: --public-url 应以 http:// 或 https:// 开头，且不超过 200 个字符\n", stderr);
-        return 1;
-    }
-    char public_url[201] = "";
-    if (o->public_url) {
-        memcpy(public_url, o->public_url, pub_len + 1);
-        while (pub_len > 0 && public_url[pub_len - 1] == '/')
-            public_url[--pub_len] = '\0';
-    }
-    struct app app = {.db = db,
-                      .secure_cookie = o->cookie_secure,
-                      .public_url = o->public_url ? public_url : NULL,
-                      .session_ttl_ms = (o->session_ttl > 0 ? o->session_ttl : 12 * 3600) * 1000LL,
-                      .max_attachment = o->max_attachment > 0 ? (size_t)o->max_attachment
-                                                              : DEMAND_ATTACH_MAX_BYTES_DEFAULT};
-    struct conn *c;
-    rc = store_acquire(db, &c, &e);
-    if (rc == RC_OK) {
-        rc = ent_catalog_load(c, &app.cat, &e);
-        store_release(c);
-    }
-    if (rc) {
-        store_close(db);
-        return fail("读取事实目录", rc, &e);
-    }
-    rc = calendar_holder_new(db, CALENDAR_CHECK_MS, &app.calendar, &e);
-    if (rc) {
-        ent_catalog_free(app.cat);
-        store_close(db);
-        return fail("读取工作日历", rc, &e);
-    }
-    /* The compiled policies in force (惠企政策超市), rebuilt when another process publishes. */
-    rc = policy_holder_new(db, app.cat, POLICY_CHECK_MS, &app.policies, &e);
-    if (rc) {
-        calendar_holder_free(app.calendar);
-        ent_catalog_free(app.cat);
-        store_close(db);
-        return fail("读取政策", rc, &e);
-    }
-    /* The web UI: the files embedded at build time, or --web-dir while developing. */
-    if (o->web_dir || assets__n_embedded > 0)
-        rc = assets_open(o->web_dir, assets__embedded, assets__n_embedded, &app.web, &e);
-    if (rc) {
-        policy_holder_free(app.policies);
-        calendar_holder_free(app.calendar);
-        ent_catalog_free(app.cat);
-        store_close(db);
-        return fail("打开网页目录", rc, &e);
-    }
-    size_t n_routes;
-    struct http_route *routes = api_routes_for(&app, &n_routes);
-    struct http_config cfg = {.listen = o->listen ? o->listen : "127.0.0.1:8080",
-                              .threads = threads,
-                              .max_body = o->max_body > 0 ? (size_t)o->max_body : 0,
-                              .max_body_inflight = o->max_body_inflight > 0 ? (size_t)o->max_body_inflight : 0,
-                              .request_timeout_s = o->request_timeout > 0 ? (unsigned)o->request_timeout : 0,
-                              .conn_timeout_s = o->conn_timeout > 0 ? (unsigned)o->conn_timeout : 0,
-                              .drain_timeout_s = o->drain_timeout > 0 ? (unsigned)o->drain_timeout : 0,
-                              .header_timeout_s = o->header_timeout > 0 ? (unsigned)o->header_timeout : 0,
-                              .body_timeout_s = o->body_timeout > 0 ? (unsigned)o->body_timeout : 0,
-                              .max_conns = o->max_conns > 0 ? (unsigned)o->max_conns : 0,
-                              .trusted_proxy = o->trusted_proxy,
-                              .max_conns_per_ip = o->max_conns_per_ip > 0 ? (unsigned)o->max_conns_per_ip : 0,
-                              .access_log = !o->no_access_log,
-                              .routes = routes,
-                              .n_routes = n_routes,
-                              .auth = api_authenticate,
-                              .app = &app,
-                              .fallback = api_web};
-    /* 免申即享 runs in the background; runs a stop cut off are marked interrupted first. */
-    if (policy_runner_new(db, app.policies, &app.runner, &e))
-        log_warn("免申即享 runner not started (runs refused): %s", e.msg);
-    err_clear(&e);
-    struct http_server *srv;
-    rc = http_start(&cfg, &srv, &e);
-    if (rc) {
-        policy_runner_free(app.runner);
-        policy_holder_free(app.policies);
-        calendar_holder_free(app.calendar);
-        ent_catalog_free(app.cat);
-        store_close(db);
-        xfree(routes);
-        assets_free(app.web);
-        return fail("启动服务", rc, &e);
-    }
-    app.srv = srv;
-    struct sweeper sweep = {.app = &app, .interval_s = o->sweep_interval > 0 ? o->sweep_interval : 60};
-    pthread_mutex_init(&sweep.mu, NULL);
-    pthread_cond_init(&sweep.cv, NULL);
-    bool sweeping = pthread_create(&sweep.thread, NULL, sweep_run, &sweep) == 0;
-    if (!sweeping)
-        log_warn("could not start the overdue sweep thread");
-    struct notice_worker *notices = NULL;
-    if (o->webhook) {
-        struct notice_config ncfg = {.url = o->webhook};
-        rc = notice_worker_start(db, &ncfg, &notices, &e);
+    const size_t n_parts = sizeof(serve_parts) / sizeof(serve_parts[0]);
+    size_t started = 0;
+    int status = 0;
+    for (; started < n_parts; started++) {
+        enum rc rc = serve_parts[started].start(s, &e);
         if (rc) {
-            http_stop(srv);
-            if (sweeping)
-                sweep_stop(&sweep);
-            policy_runner_free(app.runner);
-            policy_holder_free(app.policies);
-            calendar_holder_free(app.calendar);
-            ent_catalog_free(app.cat);
-            store_close(db);
-            xfree(routes);
-            assets_free(app.web);
-            return fail("启动通知投递", rc, &e);
+            status = fail(serve_parts[started].what, rc, &e);
+            break;
         }
     }
-    /* cfg.listen is HOST:PORT; the port may have been 0, so print the bound one. */
-    const char *colon = strrchr(cfg.listen, ':');
-    bool localhost = strncmp(cfg.listen, "localhost", 9) == 0;
-    int host_len = localhost ? 9 : colon ? (int)(colon - cfg.listen) : (int)strlen(cfg.listen);
-    log_info("qifu %s serving on http://%.*s:%u (%s database)", QIFU_VERSION, host_len,
-             localhost ? "127.0.0.1" : cfg.listen, http_port(srv), store_kind_name(db));
-    int test_clock = time_test_clock();
-    if (test_clock == 2)
-        log_warn("TEST CLOCK in use (QIFU_TEST_NOW / QIFU_TEST_CLOCK_FILE): now is %lld ms, not "
-                 "the real time; never set these in production",
-                 (long long)time_now_ms());
-    else if (test_clock == 1)
-        log_info("test clock file configured (QIFU_TEST_CLOCK_FILE); real time until it names "
-                 "an instant");
-    if (o->port_file) {
-        FILE *f = fopen(o->port_file, "w");
-        if (f) {
-            fprintf(f, "%u\n", http_port(srv));
-            fclose(f);
+    if (started == n_parts) {
+        int test_clock = time_test_clock();
+        if (test_clock == 2)
+            log_warn(
+                "TEST CLOCK in use (QIFU_TEST_NOW / QIFU_TEST_CLOCK_FILE): now is %lld ms, not "
+                "the real time; never set these in production",
+                (long long)time_now_ms());
+        else if (test_clock == 1)
+            log_info("test clock file configured (QIFU_TEST_CLOCK_FILE); real time until it names "
+                     "an instant");
+        if (o->port_file) {
+            FILE *f = fopen(o->port_file, "w");
+            if (f) {
+                fprintf(f, "%u\n", http_port(s->srv));
+                fclose(f);
+            }
         }
+        int sig = 0;
+        sigwait(&set, &sig);
+        log_info("received %s: draining in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     }
-    int sig = 0;
-    sigwait(&set, &sig);
-    log_info("received %s: draining in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    int left = http_stop(srv);
-    if (sweeping)
-        sweep_stop(&sweep);
-    policy_runner_free(app.runner);
-    notice_worker_stop(notices);
-    policy_holder_free(app.policies);
-    calendar_holder_free(app.calendar);
-    ent_catalog_free(app.cat);
-    store_close(db);
-    xfree(routes);
-    assets_free(app.web);
-    if (left)
-        log_warn("stopped with %d request(s) cut off", left);
-    else
-        log_info("stopped cleanly");
-    return left ? 1 : 0;
+    /* The one exit path: the started parts stop in reverse order. */
+    char stopped[160] = "";
+    for (size_t k = started; k-- > 0;) {
+        if (serve_parts[k].stop)
+            serve_parts[k].stop(s);
+        size_t len = strlen(stopped);
+        snprintf(stopped + len, sizeof(stopped) - len, "%s%s", len ? ", " : "",
+                 serve_parts[k].name);
+    }
+    if (status) {
+        log_info("start of %s failed; stopped: %s", serve_parts[started].name,
+                 started ? stopped : "nothing");
+    } else {
+        log_info("stopped: %s", stopped);
+        if (s->left)
+            log_warn("stopped with %d request(s) cut off", s->left);
+        else
+            log_info("stopped cleanly");
+        status = s->left ? 1 : 0;
+    }
+    xfree(s);
+    return status;
 }
 
 static int cmd_migrate(const struct opts *o)
@@ -1322,7 +1445,7 @@ static int cmd_demo(const struct opts *o)
         /* The demo users keep the password "demo" (tests and the README rely on it):
          * only `qifu demo` may bypass the password policy. */
         struct auth_user_new u = {users[i].name, users[i].display, "demo", users[i].role,
-                                  users[i].org, users[i].credit, true};
+                                  users[i].org,  users[i].credit,  true};
         rc = auth_user_create(c, &who, &u, NULL, &e);
         if (rc == RC_EXISTS)
             rc = RC_OK;

@@ -1,209 +1,149 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * api: the route table, the authentication hook and the helpers the resource files
- * share. Which roles may call a route is declared here, in one place.
+ * api: the router's table (the concatenation of the resource files' own tables, listed in
+ * api_int.h API_TABLES), the authentication hook and the helpers the resource files share.
  */
 #include "api.h"
+#include "api_int.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../auth/auth.h"
+#include "../base/log.h"
 #include "../base/mem.h"
-#include "../demand/demand_attach.h"
 #include "../store/store.h"
 
-#define OFFICIALS                                                                                  \
-    (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_HANDLER) | ROLE_BIT(ROLE_SUPERVISOR) |                   \
-     ROLE_BIT(ROLE_POLICY_OFFICER) | ROLE_BIT(ROLE_ADMIN))
-#define ADMIN ROLE_BIT(ROLE_ADMIN)
-#define OVERSIGHT (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
-#define HUMANS (OFFICIALS | ROLE_BIT(ROLE_ENTERPRISE))
-#define REGISTRARS (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_ADMIN))
-#define GRANT_READERS                                                                              \
-    (ROLE_BIT(ROLE_ENTERPRISE) | ROLE_BIT(ROLE_POLICY_OFFICER) | ROLE_BIT(ROLE_SUPERVISOR) |        \
-     ROLE_BIT(ROLE_ADMIN))
-#define POLICY_EDITORS (ROLE_BIT(ROLE_POLICY_OFFICER) | ROLE_BIT(ROLE_ADMIN))
-#define INTAKE_CHANNELS (ROLE_BIT(ROLE_ENTERPRISE) | ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_SYSTEM))
-
-/* Designated initializers keep the table readable and the fields explicit. */
-#define ROUTE(m, p, r, f, s) {.method = (m), .pattern = (p), .roles = (r), .fn = (f), .summary = (s)}
-#define OPEN311_OTHER(m, p)                                                                        \
-    {.method = (m), .pattern = (p), .roles = HTTP_PUBLIC, .fn = api_open311_method}
-#define UPLOAD(m, p, r, f, s, max)                                                                 \
-    {.method = (m), .pattern = (p), .roles = (r), .fn = (f), .summary = (s), .max_body = (max)}
-
-static const struct http_route routes[] = {
-    ROUTE(HTTP_GET, "/healthz", HTTP_PUBLIC, api_healthz, "存活检查"),
-    ROUTE(HTTP_GET, "/readyz", HTTP_PUBLIC, api_readyz, "就绪检查（数据库可达）"),
-    ROUTE(HTTP_GET, "/metrics", HTTP_PUBLIC, api_metrics, "Prometheus 指标"),
-    ROUTE(HTTP_GET, "/api/v1/openapi.json", HTTP_PUBLIC, api_openapi, "接口说明（OpenAPI 3）"),
-    ROUTE(HTTP_POST, "/api/v1/session", HTTP_PUBLIC, api_session_create, "登录"),
-    ROUTE(HTTP_DELETE, "/api/v1/session", HUMANS, api_session_delete, "退出登录"),
-    ROUTE(HTTP_GET, "/api/v1/me", HTTP_ANY_USER, api_me, "当前用户"),
-    ROUTE(HTTP_PUT, "/api/v1/me/password", HUMANS, api_me_password, "修改本人密码（须原密码）"),
-    ROUTE(HTTP_GET, "/api/v1/orgs", OFFICIALS, api_orgs_list, "机构列表"),
-    ROUTE(HTTP_POST, "/api/v1/orgs", ADMIN, api_orgs_create, "新建机构"),
-    ROUTE(HTTP_GET, "/api/v1/orgs/{code}", OFFICIALS, api_orgs_get, "机构详情"),
-    ROUTE(HTTP_GET, "/api/v1/users", ADMIN, api_users_list, "用户列表"),
-    ROUTE(HTTP_POST, "/api/v1/users", ADMIN, api_users_create, "新建用户"),
-    ROUTE(HTTP_POST, "/api/v1/users/{name}/actions", ADMIN, api_users_action,
-     "重置密码、停用、启用用户（action: reset_password|disable|enable）"),
-    ROUTE(HTTP_GET, "/api/v1/apikeys", ADMIN, api_apikeys_list, "API 密钥列表"),
-    ROUTE(HTTP_DELETE, "/api/v1/apikeys/{id}", ADMIN, api_apikeys_revoke, "吊销 API 密钥"),
-    ROUTE(HTTP_GET, "/api/v1/codes/regions", HTTP_PUBLIC, api_codes_regions, "行政区划（GB/T 2260）"),
-    ROUTE(HTTP_GET, "/api/v1/codes/industries", HTTP_PUBLIC, api_codes_industries,
-     "国民经济行业分类（GB/T 4754-2017）"),
-    ROUTE(HTTP_GET, "/api/v1/codes/credit-codes/{code}", HTTP_PUBLIC, api_codes_credit_code,
-     "校验统一社会信用代码"),
-    ROUTE(HTTP_GET, "/api/v1/facts", HTTP_PUBLIC, api_facts_catalog, "事实目录与资质标签"),
-    ROUTE(HTTP_GET, "/api/v1/enterprises", HUMANS, api_enterprises_list, "企业列表（按权限范围）"),
-    ROUTE(HTTP_POST, "/api/v1/enterprises", REGISTRARS, api_enterprises_create, "登记企业"),
-    UPLOAD(HTTP_POST, "/api/v1/enterprises:import", ADMIN, api_enterprises_import,
-     "批量导入企业（CSV 或 JSON Lines，?skip_invalid=1&dry_run=1）", 256u << 20),
-    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}", HUMANS, api_enterprises_get, "企业档案"),
-    ROUTE(HTTP_PATCH, "/api/v1/enterprises/{code}", REGISTRARS, api_enterprises_update, "修改企业信息"),
-    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}/facts", HUMANS, api_enterprise_facts_get,
-     "企业事实数据（?history=1 含历史）"),
-    ROUTE(HTTP_PUT, "/api/v1/enterprises/{code}/facts", HUMANS, api_enterprise_facts_put,
-     "记录企业事实数据（企业为自主申报）"),
-    ROUTE(HTTP_POST, "/api/v1/demands", INTAKE_CHANNELS, api_demands_create,
-          "提交诉求（企业网上提交、窗口代录、热线/系统对接；支持 Idempotency-Key）"),
-    UPLOAD(HTTP_POST, "/api/v1/demands:import", REGISTRARS, api_demands_import,
-           "批量导入 12345 热线工单（CSV 或 JSON Lines，按工单编号幂等；?skip_invalid=1&dry_run=1）",
-           16u << 20),
-    ROUTE(HTTP_GET, "/api/v1/demands", HUMANS, api_demands_list,
-          "诉求列表（按关系范围；?state=&light=&category=&q=）"),
-    ROUTE(HTTP_GET, "/api/v1/demands/{id}", HUMANS, api_demands_get, "诉求详情（含红黄绿灯与可执行操作）"),
-    ROUTE(HTTP_GET, "/api/v1/demands/{id}/actions", HUMANS, api_demand_actions_list,
-          "当前用户可执行的操作"),
-    ROUTE(HTTP_POST, "/api/v1/demands/{id}/actions", HUMANS, api_demand_act,
-          "执行操作（受理、交办、签收、退单、延期、答复、评价、督办……）"),
-    ROUTE(HTTP_GET, "/api/v1/demands/{id}/timeline", HUMANS, api_demand_timeline,
-          "办理进程（企业看不到内部备注）"),
-    ROUTE(HTTP_GET, "/api/v1/demands/{id}/duplicates", HUMANS, api_demand_duplicates,
-          "疑似重复诉求（同一企业同类诉求、内容相似；?days=，受理窗口与督办人员）"),
-    UPLOAD(HTTP_POST, "/api/v1/demands/{id}/attachments", HUMANS, api_demand_attach_upload,
-           "上传附件（请求体即文件；?name=文件名（URL 编码）&internal=1；按内容识别类型）",
-           DEMAND_ATTACH_MAX_BYTES_DEFAULT),
-    ROUTE(HTTP_GET, "/api/v1/demands/{id}/attachments", HUMANS, api_demand_attach_list,
-          "附件列表（企业看不到内部附件）"),
-    ROUTE(HTTP_GET, "/api/v1/demands/{id}/attachments/{aid}", HUMANS, api_demand_attach_get,
-          "下载附件"),
-    ROUTE(HTTP_GET, "/api/v1/stats/demands", OVERSIGHT, api_stats_demands,
-          "诉求办理统计（按主办机构与期间；?from=&to=&org=&format=csv）"),
-    ROUTE(HTTP_GET, "/api/v1/stats/demand-lights", OVERSIGHT, api_stats_demand_lights,
-          "在办诉求红黄绿灯统计（合计与按主办单位）"),
-    ROUTE(HTTP_GET, "/api/v1/notices", HUMANS, api_notices_list, "待办通知"),
-    ROUTE(HTTP_GET, "/api/v1/audit", OVERSIGHT, api_audit_list, "审计日志"),
-    ROUTE(HTTP_GET, "/api/v1/calendar", HTTP_PUBLIC, api_calendar_get,
-     "工作日历（?from=&to=，最多 366 天）"),
-    ROUTE(HTTP_GET, "/api/v1/calendar/years", HTTP_PUBLIC, api_calendar_years,
-     "日历覆盖年份与已录入的放假通知"),
-    ROUTE(HTTP_GET, "/api/v1/calendar/deadline", HTTP_PUBLIC, api_calendar_deadline,
-     "期限计算（?start=&days=|hours=|category=&urgency=）"),
-    ROUTE(HTTP_PUT, "/api/v1/calendar/days/{date}", ADMIN, api_calendar_day_put, "调整某日安排"),
-    ROUTE(HTTP_DELETE, "/api/v1/calendar/days/{date}", ADMIN, api_calendar_day_delete,
-     "撤销对某日的调整"),
-    ROUTE(HTTP_PUT, "/api/v1/calendar/years/{year}", ADMIN, api_calendar_year_put,
-     "录入某年放假通知"),
-    ROUTE(HTTP_GET, "/api/v1/categories", HTTP_PUBLIC, api_categories_list,
-     "诉求类别树与办理时限（?all=1 含停用）"),
-    ROUTE(HTTP_POST, "/api/v1/categories", ADMIN, api_categories_create, "新建诉求类别"),
-    ROUTE(HTTP_GET, "/api/v1/categories/{code}", HTTP_PUBLIC, api_categories_get, "诉求类别详情"),
-    ROUTE(HTTP_PATCH, "/api/v1/categories/{code}", ADMIN, api_categories_update, "修改诉求类别"),
-    ROUTE(HTTP_GET, "/api/v1/categories/{code}/routes", ADMIN, api_category_routes_get,
-     "派单目录"),
-    ROUTE(HTTP_PUT, "/api/v1/categories/{code}/routes", ADMIN, api_category_routes_put,
-     "设置派单目录（整体替换）"),
-    /* Open311 GeoReport v2: the handlers check the api_key and answer errors in the spec's shape. */
-    ROUTE(HTTP_GET, "/open311/v2/{doc}", HTTP_PUBLIC, api_open311_get,
-          "Open311：discovery / services / requests（.json 或 .xml；读诉求需 api_key）"),
-    ROUTE(HTTP_POST, "/open311/v2/{doc}", HTTP_PUBLIC, api_open311_post,
-          "Open311：提交诉求 requests.{json,xml}（api_key，attribute[credit_code] 必填）"),
-    ROUTE(HTTP_GET, "/open311/v2/services/{doc}", HTTP_PUBLIC, api_open311_service,
-          "Open311：服务定义"),
-    ROUTE(HTTP_GET, "/open311/v2/requests/{doc}", HTTP_PUBLIC, api_open311_request,
-          "Open311：诉求详情"),
-    ROUTE(HTTP_GET, "/open311/v2/tokens/{doc}", HTTP_PUBLIC, api_open311_token,
-          "Open311：令牌查询（同步创建，令牌即诉求编号）"),
-    /* Every other method and document under /open311/v2: the spec's 405 or 404 (not listed
-     * in openapi.json: no summary). */
-    OPEN311_OTHER(HTTP_PUT, "/open311/v2/{doc}"),
-    OPEN311_OTHER(HTTP_PATCH, "/open311/v2/{doc}"),
-    OPEN311_OTHER(HTTP_DELETE, "/open311/v2/{doc}"),
-    OPEN311_OTHER(HTTP_OTHER, "/open311/v2/{doc}"),
-    OPEN311_OTHER(HTTP_GET, "/open311/v2/{kind}/{doc}"),
-    OPEN311_OTHER(HTTP_POST, "/open311/v2/{kind}/{doc}"),
-    OPEN311_OTHER(HTTP_PUT, "/open311/v2/{kind}/{doc}"),
-    OPEN311_OTHER(HTTP_PATCH, "/open311/v2/{kind}/{doc}"),
-    OPEN311_OTHER(HTTP_DELETE, "/open311/v2/{kind}/{doc}"),
-    OPEN311_OTHER(HTTP_OTHER, "/open311/v2/{kind}/{doc}"),
-    /* 惠企政策超市: policies, named conditions, matching (api_policies.c). */
-    ROUTE(HTTP_GET, "/api/v1/policies", HTTP_PUBLIC, api_policies_list,
-          "政策超市列表（?q=&org=&delivery=&region=&tag=&category=&state=）"),
-    ROUTE(HTTP_POST, "/api/v1/policies", POLICY_EDITORS, api_policies_create,
-          "起草政策（发文单位政策专员）"),
-    UPLOAD(HTTP_POST, "/api/v1/policies/match", HTTP_PUBLIC, api_policies_match,
-           "政策计算器：按填写的企业信息匹配政策（无需登录，不保存）", 16u << 10),
-    ROUTE(HTTP_GET, "/api/v1/policies/{id}", HTTP_PUBLIC, api_policies_get,
-          "政策详情（享受条件、申兑指南；?version=）"),
-    ROUTE(HTTP_PATCH, "/api/v1/policies/{id}", POLICY_EDITORS, api_policies_update,
-          "修改政策草稿"),
-    ROUTE(HTTP_POST, "/api/v1/policies/{id}/actions", POLICY_EDITORS, api_policy_act,
-          "政策操作（validate 校验、publish 发布、withdraw 撤回、new_version 新建版本）"),
-    ROUTE(HTTP_GET, "/api/v1/policies/{id}/versions", HTTP_PUBLIC, api_policy_versions,
-          "政策版本（草稿仅发文单位可见）"),
-    ROUTE(HTTP_GET, "/api/v1/policies/{id}/jsonlogic", HTTP_PUBLIC, api_policy_jsonlogic,
-          "导出享受条件为 JsonLogic"),
-    ROUTE(HTTP_GET, "/api/v1/conditions", POLICY_EDITORS, api_conditions_list, "命名条件"),
-    ROUTE(HTTP_PUT, "/api/v1/conditions/{name}", POLICY_EDITORS, api_conditions_put,
-          "设置命名条件（如 small_micro 小微企业）"),
-    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}/policies", HUMANS, api_enterprise_policies,
-          "企业可享政策：每项政策的匹配结果、依据、预计金额与缺少的数据（?explain=full|compact|none）"),
-    ROUTE(HTTP_GET, "/api/v1/policy-set", HTTP_PUBLIC, api_policy_set,
-          "在施政策条件模板：与企业无关的部分，配合 explain=compact 的匹配结果（ETag 缓存）"),
-    /* 免申即享 runs, grants (兑现), applications (即申即享/申报审批), policy statistics. */
-    ROUTE(HTTP_POST, "/api/v1/policies/{id}/runs", ROLE_BIT(ROLE_POLICY_OFFICER),
-          api_policy_runs_create, "发起免申即享匹配（发布部门政策专员；后台运行）"),
-    ROUTE(HTTP_GET, "/api/v1/policies/{id}/runs", GRANT_READERS & ~ROLE_BIT(ROLE_ENTERPRISE),
-          api_policy_runs_list, "免申即享匹配运行列表"),
-    ROUTE(HTTP_GET, "/api/v1/policies/{id}/runs/{run}", GRANT_READERS & ~ROLE_BIT(ROLE_ENTERPRISE),
-          api_policy_runs_get, "匹配运行进度与结果（总数/已完成、状态、汇总）"),
-    ROUTE(HTTP_GET, "/api/v1/policies/{id}/application-form", GRANT_READERS, api_application_form,
-          "申报表（由已有数据预填，列出缺少的数据；?credit_code=）"),
-    ROUTE(HTTP_GET, "/api/v1/grants", GRANT_READERS, api_grants_list,
-          "兑现记录（按权限范围；?policy_id=&state=&credit_code=&run_id=）"),
-    ROUTE(HTTP_GET, "/api/v1/grants/{id}", GRANT_READERS, api_grants_get, "兑现记录详情"),
-    ROUTE(HTTP_POST, "/api/v1/grants/{id}/actions", GRANT_READERS, api_grant_act,
-          "兑现操作（告知 notify、确认 confirm、放弃 decline、拨付 pay）"),
-    ROUTE(HTTP_POST, "/api/v1/applications", ROLE_BIT(ROLE_ENTERPRISE), api_applications_create,
-          "申请政策（即申即享/申报审批；支持 Idempotency-Key）"),
-    ROUTE(HTTP_GET, "/api/v1/applications", GRANT_READERS, api_applications_list,
-          "政策申请（按权限范围；?policy_id=&state=&credit_code=）"),
-    ROUTE(HTTP_GET, "/api/v1/applications/{id}", GRANT_READERS, api_applications_get, "申请详情"),
-    ROUTE(HTTP_POST, "/api/v1/applications/{id}/actions", GRANT_READERS, api_application_act,
-          "申请操作（approve、reject、request_info、resubmit、withdraw）"),
-    ROUTE(HTTP_GET, "/api/v1/stats/policies", GRANT_READERS & ~ROLE_BIT(ROLE_ENTERPRISE),
-          api_stats_policies, "政策兑现统计（按政策、部门、地区；?format=csv&by=policy|org|region）"),
-    ROUTE(HTTP_GET, "/api/v1/policies/{id}/trial", POLICY_EDITORS, api_policy_trial,
-          "试算：政策某版本（默认草稿）对某企业的匹配结果与依据（?credit_code=&version=；不保存）"),
+/*
+ * Reserved names: a path prefix that belongs to one resource file (its API_TABLES name),
+ * existing or coming. Only the owner's table may hold routes under it; the router's
+ * table refuses any other (api_routes aborts at start, tests/unit/test_api.c checks every
+ * table). Until the owner exists, requests there are 404 with the name of what is coming.
+ */
+static const struct api_reserved {
+    const char *prefix; /* "/api/v1/cases": itself, "/api/v1/cases/..." and "/api/v1/cases:..." */
+    const char *owner;  /* the owning table (api_<owner>.c) */
+    const char *what;   /* what the name means, for the 404 */
+} reserved[] = {
+    {"/api/v1/applications", "grants", "政策申请（即申即享、申报审批）"},
+    {"/api/v1/cases", "cases", "一网通办办件"},
+    {"/api/v1/service-items", "service_items", "政务服务事项"},
 };
+
+#define API_TABLE_ROW(name) {#name, api_##name##_routes, &api_##name##_n_routes},
+static const struct api_table tables[] = {API_TABLES(API_TABLE_ROW)};
+#undef API_TABLE_ROW
+
+static struct http_route *all_routes;
+static size_t n_all_routes;
+static pthread_once_t all_once = PTHREAD_ONCE_INIT;
+
+/* Returns the reserved name path falls under, or NULL. */
+static const struct api_reserved *reserved_of(const char *path)
+{
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+        size_t n = strlen(reserved[i].prefix);
+        if (strncmp(path, reserved[i].prefix, n) == 0 &&
+            (path[n] == '\0' || path[n] == '/' || path[n] == ':'))
+            return &reserved[i];
+    }
+    return NULL;
+}
+
+enum rc api_route_check(const char *module, const char *pattern, struct err *e)
+{
+    const struct api_reserved *r = reserved_of(pattern);
+    if (r && strcmp(r->owner, module) != 0)
+        return err_set(e, RC_INVALID, pattern, "路径 %s 保留给%s（api_%s.c），api_%s.c 不得注册",
+                       r->prefix, r->what, r->owner, module);
+    return RC_OK;
+}
+
+enum rc api_reserved_notfound(const char *path, struct err *e)
+{
+    const struct api_reserved *r = reserved_of(path);
+    if (!r)
+        return RC_OK;
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+        if (strcmp(tables[t].module, r->owner) == 0)
+            return RC_OK; /* the owner exists: its own routes answer */
+    return err_set(e, RC_NOTFOUND, NULL, "接口尚未开放：%s 保留给%s", r->prefix, r->what);
+}
+
+/* Every request under a reserved name whose owner does not exist yet. */
+static enum rc reserved_route(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    (void)resp;
+    enum rc rc = api_reserved_notfound(req->path, e);
+    return rc ? rc : err_set(e, RC_NOTFOUND, NULL, "接口不存在：%s", req->path);
+}
+
+const struct api_table *api_tables(size_t *n_tables)
+{
+    *n_tables = sizeof(tables) / sizeof(tables[0]);
+    return tables;
+}
+
+/* Concatenates the tables once; a route under another file's reserved name is a bug. */
+static void build_routes(void)
+{
+    static const char *const depth[] = {"", "/{a}", "/{a}/{b}", "/{a}/{b}/{c}"};
+    static const enum http_method methods[] = {HTTP_GET,   HTTP_POST,   HTTP_PUT,
+                                               HTTP_PATCH, HTTP_DELETE, HTTP_OTHER};
+    size_t n_placeholders = sizeof(reserved) / sizeof(reserved[0]) *
+                            (sizeof(depth) / sizeof(depth[0])) *
+                            (sizeof(methods) / sizeof(methods[0]));
+    size_t n = n_placeholders;
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+        n += *tables[t].n_routes;
+    all_routes = xcalloc(n, sizeof(*all_routes));
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+        for (size_t i = 0; i < *tables[t].n_routes; i++) {
+            struct err e;
+            err_clear(&e);
+            if (api_route_check(tables[t].module, tables[t].routes[i].pattern, &e)) {
+                log_error("route table: %s", e.msg);
+                abort();
+            }
+            all_routes[n_all_routes++] = tables[t].routes[i];
+        }
+    }
+    /* A reserved name without its owner yet: public placeholders (no summary, so not in
+     * openapi.json) that answer 404 naming what is coming, whatever the method. */
+    for (size_t r = 0; r < sizeof(reserved) / sizeof(reserved[0]); r++) {
+        struct err e;
+        err_clear(&e);
+        if (api_reserved_notfound(reserved[r].prefix, &e) == RC_OK)
+            continue;
+        for (size_t d = 0; d < sizeof(depth) / sizeof(depth[0]); d++) {
+            size_t len = strlen(reserved[r].prefix) + strlen(depth[d]) + 1;
+            char *pattern = xmalloc(len);
+            snprintf(pattern, len, "%s%s", reserved[r].prefix, depth[d]);
+            for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++)
+                all_routes[n_all_routes++] = (struct http_route){
+                    .method = methods[m], .pattern = pattern, .fn = reserved_route};
+        }
+    }
+}
 
 const struct http_route *api_routes(size_t *n)
 {
-    *n = sizeof(routes) / sizeof(routes[0]);
-    return routes;
+    pthread_once(&all_once, build_routes);
+    *n = n_all_routes;
+    return all_routes;
 }
 
 struct http_route *api_routes_for(const struct app *app, size_t *n)
 {
-    *n = sizeof(routes) / sizeof(routes[0]);
-    struct http_route *copy = xmalloc(sizeof(routes));
-    memcpy(copy, routes, sizeof(routes));
+    const struct http_route *all = api_routes(n);
+    struct http_route *copy = xmalloc(*n * sizeof(*copy));
+    memcpy(copy, all, *n * sizeof(*copy));
     for (size_t i = 0; i < *n; i++)
-        if (copy[i].fn == api_demand_attach_upload && app->max_attachment)
+        if (copy[i].method == HTTP_POST &&
+            strcmp(copy[i].pattern, "/api/v1/demands/{id}/attachments") == 0 && app->max_attachment)
             copy[i].max_body = app->max_attachment;
     return copy;
 }
@@ -270,8 +210,7 @@ enum rc api_authenticate(void *appv, struct http_req *req, struct err *e)
             return err_set(e, RC_CSRF, NULL, "缺少或错误的 X-CSRF-Token 请求头");
     }
     req->principal = p;
-    enum role builtin = auth_role_builtin(p->role);
-    req->role_bit = builtin < ROLE__COUNT ? ROLE_BIT(builtin) : 0;
+    req->perms = p->perms;
     req->user_label = p->actor.name;
     return RC_OK;
 }

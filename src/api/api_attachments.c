@@ -18,6 +18,7 @@
 #include "../demand/demand_attach.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
 static enum rc positive_id(const char *s, const char *what, int64_t *id, struct err *e)
 {
@@ -29,7 +30,7 @@ static enum rc positive_id(const char *s, const char *what, int64_t *id, struct 
     return RC_OK;
 }
 
-enum rc api_demand_attach_upload(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_demand_attach_upload(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id = 0;
     enum rc rc = positive_id(req->params[0], "诉求", &id, e);
@@ -68,7 +69,7 @@ enum rc api_demand_attach_upload(struct http_req *req, struct http_resp *resp, s
     return http_reply(resp, 201, j);
 }
 
-enum rc api_demand_attach_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_demand_attach_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id = 0;
     enum rc rc = positive_id(req->params[0], "诉求", &id, e);
@@ -123,7 +124,7 @@ static const char *disposition(struct http_req *req, const char *name, int64_t a
     return out;
 }
 
-enum rc api_demand_attach_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_demand_attach_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id = 0, aid = 0;
     enum rc rc = positive_id(req->params[0], "诉求", &id, e);
@@ -158,3 +159,17 @@ enum rc api_demand_attach_get(struct http_req *req, struct http_resp *resp, stru
     resp->status = 200;
     return RC_OK;
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_attachments_routes[] = {
+    UPLOAD(HTTP_POST, "/api/v1/demands/{id}/attachments", PERM(DEMAND_READ),
+           api_demand_attach_upload,
+           "上传附件（请求体即文件；?name=文件名（URL 编码）&internal=1；按内容识别类型）",
+           DEMAND_ATTACH_MAX_BYTES_DEFAULT),
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}/attachments", PERM(DEMAND_READ), api_demand_attach_list,
+          "附件列表（企业看不到内部附件）"),
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}/attachments/{aid}", PERM(DEMAND_READ),
+          api_demand_attach_get, "下载附件"),
+};
+const size_t api_attachments_n_routes =
+    sizeof(api_attachments_routes) / sizeof(api_attachments_routes[0]);

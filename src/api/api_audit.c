@@ -18,6 +18,7 @@
 #include "../ent/ent.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
 /* Does s end with tail? ("contact_phone" names a phone, "id_number" an ID number.) */
 static bool ends_with(const char *s, const char *tail)
@@ -96,7 +97,7 @@ static void mask_json(json_t *v)
     }
 }
 
-enum rc api_audit_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_audit_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int limit;
     const char *after;
@@ -138,3 +139,9 @@ enum rc api_audit_list(struct http_req *req, struct http_resp *resp, struct err 
     }
     return http_reply(resp, 200, api_page(req, items, limit, "seq"));
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_audit_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/audit", PERM(AUDIT_READ), api_audit_list, "审计日志"),
+};
+const size_t api_audit_n_routes = sizeof(api_audit_routes) / sizeof(api_audit_routes[0]);

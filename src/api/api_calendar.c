@@ -17,6 +17,7 @@
 #include "../category/category.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
 /* Most days one GET /api/v1/calendar answers. */
 #define MAX_RANGE_DAYS 366
@@ -45,7 +46,7 @@ static json_t *coverage_json(const struct cal *cal)
     return json_pack("{s:i, s:i}", "first_year", first, "last_year", last);
 }
 
-enum rc api_calendar_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_calendar_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *from_text = http_query(req, "from"), *to_text = http_query(req, "to");
     int64_t from = local_date(time_now_ms()), to;
@@ -75,7 +76,7 @@ enum rc api_calendar_get(struct http_req *req, struct http_resp *resp, struct er
     return http_reply(resp, 200, j);
 }
 
-enum rc api_calendar_years(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_calendar_years(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
     json_t *notices = NULL;
@@ -116,7 +117,7 @@ static json_t *day_answer(struct app *app, struct conn *c, int64_t date, bool ch
     return j;
 }
 
-enum rc api_calendar_day_put(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_calendar_day_put(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"off", "name", NULL};
     int64_t date;
@@ -143,7 +144,7 @@ enum rc api_calendar_day_put(struct http_req *req, struct http_resp *resp, struc
     return rc ? rc : http_reply(resp, 200, j);
 }
 
-enum rc api_calendar_day_delete(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_calendar_day_delete(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t date;
     enum rc rc = date_param(req->params[0], "date", &date, e);
@@ -201,7 +202,7 @@ static enum rc year_days(const json_t *body, struct http_req *req, struct cal_da
     return RC_OK;
 }
 
-enum rc api_calendar_year_put(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_calendar_year_put(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"source", "days", NULL};
     const char *y = req->params[0], *source = NULL;
@@ -270,7 +271,7 @@ static json_t *deadline_json(const struct category_deadline *d)
     return json_pack("{s:s, s:b}", "deadline", at, "beyond_coverage", d->beyond_coverage);
 }
 
-enum rc api_calendar_deadline(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_calendar_deadline(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *start_text = http_query(req, "start"), *urgency = http_query(req, "urgency");
     const char *category = http_query(req, "category");
@@ -360,3 +361,20 @@ enum rc api_calendar_deadline(struct http_req *req, struct http_resp *resp, stru
     }
     return http_reply(resp, 200, j);
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_calendar_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/calendar", HTTP_PUBLIC, api_calendar_get,
+          "工作日历（?from=&to=，最多 366 天）"),
+    ROUTE(HTTP_GET, "/api/v1/calendar/years", HTTP_PUBLIC, api_calendar_years,
+          "日历覆盖年份与已录入的放假通知"),
+    ROUTE(HTTP_GET, "/api/v1/calendar/deadline", HTTP_PUBLIC, api_calendar_deadline,
+          "期限计算（?start=&days=|hours=|category=&urgency=）"),
+    ROUTE(HTTP_PUT, "/api/v1/calendar/days/{date}", PERM(CALENDAR_WRITE), api_calendar_day_put,
+          "调整某日安排"),
+    ROUTE(HTTP_DELETE, "/api/v1/calendar/days/{date}", PERM(CALENDAR_WRITE),
+          api_calendar_day_delete, "撤销对某日的调整"),
+    ROUTE(HTTP_PUT, "/api/v1/calendar/years/{year}", PERM(CALENDAR_WRITE), api_calendar_year_put,
+          "录入某年放假通知"),
+};
+const size_t api_calendar_n_routes = sizeof(api_calendar_routes) / sizeof(api_calendar_routes[0]);

@@ -12,8 +12,9 @@
 #include "../category/category.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
-enum rc api_categories_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_categories_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *all = http_query(req, "all");
     if (all && strcmp(all, "0") != 0 && strcmp(all, "1") != 0)
@@ -51,7 +52,7 @@ static enum rc read_back(struct http_req *req, struct conn *c, const char *code,
     return rc;
 }
 
-enum rc api_categories_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_categories_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
     json_t *j = NULL;
@@ -135,7 +136,7 @@ static enum rc read_change(struct http_req *req, bool create, struct category_ch
     return rc;
 }
 
-enum rc api_categories_create(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_categories_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct category_change ch;
     enum rc rc = read_change(req, true, &ch, e);
@@ -152,7 +153,7 @@ enum rc api_categories_create(struct http_req *req, struct http_resp *resp, stru
     return rc ? rc : http_reply(resp, 201, j);
 }
 
-enum rc api_categories_update(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_categories_update(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct category_change ch;
     enum rc rc = read_change(req, false, &ch, e);
@@ -173,7 +174,7 @@ enum rc api_categories_update(struct http_req *req, struct http_resp *resp, stru
     return http_reply(resp, 200, j);
 }
 
-enum rc api_category_routes_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_category_routes_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
     json_t *routes = NULL;
@@ -222,7 +223,7 @@ static enum rc read_route(const json_t *r, struct category_route_entry *out, str
     return rc;
 }
 
-enum rc api_category_routes_put(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_category_routes_put(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"routes", NULL};
     json_t *body;
@@ -260,3 +261,20 @@ enum rc api_category_routes_put(struct http_req *req, struct http_resp *resp, st
                       json_pack("{s:s, s:o, s:b}", "category", req->params[0], "routes", back,
                                 "changed", changed));
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_categories_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/categories", HTTP_PUBLIC, api_categories_list,
+          "诉求类别树与办理时限（?all=1 含停用）"),
+    ROUTE(HTTP_POST, "/api/v1/categories", PERM(CATEGORY_WRITE), api_categories_create,
+          "新建诉求类别"),
+    ROUTE(HTTP_GET, "/api/v1/categories/{code}", HTTP_PUBLIC, api_categories_get, "诉求类别详情"),
+    ROUTE(HTTP_PATCH, "/api/v1/categories/{code}", PERM(CATEGORY_WRITE), api_categories_update,
+          "修改诉求类别"),
+    ROUTE(HTTP_GET, "/api/v1/categories/{code}/routes", PERM(CATEGORY_WRITE),
+          api_category_routes_get, "派单目录"),
+    ROUTE(HTTP_PUT, "/api/v1/categories/{code}/routes", PERM(CATEGORY_WRITE),
+          api_category_routes_put, "设置派单目录（整体替换）"),
+};
+const size_t api_categories_n_routes =
+    sizeof(api_categories_routes) / sizeof(api_categories_routes[0]);

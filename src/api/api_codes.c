@@ -4,8 +4,9 @@
 
 #include "../codes/codes.h"
 #include "api.h"
+#include "api_int.h"
 
-enum rc api_codes_regions(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_codes_regions(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *parent = http_query(req, "parent");
     if (parent && *parent && !codes_region_find(parent))
@@ -20,7 +21,7 @@ enum rc api_codes_regions(struct http_req *req, struct http_resp *resp, struct e
     return http_reply(resp, 200, json_pack("{s:o}", "items", items));
 }
 
-enum rc api_codes_industries(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_codes_industries(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *parent = http_query(req, "parent");
     const struct codes_industry *p;
@@ -39,7 +40,7 @@ enum rc api_codes_industries(struct http_req *req, struct http_resp *resp, struc
     return http_reply(resp, 200, json_pack("{s:o}", "items", items));
 }
 
-enum rc api_codes_credit_code(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_codes_credit_code(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *code = req->params[0];
     enum rc rc = codes_credit_code_check(code, e);
@@ -58,3 +59,14 @@ enum rc api_codes_credit_code(struct http_req *req, struct http_resp *resp, stru
                             json_string(codes_region_full_name(region, full, sizeof(full))));
     return http_reply(resp, 200, j);
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_codes_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/codes/regions", HTTP_PUBLIC, api_codes_regions,
+          "行政区划（GB/T 2260）"),
+    ROUTE(HTTP_GET, "/api/v1/codes/industries", HTTP_PUBLIC, api_codes_industries,
+          "国民经济行业分类（GB/T 4754-2017）"),
+    ROUTE(HTTP_GET, "/api/v1/codes/credit-codes/{code}", HTTP_PUBLIC, api_codes_credit_code,
+          "校验统一社会信用代码"),
+};
+const size_t api_codes_n_routes = sizeof(api_codes_routes) / sizeof(api_codes_routes[0]);

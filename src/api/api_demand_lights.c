@@ -10,8 +10,9 @@
 #include "../demand/demand_lights.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
-enum rc api_stats_demand_lights(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_stats_demand_lights(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct demand_ctx ctx = {.now = time_now_ms(), .yellow_days = 1};
     ctx.cal = calendar_current(api_app(req)->calendar, NULL, NULL);
@@ -27,3 +28,11 @@ enum rc api_stats_demand_lights(struct http_req *req, struct http_resp *resp, st
         return rc;
     return http_reply(resp, 200, j);
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_demand_lights_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/stats/demand-lights", PERM(DEMAND_STATS), api_stats_demand_lights,
+          "在办诉求红黄绿灯统计（合计与按主办单位）"),
+};
+const size_t api_demand_lights_n_routes =
+    sizeof(api_demand_lights_routes) / sizeof(api_demand_lights_routes[0]);

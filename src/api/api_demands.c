@@ -18,6 +18,7 @@
 #include "../demand/demand_import.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
 /* The clock and a calendar snapshot for one request (released by ctx_done). */
 static void api_demand_ctx(struct http_req *req, struct demand_ctx *ctx)
@@ -113,7 +114,7 @@ static enum rc reader_of(struct conn *c, const struct principal *p, int64_t id,
     return RC_OK;
 }
 
-enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"credit_code", "category", "urgency", "channel",
                                          "title", "content", "contact_name", "contact_phone",
@@ -191,7 +192,7 @@ enum rc api_demands_create(struct http_req *req, struct http_resp *resp, struct 
     return reply_text(resp, existed ? 200 : 201);
 }
 
-enum rc api_demands_import(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_demands_import(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *ct = http_header(req, "Content-Type");
     struct demand_import_opts o = {.file_name = "upload", .max_errors = 1000};
@@ -232,7 +233,7 @@ enum rc api_demands_import(struct http_req *req, struct http_resp *resp, struct 
     return http_reply(resp, 200, report);
 }
 
-enum rc api_demands_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_demands_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct demand_filter f = {0};
     const char *after;
@@ -305,22 +306,22 @@ static enum rc one(struct http_req *req, struct http_resp *resp, struct err *e, 
     return http_reply(resp, 200, json_pack("{s:o}", "items", j));
 }
 
-enum rc api_demands_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_demands_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     return one(req, resp, e, 0);
 }
 
-enum rc api_demand_actions_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_demand_actions_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     return one(req, resp, e, 1);
 }
 
-enum rc api_demand_timeline(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_demand_timeline(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     return one(req, resp, e, 2);
 }
 
-enum rc api_demand_act(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_demand_act(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id = 0;
     json_t *body;
@@ -341,3 +342,24 @@ enum rc api_demand_act(struct http_req *req, struct http_resp *resp, struct err 
     api_demand_ctx_done(req, &ctx);
     return rc ? reply_failed(resp, rc) : reply_text(resp, 200);
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_demands_routes[] = {
+    ROUTE(HTTP_POST, "/api/v1/demands", PERM(DEMAND_CREATE), api_demands_create,
+          "提交诉求（企业网上提交、窗口代录、热线/系统对接；支持 Idempotency-Key）"),
+    UPLOAD(
+        HTTP_POST, "/api/v1/demands:import", PERM(DEMAND_IMPORT), api_demands_import,
+        "批量导入 12345 热线工单（CSV 或 JSON Lines，按工单编号幂等；?skip_invalid=1&dry_run=1）",
+        16u << 20),
+    ROUTE(HTTP_GET, "/api/v1/demands", PERM(DEMAND_READ), api_demands_list,
+          "诉求列表（按关系范围；?state=&light=&category=&q=）"),
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}", PERM(DEMAND_READ), api_demands_get,
+          "诉求详情（含红黄绿灯与可执行操作）"),
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}/actions", PERM(DEMAND_READ), api_demand_actions_list,
+          "当前用户可执行的操作"),
+    ROUTE(HTTP_POST, "/api/v1/demands/{id}/actions", PERM(DEMAND_READ), api_demand_act,
+          "执行操作（受理、交办、签收、退单、延期、答复、评价、督办……）"),
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}/timeline", PERM(DEMAND_READ), api_demand_timeline,
+          "办理进程（企业看不到内部备注）"),
+};
+const size_t api_demands_n_routes = sizeof(api_demands_routes) / sizeof(api_demands_routes[0]);

@@ -15,8 +15,9 @@
 #include "../ent/ent_import.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
-enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct ent_filter f = {0};
     enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
@@ -42,7 +43,7 @@ enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struc
     return http_reply(resp, 200, api_page(req, items, f.limit, "credit_code"));
 }
 
-enum rc api_enterprises_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprises_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
     enum rc rc = api_conn(req, &c, e);
@@ -93,17 +94,17 @@ static enum rc save(struct http_req *req, struct http_resp *resp, struct err *e,
     return http_reply(resp, created ? 201 : 200, j);
 }
 
-enum rc api_enterprises_create(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprises_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     return save(req, resp, e, true);
 }
 
-enum rc api_enterprises_update(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprises_update(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     return save(req, resp, e, false);
 }
 
-enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *h = http_query(req, "history");
     bool history = h && (strcmp(h, "1") == 0 || strcmp(h, "true") == 0);
@@ -117,7 +118,7 @@ enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, s
     return rc ? rc : http_reply(resp, 200, j);
 }
 
-enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const top[] = {"facts", NULL};
     static const char *const item_fields[] = {"fact", "value", "as_of", "status", "source", NULL};
@@ -242,13 +243,13 @@ enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *resp, s
     return rc ? rc : http_reply(resp, 200, j);
 }
 
-enum rc api_facts_catalog(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_facts_catalog(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     (void)e;
     return http_reply(resp, 200, ent_catalog_json(api_app(req)->cat));
 }
 
-enum rc api_enterprises_import(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprises_import(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *ct = http_header(req, "Content-Type");
     enum ent_import_format fmt;
@@ -303,3 +304,22 @@ enum rc api_enterprises_import(struct http_req *req, struct http_resp *resp, str
                                     "report", report));
     return http_reply(resp, 200, report);
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_enterprises_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/facts", HTTP_PUBLIC, api_facts_catalog, "事实目录与资质标签"),
+    ROUTE(HTTP_GET, "/api/v1/enterprises", PERM(ENT_READ), api_enterprises_list,
+          "企业列表（按权限范围）"),
+    ROUTE(HTTP_POST, "/api/v1/enterprises", PERM(ENT_WRITE), api_enterprises_create, "登记企业"),
+    UPLOAD(HTTP_POST, "/api/v1/enterprises:import", PERM(ENT_IMPORT), api_enterprises_import,
+           "批量导入企业（CSV 或 JSON Lines，?skip_invalid=1&dry_run=1）", 256u << 20),
+    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}", PERM(ENT_READ), api_enterprises_get, "企业档案"),
+    ROUTE(HTTP_PATCH, "/api/v1/enterprises/{code}", PERM(ENT_WRITE), api_enterprises_update,
+          "修改企业信息"),
+    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}/facts", PERM(ENT_READ), api_enterprise_facts_get,
+          "企业事实数据（?history=1 含历史）"),
+    ROUTE(HTTP_PUT, "/api/v1/enterprises/{code}/facts", PERM(FACT_WRITE), api_enterprise_facts_put,
+          "记录企业事实数据（企业为自主申报）"),
+};
+const size_t api_enterprises_n_routes =
+    sizeof(api_enterprises_routes) / sizeof(api_enterprises_routes[0]);

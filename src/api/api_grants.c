@@ -14,6 +14,7 @@
 #include "../policy/policy_grant.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
 static enum rc id_of(const char *s, const char *what, int64_t *id, struct err *e)
 {
@@ -48,7 +49,7 @@ static int64_t query_id(struct http_req *req, const char *name)
 
 /* ---- runs ------------------------------------------------------------------------ */
 
-enum rc api_policy_runs_create(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_policy_runs_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t pid, run_id = 0;
     enum rc rc = id_of(req->params[0], "政策", &pid, e);
@@ -65,7 +66,7 @@ enum rc api_policy_runs_create(struct http_req *req, struct http_resp *resp, str
     return rc ? rc : http_reply(resp, 202, j);
 }
 
-enum rc api_policy_runs_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_policy_runs_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t pid;
     enum rc rc = id_of(req->params[0], "政策", &pid, e);
@@ -80,7 +81,7 @@ enum rc api_policy_runs_list(struct http_req *req, struct http_resp *resp, struc
     return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", j));
 }
 
-enum rc api_policy_runs_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_policy_runs_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t pid, rid;
     enum rc rc = id_of(req->params[0], "政策", &pid, e);
@@ -99,7 +100,7 @@ enum rc api_policy_runs_get(struct http_req *req, struct http_resp *resp, struct
 
 /* ---- grants ------------------------------------------------------------------------- */
 
-enum rc api_grants_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_grants_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct policy_grant_filter f = {0};
     enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
@@ -120,7 +121,7 @@ enum rc api_grants_list(struct http_req *req, struct http_resp *resp, struct err
     return rc ? rc : http_reply(resp, 200, api_page(req, items, f.limit, "id"));
 }
 
-enum rc api_grants_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_grants_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;
     enum rc rc = id_of(req->params[0], "兑现记录", &id, e);
@@ -135,7 +136,7 @@ enum rc api_grants_get(struct http_req *req, struct http_resp *resp, struct err 
     return rc ? rc : http_reply(resp, 200, j);
 }
 
-enum rc api_grant_act(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_grant_act(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;
     json_t *body;
@@ -157,7 +158,7 @@ enum rc api_grant_act(struct http_req *req, struct http_resp *resp, struct err *
 
 /* ---- applications ------------------------------------------------------------------- */
 
-enum rc api_application_form(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_application_form(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t pid;
     enum rc rc = id_of(req->params[0], "政策", &pid, e);
@@ -173,7 +174,7 @@ enum rc api_application_form(struct http_req *req, struct http_resp *resp, struc
     return rc ? rc : http_reply(resp, 200, j);
 }
 
-enum rc api_applications_create(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_applications_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     json_t *body;
     enum rc rc = http_json_body(req, &body, e);
@@ -199,7 +200,7 @@ enum rc api_applications_create(struct http_req *req, struct http_resp *resp, st
     return http_reply(resp, existed ? 200 : 201, j);
 }
 
-enum rc api_applications_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_applications_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct policy_app_filter f = {0};
     enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
@@ -219,7 +220,7 @@ enum rc api_applications_list(struct http_req *req, struct http_resp *resp, stru
     return rc ? rc : http_reply(resp, 200, api_page(req, items, f.limit, "id"));
 }
 
-enum rc api_applications_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_applications_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;
     enum rc rc = id_of(req->params[0], "申请", &id, e);
@@ -234,7 +235,7 @@ enum rc api_applications_get(struct http_req *req, struct http_resp *resp, struc
     return rc ? rc : http_reply(resp, 200, j);
 }
 
-enum rc api_application_act(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_application_act(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;
     json_t *body;
@@ -330,7 +331,7 @@ static enum rc stats_csv(struct http_req *req, struct http_resp *resp, const jso
     return RC_OK;
 }
 
-enum rc api_stats_policies(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_stats_policies(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *format = http_query(req, "format");
     const char *by = http_query(req, "by");
@@ -354,3 +355,32 @@ enum rc api_stats_policies(struct http_req *req, struct http_resp *resp, struct 
     }
     return http_reply(resp, 200, j);
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_grants_routes[] = {
+    /* 免申即享 runs, grants (兑现), applications (即申即享/申报审批), policy statistics. */
+    ROUTE(HTTP_POST, "/api/v1/policies/{id}/runs", PERM(POLICY_ISSUE), api_policy_runs_create,
+          "发起免申即享匹配（发布部门政策专员；后台运行）"),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/runs", PERM(GRANT_STATS), api_policy_runs_list,
+          "免申即享匹配运行列表"),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/runs/{run}", PERM(GRANT_STATS), api_policy_runs_get,
+          "匹配运行进度与结果（总数/已完成、状态、汇总）"),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/application-form", PERM(GRANT_READ),
+          api_application_form, "申报表（由已有数据预填，列出缺少的数据；?credit_code=）"),
+    ROUTE(HTTP_GET, "/api/v1/grants", PERM(GRANT_READ), api_grants_list,
+          "兑现记录（按权限范围；?policy_id=&state=&credit_code=&run_id=）"),
+    ROUTE(HTTP_GET, "/api/v1/grants/{id}", PERM(GRANT_READ), api_grants_get, "兑现记录详情"),
+    ROUTE(HTTP_POST, "/api/v1/grants/{id}/actions", PERM(GRANT_READ), api_grant_act,
+          "兑现操作（告知 notify、确认 confirm、放弃 decline、拨付 pay）"),
+    ROUTE(HTTP_POST, "/api/v1/applications", PERM(APPLY), api_applications_create,
+          "申请政策（即申即享/申报审批；支持 Idempotency-Key）"),
+    ROUTE(HTTP_GET, "/api/v1/applications", PERM(GRANT_READ), api_applications_list,
+          "政策申请（按权限范围；?policy_id=&state=&credit_code=）"),
+    ROUTE(HTTP_GET, "/api/v1/applications/{id}", PERM(GRANT_READ), api_applications_get,
+          "申请详情"),
+    ROUTE(HTTP_POST, "/api/v1/applications/{id}/actions", PERM(GRANT_READ), api_application_act,
+          "申请操作（approve、reject、request_info、resubmit、withdraw）"),
+    ROUTE(HTTP_GET, "/api/v1/stats/policies", PERM(GRANT_STATS), api_stats_policies,
+          "政策兑现统计（按政策、部门、地区；?format=csv&by=policy|org|region）"),
+};
+const size_t api_grants_n_routes = sizeof(api_grants_routes) / sizeof(api_grants_routes[0]);

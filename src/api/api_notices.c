@@ -2,8 +2,8 @@
 /*
  * api_notices: GET /api/v1/notices, the caller's notices. A notice is addressed to an
  * organisation (or an enterprise), but reaches only those of its users who may read
- * the record it is about: a notice of a demand is shown when demand_readable allows
- * the caller, one of a grant when policy_grant_get does. The filter runs at read time,
+ * the record it is about, (entity, entity_id): the entity's flow (src/flow, registered
+ * in api_flows.c) says whether the caller may read it. The filter runs at read time,
  * so a user who loses the right to a record (a returned demand) no longer sees its
  * notices, and a page is filled from further rows when some are filtered out.
  */
@@ -12,16 +12,16 @@
 
 #include "../auth/auth.h"
 #include "../base/timeutil.h"
-#include "../demand/demand.h"
-#include "../policy/policy_grant.h"
+#include "../flow/flow.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
 /* One row of the addressed notices, before the read check. */
 struct nrow {
-    int64_t id, created_at, demand_id, grant_id;
+    int64_t id, created_at, entity_id;
     bool read;
-    const char *kind, *title, *body;
+    const char *kind, *title, *body, *entity;
 };
 
 /* Reads up to limit notices addressed to p with id < before (0: no bound) into rows
@@ -33,7 +33,7 @@ static enum rc addressed(struct http_req *req, struct conn *c, const struct prin
     *n = 0;
     enum rc rc = store_prepare(c,
                                "SELECT n.id, n.kind, n.title, n.body, n.created_at, n.read_at, "
-                               "n.demand_id, n.grant_id FROM notices n WHERE ((? = 1 AND "
+                               "n.entity, n.entity_id FROM notices n WHERE ((? = 1 AND "
                                "n.credit_code = ?) OR (? = 0 AND n.org_id = ?)) AND (? <= 0 OR "
                                "n.id < ?) ORDER BY n.id DESC LIMIT ?",
                                &st, e);
@@ -55,8 +55,8 @@ static enum rc addressed(struct http_req *req, struct conn *c, const struct prin
         r->body = pool_strdup(&req->pool, store_text(st, 3));
         r->created_at = store_int(st, 4);
         r->read = !store_isnull(st, 5);
-        r->demand_id = store_isnull(st, 6) ? 0 : store_int(st, 6);
-        r->grant_id = store_isnull(st, 7) ? 0 : store_int(st, 7);
+        r->entity = store_isnull(st, 6) ? NULL : pool_strdup(&req->pool, store_text(st, 6));
+        r->entity_id = store_isnull(st, 7) ? 0 : store_int(st, 7);
     }
     store_finish(st);
     return rc == RC_DONE ? RC_OK : rc;
@@ -69,12 +69,10 @@ static enum rc may_read(struct conn *c, const struct principal *p, const struct 
 {
     enum rc rc = RC_OK;
     *ok = true;
-    if (r->demand_id) {
-        rc = demand_readable(c, p, r->demand_id, e);
-    } else if (r->grant_id) {
-        json_t *g = NULL;
-        rc = policy_grant_get(c, p, r->grant_id, &g, e);
-        json_decref(g);
+    if (r->entity) {
+        /* A notice about a record no flow knows is shown to nobody. */
+        const struct flow *f = api_flow_of(r->entity);
+        rc = f && f->readable ? f->readable(c, p, r->entity_id, e) : RC_NOTFOUND;
     }
     if (rc == RC_NOTFOUND || rc == RC_FORBIDDEN) {
         *ok = false;
@@ -83,7 +81,7 @@ static enum rc may_read(struct conn *c, const struct principal *p, const struct 
     return rc;
 }
 
-enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const struct principal *p = api_who(req);
     int limit;
@@ -109,14 +107,15 @@ enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct er
             before = rows[i].id;
             if (rc || !ok)
                 continue;
-            char at[40], id[24], demand[24];
+            char at[40], id[24], eid[24];
             time_fmt_cst(rows[i].created_at, at, sizeof(at));
             snprintf(id, sizeof(id), "%lld", (long long)rows[i].id);
-            snprintf(demand, sizeof(demand), "%lld", (long long)rows[i].demand_id);
-            json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "id", id,
-                                                   "kind", rows[i].kind, "title", rows[i].title,
-                                                   "body", rows[i].body, "created_at", at, "read",
-                                                   rows[i].read, "demand_id", demand));
+            snprintf(eid, sizeof(eid), "%lld", (long long)rows[i].entity_id);
+            json_array_append_new(
+                items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s?, s:s?}", "id", id, "kind",
+                                 rows[i].kind, "title", rows[i].title, "body", rows[i].body,
+                                 "created_at", at, "read", rows[i].read, "entity", rows[i].entity,
+                                 "entity_id", rows[i].entity ? eid : NULL));
         }
         if (n < limit)
             break;
@@ -128,3 +127,9 @@ enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct er
     }
     return http_reply(resp, 200, api_page(req, items, limit, "id"));
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_notices_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/notices", PERM(NOTICE_READ), api_notices_list, "待办通知"),
+};
+const size_t api_notices_n_routes = sizeof(api_notices_routes) / sizeof(api_notices_routes[0]);

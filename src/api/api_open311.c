@@ -25,6 +25,7 @@
 #include "../demand/demand.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
 #define OPEN311_MAX_LIST 200 /* requests in one list answer */
 #define OPEN311_MAX_IDS 50   /* ids in service_request_id */
@@ -395,7 +396,7 @@ static enum rc services_all(struct http_req *req, json_t **out, struct err *e)
     return RC_OK;
 }
 
-enum rc api_open311_service(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_open311_service(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *code;
     enum fmt f;
@@ -580,12 +581,12 @@ static enum rc one_request(struct http_req *req, struct http_resp *resp, struct 
     return reply(resp, f, 200, "service_requests", json_pack("[o]", r));
 }
 
-enum rc api_open311_request(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_open311_request(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     return one_request(req, resp, e, 0);
 }
 
-enum rc api_open311_token(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_open311_token(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     return one_request(req, resp, e, 1);
 }
@@ -740,7 +741,7 @@ static enum rc list_requests(struct http_req *req, struct http_resp *resp, enum 
     return reply(resp, f, 200, "service_requests", list);
 }
 
-enum rc api_open311_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_open311_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *name;
     enum fmt f;
@@ -758,7 +759,7 @@ enum rc api_open311_get(struct http_req *req, struct http_resp *resp, struct err
     return fail(resp, f, 404, "no such document: %s", name);
 }
 
-enum rc api_open311_method(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_open311_method(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     (void)e;
     const char *name;
@@ -792,7 +793,7 @@ static const char *first_chars(struct pool *pool, const char *s, size_t n)
 }
 
 /* POST requests.{fmt}: submits a demand (channel open311). */
-enum rc api_open311_post(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_open311_post(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *name;
     enum fmt f;
@@ -910,3 +911,38 @@ enum rc api_open311_post(struct http_req *req, struct http_resp *resp, struct er
                             no ? no : json_string(""), "account_id");
     return reply(resp, f, existed ? 200 : 201, "service_requests", out);
 }
+
+/* Any other method on an Open311 path: the spec's 405 or 404 (no summary: not in openapi.json). */
+#define OPEN311_OTHER(m, p)                                                                        \
+    {                                                                                              \
+        .method = (m), .pattern = (p), .perms = HTTP_PUBLIC, .fn = api_open311_method              \
+    }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_open311_routes[] = {
+    /* Open311 GeoReport v2: the handlers check the api_key and answer errors in the spec's shape.
+     */
+    ROUTE(HTTP_GET, "/open311/v2/{doc}", HTTP_PUBLIC, api_open311_get,
+          "Open311：discovery / services / requests（.json 或 .xml；读诉求需 api_key）"),
+    ROUTE(HTTP_POST, "/open311/v2/{doc}", HTTP_PUBLIC, api_open311_post,
+          "Open311：提交诉求 requests.{json,xml}（api_key，attribute[credit_code] 必填）"),
+    ROUTE(HTTP_GET, "/open311/v2/services/{doc}", HTTP_PUBLIC, api_open311_service,
+          "Open311：服务定义"),
+    ROUTE(HTTP_GET, "/open311/v2/requests/{doc}", HTTP_PUBLIC, api_open311_request,
+          "Open311：诉求详情"),
+    ROUTE(HTTP_GET, "/open311/v2/tokens/{doc}", HTTP_PUBLIC, api_open311_token,
+          "Open311：令牌查询（同步创建，令牌即诉求编号）"),
+    /* Every other method and document under /open311/v2: the spec's 405 or 404 (not listed
+     * in openapi.json: no summary). */
+    OPEN311_OTHER(HTTP_PUT, "/open311/v2/{doc}"),
+    OPEN311_OTHER(HTTP_PATCH, "/open311/v2/{doc}"),
+    OPEN311_OTHER(HTTP_DELETE, "/open311/v2/{doc}"),
+    OPEN311_OTHER(HTTP_OTHER, "/open311/v2/{doc}"),
+    OPEN311_OTHER(HTTP_GET, "/open311/v2/{kind}/{doc}"),
+    OPEN311_OTHER(HTTP_POST, "/open311/v2/{kind}/{doc}"),
+    OPEN311_OTHER(HTTP_PUT, "/open311/v2/{kind}/{doc}"),
+    OPEN311_OTHER(HTTP_PATCH, "/open311/v2/{kind}/{doc}"),
+    OPEN311_OTHER(HTTP_DELETE, "/open311/v2/{kind}/{doc}"),
+    OPEN311_OTHER(HTTP_OTHER, "/open311/v2/{kind}/{doc}"),
+};
+const size_t api_open311_n_routes = sizeof(api_open311_routes) / sizeof(api_open311_routes[0]);

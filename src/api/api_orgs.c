@@ -7,8 +7,9 @@
 #include "../org/org.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
-enum rc api_orgs_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_orgs_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int limit;
     const char *after;
@@ -28,7 +29,7 @@ enum rc api_orgs_list(struct http_req *req, struct http_resp *resp, struct err *
     return http_reply(resp, 200, api_page(req, items, limit, "code"));
 }
 
-enum rc api_orgs_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_orgs_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
     struct org o;
@@ -47,7 +48,7 @@ enum rc api_orgs_get(struct http_req *req, struct http_resp *resp, struct err *e
     return http_reply(resp, 200, j);
 }
 
-enum rc api_orgs_create(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_orgs_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"code", "name", "kind", "region", "parent", NULL};
     json_t *body;
@@ -82,3 +83,11 @@ enum rc api_orgs_create(struct http_req *req, struct http_resp *resp, struct err
     json_object_set_new(j, "parent", o.parent_code ? json_string(o.parent_code) : json_null());
     return http_reply(resp, 201, j);
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_orgs_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/orgs", PERM(ORG_READ), api_orgs_list, "机构列表"),
+    ROUTE(HTTP_POST, "/api/v1/orgs", PERM(ORG_WRITE), api_orgs_create, "新建机构"),
+    ROUTE(HTTP_GET, "/api/v1/orgs/{code}", PERM(ORG_READ), api_orgs_get, "机构详情"),
+};
+const size_t api_orgs_n_routes = sizeof(api_orgs_routes) / sizeof(api_orgs_routes[0]);

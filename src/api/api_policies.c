@@ -16,6 +16,7 @@
 #include "../policy/policy.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
 /* Parses the {id} of the path; anything but a positive integer names no policy. */
 static enum rc path_id(struct http_req *req, int64_t *id, struct err *e)
@@ -29,7 +30,7 @@ static enum rc path_id(struct http_req *req, int64_t *id, struct err *e)
     return RC_OK;
 }
 
-enum rc api_policies_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_policies_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct policy_filter f = {0};
     const char *cursor = NULL;
@@ -62,7 +63,7 @@ enum rc api_policies_list(struct http_req *req, struct http_resp *resp, struct e
     return http_reply(resp, 200, api_page(req, items, f.limit, "id"));
 }
 
-enum rc api_policies_get(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_policies_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;
     enum rc rc = path_id(req, &id, e);
@@ -86,7 +87,7 @@ enum rc api_policies_get(struct http_req *req, struct http_resp *resp, struct er
     return rc ? rc : http_reply(resp, 200, j);
 }
 
-enum rc api_policies_create(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_policies_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     json_t *body;
     enum rc rc = http_json_body(req, &body, e);
@@ -105,7 +106,7 @@ enum rc api_policies_create(struct http_req *req, struct http_resp *resp, struct
     return rc ? rc : http_reply(resp, 201, j);
 }
 
-enum rc api_policies_update(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_policies_update(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;
     json_t *body;
@@ -126,7 +127,7 @@ enum rc api_policies_update(struct http_req *req, struct http_resp *resp, struct
     return rc ? rc : http_reply(resp, 200, j);
 }
 
-enum rc api_policy_act(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_policy_act(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;
     json_t *body;
@@ -144,7 +145,7 @@ enum rc api_policy_act(struct http_req *req, struct http_resp *resp, struct err 
     return rc ? rc : http_reply(resp, 200, j);
 }
 
-enum rc api_policy_versions(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_policy_versions(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;
     enum rc rc = path_id(req, &id, e);
@@ -159,7 +160,7 @@ enum rc api_policy_versions(struct http_req *req, struct http_resp *resp, struct
     return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", items));
 }
 
-enum rc api_policy_jsonlogic(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_policy_jsonlogic(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;
     enum rc rc = path_id(req, &id, e);
@@ -174,7 +175,7 @@ enum rc api_policy_jsonlogic(struct http_req *req, struct http_resp *resp, struc
     return rc ? rc : http_reply(resp, 200, j);
 }
 
-enum rc api_conditions_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_conditions_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
     enum rc rc = api_conn(req, &c, e);
@@ -186,7 +187,7 @@ enum rc api_conditions_list(struct http_req *req, struct http_resp *resp, struct
     return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", items));
 }
 
-enum rc api_conditions_put(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_conditions_put(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     json_t *body;
     enum rc rc = http_json_body(req, &body, e);
@@ -216,7 +217,7 @@ static enum rc explain_param(const char *v, enum policy_explain *how, struct err
     return RC_OK;
 }
 
-enum rc api_enterprise_policies(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_enterprise_policies(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
     enum rc rc = api_conn(req, &c, e);
@@ -272,7 +273,7 @@ static bool match_allowed(const char *ip)
     return ok;
 }
 
-enum rc api_policies_match(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_policies_match(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const members[] = {"facts", "explain", NULL};
     const char *ip = http_client_ip(req);
@@ -304,7 +305,7 @@ enum rc api_policies_match(struct http_req *req, struct http_resp *resp, struct 
 
 /* GET /api/v1/policy-set: the part of every match answer that is the same for everyone,
  * fetched once per set (ETag = set key; answers name theirs in set_key). */
-enum rc api_policy_set(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_policy_set(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
     enum rc rc = api_conn(req, &c, e);
@@ -330,3 +331,33 @@ enum rc api_policy_set(struct http_req *req, struct http_resp *resp, struct err 
     resp->content_type = "application/json; charset=utf-8";
     return RC_OK;
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_policies_routes[] = {
+    /* 惠企政策超市: policies, named conditions, matching (api_policies.c). */
+    ROUTE(HTTP_GET, "/api/v1/policies", HTTP_PUBLIC, api_policies_list,
+          "政策超市列表（?q=&org=&delivery=&region=&tag=&category=&state=）"),
+    ROUTE(HTTP_POST, "/api/v1/policies", PERM(POLICY_WRITE), api_policies_create,
+          "起草政策（发文单位政策专员）"),
+    UPLOAD(HTTP_POST, "/api/v1/policies/match", HTTP_PUBLIC, api_policies_match,
+           "政策计算器：按填写的企业信息匹配政策（无需登录，不保存）", 16u << 10),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}", HTTP_PUBLIC, api_policies_get,
+          "政策详情（享受条件、申兑指南；?version=）"),
+    ROUTE(HTTP_PATCH, "/api/v1/policies/{id}", PERM(POLICY_WRITE), api_policies_update,
+          "修改政策草稿"),
+    ROUTE(HTTP_POST, "/api/v1/policies/{id}/actions", PERM(POLICY_WRITE), api_policy_act,
+          "政策操作（validate 校验、publish 发布、withdraw 撤回、new_version 新建版本）"),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/versions", HTTP_PUBLIC, api_policy_versions,
+          "政策版本（草稿仅发文单位可见）"),
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/jsonlogic", HTTP_PUBLIC, api_policy_jsonlogic,
+          "导出享受条件为 JsonLogic"),
+    ROUTE(HTTP_GET, "/api/v1/conditions", PERM(POLICY_WRITE), api_conditions_list, "命名条件"),
+    ROUTE(HTTP_PUT, "/api/v1/conditions/{name}", PERM(POLICY_WRITE), api_conditions_put,
+          "设置命名条件（如 small_micro 小微企业）"),
+    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}/policies", PERM(ENT_READ), api_enterprise_policies,
+          "企业可享政策：每项政策的匹配结果、依据、预计金额与缺少的数据（?explain=full|compact|"
+          "none）"),
+    ROUTE(HTTP_GET, "/api/v1/policy-set", HTTP_PUBLIC, api_policy_set,
+          "在施政策条件模板：与企业无关的部分，配合 explain=compact 的匹配结果（ETag 缓存）"),
+};
+const size_t api_policies_n_routes = sizeof(api_policies_routes) / sizeof(api_policies_routes[0]);

@@ -10,8 +10,9 @@
 #include "../policy/policy_trial.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
-enum rc api_policy_trial(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_policy_trial(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     char *end;
     const char *s = req->params[0];
@@ -40,3 +41,11 @@ enum rc api_policy_trial(struct http_req *req, struct http_resp *resp, struct er
     store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_policy_trial_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/trial", PERM(POLICY_WRITE), api_policy_trial,
+          "试算：政策某版本（默认草稿）对某企业的匹配结果与依据（?credit_code=&version=；不保存）"),
+};
+const size_t api_policy_trial_n_routes =
+    sizeof(api_policy_trial_routes) / sizeof(api_policy_trial_routes[0]);

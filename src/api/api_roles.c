@@ -10,10 +10,10 @@
 #include "../base/jsonx.h"
 #include "../base/mem.h"
 #include "../store/store.h"
-#include "api.h"
+#include "api_int.h"
 
 /* GET /api/v1/roles: any signed-in principal. */
-enum rc api_roles_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_roles_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
     enum rc rc = api_conn(req, &c, e);
@@ -74,7 +74,7 @@ static enum rc reply_role(struct http_req *req, struct http_resp *resp, struct c
 }
 
 /* POST /api/v1/roles {name, label, permissions: [...]}: a new role, no rebuild. */
-enum rc api_roles_create(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_roles_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"name", "label", "permissions", NULL};
     json_t *body;
@@ -104,7 +104,7 @@ enum rc api_roles_create(struct http_req *req, struct http_resp *resp, struct er
 }
 
 /* PATCH /api/v1/roles/{name} {label?, permissions?}: takes effect for the next request. */
-enum rc api_roles_update(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_roles_update(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"label", "permissions", NULL};
     json_t *body;
@@ -131,3 +131,13 @@ enum rc api_roles_update(struct http_req *req, struct http_resp *resp, struct er
     }
     return reply_role(req, resp, c, req->params[0], 200, e);
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_roles_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/roles", HTTP_ANY_USER, api_roles_list, "角色（名称、中文名称与权限）"),
+    ROUTE(HTTP_POST, "/api/v1/roles", PERM(USER_ADMIN), api_roles_create,
+          "新建角色（name、label、permissions；无需改表）"),
+    ROUTE(HTTP_PATCH, "/api/v1/roles/{name}", PERM(USER_ADMIN), api_roles_update,
+          "修改角色的中文名称或权限（下一个请求起生效）"),
+};
+const size_t api_roles_n_routes = sizeof(api_roles_routes) / sizeof(api_roles_routes[0]);

@@ -9,6 +9,7 @@
 #include "../base/sec.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
 /*
  * Logins are checked on their own threads. A password check costs argon2id's time and
@@ -126,7 +127,7 @@ static bool login_reserve(void)
     return ok;
 }
 
-enum rc api_session_create(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_session_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"username", "password", NULL};
     json_t *body;
@@ -151,7 +152,7 @@ enum rc api_session_create(struct http_req *req, struct http_resp *resp, struct 
     return RC_OK;
 }
 
-enum rc api_session_delete(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_session_delete(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const struct principal *p = api_who(req);
     const char *authz = http_header(req, "Authorization");
@@ -181,7 +182,7 @@ enum rc api_session_delete(struct http_req *req, struct http_resp *resp, struct 
  * the web UI keeps the token in memory only and recovers it after a page reload; the
  * response is same-origin only (no CORS), so another site cannot read it.
  */
-enum rc api_me(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_me(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     (void)e;
     const struct principal *p = api_who(req);
@@ -193,7 +194,7 @@ enum rc api_me(struct http_req *req, struct http_resp *resp, struct err *e)
 }
 
 /* PUT /me/password {old_password, new_password}: every session of the user ends, this one too. */
-enum rc api_me_password(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_me_password(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"old_password", "new_password", NULL};
     json_t *body;
@@ -226,3 +227,12 @@ enum rc api_me_password(struct http_req *req, struct http_resp *resp, struct err
     resp->status = 204;
     return RC_OK;
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_session_routes[] = {
+    ROUTE(HTTP_POST, "/api/v1/session", HTTP_PUBLIC, api_session_create, "登录"),
+    ROUTE(HTTP_DELETE, "/api/v1/session", PERM(SELF), api_session_delete, "退出登录"),
+    ROUTE(HTTP_GET, "/api/v1/me", HTTP_ANY_USER, api_me, "当前用户"),
+    ROUTE(HTTP_PUT, "/api/v1/me/password", PERM(SELF), api_me_password, "修改本人密码（须原密码）"),
+};
+const size_t api_session_n_routes = sizeof(api_session_routes) / sizeof(api_session_routes[0]);

@@ -19,6 +19,7 @@
 #include "../demand/demand_stats.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
 /* The clock and a calendar snapshot for one request (released by ctx_done). */
 static void ctx_begin(struct http_req *req, struct demand_ctx *ctx)
@@ -113,7 +114,7 @@ static enum rc stats_csv(struct http_req *req, struct http_resp *resp, const jso
     return RC_OK;
 }
 
-enum rc api_stats_demands(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_stats_demands(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct demand_stats_query q = {0};
     enum rc rc = date_param(req, "from", &q.from, e);
@@ -146,7 +147,7 @@ enum rc api_stats_demands(struct http_req *req, struct http_resp *resp, struct e
     return http_reply(resp, 200, j);
 }
 
-enum rc api_demand_duplicates(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_demand_duplicates(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     char *end;
     long long id = strtoll(req->params[0], &end, 10);
@@ -172,3 +173,12 @@ enum rc api_demand_duplicates(struct http_req *req, struct http_resp *resp, stru
     ctx_done(req, &ctx);
     return rc ? rc : http_reply(resp, 200, j);
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_stats_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}/duplicates", PERM(DEMAND_READ), api_demand_duplicates,
+          "疑似重复诉求（同一企业同类诉求、内容相似；?days=，受理窗口与督办人员）"),
+    ROUTE(HTTP_GET, "/api/v1/stats/demands", PERM(DEMAND_STATS), api_stats_demands,
+          "诉求办理统计（按主办机构与期间；?from=&to=&org=&format=csv）"),
+};
+const size_t api_stats_n_routes = sizeof(api_stats_routes) / sizeof(api_stats_routes[0]);

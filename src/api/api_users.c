@@ -9,8 +9,9 @@
 #include "../base/mem.h"
 #include "../store/store.h"
 #include "api.h"
+#include "api_int.h"
 
-enum rc api_users_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_users_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int limit;
     const char *after;
@@ -34,7 +35,7 @@ enum rc api_users_list(struct http_req *req, struct http_resp *resp, struct err 
     return http_reply(resp, 200, api_page(req, items, limit, "id"));
 }
 
-enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"username", "display_name", "password", "role",
                                          "org",      "credit_code",  NULL};
@@ -81,7 +82,7 @@ enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct er
 }
 
 /* POST /users/{name}/actions {action, password}: password only for reset_password. */
-enum rc api_users_action(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_users_action(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     static const char *const fields[] = {"action", "password", NULL};
     json_t *body;
@@ -112,7 +113,7 @@ enum rc api_users_action(struct http_req *req, struct http_resp *resp, struct er
     return RC_OK;
 }
 
-enum rc api_apikeys_list(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_apikeys_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
     enum rc rc = api_conn(req, &c, e);
@@ -126,7 +127,7 @@ enum rc api_apikeys_list(struct http_req *req, struct http_resp *resp, struct er
     return http_reply(resp, 200, json_pack("{s:o}", "items", items));
 }
 
-enum rc api_apikeys_revoke(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum rc api_apikeys_revoke(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     char *end = NULL;
     long long id = strtoll(req->params[0], &end, 10);
@@ -143,3 +144,15 @@ enum rc api_apikeys_revoke(struct http_req *req, struct http_resp *resp, struct 
     resp->status = 204;
     return RC_OK;
 }
+
+/* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
+const struct http_route api_users_routes[] = {
+    ROUTE(HTTP_GET, "/api/v1/users", PERM(USER_ADMIN), api_users_list, "用户列表"),
+    ROUTE(HTTP_POST, "/api/v1/users", PERM(USER_ADMIN), api_users_create, "新建用户"),
+    ROUTE(HTTP_POST, "/api/v1/users/{name}/actions", PERM(USER_ADMIN), api_users_action,
+          "重置密码、停用、启用用户（action: reset_password|disable|enable）"),
+    ROUTE(HTTP_GET, "/api/v1/apikeys", PERM(USER_ADMIN), api_apikeys_list, "API 密钥列表"),
+    ROUTE(HTTP_DELETE, "/api/v1/apikeys/{id}", PERM(USER_ADMIN), api_apikeys_revoke,
+          "吊销 API 密钥"),
+};
+const size_t api_users_n_routes = sizeof(api_users_routes) / sizeof(api_users_routes[0]);

@@ -12,6 +12,9 @@
 enum rc api_web(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const struct app *app = api_app(req);
+    enum rc rc = api_reserved_notfound(req->path, e);
+    if (rc)
+        return rc; /* a name reserved for what is coming (/api/v1/cases...) */
     if (strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0 ||
         strncmp(req->path, "/open311/", 9) == 0)
         return err_set(e, RC_NOTFOUND, NULL, "接口不存在：%s", req->path);

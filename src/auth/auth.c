@@ -16,20 +16,6 @@
 #include "../org/org.h"
 #include "../store/store.h"
 
-enum role auth_role_builtin(const char *name)
-{
-    static const char *const names[ROLE__COUNT] = {
-        [ROLE_ENTERPRISE] = "enterprise", [ROLE_CLERK] = "clerk",
-        [ROLE_HANDLER] = "handler",       [ROLE_SUPERVISOR] = "supervisor",
-        [ROLE_POLICY_OFFICER] = "policy_officer", [ROLE_ADMIN] = "admin",
-        [ROLE_SYSTEM] = "system",
-    };
-    for (int i = 0; name && i < ROLE__COUNT; i++)
-        if (strcmp(names[i], name) == 0)
-            return (enum role)i;
-    return ROLE__COUNT;
-}
-
 static char *id_text(struct pool *pool, int64_t id)
 {
     return pool_printf(pool, "%lld", (long long)id);
@@ -177,10 +163,10 @@ enum rc auth_user_list(struct conn *c, const char *subtree_path, int64_t after_i
     store_bind_int(st, 4, limit);
     json_t *arr = json_array();
     while ((rc = store_step(st, e)) == RC_ROW) {
-        json_array_append_new(arr, user_json(store_int(st, 0), store_text(st, 1), store_text(st, 2),
-                                             store_text(st, 3), store_text(st, 7),
-                                             store_text(st, 4), store_text(st, 5),
-                                             store_int(st, 6) != 0));
+        json_array_append_new(arr,
+                              user_json(store_int(st, 0), store_text(st, 1), store_text(st, 2),
+                                        store_text(st, 3), store_text(st, 7), store_text(st, 4),
+                                        store_text(st, 5), store_int(st, 6) != 0));
     }
     store_finish(st);
     if (rc != RC_DONE) {
@@ -197,8 +183,7 @@ enum rc auth_user_list(struct conn *c, const char *subtree_path, int64_t after_i
     "u.id, u.username, u.display_name, u.role, u.credit_code, u.disabled, "                        \
     "COALESCE(o.id, 0), o.code, o.name, o.path, o.region, r.label, r.permissions"
 /* The tables of PRINCIPAL_COLS after FROM: the role's permissions come with the user. */
-#define PRINCIPAL_FROM                                                                             \
-    "users u JOIN roles r ON r.name = u.role LEFT JOIN orgs o ON o.id = u.org_id"
+#define PRINCIPAL_FROM "users u JOIN roles r ON r.name = u.role LEFT JOIN orgs o ON o.id = u.org_id"
 
 /* Fills p from the PRINCIPAL_COLS starting at column k. Returns the disabled flag. */
 static bool read_principal(struct stmt *st, int k, struct pool *pool, struct principal *p)
@@ -228,8 +213,7 @@ json_t *auth_principal_json(const struct principal *p)
 {
     json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "username", p->username, "display_name",
                           p->display_name ? p->display_name : p->username, "role",
-                          p->role ? p->role : "", "role_label",
-                          p->role_label ? p->role_label : "");
+                          p->role ? p->role : "", "role_label", p->role_label ? p->role_label : "");
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)(p->user_id ? p->user_id : p->apikey_id));
     json_object_set_new(j, "id", json_string(id));
@@ -314,11 +298,10 @@ static enum rc find_user(struct conn *c, const char *username, struct pool *pool
 {
     struct stmt *st;
     *found = false;
-    enum rc rc =
-        store_prepare(c,
-                      "SELECT u.password_hash, " PRINCIPAL_COLS
-                      " FROM " PRINCIPAL_FROM " WHERE u.username = ?",
-                      &st, e);
+    enum rc rc = store_prepare(c,
+                               "SELECT u.password_hash, " PRINCIPAL_COLS " FROM " PRINCIPAL_FROM
+                               " WHERE u.username = ?",
+                               &st, e);
     if (rc)
         return rc;
     store_bind_text(st, 1, username);
@@ -628,9 +611,8 @@ enum rc auth_principal_of(struct conn *c, const char *username, struct pool *poo
                           struct principal *p, struct err *e)
 {
     struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               "SELECT " PRINCIPAL_COLS " FROM " PRINCIPAL_FROM " WHERE u.username = ?",
-                               &st, e);
+    enum rc rc = store_prepare(
+        c, "SELECT " PRINCIPAL_COLS " FROM " PRINCIPAL_FROM " WHERE u.username = ?", &st, e);
     if (rc)
         return rc;
     store_bind_text(st, 1, username);

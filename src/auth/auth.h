@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * auth: roles, users, login sessions, login throttling and API keys.
+ * auth: users, login sessions, login throttling and API keys; the principal (declared in
+ * src/access) with its role's permissions, read from the roles table.
  *
  * Passwords are argon2id hashes (libsodium). A session token is 256 random bits
  * given to the client once; the store keeps only its SHA-256, with an expiry and a
@@ -34,26 +35,6 @@ struct store;
 #define AUTH_HASH_SLOTS 2          /* password verifications running at once */
 #define AUTH_HASH_QUEUE 16         /* logins waiting for a slot before RC_BUSY */
 #define AUTH_PASSWORD_MIN 10       /* characters */
-
-/*
- * The built-in roles as route masks, until the route table names permissions (issue 15
- * item 3). Roles are data (the roles table, src/access): no code may branch on these.
- */
-enum role {
-    ROLE_ENTERPRISE,
-    ROLE_CLERK,
-    ROLE_HANDLER,
-    ROLE_SUPERVISOR,
-    ROLE_POLICY_OFFICER,
-    ROLE_ADMIN,
-    ROLE_SYSTEM, /* a machine client holding an API key */
-    ROLE__COUNT
-};
-
-#define ROLE_BIT(r) (1u << (r))
-
-/* The built-in role named name, for the route masks; ROLE__COUNT for a role added as data. */
-enum role auth_role_builtin(const char *name);
 
 struct auth_user_new {
     const char *username;

@@ -22,6 +22,7 @@
 #include "../category/category.h"
 #include "../codes/codes.h"
 #include "../ent/ent.h"
+#include "../flow/flow.h"
 #include "../org/org.h"
 #include "../store/store.h"
 
@@ -238,8 +239,8 @@ static enum rc limits_of(struct conn *c, const struct drow *d, struct category_l
 }
 
 /* A day deadline of days from now under the demand's urgency (category's counting rule). */
-static enum rc due_days(const struct demand_ctx *ctx, const struct drow *d, int days,
-                        int64_t *out, bool *beyond, struct err *e)
+static enum rc due_days(const struct demand_ctx *ctx, const struct drow *d, int days, int64_t *out,
+                        bool *beyond, struct err *e)
 {
     enum category_urgency u = CATEGORY_NORMAL;
     (void)category_urgency_parse(d->urgency, &u);
@@ -257,30 +258,8 @@ static enum rc add_event(struct conn *c, const struct principal *p, int64_t id, 
                          const char *action, const char *from, const char *to, const char *note,
                          bool internal, const json_t *data, struct err *e)
 {
-    struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               "INSERT INTO demand_events (demand_id, at, actor, actor_name, org, "
-                               "action, from_state, to_state, note, internal, data) VALUES "
-                               "(?,?,?,?,?,?,?,?,?,?,?)",
-                               &st, e);
-    if (rc)
-        return rc;
-    char *text = data ? jsonx_canonical(data) : NULL;
-    store_bind_int(st, 1, id);
-    store_bind_int(st, 2, now);
-    store_bind_text(st, 3, p->actor.name);
-    store_bind_text(st, 4, p->display_name ? p->display_name : p->username);
-    store_bind_text(st, 5, p->org_name ? p->org_name : (p->credit_code ? p->credit_code : ""));
-    store_bind_text(st, 6, action);
-    store_bind_text(st, 7, from);
-    store_bind_text(st, 8, to);
-    store_bind_text(st, 9, note);
-    store_bind_int(st, 10, internal ? 1 : 0);
-    store_bind_text(st, 11, text);
-    rc = store_run(st, e);
-    store_finish(st);
-    xfree(text);
-    return rc;
+    struct flow_event ev = {"demand", id, now, action, from, to, note, internal, data};
+    return flow_record(c, p, &ev, NULL, NULL, NULL, e);
 }
 
 /* A notice to an organisation (org_id) or an enterprise (credit). */
@@ -288,38 +267,18 @@ static enum rc notify(struct conn *c, int64_t org_id, const char *credit, int64_
                       const char *kind, const char *title, const char *body, int64_t now,
                       struct err *e)
 {
-    if (!org_id && !credit)
-        return RC_OK;
-    struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               "INSERT INTO notices (org_id, credit_code, demand_id, kind, title, "
-                               "body, created_at) VALUES (?,?,?,?,?,?,?)",
-                               &st, e);
-    if (rc)
-        return rc;
-    if (org_id)
-        store_bind_int(st, 1, org_id);
-    else
-        store_bind_null(st, 1);
-    store_bind_text(st, 2, credit);
-    store_bind_int(st, 3, demand);
-    store_bind_text(st, 4, kind);
-    store_bind_text(st, 5, title);
-    store_bind_text(st, 6, body);
-    store_bind_int(st, 7, now);
-    rc = store_run(st, e);
-    store_finish(st);
-    return rc;
+    struct flow_to to = {0, org_id, org_id ? NULL : credit};
+    return flow_notice(c, "demand", demand, &to, kind, title, body, now, e);
 }
 
 /* The audit image of a demand's mutable state. */
 static json_t *image(const struct drow *d)
 {
-    json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:b}", "state",
-                          demand_state_name(d->state), "lead_org", (json_int_t)d->lead_org,
-                          "sign_due", (json_int_t)d->sign_due, "reply_due",
-                          (json_int_t)d->reply_due, "rectify_due", (json_int_t)d->rectify_due,
-                          "rating", (json_int_t)d->rating, "reviewed", d->reviewed);
+    json_t *j =
+        json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:b}", "state", demand_state_name(d->state),
+                  "lead_org", (json_int_t)d->lead_org, "sign_due", (json_int_t)d->sign_due,
+                  "reply_due", (json_int_t)d->reply_due, "rectify_due", (json_int_t)d->rectify_due,
+                  "rating", (json_int_t)d->rating, "reviewed", d->reviewed);
     if (d->merged_into)
         json_object_set_new(j, "merged_into", json_integer(d->merged_into));
     return j;
@@ -424,8 +383,8 @@ static enum rc find_existing(struct conn *c, const char *created_by, const struc
 static enum rc same_request(struct conn *c, int64_t id, const struct demand_new *d, struct err *e)
 {
     struct stmt *st;
-    enum rc rc = store_prepare(c, "SELECT category, title, content FROM demands WHERE id = ?",
-                               &st, e);
+    enum rc rc =
+        store_prepare(c, "SELECT category, title, content FROM demands WHERE id = ?", &st, e);
     if (rc)
         return rc;
     store_bind_int(st, 1, id);
@@ -438,7 +397,8 @@ static enum rc same_request(struct conn *c, int64_t id, const struct demand_new 
         return rc;
     if (!same)
         return err_set(e, RC_CONFLICT, d->idem_key ? "Idempotency-Key" : "external_id",
-                       "该%s已用于另一件内容不同的诉求", d->idem_key ? " Idempotency-Key " : "外部编号");
+                       "该%s已用于另一件内容不同的诉求",
+                       d->idem_key ? " Idempotency-Key " : "外部编号");
     return RC_OK;
 }
 
@@ -459,7 +419,8 @@ static enum rc check_new(struct conn *c, const struct principal *p, const struct
     if (!one_of(channels, channel))
         return err_set(e, RC_INVALID, "channel", "渠道应为 web、window、hotline、open311 或 api");
     if (!one_of(urgencies, urgency))
-        return err_set(e, RC_INVALID, "urgency", "紧急程度应为 normal（一般）、urgent（紧急）或 critical（特急）");
+        return err_set(e, RC_INVALID, "urgency",
+                       "紧急程度应为 normal（一般）、urgent（紧急）或 critical（特急）");
     if (!credit)
         return err_set(e, RC_INVALID, "credit_code", "缺少企业统一社会信用代码");
     enum rc rc = codes_credit_code_check(credit, e);
@@ -485,42 +446,13 @@ static enum rc check_new(struct conn *c, const struct principal *p, const struct
 }
 
 /*
- * The id the new demand's INSERT takes, so that its number (no) goes in with the row
- * instead of by a second UPDATE. In a write transaction only: SQLite's writer holds
- * the write lock (BEGIN IMMEDIATE), so MAX(id) + 1 is exactly the id INTEGER PRIMARY
- * KEY would assign; PostgreSQL takes the next value of the id's sequence.
- */
-static enum rc next_id(struct conn *c, int64_t *id, struct err *e)
-{
-    assert(store_in_txn(c));
-    struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               store_conn_kind(c) == STORE_SQLITE
-                                   ? "SELECT COALESCE(MAX(id), 0) + 1 FROM demands"
-                                   : "SELECT nextval('demands_id_seq')",
-                               &st, e);
-    if (rc)
-        return rc;
-    rc = store_step(st, e);
-    if (rc == RC_ROW) {
-        *id = store_int(st, 0);
-        rc = RC_OK;
-    } else if (rc == RC_DONE) {
-        rc = err_set(e, RC_INTERNAL, NULL, "no next demand id");
-    }
-    store_finish(st);
-    return rc;
-}
-
-/*
  * The part of a creation inside the caller's transaction. It refuses (RC_INVALID,
  * RC_FORBIDDEN, RC_CONFLICT) before writing anything; *existed with *id_out for a
  * replay. Any other failure leaves the transaction to be rolled back.
  */
-static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
-                          const struct principal *p, const struct demand_new *d,
-                          const char *channel, const char *urgency, int64_t *id_out,
-                          bool *existed, struct err *e)
+static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                          const struct demand_new *d, const char *channel, const char *urgency,
+                          int64_t *id_out, bool *existed, struct err *e)
 {
     const char *credit = access_can(p, ACCESS_ENT_SELF) ? p->credit_code : d->credit_code;
     int64_t existing;
@@ -571,8 +503,8 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx,
     if (rc == RC_OK && p->apikey_id && !covers(p, region))
         rc = err_set(e, RC_FORBIDDEN, "credit_code", "该企业不在本 API 密钥所属机构的受理范围内");
     int64_t now = ctx->now, id = 0;
-    if (rc == RC_OK)
-        rc = next_id(c, &id, e);
+    if (rc == RC_OK) /* the id the INSERT takes, so that the number (no) goes in with the row */
+        rc = store_next_id(c, "demands", &id, e);
     char no[40];
     if (rc == RC_OK) {
         char day[40];
@@ -679,8 +611,8 @@ enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct
 }
 
 enum rc demand__create_in_txn(struct conn *c, const struct demand_ctx *ctx,
-                              const struct principal *p, const struct demand_new *d,
-                              int64_t *id, bool *existed, struct err *e)
+                              const struct principal *p, const struct demand_new *d, int64_t *id,
+                              bool *existed, struct err *e)
 {
     assert(store_in_txn(c));
     *existed = false;
@@ -755,8 +687,8 @@ struct params {
 
 static enum rc parse_params(const json_t *j, struct params *q, struct err *e)
 {
-    static const char *const fields[] = {"action", "note", "lead", "co", "until", "rating", "into",
-                                         NULL};
+    static const char *const fields[] = {"action", "note",   "lead", "co",
+                                         "until",  "rating", "into", NULL};
     memset(q, 0, sizeof(*q));
     enum rc rc = jsonx_only(j, fields, e);
     if (rc == RC_OK)
@@ -786,8 +718,8 @@ static enum rc parse_params(const json_t *j, struct params *q, struct err *e)
     return rc;
 }
 
-static const char *const rating_labels[] = {"", "非常不满意", "不满意", "基本满意", "满意",
-                                            "非常满意"};
+static const char *const rating_labels[] = {"",         "非常不满意", "不满意",
+                                            "基本满意", "满意",       "非常满意"};
 
 enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
                    int64_t id, const json_t *params, struct err *e)
@@ -948,8 +880,9 @@ enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct pr
         n.rating = (int)q.rating;
         n.rating_count = d.rating_count + 1;
         json_object_set_new(data, "rating", json_integer(q.rating));
-        json_object_set_new(data, "rating_label",
-                            json_string(rating_labels[q.rating >= 1 && q.rating <= 5 ? q.rating : 0]));
+        json_object_set_new(
+            data, "rating_label",
+            json_string(rating_labels[q.rating >= 1 && q.rating <= 5 ? q.rating : 0]));
         if (rc == RC_OK && q.rating <= 2 && d.state == DS_REPLIED) {
             /* 差评: mandatory rectification with its own clock, and a call-back. */
             n.state = DS_RECTIFYING;
@@ -988,13 +921,14 @@ enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct pr
         int64_t due = running_due(&d);
         kind = due && now > due ? "supervise" : "urge";
         json_object_set_new(data, "kind", json_string(kind));
-        json_object_set_new(data, "kind_label", json_string(strcmp(kind, "urge") == 0 ? "催办" : "督办"));
+        json_object_set_new(data, "kind_label",
+                            json_string(strcmp(kind, "urge") == 0 ? "催办" : "督办"));
     }
     json_t *before = image(&d), *after = image(&n);
     /* Notes, interim replies, co-handlers' opinions, call-backs and urges change no
      * column of the demand; everything else is saved (and bumps its version). */
-    static const char *const stateless[] = {"note", "interim_reply", "assist", "callback",
-                                            "urge", NULL};
+    static const char *const stateless[] = {"note",     "interim_reply", "assist",
+                                            "callback", "urge",          NULL};
     if (rc == RC_OK && !one_of(stateless, a->name))
         rc = save(c, &n, d.version, now, e);
     if (rc == RC_OK)
@@ -1016,13 +950,13 @@ enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct pr
         for (size_t i = 0; i < n_co && rc == RC_OK; i++)
             rc = notify(c, co_ids[i], NULL, id, "dispatched", title, "请协办", now, e);
     } else if (rc == RC_OK && (strcmp(a->name, "return") == 0 || strcmp(a->name, "reply") == 0)) {
-        snprintf(title, sizeof(title), "%s %s", strcmp(a->name, "return") == 0 ? "退单待审核" : "答复待审核", d.no);
+        snprintf(title, sizeof(title), "%s %s",
+                 strcmp(a->name, "return") == 0 ? "退单待审核" : "答复待审核", d.no);
         rc = notify(c, d.intake_org, NULL, id, a->name, title, q.note ? q.note : "", now, e);
-    } else if (rc == RC_OK && (strcmp(a->name, "approve_extension") == 0 ||
-                               strcmp(a->name, "reject_extension") == 0 ||
-                               strcmp(a->name, "reject_return") == 0 ||
-                               strcmp(a->name, "review_reject") == 0 ||
-                               strcmp(a->name, "urge") == 0)) {
+    } else if (rc == RC_OK &&
+               (strcmp(a->name, "approve_extension") == 0 ||
+                strcmp(a->name, "reject_extension") == 0 || strcmp(a->name, "reject_return") == 0 ||
+                strcmp(a->name, "review_reject") == 0 || strcmp(a->name, "urge") == 0)) {
         /* An urge is titled by its kind (催办 before the deadline, 督办 after), not by
          * the table's combined label "催办/督办". */
         const char *what = strcmp(kind, "supervise") == 0 ? "督办"
@@ -1030,8 +964,8 @@ enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct pr
                                                           : a->label;
         snprintf(title, sizeof(title), "%s %s", what, d.no);
         rc = notify(c, n.lead_org, NULL, id, kind, title, q.note ? q.note : "", now, e);
-    } else if (rc == RC_OK && (strcmp(a->name, "review_accept") == 0 ||
-                               strcmp(a->name, "answer_directly") == 0)) {
+    } else if (rc == RC_OK &&
+               (strcmp(a->name, "review_accept") == 0 || strcmp(a->name, "answer_directly") == 0)) {
         snprintf(title, sizeof(title), "您的诉求 %s 已答复，请评价", d.no);
         rc = notify(c, 0, d.credit, id, "rating_requested", title, "", now, e);
     } else if (rc == RC_OK && strcmp(a->name, "rate") == 0 && n.state == DS_ACCEPTED) {
@@ -1191,9 +1125,9 @@ static void jw_actions(struct jsonx_w *w, const struct drow *d, unsigned rels)
  * when there is none): one statement, so one snapshot and one read transaction. */
 #define DETAIL_SQL                                                                                 \
     "SELECT " DROW_COLS ", d.title, d.content, d.contact_name, d.contact_phone, d.address, "       \
-    "d.enterprise_name, lo.code, lo.name, d.external_id, COALESCE(d.received_at, 0), co.code, "   \
-    "co.name, COALESCE(h.org_id, 0) FROM demands d LEFT JOIN orgs lo ON lo.id = d.lead_org_id "   \
-    "LEFT JOIN demand_handlers h ON h.demand_id = d.id AND h.role = 'co' LEFT JOIN orgs co ON "   \
+    "d.enterprise_name, lo.code, lo.name, d.external_id, COALESCE(d.received_at, 0), co.code, "    \
+    "co.name, COALESCE(h.org_id, 0) FROM demands d LEFT JOIN orgs lo ON lo.id = d.lead_org_id "    \
+    "LEFT JOIN demand_handlers h ON h.demand_id = d.id AND h.role = 'co' LEFT JOIN orgs co ON "    \
     "co.id = h.org_id WHERE d.id = ? ORDER BY co.code"
 
 enum rc demand_get_text(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
@@ -1325,7 +1259,7 @@ enum rc demand_timeline(struct conn *c, const struct principal *p, int64_t id, j
     struct stmt *st;
     rc = store_prepare(c,
                        "SELECT at, actor_name, org, action, from_state, to_state, note, internal, "
-                       "data FROM demand_events WHERE demand_id = ? ORDER BY id",
+                       "data FROM events WHERE entity = 'demand' AND entity_id = ? ORDER BY id",
                        &st, e);
     if (rc)
         return rc;
@@ -1347,11 +1281,11 @@ enum rc demand_timeline(struct conn *c, const struct principal *p, int64_t id, j
                                                                : action;
         enum demand_state to = DS_SUBMITTED;
         (void)demand_state_parse(store_text(st, 5), &to);
-        json_t *ev = json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "at",
-                               when(store_int(st, 0)), "actor", store_text(st, 1), "org",
-                               store_text(st, 2), "action", action, "label", label, "to_state",
-                               store_text(st, 5), "to_state_label", demand_state_label(to),
-                               "internal", internal);
+        json_t *ev =
+            json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "at", when(store_int(st, 0)),
+                      "actor", store_text(st, 1), "org", store_text(st, 2), "action", action,
+                      "label", label, "to_state", store_text(st, 5), "to_state_label",
+                      demand_state_label(to), "internal", internal);
         json_object_set_new(ev, "note", opt(st, 6));
         json_t *data = store_isnull(st, 8) ? NULL : json_loads(store_text(st, 8), 0, NULL);
         json_object_set_new(ev, "data", data ? data : json_null());
@@ -1436,10 +1370,9 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
         return err_set(e, RC_INVALID, "light", "light 应为 red、yellow 或 green");
     /* The region part of the caller's scope: intake and oversight reach its region. */
     struct access_scope scope;
-    access_scope_of(p,
-                    access_can(p, ACCESS_DEMAND_INTAKE) ? ACCESS_DEMAND_INTAKE
-                                                        : ACCESS_DEMAND_OVERSEE,
-                    ACCESS_NONE, &scope);
+    access_scope_of(
+        p, access_can(p, ACCESS_DEMAND_INTAKE) ? ACCESS_DEMAND_INTAKE : ACCESS_DEMAND_OVERSEE,
+        ACCESS_NONE, &scope);
     const char *prefix = scope.region_lo, *hi = scope.region_hi;
     bool regional = strcmp(prefix, "~") != 0;
     enum list_shape shape = list_shape_of(p, regional);
@@ -1460,8 +1393,7 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
     /* Lights depend on the calendar, so a light filter scans in batches in C. The title
      * match folds case on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's
      * does not, and q must find the same demands on either backend. */
-    for (int round = 0; round < 1000 && n < f->limit && rc == RC_OK;
-         round++) {
+    for (int round = 0; round < 1000 && n < f->limit && rc == RC_OK; round++) {
         struct stmt *st;
         rc = store_prepare(c, sql, &st, e);
         if (rc)

@@ -4,9 +4,9 @@
 
 #include <string.h>
 
-static const struct {
-    const char *name, *label;
-} states[DS__COUNT] = {
+#include "demand.h"
+
+static const struct flow_state states[DS__COUNT] = {
     [DS_SUBMITTED] = {"submitted", "已提交"},
     [DS_ACCEPTED] = {"accepted", "已受理"},
     [DS_DECLINED] = {"declined", "不予受理"},
@@ -125,3 +125,20 @@ enum rc demand_flow_check(const struct demand_action *a, unsigned rels, enum dem
         return err_set(e, RC_STATE, "action", "答复已审核通过，不能再%s", a->label);
     return RC_OK;
 }
+
+/* The demand's workflow for the kit (src/flow): its states, its events' labels and
+ * who may read a demand (for notices). */
+static const struct flow_label event_labels[] = {
+    {"submit", "提交诉求"},  {"urge", "催办"},       {"supervise", "督办"},
+    {"overdue", "超期提醒"}, {"attach", "上传附件"},
+};
+
+const struct flow demand_flow = {
+    .entity = "demand",
+    .label = "诉求",
+    .states = states,
+    .n_states = DS__COUNT,
+    .events = event_labels,
+    .n_events = (int)(sizeof(event_labels) / sizeof(event_labels[0])),
+    .readable = demand_readable,
+};

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 
 #include "../base/rc.h"
+#include "../flow/flow.h"
 
 enum demand_state {
     DS_SUBMITTED,
@@ -65,6 +66,9 @@ struct demand_action {
     bool needs_reviewed;   /* only once a reply passed review (rate) */
     bool needs_unreviewed; /* only while a reply awaits review */
 };
+
+/* The demand's workflow (src/flow); entity "demand". */
+extern const struct flow demand_flow;
 
 /* Returns "submitted", ... and "已提交", ... */
 const char *demand_state_name(enum demand_state s);

@@ -135,7 +135,8 @@ static enum rc scan_cohort(struct conn *c, const struct demand_ctx *ctx, const s
         "SELECT d.lead_org_id, o.code, o.name, d.state, d.prev_state, COALESCE(d.sign_due, 0), "
         "COALESCE(d.reply_due, 0), COALESCE(d.rectify_due, 0), COALESCE(d.signed_at, 0), "
         "COALESCE(d.replied_at, 0), d.dispatched_at, COALESCE(d.rating, 0), CASE WHEN EXISTS "
-        "(SELECT 1 FROM demand_events ev WHERE ev.demand_id = d.id AND ev.action = 'rate' AND "
+        "(SELECT 1 FROM events ev WHERE ev.entity = 'demand' AND ev.entity_id = d.id AND "
+        "ev.action = 'rate' AND "
         "ev.to_state = 'rectifying') THEN 1 ELSE 0 END FROM demands d JOIN orgs o ON o.id = "
         "d.lead_org_id WHERE d.dispatched_at >= ? AND d.dispatched_at < ? AND d.merged_into IS "
         "NULL AND (? = 0 OR d.lead_org_id = ?) AND " SCOPE_SQL,
@@ -190,8 +191,9 @@ static enum rc scan_dispatches(struct conn *c, const struct scope *sc, int64_t f
 {
     struct stmt *st;
     enum rc rc = store_prepare(c,
-                               "SELECT ev.data FROM demand_events ev JOIN demands d ON d.id = "
-                               "ev.demand_id WHERE ev.action = 'dispatch' AND ev.at >= ? AND "
+                               "SELECT ev.data FROM events ev JOIN demands d ON d.id = "
+                               "ev.entity_id WHERE ev.entity = 'demand' AND ev.action = "
+                               "'dispatch' AND ev.at >= ? AND "
                                "ev.at < ? AND " SCOPE_SQL,
                                &st, e);
     if (rc)
@@ -250,8 +252,9 @@ static enum rc scan_returns(struct conn *c, const struct scope *sc, int64_t from
     struct stmt *st;
     enum rc rc = store_prepare(
         c,
-        "SELECT o.id, o.code, o.name FROM demand_events ev JOIN demands d ON d.id = "
-        "ev.demand_id JOIN users u ON ev.actor = 'user:' || u.username JOIN orgs o ON o.id = "
+        "SELECT o.id, o.code, o.name FROM events ev JOIN demands d ON d.id = "
+        "ev.entity_id AND ev.entity = 'demand' JOIN users u ON ev.actor = 'user:' || u.username "
+        "JOIN orgs o ON o.id = "
         "u.org_id WHERE ev.action = 'return' AND ev.at >= ? AND ev.at < ? AND (? = 0 OR o.id = "
         "?) AND " SCOPE_SQL,
         &st, e);

@@ -412,36 +412,14 @@ static enum rc replace_set(struct conn *c, const char *credit_code, const char *
     return rc;
 }
 
-enum rc ent_search_mark(struct conn *c, int64_t *rowid, struct err *e)
+enum rc ent_search_mark(struct conn *c, int64_t *mark, struct err *e)
 {
-    *rowid = 0;
-    if (store_conn_kind(c) != STORE_SQLITE)
-        return RC_OK;
-    struct stmt *st = NULL; /* store_finish(NULL) when the prepare fails */
-    enum rc rc = store_prepare(c, "SELECT COALESCE(MAX(rowid), 0) FROM enterprises", &st, e);
-    if (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
-        *rowid = store_int(st, 0);
-        rc = RC_OK;
-    }
-    store_finish(st);
-    return rc;
+    return store_search_mark(c, "enterprises", mark, e);
 }
 
-enum rc ent_search_index_from(struct conn *c, int64_t rowid, struct err *e)
+enum rc ent_search_index_from(struct conn *c, int64_t mark, struct err *e)
 {
-    if (store_conn_kind(c) != STORE_SQLITE)
-        return RC_OK; /* PostgreSQL's trigram index is maintained by the server */
-    struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               "INSERT INTO enterprises_fts(rowid, name) SELECT rowid, name FROM "
-                               "enterprises WHERE rowid > ?",
-                               &st, e);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, rowid);
-    rc = store_run(st, e);
-    store_finish(st);
-    return rc;
+    return store_search_index_from(c, "enterprises", "name", mark, e);
 }
 
 enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_only,
@@ -500,17 +478,8 @@ enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_
     }
     store_finish(st);
     xfree(contacts);
-    if (rc == RC_OK && !existing && !bulk && store_conn_kind(c) == STORE_SQLITE) {
-        rc = store_prepare(c,
-                           "INSERT INTO enterprises_fts(rowid, name) SELECT rowid, name FROM "
-                           "enterprises WHERE credit_code = ?",
-                           &st, e);
-        if (rc == RC_OK) {
-            store_bind_text(st, 1, r->credit_code);
-            rc = store_run(st, e);
-        }
-        store_finish(st);
-    }
+    if (rc == RC_OK && !existing && !bulk)
+        rc = store_search_index_row(c, "enterprises", "name", "credit_code", r->credit_code, e);
     if (rc == RC_OK && (!existing || !json_equal(json_object_get(existing, "tags"),
                                                  json_object_get(rec, "tags"))))
         rc = replace_set(c, r->credit_code,
@@ -759,29 +728,31 @@ enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct pri
     }
     if (f->scale && !scale_label(f->scale))
         return err_set(e, RC_INVALID, "scale", "企业规模应为 large、medium、small 或 micro");
-    bool pg = store_conn_kind(c) == STORE_PG;
-    bool fts = f->q && !pg && utf8_len(f->q) >= 3;
-    const char *sql;
 #define LIST_HEAD                                                                                  \
     "SELECT " ENT_COLS " FROM enterprises e WHERE e.credit_code > ? AND e.region >= ? AND "        \
     "e.region < ? AND (CAST(? AS TEXT) IS NULL OR (e.industry >= ? AND e.industry < ?)) AND "      \
     "(CAST(? AS TEXT) IS NULL OR e.scale = ?) AND (CAST(? AS TEXT) IS NULL OR EXISTS (SELECT 1 "   \
     "FROM enterprise_tags t WHERE t.credit_code = e.credit_code AND t.tag = ?)) AND " SCOPE_SQL
 #define LIST_TAIL " ORDER BY e.credit_code LIMIT ?"
-    if (!f->q)
-        sql = LIST_HEAD LIST_TAIL;
-    else if (fts)
-        sql = LIST_HEAD " AND e.rowid IN (SELECT rowid FROM enterprises_fts WHERE enterprises_fts "
-                        "MATCH ?)" LIST_TAIL;
+    static const struct store_search search = {"enterprises", "e", "e.name"};
+    struct buf sql;
+    buf_init(&sql, 8192);
+    char *pattern = NULL;
+    enum rc rc = buf_puts(&sql, LIST_HEAD);
+    if (rc == RC_OK && f->q)
+        rc = store_search_sql(c, &search, f->q, &sql, &pattern);
+    if (rc == RC_OK)
+        rc = buf_puts(&sql, LIST_TAIL);
+    struct stmt *st = NULL;
+    if (rc == RC_OK)
+        rc = store_prepare(c, buf_str(&sql), &st, e);
     else
-        /* ILIKE keeps PostgreSQL's trigram index on name usable; SQLite's LIKE already
-         * ignores ASCII case. */
-        sql = pg ? LIST_HEAD " AND e.name ILIKE ? ESCAPE '\\'" LIST_TAIL
-                 : LIST_HEAD " AND e.name LIKE ? ESCAPE '\\'" LIST_TAIL;
-    struct stmt *st;
-    enum rc rc = store_prepare(c, sql, &st, e);
-    if (rc)
+        rc = err_set(e, RC_INTERNAL, NULL, "query too long");
+    buf_cleanup(&sql);
+    if (rc) {
+        xfree(pattern);
         return rc;
+    }
     int i = 1;
     store_bind_text(st, i++, f->after ? f->after : "");
     store_bind_text(st, i++, f->region ? f->region : "");
@@ -797,31 +768,8 @@ enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct pri
     struct access_scope scope;
     access_scope_of(p, ACCESS_ENT_REGION, ACCESS_NONE, &scope);
     i = access_bind_ent(st, i, &scope);
-    char *pattern = NULL;
-    if (f->q) {
-        size_t n = strlen(f->q);
-        pattern = xmalloc(2 * n + 4);
-        char *w = pattern;
-        if (fts) {
-            *w++ = '"';
-            for (const char *s = f->q; *s; s++) {
-                if (*s == '"')
-                    *w++ = '"';
-                *w++ = *s;
-            }
-            *w++ = '"';
-        } else {
-            *w++ = '%';
-            for (const char *s = f->q; *s; s++) {
-                if (*s == '%' || *s == '_' || *s == '\\')
-                    *w++ = '\\';
-                *w++ = *s;
-            }
-            *w++ = '%';
-        }
-        *w = '\0';
+    if (f->q)
         store_bind_text(st, i++, pattern);
-    }
     store_bind_int(st, i, f->limit);
     json_t *arr = json_array();
     while ((rc = store_step(st, e)) == RC_ROW) {

@@ -53,7 +53,6 @@ struct ent_fact_def {
     bool builtin;            /* read from the enterprise record, not enterprise_facts */
 };
 
-
 /* ---- catalogue ---------------------------------------------------------- */
 
 /* Loads the fact catalogue and tag list; *out is new (ent_catalog_free). Immutable after. */
@@ -132,16 +131,18 @@ enum rc ent_save(struct conn *c, const struct audit_actor *who, const struct pri
 /*
  * Like ent_save, but inside the caller's transaction and without its own audit
  * event. In bulk mode (import) the name of a NEW enterprise is not added to the
- * SQLite search index — the caller calls ent_search_index_from(c, rowid) before
+ * search index — the caller calls ent_search_index_from(c, mark) before
  * committing — and no audit image is made for it (*after stays NULL).
  */
 enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_only,
                         bool bulk, bool *created, bool *changed, json_t **before,
                         json_t **after, struct err *e) WARN_UNUSED;
-/* Returns in *rowid the largest enterprise rowid (SQLite; 0 on PostgreSQL). */
-enum rc ent_search_mark(struct conn *c, int64_t *rowid, struct err *e) WARN_UNUSED;
-/* Indexes the names of enterprises inserted after rowid (SQLite; no-op on PostgreSQL). */
-enum rc ent_search_index_from(struct conn *c, int64_t rowid, struct err *e) WARN_UNUSED;
+/* Sets *mark to the high-water mark of the enterprises for ent_search_index_from
+ * (store_search_mark). */
+enum rc ent_search_mark(struct conn *c, int64_t *mark, struct err *e) WARN_UNUSED;
+/* Adds the names of the enterprises inserted after mark to the search index where the
+ * backend needs it (store_search_index_from). */
+enum rc ent_search_index_from(struct conn *c, int64_t mark, struct err *e) WARN_UNUSED;
 
 /*
  * Reads one enterprise visible to p as a new JSON object. RC_NOTFOUND when it

@@ -733,11 +733,10 @@ enum rc ent_import(struct conn *c, const struct ent_catalog *cat, const struct a
 
     /* One transaction for the whole file, so a failure part-way leaves the registry as
      * it was. SQLite gets room to keep the transaction's pages in memory. */
-    bool sqlite = store_conn_kind(c) == STORE_SQLITE, began = false;
+    bool began = false;
     int64_t mark = 0, now = time_now_ms();
     if (rc == RC_OK && !o->dry_run) {
-        if (sqlite)
-            rc = store_exec(c, "PRAGMA cache_size = -1048576", e);
+        rc = store_bulk(c, true, e);
         if (rc == RC_OK && (rc = store_begin(c, e)) == RC_OK)
             began = true;
         if (rc == RC_OK)
@@ -788,9 +787,9 @@ enum rc ent_import(struct conn *c, const struct ent_catalog *cat, const struct a
         rc = store_commit(c, e);
     if (store_in_txn(c))
         store_rollback(c);
-    if (sqlite && !o->dry_run) {
+    if (!o->dry_run) {
         struct err ignored;
-        if (store_exec(c, "PRAGMA cache_size = -2000", &ignored))
+        if (store_bulk(c, false, &ignored))
             log_warn("import: could not restore cache_size: %s", ignored.msg);
     }
     if (commit && rc == RC_OK) {

@@ -44,7 +44,8 @@ static enum rc post(CURL *h, const struct notice_config *cfg, int64_t id, const 
 {
     char key[64];
     snprintf(key, sizeof(key), "Idempotency-Key: notice-%lld", (long long)id);
-    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+    struct curl_slist *hdr =
+        curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
     hdr = curl_slist_append(hdr, key);
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, cfg->url);
@@ -66,8 +67,8 @@ static enum rc post(CURL *h, const struct notice_config *cfg, int64_t id, const 
 }
 
 /* Claims up to cfg->batch due notices and builds their payloads. */
-static enum rc claim(struct store *db, const struct notice_config *cfg, struct claimed *out,
-                     int *n, struct err *e)
+static enum rc claim(struct store *db, const struct notice_config *cfg, struct claimed *out, int *n,
+                     struct err *e)
 {
     struct conn *c;
     struct stmt *st = NULL;
@@ -81,8 +82,9 @@ static enum rc claim(struct store *db, const struct notice_config *cfg, struct c
         rc = store_prepare(
             c,
             "SELECT n.id, n.attempts, n.kind, n.title, n.body, n.created_at, n.credit_code, "
-            "o.code, d.no, d.id, d.contact_phone FROM notices n LEFT JOIN orgs o ON o.id = "
-            "n.org_id LEFT JOIN demands d ON d.id = n.demand_id WHERE n.delivery_state = "
+            "o.code, d.no, n.entity_id, d.contact_phone, n.entity FROM notices n LEFT JOIN orgs o "
+            "ON o.id = n.org_id LEFT JOIN demands d ON n.entity = 'demand' AND d.id = "
+            "n.entity_id WHERE n.delivery_state = "
             "'pending' AND n.next_at <= ? ORDER BY n.id LIMIT ?",
             &st, e);
     if (rc == RC_OK) {
@@ -103,10 +105,13 @@ static enum rc claim(struct store *db, const struct notice_config *cfg, struct c
             }
             if (!store_isnull(st, 7))
                 json_object_set_new(j, "org", json_string(store_text(st, 7)));
-            if (!store_isnull(st, 8)) {
-                json_object_set_new(j, "demand_no", json_string(store_text(st, 8)));
-                json_object_set_new(j, "demand_id", json_string(did));
+            /* The record the notice is about, and a demand's number for the SMS. */
+            if (!store_isnull(st, 11)) {
+                json_object_set_new(j, "entity", json_string(store_text(st, 11)));
+                json_object_set_new(j, "entity_id", json_string(did));
             }
+            if (!store_isnull(st, 8))
+                json_object_set_new(j, "demand_no", json_string(store_text(st, 8)));
             char *text = json_dumps(j, JSON_COMPACT);
             json_decref(j);
             out[*n].id = store_int(st, 0);
@@ -210,8 +215,8 @@ enum rc notice_deliver_once(struct store *db, const struct notice_config *cfg_in
         } else {
             ok_n++;
         }
-        enum rc mrc = mark(db, items[i].id, prc == RC_OK, items[i].attempts + 1, cfg.max_attempts,
-                           pe.msg, e);
+        enum rc mrc =
+            mark(db, items[i].id, prc == RC_OK, items[i].attempts + 1, cfg.max_attempts, pe.msg, e);
         if (mrc && rc == RC_OK)
             rc = mrc;
         xfree(items[i].payload);
@@ -259,7 +264,8 @@ static void *run(void *arg)
 enum rc notice_worker_start(struct store *db, const struct notice_config *cfg,
                             struct notice_worker **out, struct err *e)
 {
-    if (!cfg->url || (strncmp(cfg->url, "http://", 7) != 0 && strncmp(cfg->url, "https://", 8) != 0))
+    if (!cfg->url ||
+        (strncmp(cfg->url, "http://", 7) != 0 && strncmp(cfg->url, "https://", 8) != 0))
         return err_set(e, RC_INVALID, "webhook", "webhook 地址应以 http:// 或 https:// 开头");
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return err_set(e, RC_INTERNAL, NULL, "curl_global_init failed");

@@ -81,53 +81,6 @@ static enum rc pins_diff(struct conn *c, const json_t *old, const json_t *now, j
 static enum rc load_current(struct conn *c, json_t **out, struct err *e);
 static void collect_pins(const json_t *j, const json_t *cur, json_t *pins, int depth);
 
-enum rc policy__load_named(struct conn *c, struct rules_named **out, struct err *e)
-{
-    struct stmt *st;
-    struct rules_named *nc = rules_named_new();
-    enum rc rc =
-        store_prepare(c, "SELECT name, label, node FROM named_conditions ORDER BY name", &st, e);
-    if (rc) {
-        rules_named_free(nc);
-        return rc;
-    }
-    while ((rc = store_step(st, e)) == RC_ROW) {
-        json_t *node = json_loads(store_text(st, 2), 0, NULL);
-        json_t *def = json_pack("{s:s, s:s, s:o*}", "name", store_text(st, 0), "label",
-                                store_text(st, 1), "node", node);
-        struct err ne;
-        if (!node || rules_named_add(nc, def, &ne))
-            log_warn("policy: named condition %s is unusable", store_text(st, 0));
-        json_decref(def);
-    }
-    store_finish(st);
-    if (rc != RC_DONE) {
-        rules_named_free(nc);
-        return rc;
-    }
-    *out = nc;
-    return RC_OK;
-}
-
-enum rc policy__compile(const struct rules_catalog *rcat, const struct rules_named *named,
-                        const json_t *meta, const json_t *rules, int64_t id,
-                        struct rules_policy **out, struct err *e)
-{
-    const char *scope[POLICY_MAX_SCOPE];
-    size_t n = 0, i;
-    json_t *v;
-    json_array_foreach(json_object_get(meta, "region_scope"), i, v)
-    {
-        if (n < POLICY_MAX_SCOPE && json_is_string(v))
-            scope[n++] = json_string_value(v);
-    }
-    struct rules_opts opts = {.scope = scope, .n_scope = n};
-    enum rc rc = rules_compile(rcat, named, rules, id, &opts, out, e);
-    if (rc)
-        err_prefix_field(e, "rules");
-    return rc;
-}
-
 /* ---- the policy document ---------------------------------------------------------- */
 
 static const char *const doc_members[] = {"title",    "doc_no",       "summary",    "delivery",
@@ -419,12 +372,9 @@ static enum rc load_row(struct conn *c, const struct principal *p, int64_t id, b
                         struct prow *r, struct err *e)
 {
     struct stmt *st;
-    bool pg = store_conn_kind(c) == STORE_PG;
-    const char *sql = lock && pg ? "SELECT " PROW_COLS " FROM policies p JOIN orgs o ON o.id = "
-                                   "p.org_id WHERE p.id = ? FOR UPDATE OF p"
-                                 : "SELECT " PROW_COLS " FROM policies p JOIN orgs o ON o.id = "
-                                   "p.org_id WHERE p.id = ?";
-    enum rc rc = store_prepare(c, sql, &st, e);
+    const char *sql = "SELECT " PROW_COLS " FROM policies p JOIN orgs o ON o.id = "
+                      "p.org_id WHERE p.id = ?";
+    enum rc rc = lock ? store_prepare_locked(c, sql, "p", &st, e) : store_prepare(c, sql, &st, e);
     if (rc)
         return rc;
     store_bind_int(st, 1, id);
@@ -1059,7 +1009,6 @@ enum rc policy_list(struct conn *c, const struct principal *p, const struct poli
 {
     char today[11];
     policy__today(today);
-    bool pg = store_conn_kind(c) == STORE_PG;
     bool admin = access_can(p, ACCESS_SCOPE_ALL);
     bool officer = !admin && access_can(p, ACCESS_POLICY_ISSUE);
     const char *state = f->state ? f->state : "published";
@@ -1114,22 +1063,21 @@ enum rc policy_list(struct conn *c, const struct principal *p, const struct poli
     if (rc == RC_OK && f->region)
         rc = buf_puts(&sql, " AND EXISTS (SELECT 1 FROM policy_regions r WHERE r.policy_id = p.id "
                             "AND r.prefix IN (?, ?, ?))");
-    bool fts = f->q && !pg && utf8_len(f->q) >= 3;
+    static const struct store_search search = {"policies", "p",
+                                               "(p.title || ' ' || p.summary || ' ' || p.doc_no)"};
+    char *pattern = NULL;
     if (rc == RC_OK && f->q)
-        rc = buf_puts(&sql, fts  ? " AND p.id IN (SELECT rowid FROM policies_fts WHERE "
-                                   "policies_fts MATCH ?)"
-                            : pg ? " AND (p.title || ' ' || p.summary || ' ' || p.doc_no) ILIKE ? "
-                                   "ESCAPE '\\'"
-                                 : " AND (p.title || ' ' || p.summary || ' ' || p.doc_no) LIKE ? "
-                                   "ESCAPE '\\'");
+        rc = store_search_sql(c, &search, f->q, &sql, &pattern);
     if (rc == RC_OK)
         rc = buf_puts(&sql, " ORDER BY p.id LIMIT ?");
     struct stmt *st = NULL;
     if (rc == RC_OK)
         rc = store_prepare(c, buf_str(&sql), &st, e);
     buf_cleanup(&sql);
-    if (rc)
+    if (rc) {
+        xfree(pattern);
         return rc == RC_TOOLARGE ? err_set(e, RC_INTERNAL, NULL, "query too long") : rc;
+    }
     int i = 1;
     store_bind_int(st, i++, f->after_id);
     store_bind_text(st, i++, today);
@@ -1148,31 +1096,8 @@ enum rc policy_list(struct conn *c, const struct principal *p, const struct poli
         for (size_t n = 2; n <= 6; n += 2)
             store_bind_textn(st, i++, f->region, strlen(f->region) >= n ? n : strlen(f->region));
     }
-    char *pattern = NULL;
-    if (f->q) {
-        size_t n = strlen(f->q);
-        pattern = xmalloc(2 * n + 4);
-        char *q = pattern;
-        if (fts) {
-            *q++ = '"';
-            for (const char *s = f->q; *s; s++) {
-                if (*s == '"')
-                    *q++ = '"';
-                *q++ = *s;
-            }
-            *q++ = '"';
-        } else {
-            *q++ = '%';
-            for (const char *s = f->q; *s; s++) {
-                if (*s == '%' || *s == '_' || *s == '\\')
-                    *q++ = '\\';
-                *q++ = *s;
-            }
-            *q++ = '%';
-        }
-        *q = '\0';
+    if (f->q)
         store_bind_text(st, i++, pattern);
-    }
     store_bind_int(st, i++, f->limit);
     json_t *items = json_array();
     int64_t lo = 0, hi = 0;
@@ -1612,61 +1537,6 @@ static void collect_pins(const json_t *j, const json_t *cur, json_t *pins, int d
     }
 }
 
-/* Reads one stored version of a named condition as a new {label, node}; *out NULL if none. */
-static enum rc condition_version(struct conn *c, const char *name, int64_t version, json_t **out,
-                                 struct err *e)
-{
-    struct stmt *st;
-    *out = NULL;
-    enum rc rc = store_prepare(
-        c, "SELECT label, node FROM named_condition_versions WHERE name = ? AND version = ?", &st,
-        e);
-    if (rc)
-        return rc;
-    store_bind_text(st, 1, name);
-    store_bind_int(st, 2, version);
-    rc = store_step(st, e);
-    if (rc == RC_ROW) {
-        json_t *node = json_loads(store_text(st, 1), 0, NULL);
-        if (node)
-            *out = json_pack("{s:s, s:o}", "label", store_text(st, 0), "node", node);
-        rc = RC_DONE;
-    }
-    store_finish(st);
-    return rc == RC_DONE ? RC_OK : rc;
-}
-
-enum rc policy__named_pinned(struct conn *c, const json_t *pins, struct rules_named **out,
-                             struct err *e)
-{
-    struct rules_named *nc = rules_named_new();
-    enum rc rc = RC_OK;
-    const char *name;
-    json_t *v;
-    json_object_foreach(policy__unconst(pins), name, v)
-    {
-        json_t *cv = NULL;
-        if ((rc = condition_version(c, name, json_integer_value(v), &cv, e)))
-            break;
-        if (!cv) {
-            log_warn("policy: pinned condition %s version %lld is missing", name,
-                     (long long)json_integer_value(v));
-            continue;
-        }
-        json_object_set_new(cv, "name", json_string(name));
-        struct err ne;
-        if (rules_named_add(nc, cv, &ne))
-            log_warn("policy: named condition %s is unusable", name);
-        json_decref(cv);
-    }
-    if (rc) {
-        rules_named_free(nc);
-        return rc;
-    }
-    *out = nc;
-    return RC_OK;
-}
-
 /* Reads the pins of version v of policy id as a new object; *out NULL for a draft. */
 static enum rc load_pins(struct conn *c, int64_t id, int v, json_t **out, struct err *e)
 {
@@ -1758,9 +1628,9 @@ static enum rc pins_diff(struct conn *c, const json_t *old, const json_t *now, j
             continue;
         json_t *before = NULL, *after = NULL;
         if (a)
-            rc = condition_version(c, name, json_integer_value(a), &before, e);
+            rc = policy__condition_version(c, name, json_integer_value(a), &before, e);
         if (rc == RC_OK && b)
-            rc = condition_version(c, name, json_integer_value(b), &after, e);
+            rc = policy__condition_version(c, name, json_integer_value(b), &after, e);
         if (rc) {
             json_decref(before);
             break;

@@ -20,14 +20,16 @@
 #include "../cal/cal.h"
 #include "../codes/codes.h"
 #include "../ent/ent.h"
+#include "../flow/flow.h"
 #include "../rules/rules.h"
 #include "../store/store.h"
 
 /* ---- the transition table ----------------------------------------------------- */
 
-static const char *const state_names[PG__N] = {"matched", "notified", "confirmed", "declined",
-                                               "paid"};
-static const char *const state_labels[PG__N] = {"已匹配", "已告知", "已确认", "已放弃", "已拨付"};
+static const struct flow_state grant_states[PG__N] = {
+    {"matched", "已匹配"},  {"notified", "已告知"}, {"confirmed", "已确认"},
+    {"declined", "已放弃"}, {"paid", "已拨付"},
+};
 static const char *const action_names[PGA__N] = {"notify", "confirm", "decline", "pay"};
 static const char *const action_labels[PGA__N] = {"告知企业", "确认享受", "放弃享受", "拨付"};
 
@@ -45,7 +47,7 @@ static const struct {
 
 const char *policy_grant_state_name(enum policy_grant_state s)
 {
-    return s < PG__N ? state_names[s] : "";
+    return s < PG__N ? grant_states[s].name : "";
 }
 
 const char *policy_grant_action_name(enum policy_grant_action a)
@@ -56,7 +58,7 @@ const char *policy_grant_action_name(enum policy_grant_action a)
 bool policy_grant_state_parse(const char *s, enum policy_grant_state *out)
 {
     for (int i = 0; s && i < PG__N; i++)
-        if (strcmp(s, state_names[i]) == 0) {
+        if (strcmp(s, grant_states[i].name) == 0) {
             *out = (enum policy_grant_state)i;
             return true;
         }
@@ -226,58 +228,16 @@ enum rc policy_grant__event(struct conn *c, const struct audit_actor *who, const
                             int64_t id, int64_t now, const char *action, const char *from,
                             const char *to, const char *note, const json_t *data, struct err *e)
 {
-    struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               "INSERT INTO policy_events (entity, entity_id, at, actor, org, "
-                               "action, from_state, to_state, note, data) VALUES "
-                               "(?,?,?,?,?,?,?,?,?,?)",
-                               &st, e);
-    if (rc)
-        return rc;
-    char *text = data ? jsonx_canonical(data) : NULL;
-    store_bind_text(st, 1, entity);
-    store_bind_int(st, 2, id);
-    store_bind_int(st, 3, now);
-    store_bind_text(st, 4, who->name);
-    store_bind_text(st, 5, who->org ? who->org : "");
-    store_bind_text(st, 6, action);
-    store_bind_text(st, 7, from);
-    store_bind_text(st, 8, to);
-    store_bind_text(st, 9, note);
-    store_bind_text(st, 10, text);
-    rc = store_run(st, e);
-    store_finish(st);
-    xfree(text);
-    return rc;
+    struct flow_event ev = {entity, id, now, action, from, to, note, false, data};
+    return flow_record_as(c, who->name, who->name, who->org, &ev, e);
 }
 
 enum rc policy_grant__notice(struct conn *c, int64_t org_id, const char *credit, int64_t grant_id,
                              const char *kind, const char *title, const char *body, int64_t now,
                              struct err *e)
 {
-    struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               "INSERT INTO notices (org_id, credit_code, grant_id, kind, title, "
-                               "body, created_at) VALUES (?,?,?,?,?,?,?)",
-                               &st, e);
-    if (rc)
-        return rc;
-    if (org_id)
-        store_bind_int(st, 1, org_id);
-    else
-        store_bind_null(st, 1);
-    store_bind_text(st, 2, org_id ? NULL : credit);
-    if (grant_id)
-        store_bind_int(st, 3, grant_id);
-    else
-        store_bind_null(st, 3);
-    store_bind_text(st, 4, kind);
-    store_bind_text(st, 5, title);
-    store_bind_text(st, 6, body);
-    store_bind_int(st, 7, now);
-    rc = store_run(st, e);
-    store_finish(st);
-    return rc;
+    struct flow_to to = {0, org_id, org_id ? NULL : credit};
+    return flow_notice(c, grant_id ? "grant" : NULL, grant_id, &to, kind, title, body, now, e);
 }
 
 /* Formats fen as "1234.56元" (for notices). */
@@ -413,9 +373,9 @@ static json_t *grant_json(const struct principal *p, struct stmt *st)
         "region", region, "region_name", codes_region_full_name(region, full, sizeof(full)), "org",
         store_text(st, 23), "run_id", store_int(st, 6) ? id_text(store_int(st, 6)) : json_null(),
         "application_id", store_int(st, 7) ? id_text(store_int(st, 7)) : json_null(), "amount",
-        opt_int(st, 8), "state", store_text(st, 9), "state_label", state_labels[s], "paid_amount",
-        opt_int(st, 10), "paid_on", opt_text(st, 11), "paid_by", opt_text(st, 12), "reason",
-        opt_text(st, 13), "created_at", opt_time(st, 14), "notified_at", opt_time(st, 15),
+        opt_int(st, 8), "state", store_text(st, 9), "state_label", grant_states[s].label,
+        "paid_amount", opt_int(st, 10), "paid_on", opt_text(st, 11), "paid_by", opt_text(st, 12),
+        "reason", opt_text(st, 13), "created_at", opt_time(st, 14), "notified_at", opt_time(st, 15),
         "confirmed_at", opt_time(st, 16), "paid_at", opt_time(st, 17), "declined_at",
         opt_time(st, 26), "actions", actions);
     json_object_set_new(j, "org_name", json_string(store_text(st, 24)));
@@ -575,8 +535,8 @@ enum rc policy_grant_act(struct conn *c, const struct principal *p, int64_t id,
                                                        : "只有政策发布部门的政策专员可以%s",
                        action_labels[a]);
     if (rc == RC_STATE)
-        return err_set(e, RC_STATE, "action", "兑现记录当前为“%s”，不能%s", state_labels[g.state],
-                       action_labels[a]);
+        return err_set(e, RC_STATE, "action", "兑现记录当前为“%s”，不能%s",
+                       grant_states[g.state].label, action_labels[a]);
     if (rc)
         return rc;
     if (a == PGA_PAY) {
@@ -604,7 +564,7 @@ enum rc policy_grant_act(struct conn *c, const struct principal *p, int64_t id,
         "bank_name = COALESCE(?, bank_name), bank_account = COALESCE(?, bank_account), "
         "account_name = COALESCE(?, account_name) WHERE id = ? AND version = ?",
         &st, e);
-    const char *ts = state_names[to];
+    const char *ts = grant_states[to].name;
     if (rc == RC_OK) {
         store_bind_text(st, 1, ts);
         store_bind_int(st, 2, now);
@@ -627,7 +587,7 @@ enum rc policy_grant_act(struct conn *c, const struct principal *p, int64_t id,
             rc = err_set(e, RC_CONFLICT, NULL, "兑现记录已被他人处理，请刷新后重试");
         store_finish(st);
     }
-    json_t *before = json_pack("{s:s, s:o}", "state", state_names[g.state], "amount_fen",
+    json_t *before = json_pack("{s:s, s:o}", "state", grant_states[g.state].name, "amount_fen",
                                g.amount >= 0 ? json_integer(g.amount) : json_null());
     json_t *after = json_pack("{s:s}", "state", ts);
     if (a == PGA_PAY) {
@@ -644,7 +604,7 @@ enum rc policy_grant_act(struct conn *c, const struct principal *p, int64_t id,
     struct audit_event ev = {action_name, "grant", idtext, before, after};
     if (rc == RC_OK)
         rc = policy_grant__event(c, &p->actor, "grant", g.id, now, action_names[a],
-                                 state_names[g.state], ts, note ? note : reason, after, e);
+                                 grant_states[g.state].name, ts, note ? note : reason, after, e);
     if (rc == RC_OK)
         rc = audit_append(c, &p->actor, &ev, NULL, e);
     json_decref(before);
@@ -672,3 +632,21 @@ enum rc policy_grant_act(struct conn *c, const struct principal *p, int64_t id,
         store_rollback(c);
     return rc;
 }
+
+/* ---- the flow ------------------------------------------------------------------------- */
+
+static enum rc grant_readable(struct conn *c, const struct principal *p, int64_t id, struct err *e)
+{
+    json_t *g = NULL;
+    enum rc rc = policy_grant_get(c, p, id, &g, e);
+    json_decref(g);
+    return rc;
+}
+
+const struct flow policy_grant_flow = {
+    .entity = "grant",
+    .label = "兑现记录",
+    .states = grant_states,
+    .n_states = PG__N,
+    .readable = grant_readable,
+};

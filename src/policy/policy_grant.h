@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "../base/rc.h"
+#include "../flow/flow.h"
 
 struct conn;
 struct store;
@@ -39,6 +40,9 @@ struct policy_holder;
 struct policy_runner;
 
 /* Grant states and actions (the transition table of policy_grant_next). */
+/* The grant's workflow (src/flow): its states; entity "grant". */
+extern const struct flow policy_grant_flow;
+
 enum policy_grant_state { PG_MATCHED, PG_NOTIFIED, PG_CONFIRMED, PG_DECLINED, PG_PAID, PG__N };
 enum policy_grant_action { PGA_NOTIFY, PGA_CONFIRM, PGA_DECLINE, PGA_PAY, PGA__N };
 /* The caller's relation to a grant: the enterprise or the issuing department. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * policy_int: internals shared by the .c files of src/policy (policy.c, policy_set.c,
- * policy_match.c, policy_seed.c). Not for other modules.
+ * policy_int: internals shared by the .c files of src/policy (policy.c, policy_named.c,
+ * policy_set.c, policy_match.c, policy_seed.c). Not for other modules.
  */
 #ifndef QIFU_POLICY_INT_H
 #define QIFU_POLICY_INT_H
@@ -39,6 +39,11 @@ enum rc policy__load_named(struct conn *c, struct rules_named **out, struct err 
  */
 enum rc policy__named_for(struct conn *c, int64_t id, int v, struct rules_named **out,
                           struct err *e) WARN_UNUSED;
+/* Reads one stored version of a named condition as a new {label, node}; *out NULL if
+ * none (policy_named.c, like policy__load_named, policy__named_pinned and
+ * policy__compile). */
+enum rc policy__condition_version(struct conn *c, const char *name, int64_t version, json_t **out,
+                                  struct err *e) WARN_UNUSED;
 /* Loads the condition versions of pins {name: version} into a new list. */
 enum rc policy__named_pinned(struct conn *c, const json_t *pins, struct rules_named **out,
                              struct err *e) WARN_UNUSED;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * rules_int: the compiled form shared by rules.c (catalogue, compiler, sets),
- * rules_eval.c (scalar and row evaluation, explanations, amounts, second pass) and
- * rules_batch.c (the columnar evaluator). See docs/internals/rules.md "Implementation".
+ * rules_int: the compiled form shared by rules.c (catalogue, named conditions, sets,
+ * facts), rules_compile.c (the compiler), rules_explain.c (explanation fragments and
+ * templates, JsonLogic export), rules_eval.c (scalar and row evaluation, explanations,
+ * amounts, second pass) and rules_batch.c (the columnar evaluator). See
+ * docs/internals/rules.md "Implementation".
  */
 #ifndef QIFU_RULES_INT_H
 #define QIFU_RULES_INT_H
@@ -77,8 +79,8 @@ struct rules__node {
     int n_kids;
     char *path, *id, *label, *source;
     /* Fragments of the node's explanation as JSON text, made once at compile time
-     * (explain_fragments in rules.c) so that rules_eval writes an explanation by copying
-     * bytes: see rules_eval.c "explanations" for how they join up. */
+     * (rules__explain_fragments in rules_explain.c) so that rules_eval writes an
+     * explanation by copying bytes: see rules_eval.c "explanations" for how they join up. */
     struct rules__frag x_head;  /* {"path":…,"id":…,"label":…[,"source":…] */
     struct rules__frag x_leaf;  /* leaf: ,"expected":…[,"fact":…] */
     struct rules__frag x_none;  /* leaf: ,"actual":null,"text":"…缺少数据…"} (manual: its text) */
@@ -172,6 +174,13 @@ struct rules_set {
                                         * a leaf reads it as it is / by years_since */
 };
 
+/* Appends to a capped buffer; text past the cap is dropped (explanations only). */
+#define BP(...)                                                                                    \
+    do {                                                                                           \
+        if (buf_printf(__VA_ARGS__)) {                                                             \
+        }                                                                                          \
+    } while (0)
+
 /* Appends the characters of s escaped for JSON, without quotes (s may be a whole string
  * split in pieces: escaping is per character, so the pieces join up). */
 void rules__escape(struct buf *b, const char *s);
@@ -210,5 +219,27 @@ struct rules__pass {
 };
 /* Runs the second pass over r (one per policy of set, set order). */
 void rules__second_pass(const struct rules_set *set, struct rules__pass *r);
+
+/* Shared by the files of rules: defined in rules.c unless said otherwise. */
+
+/* The index of tag code in cat, or -1. */
+int rules__tag_index(const struct rules_catalog *cat, const char *code);
+/* Parses a decimal with at most places fractional digits into value × 10^places. */
+bool rules__parse_fixed(const char *s, int places, int64_t *out);
+/* Parses a date YYYY-MM-DD (years 1800–2200) into days. */
+bool rules__parse_date(const char *s, int64_t *days);
+/* Jansson's iterators take non-const objects; they do not modify them. */
+json_t *rules__unconst(const json_t *j);
+/* The definition of named condition name, or NULL. */
+const json_t *rules__named_find(const struct rules_named *nc, const char *name);
+/* Writes a fixed-point value with up to places decimals, trailing zeros dropped. */
+void rules__fmt_fixed(int64_t v, int places, char *out, size_t n);
+/* Renders a numeric value of fact f: money 800万元 / 12.5元, int 120人, decimal 12.5%, dates. */
+void rules__fmt_num(const struct rules__fact *f, int64_t v, char *out, size_t n);
+/* Renders a code (or code prefix) with its Chinese name where one is known. */
+void rules__fmt_code(const struct rules__fact *f, const char *code, char *out, size_t n);
+/* Makes the explanation fragments of every node of p once (rules_explain.c; see struct
+ * rules__node). */
+void rules__explain_fragments(struct rules_policy *p);
 
 #endif

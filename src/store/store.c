@@ -893,7 +893,8 @@ enum rc store_migrate(struct store *s, int *n_applied, struct err *e)
         }
         store_finish(st);
         st = NULL;
-        if (rc == RC_OK && !pg && (rc = store_prepare(c, "PRAGMA foreign_key_check", &st, e)) == RC_OK) {
+        if (rc == RC_OK && !pg &&
+            (rc = store_prepare(c, "PRAGMA foreign_key_check", &st, e)) == RC_OK) {
             rc = store_step(st, e);
             if (rc == RC_ROW)
                 rc = err_set(e, RC_CONFLICT, NULL, "foreign key violated in table %s",

@@ -40,6 +40,7 @@
 struct store;
 struct conn;
 struct stmt;
+struct buf;
 
 enum store_kind { STORE_SQLITE, STORE_PG };
 
@@ -156,6 +157,63 @@ const void *store_blob(struct stmt *st, int i, size_t *n);
 int64_t store_changes(struct stmt *st);
 /* Resets st and gives it back to the cache (st may be NULL). */
 void store_finish(struct stmt *st);
+
+/*
+ * SQL that only one backend understands, said here once so that domain code never
+ * branches on the backend (docs/internals/store.md, "SQL that differs by backend";
+ * `make lint` refuses backend checks and backend-only SQL outside src/store).
+ */
+
+/*
+ * A searchable table: its text index is the FTS5 table <table>_fts (trigram tokenizer,
+ * keyed by the table's rowid) on SQLite, a pg_trgm index the server maintains on
+ * PostgreSQL. Table, alias and text are SQL the caller writes (constants).
+ */
+struct store_search {
+    const char *table; /* the table searched */
+    const char *alias; /* its alias in the query */
+    const char *text;  /* the text expression matched, e.g. "e.name" */
+};
+/*
+ * Appends to sql " AND <condition>" that holds for the rows of s whose text contains q
+ * (ASCII case ignored), with one '?' to bind to *arg (new, xfree): the FTS5 index on
+ * SQLite for q of 3 or more characters, LIKE on SQLite for shorter q, ILIKE on
+ * PostgreSQL. RC_TOOLARGE when sql is full (*arg is then NULL).
+ */
+enum rc store_search_sql(const struct conn *c, const struct store_search *s, const char *q,
+                         struct buf *sql, char **arg) WARN_UNUSED;
+/* Sets *mark to a high-water mark of table's rows for store_search_index_from (the
+ * largest rowid on SQLite; 0 on PostgreSQL, whose server keeps its text indexes). */
+enum rc store_search_mark(struct conn *c, const char *table, int64_t *mark,
+                          struct err *e) WARN_UNUSED;
+/* Adds column col of the rows of table inserted after mark to its SQLite text index
+ * (for bulk inserts that skip store_search_index_row); a no-op on PostgreSQL. */
+enum rc store_search_index_from(struct conn *c, const char *table, const char *col, int64_t mark,
+                                struct err *e) WARN_UNUSED;
+/* Adds column col of the row of table whose key_col is key to its SQLite text index; a
+ * no-op on PostgreSQL. */
+enum rc store_search_index_row(struct conn *c, const char *table, const char *col,
+                               const char *key_col, const char *key, struct err *e) WARN_UNUSED;
+/*
+ * Sets *id to the id the next INSERT into table (with an {{ID}} column id) will take, so
+ * the row can carry values derived from it. Inside a write transaction only: SQLite's
+ * writer holds the write lock, so MAX(id) + 1 is what INTEGER PRIMARY KEY assigns;
+ * PostgreSQL takes the next value of the sequence <table>_id_seq.
+ */
+enum rc store_next_id(struct conn *c, const char *table, int64_t *id, struct err *e) WARN_UNUSED;
+/*
+ * Like store_prepare for a SELECT whose rows of table alias `of` stay locked until the
+ * transaction ends: PostgreSQL appends " FOR UPDATE OF <of>"; SQLite's writer already
+ * holds the whole database (BEGIN IMMEDIATE), so the SQL is unchanged.
+ */
+enum rc store_prepare_locked(struct conn *c, const char *sql, const char *of, struct stmt **out,
+                             struct err *e) WARN_UNUSED;
+/*
+ * Makes room on c for one large write transaction (on) or takes it back (off): SQLite
+ * keeps up to 1 GiB of pages in memory instead of STORE_SQLITE_CACHE_KIB; a no-op on
+ * PostgreSQL.
+ */
+enum rc store_bulk(struct conn *c, bool on, struct err *e) WARN_UNUSED;
 
 /* Returns the number of statements prepared so far on all connections (for tests). */
 uint64_t store_n_prepared(const struct store *s);

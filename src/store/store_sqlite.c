@@ -21,13 +21,6 @@
 #include "../base/mem.h"
 #include "store_int.h"
 
-/* Page cache per connection, in KiB (SQLite's default is 2 MiB): a read served from it
- * costs no pread. Measured by bench/demands.sh (100,000 demands): a bigger cache lifted
- * list reads, while mmap_size sped reads but cost writes a remap of every connection's
- * map whenever a checkpoint grew the file, so it stays off (retried with the file growing
- * in 16 MiB steps, SQLITE_FCNTL_CHUNK_SIZE: creates still fell by half). */
-#define STORE_SQLITE_CACHE_KIB "32768"
-
 /* WAL size, in frames (pages), past which a commit asks for a checkpoint (SQLite's own
  * automatic checkpoint uses the same 1000). */
 #define STORE_SQLITE_CHECKPOINT_PAGES 4000

@@ -365,7 +365,8 @@ static void serve_one(const uint8_t *data, size_t n)
     }
     int status = x->resp.status ? x->resp.status : 200;
     /* A successful logout ends that role's session: open a new one for the next inputs. */
-    if (req->route && req->route->fn == api_session_delete && status < 300 && who >= 1 &&
+    if (req->route && req->route->method == HTTP_DELETE &&
+        strcmp(req->route->pattern, "/api/v1/session") == 0 && status < 300 && who >= 1 &&
         who <= N_USERS) {
         login(F.app.db, (int)who - 1);
     }
@@ -393,7 +394,7 @@ static void serve_one(const uint8_t *data, size_t n)
 static void warm_up(void)
 {
     for (size_t i = 0; i < F.n_routes && i < 256; i++) {
-        if (F.routes[i].fn != api_demands_create)
+        if (F.routes[i].method != HTTP_POST || strcmp(F.routes[i].pattern, "/api/v1/demands") != 0)
             continue;
         char in[160];
         int n = snprintf(in, sizeof(in),

@@ -12,7 +12,7 @@ from conftest import assert_error, credit_check_digit
 
 PW = "Access-Test-Pass-1"
 WAN = 1000000
-BANK_PERMS = ["self", "grant.read", "grant.region", "ent.read", "ent.region"]
+BANK_PERMS = ["self", "ent.read", "ent.region", "grant.read", "grant.region"]  # code order
 LABELS = {"enterprise": "企业用户", "clerk": "窗口受理人员", "handler": "承办单位人员",
           "supervisor": "督查人员", "policy_officer": "政策管理人员", "admin": "系统管理员",
           "system": "系统对接"}
@@ -153,7 +153,7 @@ def test_bank_officer_added_as_data_does_exactly_what_it_may(server, world):
     ok(server.request("GET", "/api/v1/roles", token=bank))
     # self: it may change its own password.
     ok(server.request("PUT", "/api/v1/me/password", {
-        "old_password": PW, "new_password": PW + "x"}, token=bank))
+        "old_password": PW, "new_password": PW + "x"}, token=bank), 204)
 
 
 def test_role_edit_takes_effect_for_the_next_request(server, world):

@@ -254,7 +254,7 @@ class W:
         """What an upload leaves behind: rows, timeline events, audit events."""
         i = int(did)
         return (self.s.sql("SELECT COUNT(*) FROM demand_attachments WHERE demand_id = %d" % i),
-                self.s.sql("SELECT COUNT(*) FROM demand_events WHERE demand_id = %d" % i),
+                self.s.sql("SELECT COUNT(*) FROM events WHERE entity = 'demand' AND entity_id = %d" % i),
                 self.s.audit_count())
 
 

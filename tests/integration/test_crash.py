@@ -110,8 +110,8 @@ def test_sigkill_during_intake(make_server):
         r = by_key[key]
         b = body_of(key)
         assert (r[0], r[2], r[3], r[4]) == (did, b["title"], b["content"], "submitted"), r
-    events = dict(s.sql("SELECT d.idem_key, COUNT(e.id) FROM demands d JOIN demand_events e "
-                        "ON e.demand_id = d.id WHERE d.idem_key LIKE 'crash-%' GROUP BY d.idem_key"))
+    events = dict(s.sql("SELECT d.idem_key, COUNT(e.id) FROM demands d JOIN events e "
+                        "ON e.entity = 'demand' AND e.entity_id = d.id WHERE d.idem_key LIKE 'crash-%' GROUP BY d.idem_key"))
     audits = dict(s.sql("SELECT entity_id, COUNT(*) FROM audit WHERE action = 'demand.submit' "
                         "GROUP BY entity_id"))
     for key, r in by_key.items():

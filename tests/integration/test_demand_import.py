@@ -97,7 +97,7 @@ def content(server, did):
 def world(server):
     """What a refused import must not change."""
     return (int(server.sql("SELECT COUNT(*) FROM demands")[0][0]),
-            int(server.sql("SELECT COUNT(*) FROM demand_events")[0][0]),
+            int(server.sql("SELECT COUNT(*) FROM events WHERE entity = 'demand'")[0][0]),
             server.audit_count())
 
 

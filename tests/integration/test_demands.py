@@ -145,7 +145,7 @@ class World:
         return self.s.list_all("/api/v1/notices", self.tok[who])
 
     def notice_kinds(self, who, did):
-        return [n["kind"] for n in self.notices(who) if n["demand_id"] == did]
+        return [n["kind"] for n in self.notices(who) if n.get("entity") == "demand" and n["entity_id"] == did]
 
     def listing(self, who, query="", limit=500):
         return self.s.list_all("/api/v1/demands" + (("?" + query) if query else ""),
@@ -161,8 +161,8 @@ class World:
                 "SELECT org_id, role FROM demand_handlers WHERE demand_id = %d" % i)),
             "detail": self.detail("admin", did),
             "timeline": len(self.timeline("admin", did)),
-            "events": self.s.sql("SELECT COUNT(*) FROM demand_events WHERE demand_id = %d" % i),
-            "notices": self.s.sql("SELECT COUNT(*) FROM notices WHERE demand_id = %d" % i),
+            "events": self.s.sql("SELECT COUNT(*) FROM events WHERE entity = 'demand' AND entity_id = %d" % i),
+            "notices": self.s.sql("SELECT COUNT(*) FROM notices WHERE entity = 'demand' AND entity_id = %d" % i),
             "audit": len(self.audit(did)),
             "demands": self.s.sql("SELECT COUNT(*) FROM demands"),
         }
@@ -598,7 +598,7 @@ def test_urge_before_deadline_is_cuiban(w):
     assert ev["note"] == "请于本周内答复企业。" and ev["org"] == "安庆市人民政府督查室"
     au = w.audit(did)[0]
     assert au["action"] == "demand.urge" and au["actor"] == "user:supervisor"
-    ns = [n for n in w.notices("handler") if n["demand_id"] == did and n["kind"] == "urge"]
+    ns = [n for n in w.notices("handler") if n.get("entity_id") == did and n["entity"] == "demand" and n["kind"] == "urge"]
     assert len(ns) == 1 and ns[0]["title"].startswith("催办 ") and d["no"] in ns[0]["title"]
     assert ns[0]["body"] == "请于本周内答复企业。"
     # urging is for running clocks: not after the reply
@@ -626,7 +626,7 @@ def test_urge_after_deadline_is_duban(w):
     urges = [a["action"] for a in w.audit(did) if a["action"] in ("demand.urge",
                                                                    "demand.supervise")]
     assert urges == ["demand.supervise"]
-    ns = [n for n in w.notices("handler") if n["demand_id"] == did and n["kind"] == "supervise"]
+    ns = [n for n in w.notices("handler") if n.get("entity_id") == did and n["entity"] == "demand" and n["kind"] == "supervise"]
     assert len(ns) == 1 and ns[0]["title"] == "督办 " + d["no"]
 
 
@@ -1372,28 +1372,28 @@ def test_notices_along_the_loop(w):
     d = make(w, "accepted", title="通知链路")
     did = d["id"]
     w.act("clerk", did, "dispatch", lead=JXJ, co=[FGW])
-    n = [x for x in w.notices("handler") if x["demand_id"] == did]
+    n = [x for x in w.notices("handler") if x.get("entity") == "demand" and x["entity_id"] == did]
     assert [x["kind"] for x in n] == ["dispatched"]
     assert n[0]["title"] == "新交办诉求 " + d["no"] and n[0]["read"] is False
     assert RFC3339_CST.match(n[0]["created_at"])
-    assert [x["body"] for x in w.notices("fgw_handler") if x["demand_id"] == did] == ["请协办"]
+    assert [x["body"] for x in w.notices("fgw_handler") if x.get("entity") == "demand" and x["entity_id"] == did] == ["请协办"]
     assert w.notice_kinds("rsj_handler", did) == []
     assert w.notice_kinds("enterprise", did) == []
     w.act("handler", did, "sign")
     w.act("handler", did, "reply", note="答复内容")
-    n = [x for x in w.notices("clerk") if x["demand_id"] == did]
+    n = [x for x in w.notices("clerk") if x.get("entity") == "demand" and x["entity_id"] == did]
     assert [x["kind"] for x in n] == ["reply"] and n[0]["title"] == "答复待审核 " + d["no"]
     assert n[0]["body"] == "答复内容"
     assert w.notice_kinds("hn_clerk", did) == []  # another desk's notices
     w.act("clerk", did, "review_accept")
-    n = [x for x in w.notices("enterprise") if x["demand_id"] == did]
+    n = [x for x in w.notices("enterprise") if x.get("entity") == "demand" and x["entity_id"] == did]
     assert [x["kind"] for x in n] == ["rating_requested"]
     assert n[0]["title"] == "您的诉求 %s 已答复，请评价" % d["no"]
     assert w.notice_kinds("ent2", did) == []
     w.act("enterprise", did, "rate", rating=1, note="非常不满意")
     assert w.notice_kinds("handler", did) == ["rectify", "dispatched"]  # newest first
     assert w.notice_kinds("clerk", did) == ["callback", "reply"]
-    cb = [x for x in w.notices("clerk") if x["demand_id"] == did][0]
+    cb = [x for x in w.notices("clerk") if x.get("entity") == "demand" and x["entity_id"] == did][0]
     assert cb["title"] == "差评整改 " + d["no"] and cb["body"] == "差评须回访"
     # notices are paged with a cursor like every list
     allh = w.notices("handler")

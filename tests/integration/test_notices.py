@@ -78,7 +78,7 @@ def test_notice_in_app_and_webhook_with_retry(backend):
         # In-app at once, in the same transaction as the dispatch.
         st, _, page = s.request("GET", "/api/v1/notices", token=s.login("handler"))
         assert st == 200
-        kinds = [(n["kind"], n["demand_id"]) for n in page["items"]]
+        kinds = [(n["kind"], n.get("entity_id")) for n in page["items"] if n.get("entity") == "demand"]
         assert ("dispatched", d["id"]) in kinds
         # Two failures, then delivery with backoff (2 s, 4 s).
         assert gw.wait(lambda: any(b["kind"] == "dispatched" for b in gw.delivered()), 30), gw.received
@@ -128,14 +128,14 @@ def test_notice_reaches_only_readers(make_server):
     s = make_server()
     d = submit_and_dispatch(s)
     st, _, page = s.request("GET", "/api/v1/notices", token=s.login("handler"))
-    assert st == 200 and ("dispatched", d["id"]) in [(n["kind"], n["demand_id"])
+    assert st == 200 and ("dispatched", d["id"]) in [(n["kind"], n["entity_id"])
                                                       for n in page["items"]]
     officer = s.login("officer")
     st, _, got = s.request("GET", "/api/v1/demands/%s" % d["id"], token=officer)
     assert st == 404
     st, _, page = s.request("GET", "/api/v1/notices", token=officer)
     assert st == 200
-    assert [n for n in page["items"] if n["demand_id"] == d["id"]] == [], page
+    assert [n for n in page["items"] if n.get("entity") == "demand" and n["entity_id"] == d["id"]] == [], page
     assert d["no"] not in str(page)
     # Pages fill from further rows when notices are filtered out: with limit=1 the
     # handler still walks to every notice of its own.

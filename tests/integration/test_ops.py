@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT, raw_socket, read_http_response
 
-# Roles of some routes of src/api/api.c, as openapi.json's x-roles.
+# Roles of some routes of the route tables (src/api/api_*.c), as openapi.json's x-roles.
 OFFICIALS = ["clerk", "handler", "supervisor", "policy_officer", "admin"]
 KNOWN_ROLES = {
     ("get", "/healthz"): ["public"],
@@ -41,13 +41,20 @@ KNOWN_ROLES = {
 
 
 def source_routes():
-    """(method, pattern) of every row of the route table in src/api/api.c."""
-    with open(os.path.join(ROOT, "src", "api", "api.c"), encoding="utf-8") as f:
-        text = f.read()
-    table = text[text.index("routes[] = {"):]
-    table = table[:table.index("};")]
-    rows = re.findall(r'(?:\{|ROUTE\(|UPLOAD\()\s*HTTP_([A-Z]+)\s*,\s*"([^"]+)"', table)
-    assert len(rows) >= len(KNOWN_ROLES), "could not read the route table of api.c"
+    """(method, pattern) of every row of the route tables: each src/api/api_*.c ends with its own."""
+    rows = []
+    api = os.path.join(ROOT, "src", "api")
+    for name in sorted(os.listdir(api)):
+        if not (name.startswith("api_") and name.endswith(".c")):
+            continue
+        with open(os.path.join(api, name), encoding="utf-8") as f:
+            text = f.read()
+        if "_routes[] = {" not in text:
+            continue
+        table = text[text.index("_routes[] = {"):]
+        table = table[:table.index("};")]
+        rows += re.findall(r'(?:\{|ROUTE\(|UPLOAD\()\s*HTTP_([A-Z]+)\s*,\s*"([^"]+)"', table)
+    assert len(rows) >= len(KNOWN_ROLES), "could not read the route tables of src/api/api_*.c"
     return {(m.lower(), p) for m, p in rows}
 
 

@@ -54,11 +54,11 @@ def test_overdue_sweep_urge_and_lights(backend):
         assert all(x["light"] == "red" for x in page["items"])
         # The sweep tells the lead once.
         got = wait_for(lambda: [n for n in s.request("GET", "/api/v1/notices", token=handler)[2]["items"]
-                                if n["kind"] == "overdue" and n["demand_id"] == d["id"]])
+                                if n["kind"] == "overdue" and n.get("entity") == "demand" and n["entity_id"] == d["id"]])
         assert got and "已超期" in got[0]["title"], got
         time.sleep(2.5)  # two more sweeps: no second notice for the same deadline
         again = [n for n in s.request("GET", "/api/v1/notices", token=handler)[2]["items"]
-                 if n["kind"] == "overdue" and n["demand_id"] == d["id"]]
+                 if n["kind"] == "overdue" and n.get("entity") == "demand" and n["entity_id"] == d["id"]]
         assert len(again) == 1
         st, _, tl = s.request("GET", "/api/v1/demands/%s/timeline" % d["id"], token=sup)
         assert [e["label"] for e in tl["items"]].count("超期提醒") == 1

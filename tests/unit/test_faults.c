@@ -657,7 +657,7 @@ END_TEST
 static void run_consistent(struct fx *f, const char *op, long n, const struct digest *before,
                            const struct digest *after)
 {
-    static const char *const run_tables[] = {"policy_runs",     "grants", "policy_events",
+    static const char *const run_tables[] = {"policy_runs",     "grants", "events",
                                              "notices",         "audit",  "audit_head",
                                              "sqlite_sequence", NULL};
     if (!digest_diff(before, after, NULL))
@@ -680,7 +680,7 @@ static void run_consistent(struct fx *f, const char *op, long n, const struct di
     ck_assert_msg(grants == 0 || grants == all, "%s, fault %ld: %lld of %lld grants written", op, n,
                   (long long)grants, (long long)all);
     bool written = grants == all;
-    ck_assert_int_eq(NEW(after, "policy_events"), written ? NEW(f->full, "policy_events") : 0);
+    ck_assert_int_eq(NEW(after, "events"), written ? NEW(f->full, "events") : 0);
     ck_assert_int_eq(NEW(after, "notices"), written ? NEW(f->full, "notices") : 0);
     /* The run's own audit rows (created, ended) are there either way. */
     ck_assert_int_eq(NEW(after, "audit"), NEW(f->full, "audit") - (written ? 0 : all));

@@ -12,9 +12,12 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/buf.h"
+#include "base/mem.h"
 #include "base/rc.h"
 #include "store/store.h"
 #include "store/store_int.h"
@@ -881,6 +884,92 @@ START_TEST(pg_reconnect)
 }
 END_TEST
 
+/* The backend-specific SQL behind store_sql.c's functions (issue 15 item 5): text search
+ * (FTS5 for 3+ characters and LIKE on SQLite, ILIKE on PostgreSQL) with its SQLite
+ * index kept by the caller, the next id, row locks and the bulk cache setting. */
+static int64_t search_count(struct conn *c, const char *q)
+{
+    static const struct store_search docs = {"test_docs", "d", "d.name"};
+    struct buf sql;
+    buf_init(&sql, 4096);
+    char *arg = NULL;
+    ck_assert_int_eq(buf_puts(&sql, "SELECT COUNT(*) FROM test_docs d WHERE d.id > 0"), RC_OK);
+    ck_assert_int_eq(store_search_sql(c, &docs, q, &sql, &arg), RC_OK);
+    struct stmt *st = prep(c, buf_str(&sql));
+    store_bind_text(st, 1, arg);
+    ck_assert_int_eq(step(st), RC_ROW);
+    int64_t n = store_int(st, 0);
+    store_finish(st);
+    buf_cleanup(&sql);
+    xfree(arg);
+    return n;
+}
+
+START_TEST(dialect_sql)
+{
+    struct store *s = open_db(1);
+    struct conn *c = take(s);
+    struct err e = {0};
+    bool pg = is_pg(s);
+    exec_ok(c, "DROP TABLE IF EXISTS test_docs_fts");
+    exec_ok(c, "DROP TABLE IF EXISTS test_docs");
+    exec_ok(c, pg ? "CREATE TABLE test_docs (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL)"
+                  : "CREATE TABLE test_docs (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
+    if (!pg)
+        exec_ok(c, "CREATE VIRTUAL TABLE test_docs_fts USING fts5(name, content='test_docs', "
+                   "content_rowid='rowid', tokenize='trigram')");
+    int64_t mark = -1, id = 0, got = 0;
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert_int_eq(store_search_mark(c, "test_docs", &mark, &e), RC_OK);
+    ck_assert_int_eq(mark, 0);
+    ck_assert_int_eq(store_next_id(c, "test_docs", &id, &e), RC_OK);
+    struct stmt *st = prep(c, "INSERT INTO test_docs (name) VALUES (?) RETURNING id");
+    store_bind_text(st, 1, "Alpha 企业甲");
+    ck_assert_int_eq(store_insert_id(st, &got, &e), RC_OK);
+    store_finish(st);
+    ck_assert_int_eq(got, id); /* the id store_next_id promised */
+    ck_assert_int_eq(store_search_index_row(c, "test_docs", "name", "name", "Alpha 企业甲", &e),
+                     RC_OK);
+    ck_assert_int_eq(store_search_mark(c, "test_docs", &mark, &e), RC_OK);
+    ck_assert_int_eq(mark, pg ? 0 : id);
+    exec_ok(c, "INSERT INTO test_docs (name) VALUES ('beta_x%'), ('Gamma 乙丙丁')");
+    ck_assert_int_eq(store_search_index_from(c, "test_docs", "name", mark, &e), RC_OK);
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+
+    ck_assert_int_eq(search_count(c, "企业甲"), 1); /* 3+ characters: FTS5 on SQLite */
+    ck_assert_int_eq(search_count(c, "ALPHA"), 1);  /* ASCII case ignored */
+    ck_assert_int_eq(search_count(c, "甲"), 1);     /* short: LIKE */
+    ck_assert_int_eq(search_count(c, "乙丙丁"), 1); /* indexed by store_search_index_from */
+    ck_assert_int_eq(search_count(c, "x%"), 1);     /* % and _ are literal */
+    ck_assert_int_eq(search_count(c, "_"), 1);
+    ck_assert_int_eq(search_count(c, "a%"), 0);
+    ck_assert_int_eq(search_count(c, "\"企业"), 0); /* a quote stays inside the FTS5 phrase */
+    ck_assert_int_eq(search_count(c, "不存在"), 0);
+
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert_int_eq(
+        store_prepare_locked(c, "SELECT d.name FROM test_docs d WHERE d.id = ?", "d", &st, &e),
+        RC_OK);
+    store_bind_int(st, 1, id);
+    ck_assert_int_eq(step(st), RC_ROW);
+    ck_assert_str_eq(store_text(st, 0), "Alpha 企业甲");
+    store_finish(st);
+    store_rollback(c);
+
+    /* The bulk setting is taken back to the connection's own cache size. */
+    ck_assert_int_eq(store_bulk(c, true, &e), RC_OK);
+    if (!pg)
+        ck_assert_int_eq(query_int(c, "PRAGMA cache_size"), -1048576);
+    ck_assert_int_eq(store_bulk(c, false, &e), RC_OK);
+    if (!pg)
+        ck_assert_int_eq(query_int(c, "PRAGMA cache_size"), -atoll(STORE_SQLITE_CACHE_KIB));
+    exec_ok(c, "DROP TABLE IF EXISTS test_docs_fts");
+    exec_ok(c, "DROP TABLE test_docs");
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
 static void add_backend_tests(TCase *tc, bool pg)
 {
     tcase_set_timeout(tc, 120);
@@ -895,6 +984,7 @@ static void add_backend_tests(TCase *tc, bool pg)
     tcase_add_test(tc, audit_head);
     tcase_add_test(tc, threads);
     tcase_add_test(tc, deferred_sync);
+    tcase_add_test(tc, dialect_sql);
     if (pg)
         tcase_add_test(tc, pg_reconnect);
 }

@@ -1,7 +1,8 @@
 -- Roles as data (issue 15 item 3, docs/internals/access.md): a role is a row naming the
 -- permissions it holds (space-separated names of enum access_perm, src/access/access.h),
 -- and users.role refers to it instead of a CHECK list, so a new role is one INSERT
--- (`qifu role add`), never a table rebuild. 'system' is the role of API keys.
+-- (`qifu role add`), never a table rebuild. 'system' is the role of API keys. The seeds'
+-- created_at (0..6) orders listings: the built-in roles first, in this order.
 CREATE TABLE roles (
     name        TEXT PRIMARY KEY,
     label       TEXT NOT NULL,
@@ -11,12 +12,12 @@ CREATE TABLE roles (
 );
 INSERT INTO roles (name, label, permissions, builtin, created_at) VALUES
  ('enterprise', '企业用户', 'self ent.self ent.read fact.write demand.create demand.read notice.read grant.read application.create', 1, 0),
- ('clerk', '窗口受理人员', 'self org.read ent.read ent.write ent.region fact.write demand.create demand.import demand.read demand.intake notice.read', 1, 0),
- ('handler', '承办单位人员', 'self org.read ent.read ent.region fact.write demand.read demand.handle notice.read', 1, 0),
- ('supervisor', '督查人员', 'self org.read ent.read ent.region fact.write demand.read demand.oversee demand.stats notice.read audit.read grant.read grant.stats grant.region', 1, 0),
- ('policy_officer', '政策管理人员', 'self org.read ent.read ent.region fact.write demand.read notice.read policy.write policy.issue grant.read grant.stats', 1, 0),
- ('admin', '系统管理员', 'self org.read org.write user.admin ent.read ent.write ent.import fact.write demand.import demand.read demand.stats notice.read audit.read calendar.write category.write policy.write grant.read grant.stats scope.all pii.read', 1, 0),
- ('system', '系统对接', 'demand.create', 1, 0);
+ ('clerk', '窗口受理人员', 'self org.read ent.read ent.write ent.region fact.write demand.create demand.import demand.read demand.intake notice.read', 1, 1),
+ ('handler', '承办单位人员', 'self org.read ent.read ent.region fact.write demand.read demand.handle notice.read', 1, 2),
+ ('supervisor', '督查人员', 'self org.read ent.read ent.region fact.write demand.read demand.oversee demand.stats notice.read audit.read grant.read grant.stats grant.region', 1, 3),
+ ('policy_officer', '政策管理人员', 'self org.read ent.read ent.region fact.write demand.read notice.read policy.write policy.issue grant.read grant.stats', 1, 4),
+ ('admin', '系统管理员', 'self org.read org.write user.admin ent.read ent.write ent.import fact.write demand.import demand.read demand.stats notice.read audit.read calendar.write category.write policy.write grant.read grant.stats scope.all pii.read', 1, 5),
+ ('system', '系统对接', 'demand.create', 1, 6);
 
 -- @sqlite
 -- SQLite cannot drop a CHECK: the table is rebuilt (store_migrate runs SQLite migrations

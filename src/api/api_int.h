@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api_int: internals shared by the api_*.c files. Each resource file ends with its own
+ * route table (its handlers are static); API_TABLES lists those tables in the order the
+ * router tries them (the first route whose pattern and method match wins), and api.c
+ * concatenates them. A new resource file adds one X(name) row here and one table at
+ * its end: `const struct http_route api_NAME_routes[]` and `api_NAME_n_routes`.
+ */
+#ifndef QIFU_API_INT_H
+#define QIFU_API_INT_H
+
+#include "../auth/auth.h"
+#include "api.h"
+
+/* The permission a route requires (src/access): the router admits a principal holding any
+ * permission of the route's mask, whatever its role, so a role added as data is admitted
+ * wherever its permissions say. */
+#define PERM(name) ACCESS_BIT(ACCESS_##name)
+
+/* Designated initializers keep the tables readable and the fields explicit. */
+#define ROUTE(m, p, r, f, s)                                                                       \
+    {                                                                                              \
+        .method = (m), .pattern = (p), .perms = (r), .fn = (f), .summary = (s)                     \
+    }
+#define UPLOAD(m, p, r, f, s, max)                                                                 \
+    {                                                                                              \
+        .method = (m), .pattern = (p), .perms = (r), .fn = (f), .summary = (s), .max_body = (max)  \
+    }
+
+/* The resource files' tables, in routing order; X(name) is src/api/api_<name>.c. */
+/* The workflow of an entity ("demand", "grant"...), or NULL (api_flows.c). */
+struct flow;
+const struct flow *api_flow_of(const char *entity);
+
+#define API_TABLES(X)                                                                              \
+    X(system)                                                                                      \
+    X(session)                                                                                     \
+    X(orgs)                                                                                        \
+    X(users)                                                                                       \
+    X(roles)                                                                                       \
+    X(codes)                                                                                       \
+    X(enterprises)                                                                                 \
+    X(demands)                                                                                     \
+    X(stats)                                                                                       \
+    X(attachments)                                                                                 \
+    X(demand_lights)                                                                               \
+    X(notices)                                                                                     \
+    X(flows)                                                                                       \
+    X(audit)                                                                                       \
+    X(calendar)                                                                                    \
+    X(categories)                                                                                  \
+    X(open311)                                                                                     \
+    X(policies)                                                                                    \
+    X(grants)                                                                                      \
+    X(policy_trial)
+
+#define API_TABLE_DECLARE(name)                                                                    \
+    extern const struct http_route api_##name##_routes[];                                          \
+    extern const size_t api_##name##_n_routes;
+API_TABLES(API_TABLE_DECLARE)
+#undef API_TABLE_DECLARE
+
+#endif
