@@ -218,6 +218,7 @@ json_t *auth_principal_json(const struct principal *p)
     snprintf(id, sizeof(id), "%lld", (long long)(p->user_id ? p->user_id : p->apikey_id));
     json_object_set_new(j, "id", json_string(id));
     json_object_set_new(j, "kind", json_string(p->user_id ? "user" : "api_key"));
+    json_object_set_new(j, "permissions", access_perms_json(p->perms));
     if (p->org_code)
         json_object_set_new(
             j, "org",

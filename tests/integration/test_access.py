@@ -121,6 +121,7 @@ def test_bank_officer_added_as_data_does_exactly_what_it_may(server, world):
     bank = server.login("bank1", PW)
     me = ok(server.request("GET", "/api/v1/me", token=bank))
     assert me["role"] == "bank_officer" and me["role_label"] == "合作银行人员"
+    assert me["permissions"] == BANK_PERMS
     users = {u["username"]: u for u in server.list_all("/api/v1/users", adm)}
     assert users["bank1"]["role_label"] == "合作银行人员"
 
