@@ -186,8 +186,8 @@ void access_scope_of(const struct principal *p, enum access_perm region_perm,
                      enum access_perm org_perm, struct access_scope *out);
 /* Does the principal's organisation region cover region (a 6-digit code)? */
 bool access_covers(const struct principal *p, const char *region);
-/* Writes the region prefix of p's organisation into prefix ("~" when none): 2, 4 or 6
- * digits (ent_region_prefix). Returns prefix. */
+/* Writes the region prefix p's organisation covers into prefix ("~" when none): "3408"
+ * for 340800, "34" for 340000, "340822" for a county (and its towns). Returns prefix. */
 const char *access_region_prefix(const struct principal *p, char prefix[8]);
 
 /*

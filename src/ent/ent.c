@@ -517,16 +517,6 @@ enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_
 static enum rc visible(struct conn *c, const struct principal *p, const char *credit_code,
                        struct err *e);
 
-const char *ent_region_prefix(const char *region, char out[8])
-{
-    size_t n = strlen(region) >= 6 ? 6 : strlen(region);
-    memcpy(out, region, n);
-    out[n] = '\0';
-    while (n > 2 && out[n - 1] == '0' && out[n - 2] == '0')
-        out[n -= 2] = '\0';
-    return out;
-}
-
 enum rc ent_save(struct conn *c, const struct audit_actor *who, const struct principal *p,
                  const struct ent_record *r, bool create_only, bool *created, bool *changed,
                  struct err *e)

@@ -194,10 +194,6 @@ enum rc ent_facts_insert(struct conn *c, const char *credit_code, const struct e
                          size_t n, const char *recorded_by, int64_t now,
                          struct err *e) WARN_UNUSED;
 
-/* Returns the region prefix an organisation with region code covers: "3408" for
- * 340800, "34" for 340000, "340822" for a county (and its towns). Written into out. */
-const char *ent_region_prefix(const char *region, char out[8]);
-
 /* Validates "YYYY-MM-DD" (1900-01-01 .. 2100-12-31). */
 bool ent_date_valid(const char *s);
 /* True when the valid date s is after today in Asia/Shanghai (time_now_ms()). */
