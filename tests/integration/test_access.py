@@ -198,3 +198,55 @@ def test_cli_adds_and_lists_roles(server, world):
     tok = server.login("contract1", PW)
     assert ok(server.request("GET", "/api/v1/me", token=tok))["role_label"] == "合同监管人员"
     ok(server.request("GET", "/api/v1/enterprises/%s" % ANQING, token=tok))
+
+
+def test_upgrade_to_roles_keeps_users_sessions_and_links(backend, tmp_path):
+    """Migration 0016 rebuilds SQLite's users table (a CHECK cannot be dropped): users, their
+    sessions (ON DELETE CASCADE) and 包保 links survive, and the CHECK list is gone."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL drops the CHECK with ALTER TABLE")
+    import sqlite3
+    import subprocess
+    from conftest import CLI_TIMEOUT, QIFU_BIN, qifu_env
+    db = tmp_path / "up.db"
+    run = lambda *a: subprocess.run([QIFU_BIN, *a, "--db", "sqlite:%s" % db], cwd=tmp_path,
+                                    capture_output=True, text=True, timeout=CLI_TIMEOUT,
+                                    env=qifu_env())
+    assert run("demo").returncode == 0
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA foreign_keys=OFF")
+    # Back to schema version 15: the users table as 0001 made it, no roles table.
+    ddl = con.execute("SELECT sql FROM sqlite_master WHERE name = 'users'").fetchone()[0]
+    old = ddl.replace("REFERENCES roles(name)", "CHECK (role IN ('enterprise','clerk',"
+                      "'handler','supervisor','policy_officer','admin'))")
+    con.executescript("""
+        %s;
+        INSERT INTO users_old SELECT * FROM users;
+        DROP TABLE users;
+        ALTER TABLE users_old RENAME TO users;
+        CREATE INDEX users_org ON users(org_id);
+        DROP TABLE roles;
+        DELETE FROM schema_migrations WHERE version = 16;
+        INSERT OR IGNORE INTO enterprise_officials (credit_code, user_id)
+            SELECT '91340100131860916Y', id FROM users WHERE username = 'handler';
+        INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at)
+            SELECT 'h', id, 'c', 0, 1 FROM users WHERE username = 'clerk';
+    """ % old.replace('"users"', "users_old").replace("TABLE users ", "TABLE users_old "))
+    con.commit()
+    before = [con.execute(q).fetchall() for q in (
+        "SELECT id, username, role, org_id, credit_code FROM users ORDER BY id",
+        "SELECT * FROM sessions", "SELECT * FROM enterprise_officials")]
+    assert "CHECK (role IN" in con.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'users'").fetchone()[0]
+    con.close()
+    p = run("migrate")
+    assert p.returncode == 0 and "0016_roles" in p.stderr + p.stdout, p.stderr
+    con = sqlite3.connect(db)
+    after = [con.execute(q).fetchall() for q in (
+        "SELECT id, username, role, org_id, credit_code FROM users ORDER BY id",
+        "SELECT * FROM sessions", "SELECT * FROM enterprise_officials")]
+    assert after == before and len(before[1]) >= 1 and len(before[2]) >= 1
+    ddl = con.execute("SELECT sql FROM sqlite_master WHERE name = 'users'").fetchone()[0]
+    assert "REFERENCES roles(name)" in ddl and "CHECK" not in ddl
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    con.close()
