@@ -163,6 +163,19 @@ enum rc api_conn(struct http_req *req, struct conn **c, struct err *e)
     return store_acquire(api_app(req)->db, c, e);
 }
 
+static void release_conn(void *c)
+{
+    store_release(c);
+}
+
+enum rc api_db(struct http_req *req, struct conn **c, struct err *e)
+{
+    enum rc rc = store_acquire(api_app(req)->db, c, e);
+    if (rc == RC_OK)
+        http_on_return(req, release_conn, *c);
+    return rc;
+}
+
 enum rc api_authenticate(void *appv, struct http_req *req, struct err *e)
 {
     struct app *app = appv;

@@ -78,6 +78,12 @@ struct app *api_app(struct http_req *req);
 const struct principal *api_who(struct http_req *req);
 /* Takes a database connection for the handler; release with store_release. */
 enum rc api_conn(struct http_req *req, struct conn **c, struct err *e) WARN_UNUSED;
+/*
+ * Takes the handler's database connection, which the router releases as soon as the
+ * handler returns (http_on_return): no store_release in the handler. Call it once per
+ * request; a handler that defers its answer (http_defer) uses api_conn instead.
+ */
+enum rc api_db(struct http_req *req, struct conn **c, struct err *e) WARN_UNUSED;
 /* Encodes text as an opaque cursor (in the request pool). */
 const char *api_cursor_encode(struct http_req *req, const char *text);
 /* Decodes ?cursor= into text (NULL when absent); RC_INVALID naming "cursor" if malformed. */

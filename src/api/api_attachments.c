@@ -19,21 +19,12 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
-
-static enum rc positive_id(const char *s, const char *what, int64_t *id, struct err *e)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v <= 0)
-        return err_set(e, RC_NOTFOUND, NULL, "%s不存在", what);
-    *id = v;
-    return RC_OK;
-}
+#include "api_kit.h"
 
 static enum rc api_demand_attach_upload(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id = 0;
-    enum rc rc = positive_id(req->params[0], "诉求", &id, e);
+    enum rc rc = api_path_id(req, 0, "诉求", &id, e);
     if (rc)
         return rc;
     const char *ct = http_header(req, "Content-Type");
@@ -41,12 +32,9 @@ static enum rc api_demand_attach_upload(struct http_req *req, struct http_resp *
         return err_set(e, RC_MEDIATYPE, NULL,
                        "请直接以文件内容作为请求体上传（不支持 "
                        "multipart/form-data），文件名放在查询参数 name 中");
-    const char *internal = http_query(req, "internal");
     bool is_internal = false;
-    if (internal && (strcmp(internal, "1") == 0 || strcmp(internal, "true") == 0))
-        is_internal = true;
-    else if (internal && strcmp(internal, "0") != 0 && strcmp(internal, "false") != 0)
-        return err_set(e, RC_INVALID, "internal", "internal 应为 1 或 0");
+    if ((rc = api_query_flag(req, "internal", &is_internal, e)))
+        return rc;
     struct demand_attach_new a = {.name = http_query(req, "name"),
                                   .declared_type = ct,
                                   .data = req->body,
@@ -54,11 +42,10 @@ static enum rc api_demand_attach_upload(struct http_req *req, struct http_resp *
                                   .internal = is_internal,
                                   .max_bytes = api_app(req)->max_attachment};
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *j = NULL;
     rc = demand_attach_add(c, api_who(req), id, &a, time_now_ms(), &j, e);
-    store_release(c);
     if (rc)
         return rc;
     const char *aid = json_string_value(json_object_get(j, "id"));
@@ -72,15 +59,14 @@ static enum rc api_demand_attach_upload(struct http_req *req, struct http_resp *
 static enum rc api_demand_attach_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id = 0;
-    enum rc rc = positive_id(req->params[0], "诉求", &id, e);
+    enum rc rc = api_path_id(req, 0, "诉求", &id, e);
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items = NULL;
     rc = demand_attach_list(c, api_who(req), id, &items, e);
-    store_release(c);
     if (rc)
         return rc;
     return http_reply(
@@ -127,17 +113,16 @@ static const char *disposition(struct http_req *req, const char *name, int64_t a
 static enum rc api_demand_attach_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id = 0, aid = 0;
-    enum rc rc = positive_id(req->params[0], "诉求", &id, e);
+    enum rc rc = api_path_id(req, 0, "诉求", &id, e);
     if (rc == RC_OK)
-        rc = positive_id(req->params[1], "附件", &aid, e);
+        rc = api_path_id(req, 1, "附件", &aid, e);
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     struct demand_attach_file f;
     rc = demand_attach_get(c, api_who(req), id, aid, &f, e);
-    store_release(c);
     if (rc)
         return rc;
     if (buf_append(&resp->body, f.data, f.len)) {

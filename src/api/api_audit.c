@@ -19,6 +19,7 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 /* Does s end with tail? ("contact_phone" names a phone, "id_number" an ID number.) */
 static bool ends_with(const char *s, const char *tail)
@@ -99,17 +100,12 @@ static void mask_json(json_t *v)
 
 static enum rc api_audit_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    int limit;
-    const char *after;
-    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &limit, e);
-    if (rc == RC_OK)
-        rc = api_cursor(req, &after, e);
+    struct api_list l;
+    enum rc rc = api_list_id(req, &l, e);
     if (rc)
         return rc;
-    char *end = NULL;
-    long long before_seq = after ? strtoll(after, &end, 10) : 0;
-    if (after && (*end || before_seq <= 0))
-        return err_set(e, RC_INVALID, "cursor", "cursor 无效");
+    int limit = l.limit;
+    long long before_seq = l.after_id;
     const char *id = http_query(req, "id");
     const char *entity = http_query(req, "entity");
     if (id && !entity)
@@ -121,11 +117,10 @@ static enum rc api_audit_list(struct http_req *req, struct http_resp *resp, stru
     access_scope_of(p, ACCESS_ENT_REGION, ACCESS_NONE, &scope);
     const char *region = scope.all ? NULL : scope.region_lo;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items;
     rc = audit_list(c, region, entity, id, before_seq, limit, &items, e);
-    store_release(c);
     if (rc)
         return rc;
     if (!access_reveal(p, false)) {

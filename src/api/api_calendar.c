@@ -18,6 +18,7 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 /* Most days one GET /api/v1/calendar answers. */
 #define MAX_RANGE_DAYS 366
@@ -48,14 +49,11 @@ static json_t *coverage_json(const struct cal *cal)
 
 static enum rc api_calendar_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    const char *from_text = http_query(req, "from"), *to_text = http_query(req, "to");
     int64_t from = local_date(time_now_ms()), to;
-    enum rc rc = RC_OK;
-    if (from_text)
-        rc = date_param(from_text, "from", &from, e);
+    enum rc rc = api_query_date(req, "from", false, &from, e);
     to = from + 30;
-    if (rc == RC_OK && to_text)
-        rc = date_param(to_text, "to", &to, e);
+    if (rc == RC_OK)
+        rc = api_query_date(req, "to", false, &to, e);
     if (rc)
         return rc;
     if (to < from)
@@ -80,14 +78,13 @@ static enum rc api_calendar_years(struct http_req *req, struct http_resp *resp, 
 {
     struct conn *c;
     json_t *notices = NULL;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     rc = calendar_notices(c, &notices, e);
     struct app *app = api_app(req);
     int64_t version;
     const struct cal *cal = calendar_current(app->calendar, c, &version);
-    store_release(c);
     json_t *j = rc ? NULL
                    : json_pack("{s:o, s:I, s:o}", "coverage", coverage_json(cal), "version",
                                (json_int_t)version, "notices", notices);
@@ -136,11 +133,10 @@ static enum rc api_calendar_day_put(struct http_req *req, struct http_resp *resp
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = calendar_set_day(c, &api_who(req)->actor, date, off, name, &changed, NULL, e);
     json_t *j = rc ? NULL : day_answer(api_app(req), c, date, changed);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -151,11 +147,10 @@ static enum rc api_calendar_day_delete(struct http_req *req, struct http_resp *r
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = calendar_clear_day(c, &api_who(req)->actor, date, NULL, e);
     json_t *j = rc ? NULL : day_answer(api_app(req), c, date, true);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -223,7 +218,7 @@ static enum rc api_calendar_year_put(struct http_req *req, struct http_resp *res
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = calendar_set_year(c, &api_who(req)->actor, (int)year, days, n, source, NULL, e);
     json_t *j = NULL;
@@ -244,24 +239,19 @@ static enum rc api_calendar_year_put(struct http_req *req, struct http_resp *res
                       (json_int_t)version, "coverage", coverage_json(cal), "days", listed);
         calendar_release(app->calendar, cal);
     }
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
-/* Reads a positive integer query parameter (NULL text: *given stays false). */
+/* Reads a positive integer query parameter (absent: *given stays false). */
 static enum rc int_param(struct http_req *req, const char *name, int max, int *out, bool *given,
                          struct err *e)
 {
-    const char *t = http_query(req, name);
-    *given = t != NULL;
-    if (!t)
-        return RC_OK;
-    char *end = NULL;
-    long v = strtol(t, &end, 10);
-    if (!*t || *end || v < 1 || v > max)
-        return err_set(e, RC_INVALID, name, "%s 应为 1 到 %d 之间的整数", name, max);
-    *out = (int)v;
-    return RC_OK;
+    int64_t v = 0;
+    enum rc rc = api_query_int(req, name, 1, max, &v, e);
+    *given = v != 0;
+    if (*given)
+        *out = (int)v;
+    return rc;
 }
 
 static json_t *deadline_json(const struct category_deadline *d)

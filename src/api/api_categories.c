@@ -13,19 +13,20 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 static enum rc api_categories_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    const char *all = http_query(req, "all");
-    if (all && strcmp(all, "0") != 0 && strcmp(all, "1") != 0)
-        return err_set(e, RC_INVALID, "all", "all 应为 0 或 1");
-    struct conn *c;
-    json_t *items = NULL;
-    enum rc rc = api_conn(req, &c, e);
+    bool all = false;
+    enum rc rc = api_query_flag(req, "all", &all, e);
     if (rc)
         return rc;
-    rc = category_tree(c, all && strcmp(all, "1") == 0, &items, e);
-    store_release(c);
+    struct conn *c;
+    json_t *items = NULL;
+    rc = api_db(req, &c, e);
+    if (rc)
+        return rc;
+    rc = category_tree(c, all, &items, e);
     if (rc)
         return rc;
     return http_reply(resp, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
@@ -56,11 +57,10 @@ static enum rc api_categories_get(struct http_req *req, struct http_resp *resp, 
 {
     struct conn *c;
     json_t *j = NULL;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     rc = read_back(req, c, req->params[0], &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -144,12 +144,11 @@ static enum rc api_categories_create(struct http_req *req, struct http_resp *res
         return rc;
     struct conn *c;
     json_t *j = NULL;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = category_create(c, &api_who(req)->actor, &ch, e);
     if (rc == RC_OK)
         rc = read_back(req, c, ch.code, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 201, j);
 }
 
@@ -162,12 +161,11 @@ static enum rc api_categories_update(struct http_req *req, struct http_resp *res
     struct conn *c;
     json_t *j = NULL;
     bool changed = false;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = category_update(c, &api_who(req)->actor, req->params[0], &ch, &changed, e);
     if (rc == RC_OK)
         rc = read_back(req, c, req->params[0], &j, e);
-    store_release(c);
     if (rc)
         return rc;
     json_object_set_new(j, "changed", json_boolean(changed));
@@ -178,11 +176,10 @@ static enum rc api_category_routes_get(struct http_req *req, struct http_resp *r
 {
     struct conn *c;
     json_t *routes = NULL;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     rc = category_routes_get(c, req->params[0], &routes, e);
-    store_release(c);
     if (rc)
         return rc;
     return http_reply(resp, 200,
@@ -249,12 +246,11 @@ static enum rc api_category_routes_put(struct http_req *req, struct http_resp *r
     struct conn *c;
     json_t *back = NULL;
     bool changed = false;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = category_routes_set(c, &api_who(req)->actor, req->params[0], routes, n, &changed, e);
     if (rc == RC_OK)
         rc = category_routes_get(c, req->params[0], &back, e);
-    store_release(c);
     if (rc)
         return rc;
     return http_reply(resp, 200,

@@ -18,10 +18,9 @@ static enum rc api_stats_demand_lights(struct http_req *req, struct http_resp *r
     ctx.cal = calendar_current(api_app(req)->calendar, NULL, NULL);
     struct conn *c;
     json_t *j = NULL;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc == RC_OK) {
         rc = demand_light_counts(c, &ctx, api_who(req), &j, e);
-        store_release(c);
     }
     calendar_release(api_app(req)->calendar, ctx.cal);
     if (rc)

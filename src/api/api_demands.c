@@ -19,6 +19,7 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 /* The clock and a calendar snapshot for one request (released by ctx_done). */
 static void api_demand_ctx(struct http_req *req, struct demand_ctx *ctx)
@@ -52,12 +53,7 @@ static enum rc reply_failed(struct http_resp *resp, enum rc rc)
 
 static enum rc id_param(struct http_req *req, int64_t *id, struct err *e)
 {
-    char *end;
-    long long v = strtoll(req->params[0], &end, 10);
-    if (*end || v <= 0)
-        return err_set(e, RC_NOTFOUND, NULL, "诉求不存在");
-    *id = v;
-    return RC_OK;
+    return api_path_id(req, 0, "诉求", id, e);
 }
 
 /*
@@ -203,14 +199,16 @@ static enum rc api_demands_import(struct http_req *req, struct http_resp *resp, 
         o.format = DEMAND_IMPORT_JSONL;
     else
         return err_set(e, RC_MEDIATYPE, NULL, "请以 text/csv 或 application/x-ndjson 上传导入文件");
-    const char *skip = http_query(req, "skip_invalid"), *dry = http_query(req, "dry_run");
-    o.skip_invalid = skip && strcmp(skip, "1") == 0;
-    o.dry_run = dry && strcmp(dry, "1") == 0;
+    enum rc rc = api_query_flag(req, "skip_invalid", &o.skip_invalid, e);
+    if (rc == RC_OK)
+        rc = api_query_flag(req, "dry_run", &o.dry_run, e);
+    if (rc)
+        return rc;
     o.channel = http_query(req, "channel");
     struct demand_ctx ctx;
     api_demand_ctx(req, &ctx);
     struct conn *c;
-    enum rc rc = api_conn(req, &c, e);
+    rc = api_conn(req, &c, e);
     struct demand_import_report r = {0};
     if (rc == RC_OK) {
         rc = demand_import(c, &ctx, api_who(req), req->body, req->body_len, &o, &r, e);
@@ -236,18 +234,12 @@ static enum rc api_demands_import(struct http_req *req, struct http_resp *resp, 
 static enum rc api_demands_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct demand_filter f = {0};
-    const char *after;
-    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
-    if (rc == RC_OK)
-        rc = api_cursor(req, &after, e);
+    struct api_list l;
+    enum rc rc = api_list_id(req, &l, e);
     if (rc)
         return rc;
-    if (after) {
-        char *end;
-        f.before_id = strtoll(after, &end, 10);
-        if (*end || f.before_id <= 0)
-            return err_set(e, RC_INVALID, "cursor", "cursor 无效");
-    }
+    f.limit = l.limit;
+    f.before_id = l.after_id;
     f.state = http_query(req, "state");
     f.light = http_query(req, "light");
     f.category = http_query(req, "category");

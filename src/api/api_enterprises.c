@@ -16,13 +16,15 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 static enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct ent_filter f = {0};
-    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
-    if (rc == RC_OK)
-        rc = api_cursor(req, &f.after, e);
+    struct api_list l;
+    enum rc rc = api_list_text(req, &l, e);
+    f.limit = l.limit;
+    f.after = l.after;
     if (rc)
         return rc;
     f.q = http_query(req, "q");
@@ -33,11 +35,10 @@ static enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp
     if (f.q && (!*f.q || utf8_len(f.q) > 50))
         return err_set(e, RC_INVALID, "q", "搜索词长度应为 1 到 50 个字符");
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items;
     rc = ent_list(c, api_app(req)->cat, api_who(req), &f, &items, e);
-    store_release(c);
     if (rc)
         return rc;
     return http_reply(resp, 200, api_page(req, items, f.limit, "credit_code"));
@@ -46,12 +47,11 @@ static enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp
 static enum rc api_enterprises_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     json_t *j;
     rc = ent_get(c, api_app(req)->cat, api_who(req), req->params[0], &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -106,15 +106,16 @@ static enum rc api_enterprises_update(struct http_req *req, struct http_resp *re
 
 static enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    const char *h = http_query(req, "history");
-    bool history = h && (strcmp(h, "1") == 0 || strcmp(h, "true") == 0);
+    bool history = false;
+    enum rc rc = api_query_flag(req, "history", &history, e);
+    if (rc)
+        return rc;
     struct conn *c;
-    enum rc rc = api_conn(req, &c, e);
+    rc = api_db(req, &c, e);
     if (rc)
         return rc;
     json_t *j;
     rc = ent_facts_get(c, api_app(req)->cat, api_who(req), req->params[0], history, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -223,7 +224,7 @@ static enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     /* Authoritative values come from the fact's source department only (after every item
      * was validated, so a malformed request is 400 whoever sends it, and after visibility,
@@ -239,7 +240,6 @@ static enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *
         rc = ent_facts_put(c, &p->actor, api_who(req), req->params[0], in, n, e);
     if (rc == RC_OK)
         rc = ent_facts_get(c, cat, api_who(req), req->params[0], false, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -261,7 +261,12 @@ static enum rc api_enterprises_import(struct http_req *req, struct http_resp *re
     else
         return err_set(e, RC_MEDIATYPE, NULL,
                        "请以 text/csv 或 application/x-ndjson 上传导入文件");
-    const char *skip = http_query(req, "skip_invalid"), *dry = http_query(req, "dry_run");
+    bool skip = false, dry = false;
+    enum rc rc = api_query_flag(req, "skip_invalid", &skip, e);
+    if (rc == RC_OK)
+        rc = api_query_flag(req, "dry_run", &dry, e);
+    if (rc)
+        return rc;
     const char *as_of = http_query(req, "as_of"), *status = http_query(req, "status");
     if (as_of && !ent_date_valid(as_of))
         return err_set(e, RC_INVALID, "as_of", "as_of 应为日期 YYYY-MM-DD");
@@ -274,8 +279,8 @@ static enum rc api_enterprises_import(struct http_req *req, struct http_resp *re
     snprintf(today, sizeof(today), "%.10s", now);
     const struct principal *p = api_who(req);
     struct ent_import_opts o = {.format = fmt,
-                                .skip_invalid = skip && strcmp(skip, "1") == 0,
-                                .dry_run = dry && strcmp(dry, "1") == 0,
+                                .skip_invalid = skip,
+                                .dry_run = dry,
                                 .source = http_query(req, "source"),
                                 .fact_status = status,
                                 .default_as_of = as_of ? as_of : today,
@@ -284,12 +289,11 @@ static enum rc api_enterprises_import(struct http_req *req, struct http_resp *re
     if (!o.source)
         o.source = p->org_name ? p->org_name : "批量导入";
     struct conn *c;
-    enum rc rc = api_conn(req, &c, e);
+    rc = api_db(req, &c, e);
     if (rc)
         return rc;
     struct ent_import_report r;
     rc = ent_import(c, api_app(req)->cat, &p->actor, req->body, req->body_len, &o, &r, e);
-    store_release(c);
     if (rc) {
         ent_import_report_cleanup(&r);
         return rc;

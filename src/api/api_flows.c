@@ -32,11 +32,10 @@ static enum rc api_labels(struct http_req *req, struct http_resp *resp, struct e
     /* The roles' labels come from the roles table (src/access: roles are data). */
     struct conn *c;
     json_t *list = NULL;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     rc = access_role_list(c, &list, e);
-    store_release(c);
     if (rc)
         return rc;
     json_t *roles = json_object();

@@ -15,36 +15,12 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
-static enum rc id_of(const char *s, const char *what, int64_t *id, struct err *e)
+/* Path parameter i as the id of a what (404 when it cannot be one). */
+static enum rc id_at(struct http_req *req, int i, const char *what, int64_t *id, struct err *e)
 {
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v <= 0)
-        return err_set(e, RC_NOTFOUND, NULL, "%s不存在", what);
-    *id = v;
-    return RC_OK;
-}
-
-/* ?cursor= as an id (newest first lists). */
-static enum rc before_of(struct http_req *req, int64_t *before, struct err *e)
-{
-    const char *after;
-    enum rc rc = api_cursor(req, &after, e);
-    *before = 0;
-    if (rc == RC_OK && after) {
-        char *end;
-        *before = strtoll(after, &end, 10);
-        if (*end || *before <= 0)
-            rc = err_set(e, RC_INVALID, "cursor", "cursor 无效");
-    }
-    return rc;
-}
-
-static int64_t query_id(struct http_req *req, const char *name)
-{
-    const char *s = http_query(req, name);
-    return s ? strtoll(s, NULL, 10) : 0;
+    return api_path_id(req, i, what, id, e);
 }
 
 /* ---- runs ------------------------------------------------------------------------ */
@@ -52,7 +28,7 @@ static int64_t query_id(struct http_req *req, const char *name)
 static enum rc api_policy_runs_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t pid, run_id = 0;
-    enum rc rc = id_of(req->params[0], "政策", &pid, e);
+    enum rc rc = id_at(req, 0, "政策", &pid, e);
     if (rc)
         return rc;
     struct conn *c;
@@ -69,7 +45,7 @@ static enum rc api_policy_runs_create(struct http_req *req, struct http_resp *re
 static enum rc api_policy_runs_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t pid;
-    enum rc rc = id_of(req->params[0], "政策", &pid, e);
+    enum rc rc = id_at(req, 0, "政策", &pid, e);
     if (rc)
         return rc;
     struct conn *c;
@@ -84,9 +60,9 @@ static enum rc api_policy_runs_list(struct http_req *req, struct http_resp *resp
 static enum rc api_policy_runs_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t pid, rid;
-    enum rc rc = id_of(req->params[0], "政策", &pid, e);
+    enum rc rc = id_at(req, 0, "政策", &pid, e);
     if (rc == RC_OK)
-        rc = id_of(req->params[1], "匹配运行", &rid, e);
+        rc = id_at(req, 1, "匹配运行", &rid, e);
     if (rc)
         return rc;
     struct conn *c;
@@ -103,14 +79,20 @@ static enum rc api_policy_runs_get(struct http_req *req, struct http_resp *resp,
 static enum rc api_grants_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct policy_grant_filter f = {0};
-    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
+    struct api_list l;
+    enum rc rc = api_list_id(req, &l, e);
     if (rc == RC_OK)
-        rc = before_of(req, &f.before_id, e);
+        rc = api_query_id(req, "policy_id", &f.policy_id, e);
+    if (rc == RC_OK)
+        rc = api_query_id(req, "run_id", &f.run_id, e);
+    f.state = http_query(req, "state");
+    enum policy_grant_state state;
+    if (rc == RC_OK && f.state && *f.state && !policy_grant_state_parse(f.state, &state))
+        rc = err_set(e, RC_INVALID, "state", "未知的兑现状态 %s", f.state);
     if (rc)
         return rc;
-    f.policy_id = query_id(req, "policy_id");
-    f.run_id = query_id(req, "run_id");
-    f.state = http_query(req, "state");
+    f.limit = l.limit;
+    f.before_id = l.after_id;
     f.credit_code = http_query(req, "credit_code");
     struct conn *c;
     json_t *items = NULL;
@@ -124,7 +106,7 @@ static enum rc api_grants_list(struct http_req *req, struct http_resp *resp, str
 static enum rc api_grants_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;
-    enum rc rc = id_of(req->params[0], "兑现记录", &id, e);
+    enum rc rc = id_at(req, 0, "兑现记录", &id, e);
     if (rc)
         return rc;
     struct conn *c;
@@ -140,7 +122,7 @@ static enum rc api_grant_act(struct http_req *req, struct http_resp *resp, struc
 {
     int64_t id;
     json_t *body;
-    enum rc rc = id_of(req->params[0], "兑现记录", &id, e);
+    enum rc rc = id_at(req, 0, "兑现记录", &id, e);
     if (rc == RC_OK)
         rc = http_json_body(req, &body, e);
     if (rc)
@@ -161,7 +143,7 @@ static enum rc api_grant_act(struct http_req *req, struct http_resp *resp, struc
 static enum rc api_application_form(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t pid;
-    enum rc rc = id_of(req->params[0], "政策", &pid, e);
+    enum rc rc = id_at(req, 0, "政策", &pid, e);
     if (rc)
         return rc;
     struct conn *c;
@@ -203,12 +185,14 @@ static enum rc api_applications_create(struct http_req *req, struct http_resp *r
 static enum rc api_applications_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct policy_app_filter f = {0};
-    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
+    struct api_list l;
+    enum rc rc = api_list_id(req, &l, e);
     if (rc == RC_OK)
-        rc = before_of(req, &f.before_id, e);
+        rc = api_query_id(req, "policy_id", &f.policy_id, e);
     if (rc)
         return rc;
-    f.policy_id = query_id(req, "policy_id");
+    f.limit = l.limit;
+    f.before_id = l.after_id;
     f.state = http_query(req, "state");
     f.credit_code = http_query(req, "credit_code");
     struct conn *c;
@@ -223,7 +207,7 @@ static enum rc api_applications_list(struct http_req *req, struct http_resp *res
 static enum rc api_applications_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;
-    enum rc rc = id_of(req->params[0], "申请", &id, e);
+    enum rc rc = id_at(req, 0, "申请", &id, e);
     if (rc)
         return rc;
     struct conn *c;
@@ -239,7 +223,7 @@ static enum rc api_application_act(struct http_req *req, struct http_resp *resp,
 {
     int64_t id;
     json_t *body;
-    enum rc rc = id_of(req->params[0], "申请", &id, e);
+    enum rc rc = id_at(req, 0, "申请", &id, e);
     if (rc == RC_OK)
         rc = http_json_body(req, &body, e);
     if (rc)
@@ -333,15 +317,17 @@ static enum rc stats_csv(struct http_req *req, struct http_resp *resp, const jso
 
 static enum rc api_stats_policies(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    const char *format = http_query(req, "format");
-    const char *by = http_query(req, "by");
-    if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
-        return err_set(e, RC_INVALID, "format", "format 应为 json 或 csv");
-    if (by && strcmp(by, "policy") != 0 && strcmp(by, "org") != 0 && strcmp(by, "region") != 0)
-        return err_set(e, RC_INVALID, "by", "by 应为 policy、org 或 region");
+    static const char *const formats[] = {"json", "csv", NULL};
+    static const char *const bys[] = {"policy", "org", "region", NULL};
+    const char *format, *by;
+    enum rc rc = api_query_word(req, "format", formats, &format, e);
+    if (rc == RC_OK)
+        rc = api_query_word(req, "by", bys, &by, e);
+    if (rc)
+        return rc;
     struct conn *c;
     json_t *j = NULL;
-    enum rc rc = api_conn(req, &c, e);
+    rc = api_conn(req, &c, e);
     if (rc)
         return rc;
     rc = policy_stats(c, api_who(req), &j, e);

@@ -16,6 +16,7 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 /* One row of the addressed notices, before the read check. */
 struct nrow {
@@ -84,14 +85,12 @@ static enum rc may_read(struct conn *c, const struct principal *p, const struct 
 static enum rc api_notices_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const struct principal *p = api_who(req);
-    int limit;
-    const char *after;
-    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &limit, e);
-    if (rc == RC_OK)
-        rc = api_cursor(req, &after, e);
+    struct api_list l;
+    enum rc rc = api_list_id(req, &l, e);
     if (rc)
         return rc;
-    long long before = after ? strtoll(after, NULL, 10) : 0;
+    int limit = l.limit;
+    long long before = l.after_id;
     struct conn *c;
     if ((rc = api_conn(req, &c, e)))
         return rc;

@@ -8,39 +8,35 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 static enum rc api_orgs_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    int limit;
-    const char *after;
-    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &limit, e);
-    if (rc == RC_OK)
-        rc = api_cursor(req, &after, e);
+    struct api_list l;
+    enum rc rc = api_list_text(req, &l, e);
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items = NULL;
-    rc = org_list(c, NULL, http_query(req, "parent"), after, limit, &items, e);
-    store_release(c);
+    rc = org_list(c, NULL, http_query(req, "parent"), l.after, l.limit, &items, e);
     if (rc)
         return rc;
-    return http_reply(resp, 200, api_page(req, items, limit, "code"));
+    return http_reply(resp, 200, api_page(req, items, l.limit, "code"));
 }
 
 static enum rc api_orgs_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
     struct org o;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     rc = org_by_code(c, req->params[0], &req->pool, &o, e);
     struct org parent = {0};
     if (rc == RC_OK && o.parent_id)
         rc = org_by_id(c, o.parent_id, &req->pool, &parent, e);
-    store_release(c);
     if (rc)
         return rc;
     json_t *j = org_json(&o);
@@ -50,33 +46,25 @@ static enum rc api_orgs_get(struct http_req *req, struct http_resp *resp, struct
 
 static enum rc api_orgs_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    static const char *const fields[] = {"code", "name", "kind", "region", "parent", NULL};
-    json_t *body;
+    static const struct api_field fields[] = {
+        API_FIELD_STR("code", struct org_new, code, true, 32),
+        API_FIELD_STR("name", struct org_new, name, true, 64),
+        API_FIELD_STR("kind", struct org_new, kind, true, 16),
+        API_FIELD_STR("region", struct org_new, region, true, 12),
+        API_FIELD_STR("parent", struct org_new, parent_code, false, 32),
+    };
     struct org_new o = {0};
-    enum rc rc = http_json_body(req, &body, e);
-    if (rc == RC_OK)
-        rc = jsonx_only(body, fields, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "code", true, 32, &o.code, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "name", true, 64, &o.name, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "kind", true, 16, &o.kind, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "region", true, 12, &o.region, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "parent", false, 32, &o.parent_code, e);
+    enum rc rc = api_body(req, fields, sizeof(fields) / sizeof(fields[0]), &o, NULL, e);
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     int64_t id;
     struct org created;
     rc = org_create(c, &api_who(req)->actor, &o, &id, e);
     if (rc == RC_OK)
         rc = org_by_id(c, id, &req->pool, &created, e);
-    store_release(c);
     if (rc)
         return rc;
     json_t *j = org_json(&created);

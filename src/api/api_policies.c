@@ -17,34 +17,23 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 /* Parses the {id} of the path; anything but a positive integer names no policy. */
 static enum rc path_id(struct http_req *req, int64_t *id, struct err *e)
 {
-    char *end;
-    const char *s = req->params[0];
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v <= 0)
-        return err_set(e, RC_NOTFOUND, NULL, "政策不存在");
-    *id = v;
-    return RC_OK;
+    return api_path_id(req, 0, "政策", id, e);
 }
 
 static enum rc api_policies_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct policy_filter f = {0};
-    const char *cursor = NULL;
-    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &f.limit, e);
-    if (rc == RC_OK)
-        rc = api_cursor(req, &cursor, e);
+    struct api_list l;
+    enum rc rc = api_list_id(req, &l, e);
     if (rc)
         return rc;
-    if (cursor) {
-        char *end;
-        f.after_id = strtoll(cursor, &end, 10);
-        if (*end || f.after_id < 0)
-            return err_set(e, RC_INVALID, "cursor", "cursor 无效");
-    }
+    f.limit = l.limit;
+    f.after_id = l.after_id;
     f.q = http_query(req, "q");
     f.org = http_query(req, "org");
     f.delivery = http_query(req, "delivery");
@@ -69,20 +58,14 @@ static enum rc api_policies_get(struct http_req *req, struct http_resp *resp, st
     enum rc rc = path_id(req, &id, e);
     if (rc)
         return rc;
-    int version = 0;
-    const char *v = http_query(req, "version");
-    if (v) {
-        char *end;
-        long n = strtol(v, &end, 10);
-        if (!*v || *end || n <= 0 || n > 100000)
-            return err_set(e, RC_INVALID, "version", "version 应为正整数");
-        version = (int)n;
-    }
+    int64_t version = 0;
+    if ((rc = api_query_int(req, "version", 1, 100000, &version, e)))
+        return rc;
     struct conn *c;
     if ((rc = api_conn(req, &c, e)))
         return rc;
     json_t *j;
-    rc = policy_get(c, api_app(req)->policies, api_who(req), id, version, &j, e);
+    rc = policy_get(c, api_app(req)->policies, api_who(req), id, (int)version, &j, e);
     store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }

@@ -11,34 +11,28 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 static enum rc api_policy_trial(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    char *end;
-    const char *s = req->params[0];
-    long long id = strtoll(s, &end, 10);
-    if (!*s || *end || id <= 0)
-        return err_set(e, RC_NOTFOUND, NULL, "政策不存在");
+    int64_t id;
+    enum rc rc = api_path_id(req, 0, "政策", &id, e);
+    if (rc)
+        return rc;
     const char *code = http_query(req, "credit_code");
     if (!code || !*code)
         return err_set(e, RC_INVALID, "credit_code", "请填写统一社会信用代码");
     if (strlen(code) != 18)
         return err_set(e, RC_INVALID, "credit_code", "统一社会信用代码应为 18 位");
-    int version = -1; /* the draft for its editors, else the version in force */
-    const char *v = http_query(req, "version");
-    if (v) {
-        long n = strtol(v, &end, 10);
-        if (!*v || *end || n <= 0 || n > 100000)
-            return err_set(e, RC_INVALID, "version", "version 应为正整数");
-        version = (int)n;
-    }
+    int64_t version = -1; /* the draft for its editors, else the version in force */
+    if ((rc = api_query_int(req, "version", 1, 100000, &version, e)))
+        return rc;
     struct conn *c;
-    enum rc rc = api_conn(req, &c, e);
+    rc = api_db(req, &c, e);
     if (rc)
         return rc;
     json_t *j = NULL;
-    rc = policy_trial(c, api_app(req)->policies, api_who(req), id, version, code, &j, e);
-    store_release(c);
+    rc = policy_trial(c, api_app(req)->policies, api_who(req), id, (int)version, code, &j, e);
     return rc ? rc : http_reply(resp, 200, j);
 }
 

@@ -16,12 +16,11 @@
 static enum rc api_roles_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     json_t *items = NULL;
     rc = access_role_list(c, &items, e);
-    store_release(c);
     if (rc)
         return rc;
     json_t *perms = json_array();
@@ -63,7 +62,6 @@ static enum rc reply_role(struct http_req *req, struct http_resp *resp, struct c
     unsigned bits = 0;
     char *label = NULL;
     enum rc rc = access_role_get(c, name, &bits, &label, e);
-    store_release(c);
     if (rc)
         return rc;
     json_t *j = json_pack("{s:s, s:s, s:o}", "name", name, "label", label, "permissions",
@@ -93,13 +91,11 @@ static enum rc api_roles_create(struct http_req *req, struct http_resp *resp, st
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = access_role_create(c, &api_who(req)->actor, name, label, names, e);
-    if (rc) {
-        store_release(c);
+    if (rc)
         return rc;
-    }
     return reply_role(req, resp, c, name, 201, e);
 }
 
@@ -121,14 +117,12 @@ static enum rc api_roles_update(struct http_req *req, struct http_resp *resp, st
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc =
         access_role_update(c, &api_who(req)->actor, req->params[0], label, given ? names : NULL, e);
-    if (rc) {
-        store_release(c);
+    if (rc)
         return rc;
-    }
     return reply_role(req, resp, c, req->params[0], 200, e);
 }
 

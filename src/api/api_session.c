@@ -10,6 +10,7 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 /*
  * Logins are checked on their own threads. A password check costs argon2id's time and
@@ -129,18 +130,17 @@ static bool login_reserve(void)
 
 static enum rc api_session_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    static const char *const fields[] = {"username", "password", NULL};
-    json_t *body;
-    const char *username = NULL, *password = NULL;
-    enum rc rc = http_json_body(req, &body, e);
-    if (rc == RC_OK)
-        rc = jsonx_only(body, fields, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "username", true, 64, &username, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "password", true, 256, &password, e);
+    struct login_body {
+        const char *username, *password;
+    } b = {0};
+    static const struct api_field fields[] = {
+        API_FIELD_STR("username", struct login_body, username, true, 64),
+        API_FIELD_STR("password", struct login_body, password, true, 256),
+    };
+    enum rc rc = api_body(req, fields, sizeof(fields) / sizeof(fields[0]), &b, NULL, e);
     if (rc)
         return rc;
+    const char *username = b.username, *password = b.password;
     if (!login_reserve()) {
         auth_count_busy();
         http_resp_header(req, resp, "Retry-After", "1");
@@ -196,18 +196,17 @@ static enum rc api_me(struct http_req *req, struct http_resp *resp, struct err *
 /* PUT /me/password {old_password, new_password}: every session of the user ends, this one too. */
 static enum rc api_me_password(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    static const char *const fields[] = {"old_password", "new_password", NULL};
-    json_t *body;
-    const char *old_pw = NULL, *new_pw = NULL;
-    enum rc rc = http_json_body(req, &body, e);
-    if (rc == RC_OK)
-        rc = jsonx_only(body, fields, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "old_password", true, 256, &old_pw, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "new_password", true, 256, &new_pw, e);
+    struct password_body {
+        const char *old_pw, *new_pw;
+    } b = {0};
+    static const struct api_field fields[] = {
+        API_FIELD_STR("old_password", struct password_body, old_pw, true, 256),
+        API_FIELD_STR("new_password", struct password_body, new_pw, true, 256),
+    };
+    enum rc rc = api_body(req, fields, sizeof(fields) / sizeof(fields[0]), &b, NULL, e);
     if (rc)
         return rc;
+    const char *old_pw = b.old_pw, *new_pw = b.new_pw;
     struct conn *c;
     if ((rc = api_conn(req, &c, e)))
         return rc;

@@ -20,6 +20,7 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 /* The clock and a calendar snapshot for one request (released by ctx_done). */
 static void ctx_begin(struct http_req *req, struct demand_ctx *ctx)
@@ -37,10 +38,7 @@ static void ctx_done(struct http_req *req, struct demand_ctx *ctx)
 
 static enum rc date_param(struct http_req *req, const char *name, int64_t *out, struct err *e)
 {
-    const char *s = http_query(req, name);
-    if (!s || cal_date_parse(s, out))
-        return err_set(e, RC_INVALID, name, "%s 应为日期 YYYY-MM-DD", name);
-    return RC_OK;
+    return api_query_date(req, name, true, out, e);
 }
 
 /* The text of one figure: integers as is, averages with 2 decimals, rates with 4. */
@@ -120,9 +118,10 @@ static enum rc api_stats_demands(struct http_req *req, struct http_resp *resp, s
     enum rc rc = date_param(req, "from", &q.from, e);
     if (rc == RC_OK)
         rc = date_param(req, "to", &q.to, e);
-    const char *format = http_query(req, "format");
-    if (rc == RC_OK && format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
-        rc = err_set(e, RC_INVALID, "format", "format 应为 json 或 csv");
+    static const char *const formats[] = {"json", "csv", NULL};
+    const char *format = NULL;
+    if (rc == RC_OK)
+        rc = api_query_word(req, "format", formats, &format, e);
     if (rc)
         return rc;
     q.org = http_query(req, "org");
@@ -132,9 +131,8 @@ static enum rc api_stats_demands(struct http_req *req, struct http_resp *resp, s
     ctx_begin(req, &ctx);
     struct conn *c;
     json_t *j = NULL;
-    if ((rc = api_conn(req, &c, e)) == RC_OK) {
+    if ((rc = api_db(req, &c, e)) == RC_OK) {
         rc = demand_stats(c, &ctx, api_who(req), &q, &j, e);
-        store_release(c);
     }
     ctx_done(req, &ctx);
     if (rc)
@@ -149,26 +147,19 @@ static enum rc api_stats_demands(struct http_req *req, struct http_resp *resp, s
 
 static enum rc api_demand_duplicates(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    char *end;
-    long long id = strtoll(req->params[0], &end, 10);
-    if (*end || id <= 0)
-        return err_set(e, RC_NOTFOUND, NULL, "诉求不存在");
-    int days = DEMAND_DUP_DEFAULT_DAYS;
-    const char *d = http_query(req, "days");
-    if (d) {
-        long v = strtol(d, &end, 10);
-        if (!*d || *end || v < 1 || v > DEMAND_DUP_MAX_DAYS)
-            return err_set(e, RC_INVALID, "days", "days 应为 1 到 %d 的整数", DEMAND_DUP_MAX_DAYS);
-        days = (int)v;
-    }
+    int64_t id, days = DEMAND_DUP_DEFAULT_DAYS;
+    enum rc rc = api_path_id(req, 0, "诉求", &id, e);
+    if (rc == RC_OK)
+        rc = api_query_int(req, "days", 1, DEMAND_DUP_MAX_DAYS, &days, e);
+    if (rc)
+        return rc;
     struct demand_ctx ctx;
     ctx_begin(req, &ctx);
     struct conn *c;
     json_t *j = NULL;
-    enum rc rc = api_conn(req, &c, e);
+    rc = api_db(req, &c, e);
     if (rc == RC_OK) {
-        rc = demand_duplicates(c, &ctx, api_who(req), id, days, &j, e);
-        store_release(c);
+        rc = demand_duplicates(c, &ctx, api_who(req), id, (int)days, &j, e);
     }
     ctx_done(req, &ctx);
     return rc ? rc : http_reply(resp, 200, j);

@@ -10,26 +10,21 @@
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 static enum rc api_users_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    int limit;
-    const char *after;
-    enum rc rc = http_limit(req, API_DEFAULT_LIMIT, API_MAX_LIMIT, &limit, e);
-    if (rc == RC_OK)
-        rc = api_cursor(req, &after, e);
+    struct api_list l;
+    enum rc rc = api_list_id(req, &l, e);
     if (rc)
         return rc;
-    char *end = NULL;
-    long long after_id = after ? strtoll(after, &end, 10) : 0;
-    if (after && (*end || after_id < 0))
-        return err_set(e, RC_INVALID, "cursor", "cursor 无效");
+    int limit = l.limit;
+    long long after_id = l.after_id;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items;
     rc = auth_user_list(c, NULL, after_id, limit, &items, e);
-    store_release(c);
     if (rc)
         return rc;
     return http_reply(resp, 200, api_page(req, items, limit, "id"));
@@ -37,29 +32,25 @@ static enum rc api_users_list(struct http_req *req, struct http_resp *resp, stru
 
 static enum rc api_users_create(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    static const char *const fields[] = {"username", "display_name", "password", "role",
-                                         "org",      "credit_code",  NULL};
-    json_t *body;
-    struct auth_user_new u = {0};
-    enum rc rc = http_json_body(req, &body, e);
-    if (rc == RC_OK)
-        rc = jsonx_only(body, fields, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "username", true, 32, &u.username, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "display_name", false, 32, &u.display_name, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "password", true, 128, &u.password, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "role", true, 32, &u.role, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "org", false, 32, &u.org_code, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "credit_code", false, 18, &u.credit_code, e);
+    struct user_body {
+        struct auth_user_new u;
+        const char *role;
+    } b = {0};
+    static const struct api_field fields[] = {
+        API_FIELD_STR("username", struct user_body, u.username, true, 32),
+        API_FIELD_STR("display_name", struct user_body, u.display_name, false, 32),
+        API_FIELD_STR("password", struct user_body, u.password, true, 128),
+        API_FIELD_STR("role", struct user_body, role, true, 32),
+        API_FIELD_STR("org", struct user_body, u.org_code, false, 32),
+        API_FIELD_STR("credit_code", struct user_body, u.credit_code, false, 18),
+    };
+    enum rc rc = api_body(req, fields, sizeof(fields) / sizeof(fields[0]), &b, NULL, e);
+    b.u.role = b.role; /* checked against the roles table by auth_user_create */
     if (rc)
         return rc;
+    struct auth_user_new u = b.u;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     int64_t id;
     char *label = NULL;
@@ -67,7 +58,6 @@ static enum rc api_users_create(struct http_req *req, struct http_resp *resp, st
     rc = auth_user_create(c, &api_who(req)->actor, &u, &id, e);
     if (rc == RC_OK)
         rc = access_role_get(c, u.role, &perms, &label, e);
-    store_release(c);
     if (rc)
         return rc;
     char sid[24];
@@ -84,29 +74,27 @@ static enum rc api_users_create(struct http_req *req, struct http_resp *resp, st
 /* POST /users/{name}/actions {action, password}: password only for reset_password. */
 static enum rc api_users_action(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    static const char *const fields[] = {"action", "password", NULL};
-    json_t *body;
-    const char *action = NULL, *password = NULL;
+    struct action_body {
+        const char *action, *password;
+    } b = {0};
+    static const struct api_field fields[] = {
+        API_FIELD_STR("action", struct action_body, action, true, 32),
+        API_FIELD_STR("password", struct action_body, password, false, 256),
+    };
     enum auth_action a = AUTH_ENABLE;
-    enum rc rc = http_json_body(req, &body, e);
-    if (rc == RC_OK)
-        rc = jsonx_only(body, fields, e);
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "action", true, 32, &action, e);
-    if (rc == RC_OK && !auth_action_parse(action, &a))
+    enum rc rc = api_body(req, fields, sizeof(fields) / sizeof(fields[0]), &b, NULL, e);
+    if (rc == RC_OK && !auth_action_parse(b.action, &a))
         rc = err_set(e, RC_INVALID, "action", "action 应为 reset_password、disable 或 enable");
-    if (rc == RC_OK)
-        rc = jsonx_get_str(body, "password", false, 256, &password, e);
+    const char *password = b.password;
     if (rc == RC_OK && password && a != AUTH_RESET_PASSWORD)
         rc = err_set(e, RC_INVALID, "password", "只有 reset_password 需要 password");
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     const struct principal *p = api_who(req);
     rc = auth_user_action(c, &p->actor, p->user_id, req->params[0], a, password, e);
-    store_release(c);
     if (rc)
         return rc;
     resp->status = 204;
@@ -116,12 +104,11 @@ static enum rc api_users_action(struct http_req *req, struct http_resp *resp, st
 static enum rc api_apikeys_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     json_t *items;
     rc = auth_apikey_list(c, NULL, &items, e);
-    store_release(c);
     if (rc)
         return rc;
     return http_reply(resp, 200, json_pack("{s:o}", "items", items));
@@ -129,16 +116,15 @@ static enum rc api_apikeys_list(struct http_req *req, struct http_resp *resp, st
 
 static enum rc api_apikeys_revoke(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    char *end = NULL;
-    long long id = strtoll(req->params[0], &end, 10);
-    if (!*req->params[0] || *end || id <= 0)
-        return err_set(e, RC_NOTFOUND, NULL, "API 密钥 %s 不存在", req->params[0]);
+    int64_t id;
+    enum rc rc = api_path_id(req, 0, "API 密钥", &id, e);
+    if (rc)
+        return rc;
     struct conn *c;
-    enum rc rc = api_conn(req, &c, e);
+    rc = api_db(req, &c, e);
     if (rc)
         return rc;
     rc = auth_apikey_revoke(c, &api_who(req)->actor, NULL, id, e);
-    store_release(c);
     if (rc)
         return rc;
     resp->status = 204;

@@ -14,12 +14,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../audit/audit.h"
 #include "../auth/auth.h"
 #include "../base/jsonx.h"
 #include "../base/mem.h"
 #include "../base/sec.h"
 #include "../base/timeutil.h"
+#include "../flow/flow.h"
 #include "../store/store.h"
 
 /* ---- kinds ------------------------------------------------------------------ */
@@ -650,16 +650,21 @@ enum rc demand_attach_add(struct conn *c, const struct principal *p, int64_t id,
         j = attachment_json(aid, id, name, mime, (int64_t)a->len, sha, a->internal, by, org, now);
         data = json_pack("{s:O, s:s, s:s, s:I}", "attachment_id", json_object_get(j, "id"), "name",
                          name, "content_type", mime, "size", (json_int_t)a->len);
-        rc = demand__event(c, p, id, now, "attach", demand_state_name(state), NULL, a->internal,
-                           data, e);
-    }
-    if (rc == RC_OK) {
-        char sid[24];
-        snprintf(sid, sizeof(sid), "%lld", (long long)id);
-        json_object_set_new(data, "sha256", json_string(sha));
-        json_object_set_new(data, "internal", json_boolean(a->internal));
-        struct audit_event ev = {"demand.attach", "demand", sid, NULL, data};
-        rc = audit_append(c, &p->actor, &ev, NULL, e);
+        /* The audit's record adds the digest and the visibility to the event's data. */
+        json_t *audit = json_deep_copy(data);
+        json_object_set_new(audit, "sha256", json_string(sha));
+        json_object_set_new(audit, "internal", json_boolean(a->internal));
+        struct flow_event ev = {"demand",
+                                id,
+                                now,
+                                "attach",
+                                demand_state_name(state),
+                                demand_state_name(state),
+                                NULL,
+                                a->internal,
+                                data};
+        rc = flow_record(c, p, &ev, "demand.attach", NULL, audit, e);
+        json_decref(audit);
     }
     json_decref(data);
     if (rc == RC_OK)

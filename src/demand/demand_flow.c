@@ -1,10 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* demand_flow: the table. Reading it top to bottom is reading the loop. */
+/*
+ * demand_flow: the demand loop as a table of src/flow. The table is at the end of the
+ * file; reading it top to bottom is reading the loop. Before it: each action's work on
+ * the demand (apply_*), its notices to whoever must act next (notify_*), and the hooks
+ * through which flow_act loads and saves a demand (load, save, image, release).
+ */
 #include "demand_flow.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "../auth/auth.h"
+#include "../base/jsonx.h"
+#include "../base/mem.h"
+#include "../base/pool.h"
+#include "../cal/cal.h"
+#include "../category/category.h"
+#include "../org/org.h"
+#include "../store/store.h"
 #include "demand.h"
+#include "demand_int.h"
 
 static const struct flow_state states[DS__COUNT] = {
     [DS_SUBMITTED] = {"submitted", "已提交"},
@@ -23,122 +38,622 @@ static const struct flow_state states[DS__COUNT] = {
     [DS_MERGED] = {"merged", "已并单"},
 };
 
-#define B DS_BIT
-#define OFFICIAL (REL_INTAKE | REL_LEAD | REL_CO | REL_OVERSIGHT)
-#define HANDLING (B(DS_DISPATCHED) | B(DS_SIGNED) | B(DS_REOPENED) | B(DS_RECTIFYING))
-
-static const struct demand_action actions[] = {
-    /* 一口受理 */
-    {"accept", "受理", B(DS_SUBMITTED), REL_INTAKE, TO_STATE, DS_ACCEPTED, false, false, false},
-    {"decline", "不予受理", B(DS_SUBMITTED), REL_INTAKE, TO_STATE, DS_DECLINED, true, false, false},
-    {"answer_directly", "直接答复办结", B(DS_SUBMITTED) | B(DS_ACCEPTED), REL_INTAKE, TO_STATE,
-     DS_ANSWERED_DIRECTLY, true, false, false},
-    {"merge", "并单", B(DS_SUBMITTED) | B(DS_ACCEPTED), REL_INTAKE, TO_STATE, DS_MERGED, false,
-     false, false},
-    /* 交办分办 */
-    {"dispatch", "交办", B(DS_ACCEPTED), REL_INTAKE, TO_STATE, DS_DISPATCHED, false, false, false},
-    {"sign", "签收", B(DS_DISPATCHED), REL_LEAD, TO_STATE, DS_SIGNED, false, false, false},
-    {"return", "退单", B(DS_DISPATCHED) | B(DS_SIGNED), REL_LEAD, TO_STATE, DS_RETURN_REQUESTED,
-     true, false, false},
-    {"approve_return", "同意退单", B(DS_RETURN_REQUESTED), REL_INTAKE | REL_OVERSIGHT, TO_STATE,
-     DS_ACCEPTED, false, false, false},
-    {"reject_return", "驳回退单", B(DS_RETURN_REQUESTED), REL_INTAKE | REL_OVERSIGHT, TO_PREVIOUS,
-     DS_SIGNED, true, false, false},
-    /* 限时办理 */
-    {"request_extension", "申请延期", B(DS_SIGNED) | B(DS_REOPENED) | B(DS_RECTIFYING), REL_LEAD,
-     TO_STATE, DS_EXTENSION_REQUESTED, true, false, false},
-    {"approve_extension", "批准延期", B(DS_EXTENSION_REQUESTED), REL_OVERSIGHT, TO_PREVIOUS,
-     DS_SIGNED, false, false, false},
-    {"reject_extension", "驳回延期", B(DS_EXTENSION_REQUESTED), REL_OVERSIGHT, TO_PREVIOUS,
-     DS_SIGNED, true, false, false},
-    {"interim_reply", "阶段性答复", B(DS_SIGNED) | B(DS_REOPENED) | B(DS_RECTIFYING), REL_LEAD,
-     TO_SAME, DS_SIGNED, true, false, false},
-    {"assist", "协办意见", B(DS_DISPATCHED) | B(DS_SIGNED) | B(DS_REOPENED), REL_CO, TO_SAME,
-     DS_SIGNED, true, false, false},
-    /* 及时反馈 */
-    {"reply", "答复", B(DS_SIGNED) | B(DS_REOPENED) | B(DS_RECTIFYING), REL_LEAD, TO_STATE,
-     DS_REPLIED, true, false, false},
-    {"review_accept", "审核通过", B(DS_REPLIED), REL_INTAKE, TO_SAME, DS_REPLIED, false, false,
-     true},
-    {"review_reject", "退回重办", B(DS_REPLIED), REL_INTAKE, TO_STATE, DS_REOPENED, true, false,
-     true},
-    /* 监督评价 */
-    {"rate", "评价", B(DS_REPLIED) | B(DS_ANSWERED_DIRECTLY), REL_OWNER, TO_BY_RATING, DS_RATED,
-     false, true, false},
-    {"callback", "回访", B(DS_REPLIED) | B(DS_RATED) | B(DS_RECTIFYING) | B(DS_ANSWERED_DIRECTLY),
-     REL_INTAKE, TO_SAME, DS_RATED, true, false, false},
-    {"reopen", "重新办理", B(DS_RATED) | B(DS_ARCHIVED), REL_INTAKE | REL_OVERSIGHT, TO_STATE,
-     DS_REOPENED, true, false, false},
-    {"archive", "归档", B(DS_RATED) | B(DS_DECLINED) | B(DS_ANSWERED_DIRECTLY) | B(DS_MERGED),
-     REL_INTAKE, TO_STATE, DS_ARCHIVED, false, false, false},
-    {"urge", "催办/督办", HANDLING | B(DS_EXTENSION_REQUESTED) | B(DS_RETURN_REQUESTED),
-     REL_OVERSIGHT, TO_SAME, DS_SIGNED, true, false, false},
-    {"note", "内部备注", ~0u & ((1u << DS__COUNT) - 1), OFFICIAL, TO_SAME, DS_SIGNED, true, false,
-     false},
-};
-
 const char *demand_state_name(enum demand_state s)
 {
-    return (unsigned)s < DS__COUNT ? states[s].name : "unknown";
+    return flow_state_name(&demand_flow, (int)s);
 }
 
 const char *demand_state_label(enum demand_state s)
 {
-    return (unsigned)s < DS__COUNT ? states[s].label : "未知";
+    return flow_state_label(&demand_flow, (int)s);
 }
 
 bool demand_state_parse(const char *name, enum demand_state *out)
 {
-    for (int i = 0; i < DS__COUNT; i++)
-        if (name && strcmp(states[i].name, name) == 0) {
-            *out = (enum demand_state)i;
-            return true;
+    int s = flow_state_parse(&demand_flow, name);
+    if (s < 0)
+        return false;
+    *out = (enum demand_state)s;
+    return true;
+}
+
+unsigned demand_conds(enum demand_state s, bool reviewed)
+{
+    return s == DS_REPLIED && !reviewed ? DC_AWAITING_REVIEW : 0;
+}
+
+/* ---- one call: the demand and the request's own fields ----------------------------- */
+
+/* What load() allocates for one call. d comes first: x->rec points to it, and to the
+ * whole (call_of). */
+struct call {
+    struct drow d, n;
+    const char *lead, *until, *into;
+    int64_t rating;
+    json_t *co;
+    int64_t co_ids[10];
+    size_t n_co;
+};
+
+static struct call *call_of(struct flow_call *x)
+{
+    return (struct call *)x->rec;
+}
+
+static const struct demand_ctx *ctx_of(const struct flow_call *x)
+{
+    return x->ctx;
+}
+
+/* Reads the fields besides action and note (flow_act has checked that there are no
+ * others), before the demand is loaded, as they always were. */
+static enum rc parse_fields(const json_t *j, struct call *k, struct err *e)
+{
+    enum rc rc = jsonx_get_str(j, "lead", false, 32, &k->lead, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(j, "until", false, 10, &k->until, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(j, "into", false, 24, &k->into, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_int(j, "rating", false, 1, 5, &k->rating, e);
+    json_t *co = json_object_get(j, "co");
+    if (rc == RC_OK && co && !json_is_null(co)) {
+        if (!json_is_array(co) || json_array_size(co) > 10)
+            return err_set(e, RC_INVALID, "co", "协办单位应为机构代码数组（最多 10 个）");
+        size_t i;
+        json_t *v;
+        json_array_foreach(co, i, v)
+        {
+            if (!json_is_string(v))
+                return err_set(e, RC_INVALID, "co", "协办单位应为机构代码数组");
         }
-    return false;
+        k->co = co;
+    }
+    return rc;
 }
 
-const struct demand_action *demand_flow_actions(int *n)
-{
-    *n = (int)(sizeof(actions) / sizeof(actions[0]));
-    return actions;
-}
+/* ---- the hooks -------------------------------------------------------------------------- */
 
-const struct demand_action *demand_flow_find(const char *name)
+static enum rc load(struct flow_call *x, struct err *e)
 {
-    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
-        if (name && strcmp(actions[i].name, name) == 0)
-            return &actions[i];
-    return NULL;
-}
-
-enum rc demand_flow_check(const struct demand_action *a, unsigned rels, enum demand_state s,
-                          bool reviewed, struct err *e)
-{
-    if (!(a->rels & rels))
-        return err_set(e, RC_FORBIDDEN, "action", "您无权对该诉求执行“%s”", a->label);
-    if (!(a->from & DS_BIT(s)))
-        return err_set(e, RC_STATE, "action", "诉求当前状态为“%s”，不能执行“%s”",
-                       demand_state_label(s), a->label);
-    if (s == DS_REPLIED && a->needs_reviewed && !reviewed)
-        return err_set(e, RC_STATE, "action", "答复尚未审核通过，暂不能%s", a->label);
-    if (s == DS_REPLIED && a->needs_unreviewed && reviewed)
-        return err_set(e, RC_STATE, "action", "答复已审核通过，不能再%s", a->label);
+    struct call *k = xcalloc(1, sizeof(*k));
+    x->rec = k;
+    enum rc rc = parse_fields(x->params, k, e);
+    if (rc == RC_OK)
+        rc = demand__load_visible(x->c, x->p, x->id, &k->d, &x->rels, e);
+    if (rc)
+        return rc;
+    k->n = k->d;
+    x->next = &k->n;
+    x->from = (int)k->d.state;
+    /* A side path always records the state it left; signed is the table's old default. */
+    x->previous = k->d.has_prev ? (int)k->d.prev : DS_SIGNED;
+    x->conds = demand_conds(k->d.state, k->d.reviewed);
     return RC_OK;
 }
 
-/* The demand's workflow for the kit (src/flow): its states, its events' labels and
- * who may read a demand (for notices). */
+static enum rc save(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    k->n.state = (enum demand_state)x->to;
+    return demand__save(x->c, &k->n, k->d.version, x->now, e);
+}
+
+static json_t *image(const struct flow_call *x, const void *rec)
+{
+    (void)x;
+    return demand__image(rec);
+}
+
+static void release(struct flow_call *x)
+{
+    xfree(x->rec);
+    x->rec = x->next = NULL;
+}
+
+/* ---- what each action does to the demand (apply) ---------------------------------------- */
+
+/* accept, decline, answer_directly: the intake desk takes the demand (and closes it
+ * unless it accepts it). */
+static enum rc apply_intake(struct flow_call *x, struct err *e)
+{
+    (void)e;
+    struct drow *n = x->next;
+    n->intake_org = x->p->org_id;
+    n->accepted_at = x->now;
+    if (x->to != DS_ACCEPTED)
+        n->closed_at = x->now;
+    return RC_OK;
+}
+
+static enum rc apply_merge(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    char *end = NULL;
+    long long into = k->into ? strtoll(k->into, &end, 10) : 0;
+    struct drow t;
+    unsigned trels = 0;
+    if (!k->into || *end || into <= 0 || into == x->id)
+        return err_set(e, RC_INVALID, "into", "须指定要并入的另一件诉求编号");
+    enum rc rc = demand__load_visible(x->c, x->p, into, &t, &trels, e);
+    if (rc == RC_NOTFOUND)
+        return err_set(e, RC_INVALID, "into", "要并入的诉求不存在");
+    if (rc)
+        return rc;
+    if (t.state == DS_MERGED || !(trels & REL_INTAKE))
+        return err_set(e, RC_INVALID, "into", "不能并入该诉求");
+    k->n.merged_into = into;
+    k->n.closed_at = x->now;
+    json_object_set_new(x->data, "into", json_string(t.no));
+    return RC_OK;
+}
+
+/* The id of a dispatch target, which must lie in the dispatching clerk's scope
+ * (org_may_dispatch: its prefecture, or a configured cross-region partner). */
+static enum rc org_id_of(struct conn *c, const struct principal *p, const char *code,
+                         const char *field, int64_t *id, struct err *e)
+{
+    struct pool pool;
+    struct org o;
+    bool ok = false;
+    pool_init(&pool);
+    enum rc rc = org_by_code(c, code, &pool, &o, e);
+    if (rc == RC_NOTFOUND)
+        rc = err_set(e, RC_INVALID, field, "机构 %s 不存在", code);
+    if (rc == RC_OK)
+        rc = org_may_dispatch(c, p->org_path, p->org_region, &o, &ok, e);
+    if (rc == RC_OK && !ok)
+        rc = err_set(e, RC_FORBIDDEN, field,
+                     "不能交办给 %s（%s）：该机构不在本地区的交办范围内，跨地区交办须由管理员"
+                     "先将其设为协作单位",
+                     o.code, o.name);
+    if (rc == RC_OK)
+        *id = o.id;
+    pool_clear(&pool);
+    return rc;
+}
+
+/* Replaces the demand's handler rows by the lead and its co-handlers (none for lead 0). */
+static enum rc set_handlers(struct conn *c, int64_t demand, int64_t lead, const int64_t *co,
+                            size_t n_co, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c, "DELETE FROM demand_handlers WHERE demand_id = ?", &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, demand);
+    rc = store_run(st, e);
+    store_finish(st);
+    for (size_t i = 0; i <= n_co && rc == RC_OK && lead; i++) {
+        /* The row carries the demand's category, for the handler's list by category
+         * (migration 0010). */
+        rc = store_prepare(c,
+                           "INSERT INTO demand_handlers (demand_id, org_id, role, category) "
+                           "SELECT id, ?, ?, category FROM demands WHERE id = ?",
+                           &st, e);
+        if (rc)
+            break;
+        store_bind_int(st, 1, i == 0 ? lead : co[i - 1]);
+        store_bind_text(st, 2, i == 0 ? "lead" : "co");
+        store_bind_int(st, 3, demand);
+        rc = store_run(st, e);
+        store_finish(st);
+    }
+    return rc;
+}
+
+static enum rc apply_dispatch(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    struct drow *n = &k->n;
+    if (!k->lead)
+        return err_set(e, RC_INVALID, "lead", "交办须指定主办单位");
+    enum rc rc = org_id_of(x->c, x->p, k->lead, "lead", &n->lead_org, e);
+    size_t i;
+    json_t *v;
+    json_array_foreach(k->co, i, v)
+    {
+        if (rc)
+            break;
+        int64_t *id = &k->co_ids[k->n_co];
+        rc = org_id_of(x->c, x->p, json_string_value(v), "co", id, e);
+        if (rc == RC_OK && *id == n->lead_org)
+            rc = err_set(e, RC_INVALID, "co", "协办单位不能与主办单位相同");
+        for (size_t j = 0; rc == RC_OK && j < k->n_co; j++)
+            if (k->co_ids[j] == *id)
+                rc = err_set(e, RC_INVALID, "co", "协办单位重复");
+        k->n_co++;
+    }
+    /* Both clocks from the one rule (category_deadlines), so the sign-for deadline never
+     * falls after the reply deadline. */
+    struct category_limits lim;
+    if (rc == RC_OK)
+        rc = category_limits_of(x->c, k->d.category, k->d.urgency, &lim, e);
+    enum category_urgency u = CATEGORY_NORMAL;
+    (void)category_urgency_parse(k->d.urgency, &u);
+    struct category_deadlines dl;
+    if (rc == RC_OK && category_deadlines(ctx_of(x)->cal, x->now, u, &lim, &dl))
+        rc = err_set(e, RC_INVALID, NULL, "无法计算办理期限");
+    if (rc)
+        return rc;
+    n->sign_due = dl.sign.at;
+    n->reply_due = dl.reply.at;
+    n->beyond = dl.sign.beyond_coverage || dl.reply.beyond_coverage;
+    n->intake_org = x->p->org_id;
+    n->dispatched_at = x->now;
+    n->signed_at = n->replied_at = 0;
+    n->extension_to = 0;
+    json_object_set_new(x->data, "lead", json_string(k->lead));
+    if (k->co)
+        json_object_set(x->data, "co", k->co);
+    return set_handlers(x->c, x->id, n->lead_org, k->co_ids, k->n_co, e);
+}
+
+static enum rc apply_sign(struct flow_call *x, struct err *e)
+{
+    (void)e;
+    struct drow *n = x->next;
+    n->signed_at = x->now;
+    return RC_OK;
+}
+
+/* return: a side path that remembers the state it left. */
+static enum rc apply_side_path(struct flow_call *x, struct err *e)
+{
+    (void)e;
+    struct drow *n = x->next;
+    n->prev = (enum demand_state)x->from;
+    n->has_prev = true;
+    return RC_OK;
+}
+
+static enum rc apply_request_extension(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    int64_t date;
+    enum rc rc = RC_OK;
+    if (!k->until || cal_date_parse(k->until, &date))
+        rc = err_set(e, RC_INVALID, "until", "须填写延期至的日期 YYYY-MM-DD");
+    else if (demand__end_of_day(date) <= demand__running_due(&k->d))
+        rc = err_set(e, RC_INVALID, "until", "延期日期须晚于当前办理期限");
+    if (rc)
+        return rc;
+    k->n.extension_to = demand__end_of_day(date);
+    json_object_set_new(x->data, "until", json_string(k->until));
+    return apply_side_path(x, e);
+}
+
+/* reject_return: back to the state before the side path. */
+static enum rc apply_back(struct flow_call *x, struct err *e)
+{
+    (void)e;
+    struct drow *n = x->next;
+    n->has_prev = false;
+    return RC_OK;
+}
+
+/* approve_return: the demand goes back to the intake desk, undispatched. */
+static enum rc apply_approve_return(struct flow_call *x, struct err *e)
+{
+    struct drow *n = x->next;
+    n->lead_org = 0;
+    n->sign_due = n->reply_due = 0;
+    n->has_prev = false;
+    return set_handlers(x->c, x->id, 0, NULL, 0, e);
+}
+
+/* approve_extension: the requested date replaces the deadline running in the state
+ * the demand goes back to. */
+static enum rc apply_approve_extension(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    struct drow *n = &k->n;
+    if (x->to == DS_RECTIFYING)
+        n->rectify_due = k->d.extension_to;
+    else if (x->to == DS_DISPATCHED)
+        n->sign_due = k->d.extension_to;
+    else
+        n->reply_due = k->d.extension_to;
+    n->extension_to = 0;
+    return apply_back(x, e);
+}
+
+static enum rc apply_reject_extension(struct flow_call *x, struct err *e)
+{
+    struct drow *n = x->next;
+    n->extension_to = 0;
+    return apply_back(x, e);
+}
+
+static enum rc apply_reply(struct flow_call *x, struct err *e)
+{
+    (void)e;
+    struct call *k = call_of(x);
+    k->n.reviewed = false;
+    k->n.replied_at = x->now;
+    k->n.rectify_due = k->d.state == DS_RECTIFYING ? k->d.rectify_due : 0;
+    return RC_OK;
+}
+
+static enum rc apply_review_accept(struct flow_call *x, struct err *e)
+{
+    (void)e;
+    struct drow *n = x->next;
+    n->reviewed = true;
+    return RC_OK;
+}
+
+static enum rc apply_review_reject(struct flow_call *x, struct err *e)
+{
+    (void)e;
+    struct drow *n = x->next;
+    n->reviewed = false;
+    return RC_OK;
+}
+
+static const char *const rating_labels[] = {"",         "非常不满意", "不满意",
+                                            "基本满意", "满意",       "非常满意"};
+
+/* rate decides where the demand goes: rated, or for a 差评 (1–2) rectifying (a reply)
+ * or back to the intake desk (a direct answer). */
+static enum rc apply_rate(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    struct drow *n = &k->n;
+    if (!k->rating)
+        return err_set(e, RC_INVALID, "rating", "请选择评价（1–5）");
+    if (k->rating <= 2 && !x->note)
+        return err_set(e, RC_INVALID, "note", "不满意评价须填写原因");
+    n->rating = (int)k->rating;
+    n->rating_count = k->d.rating_count + 1;
+    json_object_set_new(x->data, "rating", json_integer(k->rating));
+    json_object_set_new(x->data, "rating_label", json_string(rating_labels[k->rating]));
+    if (k->rating <= 2 && k->d.state == DS_REPLIED) {
+        /* 差评: mandatory rectification with its own clock, and a call-back. */
+        struct category_limits lim;
+        x->to = DS_RECTIFYING;
+        n->reviewed = false;
+        enum rc rc = category_limits_of(x->c, k->d.category, k->d.urgency, &lim, e);
+        if (rc == RC_OK)
+            rc = demand__due_days(ctx_of(x), &k->d, lim.rectify_days, &n->rectify_due, &n->beyond,
+                                  e);
+        return rc;
+    }
+    if (k->rating <= 2) {
+        /* 差评 of a direct answer: no lead organisation to rectify, so the demand goes
+         * back to the intake desk, which calls back and handles it again (dispatch or
+         * answer anew). */
+        x->to = DS_ACCEPTED;
+        n->closed_at = 0;
+        return RC_OK;
+    }
+    x->to = DS_RATED;
+    n->closed_at = x->now;
+    return RC_OK;
+}
+
+static enum rc apply_reopen(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    struct drow *n = &k->n;
+    n->reviewed = false;
+    n->closed_at = 0;
+    if (!k->d.lead_org) {
+        /* Never dispatched (answered directly): reopening means handling it again at the
+         * intake desk. */
+        x->to = DS_ACCEPTED;
+        return RC_OK;
+    }
+    struct category_limits lim;
+    enum rc rc = category_limits_of(x->c, k->d.category, k->d.urgency, &lim, e);
+    if (rc == RC_OK)
+        rc = demand__due_days(ctx_of(x), &k->d, lim.reply_days, &n->reply_due, &n->beyond, e);
+    return rc;
+}
+
+static enum rc apply_archive(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    if (k->d.state == DS_RATED && k->d.rating <= 2)
+        return err_set(e, RC_STATE, "action", "差评诉求须整改并重新评价后才能归档");
+    if (!k->n.closed_at)
+        k->n.closed_at = x->now;
+    return RC_OK;
+}
+
+/* urge is recorded as 催办 before the running deadline and as 督办 ("supervise") after
+ * it: the event's and the audit's name, and its notice's kind and title. */
+static enum rc apply_urge(struct flow_call *x, struct err *e)
+{
+    (void)e;
+    int64_t due = demand__running_due(x->rec);
+    if (due && x->now > due)
+        x->event = "supervise";
+    const char *kind = x->event ? x->event : x->a->name;
+    json_object_set_new(x->data, "kind", json_string(kind));
+    json_object_set_new(x->data, "kind_label", json_string(flow_event_label(x->flow, kind)));
+    return RC_OK;
+}
+
+/* ---- whom each action tells (notify) -------------------------------------------------- */
+
+static enum rc to_org(struct flow_call *x, int64_t org, const char *kind, const char *title,
+                      const char *body, struct err *e)
+{
+    struct flow_to to = {0, org, NULL};
+    return flow_notify(x, &to, kind, title, body, e);
+}
+
+static enum rc notify_dispatch(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    char title[160];
+    snprintf(title, sizeof(title), "新交办诉求 %s", k->d.no);
+    enum rc rc = to_org(x, k->n.lead_org, "dispatched", title, "请在签收时限内签收办理", e);
+    for (size_t i = 0; i < k->n_co && rc == RC_OK; i++)
+        rc = to_org(x, k->co_ids[i], "dispatched", title, "请协办", e);
+    return rc;
+}
+
+/* To the intake desk, which reviews a request of the lead (what: its title). */
+static enum rc to_intake(struct flow_call *x, const char *what, struct err *e)
+{
+    struct call *k = call_of(x);
+    char title[160];
+    snprintf(title, sizeof(title), "%s %s", what, k->d.no);
+    return to_org(x, k->d.intake_org, x->a->name, title, x->note, e);
+}
+
+static enum rc notify_return(struct flow_call *x, struct err *e)
+{
+    return to_intake(x, "退单待审核", e);
+}
+
+static enum rc notify_reply(struct flow_call *x, struct err *e)
+{
+    return to_intake(x, "答复待审核", e);
+}
+
+/* To the lead, titled by the event's label (an urge: 催办 or 督办, not the table's
+ * combined "催办/督办"). */
+static enum rc notify_lead(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    const char *kind = x->event ? x->event : x->a->name;
+    char title[160];
+    snprintf(title, sizeof(title), "%s %s", flow_event_label(x->flow, kind), k->d.no);
+    return to_org(x, k->n.lead_org, kind, title, x->note, e);
+}
+
+static enum rc notify_rating_requested(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    struct flow_to to = {0, 0, k->d.credit};
+    char title[160];
+    snprintf(title, sizeof(title), "您的诉求 %s 已答复，请评价", k->d.no);
+    return flow_notify(x, &to, "rating_requested", title, "", e);
+}
+
+static enum rc notify_rate(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    char title[160];
+    if (x->to == DS_ACCEPTED) {
+        snprintf(title, sizeof(title), "差评须回访并重新办理 %s", k->d.no);
+        return to_org(x, k->d.intake_org, "callback", title, x->note, e);
+    }
+    if (x->to != DS_RECTIFYING)
+        return RC_OK;
+    snprintf(title, sizeof(title), "差评整改 %s", k->d.no);
+    enum rc rc = to_org(x, k->n.lead_org, "rectify", title, x->note, e);
+    if (rc == RC_OK)
+        rc = to_org(x, k->d.intake_org, "callback", title, "差评须回访", e);
+    return rc;
+}
+
+/* ---- the table ------------------------------------------------------------------------ */
+
+#define B DS_BIT
+#define OFFICIAL (REL_INTAKE | REL_LEAD | REL_CO | REL_OVERSIGHT)
+#define HANDLING (B(DS_DISPATCHED) | B(DS_SIGNED) | B(DS_REOPENED) | B(DS_RECTIFYING))
+/* Notes, interim replies, co-handlers' opinions, call-backs and urges change no column of
+ * the demand and leave its version as it is (FLOW_NO_SAVE). */
+
+static const struct flow_action actions[] = {
+    /* 一口受理 */
+    {"accept", "受理", B(DS_SUBMITTED), REL_INTAKE, DS_ACCEPTED, 0, 0, 0, apply_intake, NULL},
+    {"decline", "不予受理", B(DS_SUBMITTED), REL_INTAKE, DS_DECLINED, FLOW_NOTE, 0, 0, apply_intake,
+     NULL},
+    {"answer_directly", "直接答复办结", B(DS_SUBMITTED) | B(DS_ACCEPTED), REL_INTAKE,
+     DS_ANSWERED_DIRECTLY, FLOW_NOTE, 0, 0, apply_intake, notify_rating_requested},
+    {"merge", "并单", B(DS_SUBMITTED) | B(DS_ACCEPTED), REL_INTAKE, DS_MERGED, 0, 0, 0, apply_merge,
+     NULL},
+    /* 交办分办 */
+    {"dispatch", "交办", B(DS_ACCEPTED), REL_INTAKE, DS_DISPATCHED, 0, 0, 0, apply_dispatch,
+     notify_dispatch},
+    {"sign", "签收", B(DS_DISPATCHED), REL_LEAD, DS_SIGNED, 0, 0, 0, apply_sign, NULL},
+    {"return", "退单", B(DS_DISPATCHED) | B(DS_SIGNED), REL_LEAD, DS_RETURN_REQUESTED, FLOW_NOTE, 0,
+     0, apply_side_path, notify_return},
+    {"approve_return", "同意退单", B(DS_RETURN_REQUESTED), REL_INTAKE | REL_OVERSIGHT, DS_ACCEPTED,
+     0, 0, 0, apply_approve_return, NULL},
+    {"reject_return", "驳回退单", B(DS_RETURN_REQUESTED), REL_INTAKE | REL_OVERSIGHT, FLOW_PREVIOUS,
+     FLOW_NOTE, 0, 0, apply_back, notify_lead},
+    /* 限时办理 */
+    {"request_extension", "申请延期", B(DS_SIGNED) | B(DS_REOPENED) | B(DS_RECTIFYING), REL_LEAD,
+     DS_EXTENSION_REQUESTED, FLOW_NOTE, 0, 0, apply_request_extension, NULL},
+    {"approve_extension", "批准延期", B(DS_EXTENSION_REQUESTED), REL_OVERSIGHT, FLOW_PREVIOUS, 0, 0,
+     0, apply_approve_extension, notify_lead},
+    {"reject_extension", "驳回延期", B(DS_EXTENSION_REQUESTED), REL_OVERSIGHT, FLOW_PREVIOUS,
+     FLOW_NOTE, 0, 0, apply_reject_extension, notify_lead},
+    {"interim_reply", "阶段性答复", B(DS_SIGNED) | B(DS_REOPENED) | B(DS_RECTIFYING), REL_LEAD,
+     FLOW_SAME, FLOW_NOTE | FLOW_NO_SAVE, 0, 0, NULL, NULL},
+    {"assist", "协办意见", B(DS_DISPATCHED) | B(DS_SIGNED) | B(DS_REOPENED), REL_CO, FLOW_SAME,
+     FLOW_NOTE | FLOW_NO_SAVE, 0, 0, NULL, NULL},
+    /* 及时反馈 */
+    {"reply", "答复", B(DS_SIGNED) | B(DS_REOPENED) | B(DS_RECTIFYING), REL_LEAD, DS_REPLIED,
+     FLOW_NOTE, 0, 0, apply_reply, notify_reply},
+    {"review_accept", "审核通过", B(DS_REPLIED), REL_INTAKE, FLOW_SAME, 0, DC_AWAITING_REVIEW, 0,
+     apply_review_accept, notify_rating_requested},
+    {"review_reject", "退回重办", B(DS_REPLIED), REL_INTAKE, DS_REOPENED, FLOW_NOTE,
+     DC_AWAITING_REVIEW, 0, apply_review_reject, notify_lead},
+    /* 监督评价 */
+    {"rate", "评价", B(DS_REPLIED) | B(DS_ANSWERED_DIRECTLY), REL_OWNER, FLOW_DECIDED, 0, 0,
+     DC_AWAITING_REVIEW, apply_rate, notify_rate},
+    {"callback", "回访", B(DS_REPLIED) | B(DS_RATED) | B(DS_RECTIFYING) | B(DS_ANSWERED_DIRECTLY),
+     REL_INTAKE, FLOW_SAME, FLOW_NOTE | FLOW_NO_SAVE, 0, 0, NULL, NULL},
+    {"reopen", "重新办理", B(DS_RATED) | B(DS_ARCHIVED), REL_INTAKE | REL_OVERSIGHT, DS_REOPENED,
+     FLOW_NOTE, 0, 0, apply_reopen, NULL},
+    {"archive", "归档", B(DS_RATED) | B(DS_DECLINED) | B(DS_ANSWERED_DIRECTLY) | B(DS_MERGED),
+     REL_INTAKE, DS_ARCHIVED, 0, 0, 0, apply_archive, NULL},
+    {"urge", "催办/督办", HANDLING | B(DS_EXTENSION_REQUESTED) | B(DS_RETURN_REQUESTED),
+     REL_OVERSIGHT, FLOW_SAME, FLOW_NOTE | FLOW_NO_SAVE, 0, 0, apply_urge, notify_lead},
+    {"note", "内部备注", FLOW_ANY(DS__COUNT), OFFICIAL, FLOW_SAME,
+     FLOW_NOTE | FLOW_INTERNAL | FLOW_NO_SAVE, 0, 0, NULL, NULL},
+};
+
+static const struct flow_cond conds[] = {
+    /* DC_AWAITING_REVIEW: missing (review_*), present (rate). */
+    {"答复已审核通过，不能再%s", "答复尚未审核通过，暂不能%s"},
+};
+
+static const struct flow_label rels[] = {
+    {"owner", "诉求企业"}, {"intake", "受理窗口"}, {"lead", "主办单位"},
+    {"co", "协办单位"},    {"oversight", "监督"},
+};
+
+/* Events recorded outside the table, and the urge's two forms. */
 static const struct flow_label event_labels[] = {
     {"submit", "提交诉求"},  {"urge", "催办"},       {"supervise", "督办"},
     {"overdue", "超期提醒"}, {"attach", "上传附件"},
 };
+
+static const char *const fields[] = {"lead", "co", "until", "rating", "into", NULL};
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 const struct flow demand_flow = {
     .entity = "demand",
     .label = "诉求",
     .states = states,
     .n_states = DS__COUNT,
+    .actions = actions,
+    .n_actions = N(actions),
+    .conds = conds,
+    .n_conds = N(conds),
+    .rels = rels,
+    .n_rels = N(rels),
     .events = event_labels,
-    .n_events = (int)(sizeof(event_labels) / sizeof(event_labels[0])),
+    .n_events = N(event_labels),
+    .fields = fields,
+    .load = load,
+    .save = save,
+    .image = image,
+    .release = release,
     .readable = demand_readable,
 };
+
+enum rc demand_act(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                   int64_t id, const json_t *params, struct err *e)
+{
+    return flow_act(&demand_flow, c, p, ctx, id, params, ctx->now, e);
+}

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * demand_flow: the transition table of the demand loop (DESIGN §5), pure data.
+ * demand_flow: the workflow of the demand loop (DESIGN §5) as a table of src/flow
+ * (docs/internals/flow.md).
  *
  * A caller stands in one or more RELATIONS to a demand, decided by the domain
  * layer from role, organisation and credit code: the enterprise that owns it, the
  * intake desk (clerks of the demand's region), the lead or a co-handling
  * organisation of the current dispatch, and oversight (supervisors of the region).
- * Each row of the table names an action, the states it may start from, the
- * relations that may take it, and the state it leads to. demand_flow_check()
- * answers RC_FORBIDDEN (no relation allows it) before RC_STATE (wrong state), so a
- * stranger learns nothing about a demand's state.
+ * Each row of the table (demand_flow.c) names an action, the states it may start
+ * from, the relations that may take it, the state it leads to, what it requires,
+ * and its two functions: apply() (its work on the demand) and notify() (its
+ * notices). flow_check answers RC_FORBIDDEN (no relation allows it) before RC_STATE
+ * (wrong state), so a stranger learns nothing about a demand's state.
  */
 #ifndef QIFU_DEMAND_FLOW_H
 #define QIFU_DEMAND_FLOW_H
@@ -37,7 +39,7 @@ enum demand_state {
     DS__COUNT
 };
 
-#define DS_BIT(s) (1u << (s))
+#define DS_BIT(s) FLOW_BIT(s)
 
 enum demand_rel {
     REL_OWNER = 1u << 0,     /* the enterprise the demand belongs to */
@@ -47,24 +49,10 @@ enum demand_rel {
     REL_OVERSIGHT = 1u << 4, /* a supervisor whose region covers the demand */
 };
 
-/* Where an action leads. */
-enum demand_to {
-    TO_STATE,     /* the row's state */
-    TO_SAME,      /* no change (a note, an interim reply, an urge) */
-    TO_PREVIOUS,  /* back to the state before a side path (return / extension) */
-    TO_BY_RATING  /* rated, or rectifying for a 差评 (1–2) */
-};
-
-struct demand_action {
-    const char *name;      /* "sign" */
-    const char *label;     /* "签收" */
-    unsigned from;         /* DS_BIT mask */
-    unsigned rels;         /* REL_* mask */
-    enum demand_to to;
-    enum demand_state state; /* for TO_STATE */
-    bool note_required;    /* a reason, an answer, ... */
-    bool needs_reviewed;   /* only once a reply passed review (rate) */
-    bool needs_unreviewed; /* only while a reply awaits review */
+/* Conditions of a demand some actions require or refuse (flow_call.conds). */
+enum demand_cond {
+    /* A reply awaits review: review_accept and review_reject need it, rate refuses it. */
+    DC_AWAITING_REVIEW = 1u << 0,
 };
 
 /* The demand's workflow (src/flow); entity "demand". */
@@ -75,16 +63,7 @@ const char *demand_state_name(enum demand_state s);
 const char *demand_state_label(enum demand_state s);
 /* Parses a state name; false if unknown. */
 bool demand_state_parse(const char *name, enum demand_state *out);
-/* Returns the table and its size. */
-const struct demand_action *demand_flow_actions(int *n);
-/* Returns the action named name, or NULL. */
-const struct demand_action *demand_flow_find(const char *name);
-/*
- * May a caller with relations rels take action a on a demand in state s (reviewed
- * says whether its reply passed review)? RC_OK, RC_FORBIDDEN or RC_STATE, with a
- * Chinese message in e.
- */
-enum rc demand_flow_check(const struct demand_action *a, unsigned rels, enum demand_state s,
-                          bool reviewed, struct err *e) WARN_UNUSED;
+/* The conditions (DC_* bits) of a demand in state s whose reply passed review or not. */
+unsigned demand_conds(enum demand_state s, bool reviewed);
 
 #endif

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * demand_int: internals shared by the demand module's .c files (demand.c,
- * demand_stats.c, demand_dup.c, demand_attach.c). Not for other modules.
+ * demand_int: internals shared by the demand module's .c files (demand.c, the
+ * records, relations, clocks and creation; demand_flow.c, the workflow's table and
+ * its actions; demand_read.c, details, lists and the timeline; demand_stats.c,
+ * demand_dup.c, demand_attach.c). Not for other modules.
  */
 #ifndef QIFU_DEMAND_INT_H
 #define QIFU_DEMAND_INT_H
@@ -10,6 +12,60 @@
 #include <stdint.h>
 
 #include "demand.h"
+
+struct stmt;
+
+/* A demand's row: what relations, clocks, actions and views need. */
+struct drow {
+    int64_t id;
+    char no[40], credit[24], region[16], category[48], urgency[16], channel[16];
+    enum demand_state state, prev;
+    bool has_prev, reviewed, beyond;
+    int64_t lead_org, intake_org, sign_due, reply_due, rectify_due, extension_to, merged_into;
+    int rating, rating_count;
+    int64_t created_at, accepted_at, dispatched_at, signed_at, replied_at, closed_at;
+    int version;
+};
+
+/* The columns demand__read_row_n reads: first those a list item needs (DROW_LIST_COLS,
+ * with which a list reads fewer columns per row), then the rest. The nullable numbers
+ * are read with store_int, which gives 0 for NULL, so they need no COALESCE (one
+ * virtual machine step fewer per column and row). */
+#define DROW_LIST_COLS                                                                             \
+    "d.id, d.no, d.credit_code, d.region, d.category, d.urgency, d.channel, d.state, "             \
+    "d.prev_state, d.reviewed, d.due_beyond, d.sign_due, d.reply_due, d.rectify_due, "             \
+    "d.extension_to, d.merged_into, d.rating, d.created_at"
+#define DROW_LIST_N 18
+#define DROW_COLS                                                                                  \
+    DROW_LIST_COLS ", d.lead_org_id, d.intake_org_id, d.rating_count, d.accepted_at, "             \
+                   "d.dispatched_at, d.signed_at, d.replied_at, d.closed_at, d.version"
+#define DROW_N 27
+
+/* Reads the first n columns (DROW_LIST_N or DROW_N) into d; the others stay 0. */
+void demand__read_row_n(struct stmt *st, struct drow *d, int n);
+/* Loads demand id (RC_NOTFOUND when there is none), whoever asks. */
+enum rc demand__load(struct conn *c, int64_t id, struct drow *d, struct err *e);
+/* The caller's relations to d (REL_* bits), given whether its organisation is a
+ * co-handler of d. */
+unsigned demand__relations_of(const struct principal *p, const struct drow *d, bool co);
+/* Loads a demand the caller may see (RC_NOTFOUND otherwise, exactly as demand_get) and
+ * the caller's relations to it (0 for an administrator, who sees everything). */
+enum rc demand__load_visible(struct conn *c, const struct principal *p, int64_t id, struct drow *d,
+                             unsigned *rels, struct err *e);
+/* The deadline that is running in the demand's current state (0: none). */
+int64_t demand__running_due(const struct drow *d);
+/* End of office time (17:30 local) of a date in days since 1970-01-01, as ms UTC. */
+int64_t demand__end_of_day(int64_t date);
+/* A day deadline of days from ctx->now under the demand's urgency (the category's
+ * counting rule); *beyond is set when it falls past the calendar's coverage. */
+enum rc demand__due_days(const struct demand_ctx *ctx, const struct drow *d, int days, int64_t *out,
+                         bool *beyond, struct err *e);
+/* The audit image of a demand's mutable state (a new object). */
+json_t *demand__image(const struct drow *d);
+/* Writes the mutable columns of n, if the row is still at version old_version
+ * (RC_CONFLICT otherwise). */
+enum rc demand__save(struct conn *c, const struct drow *n, int old_version, int64_t now,
+                     struct err *e);
 
 /*
  * The light of a demand given the columns its running deadline depends on: state and
@@ -33,14 +89,6 @@ enum rc demand__access(struct conn *c, const struct principal *p, int64_t id, ch
                        enum demand_state *state, unsigned *rels, struct err *e);
 
 /*
- * Appends a step to the timeline of demand id that leaves its state as it is (a
- * note-like event: an attachment). data (may be NULL) is stored as canonical JSON.
- */
-enum rc demand__event(struct conn *c, const struct principal *p, int64_t id, int64_t now,
-                      const char *action, const char *state, const char *note, bool internal,
-                      const json_t *data, struct err *e);
-
-/*
  * demand_create inside the caller's open transaction (c must be in one), for the
  * batch import: no commit, no retry. RC_INVALID, RC_FORBIDDEN and RC_CONFLICT
  * (an external id or key used for another demand) come before anything is written,
@@ -48,7 +96,7 @@ enum rc demand__event(struct conn *c, const struct principal *p, int64_t id, int
  * roll back. *existed with *id for a demand already present.
  */
 enum rc demand__create_in_txn(struct conn *c, const struct demand_ctx *ctx,
-                              const struct principal *p, const struct demand_new *d,
-                              int64_t *id, bool *existed, struct err *e);
+                              const struct principal *p, const struct demand_new *d, int64_t *id,
+                              bool *existed, struct err *e);
 
 #endif

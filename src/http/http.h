@@ -27,6 +27,7 @@ enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DE
 
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_HEADERS_OUT 8
+#define HTTP_MAX_ON_RETURN 4
 
 /* Permission bits of routes: the API maps its permissions to bits 0..30 (src/access). */
 #define HTTP_PUBLIC 0u         /* no login needed */
@@ -163,6 +164,15 @@ enum rc http_reply(struct http_resp *resp, int status, json_t *j);
  * that returns an error is answered at once and start is never called. http_stop waits
  * for every deferred request to be resumed. arg is borrowed until start returns.
  */
+/*
+ * Runs done(arg) as soon as the route's handler has returned, in reverse order of
+ * registration: the release of what the handler held for its whole run (the database
+ * connection of api_db). It runs before the answer is sent and before a deferred
+ * request's start, which must therefore not use it. More than HTTP_MAX_ON_RETURN per
+ * request aborts (a programming error).
+ */
+void http_on_return(struct http_req *req, void (*done)(void *arg), void *arg);
+
 struct http_later;
 void http_defer(struct http_req *req, void (*start)(void *arg, struct http_later *later),
                 void *arg);

@@ -79,6 +79,12 @@ struct reqctx {
     struct err defer_err;      /* http_resume_err: the detail of defer_rc (rc 0 when none) */
     const struct http__kv *kv; /* in-process requests only (req.conn NULL): the values */
     size_t n_kv;
+    /* http_on_return: run (in reverse) as soon as the handler has returned. */
+    struct {
+        void (*done)(void *arg);
+        void *arg;
+    } on_return[HTTP_MAX_ON_RETURN];
+    int n_on_return;
 };
 
 /* Turns a deferred request's failure (defer_rc, defer_err) into its error answer. */

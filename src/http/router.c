@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/jsonx.h"
@@ -203,6 +204,27 @@ fail:
     return rc;
 }
 
+void http_on_return(struct http_req *req, void (*done)(void *arg), void *arg)
+{
+    struct reqctx *x = (struct reqctx *)(void *)req; /* req is its first member */
+    if (x->n_on_return == HTTP_MAX_ON_RETURN) {
+        log_error("http_on_return: more than %d per request", HTTP_MAX_ON_RETURN);
+        abort();
+    }
+    x->on_return[x->n_on_return].done = done;
+    x->on_return[x->n_on_return].arg = arg;
+    x->n_on_return++;
+}
+
+/* Runs the handler's http_on_return callbacks, newest first. */
+static void returned(struct reqctx *x)
+{
+    while (x->n_on_return > 0) {
+        x->n_on_return--;
+        x->on_return[x->n_on_return].done(x->on_return[x->n_on_return].arg);
+    }
+}
+
 void http__dispatch(struct http_server *s, struct reqctx *x)
 {
     struct http_req *req = &x->req;
@@ -220,6 +242,7 @@ void http__dispatch(struct http_server *s, struct reqctx *x)
     if ((rc = authenticate(s, x, &e)))
         goto fail;
     rc = req->route->fn(req, &x->resp, &e);
+    returned(x);
     if (rc)
         goto fail;
     return;

@@ -825,6 +825,34 @@ def test_missing_note(w, stage, who, action, note):
         w.refused(who, d["id"], body, 400, "invalid", note, "须填写说明")
 
 
+def test_missing_note_is_checked_after_the_right(w):
+    """flow_act checks visibility and the right before the note (issue 15): a caller
+    without a relation learns nothing (404), one without the right is refused (403),
+    and only the one who may take the action is told that a note is missing (400)."""
+    d = w.submit(title="说明与权限的先后")
+    did = d["id"]
+    w.refused("hn_clerk", did, {"action": "decline"}, 404, "not_found")
+    w.refused("enterprise", did, {"action": "decline"}, 403, "forbidden")
+    w.refused("clerk", did, {"action": "decline"}, 400, "invalid", "note", "须填写说明")
+
+
+def test_labels_name_the_demand_workflow(w):
+    """GET /api/v1/labels carries the demand's table: its states, every action of the
+    table and the events recorded outside it, with the labels of the timeline."""
+    st, _, j = w.req("enterprise", "GET", "/api/v1/labels")
+    assert st == 200
+    d = j["demand"]
+    assert d["label"] == "诉求" and d["states"]["rectifying"] == "整改中"
+    assert set(d["actions"]) == {
+        "accept", "decline", "answer_directly", "merge", "dispatch", "sign", "return",
+        "approve_return", "reject_return", "request_extension", "approve_extension",
+        "reject_extension", "interim_reply", "assist", "reply", "review_accept",
+        "review_reject", "rate", "callback", "reopen", "archive", "urge", "note"}
+    assert d["actions"]["sign"] == "签收" and d["actions"]["urge"] == "催办/督办"
+    assert d["events"] == {"submit": "提交诉求", "urge": "催办", "supervise": "督办",
+                           "overdue": "超期提醒", "attach": "上传附件"}
+
+
 def test_bad_parameters(w):
     d = make(w, "accepted", title="参数错误")
     did = d["id"]

@@ -923,11 +923,15 @@ START_TEST(dialect_sql)
     ck_assert_int_eq(store_search_mark(c, "test_docs", &mark, &e), RC_OK);
     ck_assert_int_eq(mark, 0);
     ck_assert_int_eq(store_next_id(c, "test_docs", &id, &e), RC_OK);
-    struct stmt *st = prep(c, "INSERT INTO test_docs (name) VALUES (?) RETURNING id");
-    store_bind_text(st, 1, "Alpha 企业甲");
-    ck_assert_int_eq(store_insert_id(st, &got, &e), RC_OK);
+    ck_assert_int_ge(id, 1);
+    /* The caller inserts with the id it was given (a demand's number is made from it). */
+    struct stmt *st = prep(c, "INSERT INTO test_docs (id, name) VALUES (?, ?)");
+    store_bind_int(st, 1, id);
+    store_bind_text(st, 2, "Alpha 企业甲");
+    ck_assert_int_eq(store_run(st, &e), RC_OK);
     store_finish(st);
-    ck_assert_int_eq(got, id); /* the id store_next_id promised */
+    ck_assert_int_eq(store_next_id(c, "test_docs", &got, &e), RC_OK);
+    ck_assert_int_gt(got, id);
     ck_assert_int_eq(store_search_index_row(c, "test_docs", "name", "name", "Alpha 企业甲", &e),
                      RC_OK);
     ck_assert_int_eq(store_search_mark(c, "test_docs", &mark, &e), RC_OK);

@@ -126,6 +126,9 @@ test('a 免申即享 grant is confirmed with a bank account', () =>
     await shot(page, 'enterprise-grants-desktop')
     await page.goto('/enterprise/notices')
     await waitForText(page.locator('[data-test="notices-table"]'), (t) => t.includes('专精特新企业奖励') && t.includes('未读'))
+    // The grant notice (entity-keyed: entity "grant") links to 申请与兑现 (api/notices.js linkOf).
+    const link = page.locator('[data-test="notices-table"] [data-test="notice-link"]').filter({ hasText: '查看兑现' }).first()
+    assert.equal(await link.getAttribute('href'), '/enterprise/grants')
     await shot(page, 'enterprise-notices-desktop')
   }))
 

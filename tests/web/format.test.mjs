@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// web/src/lib/format.js: dates in Asia/Shanghai, money from fen, lights and states.
+// web/src/lib/format.js: dates in Asia/Shanghai, money from fen, lights and state colours.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { fmtDate, fmtDateTime, fmtMoney, fmtWan, yuanToFen, fmtPercent, fmtNumber, lightInfo, stateLabel, EMPTY }
+import { fmtDate, fmtDateTime, fmtMoney, fmtWan, yuanToFen, fmtPercent, fmtNumber, lightInfo, stateType, EMPTY }
   from '../../web/src/lib/format.js'
 
 test('dates are written in Beijing time', () => {
@@ -40,7 +40,7 @@ test('numbers, ratios, lights and states', () => {
   assert.deepEqual([lightInfo('yellow').label, lightInfo('yellow').type], ['黄灯', 'warning'])
   assert.deepEqual([lightInfo('green').label, lightInfo('green').type], ['绿灯', 'success'])
   assert.equal(lightInfo(null).label, '无时限')
-  assert.equal(stateLabel('signed'), '已签收')
-  assert.equal(stateLabel('x', { state_label: '服务端名称' }), '服务端名称')
-  assert.equal(stateLabel('unknown_state'), 'unknown_state')
+  assert.equal(stateType('archived'), 'success')
+  assert.equal(stateType('declined'), 'info')
+  assert.equal(stateType('signed'), 'primary')
 })

@@ -117,3 +117,33 @@ test("the admin's workspace pages through the audit log with the cursor", () =>
     await card.getByText('第 1 页').waitFor()
     await waitForText(rows.first(), first)
   }))
+
+test('state and role names come from GET /api/v1/labels, fetched once per page load', () =>
+  withPage(browser, srv, { name: 'labels' }, async (page) => {
+    // The server's names, with two of them changed on the way: the UI must show those.
+    let fetched = 0
+    await page.route('**/api/v1/labels', async (route) => {
+      fetched++
+      const res = await route.fetch()
+      const labels = await res.json()
+      assert.equal(labels.demand.states.submitted, '已提交')
+      assert.equal(labels.roles.handler, '承办单位人员')
+      labels.demand.states.submitted = '已提交（服务端）'
+      labels.roles.handler = '承办单位人员（服务端）'
+      await route.fulfill({ response: res, json: labels })
+    })
+    await login(page, srv, 'enterprise')
+    await page.locator('[data-test="role-menu"]').getByText('我的诉求').click()
+    await page.locator('[data-test="demand-state-filter"]').click()
+    await page.locator('.el-select-dropdown__item:visible').filter({ hasText: '已提交（服务端）' }).waitFor()
+    await page.keyboard.press('Escape')
+    await page.locator('[data-test="role-menu"]').getByText('申请与兑现').click()
+    await page.locator('[data-test="grants-table"]').waitFor()
+    assert.equal(fetched, 1)
+    await logout(page)
+    await login(page, srv, 'admin')
+    await page.locator('[data-test="role-menu"]').getByText('用户管理').click()
+    await page.locator('[data-test="user-new"]').click()
+    await page.locator('[data-test="u-role"]').click()
+    await page.locator('.el-select-dropdown__item:visible').filter({ hasText: '承办单位人员（服务端）' }).waitFor()
+  }))

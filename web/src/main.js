@@ -6,7 +6,7 @@ import 'element-plus/dist/index.css'
 import './styles.css'
 import App from './App.vue'
 import router from './router/index.js'
-import { onUnauthorized } from './lib/api.js'
+import { onUnauthorized } from './api/http.js'
 import { forget } from './lib/session.js'
 
 // A 401 anywhere (session expired, logged out elsewhere): back to the login page.

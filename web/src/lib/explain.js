@@ -5,7 +5,7 @@
 // answer is what depends on the enterprise (outcome, amounts, one status letter per condition,
 // the enterprise's values once). Pure functions, no imports: tests run this file under node.
 //
-//   const set = await loadPolicySet(get)                 // get(path, opts) → parsed JSON
+//   const set = await loadPolicySet(fetchSet)            // fetchSet() → the template (GET /policy-set)
 //   const full = expandAnswer(compact, set)               // throws StaleSetError on mismatch
 //
 // expandAnswer(compact, template) gives exactly the members of the full answer (same keys in
@@ -131,12 +131,13 @@ let cached = null // { set, etag }
 
 /**
  * The policy-set template, fetched once and kept while its set_key is current. want is the
- * set_key an answer named (omit it to take whatever is current). get(path) returns the parsed
- * JSON body (the browser's HTTP cache revalidates with the ETag).
+ * set_key an answer named (omit it to take whatever is current). fetchSet() resolves with
+ * GET /policy-set's parsed body (api/policies.js policySet; the browser's HTTP cache
+ * revalidates it with the ETag).
  */
-export async function loadPolicySet(get, want) {
+export async function loadPolicySet(fetchSet, want) {
   if (cached && (!want || cached.set_key === want)) return cached
-  cached = await get('/policy-set')
+  cached = await fetchSet()
   return cached
 }
 
@@ -144,10 +145,10 @@ export async function loadPolicySet(get, want) {
  * Fetches a compact answer with fetchAnswer() and joins it with the template; when the set
  * changed in between, fetches the template (and if need be the answer) again, at most twice.
  */
-export async function matchExpanded(get, fetchAnswer) {
+export async function matchExpanded(fetchSet, fetchAnswer) {
   let a = await fetchAnswer()
   for (let i = 0; i < 3; i++) {
-    const set = await loadPolicySet(get, a.set_key)
+    const set = await loadPolicySet(fetchSet, a.set_key)
     if (set.set_key === a.set_key) return expandAnswer(a, set)
     a = await fetchAnswer() // the template is newer than the answer
   }

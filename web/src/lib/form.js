@@ -11,7 +11,7 @@
 //
 //   const model = reactive({ name: '' })
 //   const { formRef, errors, formError, submitting, run } = useServerForm()
-//   const submit = () => run(() => api.post('/enterprises', model), { success: '已保存' })
+//   const submit = () => run(() => orgs.create(model, key), { success: '已保存' })
 //
 // run(fn): validates the el-form (its :rules) first, then calls fn. On an ApiError with
 // a field, errors[field] is set ("facts[2].value" is also reported under "facts" when
@@ -20,7 +20,7 @@
 // Resolves with fn's result, or undefined when validation or the request failed.
 import { reactive, ref, nextTick } from 'vue'
 import { ElMessage } from 'element-plus'
-import { ApiError } from './api.js'
+import { ApiError } from '@/api/http.js'
 
 export function useServerForm() {
   const formRef = ref(null)

@@ -1,4 +1,5 @@
-// format.js — how the UI writes dates, money, lights and states (zh-CN, Asia/Shanghai).
+// format.js — how the UI writes dates, money and lights (zh-CN, Asia/Shanghai); the names of
+// states come from the server (lib/labels.js), only their tag colours are here.
 //
 //   fmtDate('2026-11-23T06:05:00Z')      -> '2026-11-23'
 //   fmtDateTime('2026-11-23T06:05:00Z')  -> '2026-11-23 14:05'
@@ -6,7 +7,7 @@
 //   fmtWan(123456789)                    -> '123.46万元'
 //   fmtPercent(0.8765)                   -> '87.7%'
 //   lightInfo('red')                     -> { label: '红灯', type: 'danger' }   (see LightTag.vue)
-//   stateLabel('signed')                 -> '已签收'
+//   stateType('archived')                -> 'success'   (the tag colour of a demand state)
 // Empty input (null, undefined, '') gives '—'.
 
 export const EMPTY = '—'
@@ -109,30 +110,6 @@ export const LIGHTS = {
 
 export function lightInfo(light) {
   return LIGHTS[light] || { label: '无时限', type: 'info', hint: '未计时' }
-}
-
-/** The states of a demand (src/demand/demand_flow.c), as the UI names them. */
-export const DEMAND_STATES = {
-  submitted: '已提交',
-  accepted: '已受理',
-  declined: '不予受理',
-  answered_directly: '直接办结',
-  dispatched: '已交办',
-  signed: '已签收',
-  return_requested: '退单待审',
-  extension_requested: '延期待批',
-  replied: '已答复',
-  reopened: '重办',
-  rated: '已评价',
-  rectifying: '整改中',
-  archived: '已归档',
-  merged: '已并单',
-}
-
-/** The label of a demand state (the API's state_label wins when the row has one). */
-export function stateLabel(state, row) {
-  if (row && row.state_label) return row.state_label
-  return DEMAND_STATES[state] || state || EMPTY
 }
 
 /** Element Plus tag type for a demand state. */

@@ -4,14 +4,14 @@
 // A server-side job, polled until done:
 //   const task = useLongAction()
 //   await task.poll({
-//     start: () => api.post(`/policies/${id}/runs`, {}),           // first snapshot
-//     next: (run) => api.get(`/policies/${id}/runs/${run.id}`),    // a newer snapshot
+//     start: () => policies.startRun(id),                          // first snapshot
+//     next: (run) => policies.getRun(id, run.id),                  // a newer snapshot
 //     view: (run) => ({ percent: run.total ? 100 * run.done / run.total : null,
 //                       text: `已评估 ${run.done} 家企业`, done: run.state !== 'running',
 //                       failed: run.state === 'failed' ? '运行失败' : '' }),
 //   })
 // A batch run in the browser, one request per item:
-//   await task.batch(rows, (row) => api.post(`/demands/${row.id}/actions`, {...}), '催办')
+//   await task.batch(rows, (row) => demands.act(row.id, 'urge', { note }), '催办')
 //
 // task.state: { running, percent (0..100, null = unknown), text, status ('', 'success',
 // 'exception'), error, result, done, failed }. Both return the final result (poll: the last

@@ -1,12 +1,13 @@
 // session.js — who is logged in. One reactive object shared by the whole app:
 //
 //   import { session, login, logout, loadSession, homeOf } from '@/lib/session.js'
-//   session.user  // null, or GET /api/v1/me: {id, username, display_name, role, role_label,
+//   session.user  // null, or GET /me: {id, username, display_name, role, role_label,
 //                 //   org: {code, name} | null, credit_code, session_expires_at}
 //
 // The session itself is the HttpOnly cookie; only the CSRF token is kept, in memory.
 import { reactive } from 'vue'
-import { api, setCsrfToken } from './api.js'
+import { setCsrfToken } from '@/api/http.js'
+import * as sessionApi from '@/api/session.js'
 import { ROLES } from './roles.js'
 
 export const session = reactive({ user: null, loaded: false })
@@ -15,7 +16,7 @@ export const session = reactive({ user: null, loaded: false })
 export async function loadSession(force = false) {
   if (session.loaded && !force) return session.user
   try {
-    const me = await api.get('/me', undefined, { quiet401: true })
+    const me = await sessionApi.me()
     setCsrfToken(me.csrf_token)
     delete me.csrf_token
     session.user = me
@@ -31,7 +32,7 @@ export async function loadSession(force = false) {
 
 /** Logs in; rejects with ApiError (401 bad_login: 用户名或密码错误; 429 with retryAfter). */
 export async function login(username, password) {
-  const r = await api.post('/session', { username, password }, { quiet401: true })
+  const r = await sessionApi.login(username, password)
   setCsrfToken(r.csrf_token)
   session.user = r.user
   session.loaded = true
@@ -41,7 +42,7 @@ export async function login(username, password) {
 /** Logs out (ends the server session and clears the cookie); never rejects. */
 export async function logout() {
   try {
-    await api.del('/session', { quiet401: true })
+    await sessionApi.logout()
   } catch {
     /* the session may already be gone */
   }

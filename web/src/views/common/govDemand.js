@@ -1,7 +1,9 @@
 // govDemand.js — helpers of the government-side demand pages (clerk 受理台, handler 承办,
 // supervisor 督办): category names, the organisation tree, urgency/channel labels, and the
 // handler inbox loader (red first, then yellow, then green, each by deadline).
-import { api, fetchAll, fetchPage } from '@/lib/api.js'
+import * as categories from '@/api/categories.js'
+import * as demands from '@/api/demands.js'
+import * as orgs from '@/api/orgs.js'
 
 export const URGENCIES = [
   { value: 'normal', label: '一般' },
@@ -23,7 +25,7 @@ let categoriesP = null
 /** The category tree of GET /categories (cached for the page's life), and code -> name. */
 export function loadCategories() {
   if (!categoriesP) {
-    categoriesP = api.get('/categories').then((r) => {
+    categoriesP = categories.list().then((r) => {
       const tree = (r && r.items) || []
       const names = {}
       const walk = (list) => list.forEach((c) => { names[c.code] = c.name; walk(c.children || []) })
@@ -45,7 +47,7 @@ let orgsP = null
 /** Every organisation (GET /orgs) as { list, byCode, tree } for el-tree-select. */
 export function loadOrgs() {
   if (!orgsP) {
-    orgsP = fetchAll('/orgs').then((list) => {
+    orgsP = orgs.all().then((list) => {
       const byCode = {}
       list.forEach((o) => { byCode[o.code] = { value: o.code, label: o.name, kind: o.kind_label, children: [] } })
       const tree = []
@@ -79,7 +81,7 @@ export function lightOrderedLoader(query = {}) {
     }
     const items = []
     while (items.length < limit && li < LIGHT_ORDER.length) {
-      const page = await fetchPage('/demands', { ...query, light: LIGHT_ORDER[li] }, inner, limit - items.length)
+      const page = await demands.page({ ...query, light: LIGHT_ORDER[li] }, inner, limit - items.length)
       const chunk = page.items.slice().sort((a, b) => dueMs(a) - dueMs(b))
       items.push(...chunk)
       if (page.nextCursor) {

@@ -1,6 +1,7 @@
 // demandText.js — pieces shared by the enterprise's demand pages: categories (GET /categories,
 // a tree) with a code → name map, urgencies, ratings, attachment upload.
-import { api, apiUrl } from '@/lib/api.js'
+import * as attachments from '@/api/attachments.js'
+import * as categories from '@/api/categories.js'
 
 export const URGENCY = { normal: '一般', urgent: '紧急', critical: '特急' }
 export const RATINGS = [
@@ -17,7 +18,7 @@ let cats = null
 /** { tree (el-cascader options), names: code -> name }. */
 export function loadCategories() {
   if (!cats) {
-    cats = api.get('/categories').then((r) => {
+    cats = categories.list().then((r) => {
       const names = {}
       const walk = (list) =>
         list.filter((c) => c.active !== false).map((c) => {
@@ -33,14 +34,9 @@ export function loadCategories() {
 }
 
 /** Uploads one file to a demand (raw body, ?name=); resolves with the attachment. */
-export function uploadAttachment(demandId, file) {
-  return api.post(`/demands/${demandId}/attachments`, file, {
-    query: { name: file.name },
-    headers: { 'Content-Type': file.type || 'application/octet-stream' },
-  })
-}
+export const uploadAttachment = (demandId, file) => attachments.upload(demandId, file)
 
-export const attachmentUrl = (demandId, aid) => apiUrl(`/demands/${demandId}/attachments/${aid}`)
+export const attachmentUrl = attachments.url
 
 export function fmtSize(n) {
   if (n < 1024) return `${n} B`

@@ -2,7 +2,8 @@
 // operators per fact type, node kinds, and the fact catalogue / named conditions / codes
 // loaded once from the API (GET /facts, GET /conditions, GET /codes/regions|industries).
 import { reactive } from 'vue'
-import { api, fetchAll } from '@/lib/api.js'
+import * as codes from '@/api/codes.js'
+import * as facts from '@/api/facts.js'
 
 export const OP_LABELS = {
   eq: '等于', ne: '不等于', lt: '小于', le: '不超过（≤）', gt: '大于', ge: '以上（含，≥）',
@@ -82,7 +83,7 @@ let loading = null
 
 export function loadCatalog() {
   if (!loading) {
-    loading = Promise.all([api.get('/facts'), api.get('/conditions')])
+    loading = Promise.all([facts.catalog(), facts.conditions()])
       .then(([f, n]) => {
         catalog.facts = f.facts || []
         catalog.tags = f.tags || []
@@ -125,7 +126,7 @@ export async function codeChildren(kind, parent) {
   const m = childCache[kind]
   const key = parent || ''
   if (!m.has(key)) {
-    const p = fetchAll(kind === 'region' ? '/codes/regions' : '/codes/industries', parent ? { parent } : {})
+    const p = kind === 'region' ? codes.regions(parent) : codes.industries(parent)
     m.set(key, p)
     p.catch(() => m.delete(key))
   }

@@ -1,7 +1,7 @@
 // policyText.js — how the public and enterprise pages write policies for people:
 // delivery modes, outcomes, the amount formula in Chinese, fact values, and the fact
 // catalogue (GET /facts, loaded once per page load and shared).
-import { api } from '@/lib/api.js'
+import * as facts from '@/api/facts.js'
 import { fmtWan, fmtMoney, EMPTY } from '@/lib/format.js'
 
 export const DELIVERY = {
@@ -27,7 +27,7 @@ let catalogPromise = null
 /** The fact catalogue { facts: [...], tags: [...], byName, tagLabel(code) }. */
 export function loadCatalog() {
   if (!catalogPromise) {
-    catalogPromise = api.get('/facts').then((c) => {
+    catalogPromise = facts.catalog().then((c) => {
       const byName = Object.fromEntries(c.facts.map((f) => [f.name, f]))
       const tags = Object.fromEntries(c.tags.map((t) => [t.code, t.label]))
       return { ...c, byName, tagLabel: (code) => tags[code] || code }

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api_kit: typed readers of path and query parameters, list paging and request-body
+ * field tables for the resource files (api_kit.h). A malformed value is always a 400
+ * naming the parameter or field; absent means the default.
+ */
+#include "api_kit.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/jsonx.h"
+#include "../cal/cal.h"
+
+/* Parses all of s as a decimal integer in min..max (no sign for positive ranges). */
+static bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    if (!*s || (*s != '-' && (*s < '0' || *s > '9')))
+        return false; /* strtoll would take leading blanks and '+' */
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end || errno == ERANGE || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+enum rc api_path_id(struct http_req *req, int i, const char *what, int64_t *out, struct err *e)
+{
+    if (i >= req->n_params || !parse_int(req->params[i], 1, INT64_MAX, out))
+        return err_set(e, RC_NOTFOUND, NULL, "%s不存在", what);
+    return RC_OK;
+}
+
+enum rc api_query_id(struct http_req *req, const char *name, int64_t *out, struct err *e)
+{
+    const char *s = http_query(req, name);
+    *out = 0;
+    if (s && !parse_int(s, 1, INT64_MAX, out))
+        return err_set(e, RC_INVALID, name, "%s 应为正整数编号", name);
+    return RC_OK;
+}
+
+enum rc api_query_int(struct http_req *req, const char *name, int64_t min, int64_t max,
+                      int64_t *out, struct err *e)
+{
+    const char *s = http_query(req, name);
+    if (s && !parse_int(s, min, max, out))
+        return err_set(e, RC_INVALID, name, "%s 应为 %lld 到 %lld 之间的整数", name, (long long)min,
+                       (long long)max);
+    return RC_OK;
+}
+
+enum rc api_query_flag(struct http_req *req, const char *name, bool *out, struct err *e)
+{
+    const char *s = http_query(req, name);
+    if (!s)
+        return RC_OK;
+    if (strcmp(s, "1") == 0 || strcmp(s, "true") == 0)
+        *out = true;
+    else if (strcmp(s, "0") == 0 || strcmp(s, "false") == 0)
+        *out = false;
+    else
+        return err_set(e, RC_INVALID, name, "%s 应为 1 或 0", name);
+    return RC_OK;
+}
+
+enum rc api_query_word(struct http_req *req, const char *name, const char *const *words,
+                       const char **out, struct err *e)
+{
+    const char *s = http_query(req, name);
+    *out = NULL;
+    if (!s)
+        return RC_OK;
+    char list[160] = "";
+    for (const char *const *w = words; *w; w++) {
+        if (strcmp(*w, s) == 0) {
+            *out = *w;
+            return RC_OK;
+        }
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof(list) - len, "%s%s", len ? "、" : "", *w);
+    }
+    return err_set(e, RC_INVALID, name, "%s 应为 %s 之一", name, list);
+}
+
+enum rc api_query_date(struct http_req *req, const char *name, bool required, int64_t *out,
+                       struct err *e)
+{
+    const char *s = http_query(req, name);
+    if ((!s && required) || (s && cal_date_parse(s, out)))
+        return err_set(e, RC_INVALID, name, "%s 应为日期 YYYY-MM-DD", name);
+    return RC_OK;
+}
+
+enum rc api_list_text(struct http_req *req, struct api_list *l, struct err *e)
+{
+    *l = (struct api_list){0};
+    int64_t limit = API_DEFAULT_LIMIT;
+    enum rc rc = api_query_int(req, "limit", 1, API_MAX_LIMIT, &limit, e);
+    l->limit = (int)limit;
+    if (rc == RC_OK)
+        rc = api_cursor(req, &l->after, e);
+    return rc;
+}
+
+enum rc api_list_id(struct http_req *req, struct api_list *l, struct err *e)
+{
+    enum rc rc = api_list_text(req, l, e);
+    if (rc == RC_OK && l->after && !parse_int(l->after, 1, INT64_MAX, &l->after_id))
+        rc = err_set(e, RC_INVALID, "cursor", "cursor 无效");
+    return rc;
+}
+
+enum rc api_body(struct http_req *req, const struct api_field *fields, size_t n, void *out,
+                 json_t **body, struct err *e)
+{
+    json_t *j;
+    enum rc rc = http_json_body(req, &j, e);
+    if (rc)
+        return rc;
+    /* Unknown members first, so a typo is named even when a required member is missing. */
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v)
+    {
+        size_t k = 0;
+        while (k < n && strcmp(fields[k].name, key) != 0)
+            k++;
+        if (k == n)
+            return err_set(e, RC_INVALID, key, "不认识的字段 %s", key);
+    }
+    char *base = out;
+    for (size_t k = 0; k < n && rc == RC_OK; k++) {
+        const struct api_field *f = &fields[k];
+        switch (f->type) {
+        case API_STR:
+            rc = jsonx_get_str(j, f->name, f->required, (size_t)f->max,
+                               (const char **)(void *)(base + f->offset), e);
+            break;
+        case API_INT:
+            rc = jsonx_get_int(j, f->name, f->required, f->min, f->max,
+                               (int64_t *)(void *)(base + f->offset), e);
+            break;
+        case API_BOOL:
+            rc = jsonx_get_bool(j, f->name, f->required, (bool *)(void *)(base + f->offset), e);
+            break;
+        }
+    }
+    if (rc == RC_OK && body)
+        *body = j;
+    return rc;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * api_kit: what every resource file parses the same way. Query parameters are read
+ * through typed readers: an absent parameter takes its default, a present but malformed
+ * one (an empty "?days=" too) is RC_INVALID (400) naming the parameter, never a silent "all"
+ * (`?policy_id=abc` used to list every policy). Lists read ?limit= and ?cursor= with
+ * api_list_*. Request bodies are read through a field table (struct api_field): an
+ * unknown member, a wrong type, a missing required member or a value out of range is
+ * RC_INVALID naming the field. See docs/internals/api.md "API kit".
+ */
+#ifndef QIFU_API_KIT_H
+#define QIFU_API_KIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.h"
+
+/* ---- path parameters ------------------------------------------------------------- */
+
+/* req->params[i] as a positive id. RC_NOTFOUND "<what>不存在" when it is not one (no
+ * record has that id). */
+enum rc api_path_id(struct http_req *req, int i, const char *what, int64_t *out,
+                    struct err *e) WARN_UNUSED;
+
+/* ---- query parameters: absent leaves the default, present must be valid ----------- */
+
+/* ?name= as a positive id; *out is 0 when absent. RC_INVALID naming name otherwise. */
+enum rc api_query_id(struct http_req *req, const char *name, int64_t *out,
+                     struct err *e) WARN_UNUSED;
+/* ?name= as an integer in min..max; *out untouched when absent. */
+enum rc api_query_int(struct http_req *req, const char *name, int64_t min, int64_t max,
+                      int64_t *out, struct err *e) WARN_UNUSED;
+/* ?name= as a flag: 1/true or 0/false; *out untouched when absent. */
+enum rc api_query_flag(struct http_req *req, const char *name, bool *out,
+                       struct err *e) WARN_UNUSED;
+/* ?name= as one of words (NULL-terminated); *out is NULL when absent, else the borrowed
+ * value. RC_INVALID lists the accepted words. */
+enum rc api_query_word(struct http_req *req, const char *name, const char *const *words,
+                       const char **out, struct err *e) WARN_UNUSED;
+/* ?name= as a date YYYY-MM-DD (days since 1970-01-01); *out untouched when absent. With
+ * required, absent is RC_INVALID too. */
+enum rc api_query_date(struct http_req *req, const char *name, bool required, int64_t *out,
+                       struct err *e) WARN_UNUSED;
+
+/* ---- lists -------------------------------------------------------------------------- */
+
+/* One page request: ?limit= (1..API_MAX_LIMIT, default API_DEFAULT_LIMIT) and ?cursor=. */
+struct api_list {
+    int limit;
+    const char *after; /* the decoded cursor (request pool), NULL on the first page */
+    int64_t after_id;  /* api_list_id: the cursor as a positive id, 0 on the first page */
+};
+
+/* Reads ?limit= and ?cursor= (opaque text). RC_INVALID naming "limit" or "cursor". */
+enum rc api_list_text(struct http_req *req, struct api_list *l, struct err *e) WARN_UNUSED;
+/* Same for lists keyed by id: the cursor must decode to a positive id. */
+enum rc api_list_id(struct http_req *req, struct api_list *l, struct err *e) WARN_UNUSED;
+
+/* ---- request bodies ---------------------------------------------------------------- */
+
+enum api_field_type { API_STR, API_INT, API_BOOL };
+
+/*
+ * One member of a JSON request body, read into the caller's struct at offset. An
+ * absent or null member leaves the struct's value untouched unless required.
+ */
+struct api_field {
+    const char *name;
+    enum api_field_type type;
+    bool required;
+    int64_t min, max; /* API_STR: max code points in max (0: no limit); API_INT: the range */
+    size_t offset;    /* offsetof the const char * / int64_t / bool in the caller's struct */
+};
+
+/* Field table rows: the member's name in the body, then the caller's struct type S and its
+ * member m (a const char *, int64_t or bool). */
+#define API_FIELD_STR(name, S, m, required, max_len)                                               \
+    {                                                                                              \
+        (name), API_STR, (required), 0, (max_len), offsetof(S, m)                                  \
+    }
+#define API_FIELD_INT(name, S, m, required, lo, hi)                                                \
+    {                                                                                              \
+        (name), API_INT, (required), (lo), (hi), offsetof(S, m)                                    \
+    }
+#define API_FIELD_BOOL(name, S, m, required)                                                       \
+    {                                                                                              \
+        (name), API_BOOL, (required), 0, 0, offsetof(S, m)                                         \
+    }
+
+/*
+ * Parses the JSON object body of req and reads the n fields into out. RC_INVALID naming
+ * the member for an unknown member ("不认识的字段 x"), a wrong type, a missing required
+ * member or a value out of range; the body's own errors as http_json_body. *body
+ * (optional) receives the parsed body (borrowed: the router frees it).
+ */
+enum rc api_body(struct http_req *req, const struct api_field *fields, size_t n, void *out,
+                 json_t **body, struct err *e) WARN_UNUSED;
+
+#endif

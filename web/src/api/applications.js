@@ -1,0 +1,11 @@
+// applications.js — policy applications, 政策申请 (/applications; not the 一网通办 cases).
+import { http, pager } from './http.js'
+
+const one = (id) => `/applications/${encodeURIComponent(id)}`
+
+export const page = pager('/applications')
+export const get = (id) => http.get(one(id))
+/** Applies for a policy; key is the form's Idempotency-Key. */
+export const create = (body, key) => http.post('/applications', body, { idempotencyKey: key })
+/** Runs an action: act(id, 'approve', { amount }), act(id, 'withdraw'). */
+export const act = (id, action, body = {}) => http.post(`${one(id)}/actions`, { ...body, action })

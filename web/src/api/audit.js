@@ -1,0 +1,4 @@
+// audit.js — the audit log (admin: GET /audit, paged).
+import { pager } from './http.js'
+
+export const page = pager('/audit')

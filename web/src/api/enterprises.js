@@ -1,0 +1,13 @@
+// enterprises.js — enterprises (/enterprises/{credit code}: profile, facts, matched policies).
+import { http } from './http.js'
+
+const one = (code) => `/enterprises/${encodeURIComponent(code)}`
+
+export const get = (code) => http.get(one(code))
+/** Search by name or code: the raw list answer ({items, next_cursor}). */
+export const search = (q, limit = 20) => http.get('/enterprises', { q, limit })
+/** The enterprise's facts; history: also the superseded values. */
+export const facts = (code, history = false) => http.get(`${one(code)}/facts`, history ? { history: 1 } : {})
+export const saveFacts = (code, facts) => http.put(`${one(code)}/facts`, { facts })
+/** The policies matched for the enterprise (query: explain...). */
+export const policies = (code, query) => http.get(`${one(code)}/policies`, query)

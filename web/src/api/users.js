@@ -1,0 +1,10 @@
+// users.js — accounts (admin: /users) and the caller's own password (/me/password).
+import { http, pager } from './http.js'
+
+export const page = pager('/users')
+export const create = (body, key) => http.post('/users', body, { idempotencyKey: key })
+/** act(name, 'reset_password', { password }), act(name, 'disable'), act(name, 'enable'). */
+export const act = (name, action, body = {}) =>
+  http.post(`/users/${encodeURIComponent(name)}/actions`, { ...body, action })
+export const changePassword = (oldPassword, newPassword) =>
+  http.put('/me/password', { old_password: oldPassword, new_password: newPassword })

@@ -1,9 +1,0 @@
-// labels.js — Chinese names and tag colours of policy, grant, application and run states.
-export const DELIVERY = { mian_shen: '免申即享', ji_shen: '即申即享', shen_bao: '申报审批' }
-export const POLICY_STATE_TYPE = { draft: 'info', published: 'success', withdrawn: 'danger', expired: 'warning' }
-export const GRANT_STATES = { matched: '已匹配', notified: '已告知', confirmed: '已确认', declined: '已放弃', paid: '已拨付' }
-export const GRANT_STATE_TYPE = { matched: 'info', notified: 'primary', confirmed: 'warning', declined: 'info', paid: 'success' }
-export const APP_STATES = { submitted: '待审核', more_info: '待补充材料', approved: '已通过', rejected: '未通过', withdrawn: '已撤回' }
-export const APP_STATE_TYPE = { submitted: 'warning', more_info: 'primary', approved: 'success', rejected: 'danger', withdrawn: 'info' }
-export const RUN_STATES = { queued: '排队中', running: '运行中', done: '已完成', failed: '失败' }
-export const OUTCOME_TYPE = { eligible: 'success', manual_review: 'info', possibly_eligible: 'warning', ineligible: 'danger' }
