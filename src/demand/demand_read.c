@@ -329,10 +329,9 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
         return err_set(e, RC_INVALID, "light", "light 应为 red、yellow 或 green");
     /* The region part of the caller's scope: intake and oversight reach its region. */
     struct access_scope scope;
-    access_scope_of(p,
-                    access_can(p, ACCESS_DEMAND_INTAKE) ? ACCESS_DEMAND_INTAKE
-                                                        : ACCESS_DEMAND_OVERSEE,
-                    ACCESS_NONE, &scope);
+    access_scope_of(
+        p, access_can(p, ACCESS_DEMAND_INTAKE) ? ACCESS_DEMAND_INTAKE : ACCESS_DEMAND_OVERSEE,
+        ACCESS_NONE, &scope);
     const char *prefix = scope.region_lo, *hi = scope.region_hi;
     bool regional = strcmp(prefix, "~") != 0;
     enum list_shape shape = list_shape_of(p, regional);
