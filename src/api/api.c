@@ -223,7 +223,7 @@ enum rc api_authenticate(void *appv, struct http_req *req, struct err *e)
             return err_set(e, RC_CSRF, NULL, "缺少或错误的 X-CSRF-Token 请求头");
     }
     req->principal = p;
-    req->role_bit = ROLE_BIT(p->role);
+    req->perms = p->perms;
     req->user_label = p->actor.name;
     return RC_OK;
 }

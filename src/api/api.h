@@ -19,7 +19,6 @@ struct store;
 struct conn;
 struct principal;
 struct ent_catalog;
-struct ent_scope;
 struct calendar_holder;
 struct policy_runner;
 struct policy_holder;
@@ -89,10 +88,6 @@ enum rc api_db(struct http_req *req, struct conn **c, struct err *e) WARN_UNUSED
 const char *api_cursor_encode(struct http_req *req, const char *text);
 /* Decodes ?cursor= into text (NULL when absent); RC_INVALID naming "cursor" if malformed. */
 enum rc api_cursor(struct http_req *req, const char **text, struct err *e) WARN_UNUSED;
-/* Builds the caller's visibility (admins all, an enterprise itself, officials their
- * organisation's region and 包保): the one scope of enterprise reads and of the audit
- * log. Strings in the request pool. */
-void api_ent_scope(struct http_req *req, struct ent_scope *s);
 /* Wraps items (stolen) as {"items": [...], "next_cursor": ...}; the cursor encodes the
  * member key (a string or integer) of the last item when the page is full. */
 json_t *api_page(struct http_req *req, json_t *items, int limit, const char *key);

@@ -147,13 +147,14 @@ static enum rc api_demand_attach_get(struct http_req *req, struct http_resp *res
 
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_attachments_routes[] = {
-    UPLOAD(HTTP_POST, "/api/v1/demands/{id}/attachments", HUMANS, api_demand_attach_upload,
+    UPLOAD(HTTP_POST, "/api/v1/demands/{id}/attachments", PERM(DEMAND_READ),
+           api_demand_attach_upload,
            "上传附件（请求体即文件；?name=文件名（URL 编码）&internal=1；按内容识别类型）",
            DEMAND_ATTACH_MAX_BYTES_DEFAULT),
-    ROUTE(HTTP_GET, "/api/v1/demands/{id}/attachments", HUMANS, api_demand_attach_list,
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}/attachments", PERM(DEMAND_READ), api_demand_attach_list,
           "附件列表（企业看不到内部附件）"),
-    ROUTE(HTTP_GET, "/api/v1/demands/{id}/attachments/{aid}", HUMANS, api_demand_attach_get,
-          "下载附件"),
+    ROUTE(HTTP_GET, "/api/v1/demands/{id}/attachments/{aid}", PERM(DEMAND_READ),
+          api_demand_attach_get, "下载附件"),
 };
 const size_t api_attachments_n_routes =
     sizeof(api_attachments_routes) / sizeof(api_attachments_routes[0]);

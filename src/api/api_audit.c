@@ -2,14 +2,16 @@
 /*
  * api_audit: read the audit chain (supervisors and admins, declared in api.c). A
  * supervisor reads the events of organisations and enterprises of its region, the
- * same scope as its enterprise reads (api_ent_scope); personal data in before/after
- * is masked for everyone but admins, as in enterprise records.
+ * same scope as its enterprise reads (access_scope_of with ent.region); personal data in
+ * before/after is masked unless access_reveal allows it (pii.read: admins), as in
+ * enterprise records.
  */
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../access/access.h"
 #include "../audit/audit.h"
 #include "../base/mem.h"
 #include "../codes/codes.h"
@@ -108,10 +110,12 @@ static enum rc api_audit_list(struct http_req *req, struct http_resp *resp, stru
     const char *entity = http_query(req, "entity");
     if (id && !entity)
         return err_set(e, RC_INVALID, "entity", "按 id 查询时须同时指定 entity");
-    struct ent_scope scope;
-    api_ent_scope(req, &scope);
-    /* Officials without a region, or an enterprise's scope, see no events. */
-    const char *region = scope.all ? NULL : scope.region_prefix ? scope.region_prefix : "~";
+    /* The scope of enterprise reads (src/access): officials holding ent.region see the
+     * events of their region; without a region, or as an enterprise, none. */
+    const struct principal *p = api_who(req);
+    struct access_scope scope;
+    access_scope_of(p, ACCESS_ENT_REGION, ACCESS_NONE, &scope);
+    const char *region = scope.all ? NULL : scope.region_lo;
     struct conn *c;
     if ((rc = api_db(req, &c, e)))
         return rc;
@@ -119,7 +123,7 @@ static enum rc api_audit_list(struct http_req *req, struct http_resp *resp, stru
     rc = audit_list(c, region, entity, id, before_seq, limit, &items, e);
     if (rc)
         return rc;
-    if (!scope.reveal_all) {
+    if (!access_reveal(p, false)) {
         json_t *ev;
         size_t i;
         json_array_foreach(items, i, ev)
@@ -133,6 +137,6 @@ static enum rc api_audit_list(struct http_req *req, struct http_resp *resp, stru
 
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_audit_routes[] = {
-    ROUTE(HTTP_GET, "/api/v1/audit", OVERSIGHT, api_audit_list, "审计日志"),
+    ROUTE(HTTP_GET, "/api/v1/audit", PERM(AUDIT_READ), api_audit_list, "审计日志"),
 };
 const size_t api_audit_n_routes = sizeof(api_audit_routes) / sizeof(api_audit_routes[0]);

@@ -360,10 +360,11 @@ const struct http_route api_calendar_routes[] = {
           "日历覆盖年份与已录入的放假通知"),
     ROUTE(HTTP_GET, "/api/v1/calendar/deadline", HTTP_PUBLIC, api_calendar_deadline,
           "期限计算（?start=&days=|hours=|category=&urgency=）"),
-    ROUTE(HTTP_PUT, "/api/v1/calendar/days/{date}", ADMIN, api_calendar_day_put, "调整某日安排"),
-    ROUTE(HTTP_DELETE, "/api/v1/calendar/days/{date}", ADMIN, api_calendar_day_delete,
-          "撤销对某日的调整"),
-    ROUTE(HTTP_PUT, "/api/v1/calendar/years/{year}", ADMIN, api_calendar_year_put,
+    ROUTE(HTTP_PUT, "/api/v1/calendar/days/{date}", PERM(CALENDAR_WRITE), api_calendar_day_put,
+          "调整某日安排"),
+    ROUTE(HTTP_DELETE, "/api/v1/calendar/days/{date}", PERM(CALENDAR_WRITE),
+          api_calendar_day_delete, "撤销对某日的调整"),
+    ROUTE(HTTP_PUT, "/api/v1/calendar/years/{year}", PERM(CALENDAR_WRITE), api_calendar_year_put,
           "录入某年放假通知"),
 };
 const size_t api_calendar_n_routes = sizeof(api_calendar_routes) / sizeof(api_calendar_routes[0]);

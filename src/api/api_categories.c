@@ -262,12 +262,15 @@ static enum rc api_category_routes_put(struct http_req *req, struct http_resp *r
 const struct http_route api_categories_routes[] = {
     ROUTE(HTTP_GET, "/api/v1/categories", HTTP_PUBLIC, api_categories_list,
           "诉求类别树与办理时限（?all=1 含停用）"),
-    ROUTE(HTTP_POST, "/api/v1/categories", ADMIN, api_categories_create, "新建诉求类别"),
+    ROUTE(HTTP_POST, "/api/v1/categories", PERM(CATEGORY_WRITE), api_categories_create,
+          "新建诉求类别"),
     ROUTE(HTTP_GET, "/api/v1/categories/{code}", HTTP_PUBLIC, api_categories_get, "诉求类别详情"),
-    ROUTE(HTTP_PATCH, "/api/v1/categories/{code}", ADMIN, api_categories_update, "修改诉求类别"),
-    ROUTE(HTTP_GET, "/api/v1/categories/{code}/routes", ADMIN, api_category_routes_get, "派单目录"),
-    ROUTE(HTTP_PUT, "/api/v1/categories/{code}/routes", ADMIN, api_category_routes_put,
-          "设置派单目录（整体替换）"),
+    ROUTE(HTTP_PATCH, "/api/v1/categories/{code}", PERM(CATEGORY_WRITE), api_categories_update,
+          "修改诉求类别"),
+    ROUTE(HTTP_GET, "/api/v1/categories/{code}/routes", PERM(CATEGORY_WRITE),
+          api_category_routes_get, "派单目录"),
+    ROUTE(HTTP_PUT, "/api/v1/categories/{code}/routes", PERM(CATEGORY_WRITE),
+          api_category_routes_put, "设置派单目录（整体替换）"),
 };
 const size_t api_categories_n_routes =
     sizeof(api_categories_routes) / sizeof(api_categories_routes[0]);

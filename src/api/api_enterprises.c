@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * api_enterprises: the registry (一企一档), enterprise facts and the fact catalogue.
- * The caller's visibility is turned into a struct ent_scope here and enforced by the
- * queries in src/ent.
+ * The caller's visibility (src/access) is enforced by the queries in src/ent, given the
+ * principal.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,23 +17,6 @@
 #include "api.h"
 #include "api_int.h"
 #include "api_kit.h"
-
-void api_ent_scope(struct http_req *req, struct ent_scope *s)
-{
-    const struct principal *p = api_who(req);
-    memset(s, 0, sizeof(*s));
-    if (p->role == ROLE_ADMIN) {
-        s->all = s->reveal_all = true;
-    } else if (p->role == ROLE_ENTERPRISE) {
-        s->credit_code = p->credit_code;
-    } else {
-        if (p->org_region) {
-            char *prefix = pool_alloc(&req->pool, 8);
-            s->region_prefix = ent_region_prefix(p->org_region, prefix);
-        }
-        s->user_id = p->user_id;
-    }
-}
 
 static enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
@@ -51,13 +34,11 @@ static enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp
     f.scale = http_query(req, "scale");
     if (f.q && (!*f.q || utf8_len(f.q) > 50))
         return err_set(e, RC_INVALID, "q", "搜索词长度应为 1 到 50 个字符");
-    struct ent_scope scope;
-    api_ent_scope(req, &scope);
     struct conn *c;
     if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items;
-    rc = ent_list(c, api_app(req)->cat, &scope, &f, &items, e);
+    rc = ent_list(c, api_app(req)->cat, api_who(req), &f, &items, e);
     if (rc)
         return rc;
     return http_reply(resp, 200, api_page(req, items, f.limit, "credit_code"));
@@ -65,14 +46,12 @@ static enum rc api_enterprises_list(struct http_req *req, struct http_resp *resp
 
 static enum rc api_enterprises_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    struct ent_scope scope;
-    api_ent_scope(req, &scope);
     struct conn *c;
     enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     json_t *j;
-    rc = ent_get(c, api_app(req)->cat, &scope, req->params[0], &j, e);
+    rc = ent_get(c, api_app(req)->cat, api_who(req), req->params[0], &j, e);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -93,19 +72,19 @@ static enum rc save(struct http_req *req, struct http_resp *resp, struct err *e,
         return rc;
     if (!create)
         r.credit_code = req->params[0];
-    struct ent_scope scope;
-    api_ent_scope(req, &scope);
     struct conn *c;
     if ((rc = api_conn(req, &c, e))) {
         ent_record_cleanup(&r);
         return rc;
     }
     bool created = false, changed = false;
-    rc = ent_save(c, &api_who(req)->actor, &scope, &r, create, &created, &changed, e);
+    rc = ent_save(c, &api_who(req)->actor, api_who(req), &r, create, &created, &changed, e);
     json_t *j = NULL;
     if (rc == RC_OK) {
-        scope.all = true; /* the writer may read back what it wrote */
-        rc = ent_get(c, api_app(req)->cat, &scope, r.credit_code, &j, e);
+        /* The writer may read back what it wrote (its personal data as it may see it). */
+        struct principal reader = *api_who(req);
+        reader.perms |= ACCESS_BIT(ACCESS_SCOPE_ALL);
+        rc = ent_get(c, api_app(req)->cat, &reader, r.credit_code, &j, e);
     }
     store_release(c);
     ent_record_cleanup(&r);
@@ -127,8 +106,6 @@ static enum rc api_enterprises_update(struct http_req *req, struct http_resp *re
 
 static enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    struct ent_scope scope;
-    api_ent_scope(req, &scope);
     bool history = false;
     enum rc rc = api_query_flag(req, "history", &history, e);
     if (rc)
@@ -138,7 +115,7 @@ static enum rc api_enterprise_facts_get(struct http_req *req, struct http_resp *
     if (rc)
         return rc;
     json_t *j;
-    rc = ent_facts_get(c, api_app(req)->cat, &scope, req->params[0], history, &j, e);
+    rc = ent_facts_get(c, api_app(req)->cat, api_who(req), req->params[0], history, &j, e);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -222,7 +199,7 @@ static enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *
         if (!in[i].as_of)
             in[i].as_of = pool_strdup(&req->pool, today);
         /* Enterprises declare; only officials record authoritative values. */
-        if (p->role == ROLE_ENTERPRISE) {
+        if (access_can(p, ACCESS_ENT_SELF)) {
             if (in[i].status && strcmp(in[i].status, "self_declared") != 0) {
                 rc = err_set(e, RC_FORBIDDEN, pool_printf(&req->pool, "%s.status", field),
                              "企业只能自主申报（self_declared）");
@@ -246,25 +223,23 @@ static enum rc api_enterprise_facts_put(struct http_req *req, struct http_resp *
     }
     if (rc)
         return rc;
-    struct ent_scope scope;
-    api_ent_scope(req, &scope);
     struct conn *c;
     if ((rc = api_db(req, &c, e)))
         return rc;
     /* Authoritative values come from the fact's source department only (after every item
      * was validated, so a malformed request is 400 whoever sends it, and after visibility,
      * so an enterprise the caller cannot see is 404 as always). */
-    rc = ent_visible(c, &scope, req->params[0], e);
+    rc = ent_visible(c, api_who(req), req->params[0], e);
     for (size_t i = 0; i < n && !rc; i++)
         if (strcmp(in[i].status, "authoritative") == 0)
             rc = ent_fact_may_record(c, ent_catalog_fact(cat, in[i].fact), p->org_code,
-                                     p->role == ROLE_ADMIN,
+                                     access_can(p, ACCESS_SCOPE_ALL),
                                      pool_printf(&req->pool, "facts[%zu].status", i), e);
     json_t *j = NULL;
     if (rc == RC_OK)
-        rc = ent_facts_put(c, &p->actor, &scope, req->params[0], in, n, e);
+        rc = ent_facts_put(c, &p->actor, api_who(req), req->params[0], in, n, e);
     if (rc == RC_OK)
-        rc = ent_facts_get(c, cat, &scope, req->params[0], false, &j, e);
+        rc = ent_facts_get(c, cat, api_who(req), req->params[0], false, &j, e);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -337,16 +312,17 @@ static enum rc api_enterprises_import(struct http_req *req, struct http_resp *re
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_enterprises_routes[] = {
     ROUTE(HTTP_GET, "/api/v1/facts", HTTP_PUBLIC, api_facts_catalog, "事实目录与资质标签"),
-    ROUTE(HTTP_GET, "/api/v1/enterprises", HUMANS, api_enterprises_list, "企业列表（按权限范围）"),
-    ROUTE(HTTP_POST, "/api/v1/enterprises", REGISTRARS, api_enterprises_create, "登记企业"),
-    UPLOAD(HTTP_POST, "/api/v1/enterprises:import", ADMIN, api_enterprises_import,
+    ROUTE(HTTP_GET, "/api/v1/enterprises", PERM(ENT_READ), api_enterprises_list,
+          "企业列表（按权限范围）"),
+    ROUTE(HTTP_POST, "/api/v1/enterprises", PERM(ENT_WRITE), api_enterprises_create, "登记企业"),
+    UPLOAD(HTTP_POST, "/api/v1/enterprises:import", PERM(ENT_IMPORT), api_enterprises_import,
            "批量导入企业（CSV 或 JSON Lines，?skip_invalid=1&dry_run=1）", 256u << 20),
-    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}", HUMANS, api_enterprises_get, "企业档案"),
-    ROUTE(HTTP_PATCH, "/api/v1/enterprises/{code}", REGISTRARS, api_enterprises_update,
+    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}", PERM(ENT_READ), api_enterprises_get, "企业档案"),
+    ROUTE(HTTP_PATCH, "/api/v1/enterprises/{code}", PERM(ENT_WRITE), api_enterprises_update,
           "修改企业信息"),
-    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}/facts", HUMANS, api_enterprise_facts_get,
+    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}/facts", PERM(ENT_READ), api_enterprise_facts_get,
           "企业事实数据（?history=1 含历史）"),
-    ROUTE(HTTP_PUT, "/api/v1/enterprises/{code}/facts", HUMANS, api_enterprise_facts_put,
+    ROUTE(HTTP_PUT, "/api/v1/enterprises/{code}/facts", PERM(FACT_WRITE), api_enterprise_facts_put,
           "记录企业事实数据（企业为自主申报）"),
 };
 const size_t api_enterprises_n_routes =

@@ -12,6 +12,7 @@
 #include "../flow/flow.h"
 #include "../policy/policy.h"
 #include "../policy/policy_grant.h"
+#include "../store/store.h"
 #include "api_int.h"
 
 static const struct flow *const flows[] = {
@@ -31,12 +32,21 @@ const struct flow *api_flow_of(const char *entity)
 
 static enum rc api_labels(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    (void)req;
-    (void)e;
+    /* The roles' labels come from the roles table (src/access: roles are data). */
+    struct conn *c;
+    json_t *list = NULL;
+    enum rc rc = api_db(req, &c, e);
+    if (rc)
+        return rc;
+    rc = access_role_list(c, &list, e);
+    if (rc)
+        return rc;
     json_t *roles = json_object();
-    for (int r = 0; r < ROLE__COUNT; r++)
-        json_object_set_new(roles, auth_role_name((enum role)r),
-                            json_string(auth_role_label((enum role)r)));
+    size_t k;
+    json_t *r;
+    json_array_foreach(list, k, r) json_object_set(
+        roles, json_string_value(json_object_get(r, "name")), json_object_get(r, "label"));
+    json_decref(list);
     json_t *out = json_pack("{s:o}", "roles", roles);
     for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++)
         json_object_set_new(out, flows[i]->entity, flow_labels_json(flows[i]));

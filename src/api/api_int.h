@@ -12,28 +12,19 @@
 #include "../auth/auth.h"
 #include "api.h"
 
-/* Role masks of the route tables. */
-#define OFFICIALS                                                                                  \
-    (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_HANDLER) | ROLE_BIT(ROLE_SUPERVISOR) |                   \
-     ROLE_BIT(ROLE_POLICY_OFFICER) | ROLE_BIT(ROLE_ADMIN))
-#define ADMIN ROLE_BIT(ROLE_ADMIN)
-#define OVERSIGHT (ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
-#define HUMANS (OFFICIALS | ROLE_BIT(ROLE_ENTERPRISE))
-#define REGISTRARS (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_ADMIN))
-#define GRANT_READERS                                                                              \
-    (ROLE_BIT(ROLE_ENTERPRISE) | ROLE_BIT(ROLE_POLICY_OFFICER) | ROLE_BIT(ROLE_SUPERVISOR) |       \
-     ROLE_BIT(ROLE_ADMIN))
-#define POLICY_EDITORS (ROLE_BIT(ROLE_POLICY_OFFICER) | ROLE_BIT(ROLE_ADMIN))
-#define INTAKE_CHANNELS (ROLE_BIT(ROLE_ENTERPRISE) | ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_SYSTEM))
+/* The permission a route requires (src/access): the router admits a principal holding any
+ * permission of the route's mask, whatever its role, so a role added as data is admitted
+ * wherever its permissions say. */
+#define PERM(name) ACCESS_BIT(ACCESS_##name)
 
 /* Designated initializers keep the tables readable and the fields explicit. */
 #define ROUTE(m, p, r, f, s)                                                                       \
     {                                                                                              \
-        .method = (m), .pattern = (p), .roles = (r), .fn = (f), .summary = (s)                     \
+        .method = (m), .pattern = (p), .perms = (r), .fn = (f), .summary = (s)                     \
     }
 #define UPLOAD(m, p, r, f, s, max)                                                                 \
     {                                                                                              \
-        .method = (m), .pattern = (p), .roles = (r), .fn = (f), .summary = (s), .max_body = (max)  \
+        .method = (m), .pattern = (p), .perms = (r), .fn = (f), .summary = (s), .max_body = (max)  \
     }
 
 /* The resource files' tables, in routing order; X(name) is src/api/api_<name>.c. */
@@ -46,6 +37,7 @@ const struct flow *api_flow_of(const char *entity);
     X(session)                                                                                     \
     X(orgs)                                                                                        \
     X(users)                                                                                       \
+    X(roles)                                                                                       \
     X(codes)                                                                                       \
     X(enterprises)                                                                                 \
     X(demands)                                                                                     \

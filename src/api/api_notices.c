@@ -40,7 +40,7 @@ static enum rc addressed(struct http_req *req, struct conn *c, const struct prin
                                &st, e);
     if (rc)
         return rc;
-    bool ent = p->role == ROLE_ENTERPRISE;
+    bool ent = access_can(p, ACCESS_ENT_SELF);
     store_bind_int(st, 1, ent);
     store_bind_text(st, 2, p->credit_code ? p->credit_code : "");
     store_bind_int(st, 3, ent);
@@ -129,6 +129,6 @@ static enum rc api_notices_list(struct http_req *req, struct http_resp *resp, st
 
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_notices_routes[] = {
-    ROUTE(HTTP_GET, "/api/v1/notices", HUMANS, api_notices_list, "待办通知"),
+    ROUTE(HTTP_GET, "/api/v1/notices", PERM(NOTICE_READ), api_notices_list, "待办通知"),
 };
 const size_t api_notices_n_routes = sizeof(api_notices_routes) / sizeof(api_notices_routes[0]);

@@ -316,7 +316,7 @@ static const struct principal *key_principal(struct http_req *req, struct http_r
                                              enum fmt f)
 {
     const struct principal *p = api_who(req);
-    if (p && p->role == ROLE_SYSTEM)
+    if (p && p->apikey_id)
         return p;
     (void)fail(resp, f, 403, "api_key missing or invalid");
     return NULL;
@@ -489,7 +489,7 @@ static enum rc load_request(struct conn *c, const struct demand_ctx *ctx,
      * the demand module as a read-only administrator (who may read and not act).
      */
     struct principal reader = *p;
-    reader.role = ROLE_ADMIN;
+    reader.perms = ACCESS_BIT(ACCESS_SCOPE_ALL); /* every record, no relation, no pii.read */
     json_t *d = NULL, *tl = NULL;
     rc = demand_get(c, ctx, &reader, id, &d, e);
     if (rc == RC_OK)
@@ -915,7 +915,7 @@ static enum rc api_open311_post(struct http_req *req, struct http_resp *resp, st
 /* Any other method on an Open311 path: the spec's 405 or 404 (no summary: not in openapi.json). */
 #define OPEN311_OTHER(m, p)                                                                        \
     {                                                                                              \
-        .method = (m), .pattern = (p), .roles = HTTP_PUBLIC, .fn = api_open311_method              \
+        .method = (m), .pattern = (p), .perms = HTTP_PUBLIC, .fn = api_open311_method              \
     }
 
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */

@@ -38,7 +38,7 @@ static enum rc api_policy_trial(struct http_req *req, struct http_resp *resp, st
 
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_policy_trial_routes[] = {
-    ROUTE(HTTP_GET, "/api/v1/policies/{id}/trial", POLICY_EDITORS, api_policy_trial,
+    ROUTE(HTTP_GET, "/api/v1/policies/{id}/trial", PERM(POLICY_WRITE), api_policy_trial,
           "试算：政策某版本（默认草稿）对某企业的匹配结果与依据（?credit_code=&version=；不保存）"),
 };
 const size_t api_policy_trial_n_routes =

@@ -230,8 +230,8 @@ static enum rc api_me_password(struct http_req *req, struct http_resp *resp, str
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_session_routes[] = {
     ROUTE(HTTP_POST, "/api/v1/session", HTTP_PUBLIC, api_session_create, "登录"),
-    ROUTE(HTTP_DELETE, "/api/v1/session", HUMANS, api_session_delete, "退出登录"),
+    ROUTE(HTTP_DELETE, "/api/v1/session", PERM(SELF), api_session_delete, "退出登录"),
     ROUTE(HTTP_GET, "/api/v1/me", HTTP_ANY_USER, api_me, "当前用户"),
-    ROUTE(HTTP_PUT, "/api/v1/me/password", HUMANS, api_me_password, "修改本人密码（须原密码）"),
+    ROUTE(HTTP_PUT, "/api/v1/me/password", PERM(SELF), api_me_password, "修改本人密码（须原密码）"),
 };
 const size_t api_session_n_routes = sizeof(api_session_routes) / sizeof(api_session_routes[0]);

@@ -69,11 +69,52 @@ static json_t *path_params(const char *pattern)
     return arr;
 }
 
+/* The roles (data) in their listing order with their permission bits, for x-roles. */
+struct role_bits {
+    const char *name;
+    unsigned perms;
+};
+
+static size_t load_roles(struct http_req *req, struct role_bits *out, size_t max)
+{
+    struct conn *c;
+    struct err e;
+    json_t *roles = NULL;
+    size_t n = 0;
+    if (api_conn(req, &c, &e))
+        return 0;
+    if (access_role_list(c, &roles, &e) == RC_OK) {
+        size_t i;
+        json_t *r;
+        json_array_foreach(roles, i, r)
+        {
+            if (n == max)
+                break;
+            out[n].name = pool_strdup(&req->pool, json_string_value(json_object_get(r, "name")));
+            out[n].perms = 0;
+            size_t k;
+            json_t *perm;
+            json_array_foreach(json_object_get(r, "permissions"), k, perm)
+            {
+                enum access_perm pm;
+                if (access_perm_parse(json_string_value(perm), &pm))
+                    out[n].perms |= ACCESS_BIT(pm);
+            }
+            n++;
+        }
+    }
+    json_decref(roles);
+    store_release(c);
+    return n;
+}
+
 static enum rc api_openapi(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    (void)req, (void)e;
+    (void)e;
     size_t n;
     const struct http_route *r = api_routes(&n);
+    struct role_bits roles_of[64];
+    size_t n_roles = load_roles(req, roles_of, 64);
     json_t *paths = json_object();
     for (size_t i = 0; i < n; i++) {
         if (!r[i].summary)
@@ -86,20 +127,27 @@ static enum rc api_openapi(struct http_req *req, struct http_resp *resp, struct 
         char method[8];
         static const char *const names[] = {"get", "head", "post", "put", "patch", "delete", "x"};
         snprintf(method, sizeof(method), "%s", names[r[i].method]);
-        json_t *roles = json_array();
-        if (r[i].roles == HTTP_PUBLIC)
+        /* x-permissions: what the route requires (any one admits); x-roles: the roles that
+         * hold one today (the roles are data). */
+        json_t *roles = json_array(), *perms;
+        if (r[i].perms == HTTP_PUBLIC) {
             json_array_append_new(roles, json_string("public"));
-        else if (r[i].roles == HTTP_ANY_USER)
+            perms = json_array();
+        } else if (r[i].perms == HTTP_ANY_USER) {
             json_array_append_new(roles, json_string("any"));
-        else
-            for (int k = 0; k < ROLE__COUNT; k++)
-                if (r[i].roles & ROLE_BIT(k))
-                    json_array_append_new(roles, json_string(auth_role_name((enum role)k)));
-        json_t *op = json_pack("{s:s, s:o, s:o, s:{s:{s:s}, s:{s:s}}}", "summary", r[i].summary,
-                               "parameters", path_params(r[i].pattern), "x-roles", roles,
-                               "responses", "200", "description", "成功", "default",
-                               "description", "错误：{\"error\":{\"code\",\"message\",\"field\"}}");
-        if (r[i].roles != HTTP_PUBLIC)
+            perms = json_array();
+        } else {
+            for (size_t k = 0; k < n_roles; k++)
+                if (r[i].perms & roles_of[k].perms)
+                    json_array_append_new(roles, json_string(roles_of[k].name));
+            perms = access_perms_json(r[i].perms);
+        }
+        json_t *op =
+            json_pack("{s:s, s:o, s:o, s:o, s:{s:{s:s}, s:{s:s}}}", "summary", r[i].summary,
+                      "parameters", path_params(r[i].pattern), "x-permissions", perms, "x-roles",
+                      roles, "responses", "200", "description", "成功", "default", "description",
+                      "错误：{\"error\":{\"code\",\"message\",\"field\"}}");
+        if (r[i].perms != HTTP_PUBLIC)
             json_object_set_new(op, "security",
                                 json_pack("[{s:[]}, {s:[]}]", "bearer", "apiKey"));
         json_object_set_new(item, method, op);

@@ -16,38 +16,6 @@
 #include "../org/org.h"
 #include "../store/store.h"
 
-static const struct {
-    const char *name, *label;
-} roles[ROLE__COUNT] = {
-    [ROLE_ENTERPRISE] = {"enterprise", "企业用户"},
-    [ROLE_CLERK] = {"clerk", "窗口受理人员"},
-    [ROLE_HANDLER] = {"handler", "承办单位人员"},
-    [ROLE_SUPERVISOR] = {"supervisor", "督查人员"},
-    [ROLE_POLICY_OFFICER] = {"policy_officer", "政策管理人员"},
-    [ROLE_ADMIN] = {"admin", "系统管理员"},
-    [ROLE_SYSTEM] = {"system", "系统对接"},
-};
-
-const char *auth_role_name(enum role r)
-{
-    return (unsigned)r < ROLE__COUNT ? roles[r].name : "unknown";
-}
-
-const char *auth_role_label(enum role r)
-{
-    return (unsigned)r < ROLE__COUNT ? roles[r].label : "未知";
-}
-
-bool auth_role_parse(const char *name, enum role *out)
-{
-    for (int i = 0; i < ROLE_SYSTEM; i++)
-        if (name && strcmp(roles[i].name, name) == 0) {
-            *out = (enum role)i;
-            return true;
-        }
-    return false;
-}
-
 static char *id_text(struct pool *pool, int64_t id)
 {
     return pool_printf(pool, "%lld", (long long)id);
@@ -69,14 +37,15 @@ static enum rc check_username(const char *u, struct err *e)
     return RC_OK;
 }
 
-static json_t *user_json(int64_t id, const char *username, const char *display, enum role role,
-                         const char *org_code, const char *credit_code, bool disabled)
+static json_t *user_json(int64_t id, const char *username, const char *display, const char *role,
+                         const char *role_label, const char *org_code, const char *credit_code,
+                         bool disabled)
 {
     char sid[24];
     snprintf(sid, sizeof(sid), "%lld", (long long)id);
     json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id", sid, "username", username,
-                          "display_name", display, "role", auth_role_name(role), "role_label",
-                          auth_role_label(role), "disabled", disabled);
+                          "display_name", display, "role", role, "role_label",
+                          role_label ? role_label : role, "disabled", disabled);
     json_object_set_new(j, "org", org_code ? json_string(org_code) : json_null());
     json_object_set_new(j, "credit_code", credit_code ? json_string(credit_code) : json_null());
     return j;
@@ -93,15 +62,19 @@ enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
     const char *display = u->display_name && *u->display_name ? u->display_name : u->username;
     pool_init(&pool);
     enum rc rc = check_username(u->username, e);
+    unsigned perms = 0;
+    if (rc == RC_OK)
+        rc = access_role_for_user(c, u->role, &perms, e);
     if (rc == RC_OK && (utf8_len(display) > 32))
         rc = err_set(e, RC_INVALID, "display_name", "姓名长度不能超过 32 个字符");
     if (rc == RC_OK && u->skip_policy && (utf8_len(u->password) < 4 || utf8_len(u->password) > 128))
         rc = err_set(e, RC_INVALID, "password", "密码长度应为 4 到 128 个字符");
     if (rc == RC_OK && !u->skip_policy)
         rc = auth_password_check(u->username, u->password, e);
-    if (rc == RC_OK && (unsigned)u->role >= ROLE_SYSTEM)
-        rc = err_set(e, RC_INVALID, "role", "角色不正确");
-    if (rc == RC_OK && u->role == ROLE_ENTERPRISE) {
+    /* The role must be in the roles table; one that acts for an enterprise (ent.self) is
+     * bound to a credit code, every other one to an organisation. */
+    bool ent_user = (perms & ACCESS_BIT(ACCESS_ENT_SELF)) != 0;
+    if (rc == RC_OK && ent_user) {
         if (!u->credit_code)
             rc = err_set(e, RC_INVALID, "credit_code", "企业用户须绑定统一社会信用代码");
         else if ((rc = codes_credit_code_check(u->credit_code, e)))
@@ -109,7 +82,7 @@ enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
     } else if (rc == RC_OK && u->credit_code) {
         rc = err_set(e, RC_INVALID, "credit_code", "只有企业用户可以绑定统一社会信用代码");
     }
-    if (rc == RC_OK && u->role != ROLE_ENTERPRISE && !u->org_code)
+    if (rc == RC_OK && !ent_user && !u->org_code)
         rc = err_set(e, RC_INVALID, "org", "该角色须指定所属机构");
     if (rc)
         goto out;
@@ -138,7 +111,7 @@ enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
         goto out;
     store_bind_text(st, 1, u->username);
     store_bind_text(st, 2, display);
-    store_bind_text(st, 3, auth_role_name(u->role));
+    store_bind_text(st, 3, u->role);
     if (org.id)
         store_bind_int(st, 4, org.id);
     else
@@ -155,7 +128,7 @@ enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
     if (rc)
         goto out;
     json_t *after =
-        user_json(id, u->username, display, u->role, u->org_code, u->credit_code, false);
+        user_json(id, u->username, display, u->role, NULL, u->org_code, u->credit_code, false);
     struct audit_event ev = {"user.create", "user", id_text(&pool, id), NULL, after};
     rc = audit_append(c, who, &ev, NULL, e);
     json_decref(after);
@@ -177,8 +150,9 @@ enum rc auth_user_list(struct conn *c, const char *subtree_path, int64_t after_i
     struct stmt *st;
     enum rc rc = store_prepare(
         c,
-        "SELECT u.id, u.username, u.display_name, u.role, o.code, u.credit_code, u.disabled "
-        "FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.id > ? AND "
+        "SELECT u.id, u.username, u.display_name, u.role, o.code, u.credit_code, u.disabled, "
+        "r.label FROM users u JOIN roles r ON r.name = u.role LEFT JOIN orgs o ON o.id = "
+        "u.org_id WHERE u.id > ? AND "
         "(CAST(? AS TEXT) IS NULL OR o.path LIKE ? || '%') ORDER BY u.id LIMIT ?",
         &st, e);
     if (rc)
@@ -189,11 +163,10 @@ enum rc auth_user_list(struct conn *c, const char *subtree_path, int64_t after_i
     store_bind_int(st, 4, limit);
     json_t *arr = json_array();
     while ((rc = store_step(st, e)) == RC_ROW) {
-        enum role r = ROLE_ENTERPRISE;
-        auth_role_parse(store_text(st, 3), &r);
-        json_array_append_new(arr, user_json(store_int(st, 0), store_text(st, 1), store_text(st, 2),
-                                             r, store_text(st, 4), store_text(st, 5),
-                                             store_int(st, 6) != 0));
+        json_array_append_new(arr,
+                              user_json(store_int(st, 0), store_text(st, 1), store_text(st, 2),
+                                        store_text(st, 3), store_text(st, 7), store_text(st, 4),
+                                        store_text(st, 5), store_int(st, 6) != 0));
     }
     store_finish(st);
     if (rc != RC_DONE) {
@@ -208,7 +181,9 @@ enum rc auth_user_list(struct conn *c, const char *subtree_path, int64_t after_i
 
 #define PRINCIPAL_COLS                                                                             \
     "u.id, u.username, u.display_name, u.role, u.credit_code, u.disabled, "                        \
-    "COALESCE(o.id, 0), o.code, o.name, o.path, o.region"
+    "COALESCE(o.id, 0), o.code, o.name, o.path, o.region, r.label, r.permissions"
+/* The tables of PRINCIPAL_COLS after FROM: the role's permissions come with the user. */
+#define PRINCIPAL_FROM "users u JOIN roles r ON r.name = u.role LEFT JOIN orgs o ON o.id = u.org_id"
 
 /* Fills p from the PRINCIPAL_COLS starting at column k. Returns the disabled flag. */
 static bool read_principal(struct stmt *st, int k, struct pool *pool, struct principal *p)
@@ -217,8 +192,11 @@ static bool read_principal(struct stmt *st, int k, struct pool *pool, struct pri
     p->user_id = store_int(st, k);
     p->username = pool_strdup(pool, store_text(st, k + 1));
     p->display_name = pool_strdup(pool, store_text(st, k + 2));
-    if (!auth_role_parse(store_text(st, k + 3), &p->role))
-        p->role = ROLE_ENTERPRISE;
+    p->role = pool_strdup(pool, store_text(st, k + 3));
+    p->role_label = pool_strdup(pool, store_text(st, k + 11));
+    struct err ignored; /* a permission name the code no longer knows grants nothing */
+    if (access_perms_parse(store_text(st, k + 12), "permissions", &p->perms, &ignored))
+        p->perms = 0;
     p->credit_code = pool_strdup(pool, store_text(st, k + 4));
     bool disabled = store_int(st, k + 5) != 0;
     p->org_id = store_int(st, k + 6);
@@ -235,11 +213,12 @@ json_t *auth_principal_json(const struct principal *p)
 {
     json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "username", p->username, "display_name",
                           p->display_name ? p->display_name : p->username, "role",
-                          auth_role_name(p->role), "role_label", auth_role_label(p->role));
+                          p->role ? p->role : "", "role_label", p->role_label ? p->role_label : "");
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)(p->user_id ? p->user_id : p->apikey_id));
     json_object_set_new(j, "id", json_string(id));
     json_object_set_new(j, "kind", json_string(p->user_id ? "user" : "api_key"));
+    json_object_set_new(j, "permissions", access_perms_json(p->perms));
     if (p->org_code)
         json_object_set_new(
             j, "org",
@@ -320,11 +299,10 @@ static enum rc find_user(struct conn *c, const char *username, struct pool *pool
 {
     struct stmt *st;
     *found = false;
-    enum rc rc =
-        store_prepare(c,
-                      "SELECT u.password_hash, " PRINCIPAL_COLS
-                      " FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.username = ?",
-                      &st, e);
+    enum rc rc = store_prepare(c,
+                               "SELECT u.password_hash, " PRINCIPAL_COLS " FROM " PRINCIPAL_FROM
+                               " WHERE u.username = ?",
+                               &st, e);
     if (rc)
         return rc;
     store_bind_text(st, 1, username);
@@ -446,7 +424,8 @@ enum rc auth_session(struct conn *c, const char *token, struct pool *pool, struc
     enum rc rc = store_prepare(c,
                                "SELECT s.expires_at, s.csrf, " PRINCIPAL_COLS
                                " FROM sessions s JOIN users u ON u.id = s.user_id "
-                               "LEFT JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = ?",
+                               "JOIN roles r ON r.name = u.role LEFT JOIN orgs o ON o.id = "
+                               "u.org_id WHERE s.token_hash = ?",
                                &st, e);
     if (rc)
         return rc;
@@ -512,7 +491,7 @@ static unsigned cache_slot(const char *token_hash)
 }
 
 /* The strings of a principal, in one order for packing and copying. */
-#define N_PSTR 9
+#define N_PSTR 11
 static const char **pstr(struct principal *p, int i)
 {
     switch (i) {
@@ -532,6 +511,10 @@ static const char **pstr(struct principal *p, int i)
         return &p->credit_code;
     case 7:
         return &p->csrf;
+    case 8:
+        return &p->role;
+    case 9:
+        return &p->role_label;
     default:
         return &p->actor.name;
     }
@@ -629,10 +612,8 @@ enum rc auth_principal_of(struct conn *c, const char *username, struct pool *poo
                           struct principal *p, struct err *e)
 {
     struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               "SELECT " PRINCIPAL_COLS " FROM users u LEFT JOIN orgs o ON o.id = "
-                               "u.org_id WHERE u.username = ?",
-                               &st, e);
+    enum rc rc = store_prepare(
+        c, "SELECT " PRINCIPAL_COLS " FROM " PRINCIPAL_FROM " WHERE u.username = ?", &st, e);
     if (rc)
         return rc;
     store_bind_text(st, 1, username);
@@ -687,8 +668,9 @@ enum rc auth_apikey(struct conn *c, const char *key, struct pool *pool, struct p
     sec_sha256_hex(key, strlen(key), key_hash);
     enum rc rc =
         store_prepare(c,
-                      "SELECT k.id, k.name, k.revoked_at, o.id, o.code, o.name, o.path, o.region "
-                      "FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.key_hash = ?",
+                      "SELECT k.id, k.name, k.revoked_at, o.id, o.code, o.name, o.path, o.region, "
+                      "r.label, r.permissions FROM api_keys k JOIN orgs o ON o.id = k.org_id "
+                      "LEFT JOIN roles r ON r.name = 'system' WHERE k.key_hash = ?",
                       &st, e);
     if (rc)
         return rc;
@@ -696,7 +678,11 @@ enum rc auth_apikey(struct conn *c, const char *key, struct pool *pool, struct p
     rc = store_step(st, e);
     if (rc == RC_ROW && store_isnull(st, 2)) {
         memset(p, 0, sizeof(*p));
-        p->role = ROLE_SYSTEM;
+        p->role = "system";
+        p->role_label = pool_strdup(pool, store_text(st, 8));
+        struct err ignored;
+        if (access_perms_parse(store_text(st, 9), "permissions", &p->perms, &ignored))
+            p->perms = 0;
         p->apikey_id = store_int(st, 0);
         p->username = pool_strdup(pool, store_text(st, 1));
         p->display_name = p->username;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * auth: roles, users, login sessions, login throttling and API keys.
+ * auth: users, login sessions, login throttling and API keys; the principal (declared in
+ * src/access) with its role's permissions, read from the roles table.
  *
  * Passwords are argon2id hashes (libsodium). A session token is 256 random bits
  * given to the client once; the store keeps only its SHA-256, with an expiry and a
@@ -20,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../access/access.h"
 #include "../audit/audit.h"
 #include "../base/pool.h"
 #include "../base/rc.h"
@@ -34,49 +36,11 @@ struct store;
 #define AUTH_HASH_QUEUE 16         /* logins waiting for a slot before RC_BUSY */
 #define AUTH_PASSWORD_MIN 10       /* characters */
 
-enum role {
-    ROLE_ENTERPRISE,
-    ROLE_CLERK,
-    ROLE_HANDLER,
-    ROLE_SUPERVISOR,
-    ROLE_POLICY_OFFICER,
-    ROLE_ADMIN,
-    ROLE_SYSTEM, /* a machine client holding an API key */
-    ROLE__COUNT
-};
-
-#define ROLE_BIT(r) (1u << (r))
-
-/* The authenticated caller of a request. Strings live in the request's pool. */
-struct principal {
-    struct audit_actor actor; /* name "user:<username>" or "apikey:<name>", org code */
-    enum role role;
-    int64_t user_id;      /* 0 for an API key */
-    int64_t apikey_id;    /* 0 for a user */
-    const char *username; /* the API key's name for a key */
-    const char *display_name;
-    int64_t org_id; /* 0 when the user has no organisation */
-    const char *org_code;
-    const char *org_name;
-    const char *org_path;    /* "/1/4/": what the caller's organisation covers */
-    const char *org_region;  /* the organisation's GB/T 2260 code */
-    const char *credit_code; /* enterprise users only */
-    const char *csrf;        /* the session's CSRF token (users only) */
-    int64_t expires_at;      /* session expiry, ms */
-};
-
-/* Returns "enterprise", "clerk", ... */
-const char *auth_role_name(enum role r);
-/* Returns the Chinese label: "企业用户", "窗口受理人员", ... */
-const char *auth_role_label(enum role r);
-/* Parses a role name (not "system"); false if unknown. */
-bool auth_role_parse(const char *name, enum role *out);
-
 struct auth_user_new {
     const char *username;
     const char *display_name; /* defaults to username */
     const char *password;
-    enum role role;
+    const char *role;        /* a role of the roles table, not "system" */
     const char *org_code;    /* required for every role except enterprise */
     const char *credit_code; /* required for, and only for, enterprise users */
     bool skip_policy;        /* `qifu demo` only: its users keep the password "demo" */

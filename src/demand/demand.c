@@ -83,41 +83,29 @@ enum rc demand__load(struct conn *c, int64_t id, struct drow *d, struct err *e)
     return rc;
 }
 
-/* Does the caller's organisation region cover region? */
+/* Does the caller's organisation region cover region? (src/access) */
 static bool covers(const struct principal *p, const char *region)
 {
-    if (!p->org_region)
-        return false;
-    char prefix[8];
-    ent_region_prefix(p->org_region, prefix);
-    return strncmp(region, prefix, strlen(prefix)) == 0;
+    return access_covers(p, region);
 }
 
 /* The caller's relations to d, given whether its organisation is a co-handler of d. */
 unsigned demand__relations_of(const struct principal *p, const struct drow *d, bool co)
 {
+    /* The relations are demand's own; the permissions say which the caller may hold
+     * (intake and oversight reach its organisation's region, handling its organisation). */
     unsigned rels = 0;
-    switch (p->role) {
-    case ROLE_ENTERPRISE:
-        if (p->credit_code && strcmp(p->credit_code, d->credit) == 0)
-            rels |= REL_OWNER;
-        break;
-    case ROLE_CLERK:
-        if (covers(p, d->region))
-            rels |= REL_INTAKE;
-        break;
-    case ROLE_SUPERVISOR:
-        if (covers(p, d->region))
-            rels |= REL_OVERSIGHT;
-        break;
-    case ROLE_HANDLER:
+    if (access_can(p, ACCESS_ENT_SELF) && p->credit_code && strcmp(p->credit_code, d->credit) == 0)
+        rels |= REL_OWNER;
+    if (access_can(p, ACCESS_DEMAND_INTAKE) && covers(p, d->region))
+        rels |= REL_INTAKE;
+    if (access_can(p, ACCESS_DEMAND_OVERSEE) && covers(p, d->region))
+        rels |= REL_OVERSIGHT;
+    if (access_can(p, ACCESS_DEMAND_HANDLE)) {
         if (p->org_id && p->org_id == d->lead_org)
             rels |= REL_LEAD;
         if (co)
             rels |= REL_CO;
-        break;
-    default:
-        break;
     }
     return rels;
 }
@@ -126,7 +114,7 @@ static enum rc relations(struct conn *c, const struct principal *p, const struct
                          unsigned *rels, struct err *e)
 {
     bool co = false;
-    if (p->role == ROLE_HANDLER) {
+    if (access_can(p, ACCESS_DEMAND_HANDLE) && p->org_id) {
         struct stmt *st;
         enum rc rc = store_prepare(c,
                                    "SELECT 1 FROM demand_handlers WHERE demand_id = ? AND "
@@ -154,7 +142,7 @@ enum rc demand__load_visible(struct conn *c, const struct principal *p, int64_t 
     enum rc rc = demand__load(c, id, d, e);
     if (rc == RC_OK)
         rc = relations(c, p, d, rels, e);
-    if (rc == RC_OK && !*rels && p->role != ROLE_ADMIN)
+    if (rc == RC_OK && !*rels && !access_can(p, ACCESS_SCOPE_ALL))
         rc = err_set(e, RC_NOTFOUND, NULL, "诉求不存在或无权查看");
     return rc;
 }
@@ -366,14 +354,15 @@ static enum rc same_request(struct conn *c, int64_t id, const struct demand_new 
 static enum rc check_new(struct conn *c, const struct principal *p, const struct demand_new *d,
                          const char **channel_out, const char **urgency_out, struct err *e)
 {
-    const char *credit = p->role == ROLE_ENTERPRISE ? p->credit_code : d->credit_code;
+    bool ent = access_can(p, ACCESS_ENT_SELF);
+    const char *credit = ent ? p->credit_code : d->credit_code;
     const char *channel = d->channel;
     if (!channel)
-        channel = p->role == ROLE_ENTERPRISE ? "web" : p->role == ROLE_SYSTEM ? "api" : "window";
+        channel = ent ? "web" : p->apikey_id ? "api" : "window";
     const char *urgency = d->urgency ? d->urgency : "normal";
     *channel_out = channel;
     *urgency_out = urgency;
-    if (p->role == ROLE_ENTERPRISE && strcmp(channel, "web") != 0)
+    if (ent && strcmp(channel, "web") != 0)
         return err_set(e, RC_INVALID, "channel", "企业只能通过网上渠道提交诉求");
     if (!one_of(channels, channel))
         return err_set(e, RC_INVALID, "channel", "渠道应为 web、window、hotline、open311 或 api");
@@ -413,7 +402,7 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx, const st
                           const struct demand_new *d, const char *channel, const char *urgency,
                           int64_t *id_out, bool *existed, struct err *e)
 {
-    const char *credit = p->role == ROLE_ENTERPRISE ? p->credit_code : d->credit_code;
+    const char *credit = access_can(p, ACCESS_ENT_SELF) ? p->credit_code : d->credit_code;
     int64_t existing;
     enum rc rc = find_existing(c, p->actor.name, d, channel, &existing, e);
     if (rc == RC_OK && existing) {
@@ -442,7 +431,7 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx, const st
              * outside its region is registered elsewhere: an unknown code is judged by
              * the region its own digits name (characters 3-8 of a unified social credit
              * code) and then refused exactly like a registered enterprise out of scope. */
-            bool bound = p->role == ROLE_CLERK || (p->role == ROLE_SYSTEM && p->apikey_id);
+            bool bound = access_can(p, ACCESS_DEMAND_INTAKE) || p->apikey_id;
             if (bound && credit && strlen(credit) == 18) {
                 snprintf(region, sizeof(region), "%.6s", credit + 2);
                 rc = RC_OK;
@@ -455,11 +444,11 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx, const st
         store_finish(st);
         st = NULL;
     }
-    if (rc == RC_OK && p->role == ROLE_CLERK && !covers(p, region))
+    if (rc == RC_OK && access_can(p, ACCESS_DEMAND_INTAKE) && !p->apikey_id && !covers(p, region))
         rc = err_set(e, RC_FORBIDDEN, "credit_code", "该企业不在本窗口的受理范围内");
     /* An API key files like a clerk of its organisation (issue 14, item 17); the
      * command line's system principal has no key and no region. */
-    if (rc == RC_OK && p->role == ROLE_SYSTEM && p->apikey_id && !covers(p, region))
+    if (rc == RC_OK && p->apikey_id && !covers(p, region))
         rc = err_set(e, RC_FORBIDDEN, "credit_code", "该企业不在本 API 密钥所属机构的受理范围内");
     int64_t now = ctx->now, id = 0;
     if (rc == RC_OK) /* the id the INSERT takes, so that the number (no) goes in with the row */
@@ -613,7 +602,7 @@ enum rc demand_sweep_overdue(struct conn *c, const struct demand_ctx *ctx, int *
         return rc;
     rc = RC_OK;
     static const struct principal sweeper = {.actor = {"system:overdue-sweep", ""},
-                                             .role = ROLE_SYSTEM,
+                                             .role = "system",
                                              .username = "system",
                                              .display_name = "超期提醒",
                                              .org_name = "系统"};

@@ -490,7 +490,7 @@ enum rc demand_attach_clean_name(const char *name, char out[DEMAND_ATTACH_NAME_M
 /* Does the caller see only what the enterprise may (internal attachments hidden)? */
 static bool owner_only(const struct principal *p, unsigned rels)
 {
-    return (rels & ~(unsigned)REL_OWNER) == 0 && p->role == ROLE_ENTERPRISE;
+    return (rels & ~(unsigned)REL_OWNER) == 0 && access_can(p, ACCESS_ENT_SELF);
 }
 
 /* May the caller upload to a demand in state s? RC_FORBIDDEN / RC_STATE with a message. */

@@ -230,7 +230,8 @@ enum rc demand_duplicates(struct conn *c, const struct demand_ctx *ctx, const st
     if (rc)
         return rc;
     json_decref(self);
-    if (p->role != ROLE_CLERK && p->role != ROLE_SUPERVISOR && p->role != ROLE_ADMIN)
+    if (!access_can(p, ACCESS_DEMAND_INTAKE) && !access_can(p, ACCESS_DEMAND_OVERSEE) &&
+        !access_can(p, ACCESS_SCOPE_ALL))
         return err_set(e, RC_FORBIDDEN, NULL, "只有受理窗口和督办人员可查看疑似重复诉求");
     if (days < 1 || days > DEMAND_DUP_MAX_DAYS)
         return err_set(e, RC_INVALID, "days", "days 应为 1 到 %d", DEMAND_DUP_MAX_DAYS);
@@ -264,8 +265,8 @@ enum rc demand_duplicates(struct conn *c, const struct demand_ctx *ctx, const st
 
     /* Scope of the caller, as for lists: a region prefix for clerks and supervisors. */
     char lo[8] = "", hi[16] = "~";
-    if (p->role != ROLE_ADMIN && p->org_region) {
-        ent_region_prefix(p->org_region, lo);
+    if (!access_can(p, ACCESS_SCOPE_ALL) && p->org_region) {
+        access_region_prefix(p, lo);
         snprintf(hi, sizeof(hi), "%s:", lo);
     }
     struct cands cs = {0};

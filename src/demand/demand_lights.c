@@ -28,12 +28,12 @@ static json_t *counts(void)
 enum rc demand_light_counts(struct conn *c, const struct demand_ctx *ctx,
                             const struct principal *p, json_t **out, struct err *e)
 {
-    bool all = p->role == ROLE_ADMIN;
-    char lo[8] = "~", hi[16] = "~";
-    if (p->role == ROLE_SUPERVISOR && p->org_region) {
-        ent_region_prefix(p->org_region, lo);
-        snprintf(hi, sizeof(hi), "%s:", lo);
-    } else if (!all) {
+    /* Oversight (demand.oversee) counts its region; scope.all every demand. */
+    struct access_scope scope;
+    access_scope_of(p, ACCESS_DEMAND_OVERSEE, ACCESS_NONE, &scope);
+    bool all = scope.all;
+    const char *lo = scope.region_lo, *hi = scope.region_hi;
+    if (!all && strcmp(lo, "~") == 0) {
         return err_set(e, RC_FORBIDDEN, NULL, "仅督办人员和管理员可查看红黄灯统计");
     }
     struct stmt *st;

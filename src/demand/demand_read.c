@@ -195,14 +195,15 @@ enum rc demand_get_text(struct conn *c, const struct demand_ctx *ctx, const stru
     jsonx_w_raw(&w, "]", 1);
     if (rc == RC_DONE)
         rc = RC_OK;
-    unsigned rels = demand__relations_of(p, &d, p->role == ROLE_HANDLER && is_co);
-    if (rc == RC_OK && !rels && p->role != ROLE_ADMIN)
+    unsigned rels = demand__relations_of(p, &d, is_co);
+    if (rc == RC_OK && !rels && !access_can(p, ACCESS_SCOPE_ALL))
         rc = err_set(e, RC_NOTFOUND, NULL, "诉求不存在或无权查看");
     if (rc == RC_OK) {
-        /* The phone is for those who handle the demand; co-handlers and admins see it
-         * masked. */
+        /* The phone is for those who handle the demand (co-handlers see it masked) and
+         * for holders of pii.read (access_reveal). */
         JW_KEY(&w, "contact_phone");
-        if (phone && !(rels & (REL_OWNER | REL_INTAKE | REL_LEAD | REL_OVERSIGHT))) {
+        bool handles = (rels & (REL_OWNER | REL_INTAKE | REL_LEAD | REL_OVERSIGHT)) != 0;
+        if (phone && !access_reveal(p, handles)) {
             char masked[32];
             jsonx_w_text(&w, codes_mask_mobile(phone, masked, sizeof(masked)));
         } else {
@@ -254,7 +255,7 @@ enum rc demand_timeline(struct conn *c, const struct principal *p, int64_t id, j
     if (rc)
         return rc;
     /* The enterprise that owns the demand does not see internal events. */
-    bool owner_only = (rels & ~REL_OWNER) == 0 && p->role == ROLE_ENTERPRISE;
+    bool owner_only = (rels & ~REL_OWNER) == 0 && access_can(p, ACCESS_ENT_SELF);
     return flow_timeline(c, &demand_flow, id, !owner_only, out, e);
 }
 
@@ -280,19 +281,15 @@ enum list_shape { LIST_NONE, LIST_ALL, LIST_ENTERPRISE, LIST_REGION, LIST_HANDLE
 
 static enum list_shape list_shape_of(const struct principal *p, bool regional)
 {
-    switch (p->role) {
-    case ROLE_ADMIN:
+    if (access_can(p, ACCESS_SCOPE_ALL))
         return LIST_ALL;
-    case ROLE_ENTERPRISE:
+    if (access_can(p, ACCESS_ENT_SELF))
         return LIST_ENTERPRISE;
-    case ROLE_CLERK:
-    case ROLE_SUPERVISOR:
+    if (access_can(p, ACCESS_DEMAND_INTAKE) || access_can(p, ACCESS_DEMAND_OVERSEE))
         return regional ? LIST_REGION : LIST_NONE;
-    case ROLE_HANDLER:
+    if (access_can(p, ACCESS_DEMAND_HANDLE))
         return LIST_HANDLER;
-    default:
-        return LIST_NONE;
-    }
+    return LIST_NONE;
 }
 
 /* Writes the SQL of one list query into sql (n bytes). */
@@ -330,12 +327,13 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
     if (f->light && strcmp(f->light, "red") != 0 && strcmp(f->light, "yellow") != 0 &&
         strcmp(f->light, "green") != 0)
         return err_set(e, RC_INVALID, "light", "light 应为 red、yellow 或 green");
-    char prefix[8] = "~", hi[16] = "~";
-    bool regional = (p->role == ROLE_CLERK || p->role == ROLE_SUPERVISOR) && p->org_region;
-    if (regional) {
-        ent_region_prefix(p->org_region, prefix);
-        snprintf(hi, sizeof(hi), "%s:", prefix);
-    }
+    /* The region part of the caller's scope: intake and oversight reach its region. */
+    struct access_scope scope;
+    access_scope_of(
+        p, access_can(p, ACCESS_DEMAND_INTAKE) ? ACCESS_DEMAND_INTAKE : ACCESS_DEMAND_OVERSEE,
+        ACCESS_NONE, &scope);
+    const char *prefix = scope.region_lo, *hi = scope.region_hi;
+    bool regional = strcmp(prefix, "~") != 0;
     enum list_shape shape = list_shape_of(p, regional);
     if (shape == LIST_NONE)
         return buf_append(out, "[]", 2);

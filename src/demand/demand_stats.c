@@ -274,11 +274,13 @@ static enum rc scan_returns(struct conn *c, const struct scope *sc, int64_t from
 enum rc demand_stats(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
                      const struct demand_stats_query *q, json_t **out, struct err *e)
 {
-    struct scope sc = {.all = p->role == ROLE_ADMIN, .lo = "~", .hi = "~"};
-    if (p->role == ROLE_SUPERVISOR && p->org_region) {
-        ent_region_prefix(p->org_region, sc.lo);
-        snprintf(sc.hi, sizeof(sc.hi), "%s:", sc.lo);
-    } else if (!sc.all) {
+    /* Oversight (demand.oversee) counts its region; scope.all every demand. */
+    struct access_scope as;
+    access_scope_of(p, ACCESS_DEMAND_OVERSEE, ACCESS_NONE, &as);
+    struct scope sc = {.all = as.all};
+    snprintf(sc.lo, sizeof(sc.lo), "%s", as.region_lo);
+    snprintf(sc.hi, sizeof(sc.hi), "%s", as.region_hi);
+    if (!sc.all && strcmp(sc.lo, "~") == 0) {
         return err_set(e, RC_FORBIDDEN, NULL, "仅督办人员和管理员可查看诉求统计");
     }
     if (q->to < q->from)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../access/access.h"
 #include "../base/buf.h"
 #include "../base/jsonx.h"
 #include "../base/mem.h"
@@ -490,7 +491,7 @@ enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_
         rc = replace_set(c, r->credit_code,
                          existing ? "DELETE FROM enterprise_officials WHERE credit_code = ?" : NULL,
                          "INSERT INTO enterprise_officials (credit_code, user_id) SELECT ?, id "
-                         "FROM users WHERE username = ? AND role <> 'enterprise'",
+                         "FROM users WHERE username = ? AND credit_code IS NULL",
                          r->officials, e);
         /* Every named official must have been found (and not be an enterprise user). */
         json_t *got = NULL;
@@ -513,48 +514,37 @@ enum rc ent_save_in_txn(struct conn *c, const struct ent_record *r, bool create_
     return rc;
 }
 
-static enum rc visible(struct conn *c, const struct ent_scope *scope, const char *credit_code,
+static enum rc visible(struct conn *c, const struct principal *p, const char *credit_code,
                        struct err *e);
 
-const char *ent_region_prefix(const char *region, char out[8])
-{
-    size_t n = strlen(region) >= 6 ? 6 : strlen(region);
-    memcpy(out, region, n);
-    out[n] = '\0';
-    while (n > 2 && out[n - 1] == '0' && out[n - 2] == '0')
-        out[n -= 2] = '\0';
-    return out;
-}
-
-enum rc ent_save(struct conn *c, const struct audit_actor *who, const struct ent_scope *scope,
+enum rc ent_save(struct conn *c, const struct audit_actor *who, const struct principal *p,
                  const struct ent_record *r, bool create_only, bool *created, bool *changed,
                  struct err *e)
 {
     json_t *before = NULL, *after = NULL;
     /* An update through the API never creates: the enterprise must exist and be
-     * visible (for admins too). Only the CLI (scope NULL) upserts. */
-    if (scope && !create_only) {
-        enum rc rc = visible(c, scope, r->credit_code, e);
+     * visible (for admins too). Only the CLI (p NULL) upserts. */
+    if (p && !create_only) {
+        enum rc rc = visible(c, p, r->credit_code, e);
         if (rc)
             return rc;
     }
-    if (scope && !scope->all) {
-        if (r->region && (!scope->region_prefix ||
-                          strncmp(r->region, scope->region_prefix, strlen(scope->region_prefix))))
-            return err_set(e, RC_FORBIDDEN, "region", "只能登记本辖区（%s）的企业",
-                           scope->region_prefix ? scope->region_prefix : "无");
-    }
+    struct access_scope s;
+    access_scope_of(p, ACCESS_ENT_REGION, ACCESS_NONE, &s);
+    const char *own = strcmp(s.region_lo, "~") == 0 ? "无" : s.region_lo;
+    bool bounded = p && !s.all;
+    if (bounded && r->region && strncmp(r->region, s.region_lo, strlen(s.region_lo)) != 0)
+        return err_set(e, RC_FORBIDDEN, "region", "只能登记本辖区（%s）的企业", own);
     enum rc rc = store_begin(c, e);
     if (rc)
         return rc;
     rc = ent_save_in_txn(c, r, create_only, false, created, changed, &before, &after, e);
     /* An enterprise the caller cannot see is answered as one it may not register, so
      * a registration attempt does not reveal that the code exists elsewhere. */
-    if (rc == RC_EXISTS && scope && !scope->all) {
-        enum rc vrc = visible(c, scope, r->credit_code, e);
+    if (rc == RC_EXISTS && bounded) {
+        enum rc vrc = visible(c, p, r->credit_code, e);
         if (vrc == RC_NOTFOUND)
-            rc = err_set(e, RC_FORBIDDEN, "region", "只能登记本辖区（%s）的企业",
-                         scope->region_prefix ? scope->region_prefix : "无");
+            rc = err_set(e, RC_FORBIDDEN, "region", "只能登记本辖区（%s）的企业", own);
         else if (vrc)
             rc = vrc;
     }
@@ -574,21 +564,8 @@ enum rc ent_save(struct conn *c, const struct audit_actor *who, const struct ent
 
 /* ---- visibility ---------------------------------------------------------------- */
 
-#define SCOPE_SQL                                                                                  \
-    "(? = 1 OR e.credit_code = ? OR (e.region >= ? AND e.region < ?) OR EXISTS (SELECT 1 FROM "    \
-    "enterprise_officials eo WHERE eo.credit_code = e.credit_code AND eo.user_id = ?))"
-
-/* Binds SCOPE_SQL's five parameters from position i. */
-static void bind_scope(struct stmt *st, int i, const struct ent_scope *s, char hi[16])
-{
-    const char *lo = s->region_prefix ? s->region_prefix : "~";
-    snprintf(hi, 16, "%s:", lo);
-    store_bind_int(st, i, s->all ? 1 : 0);
-    store_bind_text(st, i + 1, s->credit_code);
-    store_bind_text(st, i + 2, lo);
-    store_bind_text(st, i + 3, s->region_prefix ? hi : "~");
-    store_bind_int(st, i + 4, s->user_id);
-}
+/* The scope predicate over enterprises e (src/access). */
+#define SCOPE_SQL ACCESS_SQL_ENT("e.credit_code", "e.region")
 
 /* The public JSON of a record: names of codes, labels, officials, masking. */
 static json_t *present(const struct ent_catalog *cat, json_t *rec, bool reveal)
@@ -623,18 +600,19 @@ static json_t *present(const struct ent_catalog *cat, json_t *rec, bool reveal)
 }
 
 /* Is credit_code visible to scope? RC_NOTFOUND when not (or absent). */
-static enum rc visible(struct conn *c, const struct ent_scope *scope, const char *credit_code,
+static enum rc visible(struct conn *c, const struct principal *p, const char *credit_code,
                        struct err *e)
 {
     struct stmt *st;
-    char hi[16];
+    struct access_scope s;
+    access_scope_of(p, ACCESS_ENT_REGION, ACCESS_NONE, &s);
     enum rc rc = store_prepare(c,
                                "SELECT 1 FROM enterprises e WHERE e.credit_code = ? AND " SCOPE_SQL,
                                &st, e);
     if (rc)
         return rc;
     store_bind_text(st, 1, credit_code);
-    bind_scope(st, 2, scope, hi);
+    access_bind_ent(st, 2, &s);
     rc = store_step(st, e);
     store_finish(st);
     if (rc == RC_ROW)
@@ -644,11 +622,11 @@ static enum rc visible(struct conn *c, const struct ent_scope *scope, const char
     return rc;
 }
 
-enum rc ent_get(struct conn *c, const struct ent_catalog *cat, const struct ent_scope *scope,
+enum rc ent_get(struct conn *c, const struct ent_catalog *cat, const struct principal *p,
                 const char *credit_code, json_t **out, struct err *e)
 {
     json_t *rec = NULL;
-    enum rc rc = visible(c, scope, credit_code, e);
+    enum rc rc = visible(c, p, credit_code, e);
     if (rc == RC_OK)
         rc = load_record(c, credit_code, &rec, e);
     if (rc)
@@ -675,21 +653,22 @@ enum rc ent_get(struct conn *c, const struct ent_catalog *cat, const struct ent_
         json_decref(rec);
         return rc;
     }
-    /* Personal data: admins, the enterprise itself, and its 包保 officials. */
-    bool reveal = scope->reveal_all ||
-                  (scope->credit_code && strcmp(scope->credit_code, credit_code) == 0);
-    if (!reveal && scope->user_id) {
+    /* Personal data: the enterprise itself and its 包保 officials handle it; holders of
+     * pii.read see it too (access_reveal). */
+    bool related = access_can(p, ACCESS_ENT_SELF) && p->credit_code &&
+                   strcmp(p->credit_code, credit_code) == 0;
+    if (!related && !access_reveal(p, false) && p->user_id) {
         rc = store_prepare(c,
                            "SELECT 1 FROM enterprise_officials WHERE credit_code = ? AND user_id = ?",
                            &st, e);
         if (rc == RC_OK) {
             store_bind_text(st, 1, credit_code);
-            store_bind_int(st, 2, scope->user_id);
-            reveal = store_step(st, e) == RC_ROW;
+            store_bind_int(st, 2, p->user_id);
+            related = store_step(st, e) == RC_ROW;
             store_finish(st);
         }
     }
-    *out = present(cat, rec, reveal);
+    *out = present(cat, rec, access_reveal(p, related));
     return rc;
 }
 
@@ -724,10 +703,10 @@ static bool industry_range(const char *p, char lo[8], char hi[8])
     return true;
 }
 
-enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct ent_scope *scope,
+enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct principal *p,
                  const struct ent_filter *f, json_t **out, struct err *e)
 {
-    char ilo[8] = "", ihi[8] = "", rhi[16], shi[16];
+    char ilo[8] = "", ihi[8] = "", rhi[16];
     if (f->industry && !industry_range(f->industry, ilo, ihi))
         return err_set(e, RC_INVALID, "industry",
                        "行业代码前缀应为门类字母或 1–4 位数字，数字前可带门类字母，如 C、C39 或 39");
@@ -776,8 +755,9 @@ enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct ent
     store_bind_text(st, i++, f->scale);
     store_bind_text(st, i++, f->tag);
     store_bind_text(st, i++, f->tag);
-    bind_scope(st, i, scope, shi);
-    i += 5;
+    struct access_scope scope;
+    access_scope_of(p, ACCESS_ENT_REGION, ACCESS_NONE, &scope);
+    i = access_bind_ent(st, i, &scope);
     if (f->q)
         store_bind_text(st, i++, pattern);
     store_bind_int(st, i, f->limit);
@@ -800,11 +780,11 @@ enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct ent
 
 /* ---- facts ------------------------------------------------------------------- */
 
-enum rc ent_facts_get(struct conn *c, const struct ent_catalog *cat, const struct ent_scope *scope,
+enum rc ent_facts_get(struct conn *c, const struct ent_catalog *cat, const struct principal *p,
                       const char *credit_code, bool history, json_t **out, struct err *e)
 {
     json_t *rec = NULL;
-    enum rc rc = visible(c, scope, credit_code, e);
+    enum rc rc = visible(c, p, credit_code, e);
     if (rc == RC_OK)
         rc = load_record(c, credit_code, &rec, e);
     if (rc)
@@ -927,17 +907,17 @@ enum rc ent_facts_insert(struct conn *c, const char *credit_code, const struct e
     return rc;
 }
 
-enum rc ent_visible(struct conn *c, const struct ent_scope *scope, const char *credit_code,
+enum rc ent_visible(struct conn *c, const struct principal *p, const char *credit_code,
                     struct err *e)
 {
-    return visible(c, scope, credit_code, e);
+    return visible(c, p, credit_code, e);
 }
 
-enum rc ent_facts_put(struct conn *c, const struct audit_actor *who, const struct ent_scope *scope,
+enum rc ent_facts_put(struct conn *c, const struct audit_actor *who, const struct principal *p,
                       const char *credit_code, const struct ent_fact_in *facts, size_t n,
                       struct err *e)
 {
-    enum rc rc = visible(c, scope, credit_code, e);
+    enum rc rc = visible(c, p, credit_code, e);
     if (rc)
         return rc;
     rc = store_begin(c, e);

@@ -9,11 +9,12 @@
  * with an as-of date, a status (authoritative / self_declared) and a source; every
  * value is kept, and the newest as-of (then the newest record) wins.
  *
- * Visibility is decided here, in the queries, from a struct ent_scope built from
- * the caller: an enterprise user sees its own enterprise only; officials see the
- * enterprises of their organisation's region and those they 包保; admins all.
- * Full contact data is shown to admins, the enterprise itself and its 包保
- * officials; everyone else gets masked values (138****1234).
+ * Visibility is decided here, in the queries, from the caller's access scope
+ * (src/access: ACCESS_SQL_ENT): an enterprise user (ent.self) sees its own enterprise
+ * only; officials holding ent.region the enterprises of their organisation's region,
+ * and everyone those they 包保; scope.all every one. Full contact data is shown
+ * (access_reveal) to the enterprise itself and its 包保 officials, and to holders of
+ * pii.read (admins); everyone else gets masked values (138****1234).
  */
 #ifndef QIFU_ENT_H
 #define QIFU_ENT_H
@@ -28,6 +29,7 @@
 #include "../base/rc.h"
 
 struct conn;
+struct principal;
 struct ent_catalog;
 
 enum ent_fact_type {
@@ -49,15 +51,6 @@ struct ent_fact_def {
     const char *source_org;  /* its organisation code: who records authoritative values ("" none) */
     const char *code_values; /* "A,B,M,C,D" or "" */
     bool builtin;            /* read from the enterprise record, not enterprise_facts */
-};
-
-/* Who is asking, for visibility. Built by the API from the principal. */
-struct ent_scope {
-    bool all;                 /* admins */
-    const char *credit_code;  /* enterprise users: only this one */
-    const char *region_prefix; /* officials: "3408" for a city, "340822" for a county */
-    int64_t user_id;          /* officials: also the enterprises they 包保 */
-    bool reveal_all;          /* admins see personal data unmasked everywhere */
 };
 
 /* ---- catalogue ---------------------------------------------------------- */
@@ -127,12 +120,12 @@ enum rc ent_record_from_json(const struct ent_catalog *cat, const json_t *j, boo
  * own transaction with an audit event holding before and after (personal data
  * masked). *created says which happened; *changed is false when nothing differed
  * (then nothing is written). Officials named in r->officials must be existing
- * non-enterprise users (RC_INVALID on "officials"). With a scope, an update
+ * non-enterprise users (RC_INVALID on "officials"). With a principal p, an update
  * (!create_only) needs an existing enterprise visible to it (RC_NOTFOUND; only a NULL
- * scope, the CLI, upserts); with a scope that is not "all", the region must lie
- * within the scope's region (RC_FORBIDDEN naming "region").
+ * p, the CLI, upserts); without scope.all, the region must lie within p's region
+ * (RC_FORBIDDEN naming "region").
  */
-enum rc ent_save(struct conn *c, const struct audit_actor *who, const struct ent_scope *scope,
+enum rc ent_save(struct conn *c, const struct audit_actor *who, const struct principal *p,
                  const struct ent_record *r, bool create_only, bool *created, bool *changed,
                  struct err *e) WARN_UNUSED;
 /*
@@ -152,10 +145,10 @@ enum rc ent_search_mark(struct conn *c, int64_t *mark, struct err *e) WARN_UNUSE
 enum rc ent_search_index_from(struct conn *c, int64_t mark, struct err *e) WARN_UNUSED;
 
 /*
- * Reads one enterprise visible to scope as a new JSON object. RC_NOTFOUND when it
+ * Reads one enterprise visible to p as a new JSON object. RC_NOTFOUND when it
  * does not exist or is not visible (the same answer, so existence does not leak).
  */
-enum rc ent_get(struct conn *c, const struct ent_catalog *cat, const struct ent_scope *scope,
+enum rc ent_get(struct conn *c, const struct ent_catalog *cat, const struct principal *p,
                 const char *credit_code, json_t **out, struct err *e) WARN_UNUSED;
 
 struct ent_filter {
@@ -168,8 +161,8 @@ struct ent_filter {
     int limit;
 };
 
-/* Lists enterprises visible to scope; *out is a new JSON array (contacts masked). */
-enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct ent_scope *scope,
+/* Lists enterprises visible to p; *out is a new JSON array (contacts masked). */
+enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct principal *p,
                  const struct ent_filter *f, json_t **out, struct err *e) WARN_UNUSED;
 
 /* ---- facts ----------------------------------------------------------------- */
@@ -186,24 +179,20 @@ struct ent_fact_in {
  * Reads the facts of a visible enterprise: the newest value of each (history false)
  * or every recorded value (history true), plus the catalogued facts still missing.
  */
-enum rc ent_facts_get(struct conn *c, const struct ent_catalog *cat, const struct ent_scope *scope,
+enum rc ent_facts_get(struct conn *c, const struct ent_catalog *cat, const struct principal *p,
                       const char *credit_code, bool history, json_t **out,
                       struct err *e) WARN_UNUSED;
-/* RC_OK when credit_code exists and scope may see it; else RC_NOTFOUND (the same answer). */
-enum rc ent_visible(struct conn *c, const struct ent_scope *scope, const char *credit_code,
+/* RC_OK when credit_code exists and p may see it; else RC_NOTFOUND (the same answer). */
+enum rc ent_visible(struct conn *c, const struct principal *p, const char *credit_code,
                     struct err *e) WARN_UNUSED;
 /* Records facts (already validated) for a visible enterprise, audited. */
-enum rc ent_facts_put(struct conn *c, const struct audit_actor *who, const struct ent_scope *scope,
+enum rc ent_facts_put(struct conn *c, const struct audit_actor *who, const struct principal *p,
                       const char *credit_code, const struct ent_fact_in *facts, size_t n,
                       struct err *e) WARN_UNUSED;
 /* Inserts facts inside the caller's transaction (used by the import). */
 enum rc ent_facts_insert(struct conn *c, const char *credit_code, const struct ent_fact_in *facts,
                          size_t n, const char *recorded_by, int64_t now,
                          struct err *e) WARN_UNUSED;
-
-/* Returns the region prefix an organisation with region code covers: "3408" for
- * 340800, "34" for 340000, "340822" for a county (and its towns). Written into out. */
-const char *ent_region_prefix(const char *region, char out[8]);
 
 /* Validates "YYYY-MM-DD" (1900-01-01 .. 2100-12-31). */
 bool ent_date_valid(const char *s);

@@ -576,7 +576,7 @@ static void give_back(struct pipe *p, struct batch *b)
 static enum rc load_officials(struct conn *c, json_t **out, struct err *e)
 {
     struct stmt *st;
-    enum rc rc = store_prepare(c, "SELECT username FROM users WHERE role <> 'enterprise'", &st, e);
+    enum rc rc = store_prepare(c, "SELECT username FROM users WHERE credit_code IS NULL", &st, e);
     if (rc)
         return rc;
     json_t *set = json_object();

@@ -29,7 +29,7 @@ enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DE
 #define HTTP_MAX_HEADERS_OUT 8
 #define HTTP_MAX_ON_RETURN 4
 
-/* Role bits of routes: the API maps its roles to bits 0..30. */
+/* Permission bits of routes: the API maps its permissions to bits 0..30 (src/access). */
 #define HTTP_PUBLIC 0u         /* no login needed */
 #define HTTP_ANY_USER (~0u)    /* any authenticated principal */
 
@@ -41,7 +41,7 @@ typedef enum rc (*http_handler_fn)(struct http_req *req, struct http_resp *resp,
 struct http_route {
     enum http_method method;
     const char *pattern;  /* "/api/v1/users/{id}": {x} matches one path segment */
-    unsigned roles;       /* HTTP_PUBLIC, HTTP_ANY_USER or a mask of role bits */
+    unsigned perms;       /* HTTP_PUBLIC, HTTP_ANY_USER or permission bits: holding any admits */
     http_handler_fn fn;
     const char *summary;  /* one line for openapi.json */
     size_t max_body;      /* bytes; 0 = the server's max_body (uploads raise it) */
@@ -49,7 +49,7 @@ struct http_route {
 
 /*
  * Authentication hook: reads credentials of req (http_header, http_cookie) and sets
- * req->principal and req->role_bit, or leaves them NULL/0 when none were sent.
+ * req->principal and req->perms, or leaves them NULL/0 when none were sent.
  * Returns RC_OK, or RC_UNAUTHORIZED/RC_EXPIRED for bad credentials, RC_CSRF for a
  * cookie-authenticated write without the right token.
  */
@@ -91,7 +91,7 @@ struct http_req {
     size_t body_len;
     void *app;
     void *principal;              /* set by the auth hook */
-    unsigned role_bit;
+    unsigned perms;               /* the principal's permission bits (src/access) */
     const char *user_label;       /* for the access log; set by the auth hook */
     char request_id[24];
     int64_t started_ns;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * router: matches a request to the route table, runs the authentication hook,
- * checks the route's roles (the one place that does), calls the handler, and maps
+ * checks the route's permissions (the one place that does), calls the handler, and maps
  * enum rc to the JSON error body. Messages of internal failures (store, I/O) are
  * logged, never sent.
  */
@@ -186,7 +186,7 @@ enum rc http__admit(struct http_server *s, struct reqctx *x)
     req->route = found;
     /* A public route authenticates only once its body is in: Open311 clients may send
      * their api_key as a form field. Every other route is decided on the head alone. */
-    if (found->roles == HTTP_PUBLIC)
+    if (found->perms == HTTP_PUBLIC)
         return RC_OK;
     if ((rc = authenticate(s, x, &e)))
         goto fail;
@@ -194,7 +194,7 @@ enum rc http__admit(struct http_server *s, struct reqctx *x)
         rc = err_set(&e, RC_UNAUTHORIZED, NULL, "请先登录");
         goto fail;
     }
-    if (found->roles != HTTP_ANY_USER && !(found->roles & req->role_bit)) {
+    if (found->perms != HTTP_ANY_USER && !(found->perms & req->perms)) {
         rc = err_set(&e, RC_FORBIDDEN, NULL, "当前角色无权访问该接口");
         goto fail;
     }

@@ -33,10 +33,12 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* May p edit (and see the drafts of) the policies of org_id? */
+/* May p edit (and see the drafts of) the policies of org_id? Its issuing department
+ * (policy.issue), or anyone whose scope is every record (scope.all). */
 bool policy__editor_of(const struct principal *p, int64_t org_id)
 {
-    return p && (p->role == ROLE_ADMIN || (p->role == ROLE_POLICY_OFFICER && p->org_id == org_id));
+    return p && (access_can(p, ACCESS_SCOPE_ALL) ||
+                 (access_can(p, ACCESS_POLICY_ISSUE) && p->org_id == org_id));
 }
 
 json_t *policy__json_str_or_null(const char *s)
@@ -578,12 +580,12 @@ enum rc policy_create(struct conn *c, struct policy_holder *h, const struct prin
     if (rc)
         return rc;
     int64_t org_id = 0;
-    if (p->role == ROLE_ADMIN) {
+    if (access_can(p, ACCESS_SCOPE_ALL)) {
         if (!org)
             return err_set(e, RC_INVALID, "org", "请指定发文机构（org）");
         if ((rc = org_id_of(c, org, &org_id, e)))
             return rc;
-    } else if (p->role == ROLE_POLICY_OFFICER && p->org_id) {
+    } else if (access_can(p, ACCESS_POLICY_ISSUE) && p->org_id) {
         if (org && (!p->org_code || strcmp(org, p->org_code) != 0))
             return err_set(e, RC_FORBIDDEN, "org", "只能为本单位起草政策");
         org_id = p->org_id;

@@ -109,33 +109,15 @@ static bool reads(const json_t *facts, const char *name)
     return false;
 }
 
-/* The scope of ent for the caller (the form reads facts through ent's visibility). */
-static void ent_scope_of(const struct principal *p, struct ent_scope *s, char prefix[8])
-{
-    memset(s, 0, sizeof(*s));
-    if (p->role == ROLE_ADMIN) {
-        s->all = s->reveal_all = true;
-    } else if (p->role == ROLE_ENTERPRISE) {
-        s->credit_code = p->credit_code;
-    } else {
-        if (p->org_region)
-            s->region_prefix = ent_region_prefix(p->org_region, prefix);
-        s->user_id = p->user_id;
-    }
-}
-
 enum rc policy_app_form(struct conn *c, struct policy_holder *h, const struct principal *p,
                         int64_t policy_id, const char *credit_code, json_t **out, struct err *e)
 {
     const struct ent_catalog *cat = policy_holder_catalog(h);
-    if (p->role == ROLE_ENTERPRISE)
+    if (access_can(p, ACCESS_ENT_SELF))
         credit_code = p->credit_code;
     if (!credit_code || !*credit_code)
         return err_set(e, RC_INVALID, "credit_code", "请指定企业统一社会信用代码");
     struct pg_policy pol;
-    struct ent_scope scope;
-    char prefix[8];
-    ent_scope_of(p, &scope, prefix);
     json_t *stored = NULL;
     struct verdict v = {0};
     enum rc rc = policy_grant__policy(c, policy_id, &pol, e);
@@ -143,7 +125,7 @@ enum rc policy_app_form(struct conn *c, struct policy_holder *h, const struct pr
     if (rc == RC_OK && strcmp(pol.state, "draft") == 0)
         rc = err_set(e, RC_NOTFOUND, NULL, "政策不存在");
     if (rc == RC_OK)
-        rc = ent_facts_get(c, cat, &scope, credit_code, false, &stored, e);
+        rc = ent_facts_get(c, cat, p, credit_code, false, &stored, e);
     if (rc == RC_OK) {
         struct policy_snap *s = policy_current(h, c);
         rc = evaluate(c, h, s, policy_id, credit_code, &v, e);
@@ -388,7 +370,7 @@ static enum rc app_create(struct conn *c, struct policy_holder *h, const struct 
     const struct ent_catalog *cat = policy_holder_catalog(h);
     static const char *const fields[] = {"policy_id", "facts", NULL};
     *existed = false;
-    if (p->role != ROLE_ENTERPRISE || !p->credit_code)
+    if (!access_can(p, ACCESS_ENT_SELF) || !p->credit_code)
         return err_set(e, RC_FORBIDDEN, NULL, "只有企业用户可以申请政策");
     enum rc rc = jsonx_only(body, fields, e);
     if (rc)
@@ -553,7 +535,7 @@ static json_t *app_json(const struct principal *p, struct stmt *st)
 enum rc policy_app_list(struct conn *c, const struct principal *p,
                         const struct policy_app_filter *f, json_t **out, struct err *e)
 {
-    struct pg_scope sc;
+    struct access_scope sc;
     policy_grant__scope(p, &sc);
     struct stmt *st;
     enum rc rc = store_prepare(
@@ -566,16 +548,16 @@ enum rc policy_app_list(struct conn *c, const struct principal *p,
         &st, e);
     if (rc)
         return rc;
-    policy_grant__bind_scope(st, 1, &sc);
-    store_bind_int(st, 9, f->policy_id);
-    store_bind_int(st, 10, f->policy_id);
-    store_bind_text(st, 11, f->state ? f->state : "");
-    store_bind_text(st, 12, f->state ? f->state : "");
-    store_bind_text(st, 13, f->credit_code ? f->credit_code : "");
-    store_bind_text(st, 14, f->credit_code ? f->credit_code : "");
-    store_bind_int(st, 15, f->before_id);
-    store_bind_int(st, 16, f->before_id);
-    store_bind_int(st, 17, f->limit > 0 ? f->limit : 50);
+    access_bind(st, 1, &sc);
+    store_bind_int(st, 6, f->policy_id);
+    store_bind_int(st, 7, f->policy_id);
+    store_bind_text(st, 8, f->state ? f->state : "");
+    store_bind_text(st, 9, f->state ? f->state : "");
+    store_bind_text(st, 10, f->credit_code ? f->credit_code : "");
+    store_bind_text(st, 11, f->credit_code ? f->credit_code : "");
+    store_bind_int(st, 12, f->before_id);
+    store_bind_int(st, 13, f->before_id);
+    store_bind_int(st, 14, f->limit > 0 ? f->limit : 50);
     json_t *items = json_array();
     while ((rc = store_step(st, e)) == RC_ROW)
         json_array_append_new(items, app_json(p, st));
@@ -591,7 +573,7 @@ enum rc policy_app_list(struct conn *c, const struct principal *p,
 static enum rc app_row(struct conn *c, const struct principal *p, int64_t id, struct stmt **out,
                        struct err *e)
 {
-    struct pg_scope sc;
+    struct access_scope sc;
     policy_grant__scope(p, &sc);
     struct stmt *st;
     enum rc rc =
@@ -602,7 +584,7 @@ static enum rc app_row(struct conn *c, const struct principal *p, int64_t id, st
     if (rc)
         return rc;
     store_bind_int(st, 1, id);
-    policy_grant__bind_scope(st, 2, &sc);
+    access_bind(st, 2, &sc);
     rc = store_step(st, e);
     if (rc == RC_ROW) {
         *out = st;
@@ -648,7 +630,7 @@ enum rc policy_app_timeline(struct conn *c, const struct principal *p, int64_t i
     if (rc)
         return rc;
     store_finish(st);
-    return flow_timeline(c, &policy_app_flow, id, p->role != ROLE_ENTERPRISE, out, e);
+    return flow_timeline(c, &policy_app_flow, id, !access_can(p, ACCESS_ENT_SELF), out, e);
 }
 
 /* ---- the workflow ---------------------------------------------------------------------- */

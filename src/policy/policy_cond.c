@@ -297,8 +297,8 @@ enum rc policy_condition_put(struct conn *c, struct policy_holder *h, const stru
     if (rc == RC_OK)
         rc = condition_owner(c, name, &exists, &owner, owner_name, e);
     /* The owner's officers and admins edit a condition; the CLI (p NULL) may do anything. */
-    if (rc == RC_OK && exists && p && p->role != ROLE_ADMIN &&
-        !(p->role == ROLE_POLICY_OFFICER && owner && p->org_id == owner)) {
+    if (rc == RC_OK && exists && p && !access_can(p, ACCESS_SCOPE_ALL) &&
+        !(access_can(p, ACCESS_POLICY_ISSUE) && owner && p->org_id == owner)) {
         if (owner)
             rc = err_set(e, RC_FORBIDDEN, "name",
                          "命名条件 %s 属于%s，只有该单位的政策专员或管理员可以修改", name,

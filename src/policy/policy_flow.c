@@ -26,9 +26,9 @@
 /* The caller's relations to a policy of org_id (PR_* bits); p may be NULL. */
 unsigned policy__rels_of(const struct principal *p, int64_t org_id)
 {
-    if (p && p->role == ROLE_ADMIN)
+    if (access_can(p, ACCESS_SCOPE_ALL))
         return PR_ADMIN;
-    if (p && p->role == ROLE_POLICY_OFFICER && p->org_id == org_id)
+    if (access_can(p, ACCESS_POLICY_ISSUE) && p->org_id == org_id)
         return PR_ISSUER;
     return 0;
 }

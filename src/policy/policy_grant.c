@@ -59,44 +59,9 @@ int64_t policy_grant__today(int64_t now_ms)
     return minute >= 0 ? minute / 1440 : -((-minute + 1439) / 1440);
 }
 
-bool policy_grant__covers(const struct principal *p, const char *region)
+void policy_grant__scope(const struct principal *p, struct access_scope *s)
 {
-    if (!p->org_region || !region)
-        return false;
-    char prefix[8];
-    ent_region_prefix(p->org_region, prefix);
-    return strncmp(region, prefix, strlen(prefix)) == 0;
-}
-
-void policy_grant__scope(const struct principal *p, struct pg_scope *s)
-{
-    memset(s, 0, sizeof(*s));
-    s->mode = 4;
-    if (p->role == ROLE_ADMIN) {
-        s->mode = 0;
-    } else if (p->role == ROLE_ENTERPRISE && p->credit_code) {
-        s->mode = 1;
-        s->credit = p->credit_code;
-    } else if (p->role == ROLE_POLICY_OFFICER && p->org_id) {
-        s->mode = 2;
-        s->org_id = p->org_id;
-    } else if (p->role == ROLE_SUPERVISOR && p->org_region) {
-        s->mode = 3;
-        ent_region_prefix(p->org_region, s->lo);
-        snprintf(s->hi, sizeof(s->hi), "%s:", s->lo);
-    }
-}
-
-void policy_grant__bind_scope(struct stmt *st, int i, const struct pg_scope *s)
-{
-    store_bind_int(st, i, s->mode);
-    store_bind_int(st, i + 1, s->mode);
-    store_bind_text(st, i + 2, s->credit ? s->credit : "");
-    store_bind_int(st, i + 3, s->mode);
-    store_bind_int(st, i + 4, s->org_id);
-    store_bind_int(st, i + 5, s->mode);
-    store_bind_text(st, i + 6, s->lo);
-    store_bind_text(st, i + 7, s->hi);
+    access_scope_of(p, ACCESS_GRANT_REGION, ACCESS_POLICY_ISSUE, s);
 }
 
 enum rc policy_grant__policy(struct conn *c, int64_t id, struct pg_policy *out, struct err *e)
@@ -320,9 +285,9 @@ static json_t *id_text(int64_t id)
 unsigned policy_grant__rels(const struct principal *p, int64_t org_id, const char *credit)
 {
     unsigned rels = 0;
-    if (p->role == ROLE_ENTERPRISE && p->credit_code && strcmp(p->credit_code, credit) == 0)
+    if (access_can(p, ACCESS_ENT_SELF) && p->credit_code && strcmp(p->credit_code, credit) == 0)
         rels |= PGR_OWNER;
-    if (p->role == ROLE_POLICY_OFFICER && p->org_id && p->org_id == org_id)
+    if (access_can(p, ACCESS_POLICY_ISSUE) && p->org_id && p->org_id == org_id)
         rels |= PGR_ISSUER;
     return rels;
 }
@@ -334,7 +299,7 @@ static json_t *grant_json(const struct principal *p, struct stmt *st)
     int s = flow_state_parse(&policy_grant_flow, store_text(st, 9));
     unsigned rels = policy_grant__rels(p, store_int(st, 5), store_text(st, 3));
     json_t *actions = flow_actions_json(&policy_grant_flow, rels, s, 0);
-    bool reveal = rels || p->role == ROLE_ADMIN;
+    bool reveal = access_reveal(p, rels != 0);
     json_t *j = json_pack(
         "{s:o, s:o, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:o, "
         "s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
@@ -368,7 +333,7 @@ static json_t *grant_json(const struct principal *p, struct stmt *st)
 enum rc policy_grant_list(struct conn *c, const struct principal *p,
                           const struct policy_grant_filter *f, json_t **out, struct err *e)
 {
-    struct pg_scope sc;
+    struct access_scope sc;
     policy_grant__scope(p, &sc);
     struct stmt *st;
     enum rc rc = store_prepare(
@@ -384,18 +349,18 @@ enum rc policy_grant_list(struct conn *c, const struct principal *p,
         &st, e);
     if (rc)
         return rc;
-    policy_grant__bind_scope(st, 1, &sc);
-    store_bind_int(st, 9, f->policy_id);
-    store_bind_int(st, 10, f->policy_id);
-    store_bind_text(st, 11, f->state ? f->state : "");
-    store_bind_text(st, 12, f->state ? f->state : "");
-    store_bind_text(st, 13, f->credit_code ? f->credit_code : "");
-    store_bind_text(st, 14, f->credit_code ? f->credit_code : "");
-    store_bind_int(st, 15, f->run_id);
-    store_bind_int(st, 16, f->run_id);
-    store_bind_int(st, 17, f->before_id);
-    store_bind_int(st, 18, f->before_id);
-    store_bind_int(st, 19, f->limit > 0 ? f->limit : 50);
+    access_bind(st, 1, &sc);
+    store_bind_int(st, 6, f->policy_id);
+    store_bind_int(st, 7, f->policy_id);
+    store_bind_text(st, 8, f->state ? f->state : "");
+    store_bind_text(st, 9, f->state ? f->state : "");
+    store_bind_text(st, 10, f->credit_code ? f->credit_code : "");
+    store_bind_text(st, 11, f->credit_code ? f->credit_code : "");
+    store_bind_int(st, 12, f->run_id);
+    store_bind_int(st, 13, f->run_id);
+    store_bind_int(st, 14, f->before_id);
+    store_bind_int(st, 15, f->before_id);
+    store_bind_int(st, 16, f->limit > 0 ? f->limit : 50);
     json_t *items = json_array();
     while ((rc = store_step(st, e)) == RC_ROW)
         json_array_append_new(items, grant_json(p, st));
@@ -412,7 +377,7 @@ enum rc policy_grant_list(struct conn *c, const struct principal *p,
 static enum rc grant_row(struct conn *c, const struct principal *p, int64_t id, struct stmt **out,
                          struct err *e)
 {
-    struct pg_scope sc;
+    struct access_scope sc;
     policy_grant__scope(p, &sc);
     struct stmt *st;
     enum rc rc = store_prepare(
@@ -424,7 +389,7 @@ static enum rc grant_row(struct conn *c, const struct principal *p, int64_t id, 
     if (rc)
         return rc;
     store_bind_int(st, 1, id);
-    policy_grant__bind_scope(st, 2, &sc);
+    access_bind(st, 2, &sc);
     rc = store_step(st, e);
     if (rc == RC_ROW) {
         *out = st;
@@ -468,7 +433,7 @@ enum rc policy_grant_timeline(struct conn *c, const struct principal *p, int64_t
     if (rc)
         return rc;
     store_finish(st);
-    return flow_timeline(c, &policy_grant_flow, id, p->role != ROLE_ENTERPRISE, out, e);
+    return flow_timeline(c, &policy_grant_flow, id, !access_can(p, ACCESS_ENT_SELF), out, e);
 }
 
 /* ---- the workflow ------------------------------------------------------------------------ */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../access/access.h"
 #include "../base/rc.h"
 #include "policy.h"
 
@@ -49,7 +50,6 @@ enum rc policy_grant__facts(struct conn *c, const char *credit_code, struct rule
 /* Today's local date (Asia/Shanghai) as days since 1970-01-01. */
 int64_t policy_grant__today(int64_t now_ms);
 /* Does the caller's organisation region cover region (supervisors)? */
-bool policy_grant__covers(const struct principal *p, const char *region);
 
 /* Appends an events row (entity "grant") by a system actor (a run). data may be NULL. */
 enum rc policy_grant__event(struct conn *c, const struct audit_actor *who, const char *entity,
@@ -81,20 +81,12 @@ void policy_grant__bind_opt(struct stmt *st, int i, int64_t v);
  * issuing department org_id and the enterprise credit. */
 unsigned policy_grant__rels(const struct principal *p, int64_t org_id, const char *credit);
 
-/* Who sees which grants and applications (policy_grant.h): mode 0 all (admin),
- * 1 one enterprise, 2 one issuing department, 3 a region, 4 nothing. */
-struct pg_scope {
-    int mode;
-    const char *credit;
-    int64_t org_id;
-    char lo[8], hi[16];
-};
-void policy_grant__scope(const struct principal *p, struct pg_scope *s);
-/* The scope predicate over columns credit, org and region; 9 parameters. */
-#define PG_SCOPE_SQL(credit, org, region)                                                          \
-    "(? = 0 OR (? = 1 AND " credit " = ?) OR (? = 2 AND " org " = ?) OR (? = 3 AND " region        \
-    " >= ? AND " region " < ?))"
-/* Binds the 9 parameters of PG_SCOPE_SQL from i. */
-void policy_grant__bind_scope(struct stmt *st, int i, const struct pg_scope *s);
+/* Who sees which grants and applications (src/access): scope.all every one, an
+ * enterprise (ent.self) its own, the issuing department (policy.issue) those of its
+ * organisation's policies, oversight (grant.region) those of its region. */
+void policy_grant__scope(const struct principal *p, struct access_scope *s);
+/* The scope predicate over columns credit, org and region; ACCESS_SQL_N parameters,
+ * bound by access_bind. */
+#define PG_SCOPE_SQL(credit, org, region) ACCESS_SQL(credit, org, region)
 
 #endif

@@ -333,19 +333,8 @@ enum rc policy_match_enterprise(struct conn *c, struct policy_holder *h, const s
                                 struct err *e)
 {
     const struct ent_catalog *cat = policy_holder_catalog(h);
-    struct ent_scope scope = {0};
-    char prefix[8];
-    if (p->role == ROLE_ADMIN) {
-        scope.all = true;
-    } else if (p->role == ROLE_ENTERPRISE) {
-        scope.credit_code = p->credit_code ? p->credit_code : "";
-    } else {
-        if (p->org_region)
-            scope.region_prefix = ent_region_prefix(p->org_region, prefix);
-        scope.user_id = p->user_id;
-    }
     json_t *facts = NULL;
-    enum rc rc = ent_facts_get(c, cat, &scope, credit_code, false, &facts, e);
+    enum rc rc = ent_facts_get(c, cat, p, credit_code, false, &facts, e);
     if (rc)
         return rc;
     struct rules_facts *f = rules_facts_new(policy_holder_rules_catalog(h));

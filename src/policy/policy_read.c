@@ -297,8 +297,8 @@ enum rc policy_list(struct conn *c, const struct principal *p, const struct poli
 {
     char today[11];
     policy__today(today);
-    bool admin = p && p->role == ROLE_ADMIN;
-    bool officer = p && p->role == ROLE_POLICY_OFFICER;
+    bool admin = access_can(p, ACCESS_SCOPE_ALL);
+    bool officer = !admin && access_can(p, ACCESS_POLICY_ISSUE);
     const char *state = f->state ? f->state : "published";
     if (f->delivery && !policy_delivery_label(f->delivery))
         return err_set(e, RC_INVALID, "delivery", "兑现方式应为 mian_shen、ji_shen 或 shen_bao");

@@ -764,11 +764,13 @@ static json_t *run_json(struct stmt *st)
 /* May p read the runs of policy pol? Officers of its department, supervisors, admins. */
 static enum rc may_read(const struct principal *p, const struct pg_policy *pol, struct err *e)
 {
-    bool issuer = p->role == ROLE_POLICY_OFFICER && p->org_id == pol->org_id;
+    bool issuer = access_can(p, ACCESS_POLICY_ISSUE) && p->org_id == pol->org_id;
+    bool all = access_can(p, ACCESS_SCOPE_ALL);
     /* A draft exists only for its department and administrators (policy.h). */
-    if (strcmp(pol->state, "draft") == 0 && !issuer && p->role != ROLE_ADMIN)
+    if (strcmp(pol->state, "draft") == 0 && !issuer && !all)
         return err_set(e, RC_NOTFOUND, NULL, "政策不存在");
-    if (p->role == ROLE_ADMIN || p->role == ROLE_SUPERVISOR || issuer)
+    /* Oversight of grants (grant.region) reads the runs of every published policy. */
+    if (all || access_can(p, ACCESS_GRANT_REGION) || issuer)
         return RC_OK;
     return err_set(e, RC_FORBIDDEN, NULL, "只有政策发布部门、督查和管理人员可以查看匹配运行");
 }
@@ -954,7 +956,7 @@ enum rc policy_runner_submit(struct policy_runner *r, struct conn *c, const stru
     enum rc rc = policy_grant__policy(c, policy_id, &pol, e);
     if (rc)
         return rc;
-    if (p->role != ROLE_POLICY_OFFICER || p->org_id != pol.org_id)
+    if (!access_can(p, ACCESS_POLICY_ISSUE) || p->org_id != pol.org_id)
         return strcmp(pol.state, "draft") == 0
                    ? err_set(e, RC_NOTFOUND, NULL, "政策不存在")
                    : err_set(e, RC_FORBIDDEN, NULL,

@@ -68,9 +68,10 @@ static json_t *values(json_t *group)
 
 enum rc policy_stats(struct conn *c, const struct principal *p, json_t **out, struct err *e)
 {
-    struct pg_scope sc;
+    struct access_scope sc;
     policy_grant__scope(p, &sc);
-    if (sc.mode == 1 || sc.mode == 4)
+    /* Statistics are for scopes wider than one enterprise. */
+    if (!sc.all && !sc.org_id && strcmp(sc.region_lo, "~") == 0)
         return err_set(e, RC_FORBIDDEN, NULL,
                        "只有政策发布部门、督查和管理人员可以查看政策兑现统计");
     json_t *by_policy = json_object(), *by_org = json_object(), *by_region = json_object();
@@ -88,7 +89,7 @@ enum rc policy_stats(struct conn *c, const struct principal *p, json_t **out, st
         &st, e);
     char key[24], full[CODES_FULL_NAME_MAX];
     if (rc == RC_OK) {
-        policy_grant__bind_scope(st, 1, &sc);
+        access_bind(st, 1, &sc);
         while ((rc = store_step(st, e)) == RC_ROW) {
             snprintf(key, sizeof(key), "%lld", (long long)store_int(st, 0));
             const char *state = store_text(st, 5), *region = store_text(st, 4);
@@ -116,7 +117,7 @@ enum rc policy_stats(struct conn *c, const struct principal *p, json_t **out, st
                                                          "o.name, e.region, a.state",
             &st, e);
     if (rc == RC_OK) {
-        policy_grant__bind_scope(st, 1, &sc);
+        access_bind(st, 1, &sc);
         while ((rc = store_step(st, e)) == RC_ROW) {
             snprintf(key, sizeof(key), "%lld", (long long)store_int(st, 0));
             const char *state = store_text(st, 5), *region = store_text(st, 4);

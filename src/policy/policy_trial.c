@@ -32,18 +32,7 @@ static enum rc visible_enterprise(struct conn *c, const struct ent_catalog *cat,
                                   const struct principal *p, const char *credit_code,
                                   json_t **out, struct err *e)
 {
-    struct ent_scope scope = {0};
-    char prefix[8];
-    if (p->role == ROLE_ADMIN) {
-        scope.all = true;
-    } else if (p->role == ROLE_ENTERPRISE) {
-        scope.credit_code = p->credit_code ? p->credit_code : "";
-    } else {
-        if (p->org_region)
-            scope.region_prefix = ent_region_prefix(p->org_region, prefix);
-        scope.user_id = p->user_id;
-    }
-    return ent_get(c, cat, &scope, credit_code, out, e);
+    return ent_get(c, cat, p, credit_code, out, e);
 }
 
 static json_t *answer(const struct ent_catalog *cat, const json_t *doc, const json_t *ent,

@@ -851,6 +851,11 @@ enum rc store_migrate(struct store *s, int *n_applied, struct err *e)
         rc = store_exec(c, "SELECT pg_advisory_lock(4242)", e);
         locked = rc == RC_OK;
     }
+    /* SQLite changes a table the only way it can, by rebuilding it (0016 drops a CHECK):
+     * that needs foreign keys off, which only works outside a transaction.
+     * foreign_key_check runs before each migration commits instead. */
+    if (rc == RC_OK && !pg)
+        rc = store_exec(c, "PRAGMA foreign_keys=OFF", e);
     if (rc == RC_OK)
         rc = store_exec(c,
                         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
@@ -888,6 +893,17 @@ enum rc store_migrate(struct store *s, int *n_applied, struct err *e)
         }
         store_finish(st);
         st = NULL;
+        if (rc == RC_OK && !pg &&
+            (rc = store_prepare(c, "PRAGMA foreign_key_check", &st, e)) == RC_OK) {
+            rc = store_step(st, e);
+            if (rc == RC_ROW)
+                rc = err_set(e, RC_CONFLICT, NULL, "foreign key violated in table %s",
+                             store_text(st, 0));
+            else if (rc == RC_DONE)
+                rc = RC_OK;
+            store_finish(st);
+            st = NULL;
+        }
         if (rc == RC_OK)
             rc = store_commit(c, e);
         if (rc) {
@@ -901,6 +917,11 @@ enum rc store_migrate(struct store *s, int *n_applied, struct err *e)
 out:
     if (store_in_txn(c))
         store_rollback(c);
+    if (!pg) {
+        struct err ignored;
+        if (store_exec(c, "PRAGMA foreign_keys=ON", &ignored))
+            log_warn("store: could not turn foreign keys back on: %s", ignored.msg);
+    }
     if (locked) {
         struct err ignored;
         if (store_exec(c, "SELECT pg_advisory_unlock(4242)", &ignored))

@@ -20,7 +20,7 @@ START_TEST(routes_are_the_tables_concatenated)
             ck_assert_str_eq(r[k].pattern, t[i].routes[j].pattern);
             ck_assert_int_eq(r[k].method, t[i].routes[j].method);
             ck_assert_ptr_eq(r[k].fn, t[i].routes[j].fn);
-            ck_assert_uint_eq(r[k].roles, t[i].routes[j].roles);
+            ck_assert_uint_eq(r[k].perms, t[i].routes[j].perms);
         }
     }
     ck_assert_uint_le(k, n_routes);

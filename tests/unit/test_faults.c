@@ -144,9 +144,8 @@ static void fx_open(struct fx *f)
         {"enterprise", "enterprise", NULL, "91340100131860916Y"},
     };
     for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
-        struct auth_user_new u = {users[i].name,   NULL, "demo", ROLE_ENTERPRISE, users[i].org,
+        struct auth_user_new u = {users[i].name,   NULL, "demo", users[i].role, users[i].org,
                                   users[i].credit, true};
-        ck_assert(auth_role_parse(users[i].role, &u.role));
         OK(auth_user_create(f->c, &f->cli, &u, NULL, E));
     }
     struct category_route_entry policy_route = {"3408", "340800-JXJ", {"340800-FGW"}, 1};
@@ -546,7 +545,7 @@ static enum rc op_demand_import(struct fx *f, struct err *e)
 /* An officer of org_code (a policy's issuing department), made unarmed. */
 static void officer_of(struct fx *f, const char *name, const char *org_code, struct principal *p)
 {
-    struct auth_user_new u = {name, NULL, "demo", ROLE_POLICY_OFFICER, org_code, NULL, true};
+    struct auth_user_new u = {name, NULL, "demo", "policy_officer", org_code, NULL, true};
     OK(auth_user_create(f->c, &f->cli, &u, NULL, E));
     principal(f, name, p);
 }
