@@ -156,6 +156,8 @@ static enum rc api_demands_create(struct http_req *req, struct http_resp *resp, 
         return rc;
     struct demand_ctx ctx;
     api_demand_ctx(req, &ctx);
+    /* A deferring handler (http_defer below): it takes and releases its connection
+     * itself (api_conn + store_release), as docs/internals/api.md says. */
     struct conn *c;
     if ((rc = api_conn(req, &c, e))) {
         api_demand_ctx_done(req, &ctx);
@@ -208,12 +210,10 @@ static enum rc api_demands_import(struct http_req *req, struct http_resp *resp, 
     struct demand_ctx ctx;
     api_demand_ctx(req, &ctx);
     struct conn *c;
-    rc = api_conn(req, &c, e);
+    rc = api_db(req, &c, e);
     struct demand_import_report r = {0};
-    if (rc == RC_OK) {
+    if (rc == RC_OK)
         rc = demand_import(c, &ctx, api_who(req), req->body, req->body_len, &o, &r, e);
-        store_release(c);
-    }
     api_demand_ctx_done(req, &ctx);
     if (rc) {
         demand_import_report_cleanup(&r);
@@ -255,10 +255,8 @@ static enum rc api_demands_list(struct http_req *req, struct http_resp *resp, st
     int64_t last = 0;
     buf_reset(b);
     rc = buf_append(b, "{\"items\":", 9);
-    if (rc == RC_OK && (rc = api_conn(req, &c, e)) == RC_OK) {
+    if (rc == RC_OK && (rc = api_db(req, &c, e)) == RC_OK)
         rc = demand_list(c, &ctx, api_who(req), &f, b, &n, &last, e);
-        store_release(c);
-    }
     api_demand_ctx_done(req, &ctx);
     if (rc == RC_OK && n == f.limit) {
         char num[24];
@@ -281,14 +279,13 @@ static enum rc one(struct http_req *req, struct http_resp *resp, struct err *e, 
     api_demand_ctx(req, &ctx);
     struct conn *c;
     json_t *j = NULL;
-    if ((rc = api_conn(req, &c, e)) == RC_OK) {
+    if ((rc = api_db(req, &c, e)) == RC_OK) {
         if (what == 0)
             rc = demand_get_text(c, &ctx, api_who(req), id, &resp->body, e);
         else if (what == 1)
             rc = demand_actions(c, &ctx, api_who(req), id, &resp->body, e);
         else
             rc = demand_timeline(c, api_who(req), id, &j, e);
-        store_release(c);
     }
     api_demand_ctx_done(req, &ctx);
     if (rc)
@@ -325,11 +322,10 @@ static enum rc api_demand_act(struct http_req *req, struct http_resp *resp, stru
     struct demand_ctx ctx;
     api_demand_ctx(req, &ctx);
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)) == RC_OK) {
+    if ((rc = api_db(req, &c, e)) == RC_OK) {
         rc = demand_act(c, &ctx, api_who(req), id, body, e);
         if (rc == RC_OK)
             rc = demand_get_text(c, &ctx, api_who(req), id, &resp->body, e);
-        store_release(c);
     }
     api_demand_ctx_done(req, &ctx);
     return rc ? reply_failed(resp, rc) : reply_text(resp, 200);

@@ -36,10 +36,9 @@ static enum rc items_of(struct http_req *req, struct http_resp *resp, const char
         return rc;
     struct conn *c;
     json_t *j = NULL;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = read(c, api_who(req), id, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", j));
 }
 
@@ -53,12 +52,11 @@ static enum rc api_policy_runs_create(struct http_req *req, struct http_resp *re
         return rc;
     struct conn *c;
     json_t *j = NULL;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = policy_runner_submit(api_app(req)->runner, c, api_who(req), pid, &run_id, e);
     if (rc == RC_OK)
         rc = policy_run_get(c, api_who(req), pid, run_id, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 202, j);
 }
 
@@ -70,10 +68,9 @@ static enum rc api_policy_runs_list(struct http_req *req, struct http_resp *resp
         return rc;
     struct conn *c;
     json_t *j = NULL;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = policy_run_list(c, api_who(req), pid, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", j));
 }
 
@@ -87,10 +84,9 @@ static enum rc api_policy_runs_get(struct http_req *req, struct http_resp *resp,
         return rc;
     struct conn *c;
     json_t *j = NULL;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = policy_run_get(c, api_who(req), pid, rid, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -115,10 +111,9 @@ static enum rc api_grants_list(struct http_req *req, struct http_resp *resp, str
     f.credit_code = http_query(req, "credit_code");
     struct conn *c;
     json_t *items = NULL;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = policy_grant_list(c, api_who(req), &f, &items, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, api_page(req, items, f.limit, "id"));
 }
 
@@ -130,10 +125,9 @@ static enum rc api_grants_get(struct http_req *req, struct http_resp *resp, stru
         return rc;
     struct conn *c;
     json_t *j = NULL;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = policy_grant_get(c, api_who(req), id, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -148,12 +142,11 @@ static enum rc api_grant_act(struct http_req *req, struct http_resp *resp, struc
         return rc;
     struct conn *c;
     json_t *j = NULL;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = policy_grant_act(c, api_who(req), id, body, e);
     if (rc == RC_OK)
         rc = policy_grant_get(c, api_who(req), id, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -177,11 +170,10 @@ static enum rc api_application_form(struct http_req *req, struct http_resp *resp
         return rc;
     struct conn *c;
     json_t *j = NULL;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = policy_app_form(c, api_app(req)->policies, api_who(req), pid,
                          http_query(req, "credit_code"), &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -198,12 +190,11 @@ static enum rc api_applications_create(struct http_req *req, struct http_resp *r
     json_t *j = NULL;
     int64_t id = 0;
     bool existed = false;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = policy_app_create(c, api_app(req)->policies, api_who(req), body, key, &id, &existed, e);
     if (rc == RC_OK)
         rc = policy_app_get(c, api_who(req), id, &j, e);
-    store_release(c);
     if (rc)
         return rc;
     if (existed)
@@ -218,18 +209,19 @@ static enum rc api_applications_list(struct http_req *req, struct http_resp *res
     enum rc rc = api_list_id(req, &l, e);
     if (rc == RC_OK)
         rc = api_query_id(req, "policy_id", &f.policy_id, e);
+    f.state = http_query(req, "state");
+    if (rc == RC_OK && f.state && *f.state && flow_state_parse(&policy_app_flow, f.state) < 0)
+        rc = err_set(e, RC_INVALID, "state", "未知的申请状态 %s", f.state);
     if (rc)
         return rc;
     f.limit = l.limit;
     f.before_id = l.after_id;
-    f.state = http_query(req, "state");
     f.credit_code = http_query(req, "credit_code");
     struct conn *c;
     json_t *items = NULL;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = policy_app_list(c, api_who(req), &f, &items, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, api_page(req, items, f.limit, "id"));
 }
 
@@ -241,10 +233,9 @@ static enum rc api_applications_get(struct http_req *req, struct http_resp *resp
         return rc;
     struct conn *c;
     json_t *j = NULL;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = policy_app_get(c, api_who(req), id, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -259,12 +250,11 @@ static enum rc api_application_act(struct http_req *req, struct http_resp *resp,
         return rc;
     struct conn *c;
     json_t *j = NULL;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = policy_app_act(c, api_app(req)->policies, api_who(req), id, body, e);
     if (rc == RC_OK)
         rc = policy_app_get(c, api_who(req), id, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -367,11 +357,10 @@ static enum rc api_stats_policies(struct http_req *req, struct http_resp *resp, 
         return rc;
     struct conn *c;
     json_t *j = NULL;
-    rc = api_conn(req, &c, e);
+    rc = api_db(req, &c, e);
     if (rc)
         return rc;
     rc = policy_stats(c, api_who(req), &j, e);
-    store_release(c);
     if (rc)
         return rc;
     if (format && strcmp(format, "csv") == 0) {

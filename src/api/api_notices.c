@@ -92,7 +92,7 @@ static enum rc api_notices_list(struct http_req *req, struct http_resp *resp, st
     int limit = l.limit;
     long long before = l.after_id;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items = json_array();
     struct nrow *rows = pool_alloc(&req->pool, (size_t)limit * sizeof(*rows));
@@ -119,7 +119,6 @@ static enum rc api_notices_list(struct http_req *req, struct http_resp *resp, st
         if (n < limit)
             break;
     }
-    store_release(c);
     if (rc) {
         json_decref(items);
         return rc;

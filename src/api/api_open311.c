@@ -383,11 +383,10 @@ static enum rc services_all(struct http_req *req, json_t **out, struct err *e)
 {
     struct conn *c;
     json_t *tree = NULL;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     rc = category_tree(c, false, &tree, e);
-    store_release(c);
     if (rc)
         return rc;
     *out = json_array();
@@ -562,10 +561,8 @@ static enum rc one_request(struct http_req *req, struct http_resp *resp, struct 
         struct demand_ctx ctx;
         ctx_begin(req, &ctx);
         struct conn *c;
-        if ((rc = api_conn(req, &c, e)) == RC_OK) {
+        if ((rc = api_db(req, &c, e)) == RC_OK)
             rc = load_request(c, &ctx, p, id, &r, e);
-            store_release(c);
-        }
         ctx_end(req, &ctx);
         if (rc)
             return fail_rc(resp, f, rc, e);
@@ -688,7 +685,7 @@ static enum rc list_requests(struct http_req *req, struct http_resp *resp, enum 
     struct buf sql;
     buf_init(&sql, 8192);
     json_t *list = json_array();
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc == RC_OK && !n_ids) {
         rc = buf_puts(&sql, "SELECT d.id FROM demands d WHERE " KEY_SCOPE_SQL);
         for (int i = 0; rc == RC_OK && i < n_codes; i++)
@@ -732,7 +729,6 @@ static enum rc list_requests(struct http_req *req, struct http_resp *resp, enum 
             json_array_append_new(list, r);
     }
     buf_cleanup(&sql);
-    store_release(c);
     ctx_end(req, &ctx);
     if (rc) {
         json_decref(list);
@@ -879,13 +875,11 @@ static enum rc api_open311_post(struct http_req *req, struct http_resp *resp, st
     struct demand_ctx ctx;
     /* An unknown or inactive service is the spec's 400, checked before anything else. */
     struct category cat;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     rc = category_get(c, d.category, &req->pool, &cat, e);
-    if (rc == RC_NOTFOUND || (rc == RC_OK && !cat.active)) {
-        store_release(c);
+    if (rc == RC_NOTFOUND || (rc == RC_OK && !cat.active))
         return fail(resp, f, 400, "unknown service_code %s", d.category);
-    }
     int64_t id = 0;
     bool existed = false;
     ctx_begin(req, &ctx);
@@ -898,7 +892,6 @@ static enum rc api_open311_post(struct http_req *req, struct http_resp *resp, st
         if (r)
             no = json_incref(json_object_get(r, "service_notice")), json_decref(r);
     }
-    store_release(c);
     ctx_end(req, &ctx);
     if (rc) {
         json_decref(no);

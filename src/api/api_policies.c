@@ -42,11 +42,10 @@ static enum rc api_policies_list(struct http_req *req, struct http_resp *resp, s
     f.category = http_query(req, "category");
     f.state = http_query(req, "state");
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items;
     rc = policy_list(c, api_who(req), &f, &items, e);
-    store_release(c);
     if (rc)
         return rc;
     return http_reply(resp, 200, api_page(req, items, f.limit, "id"));
@@ -62,11 +61,10 @@ static enum rc api_policies_get(struct http_req *req, struct http_resp *resp, st
     if ((rc = api_query_int(req, "version", 1, 100000, &version, e)))
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *j;
     rc = policy_get(c, api_app(req)->policies, api_who(req), id, (int)version, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -77,7 +75,7 @@ static enum rc api_policies_create(struct http_req *req, struct http_resp *resp,
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     int64_t id = 0;
     json_t *j = NULL;
@@ -85,7 +83,6 @@ static enum rc api_policies_create(struct http_req *req, struct http_resp *resp,
     rc = policy_create(c, h, api_who(req), body, &id, e);
     if (rc == RC_OK)
         rc = policy_get(c, h, api_who(req), id, 0, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 201, j);
 }
 
@@ -99,14 +96,13 @@ static enum rc api_policies_update(struct http_req *req, struct http_resp *resp,
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *j = NULL;
     struct policy_holder *h = api_app(req)->policies;
     rc = policy_update(c, h, api_who(req), id, body, e);
     if (rc == RC_OK)
         rc = policy_get(c, h, api_who(req), id, -1, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -120,11 +116,10 @@ static enum rc api_policy_act(struct http_req *req, struct http_resp *resp, stru
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *j = NULL;
     rc = policy_act(c, api_app(req)->policies, api_who(req), id, body, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -135,11 +130,10 @@ static enum rc api_policy_actions_list(struct http_req *req, struct http_resp *r
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items = NULL;
     rc = policy_actions(c, api_who(req), id, &items, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", items));
 }
 
@@ -150,11 +144,10 @@ static enum rc api_policy_versions(struct http_req *req, struct http_resp *resp,
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *items;
     rc = policy_versions(c, api_who(req), id, &items, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", items));
 }
 
@@ -165,23 +158,21 @@ static enum rc api_policy_jsonlogic(struct http_req *req, struct http_resp *resp
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *j;
     rc = policy_jsonlogic(c, api_app(req)->policies, api_who(req), id, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
 static enum rc api_conditions_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     json_t *items;
     rc = policy_conditions_list(c, &items, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", items));
 }
 
@@ -192,12 +183,11 @@ static enum rc api_conditions_put(struct http_req *req, struct http_resp *resp, 
     if (rc)
         return rc;
     struct conn *c;
-    if ((rc = api_conn(req, &c, e)))
+    if ((rc = api_db(req, &c, e)))
         return rc;
     json_t *j;
     rc = policy_condition_put(c, api_app(req)->policies, &api_who(req)->actor, api_who(req),
                               req->params[0], body, &j, e);
-    store_release(c);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -218,17 +208,14 @@ static enum rc explain_param(const char *v, enum policy_explain *how, struct err
 static enum rc api_enterprise_policies(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     enum policy_explain how;
-    if ((rc = explain_param(http_query(req, "explain"), &how, e))) {
-        store_release(c);
+    if ((rc = explain_param(http_query(req, "explain"), &how, e)))
         return rc;
-    }
     rc = policy_match_enterprise(c, api_app(req)->policies, api_who(req), req->params[0], how,
                                  &resp->body, e);
-    store_release(c);
     if (rc)
         return rc;
     resp->content_type = "application/json; charset=utf-8";
@@ -306,7 +293,7 @@ static enum rc api_policies_match(struct http_req *req, struct http_resp *resp, 
 static enum rc api_policy_set(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct conn *c;
-    enum rc rc = api_conn(req, &c, e);
+    enum rc rc = api_db(req, &c, e);
     if (rc)
         return rc;
     char key[32];
@@ -315,13 +302,11 @@ static enum rc api_policy_set(struct http_req *req, struct http_resp *resp, stru
     const char *inm = http_header(req, "If-None-Match");
     http_resp_header(req, resp, "Cache-Control", "no-cache");
     if (inm && strstr(inm, etag)) {
-        store_release(c);
         http_resp_header(req, resp, "ETag", etag);
         resp->status = 304;
         return RC_OK;
     }
     rc = policy_match_template(c, api_app(req)->policies, key, &resp->body, e);
-    store_release(c);
     if (rc)
         return rc;
     /* The set may have moved on between the two looks: name what was written. */

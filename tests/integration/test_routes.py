@@ -188,3 +188,39 @@ def test_router_releases_the_handlers_connection(make_server):
         assert s.request("POST", "/api/v1/orgs", {"code": "340800-QFZX", "name": "重复",
                                                   "kind": "department", "region": "340800",
                                                   "parent": "340800"}, token=tok)[0] == 409
+
+
+def test_router_releases_the_connection_of_every_ported_handler(make_server):
+    """Grants, applications, policies, demands, notices and Open311 take their connection
+    with api_db: 4 rounds of their reads (found and not found) on 3 connections would
+    exhaust them (503 after the store's wait) if one of them kept its connection."""
+    s = make_server(threads=1)
+    tok = s.login("admin")
+    for i in range(4):
+        for path, status in [("/api/v1/grants?limit=1", 200), ("/api/v1/grants/999999", 404),
+                             ("/api/v1/grants/999999/timeline", 404),
+                             ("/api/v1/applications?limit=1", 200),
+                             ("/api/v1/applications/999999", 404),
+                             ("/api/v1/policies?limit=1", 200), ("/api/v1/policies/999999", 404),
+                             ("/api/v1/policies/999999/versions", 404),
+                             ("/api/v1/conditions", 200),
+                             ("/api/v1/demands?limit=1", 200), ("/api/v1/demands/999999", 404),
+                             ("/api/v1/demands/999999/timeline", 404),
+                             ("/api/v1/notices?limit=1", 200)]:
+            st, _, data = s.request("GET", path, token=tok)
+            assert st == status, (i, path, st, data)
+        st, _, data = s.request("GET", "/open311/v2/services.json")
+        assert st == 200, (i, st, data)
+        st, _, data = s.request("GET", "/open311/v2/services/no-such.json")
+        assert st == 404, (i, st, data)
+
+
+def test_applications_state_is_checked(server):
+    """?state= on /applications is one of the policy application flow's states, as on
+    /grants: an unknown one is a 400 naming state, not an empty list."""
+    tok = server.admin()
+    assert_error(server.request("GET", "/api/v1/applications?state=bogus", token=tok), 400,
+                 "invalid", field="state", message="未知的申请状态 bogus")
+    for state in ["submitted", "more_info", "approved", "rejected", "withdrawn", ""]:
+        st, _, data = server.request("GET", "/api/v1/applications?state=" + state, token=tok)
+        assert st == 200, (state, st, data)
