@@ -5,21 +5,15 @@ export const page = pager('/notices')
 
 /**
  * The page a notice is about, as { to, text } for a router-link, or null. This is the one
- * place that reads which record a notice names: the entity-keyed shape
- * ({"entity": "demand", "entity_id": "12"}) and, until the server sends it, the older
- * demand_id / kind fields. base is the workspace ('/enterprise').
+ * place that reads which record a notice names: its (entity, entity_id), e.g.
+ * {"entity": "demand", "entity_id": "12"} (GET /notices). A notice about no record (a
+ * 免申即享 run's summary) or about a policy (none is sent today) links nowhere. base is the
+ * workspace ('/enterprise').
  */
 export function linkOf(n, base = '/enterprise') {
-  let entity = n.entity
-  let id = n.entity_id
-  if (!entity) {
-    const kind = n.kind || ''
-    if (n.demand_id && n.demand_id !== '0') [entity, id] = ['demand', n.demand_id]
-    else if (kind.startsWith('grant')) entity = 'grant'
-    else if (kind.startsWith('application')) entity = 'application'
-  }
-  if (entity === 'demand' && id && id !== '0') return { to: `${base}/demands/${id}`, text: '查看诉求' }
-  if (entity === 'grant') return { to: `${base}/grants`, text: '查看兑现' }
-  if (entity === 'application') return { to: `${base}/grants`, text: '查看申请' }
+  const id = n.entity_id
+  if (n.entity === 'demand' && id && id !== '0') return { to: `${base}/demands/${id}`, text: '查看诉求' }
+  if (n.entity === 'grant') return { to: `${base}/grants`, text: '查看兑现' }
+  if (n.entity === 'application') return { to: `${base}/grants`, text: '查看申请' }
   return null
 }

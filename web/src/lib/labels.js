@@ -33,25 +33,8 @@ export function loadLabels() {
 
 const EMPTY = '—'
 
-// INTERIM: names the server's GET /labels does not give yet (its demand and grant actions are
-// empty; policy applications and policies are not on src/flow yet). Used only where the
-// server's map is missing or empty; delete an entry once the server fills it.
-const INTERIM = {
-  demand: {
-    actions: { approve_extension: '批准延期', reject_extension: '驳回延期', approve_return: '同意退单', reject_return: '驳回退单' },
-  },
-  application: {
-    states: { submitted: '待审核', more_info: '待补充材料', approved: '已通过', rejected: '未通过', withdrawn: '已撤回' },
-  },
-  policy: {
-    states: { draft: '草稿', published: '已发布', withdrawn: '已撤回', expired: '已过期' },
-    actions: { validate: '校验规则', publish: '发布', withdraw: '撤回', new_version: '新建版本', adopt_conditions: '采用命名条件新版本' },
-  },
-}
 function names(entity, kind) {
-  const m = store.data[entity] && store.data[entity][kind]
-  if (m && Object.keys(m).length) return m
-  return (INTERIM[entity] && INTERIM[entity][kind]) || {}
+  return (store.data[entity] && store.data[entity][kind]) || {}
 }
 
 /** The state names of an entity ({} until loaded). */
