@@ -361,3 +361,58 @@ enum rc flow_timeline(struct conn *c, const struct flow *f, int64_t id, bool wit
     *out = arr;
     return RC_OK;
 }
+
+/* ---- the reads of one record ------------------------------------------------------- */
+
+/* Loads record id for p as flow_act would, with an empty request, and releases it: *x
+ * keeps from, previous, rels and conds. */
+static enum rc peek(const struct flow *f, struct conn *c, const struct principal *p,
+                    const void *ctx, int64_t id, struct flow_call *x, struct err *e)
+{
+    memset(x, 0, sizeof(*x));
+    json_t *params = json_object();
+    x->flow = f;
+    x->c = c;
+    x->p = p;
+    x->ctx = ctx;
+    x->params = params;
+    x->id = id;
+    x->now = time_now_ms();
+    x->previous = -1;
+    x->data = json_object();
+    enum rc rc = f->load(x, e);
+    if (f->release)
+        f->release(x);
+    json_decref(x->data);
+    json_decref(params);
+    x->params = NULL;
+    x->data = NULL;
+    x->rec = x->next = NULL;
+    return rc;
+}
+
+enum rc flow_readable(const struct flow *f, struct conn *c, const struct principal *p, int64_t id,
+                      struct err *e)
+{
+    struct flow_call x;
+    return f->readable ? f->readable(c, p, id, e) : peek(f, c, p, NULL, id, &x, e);
+}
+
+enum rc flow_actions_of(const struct flow *f, struct conn *c, const struct principal *p,
+                        const void *ctx, int64_t id, json_t **out, struct err *e)
+{
+    struct flow_call x;
+    enum rc rc = peek(f, c, p, ctx, id, &x, e);
+    if (rc == RC_OK)
+        *out = flow_actions_json(f, x.rels, x.from, x.conds);
+    return rc;
+}
+
+enum rc flow_timeline_of(const struct flow *f, struct conn *c, const struct principal *p,
+                         int64_t id, json_t **out, struct err *e)
+{
+    enum rc rc = flow_readable(f, c, p, id, e);
+    if (rc == RC_OK)
+        rc = flow_timeline(c, f, id, !access_can(p, ACCESS_ENT_SELF), out, e);
+    return rc;
+}

@@ -411,31 +411,6 @@ enum rc policy_grant_get(struct conn *c, const struct principal *p, int64_t id, 
     return RC_OK;
 }
 
-enum rc policy_grant_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
-                             struct err *e)
-{
-    struct stmt *st;
-    enum rc rc = grant_row(c, p, id, &st, e);
-    if (rc)
-        return rc;
-    int s = flow_state_parse(&policy_grant_flow, store_text(st, 9));
-    unsigned rels = policy_grant__rels(p, store_int(st, 5), store_text(st, 3));
-    store_finish(st);
-    *out = flow_actions_json(&policy_grant_flow, rels, s, 0);
-    return RC_OK;
-}
-
-enum rc policy_grant_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,
-                              struct err *e)
-{
-    struct stmt *st;
-    enum rc rc = grant_row(c, p, id, &st, e);
-    if (rc)
-        return rc;
-    store_finish(st);
-    return flow_timeline(c, &policy_grant_flow, id, !access_can(p, ACCESS_ENT_SELF), out, e);
-}
-
 /* ---- the workflow ------------------------------------------------------------------------ */
 
 struct grow {

@@ -5,6 +5,7 @@
  * table the test creates; the engine's own writes (events, notices, audit) go to the
  * migrated tables, on SQLite and, with TEST_PG_DSN, on PostgreSQL.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "audit/audit.h"
@@ -392,6 +393,64 @@ START_TEST(check_only)
 }
 END_TEST
 
+/* The actions' names of a flow_actions_json array, space-separated (into out). */
+static const char *action_names(const json_t *a, char *out, size_t n)
+{
+    size_t i, k = 0;
+    json_t *x;
+    out[0] = '\0';
+    json_array_foreach(a, i, x) k += (size_t)snprintf(
+        out + k, n - k, "%s%s", k ? " " : "", json_string_value(json_object_get(x, "action")));
+    return out;
+}
+
+/* The reads of one record come from the flow's hooks: readable is load succeeding (the toy
+ * has no readable hook), the actions are what load's state and relations allow, and the
+ * timeline leaves internal events out for an enterprise. */
+START_TEST(record_reads)
+{
+    struct store *s = unit_db_open(1);
+    struct conn *c = unit_db_take(s);
+    make_ticket(c);
+    struct principal owner = who(1, "user:owner"), staff = who(2, "user:staff");
+    struct principal ent = who(3, "user:ent");
+    ent.perms = ACCESS_BIT(ACCESS_ENT_SELF);
+    struct err e;
+    json_t *j = NULL;
+    char names[128];
+
+    ck_assert_int_eq(flow_readable(&toy, c, &staff, 7, &e), RC_OK);
+    ck_assert_int_eq(flow_readable(&toy, c, &staff, 8, &e), RC_NOTFOUND);
+    ck_assert_int_eq(flow_actions_of(&toy, c, &staff, NULL, 8, &j, &e), RC_NOTFOUND);
+    ck_assert_ptr_null(j);
+    ck_assert_int_eq(flow_timeline_of(&toy, c, &staff, 8, &j, &e), RC_NOTFOUND);
+    ck_assert_ptr_null(j);
+
+    ck_assert_int_eq(flow_actions_of(&toy, c, &staff, NULL, 7, &j, &e), RC_OK);
+    ck_assert_str_eq(action_names(j, names, sizeof(names)), "take hold remark");
+    json_decref(j);
+    ck_assert_int_eq(flow_actions_of(&toy, c, &owner, NULL, 7, &j, &e), RC_OK);
+    ck_assert_int_eq(json_array_size(j), 0);
+    json_decref(j);
+
+    ck_assert_msg(act(c, &staff, "{\"action\":\"take\"}", &e) == RC_OK, "%s", e.msg);
+    ck_assert_msg(act(c, &staff, "{\"action\":\"remark\",\"note\":\"内部\"}", &e) == RC_OK, "%s",
+                  e.msg);
+    ck_assert_int_eq(flow_actions_of(&toy, c, &staff, NULL, 7, &j, &e), RC_OK);
+    ck_assert_str_eq(action_names(j, names, sizeof(names)), "hold check remark");
+    json_decref(j);
+    ck_assert_int_eq(flow_timeline_of(&toy, c, &staff, 7, &j, &e), RC_OK);
+    ck_assert_int_eq(json_array_size(j), 2);
+    json_decref(j);
+    ck_assert_int_eq(flow_timeline_of(&toy, c, &ent, 7, &j, &e), RC_OK);
+    ck_assert_int_eq(json_array_size(j), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(j, 0), "action")), "take");
+    json_decref(j);
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("flow");
@@ -404,6 +463,7 @@ static Suite *suite(void)
     tcase_add_test(tc, run_actions);
     tcase_add_test(tc, check_decides);
     tcase_add_test(tc, check_only);
+    tcase_add_test(tc, record_reads);
     suite_add_tcase(s, tc);
     if (getenv("TEST_PG_DSN")) {
         tc = tcase_create("postgres");
@@ -411,6 +471,7 @@ static Suite *suite(void)
         tcase_add_test(tc, run_actions);
         tcase_add_test(tc, check_decides);
         tcase_add_test(tc, check_only);
+        tcase_add_test(tc, record_reads);
         suite_add_tcase(s, tc);
     }
     return s;
