@@ -140,6 +140,12 @@ static enum rc parse(const struct flow *f, const json_t *params, const char **ac
     return rc;
 }
 
+/* The audit image of a flow without an image hook: {"state": name}. */
+static json_t *state_image(const struct flow *f, int s)
+{
+    return json_pack("{s:s}", "state", flow_state_name(f, s));
+}
+
 /* Checks, applies, saves, records and notifies; x is loaded. */
 static enum rc run(struct flow_call *x, struct err *e)
 {
@@ -168,8 +174,8 @@ static enum rc run(struct flow_call *x, struct err *e)
         return RC_OK;
     if (!(a->flags & FLOW_NO_SAVE) && f->save && (rc = f->save(x, e)))
         return rc;
-    json_t *before = f->image ? f->image(x, x->rec) : NULL;
-    json_t *after = f->image ? f->image(x, x->next) : NULL;
+    json_t *before = f->image ? f->image(x, x->rec) : state_image(f, x->from);
+    json_t *after = f->image ? f->image(x, x->next) : state_image(f, x->to);
     const char *event = x->event ? x->event : a->name;
     char audit_action[80];
     snprintf(audit_action, sizeof(audit_action), "%s.%s", f->entity, x->kind ? x->kind : event);
@@ -255,6 +261,19 @@ enum rc flow_record_as(struct conn *c, const char *actor, const char *actor_name
     rc = store_run(st, e);
     store_finish(st);
     xfree(text);
+    return rc;
+}
+
+enum rc flow_created(struct conn *c, const struct principal *p, const struct flow *f, int64_t id,
+                     const char *event, int to, int64_t now, const json_t *after, struct err *e)
+{
+    struct flow_event ev = {f->entity, id,    now, event, NULL, flow_state_name(f, to),
+                            NULL,      false, NULL};
+    char audit_action[80];
+    snprintf(audit_action, sizeof(audit_action), "%s.%s", f->entity, event);
+    json_t *image = after ? NULL : state_image(f, to);
+    enum rc rc = flow_record(c, p, &ev, audit_action, NULL, after ? after : image, e);
+    json_decref(image);
     return rc;
 }
 

@@ -141,7 +141,7 @@ struct flow {
     enum rc (*load)(struct flow_call *x, struct err *e);
     /* Saves x->next (unless the action has FLOW_NO_SAVE). */
     enum rc (*save)(struct flow_call *x, struct err *e);
-    /* The audit image of a record (x->rec or x->next); may be NULL (no images). */
+    /* The audit image of a record (x->rec or x->next); may be NULL: {"state": its state}. */
     json_t *(*image)(const struct flow_call *x, const void *rec);
     /* Frees what load() allocated (may be NULL). */
     void (*release)(struct flow_call *x);
@@ -219,6 +219,14 @@ struct flow_event {
 enum rc flow_record(struct conn *c, const struct principal *p, const struct flow_event *ev,
                     const char *audit_action, const json_t *before, const json_t *after,
                     struct err *e) WARN_UNUSED;
+/*
+ * Records the creation of record id by p in the caller's transaction: the event `event`
+ * (no state → state `to`) and the audit row <entity>.<event> whose after-image is after
+ * (NULL: {"state": to's name}).
+ */
+enum rc flow_created(struct conn *c, const struct principal *p, const struct flow *f, int64_t id,
+                     const char *event, int to, int64_t now, const json_t *after,
+                     struct err *e) WARN_UNUSED;
 /* The same, by an actor that is not a principal (the system: sweeper, 免申即享 run). */
 enum rc flow_record_as(struct conn *c, const char *actor, const char *actor_name, const char *org,
                        const struct flow_event *ev, struct err *e) WARN_UNUSED;

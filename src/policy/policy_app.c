@@ -575,23 +575,10 @@ static enum rc app_row(struct conn *c, const struct principal *p, int64_t id, st
 {
     struct access_scope sc;
     policy_grant__scope(p, &sc);
-    struct stmt *st;
-    enum rc rc =
-        store_prepare(c,
+    return access_one(c,
                       "SELECT " AROW_COLS AROW_FROM
                       "WHERE a.id = ? AND " PG_SCOPE_SQL("a.credit_code", "a.org_id", "e.region"),
-                      &st, e);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, id);
-    access_bind(st, 2, &sc);
-    rc = store_step(st, e);
-    if (rc == RC_ROW) {
-        *out = st;
-        return RC_OK;
-    }
-    store_finish(st);
-    return rc == RC_DONE ? err_set(e, RC_NOTFOUND, NULL, "申请不存在或无权查看") : rc;
+                      id, &sc, "申请不存在或无权查看", out, e);
 }
 
 enum rc policy_app_get(struct conn *c, const struct principal *p, int64_t id, json_t **out,

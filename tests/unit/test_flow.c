@@ -451,6 +451,40 @@ START_TEST(record_reads)
 }
 END_TEST
 
+/* flow_created records a creation (event and audit row); a flow without an image hook audits
+ * {"state": ...} before and after each action. */
+START_TEST(created_and_state_images)
+{
+    struct store *s = unit_db_open(1);
+    struct conn *c = unit_db_take(s);
+    make_ticket(c);
+    struct principal staff = who(2, "user:staff");
+    struct err e;
+    ck_assert_int_eq(store_begin(c, &e), RC_OK); /* in the caller's transaction */
+    ck_assert_int_eq(flow_created(c, &staff, &toy, 7, "create", T_OPEN, 1700000000000, NULL, &e),
+                     RC_OK);
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+    ck_assert_int_eq(count(c, "SELECT COUNT(*) FROM events WHERE entity = 'ticket' AND entity_id "
+                              "= 7 AND action = 'create' AND from_state IS NULL AND to_state = "
+                              "'open' AND actor = 'user:staff'"),
+                     1);
+    ck_assert_int_eq(count(c, "SELECT COUNT(*) FROM audit WHERE action = 'ticket.create' AND "
+                              "entity = 'ticket' AND entity_id = '7' AND before IS NULL AND "
+                              "after = '{\"state\":\"open\"}'"),
+                     1);
+    struct flow plain = toy;
+    plain.image = NULL;
+    json_t *j = json_loads("{\"action\":\"take\"}", 0, NULL);
+    ck_assert_msg(flow_act(&plain, c, &staff, NULL, 7, j, 1700000000000, &e) == RC_OK, "%s", e.msg);
+    json_decref(j);
+    ck_assert_int_eq(count(c, "SELECT COUNT(*) FROM audit WHERE action = 'ticket.take' AND before "
+                              "= '{\"state\":\"open\"}' AND after = '{\"state\":\"taken\"}'"),
+                     1);
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("flow");
@@ -464,6 +498,7 @@ static Suite *suite(void)
     tcase_add_test(tc, check_decides);
     tcase_add_test(tc, check_only);
     tcase_add_test(tc, record_reads);
+    tcase_add_test(tc, created_and_state_images);
     suite_add_tcase(s, tc);
     if (getenv("TEST_PG_DSN")) {
         tc = tcase_create("postgres");
@@ -472,6 +507,7 @@ static Suite *suite(void)
         tcase_add_test(tc, check_decides);
         tcase_add_test(tc, check_only);
         tcase_add_test(tc, record_reads);
+        tcase_add_test(tc, created_and_state_images);
         suite_add_tcase(s, tc);
     }
     return s;
