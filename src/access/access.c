@@ -327,6 +327,24 @@ int access_bind(struct stmt *st, int i, const struct access_scope *s)
     return i + ACCESS_SQL_N;
 }
 
+enum rc access_one(struct conn *c, const char *sql, int64_t id, const struct access_scope *s,
+                   const char *notfound, struct stmt **out, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c, sql, &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, id);
+    access_bind(st, 2, s);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        *out = st;
+        return RC_OK;
+    }
+    store_finish(st);
+    return rc == RC_DONE ? err_set(e, RC_NOTFOUND, NULL, "%s", notfound) : rc;
+}
+
 int access_bind_ent(struct stmt *st, int i, const struct access_scope *s)
 {
     store_bind_int(st, i, s->all ? 1 : 0);

@@ -201,6 +201,13 @@ const char *access_region_prefix(const struct principal *p, char prefix[8]);
 /* Binds ACCESS_SQL's parameters from position i; returns the next position. */
 int access_bind(struct stmt *st, int i, const struct access_scope *s);
 /*
+ * Reads the one row of sql that s may see: sql's first parameter is the record's id, the
+ * next ACCESS_SQL_N are its ACCESS_SQL predicate's. *out is the statement on that row (the
+ * caller finishes it); RC_NOTFOUND with the message notfound when there is none.
+ */
+enum rc access_one(struct conn *c, const char *sql, int64_t id, const struct access_scope *s,
+                   const char *notfound, struct stmt **out, struct err *e) WARN_UNUSED;
+/*
  * The predicate over enterprise records (credit code and region columns), which adds
  * explicit grants (the enterprises the user 包保); ACCESS_SQL_ENT_N parameters, bound by
  * access_bind_ent.

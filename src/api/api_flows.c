@@ -3,24 +3,20 @@
  * api_flows: the registry of the domains' workflows (src/flow) and what it serves:
  * GET /api/v1/labels (the labels of roles, and of each workflow's states, actions and
  * events, so the web UI copies none of them) and, for api_notices, who may read the
- * record a notice is about. A new domain adds its flow to `flows`.
+ * record a notice is about. A new domain adds its flow to API_FLOWS (api_int.h).
  */
 #include <string.h>
 
 #include "../auth/auth.h"
-#include "../demand/demand_flow.h"
 #include "../flow/flow.h"
-#include "../policy/policy.h"
-#include "../policy/policy_grant.h"
 #include "../store/store.h"
 #include "api_int.h"
 
-static const struct flow *const flows[] = {
-    &demand_flow,
-    &policy_grant_flow,
-    &policy_app_flow,
-    &policy_flow,
-};
+/* The flows of API_FLOWS (api_int.h), declared here as their domains define them. */
+#define API_FLOW_DECLARE(name) extern const struct flow name;
+#define API_FLOW_ADDRESS(name) &name,
+API_FLOWS(API_FLOW_DECLARE)
+static const struct flow *const flows[] = {API_FLOWS(API_FLOW_ADDRESS)};
 
 const struct flow *api_flow_of(const char *entity)
 {

@@ -23,25 +23,6 @@ static enum rc id_at(struct http_req *req, int i, const char *what, int64_t *id,
     return api_path_id(req, i, what, id, e);
 }
 
-/* A read of one record's list ({"items": [...]}): its actions or its timeline. */
-typedef enum rc (*items_fn)(struct conn *c, const struct principal *p, int64_t id, json_t **out,
-                            struct err *e);
-
-static enum rc items_of(struct http_req *req, struct http_resp *resp, const char *what,
-                        items_fn read, struct err *e)
-{
-    int64_t id;
-    enum rc rc = id_at(req, 0, what, &id, e);
-    if (rc)
-        return rc;
-    struct conn *c;
-    json_t *j = NULL;
-    if ((rc = api_db(req, &c, e)))
-        return rc;
-    rc = read(c, api_who(req), id, &j, e);
-    return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", j));
-}
-
 /* ---- runs ------------------------------------------------------------------------ */
 
 static enum rc api_policy_runs_create(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -117,48 +98,11 @@ static enum rc api_grants_list(struct http_req *req, struct http_resp *resp, str
     return rc ? rc : http_reply(resp, 200, api_page(req, items, f.limit, "id"));
 }
 
-static enum rc api_grants_get(struct http_req *req, struct http_resp *resp, struct err *e)
-{
-    int64_t id;
-    enum rc rc = id_at(req, 0, "兑现记录", &id, e);
-    if (rc)
-        return rc;
-    struct conn *c;
-    json_t *j = NULL;
-    if ((rc = api_db(req, &c, e)))
-        return rc;
-    rc = policy_grant_get(c, api_who(req), id, &j, e);
-    return rc ? rc : http_reply(resp, 200, j);
-}
-
-static enum rc api_grant_act(struct http_req *req, struct http_resp *resp, struct err *e)
-{
-    int64_t id;
-    json_t *body;
-    enum rc rc = id_at(req, 0, "兑现记录", &id, e);
-    if (rc == RC_OK)
-        rc = http_json_body(req, &body, e);
-    if (rc)
-        return rc;
-    struct conn *c;
-    json_t *j = NULL;
-    if ((rc = api_db(req, &c, e)))
-        return rc;
-    rc = policy_grant_act(c, api_who(req), id, body, e);
-    if (rc == RC_OK)
-        rc = policy_grant_get(c, api_who(req), id, &j, e);
-    return rc ? rc : http_reply(resp, 200, j);
-}
-
-static enum rc api_grant_actions_list(struct http_req *req, struct http_resp *resp, struct err *e)
-{
-    return items_of(req, resp, "兑现记录", policy_grant_actions, e);
-}
-
-static enum rc api_grant_timeline(struct http_req *req, struct http_resp *resp, struct err *e)
-{
-    return items_of(req, resp, "兑现记录", policy_grant_timeline, e);
-}
+/* Get, actions and timeline of a grant and of an application are the kit's record routes
+ * (api_kit.h struct api_record); an application's action needs the policies in force. */
+static const struct api_record grant_rec = {"兑现记录", &policy_grant_flow, policy_grant_get, NULL,
+                                            NULL};
+static const struct api_record app_rec = {"申请", &policy_app_flow, policy_app_get, NULL, NULL};
 
 /* ---- applications ------------------------------------------------------------------- */
 
@@ -225,20 +169,6 @@ static enum rc api_applications_list(struct http_req *req, struct http_resp *res
     return rc ? rc : http_reply(resp, 200, api_page(req, items, f.limit, "id"));
 }
 
-static enum rc api_applications_get(struct http_req *req, struct http_resp *resp, struct err *e)
-{
-    int64_t id;
-    enum rc rc = id_at(req, 0, "申请", &id, e);
-    if (rc)
-        return rc;
-    struct conn *c;
-    json_t *j = NULL;
-    if ((rc = api_db(req, &c, e)))
-        return rc;
-    rc = policy_app_get(c, api_who(req), id, &j, e);
-    return rc ? rc : http_reply(resp, 200, j);
-}
-
 static enum rc api_application_act(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;
@@ -256,17 +186,6 @@ static enum rc api_application_act(struct http_req *req, struct http_resp *resp,
     if (rc == RC_OK)
         rc = policy_app_get(c, api_who(req), id, &j, e);
     return rc ? rc : http_reply(resp, 200, j);
-}
-
-static enum rc api_application_actions_list(struct http_req *req, struct http_resp *resp,
-                                            struct err *e)
-{
-    return items_of(req, resp, "申请", policy_app_actions, e);
-}
-
-static enum rc api_application_timeline(struct http_req *req, struct http_resp *resp, struct err *e)
-{
-    return items_of(req, resp, "申请", policy_app_timeline, e);
 }
 
 /* ---- statistics ----------------------------------------------------------------------- */
@@ -384,25 +303,26 @@ const struct http_route api_grants_routes[] = {
           api_application_form, "申报表（由已有数据预填，列出缺少的数据；?credit_code=）"),
     ROUTE(HTTP_GET, "/api/v1/grants", PERM(GRANT_READ), api_grants_list,
           "兑现记录（按权限范围；?policy_id=&state=&credit_code=&run_id=）"),
-    ROUTE(HTTP_GET, "/api/v1/grants/{id}", PERM(GRANT_READ), api_grants_get, "兑现记录详情"),
-    ROUTE(HTTP_GET, "/api/v1/grants/{id}/actions", PERM(GRANT_READ), api_grant_actions_list,
-          "当前可执行的兑现操作"),
-    ROUTE(HTTP_POST, "/api/v1/grants/{id}/actions", PERM(GRANT_READ), api_grant_act,
-          "兑现操作（告知 notify、确认 confirm、放弃 decline、拨付 pay）"),
-    ROUTE(HTTP_GET, "/api/v1/grants/{id}/timeline", PERM(GRANT_READ), api_grant_timeline,
-          "兑现记录的办理过程"),
+    ROUTE_DATA(HTTP_GET, "/api/v1/grants/{id}", PERM(GRANT_READ), api_record_get, "兑现记录详情",
+               &grant_rec),
+    ROUTE_DATA(HTTP_GET, "/api/v1/grants/{id}/actions", PERM(GRANT_READ), api_record_actions,
+               "当前可执行的兑现操作", &grant_rec),
+    ROUTE_DATA(HTTP_POST, "/api/v1/grants/{id}/actions", PERM(GRANT_READ), api_record_act,
+               "兑现操作（告知 notify、确认 confirm、放弃 decline、拨付 pay）", &grant_rec),
+    ROUTE_DATA(HTTP_GET, "/api/v1/grants/{id}/timeline", PERM(GRANT_READ), api_record_timeline,
+               "兑现记录的办理过程", &grant_rec),
     ROUTE(HTTP_POST, "/api/v1/applications", PERM(APPLY), api_applications_create,
           "申请政策（即申即享/申报审批；支持 Idempotency-Key）"),
     ROUTE(HTTP_GET, "/api/v1/applications", PERM(GRANT_READ), api_applications_list,
           "政策申请（按权限范围；?policy_id=&state=&credit_code=）"),
-    ROUTE(HTTP_GET, "/api/v1/applications/{id}", PERM(GRANT_READ), api_applications_get,
-          "申请详情"),
-    ROUTE(HTTP_GET, "/api/v1/applications/{id}/actions", PERM(GRANT_READ),
-          api_application_actions_list, "当前可执行的申请操作"),
+    ROUTE_DATA(HTTP_GET, "/api/v1/applications/{id}", PERM(GRANT_READ), api_record_get, "申请详情",
+               &app_rec),
+    ROUTE_DATA(HTTP_GET, "/api/v1/applications/{id}/actions", PERM(GRANT_READ), api_record_actions,
+               "当前可执行的申请操作", &app_rec),
     ROUTE(HTTP_POST, "/api/v1/applications/{id}/actions", PERM(GRANT_READ), api_application_act,
           "申请操作（approve、reject、request_info、resubmit、withdraw）"),
-    ROUTE(HTTP_GET, "/api/v1/applications/{id}/timeline", PERM(GRANT_READ),
-          api_application_timeline, "申请的办理过程"),
+    ROUTE_DATA(HTTP_GET, "/api/v1/applications/{id}/timeline", PERM(GRANT_READ),
+               api_record_timeline, "申请的办理过程", &app_rec),
     ROUTE(HTTP_GET, "/api/v1/stats/policies", PERM(GRANT_STATS), api_stats_policies,
           "政策兑现统计（按政策、部门、地区；?format=csv&by=policy|org|region）"),
 };

@@ -27,11 +27,34 @@
         .method = (m), .pattern = (p), .perms = (r), .fn = (f), .summary = (s), .max_body = (max)  \
     }
 
-/* The resource files' tables, in routing order; X(name) is src/api/api_<name>.c. */
+/* A route whose handler reads a datum through req->route->data (a struct api_record). */
+#define ROUTE_DATA(m, p, r, f, s, d)                                                               \
+    {                                                                                              \
+        .method = (m), .pattern = (p), .perms = (r), .fn = (f), .summary = (s), .data = (d)        \
+    }
+/* The four routes of one record of a workflow under base ("/api/v1/suggestions"), served by
+ * api_kit's record handlers for rec (a struct api_record *) whose label is what (a literal):
+ * GET base/{id}, GET and POST base/{id}/actions, GET base/{id}/timeline. */
+#define API_RECORD_ROUTES(base, perm, what, rec)                                                   \
+    ROUTE_DATA(HTTP_GET, base "/{id}", perm, api_record_get, what "详情", rec),                    \
+        ROUTE_DATA(HTTP_GET, base "/{id}/actions", perm, api_record_actions,                       \
+                   "当前可执行的" what "操作", rec),                                               \
+        ROUTE_DATA(HTTP_POST, base "/{id}/actions", perm, api_record_act, what "操作", rec),       \
+        ROUTE_DATA(HTTP_GET, base "/{id}/timeline", perm, api_record_timeline, what "的办理过程",  \
+                   rec)
+
 /* The workflow of an entity ("demand", "grant"...), or NULL (api_flows.c). */
 struct flow;
 const struct flow *api_flow_of(const char *entity);
+/* The workflows api_flows.c registers (GET /labels, the notices' readers), X(the struct
+ * flow's name). A new domain adds one row. */
+#define API_FLOWS(X)                                                                               \
+    X(demand_flow)                                                                                 \
+    X(policy_grant_flow)                                                                           \
+    X(policy_app_flow)                                                                             \
+    X(policy_flow)
 
+/* The resource files' tables, in routing order; X(name) is src/api/api_<name>.c. */
 #define API_TABLES(X)                                                                              \
     X(system)                                                                                      \
     X(session)                                                                                     \

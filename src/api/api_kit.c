@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "../base/jsonx.h"
+#include "../base/timeutil.h"
 #include "../cal/cal.h"
+#include "../flow/flow.h"
 
 /* Parses all of s as a decimal integer in min..max (no sign for positive ranges). */
 static bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -152,4 +154,111 @@ enum rc api_body(struct http_req *req, const struct api_field *fields, size_t n,
     if (rc == RC_OK && body)
         *body = j;
     return rc;
+}
+
+/* ---- the routes of one record of a workflow ------------------------------------------ */
+
+/* The route's record, its path id (404 when it cannot be one) and the connection. */
+static enum rc record_of(struct http_req *req, const struct api_record **r, int64_t *id,
+                         struct conn **c, struct err *e)
+{
+    *r = req->route->data;
+    enum rc rc = api_path_id(req, 0, (*r)->what, id, e);
+    return rc ? rc : api_db(req, c, e);
+}
+
+/* Runs the action named in body on record id, then answers the record. */
+static enum rc act_then_get(struct http_req *req, struct http_resp *resp,
+                            const struct api_record *r, struct conn *c, int64_t id, json_t *body,
+                            struct err *e)
+{
+    json_t *j = NULL;
+    enum rc rc = flow_act(r->flow, c, api_who(req), NULL, id, body, time_now_ms(), e);
+    if (rc == RC_OK)
+        rc = r->get(c, api_who(req), id, &j, e);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_record_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct api_record *r;
+    int64_t id;
+    struct conn *c;
+    json_t *j = NULL;
+    enum rc rc = record_of(req, &r, &id, &c, e);
+    if (rc == RC_OK)
+        rc = r->get(c, api_who(req), id, &j, e);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+enum rc api_record_create(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct api_record *r = req->route->data;
+    json_t *body, *j = NULL;
+    struct conn *c;
+    int64_t id = 0;
+    enum rc rc = http_json_body(req, &body, e);
+    if (rc == RC_OK)
+        rc = api_db(req, &c, e);
+    if (rc == RC_OK)
+        rc = r->create(c, api_who(req), body, &id, e);
+    if (rc == RC_OK)
+        rc = r->get(c, api_who(req), id, &j, e);
+    return rc ? rc : http_reply(resp, 201, j);
+}
+
+enum rc api_record_patch(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct api_record *r;
+    int64_t id;
+    struct conn *c;
+    json_t *body;
+    enum rc rc = record_of(req, &r, &id, &c, e);
+    if (rc == RC_OK)
+        rc = http_json_body(req, &body, e);
+    if (rc == RC_OK && json_object_get(body, "action"))
+        rc = err_set(e, RC_INVALID, "action", "不认识的字段 action");
+    if (rc)
+        return rc;
+    json_t *params = json_copy(body);
+    json_object_set_new(params, "action", json_string(r->patch));
+    rc = act_then_get(req, resp, r, c, id, params, e);
+    json_decref(params);
+    return rc;
+}
+
+enum rc api_record_act(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct api_record *r;
+    int64_t id;
+    struct conn *c;
+    json_t *body;
+    enum rc rc = record_of(req, &r, &id, &c, e);
+    if (rc == RC_OK)
+        rc = http_json_body(req, &body, e);
+    return rc ? rc : act_then_get(req, resp, r, c, id, body, e);
+}
+
+enum rc api_record_actions(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct api_record *r;
+    int64_t id;
+    struct conn *c;
+    json_t *j = NULL;
+    enum rc rc = record_of(req, &r, &id, &c, e);
+    if (rc == RC_OK)
+        rc = flow_actions_of(r->flow, c, api_who(req), NULL, id, &j, e);
+    return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", j));
+}
+
+enum rc api_record_timeline(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct api_record *r;
+    int64_t id;
+    struct conn *c;
+    json_t *j = NULL;
+    enum rc rc = record_of(req, &r, &id, &c, e);
+    if (rc == RC_OK)
+        rc = flow_timeline_of(r->flow, c, api_who(req), id, &j, e);
+    return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", j));
 }

@@ -98,4 +98,41 @@ struct api_field {
 enum rc api_body(struct http_req *req, const struct api_field *fields, size_t n, void *out,
                  json_t **body, struct err *e) WARN_UNUSED;
 
+/* ---- the routes of one record of a workflow ------------------------------------------ */
+
+struct flow;
+
+/*
+ * What the record handlers below need, given as the route's data (ROUTE_DATA and
+ * API_RECORD_ROUTES in api_int.h): a resource file declares one and writes no handler for
+ * get, create, PATCH, actions and timeline. Each handler takes the connection the router
+ * releases (api_db) and answers the record as get reads it after a write.
+ */
+struct api_record {
+    const char *what;        /* "意见建议": the 404 of a path id that cannot be one names it */
+    const struct flow *flow; /* its workflow: actions, act, PATCH and timeline (ctx NULL) */
+    /* Reads one record p may see (new JSON); RC_NOTFOUND when p may not. */
+    enum rc (*get)(struct conn *c, const struct principal *p, int64_t id, json_t **out,
+                   struct err *e);
+    /* Creates one from the request body (may be NULL: no POST on the collection). */
+    enum rc (*create)(struct conn *c, const struct principal *p, const json_t *body, int64_t *id,
+                      struct err *e);
+    /* PATCH is this action of the flow, the body's members its fields (NULL: none), so an
+     * edit is checked, recorded and audited as any action. */
+    const char *patch;
+};
+
+/* GET .../{id}: get. */
+enum rc api_record_get(struct http_req *req, struct http_resp *resp, struct err *e);
+/* POST on the collection: create, then 201 with get. */
+enum rc api_record_create(struct http_req *req, struct http_resp *resp, struct err *e);
+/* PATCH .../{id}: flow_act of the patch action (a member "action" is a 400), then get. */
+enum rc api_record_patch(struct http_req *req, struct http_resp *resp, struct err *e);
+/* POST .../{id}/actions: flow_act, then get. */
+enum rc api_record_act(struct http_req *req, struct http_resp *resp, struct err *e);
+/* GET .../{id}/actions: {"items": flow_actions_of}. */
+enum rc api_record_actions(struct http_req *req, struct http_resp *resp, struct err *e);
+/* GET .../{id}/timeline: {"items": flow_timeline_of}. */
+enum rc api_record_timeline(struct http_req *req, struct http_resp *resp, struct err *e);
+
 #endif

@@ -73,7 +73,7 @@ static enum rc may_read(struct conn *c, const struct principal *p, const struct 
     if (r->entity) {
         /* A notice about a record no flow knows is shown to nobody. */
         const struct flow *f = api_flow_of(r->entity);
-        rc = f && f->readable ? f->readable(c, p, r->entity_id, e) : RC_NOTFOUND;
+        rc = f ? flow_readable(f, c, p, r->entity_id, e) : RC_NOTFOUND;
     }
     if (rc == RC_NOTFOUND || rc == RC_FORBIDDEN) {
         *ok = false;

@@ -140,6 +140,12 @@ static enum rc parse(const struct flow *f, const json_t *params, const char **ac
     return rc;
 }
 
+/* The audit image of a flow without an image hook: {"state": name}. */
+static json_t *state_image(const struct flow *f, int s)
+{
+    return json_pack("{s:s}", "state", flow_state_name(f, s));
+}
+
 /* Checks, applies, saves, records and notifies; x is loaded. */
 static enum rc run(struct flow_call *x, struct err *e)
 {
@@ -168,8 +174,8 @@ static enum rc run(struct flow_call *x, struct err *e)
         return RC_OK;
     if (!(a->flags & FLOW_NO_SAVE) && f->save && (rc = f->save(x, e)))
         return rc;
-    json_t *before = f->image ? f->image(x, x->rec) : NULL;
-    json_t *after = f->image ? f->image(x, x->next) : NULL;
+    json_t *before = f->image ? f->image(x, x->rec) : state_image(f, x->from);
+    json_t *after = f->image ? f->image(x, x->next) : state_image(f, x->to);
     const char *event = x->event ? x->event : a->name;
     char audit_action[80];
     snprintf(audit_action, sizeof(audit_action), "%s.%s", f->entity, x->kind ? x->kind : event);
@@ -255,6 +261,19 @@ enum rc flow_record_as(struct conn *c, const char *actor, const char *actor_name
     rc = store_run(st, e);
     store_finish(st);
     xfree(text);
+    return rc;
+}
+
+enum rc flow_created(struct conn *c, const struct principal *p, const struct flow *f, int64_t id,
+                     const char *event, int to, int64_t now, const json_t *after, struct err *e)
+{
+    struct flow_event ev = {f->entity, id,    now, event, NULL, flow_state_name(f, to),
+                            NULL,      false, NULL};
+    char audit_action[80];
+    snprintf(audit_action, sizeof(audit_action), "%s.%s", f->entity, event);
+    json_t *image = after ? NULL : state_image(f, to);
+    enum rc rc = flow_record(c, p, &ev, audit_action, NULL, after ? after : image, e);
+    json_decref(image);
     return rc;
 }
 
@@ -360,4 +379,59 @@ enum rc flow_timeline(struct conn *c, const struct flow *f, int64_t id, bool wit
     }
     *out = arr;
     return RC_OK;
+}
+
+/* ---- the reads of one record ------------------------------------------------------- */
+
+/* Loads record id for p as flow_act would, with an empty request, and releases it: *x
+ * keeps from, previous, rels and conds. */
+static enum rc peek(const struct flow *f, struct conn *c, const struct principal *p,
+                    const void *ctx, int64_t id, struct flow_call *x, struct err *e)
+{
+    memset(x, 0, sizeof(*x));
+    json_t *params = json_object();
+    x->flow = f;
+    x->c = c;
+    x->p = p;
+    x->ctx = ctx;
+    x->params = params;
+    x->id = id;
+    x->now = time_now_ms();
+    x->previous = -1;
+    x->data = json_object();
+    enum rc rc = f->load(x, e);
+    if (f->release)
+        f->release(x);
+    json_decref(x->data);
+    json_decref(params);
+    x->params = NULL;
+    x->data = NULL;
+    x->rec = x->next = NULL;
+    return rc;
+}
+
+enum rc flow_readable(const struct flow *f, struct conn *c, const struct principal *p, int64_t id,
+                      struct err *e)
+{
+    struct flow_call x;
+    return f->readable ? f->readable(c, p, id, e) : peek(f, c, p, NULL, id, &x, e);
+}
+
+enum rc flow_actions_of(const struct flow *f, struct conn *c, const struct principal *p,
+                        const void *ctx, int64_t id, json_t **out, struct err *e)
+{
+    struct flow_call x;
+    enum rc rc = peek(f, c, p, ctx, id, &x, e);
+    if (rc == RC_OK)
+        *out = flow_actions_json(f, x.rels, x.from, x.conds);
+    return rc;
+}
+
+enum rc flow_timeline_of(const struct flow *f, struct conn *c, const struct principal *p,
+                         int64_t id, json_t **out, struct err *e)
+{
+    enum rc rc = flow_readable(f, c, p, id, e);
+    if (rc == RC_OK)
+        rc = flow_timeline(c, f, id, !access_can(p, ACCESS_ENT_SELF), out, e);
+    return rc;
 }

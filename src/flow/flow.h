@@ -33,6 +33,8 @@ struct jsonx_w;
 
 #define FLOW_MAX_STATES 32
 #define FLOW_BIT(s) (1u << (s))
+/* The number of rows of a static table (actions, rels, events): `.n_actions = FLOW_N(actions)`. */
+#define FLOW_N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 /* Every state of a flow of n states. */
 #define FLOW_ANY(n) ((n) >= 32 ? ~0u : (1u << (n)) - 1u)
 
@@ -139,12 +141,13 @@ struct flow {
     enum rc (*load)(struct flow_call *x, struct err *e);
     /* Saves x->next (unless the action has FLOW_NO_SAVE). */
     enum rc (*save)(struct flow_call *x, struct err *e);
-    /* The audit image of a record (x->rec or x->next); may be NULL (no images). */
+    /* The audit image of a record (x->rec or x->next); may be NULL: {"state": its state}. */
     json_t *(*image)(const struct flow_call *x, const void *rec);
     /* Frees what load() allocated (may be NULL). */
     void (*release)(struct flow_call *x);
     /* May p read record id? RC_OK, RC_NOTFOUND/RC_FORBIDDEN, or an error. Used to show a
-     * notice only to those who may read its record. */
+     * notice only to those who may read its record. May be NULL: load decides
+     * (flow_readable). */
     enum rc (*readable)(struct conn *c, const struct principal *p, int64_t id, struct err *e);
 };
 
@@ -177,6 +180,25 @@ json_t *flow_labels_json(const struct flow *f);
 enum rc flow_act(const struct flow *f, struct conn *c, const struct principal *p, const void *ctx,
                  int64_t id, const json_t *params, int64_t now, struct err *e) WARN_UNUSED;
 
+/*
+ * The reads of one record every workflow serves, through the flow's own hooks (a domain
+ * writes none of them). Each loads record id for p as flow_act would, with an empty
+ * request (load must not depend on x->a), and releases it.
+ *
+ * flow_readable: may p read record id? f->readable when set, else load succeeding.
+ * RC_NOTFOUND (or RC_FORBIDDEN) when not.
+ */
+enum rc flow_readable(const struct flow *f, struct conn *c, const struct principal *p, int64_t id,
+                      struct err *e) WARN_UNUSED;
+/* The actions p may take on record id now, as flow_actions_json (new array); ctx as for
+ * flow_act. RC_NOTFOUND when p may not see it. */
+enum rc flow_actions_of(const struct flow *f, struct conn *c, const struct principal *p,
+                        const void *ctx, int64_t id, json_t **out, struct err *e) WARN_UNUSED;
+/* The timeline of record id as p may read it: flow_readable, then flow_timeline with the
+ * internal events for every principal but an enterprise's (ent.self). */
+enum rc flow_timeline_of(const struct flow *f, struct conn *c, const struct principal *p,
+                         int64_t id, json_t **out, struct err *e) WARN_UNUSED;
+
 /* A timeline event, for flow_record. */
 struct flow_event {
     const char *entity;
@@ -197,6 +219,14 @@ struct flow_event {
 enum rc flow_record(struct conn *c, const struct principal *p, const struct flow_event *ev,
                     const char *audit_action, const json_t *before, const json_t *after,
                     struct err *e) WARN_UNUSED;
+/*
+ * Records the creation of record id by p in the caller's transaction: the event `event`
+ * (no state → state `to`) and the audit row <entity>.<event> whose after-image is after
+ * (NULL: {"state": to's name}).
+ */
+enum rc flow_created(struct conn *c, const struct principal *p, const struct flow *f, int64_t id,
+                     const char *event, int to, int64_t now, const json_t *after,
+                     struct err *e) WARN_UNUSED;
 /* The same, by an actor that is not a principal (the system: sweeper, 免申即享 run). */
 enum rc flow_record_as(struct conn *c, const char *actor, const char *actor_name, const char *org,
                        const struct flow_event *ev, struct err *e) WARN_UNUSED;

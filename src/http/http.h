@@ -45,6 +45,7 @@ struct http_route {
     http_handler_fn fn;
     const char *summary;  /* one line for openapi.json */
     size_t max_body;      /* bytes; 0 = the server's max_body (uploads raise it) */
+    const void *data;     /* the handler's own datum, read through req->route (may be NULL) */
 };
 
 /*

@@ -575,23 +575,10 @@ static enum rc app_row(struct conn *c, const struct principal *p, int64_t id, st
 {
     struct access_scope sc;
     policy_grant__scope(p, &sc);
-    struct stmt *st;
-    enum rc rc =
-        store_prepare(c,
+    return access_one(c,
                       "SELECT " AROW_COLS AROW_FROM
                       "WHERE a.id = ? AND " PG_SCOPE_SQL("a.credit_code", "a.org_id", "e.region"),
-                      &st, e);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, id);
-    access_bind(st, 2, &sc);
-    rc = store_step(st, e);
-    if (rc == RC_ROW) {
-        *out = st;
-        return RC_OK;
-    }
-    store_finish(st);
-    return rc == RC_DONE ? err_set(e, RC_NOTFOUND, NULL, "申请不存在或无权查看") : rc;
+                      id, &sc, "申请不存在或无权查看", out, e);
 }
 
 enum rc policy_app_get(struct conn *c, const struct principal *p, int64_t id, json_t **out,
@@ -604,33 +591,6 @@ enum rc policy_app_get(struct conn *c, const struct principal *p, int64_t id, js
     *out = app_json(p, st);
     store_finish(st);
     return RC_OK;
-}
-
-/* ---- actions and the timeline ------------------------------------------------------------ */
-
-enum rc policy_app_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
-                           struct err *e)
-{
-    struct stmt *st;
-    enum rc rc = app_row(c, p, id, &st, e);
-    if (rc)
-        return rc;
-    int s = flow_state_parse(&policy_app_flow, store_text(st, 5));
-    unsigned rels = policy_grant__rels(p, store_int(st, 4), store_text(st, 3));
-    store_finish(st);
-    *out = flow_actions_json(&policy_app_flow, rels, s, 0);
-    return RC_OK;
-}
-
-enum rc policy_app_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,
-                            struct err *e)
-{
-    struct stmt *st;
-    enum rc rc = app_row(c, p, id, &st, e);
-    if (rc)
-        return rc;
-    store_finish(st);
-    return flow_timeline(c, &policy_app_flow, id, !access_can(p, ACCESS_ENT_SELF), out, e);
 }
 
 /* ---- the workflow ---------------------------------------------------------------------- */

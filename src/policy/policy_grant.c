@@ -379,24 +379,12 @@ static enum rc grant_row(struct conn *c, const struct principal *p, int64_t id, 
 {
     struct access_scope sc;
     policy_grant__scope(p, &sc);
-    struct stmt *st;
-    enum rc rc = store_prepare(
+    return access_one(
         c,
         "SELECT " GROW_COLS " FROM grants g JOIN policies p ON p.id = g.policy_id JOIN orgs o ON "
         "o.id = g.org_id LEFT JOIN enterprises e ON e.credit_code = g.credit_code WHERE g.id = ? "
         "AND " PG_SCOPE_SQL("g.credit_code", "g.org_id", "g.region"),
-        &st, e);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, id);
-    access_bind(st, 2, &sc);
-    rc = store_step(st, e);
-    if (rc == RC_ROW) {
-        *out = st;
-        return RC_OK;
-    }
-    store_finish(st);
-    return rc == RC_DONE ? err_set(e, RC_NOTFOUND, NULL, "兑现记录不存在或无权查看") : rc;
+        id, &sc, "兑现记录不存在或无权查看", out, e);
 }
 
 enum rc policy_grant_get(struct conn *c, const struct principal *p, int64_t id, json_t **out,
@@ -409,31 +397,6 @@ enum rc policy_grant_get(struct conn *c, const struct principal *p, int64_t id, 
     *out = grant_json(p, st);
     store_finish(st);
     return RC_OK;
-}
-
-enum rc policy_grant_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
-                             struct err *e)
-{
-    struct stmt *st;
-    enum rc rc = grant_row(c, p, id, &st, e);
-    if (rc)
-        return rc;
-    int s = flow_state_parse(&policy_grant_flow, store_text(st, 9));
-    unsigned rels = policy_grant__rels(p, store_int(st, 5), store_text(st, 3));
-    store_finish(st);
-    *out = flow_actions_json(&policy_grant_flow, rels, s, 0);
-    return RC_OK;
-}
-
-enum rc policy_grant_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,
-                              struct err *e)
-{
-    struct stmt *st;
-    enum rc rc = grant_row(c, p, id, &st, e);
-    if (rc)
-        return rc;
-    store_finish(st);
-    return flow_timeline(c, &policy_grant_flow, id, !access_can(p, ACCESS_ENT_SELF), out, e);
 }
 
 /* ---- the workflow ------------------------------------------------------------------------ */

@@ -154,13 +154,7 @@ enum rc policy_grant_get(struct conn *c, const struct principal *p, int64_t id, 
  */
 enum rc policy_grant_act(struct conn *c, const struct principal *p, int64_t id,
                          const json_t *params, struct err *e) WARN_UNUSED;
-/* The actions p may take on grant id now (new JSON array of {action, label, note_required});
- * RC_NOTFOUND when p may not see it. */
-enum rc policy_grant_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
-                             struct err *e) WARN_UNUSED;
-/* The timeline of grant id (new JSON array, flow_timeline); RC_NOTFOUND as policy_grant_get. */
-enum rc policy_grant_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,
-                              struct err *e) WARN_UNUSED;
+/* Its actions and timeline are the flow's: flow_actions_of, flow_timeline_of. */
 
 /* ---- applications (policy_app.c) ---------------------------------------------- */
 
@@ -200,12 +194,7 @@ enum rc policy_app_get(struct conn *c, const struct principal *p, int64_t id, js
  */
 enum rc policy_app_act(struct conn *c, struct policy_holder *h, const struct principal *p,
                        int64_t id, const json_t *params, struct err *e) WARN_UNUSED;
-/* The actions p may take on application id now, and its timeline (new JSON arrays);
- * RC_NOTFOUND as policy_app_get. */
-enum rc policy_app_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
-                           struct err *e) WARN_UNUSED;
-enum rc policy_app_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,
-                            struct err *e) WARN_UNUSED;
+/* Its actions and timeline are the flow's: flow_actions_of, flow_timeline_of. */
 
 /* ---- statistics (policy_stats.c) ---------------------------------------------- */
 

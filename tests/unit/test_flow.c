@@ -5,6 +5,7 @@
  * table the test creates; the engine's own writes (events, notices, audit) go to the
  * migrated tables, on SQLite and, with TEST_PG_DSN, on PostgreSQL.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "audit/audit.h"
@@ -392,6 +393,98 @@ START_TEST(check_only)
 }
 END_TEST
 
+/* The actions' names of a flow_actions_json array, space-separated (into out). */
+static const char *action_names(const json_t *a, char *out, size_t n)
+{
+    size_t i, k = 0;
+    json_t *x;
+    out[0] = '\0';
+    json_array_foreach(a, i, x) k += (size_t)snprintf(
+        out + k, n - k, "%s%s", k ? " " : "", json_string_value(json_object_get(x, "action")));
+    return out;
+}
+
+/* The reads of one record come from the flow's hooks: readable is load succeeding (the toy
+ * has no readable hook), the actions are what load's state and relations allow, and the
+ * timeline leaves internal events out for an enterprise. */
+START_TEST(record_reads)
+{
+    struct store *s = unit_db_open(1);
+    struct conn *c = unit_db_take(s);
+    make_ticket(c);
+    struct principal owner = who(1, "user:owner"), staff = who(2, "user:staff");
+    struct principal ent = who(3, "user:ent");
+    ent.perms = ACCESS_BIT(ACCESS_ENT_SELF);
+    struct err e;
+    json_t *j = NULL;
+    char names[128];
+
+    ck_assert_int_eq(flow_readable(&toy, c, &staff, 7, &e), RC_OK);
+    ck_assert_int_eq(flow_readable(&toy, c, &staff, 8, &e), RC_NOTFOUND);
+    ck_assert_int_eq(flow_actions_of(&toy, c, &staff, NULL, 8, &j, &e), RC_NOTFOUND);
+    ck_assert_ptr_null(j);
+    ck_assert_int_eq(flow_timeline_of(&toy, c, &staff, 8, &j, &e), RC_NOTFOUND);
+    ck_assert_ptr_null(j);
+
+    ck_assert_int_eq(flow_actions_of(&toy, c, &staff, NULL, 7, &j, &e), RC_OK);
+    ck_assert_str_eq(action_names(j, names, sizeof(names)), "take hold remark");
+    json_decref(j);
+    ck_assert_int_eq(flow_actions_of(&toy, c, &owner, NULL, 7, &j, &e), RC_OK);
+    ck_assert_int_eq(json_array_size(j), 0);
+    json_decref(j);
+
+    ck_assert_msg(act(c, &staff, "{\"action\":\"take\"}", &e) == RC_OK, "%s", e.msg);
+    ck_assert_msg(act(c, &staff, "{\"action\":\"remark\",\"note\":\"内部\"}", &e) == RC_OK, "%s",
+                  e.msg);
+    ck_assert_int_eq(flow_actions_of(&toy, c, &staff, NULL, 7, &j, &e), RC_OK);
+    ck_assert_str_eq(action_names(j, names, sizeof(names)), "hold check remark");
+    json_decref(j);
+    ck_assert_int_eq(flow_timeline_of(&toy, c, &staff, 7, &j, &e), RC_OK);
+    ck_assert_int_eq(json_array_size(j), 2);
+    json_decref(j);
+    ck_assert_int_eq(flow_timeline_of(&toy, c, &ent, 7, &j, &e), RC_OK);
+    ck_assert_int_eq(json_array_size(j), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(j, 0), "action")), "take");
+    json_decref(j);
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
+/* flow_created records a creation (event and audit row); a flow without an image hook audits
+ * {"state": ...} before and after each action. */
+START_TEST(created_and_state_images)
+{
+    struct store *s = unit_db_open(1);
+    struct conn *c = unit_db_take(s);
+    make_ticket(c);
+    struct principal staff = who(2, "user:staff");
+    struct err e;
+    ck_assert_int_eq(store_begin(c, &e), RC_OK); /* in the caller's transaction */
+    ck_assert_int_eq(flow_created(c, &staff, &toy, 7, "create", T_OPEN, 1700000000000, NULL, &e),
+                     RC_OK);
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+    ck_assert_int_eq(count(c, "SELECT COUNT(*) FROM events WHERE entity = 'ticket' AND entity_id "
+                              "= 7 AND action = 'create' AND from_state IS NULL AND to_state = "
+                              "'open' AND actor = 'user:staff'"),
+                     1);
+    ck_assert_int_eq(count(c, "SELECT COUNT(*) FROM audit WHERE action = 'ticket.create' AND "
+                              "entity = 'ticket' AND entity_id = '7' AND before IS NULL AND "
+                              "after = '{\"state\":\"open\"}'"),
+                     1);
+    struct flow plain = toy;
+    plain.image = NULL;
+    json_t *j = json_loads("{\"action\":\"take\"}", 0, NULL);
+    ck_assert_msg(flow_act(&plain, c, &staff, NULL, 7, j, 1700000000000, &e) == RC_OK, "%s", e.msg);
+    json_decref(j);
+    ck_assert_int_eq(count(c, "SELECT COUNT(*) FROM audit WHERE action = 'ticket.take' AND before "
+                              "= '{\"state\":\"open\"}' AND after = '{\"state\":\"taken\"}'"),
+                     1);
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("flow");
@@ -404,6 +497,8 @@ static Suite *suite(void)
     tcase_add_test(tc, run_actions);
     tcase_add_test(tc, check_decides);
     tcase_add_test(tc, check_only);
+    tcase_add_test(tc, record_reads);
+    tcase_add_test(tc, created_and_state_images);
     suite_add_tcase(s, tc);
     if (getenv("TEST_PG_DSN")) {
         tc = tcase_create("postgres");
@@ -411,6 +506,8 @@ static Suite *suite(void)
         tcase_add_test(tc, run_actions);
         tcase_add_test(tc, check_decides);
         tcase_add_test(tc, check_only);
+        tcase_add_test(tc, record_reads);
+        tcase_add_test(tc, created_and_state_images);
         suite_add_tcase(s, tc);
     }
     return s;
