@@ -102,9 +102,17 @@ $(O)/gen/common_passwords.c: $(O)/tools/embed data/passwords/common.txt
 # Each migration is written once, src/store/migrations/NNNN_name.sql, and expanded here
 # for the backend $* (sqlite, pg): dialect tokens and -- @sqlite/-- @pg sections
 # (docs/internals/store.md "Migrations").
-$(O)/gen/migrations_%.c: $(O)/tools/embed $(wildcard src/store/migrations/*.sql)
+# migrations.list holds the file names, rewritten only when they change, so removing or
+# renaming a migration rebuilds the expansion too (a deletion leaves no newer prerequisite).
+MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
+$(O)/gen/migrations.list: FORCE
 	@mkdir -p $(dir $@)
-	$(O)/tools/embed migrations $* $(sort $(wildcard src/store/migrations/*.sql)) > $@.tmp && mv $@.tmp $@
+	@echo '$(MIGRATIONS)' | cmp -s - $@ || echo '$(MIGRATIONS)' > $@
+$(O)/gen/migrations_%.c: $(O)/tools/embed $(MIGRATIONS) $(O)/gen/migrations.list
+	@mkdir -p $(dir $@)
+	$(O)/tools/embed migrations $* $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+.PHONY: FORCE
+FORCE:
 
 # The web UI (web/, Vue + Vite; docs/internals/web.md). `npm ci` runs when node_modules is
 # missing or package-lock.json changed (scripts/web-deps.sh, under a lock: build dirs share
