@@ -754,10 +754,9 @@ static int cmd_role(const struct opts *o, const char *verb)
     {
         printf("%-16s %s ", json_string_value(json_object_get(r, "name")),
                json_string_value(json_object_get(r, "label")));
-        size_t k;
-        json_t *perm;
-        json_array_foreach(json_object_get(r, "permissions"), k, perm)
-            printf("%s%s", k ? "," : "", json_string_value(perm));
+        json_t *perms = json_object_get(r, "permissions");
+        for (size_t k = 0; k < json_array_size(perms); k++)
+            printf("%s%s", k ? "," : "", json_string_value(json_array_get(perms, k)));
         putchar('\n');
     }
     json_decref(roles);

@@ -38,10 +38,11 @@ static enum rc api_labels(struct http_req *req, struct http_resp *resp, struct e
     if (rc)
         return rc;
     json_t *roles = json_object();
-    size_t k;
-    json_t *r;
-    json_array_foreach(list, k, r) json_object_set(
-        roles, json_string_value(json_object_get(r, "name")), json_object_get(r, "label"));
+    for (size_t k = 0; k < json_array_size(list); k++) {
+        json_t *r = json_array_get(list, k);
+        json_object_set(roles, json_string_value(json_object_get(r, "name")),
+                        json_object_get(r, "label"));
+    }
     json_decref(list);
     json_t *out = json_pack("{s:o}", "roles", roles);
     for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++)

@@ -182,7 +182,7 @@ static enum rc act_then_get(struct http_req *req, struct http_resp *resp,
 enum rc api_record_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const struct api_record *r;
-    int64_t id;
+    int64_t id = 0;
     struct conn *c;
     json_t *j = NULL;
     enum rc rc = record_of(req, &r, &id, &c, e);
@@ -210,7 +210,7 @@ enum rc api_record_create(struct http_req *req, struct http_resp *resp, struct e
 enum rc api_record_patch(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const struct api_record *r;
-    int64_t id;
+    int64_t id = 0;
     struct conn *c;
     json_t *body;
     enum rc rc = record_of(req, &r, &id, &c, e);
@@ -230,7 +230,7 @@ enum rc api_record_patch(struct http_req *req, struct http_resp *resp, struct er
 enum rc api_record_act(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const struct api_record *r;
-    int64_t id;
+    int64_t id = 0;
     struct conn *c;
     json_t *body;
     enum rc rc = record_of(req, &r, &id, &c, e);
@@ -242,7 +242,7 @@ enum rc api_record_act(struct http_req *req, struct http_resp *resp, struct err 
 enum rc api_record_actions(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const struct api_record *r;
-    int64_t id;
+    int64_t id = 0;
     struct conn *c;
     json_t *j = NULL;
     enum rc rc = record_of(req, &r, &id, &c, e);
@@ -254,7 +254,7 @@ enum rc api_record_actions(struct http_req *req, struct http_resp *resp, struct 
 enum rc api_record_timeline(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const struct api_record *r;
-    int64_t id;
+    int64_t id = 0;
     struct conn *c;
     json_t *j = NULL;
     enum rc rc = record_of(req, &r, &id, &c, e);
