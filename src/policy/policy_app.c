@@ -608,29 +608,18 @@ enum rc policy_app_get(struct conn *c, const struct principal *p, int64_t id, js
 
 /* ---- actions and the timeline ------------------------------------------------------------ */
 
+static const struct pg_record app_record = {&policy_app_flow, app_row, 5, 4, 3};
+
 enum rc policy_app_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
                            struct err *e)
 {
-    struct stmt *st;
-    enum rc rc = app_row(c, p, id, &st, e);
-    if (rc)
-        return rc;
-    int s = flow_state_parse(&policy_app_flow, store_text(st, 5));
-    unsigned rels = policy_grant__rels(p, store_int(st, 4), store_text(st, 3));
-    store_finish(st);
-    *out = flow_actions_json(&policy_app_flow, rels, s, 0);
-    return RC_OK;
+    return policy_grant__actions_of(&app_record, c, p, id, out, e);
 }
 
 enum rc policy_app_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,
                             struct err *e)
 {
-    struct stmt *st;
-    enum rc rc = app_row(c, p, id, &st, e);
-    if (rc)
-        return rc;
-    store_finish(st);
-    return flow_timeline(c, &policy_app_flow, id, !access_can(p, ACCESS_ENT_SELF), out, e);
+    return policy_grant__timeline_of(&app_record, c, p, id, out, e);
 }
 
 /* ---- the workflow ---------------------------------------------------------------------- */

@@ -411,29 +411,44 @@ enum rc policy_grant_get(struct conn *c, const struct principal *p, int64_t id, 
     return RC_OK;
 }
 
+enum rc policy_grant__actions_of(const struct pg_record *r, struct conn *c,
+                                 const struct principal *p, int64_t id, json_t **out, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = r->row(c, p, id, &st, e);
+    if (rc)
+        return rc;
+    int s = flow_state_parse(r->flow, store_text(st, r->state_col));
+    unsigned rels = policy_grant__rels(p, store_int(st, r->org_col), store_text(st, r->credit_col));
+    store_finish(st);
+    *out = flow_actions_json(r->flow, rels, s, 0);
+    return RC_OK;
+}
+
+enum rc policy_grant__timeline_of(const struct pg_record *r, struct conn *c,
+                                  const struct principal *p, int64_t id, json_t **out,
+                                  struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = r->row(c, p, id, &st, e);
+    if (rc)
+        return rc;
+    store_finish(st);
+    return flow_timeline(c, r->flow, id, !access_can(p, ACCESS_ENT_SELF), out, e);
+}
+
+static const struct pg_record grant_record = {&policy_grant_flow, grant_row, 9, 5, 3};
+
 enum rc policy_grant_actions(struct conn *c, const struct principal *p, int64_t id, json_t **out,
                              struct err *e)
 {
-    struct stmt *st;
-    enum rc rc = grant_row(c, p, id, &st, e);
-    if (rc)
-        return rc;
-    int s = flow_state_parse(&policy_grant_flow, store_text(st, 9));
-    unsigned rels = policy_grant__rels(p, store_int(st, 5), store_text(st, 3));
-    store_finish(st);
-    *out = flow_actions_json(&policy_grant_flow, rels, s, 0);
-    return RC_OK;
+    return policy_grant__actions_of(&grant_record, c, p, id, out, e);
 }
 
 enum rc policy_grant_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,
                               struct err *e)
 {
-    struct stmt *st;
-    enum rc rc = grant_row(c, p, id, &st, e);
-    if (rc)
-        return rc;
-    store_finish(st);
-    return flow_timeline(c, &policy_grant_flow, id, !access_can(p, ACCESS_ENT_SELF), out, e);
+    return policy_grant__timeline_of(&grant_record, c, p, id, out, e);
 }
 
 /* ---- the workflow ------------------------------------------------------------------------ */

@@ -24,6 +24,7 @@ struct ent_catalog;
 struct rules_catalog;
 struct rules_set;
 struct rules_facts;
+struct flow;
 
 /* A policy as the grant side needs it (the version in force). */
 struct pg_policy {
@@ -80,6 +81,27 @@ void policy_grant__bind_opt(struct stmt *st, int i, int64_t v);
 /* The caller's relations (policy_grant_rel bits) to a grant or an application of the
  * issuing department org_id and the enterprise credit. */
 unsigned policy_grant__rels(const struct principal *p, int64_t org_id, const char *credit);
+
+/*
+ * A grant or an application as GET .../actions and .../timeline read it: its flow,
+ * the reader of its row (RC_NOTFOUND unless the caller may see it; the caller
+ * finishes the statement) and the columns of its state, issuing organisation and
+ * enterprise in that row.
+ */
+struct pg_record {
+    const struct flow *flow;
+    enum rc (*row)(struct conn *c, const struct principal *p, int64_t id, struct stmt **out,
+                   struct err *e);
+    int state_col, org_col, credit_col;
+};
+/* The actions the caller may take now on record id (flow_actions_json). */
+enum rc policy_grant__actions_of(const struct pg_record *r, struct conn *c,
+                                 const struct principal *p, int64_t id, json_t **out,
+                                 struct err *e) WARN_UNUSED;
+/* The record's timeline; an enterprise does not see internal events. */
+enum rc policy_grant__timeline_of(const struct pg_record *r, struct conn *c,
+                                  const struct principal *p, int64_t id, json_t **out,
+                                  struct err *e) WARN_UNUSED;
 
 /* Who sees which grants and applications (src/access): scope.all every one, an
  * enterprise (ent.self) its own, the issuing department (policy.issue) those of its
