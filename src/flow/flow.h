@@ -28,6 +28,7 @@
 #include "../base/rc.h"
 
 struct conn;
+struct stmt;
 struct principal;
 struct jsonx_w;
 
@@ -176,6 +177,13 @@ json_t *flow_labels_json(const struct flow *f);
  */
 enum rc flow_act(const struct flow *f, struct conn *c, const struct principal *p, const void *ctx,
                  int64_t id, const json_t *params, int64_t now, struct err *e) WARN_UNUSED;
+
+/*
+ * Runs st, a save's UPDATE of a record at the version it was loaded at (optimistic
+ * locking), and finishes it: RC_CONFLICT "<what>已被他人处理，请刷新后重试" when it
+ * changed no row (another caller changed the record since it was read).
+ */
+enum rc flow_save_run(struct stmt *st, const char *what, struct err *e) WARN_UNUSED;
 
 /* A timeline event, for flow_record. */
 struct flow_event {
