@@ -276,11 +276,7 @@ enum rc demand__save(struct conn *c, const struct drow *n, int old_version, int6
     store_bind_int(st, 19, now);
     store_bind_int(st, 20, n->id);
     store_bind_int(st, 21, old_version);
-    rc = store_run(st, e);
-    if (rc == RC_OK && store_changes(st) != 1)
-        rc = err_set(e, RC_CONFLICT, NULL, "诉求已被他人处理，请刷新后重试");
-    store_finish(st);
-    return rc;
+    return flow_save_run(st, "诉求", e);
 }
 
 /* ---- creation ------------------------------------------------------------------- */

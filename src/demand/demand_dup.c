@@ -263,12 +263,13 @@ enum rc demand_duplicates(struct conn *c, const struct demand_ctx *ctx, const st
     grams(text, &base, &n_base);
     xfree(text);
 
-    /* Scope of the caller, as for lists: a region prefix for clerks and supervisors. */
-    char lo[8] = "", hi[16] = "~";
-    if (!access_can(p, ACCESS_SCOPE_ALL) && p->org_region) {
-        access_region_prefix(p, lo);
-        snprintf(hi, sizeof(hi), "%s:", lo);
-    }
+    /* Scope of the caller, as for lists (src/access): its region for intake and
+     * oversight, every region for scope.all. */
+    struct access_scope scope;
+    access_scope_of(
+        p, access_can(p, ACCESS_DEMAND_INTAKE) ? ACCESS_DEMAND_INTAKE : ACCESS_DEMAND_OVERSEE,
+        ACCESS_NONE, &scope);
+    const char *lo = scope.all ? "" : scope.region_lo, *hi = scope.all ? "~" : scope.region_hi;
     struct cands cs = {0};
     int64_t window = (int64_t)days * DAY_MS;
     rc = store_prepare(c,

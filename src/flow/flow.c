@@ -232,6 +232,15 @@ enum rc flow_act(const struct flow *f, struct conn *c, const struct principal *p
     return rc;
 }
 
+enum rc flow_save_run(struct stmt *st, const char *what, struct err *e)
+{
+    enum rc rc = store_run(st, e);
+    if (rc == RC_OK && store_changes(st) != 1)
+        rc = err_set(e, RC_CONFLICT, NULL, "%s已被他人处理，请刷新后重试", what);
+    store_finish(st);
+    return rc;
+}
+
 /* ---- events and notices ------------------------------------------------------------ */
 
 enum rc flow_record_as(struct conn *c, const char *actor, const char *actor_name, const char *org,

@@ -28,6 +28,7 @@
 #include "../base/rc.h"
 
 struct conn;
+struct stmt;
 struct principal;
 struct jsonx_w;
 
@@ -198,6 +199,13 @@ enum rc flow_actions_of(const struct flow *f, struct conn *c, const struct princ
  * internal events for every principal but an enterprise's (ent.self). */
 enum rc flow_timeline_of(const struct flow *f, struct conn *c, const struct principal *p,
                          int64_t id, json_t **out, struct err *e) WARN_UNUSED;
+
+/*
+ * Runs st, a save's UPDATE of a record at the version it was loaded at (optimistic
+ * locking), and finishes it: RC_CONFLICT "<what>已被他人处理，请刷新后重试" when it
+ * changed no row (another caller changed the record since it was read).
+ */
+enum rc flow_save_run(struct stmt *st, const char *what, struct err *e) WARN_UNUSED;
 
 /* A timeline event, for flow_record. */
 struct flow_event {

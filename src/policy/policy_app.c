@@ -681,11 +681,7 @@ static enum rc app_save(struct flow_call *x, struct err *e)
     store_bind_int(st, 9, x->now);
     store_bind_int(st, 10, ac->rec.id);
     store_bind_int(st, 11, ac->rec.version);
-    rc = store_run(st, e);
-    if (rc == RC_OK && store_changes(st) != 1)
-        rc = err_set(e, RC_CONFLICT, NULL, "申请已被他人处理，请刷新后重试");
-    store_finish(st);
-    return rc;
+    return flow_save_run(st, "申请", e);
 }
 
 /* The audit image: the state, and after it the event's note. */

@@ -492,11 +492,7 @@ static enum rc grant_save(struct flow_call *x, struct err *e)
     store_bind_text(st, 18, gc->account_name);
     store_bind_int(st, 19, gc->rec.id);
     store_bind_int(st, 20, gc->rec.version);
-    rc = store_run(st, e);
-    if (rc == RC_OK && store_changes(st) != 1)
-        rc = err_set(e, RC_CONFLICT, NULL, "兑现记录已被他人处理，请刷新后重试");
-    store_finish(st);
-    return rc;
+    return flow_save_run(st, "兑现记录", e);
 }
 
 /* The audit image: the state and amount before; after, the event's data. */

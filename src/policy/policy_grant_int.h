@@ -24,6 +24,7 @@ struct ent_catalog;
 struct rules_catalog;
 struct rules_set;
 struct rules_facts;
+struct flow;
 
 /* A policy as the grant side needs it (the version in force). */
 struct pg_policy {

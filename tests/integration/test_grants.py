@@ -28,6 +28,12 @@ ENTS = {code(1): ("340811", 150), code(2): ("340822", 300), code(3): ("340822", 
 
 @pytest.fixture(scope="module")
 def tok(server):
+    return make_tokens(server)
+
+
+def make_tokens(server):
+    """Logs in the demo users and creates the test enterprises, their facts, ent2 and
+    officer2 (a department that issues no policy) on server."""
     t = {u: server.login(u) for u in ["admin", "supervisor", "officer", "enterprise"]}
     adm = t["admin"]
     for c, (region, _) in ENTS.items():
@@ -349,7 +355,38 @@ def test_reject_with_reason(server, tok):
     assert d["grant_id"] is None
 
 
-def test_stats_and_csv(server, tok, mian):
+def test_stats_and_csv(make_server):
+    """Counts only what it makes on a server of its own: the 免申即享 policy's grants, one
+    of them paid, two approved applications (at once and after review) and a rejected one."""
+    server = make_server()
+    tok = make_tokens(server)
+    mian = make_policy(server, tok["officer"], "mian_shen", {"all": [REV]}, RATE,
+                       "规上企业营收奖励（统计测试）")
+    assert run(server, tok["officer"], mian)["state"] == "done"
+    g = grants(server, tok["admin"], mian)[DEMO_CODE]
+    act = lambda who, body: server.request("POST", "/api/v1/grants/%s/actions" % g["id"], body,
+                                           token=tok[who])
+    for who, body in [("officer", {"action": "notify"}), ("enterprise", {"action": "confirm"}),
+                      ("officer", {"action": "pay", "amount": g["amount"],
+                                   "paid_on": "2026-03-01"})]:
+        st, _, d = act(who, body)
+        assert st == 200, d
+    ji = make_policy(server, tok["officer"], "ji_shen", {"all": [REV]}, {"fixed": 500000},
+                     "即申即享统计测试政策")
+    st, _, a = server.request("POST", "/api/v1/applications", {"policy_id": ji},
+                              token=tok["enterprise"])
+    assert st == 201 and a["state"] == "approved", a
+    sb = make_policy(server, tok["officer"], "shen_bao", {"all": [REV]}, {"fixed": 100000},
+                     "申报审批统计测试政策")
+    for who, decision in [("ent2", {"action": "approve"}),
+                          ("enterprise", {"action": "reject", "reason": "材料不全"})]:
+        st, _, a = server.request("POST", "/api/v1/applications", {"policy_id": sb},
+                                  token=tok[who])
+        assert st == 201 and a["state"] == "submitted", a
+        st, _, d = server.request("POST", "/api/v1/applications/%s/actions" % a["id"], decision,
+                                  token=tok["officer"])
+        assert st == 200, d
+
     st, _, s = server.request("GET", "/api/v1/stats/policies", token=tok["officer"])
     assert st == 200, s
     by = {x["policy_id"]: x for x in s["by_policy"]}

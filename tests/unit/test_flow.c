@@ -485,6 +485,31 @@ START_TEST(created_and_state_images)
 }
 END_TEST
 
+/* flow_save_run: a save at a stale version is a conflict naming the record, and the
+ * statement is finished either way. */
+START_TEST(save_at_version)
+{
+    struct store *s = unit_db_open(1);
+    struct conn *c = unit_db_take(s);
+    make_ticket(c);
+    struct err e = {0};
+    for (int stale = 0; stale < 2; stale++) {
+        struct stmt *st;
+        ck_assert_int_eq(
+            store_prepare(c, "UPDATE tickets SET state = state + 1 WHERE id = 7 AND state = ?", &st,
+                          &e),
+            RC_OK);
+        store_bind_int(st, 1, 0); /* the state loaded: 0, changed by the first pass */
+        err_clear(&e);
+        ck_assert_int_eq(flow_save_run(st, "工单", &e), stale ? RC_CONFLICT : RC_OK);
+    }
+    ck_assert_str_eq(e.msg, "工单已被他人处理，请刷新后重试");
+    ck_assert_int_eq(count(c, "SELECT state FROM tickets"), 1);
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("flow");
@@ -499,6 +524,7 @@ static Suite *suite(void)
     tcase_add_test(tc, check_only);
     tcase_add_test(tc, record_reads);
     tcase_add_test(tc, created_and_state_images);
+    tcase_add_test(tc, save_at_version);
     suite_add_tcase(s, tc);
     if (getenv("TEST_PG_DSN")) {
         tc = tcase_create("postgres");
@@ -508,6 +534,7 @@ static Suite *suite(void)
         tcase_add_test(tc, check_only);
         tcase_add_test(tc, record_reads);
         tcase_add_test(tc, created_and_state_images);
+    tcase_add_test(tc, save_at_version);
         suite_add_tcase(s, tc);
     }
     return s;
