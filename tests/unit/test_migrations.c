@@ -53,6 +53,10 @@ static const struct shipped {
      "bba4d1bd55a625082c76e2b4bf6574a6adc71d2d9bf4e1cdb80e5857c0b7643c"},
     {14, "e68752bdf92de87df5b1a86f63f66e5b0e4ed662647eb4c6291b70491b60458f",
      "053d09d687de065e008ffd37fd1f2b0631cb880529abbda217b725707db1ad8c"},
+    {15, "db19e7b1c76dc9f8927ab5dec3a8012a3f1425f0d6ff2c65f2d8171263c50f4f",
+     "603ef2565d8edde8cbc6a9304c0878e4a773f82dd476076ddcf28c90248fcb39"},
+    {16, "dadd84d6939d3f111a137bd624620d1bb3b4040f5b1b051ccea71c53f70bd4b8",
+     "8329d75e21e0d45f55fdc2e98d035b178af8f40bc98c4691b9f51d31bf403d6c"},
 };
 
 /* Writes the SHA-256, in hex, of sql without its whole-line comments into hex. */
