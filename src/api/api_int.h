@@ -52,8 +52,7 @@ const struct flow *api_flow_of(const char *entity);
     X(demand_flow)                                                                                 \
     X(policy_grant_flow)                                                                           \
     X(policy_app_flow)                                                                             \
-    X(policy_flow)                                                                                 \
-    X(suggest_flow)
+    X(policy_flow)
 
 /* The resource files' tables, in routing order; X(name) is src/api/api_<name>.c. */
 #define API_TABLES(X)                                                                              \
@@ -76,8 +75,7 @@ const struct flow *api_flow_of(const char *entity);
     X(open311)                                                                                     \
     X(policies)                                                                                    \
     X(grants)                                                                                      \
-    X(policy_trial)                                                                                \
-    X(suggestions)
+    X(policy_trial)
 
 #define API_TABLE_DECLARE(name)                                                                    \
     extern const struct http_route api_##name##_routes[];                                          \
