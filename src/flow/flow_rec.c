@@ -325,8 +325,7 @@ enum rc rec_save(struct flow_call *x, struct err *e)
             val = state;
         else if (col->type == REC_TIME && (col->flags & REC_TOUCH))
             val = now;
-        else if (col->type == REC_VERSION ||
-                 json_equal(json_object_get(rec, col->name), val))
+        else if (col->type == REC_VERSION || json_equal(json_object_get(rec, col->name), val))
             continue;
         add(sql, "%s%s = ?", n ? ", " : "", col->name);
         v[n++] = val;
