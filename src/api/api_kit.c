@@ -14,6 +14,7 @@
 #include "../base/timeutil.h"
 #include "../cal/cal.h"
 #include "../flow/flow.h"
+#include "../flow/flow_rec.h"
 
 /* Parses all of s as a decimal integer in min..max (no sign for positive ranges). */
 static bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -167,6 +168,13 @@ static enum rc record_of(struct http_req *req, const struct api_record **r, int6
     return rc ? rc : api_db(req, c, e);
 }
 
+/* The record's get, or the column table's (flow_rec) when the domain wrote none. */
+static enum rc get_one(const struct api_record *r, struct conn *c, const struct principal *p,
+                       int64_t id, json_t **out, struct err *e)
+{
+    return r->get ? r->get(c, p, id, out, e) : rec_get(r->flow, c, p, id, out, e);
+}
+
 /* Runs the action named in body on record id, then answers the record. */
 static enum rc act_then_get(struct http_req *req, struct http_resp *resp,
                             const struct api_record *r, struct conn *c, int64_t id, json_t *body,
@@ -175,7 +183,7 @@ static enum rc act_then_get(struct http_req *req, struct http_resp *resp,
     json_t *j = NULL;
     enum rc rc = flow_act(r->flow, c, api_who(req), NULL, id, body, time_now_ms(), e);
     if (rc == RC_OK)
-        rc = r->get(c, api_who(req), id, &j, e);
+        rc = get_one(r, c, api_who(req), id, &j, e);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -187,7 +195,7 @@ enum rc api_record_get(struct http_req *req, struct http_resp *resp, struct err 
     json_t *j = NULL;
     enum rc rc = record_of(req, &r, &id, &c, e);
     if (rc == RC_OK)
-        rc = r->get(c, api_who(req), id, &j, e);
+        rc = get_one(r, c, api_who(req), id, &j, e);
     return rc ? rc : http_reply(resp, 200, j);
 }
 
@@ -201,9 +209,10 @@ enum rc api_record_create(struct http_req *req, struct http_resp *resp, struct e
     if (rc == RC_OK)
         rc = api_db(req, &c, e);
     if (rc == RC_OK)
-        rc = r->create(c, api_who(req), body, &id, e);
+        rc = r->create ? r->create(c, api_who(req), body, &id, e)
+                       : rec_create(r->flow, c, api_who(req), body, &id, e);
     if (rc == RC_OK)
-        rc = r->get(c, api_who(req), id, &j, e);
+        rc = get_one(r, c, api_who(req), id, &j, e);
     return rc ? rc : http_reply(resp, 201, j);
 }
 
@@ -261,4 +270,27 @@ enum rc api_record_timeline(struct http_req *req, struct http_resp *resp, struct
     if (rc == RC_OK)
         rc = flow_timeline_of(r->flow, c, api_who(req), id, &j, e);
     return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", j));
+}
+
+enum rc api_record_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct api_record *r = req->route->data;
+    const struct rec_table *t = r->flow->table;
+    const char *eq[32] = {0};
+    struct api_list l;
+    struct conn *c;
+    json_t *items = NULL;
+    enum rc rc = api_list_id(req, &l, e);
+    for (int i = 0; rc == RC_OK && i < t->n_cols && i < 32; i++) {
+        if (!(t->cols[i].flags & REC_FILTER))
+            continue;
+        eq[i] = http_query(req, t->cols[i].name);
+        if (eq[i] && t->cols[i].type == REC_STATE && flow_state_parse(r->flow, eq[i]) < 0)
+            rc = err_set(e, RC_INVALID, t->cols[i].name, "未知的状态 %s", eq[i]);
+    }
+    if (rc == RC_OK)
+        rc = api_db(req, &c, e);
+    if (rc == RC_OK)
+        rc = rec_list(r->flow, c, api_who(req), eq, l.after_id, l.limit, &items, e);
+    return rc ? rc : http_reply(resp, 200, api_page(req, items, l.limit, "id"));
 }

@@ -111,10 +111,12 @@ struct flow;
 struct api_record {
     const char *what;        /* "意见建议": the 404 of a path id that cannot be one names it */
     const struct flow *flow; /* its workflow: actions, act, PATCH and timeline (ctx NULL) */
-    /* Reads one record p may see (new JSON); RC_NOTFOUND when p may not. */
+    /* Reads one record p may see (new JSON); RC_NOTFOUND when p may not. NULL: the flow's
+     * column table answers (rec_get, flow_rec.h). */
     enum rc (*get)(struct conn *c, const struct principal *p, int64_t id, json_t **out,
                    struct err *e);
-    /* Creates one from the request body (may be NULL: no POST on the collection). */
+    /* Creates one from the request body; NULL: rec_create from the flow's column table
+     * (a route table without POST on the collection simply has no create route). */
     enum rc (*create)(struct conn *c, const struct principal *p, const json_t *body, int64_t *id,
                       struct err *e);
     /* PATCH is this action of the flow, the body's members its fields (NULL: none), so an
@@ -122,6 +124,9 @@ struct api_record {
     const char *patch;
 };
 
+/* GET on the collection of a flow with a column table: rec_list with ?limit=, ?cursor= and
+ * the REC_FILTER columns as ?name= (a state checked against the flow: 400 naming it). */
+enum rc api_record_list(struct http_req *req, struct http_resp *resp, struct err *e);
 /* GET .../{id}: get. */
 enum rc api_record_get(struct http_req *req, struct http_resp *resp, struct err *e);
 /* POST on the collection: create, then 201 with get. */

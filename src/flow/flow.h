@@ -77,6 +77,7 @@ struct flow_label {
 
 struct flow;
 struct flow_action;
+struct rec_table;
 
 /*
  * One call of an action, passed to every hook. flow_act fills the first block; the
@@ -150,6 +151,8 @@ struct flow {
      * notice only to those who may read its record. May be NULL: load decides
      * (flow_readable). */
     enum rc (*readable)(struct conn *c, const struct principal *p, int64_t id, struct err *e);
+    /* The record's table when it is one row of one table (flow_rec.h; may be NULL). */
+    const struct rec_table *table;
 };
 
 /* The state's name and label ("unknown"/"未知" out of range); -1 for an unknown name. */
