@@ -36,7 +36,7 @@ static const char *scol(const char *name, char *buf, size_t n)
 static void select_scoped(const struct rec_table *t, bool by_id, char *sql)
 {
     char c[64], o[64], g[64];
-    strcpy(sql, "SELECT ");
+    snprintf(sql, REC_SQL, "SELECT ");
     for (int i = 0; i < t->n_cols; i++)
         add(sql, "%sr.%s", i ? ", " : "", t->cols[i].name);
     add(sql, " FROM %s r WHERE %s", t->table, "");
