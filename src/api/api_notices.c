@@ -35,8 +35,9 @@ static enum rc addressed(struct http_req *req, struct conn *c, const struct prin
     enum rc rc = store_prepare(c,
                                "SELECT n.id, n.kind, n.title, n.body, n.created_at, n.read_at, "
                                "n.entity, n.entity_id FROM notices n WHERE ((? = 1 AND "
-                               "n.credit_code = ?) OR (? = 0 AND n.org_id = ?)) AND (? <= 0 OR "
-                               "n.id < ?) ORDER BY n.id DESC LIMIT ?",
+                               "n.credit_code = ?) OR (? = 0 AND n.org_id = ?) OR (? > 0 AND "
+                               "n.user_id = ?)) AND (? <= 0 OR n.id < ?) ORDER BY n.id DESC "
+                               "LIMIT ?",
                                &st, e);
     if (rc)
         return rc;
@@ -45,9 +46,12 @@ static enum rc addressed(struct http_req *req, struct conn *c, const struct prin
     store_bind_text(st, 2, p->credit_code ? p->credit_code : "");
     store_bind_int(st, 3, ent);
     store_bind_int(st, 4, p->org_id);
-    store_bind_int(st, 5, before);
-    store_bind_int(st, 6, before);
-    store_bind_int(st, 7, limit);
+    /* A notice to one user (flow_to.user_id) reaches that user. */
+    store_bind_int(st, 5, p->user_id);
+    store_bind_int(st, 6, p->user_id);
+    store_bind_int(st, 7, before);
+    store_bind_int(st, 8, before);
+    store_bind_int(st, 9, limit);
     while ((rc = store_step(st, e)) == RC_ROW) {
         struct nrow *r = &rows[(*n)++];
         r->id = store_int(st, 0);

@@ -26,7 +26,9 @@
 /* The caller's relations to a policy of org_id (PR_* bits); p may be NULL. */
 unsigned policy__rels_of(const struct principal *p, int64_t org_id)
 {
-    if (access_can(p, ACCESS_SCOPE_ALL))
+    /* An administrator who may also write policies: a scope.all role without
+     * policy.write (a read-only auditor added as data) gets no buttons. */
+    if (access_can(p, ACCESS_SCOPE_ALL) && access_can(p, ACCESS_POLICY_WRITE))
         return PR_ADMIN;
     if (access_can(p, ACCESS_POLICY_ISSUE) && p->org_id == org_id)
         return PR_ISSUER;

@@ -275,3 +275,20 @@ def test_upgrade_to_roles_keeps_users_sessions_and_links(backend, tmp_path):
     assert "REFERENCES roles(name)" in ddl and "CHECK" not in ddl
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     con.close()
+
+
+def test_scope_all_without_policy_write_gets_no_policy_buttons(server, world):
+    """policy's admin relation needs policy.write as well as scope.all: a read-only auditor
+    role added as data reads every policy but is offered no action whose route it lacks."""
+    adm = server.admin()
+    ok(server.request("POST", "/api/v1/roles", {
+        "name": "auditor_ro", "label": "只读审计人员", "permissions": ["scope.all"]},
+        token=adm), 201)
+    ok(server.request("POST", "/api/v1/users", {
+        "username": "auditor1", "password": PW, "role": "auditor_ro", "org": "340800"},
+        token=adm), 201)
+    aud = server.login("auditor1", PW)
+    got = ok(server.request("GET", "/api/v1/policies/%s/actions" % world["policy"], token=aud))
+    assert got["items"] == [], got
+    full = ok(server.request("GET", "/api/v1/policies/%s/actions" % world["policy"], token=adm))
+    assert "withdraw" in [a["action"] for a in full["items"]], full

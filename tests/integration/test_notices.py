@@ -144,3 +144,18 @@ def test_notice_reaches_only_readers(make_server):
     mine = s.list_all("/api/v1/notices", s.login("handler"), limit=1)
     assert len(mine) == 4
     assert s.list_all("/api/v1/notices", officer, limit=1) == []
+
+
+def test_notice_to_one_user_reaches_that_user_only(make_server):
+    """flow_to.user_id: a notice addressed to one user (no organisation, no record) is
+    listed for that user and for nobody else of its organisation."""
+    s = make_server()
+    uid = s.sql("SELECT id FROM users WHERE username = 'handler'")[0][0]
+    s.write_sql("INSERT INTO notices (user_id, kind, title, body, created_at) VALUES "
+                "(%s, 'personal', '本人通知', '只给经办人', 1700000000000)" % uid)
+    st, _, page = s.request("GET", "/api/v1/notices", token=s.login("handler"))
+    assert st == 200 and [n["title"] for n in page["items"] if n["kind"] == "personal"] == \
+        ["本人通知"], page
+    for other in ("officer", "clerk", "enterprise"):  # officer: the same organisation
+        st, _, page = s.request("GET", "/api/v1/notices", token=s.login(other))
+        assert st == 200 and not [n for n in page["items"] if n["kind"] == "personal"], other

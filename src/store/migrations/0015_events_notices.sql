@@ -74,6 +74,7 @@ CREATE INDEX notices_delivery ON notices(delivery_state, next_at);
 CREATE INDEX notices_org ON notices(org_id, id);
 CREATE INDEX notices_enterprise ON notices(credit_code, id);
 CREATE INDEX notices_entity ON notices(entity, entity_id);
+CREATE INDEX notices_user ON notices(user_id, id);
 -- @pg
 -- The copied ids came past the new table's sequence; the next notice continues after them.
 ALTER SEQUENCE notices_new_id_seq RENAME TO notices_id_seq;
