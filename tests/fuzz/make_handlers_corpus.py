@@ -2,14 +2,33 @@
 # SPDX-License-Identifier: Apache-2.0
 """Writes the seed corpus of fuzz_handlers (tests/fuzz/corpus/handlers): valid requests of
 many routes in the target's input format (tests/fuzz/fuzz_handlers.c). Route numbers come
-from the order of the route table in src/api/api.c, so rerun this when routes change."""
+from the order api_routes_for concatenates the route tables in: API_TABLES of
+src/api/api_int.h, each table at the end of its src/api/api_<name>.c. Rerun this when
+routes change."""
 import os
 import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-src = open(os.path.join(ROOT, "src/api/api.c"), encoding="utf-8").read()
-routes = re.findall(r'(?:ROUTE|UPLOAD|OPEN311_OTHER)\(HTTP_(\w+), "([^"]+)"', src)
+
+
+def read(path):
+    return open(os.path.join(ROOT, path), encoding="utf-8").read()
+
+
+ROW = re.compile(r'(?:ROUTE|ROUTE_DATA|UPLOAD|OPEN311_OTHER)\(\s*HTTP_(\w+),\s*"([^"]+)"'
+                 r'|API_RECORD_ROUTES\(\s*"([^"]+)"')
+routes = []
+for name in re.findall(r'X\((\w+)\)', read("src/api/api_int.h").split("#define API_TABLES")[1]
+                       .split("\n\n")[0]):
+    text = read("src/api/api_%s.c" % name)
+    table = text[text.index("api_%s_routes[] = {" % name):]
+    for m, pattern, base in ROW.findall(table[:table.index("};")]):
+        if base:  # api_int.h: get, actions (GET and POST), timeline
+            routes += [("GET", base + "/{id}"), ("GET", base + "/{id}/actions"),
+                       ("POST", base + "/{id}/actions"), ("GET", base + "/{id}/timeline")]
+        else:
+            routes.append((m, pattern))
 index = {(m, p): i for i, (m, p) in enumerate(routes)}
 WHO = {"anon": 0, "enterprise": 1, "clerk": 2, "handler": 3, "supervisor": 4, "officer": 5,
        "admin": 6, "apikey": 7}

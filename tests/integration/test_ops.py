@@ -53,7 +53,12 @@ def source_routes():
             continue
         table = text[text.index("_routes[] = {"):]
         table = table[:table.index("};")]
-        rows += re.findall(r'(?:\{|ROUTE\(|UPLOAD\()\s*HTTP_([A-Z]+)\s*,\s*"([^"]+)"', table)
+        rows += re.findall(r'(?:\{|ROUTE\(|ROUTE_DATA\(|UPLOAD\()\s*HTTP_([A-Z]+)\s*,\s*"([^"]+)"',
+                           table)
+        # API_RECORD_ROUTES(base, ...) (api_int.h) writes four rows.
+        for base in re.findall(r'API_RECORD_ROUTES\(\s*"([^"]+)"', table):
+            rows += [("GET", base + "/{id}"), ("GET", base + "/{id}/actions"),
+                     ("POST", base + "/{id}/actions"), ("GET", base + "/{id}/timeline")]
     assert len(rows) >= len(KNOWN_ROLES), "could not read the route tables of src/api/api_*.c"
     return {(m.lower(), p) for m, p in rows}
 
