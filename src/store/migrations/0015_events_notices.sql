@@ -21,7 +21,6 @@ CREATE TABLE events (
     data        TEXT
 );
 CREATE INDEX events_entity ON events(entity, entity_id, id);
-CREATE INDEX events_action ON events(entity, action, entity_id);
 
 INSERT INTO events (entity, entity_id, at, actor, actor_name, org, action, from_state,
                     to_state, note, internal, data)
