@@ -130,7 +130,9 @@ class Server:
     """One qifu process with its own temp dir and database, listening on 127.0.0.1."""
 
     def __init__(self, backend, session_ttl=None, max_body=None, threads=None, extra=(),
-                 env=None):
+                 env=None, peer_of=None):
+        """peer_of: another Server whose database this one shares (a second process of
+        one deployment): no migrate, no demo, and the database stays with its owner."""
         self.backend = backend
         self.env = env or {}  # overrides of the server's environment (None removes)
         self.proc = None
@@ -144,7 +146,9 @@ class Server:
         self._log = None
         self.pg_name = None
         try:
-            if backend == "sqlite":
+            if peer_of is not None:
+                self.db_path, self.db_url = peer_of.db_path, peer_of.db_url
+            elif backend == "sqlite":
                 self.db_path = os.path.join(self.tmp, "qifu.db")
                 self.db_url = "sqlite:" + self.db_path
             elif backend == "postgres":
@@ -152,8 +156,9 @@ class Server:
                 self.pg_name, self.db_url = new_pg_database()
             else:
                 raise ValueError(backend)
-            self.cli("migrate")
-            self.cli("demo")
+            if peer_of is None:
+                self.cli("migrate")
+                self.cli("demo")
             args = []
             if session_ttl is not None:
                 args += ["--session-ttl", str(session_ttl)]
