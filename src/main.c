@@ -365,6 +365,18 @@ static void serve_db_stop(struct serve *s)
     store_close(s->app.db);
 }
 
+/* The change channel (PostgreSQL): caches of other processes' changes are trusted only
+ * while it listens (store_listen_start; nothing on SQLite). */
+static enum rc serve_listener_start(struct serve *s, struct err *e)
+{
+    return store_listen_start(s->app.db, e);
+}
+
+static void serve_listener_stop(struct serve *s)
+{
+    store_listen_stop(s->app.db);
+}
+
 static enum rc serve_catalog_start(struct serve *s, struct err *e)
 {
     struct conn *c;
@@ -522,6 +534,7 @@ static void serve_http_stop(struct serve *s)
 
 static const struct serve_part serve_parts[] = {
     {"db", "打开数据库", serve_db_start, serve_db_stop},
+    {"listener", "启动变更监听", serve_listener_start, serve_listener_stop},
     {"catalog", "读取事实目录", serve_catalog_start, serve_catalog_stop},
     {"calendar", "读取工作日历", serve_calendar_start, serve_calendar_stop},
     {"policies", "读取政策", serve_policies_start, serve_policies_stop},
@@ -1020,8 +1033,8 @@ static int cmd_audit_keygen(const struct audit_opts *a)
     enum rc rc = audit_key_generate(a->o.pos[0], pk, &e);
     if (rc)
         return fail("生成审计密钥", rc, &e);
-    printf("已生成审计签名密钥 %s（0600）与公钥 %s.pub\npublic key: %s\n", a->o.pos[0],
-           a->o.pos[0], pk);
+    printf("已生成审计签名密钥 %s（0600）与公钥 %s.pub\npublic key: %s\n", a->o.pos[0], a->o.pos[0],
+           pk);
     return 0;
 }
 

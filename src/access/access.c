@@ -248,6 +248,8 @@ enum rc access_role_update(struct conn *c, const struct audit_actor *who, const 
         rc = store_run(st, e);
     }
     store_finish(st);
+    if (rc == RC_OK) /* sessions carry their role's permissions: every process drops them */
+        rc = store_notify(c, STORE_TOPIC_AUTH, e);
     if (rc == RC_OK) {
         json_t *before =
             json_pack("{s:s, s:o}", "label", old_label, "permissions", access_perms_json(old_bits));

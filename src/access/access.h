@@ -149,9 +149,10 @@ enum rc access_role_create(struct conn *c, const struct audit_actor *who, const 
 /*
  * Changes role name's label (NULL: kept) and permissions (NULL: kept), in its own
  * transaction, audited (role.update). RC_NOTFOUND for an unknown role, RC_INVALID naming
- * the field. Takes effect for every request authenticated after it commits: the session
- * cache (auth_session_cached) drops its entries on any commit of this process, and holds
- * one for at most AUTH_SESSION_CACHE_MS when another process commits.
+ * the field. Takes effect for every request authenticated after it commits: it notifies
+ * the "auth" topic (store_notify), so the session cache (auth_session_cached) of every
+ * process drops its entries (on SQLite: this process at once, another within
+ * AUTH_SESSION_CACHE_MS).
  */
 enum rc access_role_update(struct conn *c, const struct audit_actor *who, const char *name,
                            const char *label, const char *perms, struct err *e) WARN_UNUSED;

@@ -51,6 +51,12 @@ static enum rc api_metrics(struct http_req *req, struct http_resp *resp, struct 
                         "qifu_login_busy_total %llu\n",
                         (unsigned long long)ls.failed_unknown, (unsigned long long)ls.failed_known,
                         (unsigned long long)ls.busy);
+    if (rc == RC_OK)
+        rc = buf_printf(&resp->body,
+                        "# HELP qifu_listener_up Whether the change channel listens (PostgreSQL "
+                        "LISTEN connection; 0 on SQLite).\n# TYPE qifu_listener_up gauge\n"
+                        "qifu_listener_up %d\n",
+                        store_listen_up(app->db) ? 1 : 0);
     return rc;
 }
 

@@ -463,8 +463,8 @@ enum rc auth_session(struct conn *c, const char *token, struct pool *pool, struc
 struct cached_session {
     const struct store *db; /* NULL: empty */
     char token_hash[SEC_HEX_SHA256];
-    uint64_t gen;       /* store_write_gen before the query */
-    int64_t until_ns;   /* monotonic: AUTH_SESSION_CACHE_MS after the query */
+    uint64_t gen;       /* store_topic_gen (auth) or store_write_gen before the query */
+    int64_t until_ns;   /* monotonic: the entry's lifetime after the query */
     struct principal p; /* strings point into blob */
     char *blob;
 };
@@ -585,9 +585,14 @@ enum rc auth_session_cached(struct store *db, const char *token, struct pool *po
                             struct principal *p, struct err *e)
 {
     char token_hash[SEC_HEX_SHA256];
-    uint64_t gen;
-    bool cacheable = store_write_gen(db, &gen); /* before the query: see store.h */
-    int64_t until_ns = time_mono_ns() + (int64_t)AUTH_SESSION_CACHE_MS * 1000000;
+    uint64_t gen; /* read before the query: see store.h */
+    int64_t ttl_ms = AUTH_SESSION_CACHE_NOTIFIED_MS;
+    bool cacheable = store_topic_gen(db, STORE_TOPIC_AUTH, &gen);
+    if (!cacheable) {
+        cacheable = store_write_gen(db, &gen);
+        ttl_ms = AUTH_SESSION_CACHE_MS;
+    }
+    int64_t until_ns = time_mono_ns() + ttl_ms * 1000000;
     if (cacheable) {
         pthread_once(&session_cache_once, session_cache_init);
         sec_sha256_hex(token, strlen(token), token_hash);
@@ -643,6 +648,8 @@ enum rc auth_logout(struct conn *c, const struct principal *p, const char *token
         rc = store_run(st, e);
     }
     store_finish(st);
+    if (rc == RC_OK) /* every process forgets the session at commit */
+        rc = store_notify(c, STORE_TOPIC_AUTH, e);
     if (rc == RC_OK) {
         json_t *before = json_pack("{s:s%}", "session", token_hash, (size_t)12);
         struct audit_event ev = {"session.logout", "user", id_text(&pool, p->user_id), before,

@@ -85,16 +85,24 @@ enum rc auth_session(struct conn *c, const char *token, struct pool *pool, struc
 /*
  * auth_session through the process's session cache: a hit costs no query (nor a
  * connection); a miss takes a connection from db, runs auth_session and remembers a
- * valid session. An entry serves only while no transaction of this process has
- * committed through db since its query (store_write_gen: logout, password change,
- * disabling a user, any write) and for at most AUTH_SESSION_CACHE_MS, which bounds how
- * long a change made by another process (the command line) can go unseen; the session's
- * expiry is checked on every hit. Backends whose writes store_write_gen cannot see
- * (PostgreSQL) are never cached. Same results and strings (in pool) as auth_session.
+ * valid session. The session's expiry is checked on every hit. An entry serves:
+ * - where the change channel listens (PostgreSQL, store_topic_gen): while the "auth"
+ *   topic has not moved since its query, and for at most AUTH_SESSION_CACHE_NOTIFIED_MS.
+ *   Every change of what a session may do (logout, password change or reset, disabling a
+ *   user, a role's permissions, an API key revoked) notifies "auth" in its transaction,
+ *   so every process forgets its entries once the notification arrives (milliseconds);
+ *   while the listener is down nothing is cached.
+ * - else (SQLite): while no transaction of this process has committed through db since
+ *   its query (store_write_gen) and for at most AUTH_SESSION_CACHE_MS, which bounds how
+ *   long a change made by another process (the command line) can go unseen.
+ * Same results and strings (in pool) as auth_session.
  */
 enum rc auth_session_cached(struct store *db, const char *token, struct pool *pool,
                             struct principal *p, struct err *e) WARN_UNUSED;
 #define AUTH_SESSION_CACHE_MS 1000
+/* The safety net of an entry kept on the change channel's word (a change made by SQL
+ * without NOTIFY goes unseen this long at most). */
+#define AUTH_SESSION_CACHE_NOTIFIED_MS 60000
 /* The principal of user username, for command-line work done in a user's name
  * (`qifu import demands --as`); strings in pool. RC_NOTFOUND for an unknown user,
  * RC_UNAUTHORIZED for a disabled one. */

@@ -2,8 +2,8 @@
 /*
  * auth_admin: changing and resetting passwords, disabling and enabling users, listing
  * and revoking API keys. Every change is audited in its transaction; a password change,
- * a reset and disabling end the user's sessions in that transaction, and the commit
- * moves store_write_gen, which empties this process's session cache at once.
+ * a reset and disabling end the user's sessions in that transaction and notify the "auth"
+ * topic (store_notify), so the session cache of every process forgets them at commit.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +22,8 @@ enum rc auth__end_sessions(struct conn *c, int64_t user_id, struct err *e)
     store_bind_int(st, 1, user_id);
     rc = store_run(st, e);
     store_finish(st);
+    if (rc == RC_OK) /* every process's session cache forgets them at commit */
+        rc = store_notify(c, STORE_TOPIC_AUTH, e);
     return rc;
 }
 
@@ -177,6 +179,8 @@ enum rc auth_user_action(struct conn *c, const struct audit_actor *who, int64_t 
         store_finish(st);
         if (rc == RC_OK && action == AUTH_DISABLE)
             rc = auth__end_sessions(c, id, e);
+        else if (rc == RC_OK)
+            rc = store_notify(c, STORE_TOPIC_AUTH, e);
     }
     if (rc == RC_OK)
         rc = audit_user(c, who, events[action], id, username, e);
@@ -263,6 +267,8 @@ enum rc auth_apikey_revoke(struct conn *c, const struct audit_actor *who, const 
         rc = store_run(st, e);
     }
     store_finish(st);
+    if (rc == RC_OK) /* keys are looked up on every request; told anyway, for any cache */
+        rc = store_notify(c, STORE_TOPIC_AUTH, e);
     if (rc == RC_OK) {
         struct audit_event ev = {"apikey.revoke", "api_key", sid, before, NULL};
         rc = audit_append(c, who, &ev, NULL, e);

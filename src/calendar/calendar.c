@@ -210,6 +210,8 @@ static enum rc bump_version(struct conn *c, int64_t *out, struct err *e)
         rc = err_set(e, RC_INTERNAL, NULL, "calendar_version has no row");
     }
     store_finish(st);
+    if (rc == RC_OK) /* every process's holder re-checks at commit */
+        rc = store_notify(c, STORE_TOPIC_CALENDAR, e);
     return rc;
 }
 
@@ -653,6 +655,7 @@ struct calendar_holder {
     struct snap *cur;
     struct snap *live;
     int64_t last_check_ns;
+    uint64_t gen; /* store_topic_gen (calendar) before the last check */
 };
 
 static void snap_free(struct snap *s)
@@ -678,8 +681,11 @@ static enum rc reload(struct calendar_holder *h, struct conn *c, struct err *e)
 {
     struct conn *own = NULL;
     enum rc rc = RC_OK;
+    uint64_t gen;
+    (void)store_topic_gen(h->db, STORE_TOPIC_CALENDAR, &gen); /* before the read */
     pthread_mutex_lock(&h->mu);
     h->last_check_ns = time_mono_ns();
+    h->gen = gen;
     int64_t have = h->cur->version;
     pthread_mutex_unlock(&h->mu);
     if (!c) {
@@ -721,6 +727,8 @@ enum rc calendar_holder_new(struct store *db, int64_t check_ms, struct calendar_
     struct conn *c;
     struct cal *cal = NULL;
     int64_t v = 0;
+    uint64_t gen;
+    (void)store_topic_gen(db, STORE_TOPIC_CALENDAR, &gen); /* before the read */
     enum rc rc = store_acquire(db, &c, e);
     if (rc)
         return rc;
@@ -739,6 +747,7 @@ enum rc calendar_holder_new(struct store *db, int64_t check_ms, struct calendar_
     h->cur->refs = 1;
     h->live = h->cur;
     h->last_check_ns = time_mono_ns();
+    h->gen = gen;
     *out = h;
     return RC_OK;
 }
@@ -762,8 +771,15 @@ void calendar_holder_free(struct calendar_holder *h)
 const struct cal *calendar_current(struct calendar_holder *h, struct conn *c, int64_t *version)
 {
     assert(h);
+    /* Due when the periodic check is; where the change channel listens, as soon as the
+     * calendar topic moved, and otherwise only as a safety net. */
+    uint64_t gen;
+    bool live = store_topic_gen(h->db, STORE_TOPIC_CALENDAR, &gen);
+    int64_t safety_ns = (int64_t)CALENDAR_CHECK_NOTIFIED_MS * 1000000;
     pthread_mutex_lock(&h->mu);
-    bool due = time_mono_ns() - h->last_check_ns >= h->check_ns;
+    int64_t since = time_mono_ns() - h->last_check_ns;
+    bool due = live ? gen != h->gen || since >= (h->check_ns > safety_ns ? h->check_ns : safety_ns)
+                    : since >= h->check_ns;
     pthread_mutex_unlock(&h->mu);
     /* Whoever finds the check due and the loader free does it; the rest go on. */
     if (due && pthread_mutex_trylock(&h->load_mu) == 0) {

@@ -44,8 +44,11 @@ struct store;
 struct audit_actor;
 struct calendar_holder;
 
-/* How often the server's holder compares the stored version (milliseconds). */
+/* How often the server's holder compares the stored version (milliseconds). Where the
+ * change channel listens (store_topic_gen, PostgreSQL) the holder re-checks as soon as the
+ * "calendar" topic moves, and then only every CALENDAR_CHECK_NOTIFIED_MS as a safety net. */
 #define CALENDAR_CHECK_MS 1000
+#define CALENDAR_CHECK_NOTIFIED_MS 30000
 /* Longest day name an administrator may enter, in characters (3 UTF-8 bytes each at most). */
 #define CALENDAR_NAME_MAX 40
 /* Longest notice source ("国办发明电〔2026〕7号"), in characters. */

@@ -433,7 +433,8 @@ enum rc category_create(struct conn *c, const struct audit_actor *who,
         goto out;
     after = category_json(&cat);
     struct audit_event ev = {"category.create", "category", cat.code, NULL, after};
-    if ((rc = audit_append(c, who, &ev, NULL, e)) == RC_OK)
+    if ((rc = audit_append(c, who, &ev, NULL, e)) == RC_OK &&
+        (rc = store_notify(c, STORE_TOPIC_CATEGORY, e)) == RC_OK)
         rc = store_commit(c, e);
 out:
     if (store_in_txn(c))
@@ -491,7 +492,8 @@ enum rc category_update(struct conn *c, const struct audit_actor *who, const cha
     if (rc)
         goto out;
     struct audit_event ev = {"category.update", "category", cat.code, before, after};
-    if ((rc = audit_append(c, who, &ev, NULL, e)) == RC_OK)
+    if ((rc = audit_append(c, who, &ev, NULL, e)) == RC_OK &&
+        (rc = store_notify(c, STORE_TOPIC_CATEGORY, e)) == RC_OK)
         rc = store_commit(c, e);
     if (rc == RC_OK && changed)
         *changed = true;
@@ -734,6 +736,8 @@ enum rc category_routes_set(struct conn *c, const struct audit_actor *who, const
     rc = audit_append(c, who, &ev, NULL, e);
     json_decref(b);
     json_decref(a);
+    if (rc == RC_OK)
+        rc = store_notify(c, STORE_TOPIC_CATEGORY, e);
     if (rc == RC_OK)
         rc = store_commit(c, e);
     if (rc == RC_OK && changed)

@@ -59,8 +59,11 @@ struct policy_holder;
 struct policy_snap;
 struct flow;
 
-/* How often the holder compares the stored set version (milliseconds). */
+/* How often the holder compares the stored set version (milliseconds). Where the change
+ * channel listens (store_topic_gen, PostgreSQL) the holder re-checks as soon as the
+ * "policy" topic moves, and then only every POLICY_CHECK_NOTIFIED_MS as a safety net. */
 #define POLICY_CHECK_MS 1000
+#define POLICY_CHECK_NOTIFIED_MS 30000
 /* Limits of a policy document (characters, items). */
 #define POLICY_TITLE_MAX 200
 #define POLICY_SUMMARY_MAX 4000

@@ -40,6 +40,7 @@ struct policy_holder {
     pthread_mutex_t load_mu; /* one builder at a time */
     struct policy_snap *cur;
     int64_t last_check; /* ms, monotonic */
+    uint64_t gen;       /* store_topic_gen (policy) before the last check */
 };
 
 /* ---- catalogue ------------------------------------------------------------------ */
@@ -161,10 +162,9 @@ static void info_json(struct policy_info *pi)
     json_t *j = json_pack("{s:o, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:i, s:s, s:s*}", "id",
                           policy_id_json(pi->id), "title", pi->title ? pi->title : "", "doc_no",
                           pi->doc_no ? pi->doc_no : "", "delivery",
-                          pi->delivery ? pi->delivery : "", "delivery_label", dl ? dl : "",
-                          "org", "code", pi->org_code, "name", pi->org_name, "version",
-                          pi->version, "category", pi->category ? pi->category : "",
-                          "valid_to", pi->valid_to);
+                          pi->delivery ? pi->delivery : "", "delivery_label", dl ? dl : "", "org",
+                          "code", pi->org_code, "name", pi->org_name, "version", pi->version,
+                          "category", pi->category ? pi->category : "", "valid_to", pi->valid_to);
     struct buf b;
     buf_init(&b, (size_t)1 << 20);
     if (!j || jsonx_dump(j, &b))
@@ -206,6 +206,8 @@ enum rc policy__bump(struct conn *c, struct err *e)
     if (rc == RC_OK)
         rc = store_run(st, e);
     store_finish(st);
+    if (rc == RC_OK) /* every process's holder re-checks at commit */
+        rc = store_notify(c, STORE_TOPIC_POLICY, e);
     return rc;
 }
 
@@ -348,9 +350,12 @@ static enum rc reload(struct policy_holder *h, struct conn *c, struct err *e)
             return rc;
         c = own;
     }
+    uint64_t gen;
+    (void)store_topic_gen(h->db, STORE_TOPIC_POLICY, &gen); /* before the read */
     pthread_mutex_lock(&h->mu);
     int64_t have = h->cur->version, have_day = h->cur->day;
     h->last_check = mono_ms();
+    h->gen = gen;
     pthread_mutex_unlock(&h->mu);
     int64_t v = 0;
     rc = read_version(c, &v, e);
@@ -381,6 +386,7 @@ enum rc policy_holder_new(struct store *db, const struct ent_catalog *cat, int64
     h->cat = cat;
     h->rcat = policy_rules_catalog(cat);
     h->check_ms = check_ms;
+    (void)store_topic_gen(db, STORE_TOPIC_POLICY, &h->gen);
     pthread_mutex_init(&h->mu, NULL);
     pthread_mutex_init(&h->load_mu, NULL);
     struct conn *c;
@@ -413,8 +419,18 @@ void policy_holder_free(struct policy_holder *h)
 
 struct policy_snap *policy_current(struct policy_holder *h, struct conn *c)
 {
+    /* Due when the periodic check is; where the change channel listens, as soon as the
+     * policy topic moved or the day changed, and otherwise only as a safety net. */
+    uint64_t gen;
+    bool live = store_topic_gen(h->db, STORE_TOPIC_POLICY, &gen);
+    int64_t today = live ? policy__today(NULL) : 0;
     pthread_mutex_lock(&h->mu);
-    bool due = mono_ms() - h->last_check >= h->check_ms;
+    int64_t since = mono_ms() - h->last_check;
+    bool due =
+        live ? gen != h->gen || today != h->cur->day ||
+                   since >= (h->check_ms > POLICY_CHECK_NOTIFIED_MS ? h->check_ms
+                                                                    : POLICY_CHECK_NOTIFIED_MS)
+             : since >= h->check_ms;
     pthread_mutex_unlock(&h->mu);
     if (due && pthread_mutex_trylock(&h->load_mu) == 0) {
         struct err e;

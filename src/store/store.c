@@ -93,6 +93,7 @@ void store_close(struct store *s)
     if (!s)
         return;
     bg_stop(s);
+    store_listen_stop(s);
     for (int i = 0; i < s->n_conns; i++) {
         cache_drop(s->conns[i]);
         s->ops->disconnect(s->conns[i]);
@@ -383,6 +384,9 @@ enum rc store_commit(struct conn *c, struct err *e)
     }
     __atomic_add_fetch(&c->store->write_gen, 1, __ATOMIC_ACQ_REL); /* even a read-only one */
     c->in_txn = false;
+    if (rc == RC_OK && c->notified) /* this process's caches need not wait for the channel */
+        store__topics_changed(c->store, c->notified);
+    c->notified = 0;
     end_writer(c);
     if (rc == RC_OK && c->ops->sync) {
         (void)c->ops->dirty(c); /* this commit is the one synced now (or its ticket's) */
@@ -402,6 +406,7 @@ void store_rollback(struct conn *c)
     if (c->ops->exec(c, "ROLLBACK", &ignored))
         log_warn("store: rollback failed: %s", ignored.msg);
     c->in_txn = false;
+    c->notified = 0;
     end_writer(c);
 }
 

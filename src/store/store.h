@@ -230,6 +230,69 @@ uint64_t store_n_syncs(const struct store *s);
 bool store_write_gen(const struct store *s, uint64_t *gen);
 
 /*
+ * The change channel: cross-process cache invalidation (docs/internals/store.md, "The
+ * change channel"). A writer calls store_notify(c, topic) inside the transaction that
+ * changes what caches of that topic hold; on PostgreSQL that is
+ * pg_notify('qifu_changes', '<topic>'), delivered to every process at commit and dropped
+ * on rollback. Each `qifu serve` process on PostgreSQL runs one listener thread
+ * (store_listen_start) with its own connection doing LISTEN qifu_changes, reconnecting
+ * with back-off when it is lost. A cache reads store_topic_gen before its query and keeps
+ * the entry only while the generation is unchanged:
+ *
+ *     uint64_t gen;
+ *     bool live = store_topic_gen(db, STORE_TOPIC_AUTH, &gen);   (before the query)
+ *     ... query ...; if (live) keep(entry, gen);
+ *     ... later: uint64_t now; if (store_topic_gen(db, STORE_TOPIC_AUTH, &now) &&
+ *                                  now == entry.gen) use(entry);
+ *
+ * A new topic is one row of STORE_TOPICS.
+ */
+#define STORE_TOPICS(X)                                                                            \
+    X(AUTH, "auth")         /* sessions, users, roles: what a session may do */                    \
+    X(POLICY, "policy")     /* the policy set version */                                           \
+    X(CALENDAR, "calendar") /* the calendar version */                                             \
+    X(CATEGORY, "category") /* categories, their limits and routes */
+enum store_topic {
+#define STORE_TOPIC_ENUM(name, text) STORE_TOPIC_##name,
+    STORE_TOPICS(STORE_TOPIC_ENUM)
+#undef STORE_TOPIC_ENUM
+        STORE_N_TOPICS
+};
+/* The channel PostgreSQL's LISTEN/NOTIFY carries the topics on. A payload of "*" moves
+ * every topic (for an operator who changed data by SQL: NOTIFY qifu_changes, '*'). */
+#define STORE_CHANNEL "qifu_changes"
+
+/*
+ * Starts the listener thread of s (PostgreSQL; a no-op returning RC_OK on a backend
+ * without a channel). It connects on its own, so a database that is down now does not
+ * fail the start: caches are simply not trusted until it listens. RC_INTERNAL when the
+ * thread cannot start. store_close stops it.
+ */
+enum rc store_listen_start(struct store *s, struct err *e) WARN_UNUSED;
+/* Stops the listener thread (s may be NULL; nothing happens when none runs). */
+void store_listen_stop(struct store *s);
+/* Returns true while the listener's connection listens (false on SQLite). */
+bool store_listen_up(const struct store *s);
+/*
+ * Announces a change of topic to every process: inside a transaction, at its commit
+ * (nothing on rollback); outside one, at once. The generation of topic in this process
+ * moves at the commit itself. On a backend without a channel (SQLite) it sends nothing:
+ * one machine's caches rely on store_write_gen and their periodic checks. Errors as
+ * store_step.
+ */
+enum rc store_notify(struct conn *c, enum store_topic topic, struct err *e) WARN_UNUSED;
+/*
+ * Sets *gen to the generation of topic in this process and returns true when a cache may
+ * trust it: the listener listens, so every change of topic committed by any process
+ * moves *gen once its notification arrives (a lost or new connection moves every topic,
+ * since anything may have been missed). Returns false when no listener listens (SQLite,
+ * PostgreSQL while the connection is down): then nothing may be kept on its word.
+ */
+bool store_topic_gen(const struct store *s, enum store_topic topic, uint64_t *gen);
+/* Returns the name of topic ("auth", ...). */
+const char *store_topic_name(enum store_topic topic);
+
+/*
  * Fault injection, for tests (docs/internals/store.md, "Fault injection"). Once armed,
  * the store counts its calls on every connection: store_begin, store_commit, store_exec,
  * store_prepare and every store_step (store_run and store_insert_id step too), and makes

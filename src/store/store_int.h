@@ -66,6 +66,14 @@ struct store_ops {
      * the COMMIT, which holds the writer lock; the store runs it on its own thread.
      */
     enum rc (*checkpoint)(struct conn *c, struct err *e);
+    /*
+     * The change channel (store_listen.c; NULL when the backend has none). socket is the
+     * descriptor to poll for input; notifies reads what arrived and calls got(arg, payload)
+     * for each notification, RC_UNAVAILABLE when the connection is lost.
+     */
+    int (*socket)(struct conn *c);
+    enum rc (*notifies)(struct conn *c, void (*got)(void *arg, const char *payload), void *arg,
+                        struct err *e);
 };
 
 struct store_migration {
@@ -86,6 +94,7 @@ struct conn {
      * number (0 when none), for store_take_ticket. */
     bool defer;
     uint64_t ticket;
+    unsigned notified; /* store_notify's topics (bits) in the open transaction */
 };
 
 struct stmt {
@@ -94,8 +103,8 @@ struct stmt {
     uint64_t hash; /* FNV-1a of sql */
     const char *key; /* the caller's pointer when prepared: equal pointers skip strcmp
                         (only ever compared, never dereferenced) */
-    bool cached;   /* lives in conn->cache; reset, not finalized, by store_finish */
-    bool busy;     /* handed out and not yet finished */
+    bool cached;     /* lives in conn->cache; reset, not finalized, by store_finish */
+    bool busy;       /* handed out and not yet finished */
 };
 
 struct store {
@@ -134,7 +143,17 @@ struct store {
      * fault_at fails (0: none). */
     bool fault_on;
     long fault_at, fault_hits;
+    /* The change channel (store_listen.c): listener is its thread while it runs; listen_up
+     * is 1 while its connection listens; topic_gen[t] moves on every change of topic t seen
+     * (a notification, a commit of this process) and, for every topic, whenever listen_up
+     * changes. All three are read and written atomically. */
+    struct store_listener *listener;
+    int listen_up;
+    uint64_t topic_gen[STORE_N_TOPICS];
 };
+
+/* Moves the generation of every topic whose bit is set in topics (store_commit). */
+void store__topics_changed(struct store *s, unsigned topics);
 
 /* Asks for a checkpoint on the store's checkpointer thread (from a backend's commit hook;
  * no lock of the store may be held but wmu). Returns false when no thread could be

@@ -246,6 +246,30 @@ static bool pg_broken(struct conn *c)
     return PQstatus(PC(c)->pg) == CONNECTION_BAD;
 }
 
+/* ---- the change channel (store_listen.c) -------------------------------------- */
+
+static int pg_socket(struct conn *c)
+{
+    return PQsocket(PC(c)->pg);
+}
+
+static enum rc pg_notifies(struct conn *c, void (*got)(void *arg, const char *payload), void *arg,
+                           struct err *e)
+{
+    PGconn *pg = PC(c)->pg;
+    if (!PQconsumeInput(pg) || PQstatus(pg) == CONNECTION_BAD) {
+        char text[PG_MSG_MAX];
+        trim_msg(PQerrorMessage(pg), text, sizeof(text));
+        return err_set(e, RC_UNAVAILABLE, NULL, "postgres: listener connection lost: %s", text);
+    }
+    PGnotify *n;
+    while ((n = PQnotifies(pg))) {
+        got(arg, n->extra ? n->extra : "");
+        PQfreemem(n);
+    }
+    return RC_OK;
+}
+
 /* ---- placeholders ------------------------------------------------------------ */
 
 static bool ident_char(char ch)
@@ -612,4 +636,6 @@ const struct store_ops store__pg_ops = {
     .blob = pg_blob,
     .changes = pg_changes,
     .broken = pg_broken,
+    .socket = pg_socket,
+    .notifies = pg_notifies,
 };

@@ -322,7 +322,9 @@ class Server:
             finally:
                 con.close()
         else:
-            psql(self.db_url, query)
+            # As another qifu process would, tell every process's caches (the change
+            # channel, docs/internals/store.md): one transaction, so at its commit.
+            psql(self.db_url, query + "; NOTIFY qifu_changes, '*'")
 
     def set_column(self, did, column, ms):
         """Moves a time column of demand did (time passing, for 督办 and red lights)."""
