@@ -305,7 +305,8 @@ def test_killed_listener_stops_trust_and_comes_back(pair):
     warm(b, tok)
     # Kill every qifu listener (A's and B's) from outside, as a restart of a pooler would.
     p = psql(a.db_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                       "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()")
+                       "WHERE datname = current_database() AND query LIKE 'LISTEN%' "
+                       "AND pid <> pg_backend_pid()")
     assert int(p.stdout.strip()) >= 2, p.stdout
     within(lambda: listener_up(b) == 0, "B says its listener is down")
     # A change no notification announces (the session deleted by SQL, no NOTIFY).

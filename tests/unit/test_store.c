@@ -884,6 +884,116 @@ START_TEST(pg_reconnect)
 }
 END_TEST
 
+/* The change channel (issue 16 item 2): a topic notified in a transaction moves its
+ * generation in this process at commit and not on rollback, at once outside a transaction;
+ * store_topic_gen is trusted only while the listener listens (never on SQLite). */
+static uint64_t gen_of(struct store *s, enum store_topic t)
+{
+    uint64_t g;
+    (void)store_topic_gen(s, t, &g);
+    return g;
+}
+
+static void notify_ok(struct conn *c, enum store_topic t)
+{
+    struct err e = {0};
+    enum rc rc = store_notify(c, t, &e);
+    ck_assert_msg(rc == RC_OK, "store_notify: %s: %s", rc_name(rc), e.msg);
+}
+
+/* Waits (up to 10 s: a liveness bound, not a speed figure) until ok(s, arg). */
+static bool wait_for(bool (*ok)(struct store *, void *), struct store *s, void *arg)
+{
+    for (int i = 0; i < 10000; i++) {
+        if (ok(s, arg))
+            return true;
+        usleep(1000);
+    }
+    return false;
+}
+
+static bool is_up(struct store *s, void *arg)
+{
+    (void)arg;
+    return store_listen_up(s);
+}
+
+static bool is_down(struct store *s, void *arg)
+{
+    (void)arg;
+    return !store_listen_up(s);
+}
+
+static bool policy_moved(struct store *s, void *arg)
+{
+    return gen_of(s, STORE_TOPIC_POLICY) != *(uint64_t *)arg;
+}
+
+START_TEST(change_topics)
+{
+    struct store *s = open_db(2);
+    struct err e = {0};
+    uint64_t g;
+    ck_assert(!store_topic_gen(s, STORE_TOPIC_AUTH, &g)); /* no listener: never trusted */
+    ck_assert_str_eq(store_topic_name(STORE_TOPIC_CALENDAR), "calendar");
+    struct conn *c = take(s);
+    uint64_t a0 = gen_of(s, STORE_TOPIC_AUTH), p0 = gen_of(s, STORE_TOPIC_POLICY);
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    notify_ok(c, STORE_TOPIC_AUTH);
+    ck_assert_uint_eq(gen_of(s, STORE_TOPIC_AUTH), a0); /* not before the commit */
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+    ck_assert_uint_eq(gen_of(s, STORE_TOPIC_AUTH), a0 + 1);
+    ck_assert_uint_eq(gen_of(s, STORE_TOPIC_POLICY), p0);
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    notify_ok(c, STORE_TOPIC_POLICY);
+    store_rollback(c);
+    ck_assert_uint_eq(gen_of(s, STORE_TOPIC_POLICY), p0); /* rolled back: nothing */
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);          /* and not carried into the next one */
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+    ck_assert_uint_eq(gen_of(s, STORE_TOPIC_POLICY), p0);
+    notify_ok(c, STORE_TOPIC_POLICY); /* outside a transaction: at once */
+    ck_assert_uint_eq(gen_of(s, STORE_TOPIC_POLICY), p0 + 1);
+    store_release(c);
+    ck_assert_int_eq(store_listen_start(s, &e), RC_OK);
+    if (!is_pg(s)) {
+        ck_assert(!store_listen_up(s)); /* SQLite has no channel */
+        ck_assert(!store_topic_gen(s, STORE_TOPIC_AUTH, &g));
+        store_close(s);
+        return;
+    }
+    ck_assert_msg(wait_for(is_up, s, NULL), "the listener never listened");
+    ck_assert(store_topic_gen(s, STORE_TOPIC_AUTH, &g));
+    /* Another "process" (a second store): its rolled-back auth notification never arrives,
+     * its committed policy one does (in commit order, so auth is settled when it has). */
+    struct store *other = open_db(1);
+    struct conn *o = take(other);
+    uint64_t a1 = gen_of(s, STORE_TOPIC_AUTH), p1 = gen_of(s, STORE_TOPIC_POLICY);
+    ck_assert_int_eq(store_begin(o, &e), RC_OK);
+    notify_ok(o, STORE_TOPIC_AUTH);
+    store_rollback(o);
+    ck_assert_int_eq(store_begin(o, &e), RC_OK);
+    notify_ok(o, STORE_TOPIC_POLICY);
+    ck_assert_int_eq(store_commit(o, &e), RC_OK);
+    ck_assert_msg(wait_for(policy_moved, s, &p1), "the policy notification never arrived");
+    ck_assert_uint_eq(gen_of(s, STORE_TOPIC_AUTH), a1);
+    /* The listener's connection killed: not trusted while down, every topic moved, and
+     * it listens again by itself. */
+    uint64_t c1 = gen_of(s, STORE_TOPIC_CALENDAR);
+    ck_assert_int_ge(query_int(o, "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                  "WHERE datname = current_database() AND query LIKE 'LISTEN%' "
+                                  "AND pid <> pg_backend_pid()"),
+                     1);
+    ck_assert_msg(wait_for(is_down, s, NULL), "the listener never noticed");
+    ck_assert(!store_topic_gen(s, STORE_TOPIC_CALENDAR, &g));
+    ck_assert_msg(wait_for(is_up, s, NULL), "the listener never came back");
+    ck_assert(store_topic_gen(s, STORE_TOPIC_CALENDAR, &g));
+    ck_assert_uint_ge(g, c1 + 2); /* lost, then connected */
+    store_release(o);
+    store_close(other);
+    store_close(s); /* stops the listener */
+}
+END_TEST
+
 /* The backend-specific SQL behind store_sql.c's functions (issue 15 item 5): text search
  * (FTS5 for 3+ characters and LIKE on SQLite, ILIKE on PostgreSQL) with its SQLite
  * index kept by the caller, the next id, row locks and the bulk cache setting. */
@@ -989,6 +1099,7 @@ static void add_backend_tests(TCase *tc, bool pg)
     tcase_add_test(tc, threads);
     tcase_add_test(tc, deferred_sync);
     tcase_add_test(tc, dialect_sql);
+    tcase_add_test(tc, change_topics);
     if (pg)
         tcase_add_test(tc, pg_reconnect);
 }
