@@ -685,7 +685,6 @@ static enum rc reload(struct calendar_holder *h, struct conn *c, struct err *e)
     (void)store_topic_gen(h->db, STORE_TOPIC_CALENDAR, &gen); /* before the read */
     pthread_mutex_lock(&h->mu);
     h->last_check_ns = time_mono_ns();
-    h->gen = gen;
     int64_t have = h->cur->version;
     pthread_mutex_unlock(&h->mu);
     if (!c) {
@@ -699,8 +698,14 @@ static enum rc reload(struct calendar_holder *h, struct conn *c, struct err *e)
     if (rc == RC_OK && v != have)
         rc = calendar_load(c, &cal, &v, e);
     store_release(own);
-    if (rc || !cal)
+    if (rc) /* a failed check leaves the topic's move pending: the next call retries */
         return rc;
+    if (!cal) {
+        pthread_mutex_lock(&h->mu);
+        h->gen = gen;
+        pthread_mutex_unlock(&h->mu);
+        return RC_OK;
+    }
     struct snap *s = xcalloc(1, sizeof(*s)), *old_free = NULL;
     s->cal = cal;
     s->version = v;
@@ -710,6 +715,7 @@ static enum rc reload(struct calendar_holder *h, struct conn *c, struct err *e)
     s->next = h->live;
     h->live = s;
     h->cur = s;
+    h->gen = gen;
     if (--old->refs == 0) {
         unlink_snap(h, old);
         old_free = old;
@@ -776,10 +782,9 @@ const struct cal *calendar_current(struct calendar_holder *h, struct conn *c, in
     uint64_t gen;
     bool live = store_topic_gen(h->db, STORE_TOPIC_CALENDAR, &gen);
     int64_t safety_ns = (int64_t)CALENDAR_CHECK_NOTIFIED_MS * 1000000;
+    int64_t every = live && h->check_ns > 0 && h->check_ns < safety_ns ? safety_ns : h->check_ns;
     pthread_mutex_lock(&h->mu);
-    int64_t since = time_mono_ns() - h->last_check_ns;
-    bool due = live ? gen != h->gen || since >= (h->check_ns > safety_ns ? h->check_ns : safety_ns)
-                    : since >= h->check_ns;
+    bool due = time_mono_ns() - h->last_check_ns >= every || (live && gen != h->gen);
     pthread_mutex_unlock(&h->mu);
     /* Whoever finds the check due and the loader free does it; the rest go on. */
     if (due && pthread_mutex_trylock(&h->load_mu) == 0) {

@@ -355,7 +355,6 @@ static enum rc reload(struct policy_holder *h, struct conn *c, struct err *e)
     pthread_mutex_lock(&h->mu);
     int64_t have = h->cur->version, have_day = h->cur->day;
     h->last_check = mono_ms();
-    h->gen = gen;
     pthread_mutex_unlock(&h->mu);
     int64_t v = 0;
     rc = read_version(c, &v, e);
@@ -373,6 +372,11 @@ static enum rc reload(struct policy_holder *h, struct conn *c, struct err *e)
             log_info("policy: %zu policies in force (set version %lld)", s->n,
                      (long long)s->version);
         }
+    }
+    if (rc == RC_OK) { /* a failed check leaves the topic's move pending: the next call retries */
+        pthread_mutex_lock(&h->mu);
+        h->gen = gen;
+        pthread_mutex_unlock(&h->mu);
     }
     store_release(own);
     return rc;
@@ -426,11 +430,10 @@ struct policy_snap *policy_current(struct policy_holder *h, struct conn *c)
     int64_t today = live ? policy__today(NULL) : 0;
     pthread_mutex_lock(&h->mu);
     int64_t since = mono_ms() - h->last_check;
-    bool due =
-        live ? gen != h->gen || today != h->cur->day ||
-                   since >= (h->check_ms > POLICY_CHECK_NOTIFIED_MS ? h->check_ms
-                                                                    : POLICY_CHECK_NOTIFIED_MS)
-             : since >= h->check_ms;
+    int64_t every = live && h->check_ms > 0 && h->check_ms < POLICY_CHECK_NOTIFIED_MS
+                        ? POLICY_CHECK_NOTIFIED_MS
+                        : h->check_ms;
+    bool due = since >= every || (live && (gen != h->gen || today != h->cur->day));
     pthread_mutex_unlock(&h->mu);
     if (due && pthread_mutex_trylock(&h->load_mu) == 0) {
         struct err e;
