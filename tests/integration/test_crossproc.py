@@ -77,7 +77,9 @@ def within(check, what, deadline=DEADLINE_S):
     t0 = time.monotonic()
     while True:
         if check():
-            return time.monotonic() - t0
+            took = time.monotonic() - t0
+            print("crossproc: %s after %.3f s" % (what, took))
+            return took
         if time.monotonic() - t0 > deadline:
             raise AssertionError("%s: not seen within %.1f s" % (what, deadline))
         time.sleep(POLL_S)
