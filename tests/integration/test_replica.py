@@ -305,3 +305,20 @@ def test_replica_connection_lost_mid_request_is_retried_on_the_primary(srv):
         st, _, d = srv.request("GET", "/api/v1/demands", token=admin)
         assert st == 200, (st, d)
         assert metrics(srv)['qifu_replica_fallback_total{reason="down"}'] == down_before + 1
+
+
+def test_server_starts_with_the_standby_down(srv, tmp_path):
+    """A standby that cannot be reached at start does not stop the server: it serves from
+    the primary, and /metrics says the replica is down."""
+    nowhere = srv.db_url.replace("host=" + PG_DIR, "host=" + str(tmp_path))
+    peer = Server("postgres", peer_of=srv, extra=["--db-replica", nowhere])
+    try:
+        m = metrics(peer)
+        assert m["qifu_replica_up"] == 0, m
+        st, _, d = peer.request("GET", "/api/v1/demands", token=peer.login("clerk"))
+        assert st == 200, (st, d)
+        m = metrics(peer)
+        assert m['qifu_replica_fallback_total{reason="down"}'] == 1, m
+        assert m["qifu_replica_reads_total"] == 0, m
+    finally:
+        peer.close()
