@@ -11,8 +11,8 @@ import pytest
 from conftest import QIFU_BIN, STOP_TIMEOUT, qifu_env
 
 # serve_parts[] of src/main.c, in start order.
-PARTS = ["db", "catalog", "calendar", "policies", "web", "routes", "runner", "sweeper",
-         "notices", "http"]
+PARTS = ["db", "replica", "catalog", "calendar", "policies", "web", "routes", "runner",
+         "sweeper", "notices", "http"]
 
 
 def stopped_after(part):
