@@ -8,6 +8,12 @@
 #   scripts/pg-test.sh url DIR          prints the URL again
 #   scripts/pg-test.sh newdb DIR NAME   (re)creates an empty database NAME; prints its URL
 #   scripts/pg-test.sh stop DIR         stops the cluster and removes DIR
+#   scripts/pg-test.sh standby DIR PRIMARY_DIR
+#                                       a streaming standby of the cluster in PRIMARY_DIR
+#                                       (pg_basebackup -R), hot standby, its own socket in
+#                                       DIR; prints its URL. `start DIR` restarts it after
+#                                       `halt DIR`; `stop DIR` removes it
+#   scripts/pg-test.sh halt DIR         stops the server of DIR and keeps DIR (start again)
 #
 # The server listens only on a Unix socket in DIR (never on TCP), trusts local
 # connections and runs with fsync=off: it is for tests, never for data. DIR should be
@@ -32,7 +38,7 @@ die() {
 }
 
 usage() {
-    die "usage: pg-test.sh start|stop|url DIR | newdb DIR NAME"
+    die "usage: pg-test.sh start|stop|halt|url DIR | newdb DIR NAME | standby DIR PRIMARY_DIR"
 }
 
 # The newest /usr/lib/postgresql/*/bin holding initdb (PG_BINDIR overrides).
@@ -151,6 +157,54 @@ stop() {
     rm -rf "$dir"
 }
 
+# A streaming standby of the cluster in $2, in $1. initdb's pg_hba.conf already trusts
+# local replication connections, and wal_level=replica with max_wal_senders=10 are the
+# defaults, so the primary needs no change. The standby copies the primary's settings and
+# overrides its socket directory; replication goes through the primary's socket.
+standby() {
+    dir=$1
+    primary=$2
+    check_dir "$dir"
+    check_dir "$primary"
+    running "$primary" || die "no cluster is running in $primary"
+    if [ -d "$dir/data" ]; then
+        start "$dir"
+        return
+    fi
+    if [ -d "$dir" ] && [ -n "$(ls -A "$dir")" ] && [ ! -f "$dir/$MARK" ]; then
+        die "$dir exists, is not empty and is not a test cluster"
+    fi
+    mkdir -p "$dir"
+    touch "$dir/$MARK"
+    chmod 0755 "$dir"
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres: "$dir"
+    fi
+    as_owner "$BIN/pg_basebackup" -h "$primary" -p "$PORT" -U postgres -D "$dir/data" -R \
+        -X stream -c fast --no-sync >"$dir/basebackup.log" 2>&1 ||
+        {
+            cat "$dir/basebackup.log" >&2
+            die "pg_basebackup failed"
+        }
+    cat >>"$dir/data/postgresql.conf" <<EOF
+
+# qifu test standby of $primary: its own socket directory.
+unix_socket_directories = '$dir'
+hot_standby = on
+EOF
+    start "$dir"
+}
+
+# Stops the server of DIR and keeps its data, so `start DIR` brings it back.
+halt() {
+    dir=$1
+    check_dir "$dir"
+    [ -f "$dir/$MARK" ] || die "$dir is not a test cluster made by pg-test.sh; not touching it"
+    if running "$dir"; then
+        as_owner "$BIN/pg_ctl" stop -D "$dir/data" -m fast -w -t 60 >&2
+    fi
+}
+
 newdb() {
     dir=$1
     name=$2
@@ -180,5 +234,10 @@ newdb)
     [ $# -eq 3 ] || usage
     newdb "$dir" "$3"
     ;;
+standby)
+    [ $# -eq 3 ] || usage
+    standby "$dir" "${3%/}"
+    ;;
+halt) halt "$dir" ;;
 *) usage ;;
 esac

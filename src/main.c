@@ -54,6 +54,8 @@ struct opts {
     const char *web_dir;           /* serve: the web UI from this directory */
     const char *public_url;        /* serve: the base URL clients see (behind nginx/TLS) */
     const char *trusted_proxy;     /* serve: proxies whose X-Real-IP names the client */
+    const char *db_replica;        /* serve: a read replica (PostgreSQL standby) */
+    long replica_max_lag_ms;       /* serve: reads leave the replica past this lag */
     const char *channel, *as_user; /* import demands */
     const char *label, *perms;     /* role add */
     long enterprises;
@@ -93,6 +95,8 @@ static void usage(FILE *f)
           "          discovery, links); [--cookie-secure]  session cookie only over HTTPS\n"
           "          [--trusted-proxy IP[,IP]]  take the client address from X-Real-IP when\n"
           "          the connection comes from one of these (nginx in front)\n"
+          "          [--db-replica URL]  a PostgreSQL standby for list, detail and statistics\n"
+          "          reads; [--replica-max-lag-ms N (1000)]  past this lag reads use the primary\n"
           "  migrate [--db URL]                       apply database migrations\n"
           "  org add CODE NAME --kind KIND --region CODE [--parent CODE]\n"
           "  org partner add|remove ORG PARTNER | list   cross-region dispatch partners\n"
@@ -191,6 +195,8 @@ static int parse(int argc, char **argv, int from, struct opts *o)
             slot = &o->public_url;
         else if (strcmp(a, "--trusted-proxy") == 0)
             slot = &o->trusted_proxy;
+        else if (strcmp(a, "--db-replica") == 0)
+            slot = &o->db_replica;
         else if (strcmp(a, "--out") == 0)
             slot = &o->out;
         else if (strcmp(a, "--format") == 0)
@@ -237,6 +243,8 @@ static int parse(int argc, char **argv, int from, struct opts *o)
             o->sweep_interval = atol(v);
         else if (strcmp(a, "--drain-timeout") == 0)
             o->drain_timeout = atol(v);
+        else if (strcmp(a, "--replica-max-lag-ms") == 0)
+            o->replica_max_lag_ms = atol(v);
         else {
             fprintf(stderr, "qifu: 未知选项 unknown option %s\n", a);
             return -1;
@@ -375,6 +383,22 @@ static enum rc serve_listener_start(struct serve *s, struct err *e)
 static void serve_listener_stop(struct serve *s)
 {
     store_listen_stop(s->app.db);
+}
+
+/* The read replica (--db-replica): its pool and lag monitor. A standby that is down does
+ * not stop the start (reads go to the primary until it answers). */
+static enum rc serve_replica_start(struct serve *s, struct err *e)
+{
+    if (!s->o->db_replica)
+        return RC_OK;
+    long lag = s->o->replica_max_lag_ms ? s->o->replica_max_lag_ms : 1000;
+    return store_replica_open(s->app.db, s->o->db_replica, (int)s->threads + 1, lag,
+                              &s->app.replica, e);
+}
+
+static void serve_replica_stop(struct serve *s)
+{
+    store_replica_close(s->app.replica);
 }
 
 static enum rc serve_catalog_start(struct serve *s, struct err *e)
@@ -535,6 +559,7 @@ static void serve_http_stop(struct serve *s)
 static const struct serve_part serve_parts[] = {
     {"db", "打开数据库", serve_db_start, serve_db_stop},
     {"listener", "启动变更监听", serve_listener_start, serve_listener_stop},
+    {"replica", "打开只读副本", serve_replica_start, serve_replica_stop},
     {"catalog", "读取事实目录", serve_catalog_start, serve_catalog_stop},
     {"calendar", "读取工作日历", serve_calendar_start, serve_calendar_stop},
     {"policies", "读取政策", serve_policies_start, serve_policies_stop},
@@ -559,6 +584,15 @@ static int cmd_serve(const struct opts *o)
     if (o->public_url && (pub_len > 200 || (strncmp(o->public_url, "http://", 7) != 0 &&
                                             strncmp(o->public_url, "https://", 8) != 0))) {
         fputs("qifu: --public-url 应以 http:// 或 https:// 开头，且不超过 200 个字符\n", stderr);
+        return 1;
+    }
+    if (o->db_replica && (o->replica_max_lag_ms < 0 || o->replica_max_lag_ms > 3600000)) {
+        fputs("qifu: --replica-max-lag-ms 应为 1 到 3600000 毫秒\n", stderr);
+        return 1;
+    }
+    if (o->db_replica && (!o->db || (strncmp(o->db, "postgres://", 11) != 0 &&
+                                     strncmp(o->db, "postgresql://", 13) != 0))) {
+        fputs("qifu: --db-replica 仅支持 PostgreSQL：--db 须为 postgres://... 的主库\n", stderr);
         return 1;
     }
     struct serve *s = xcalloc(1, sizeof(*s));

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "../auth/auth.h"
 #include "../base/log.h"
@@ -168,9 +170,106 @@ static void release_conn(void *c)
     store_release(c);
 }
 
+/* ---- the read replica (docs/internals/store.md, "Read replica") ---------------------- */
+
+/* Wall-clock ms: sessions.wrote_at is compared across processes (and machines, whose
+ * clocks NTP keeps well within the window), never with the test clock. */
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The session token req authenticated with, as api_authenticate reads it; NULL if none. */
+static const char *session_token(struct http_req *req)
+{
+    const char *authz = http_header(req, "Authorization");
+    if (authz)
+        return strncasecmp(authz, "Bearer ", 7) == 0 && authz[7] ? authz + 7 : NULL;
+    if (http_header(req, "X-Api-Key"))
+        return NULL;
+    const char *cookie = http_cookie(req, "qifu_session");
+    return cookie && *cookie ? cookie : NULL;
+}
+
+/*
+ * Whether the reads of req may go to the replica: a read_only route, the replica up and
+ * within its limit (else the fallback is counted), and a caller that cannot miss its own
+ * writes there: anonymous, or a session that has not written for twice the lag limit
+ * (its wrote_at, read from the primary; the last sample may be up to one limit old and
+ * the lag up to one more, so the standby holds everything written before that). API
+ * keys read from the primary (machine clients read back what they just filed).
+ */
+static bool replica_ok(struct http_req *req, struct app *app)
+{
+    if (!app->replica || !req->route || !req->route->read_only)
+        return false;
+    if (http_retrying(req)) { /* the replica failed under the first call */
+        store_replica_lost(app->replica);
+        store_replica_fallback(app->replica, STORE_REPLICA_DOWN);
+        return false;
+    }
+    const struct principal *p = api_who(req);
+    if (p && p->apikey_id)
+        return false;
+    enum store_replica_state st = store_replica_state(app->replica);
+    if (st != STORE_REPLICA_OK) {
+        store_replica_fallback(app->replica, st);
+        return false;
+    }
+    if (p) {
+        const char *token = session_token(req);
+        struct conn *c;
+        struct err ignored;
+        int64_t wrote = 0;
+        if (!token || store_acquire(app->db, &c, &ignored))
+            return false;
+        enum rc rc = auth_session_wrote_at(c, token, &wrote, &ignored);
+        store_release(c);
+        if (rc || wall_ms() - wrote <= 2 * store_replica_max_lag_ms(app->replica))
+            return false;
+    }
+    return true;
+}
+
+/* After a write by a session: its reads stay on the primary for a while (replica_ok). */
+struct stamp {
+    struct store *db;
+    const char *token;
+};
+
+static void stamp_write(void *arg)
+{
+    const struct stamp *s = arg;
+    struct conn *c;
+    struct err e;
+    err_clear(&e);
+    enum rc rc = store_acquire(s->db, &c, &e);
+    if (rc == RC_OK) {
+        rc = auth_session_stamp(c, s->token, wall_ms(), &e);
+        store_release(c);
+    }
+    if (rc)
+        log_warn("replica: could not record a session's write (its reads may miss it for up to "
+                 "the lag limit): %s",
+                 e.msg);
+}
+
 enum rc api_db(struct http_req *req, struct conn **c, struct err *e)
 {
-    enum rc rc = store_acquire(api_app(req)->db, c, e);
+    struct app *app = api_app(req);
+    if (replica_ok(req, app)) {
+        struct err ignored;
+        err_clear(&ignored);
+        if (store_replica_acquire(app->replica, c, &ignored) == RC_OK) {
+            http_retry(req);
+            http_on_return(req, release_conn, *c);
+            return RC_OK;
+        }
+        store_replica_fallback(app->replica, STORE_REPLICA_DOWN);
+    }
+    enum rc rc = store_acquire(app->db, c, e);
     if (rc == RC_OK)
         http_on_return(req, release_conn, *c);
     return rc;
@@ -221,6 +320,12 @@ enum rc api_authenticate(void *appv, struct http_req *req, struct err *e)
         if (!csrf || strlen(csrf) != strlen(p->csrf) ||
             sodium_memcmp(csrf, p->csrf, strlen(csrf)) != 0)
             return err_set(e, RC_CSRF, NULL, "缺少或错误的 X-CSRF-Token 请求头");
+    }
+    if (token && app->replica && req->method != HTTP_GET && req->method != HTTP_HEAD) {
+        /* Whatever the handler wrote, this session reads it back from the primary. */
+        struct stamp *s = pool_alloc(&req->pool, sizeof(*s));
+        *s = (struct stamp){app->db, token};
+        http_on_return(req, stamp_write, s);
     }
     req->principal = p;
     req->perms = p->perms;

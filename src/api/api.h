@@ -16,6 +16,7 @@
 #include "../http/http.h"
 
 struct store;
+struct store_replica;
 struct conn;
 struct principal;
 struct ent_catalog;
@@ -40,6 +41,7 @@ struct app {
     struct policy_runner *runner; /* 免申即享 runs in the background (src/policy/policy_grant.h) */
     struct policy_holder *policies; /* compiled policies in force (src/policy/policy.h) */
     struct assets *web;             /* the web UI's files (src/http/assets.h); NULL: none */
+    struct store_replica *replica;  /* --db-replica: reads of read_only routes (api_db); NULL */
 };
 
 /* One resource file's route table (api_<module>.c; its handlers are static there). */
@@ -81,7 +83,11 @@ enum rc api_conn(struct http_req *req, struct conn **c, struct err *e) WARN_UNUS
 /*
  * Takes the handler's database connection, which the router releases as soon as the
  * handler returns (http_on_return): no store_release in the handler. Call it once per
- * request; a handler that defers its answer (http_defer) uses api_conn instead.
+ * request; a handler that defers its answer (http_defer) uses api_conn instead. On a
+ * route marked read_only, with a replica configured (app->replica), the connection is
+ * the replica's when it is up, within its lag limit and the caller may read there (not an
+ * API key; a session only when it has not written within twice the lag limit); the
+ * router then calls the handler again on the primary if the replica fails under it.
  */
 enum rc api_db(struct http_req *req, struct conn **c, struct err *e) WARN_UNUSED;
 /* Encodes text as an opaque cursor (in the request pool). */

@@ -137,6 +137,6 @@ static enum rc api_audit_list(struct http_req *req, struct http_resp *resp, stru
 
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_audit_routes[] = {
-    ROUTE(HTTP_GET, "/api/v1/audit", PERM(AUDIT_READ), api_audit_list, "审计日志"),
+    ROUTE_READ(HTTP_GET, "/api/v1/audit", PERM(AUDIT_READ), api_audit_list, "审计日志"),
 };
 const size_t api_audit_n_routes = sizeof(api_audit_routes) / sizeof(api_audit_routes[0]);

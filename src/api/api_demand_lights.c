@@ -30,8 +30,8 @@ static enum rc api_stats_demand_lights(struct http_req *req, struct http_resp *r
 
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_demand_lights_routes[] = {
-    ROUTE(HTTP_GET, "/api/v1/stats/demand-lights", PERM(DEMAND_STATS), api_stats_demand_lights,
-          "在办诉求红黄绿灯统计（合计与按主办单位）"),
+    ROUTE_READ(HTTP_GET, "/api/v1/stats/demand-lights", PERM(DEMAND_STATS), api_stats_demand_lights,
+               "在办诉求红黄绿灯统计（合计与按主办单位）"),
 };
 const size_t api_demand_lights_n_routes =
     sizeof(api_demand_lights_routes) / sizeof(api_demand_lights_routes[0]);

@@ -312,16 +312,17 @@ static enum rc api_enterprises_import(struct http_req *req, struct http_resp *re
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_enterprises_routes[] = {
     ROUTE(HTTP_GET, "/api/v1/facts", HTTP_PUBLIC, api_facts_catalog, "事实目录与资质标签"),
-    ROUTE(HTTP_GET, "/api/v1/enterprises", PERM(ENT_READ), api_enterprises_list,
-          "企业列表（按权限范围）"),
+    ROUTE_READ(HTTP_GET, "/api/v1/enterprises", PERM(ENT_READ), api_enterprises_list,
+               "企业列表（按权限范围）"),
     ROUTE(HTTP_POST, "/api/v1/enterprises", PERM(ENT_WRITE), api_enterprises_create, "登记企业"),
     UPLOAD(HTTP_POST, "/api/v1/enterprises:import", PERM(ENT_IMPORT), api_enterprises_import,
            "批量导入企业（CSV 或 JSON Lines，?skip_invalid=1&dry_run=1）", 256u << 20),
-    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}", PERM(ENT_READ), api_enterprises_get, "企业档案"),
+    ROUTE_READ(HTTP_GET, "/api/v1/enterprises/{code}", PERM(ENT_READ), api_enterprises_get,
+               "企业档案"),
     ROUTE(HTTP_PATCH, "/api/v1/enterprises/{code}", PERM(ENT_WRITE), api_enterprises_update,
           "修改企业信息"),
-    ROUTE(HTTP_GET, "/api/v1/enterprises/{code}/facts", PERM(ENT_READ), api_enterprise_facts_get,
-          "企业事实数据（?history=1 含历史）"),
+    ROUTE_READ(HTTP_GET, "/api/v1/enterprises/{code}/facts", PERM(ENT_READ),
+               api_enterprise_facts_get, "企业事实数据（?history=1 含历史）"),
     ROUTE(HTTP_PUT, "/api/v1/enterprises/{code}/facts", PERM(FACT_WRITE), api_enterprise_facts_put,
           "记录企业事实数据（企业为自主申报）"),
 };

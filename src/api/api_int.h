@@ -27,6 +27,19 @@
         .method = (m), .pattern = (p), .perms = (r), .fn = (f), .summary = (s), .max_body = (max)  \
     }
 
+/* A route whose handler only reads (a list, a detail, statistics): no write, on any path,
+ * so with a read replica (`--db-replica`) api_db may give it the replica's connection
+ * (docs/internals/api.md "Read-only routes"). Mark a route only after checking that. */
+#define ROUTE_READ(m, p, r, f, s)                                                                  \
+    {                                                                                              \
+        .method = (m), .pattern = (p), .perms = (r), .fn = (f), .summary = (s), .read_only = true  \
+    }
+#define ROUTE_DATA_READ(m, p, r, f, s, d)                                                          \
+    {                                                                                              \
+        .method = (m), .pattern = (p), .perms = (r), .fn = (f), .summary = (s), .data = (d),       \
+        .read_only = true                                                                          \
+    }
+
 /* A route whose handler reads a datum through req->route->data (a struct api_record). */
 #define ROUTE_DATA(m, p, r, f, s, d)                                                               \
     {                                                                                              \
@@ -36,12 +49,12 @@
  * api_kit's record handlers for rec (a struct api_record *) whose label is what (a literal):
  * GET base/{id}, GET and POST base/{id}/actions, GET base/{id}/timeline. */
 #define API_RECORD_ROUTES(base, perm, what, rec)                                                   \
-    ROUTE_DATA(HTTP_GET, base "/{id}", perm, api_record_get, what "详情", rec),                    \
-        ROUTE_DATA(HTTP_GET, base "/{id}/actions", perm, api_record_actions,                       \
-                   "当前可执行的" what "操作", rec),                                               \
+    ROUTE_DATA_READ(HTTP_GET, base "/{id}", perm, api_record_get, what "详情", rec),               \
+        ROUTE_DATA_READ(HTTP_GET, base "/{id}/actions", perm, api_record_actions,                  \
+                        "当前可执行的" what "操作", rec),                                          \
         ROUTE_DATA(HTTP_POST, base "/{id}/actions", perm, api_record_act, what "操作", rec),       \
-        ROUTE_DATA(HTTP_GET, base "/{id}/timeline", perm, api_record_timeline, what "的办理过程",  \
-                   rec)
+        ROUTE_DATA_READ(HTTP_GET, base "/{id}/timeline", perm, api_record_timeline,                \
+                        what "的办理过程", rec)
 
 /* The workflow of an entity ("demand", "grant"...), or NULL (api_flows.c). */
 struct flow;

@@ -132,6 +132,6 @@ static enum rc api_notices_list(struct http_req *req, struct http_resp *resp, st
 
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_notices_routes[] = {
-    ROUTE(HTTP_GET, "/api/v1/notices", PERM(NOTICE_READ), api_notices_list, "待办通知"),
+    ROUTE_READ(HTTP_GET, "/api/v1/notices", PERM(NOTICE_READ), api_notices_list, "待办通知"),
 };
 const size_t api_notices_n_routes = sizeof(api_notices_routes) / sizeof(api_notices_routes[0]);

@@ -74,8 +74,8 @@ static enum rc api_orgs_create(struct http_req *req, struct http_resp *resp, str
 
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_orgs_routes[] = {
-    ROUTE(HTTP_GET, "/api/v1/orgs", PERM(ORG_READ), api_orgs_list, "机构列表"),
+    ROUTE_READ(HTTP_GET, "/api/v1/orgs", PERM(ORG_READ), api_orgs_list, "机构列表"),
     ROUTE(HTTP_POST, "/api/v1/orgs", PERM(ORG_WRITE), api_orgs_create, "新建机构"),
-    ROUTE(HTTP_GET, "/api/v1/orgs/{code}", PERM(ORG_READ), api_orgs_get, "机构详情"),
+    ROUTE_READ(HTTP_GET, "/api/v1/orgs/{code}", PERM(ORG_READ), api_orgs_get, "机构详情"),
 };
 const size_t api_orgs_n_routes = sizeof(api_orgs_routes) / sizeof(api_orgs_routes[0]);

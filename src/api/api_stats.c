@@ -167,9 +167,10 @@ static enum rc api_demand_duplicates(struct http_req *req, struct http_resp *res
 
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_stats_routes[] = {
-    ROUTE(HTTP_GET, "/api/v1/demands/{id}/duplicates", PERM(DEMAND_READ), api_demand_duplicates,
-          "疑似重复诉求（同一企业同类诉求、内容相似；?days=，受理窗口与督办人员）"),
-    ROUTE(HTTP_GET, "/api/v1/stats/demands", PERM(DEMAND_STATS), api_stats_demands,
-          "诉求办理统计（按主办机构与期间；?from=&to=&org=&format=csv）"),
+    ROUTE_READ(HTTP_GET, "/api/v1/demands/{id}/duplicates", PERM(DEMAND_READ),
+               api_demand_duplicates,
+               "疑似重复诉求（同一企业同类诉求、内容相似；?days=，受理窗口与督办人员）"),
+    ROUTE_READ(HTTP_GET, "/api/v1/stats/demands", PERM(DEMAND_STATS), api_stats_demands,
+               "诉求办理统计（按主办机构与期间；?from=&to=&org=&format=csv）"),
 };
 const size_t api_stats_n_routes = sizeof(api_stats_routes) / sizeof(api_stats_routes[0]);

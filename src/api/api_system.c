@@ -57,6 +57,25 @@ static enum rc api_metrics(struct http_req *req, struct http_resp *resp, struct 
                         "LISTEN connection; 0 on SQLite).\n# TYPE qifu_listener_up gauge\n"
                         "qifu_listener_up %d\n",
                         store_listen_up(app->db) ? 1 : 0);
+    if (rc == RC_OK && app->replica) {
+        struct store_replica_stats rs;
+        store_replica_stats(app->replica, &rs);
+        rc = buf_printf(&resp->body,
+                        "# HELP qifu_replica_up Whether the read replica answered its last "
+                        "sample.\n# TYPE qifu_replica_up gauge\nqifu_replica_up %d\n"
+                        "# HELP qifu_replica_lag_ms How far the read replica was behind the "
+                        "primary at its last sample (conservative).\n"
+                        "# TYPE qifu_replica_lag_ms gauge\nqifu_replica_lag_ms %lld\n"
+                        "# HELP qifu_replica_reads_total Reads served by the read replica.\n"
+                        "# TYPE qifu_replica_reads_total counter\nqifu_replica_reads_total %llu\n"
+                        "# HELP qifu_replica_fallback_total Replica-eligible reads sent to the "
+                        "primary because the replica was down or behind its limit.\n"
+                        "# TYPE qifu_replica_fallback_total counter\n"
+                        "qifu_replica_fallback_total{reason=\"down\"} %llu\n"
+                        "qifu_replica_fallback_total{reason=\"lag\"} %llu\n",
+                        rs.up ? 1 : 0, (long long)rs.lag_ms, (unsigned long long)rs.reads,
+                        (unsigned long long)rs.fallback_down, (unsigned long long)rs.fallback_lag);
+    }
     return rc;
 }
 

@@ -103,6 +103,17 @@ enum rc auth_session_cached(struct store *db, const char *token, struct pool *po
 /* The safety net of an entry kept on the change channel's word (a change made by SQL
  * without NOTIFY goes unseen this long at most). */
 #define AUTH_SESSION_CACHE_NOTIFIED_MS 60000
+/*
+ * Records that the session of token wrote at now_ms (sessions.wrote_at; never moves it
+ * back), in a small transaction of its own whose commit does not wait for the disk
+ * (store_begin_relaxed). For read-your-writes with a read replica (auth_writes.c).
+ */
+enum rc auth_session_stamp(struct conn *c, const char *token, int64_t now_ms,
+                           struct err *e) WARN_UNUSED;
+/* Sets *out to when the session of token last wrote (ms, as stamped; 0: never, or no such
+ * session). Read from c, never from the session cache. */
+enum rc auth_session_wrote_at(struct conn *c, const char *token, int64_t *out,
+                              struct err *e) WARN_UNUSED;
 /* The principal of user username, for command-line work done in a user's name
  * (`qifu import demands --as`); strings in pool. RC_NOTFOUND for an unknown user,
  * RC_UNAUTHORIZED for a disabled one. */

@@ -46,6 +46,7 @@ struct http_route {
     const char *summary;  /* one line for openapi.json */
     size_t max_body;      /* bytes; 0 = the server's max_body (uploads raise it) */
     const void *data;     /* the handler's own datum, read through req->route (may be NULL) */
+    bool read_only;       /* the handler only reads: it may read from a replica (api_db) */
 };
 
 /*
@@ -173,6 +174,14 @@ enum rc http_reply(struct http_resp *resp, int status, json_t *j);
  * request aborts (a programming error).
  */
 void http_on_return(struct http_req *req, void (*done)(void *arg), void *arg);
+/*
+ * Asks the router to call the handler once more if it fails with RC_UNAVAILABLE (a read
+ * from a replica that went away; nothing has been sent yet). The second call sees
+ * http_retrying true and starts from an empty answer. A deferred answer is never retried.
+ */
+void http_retry(struct http_req *req);
+/* True while the handler runs for the second time (http_retry). */
+bool http_retrying(const struct http_req *req);
 
 struct http_later;
 void http_defer(struct http_req *req, void (*start)(void *arg, struct http_later *later),

@@ -85,6 +85,8 @@ struct reqctx {
         void *arg;
     } on_return[HTTP_MAX_ON_RETURN];
     int n_on_return;
+    bool retry;    /* http_retry: call the handler again on RC_UNAVAILABLE */
+    bool retrying; /* the handler's second call */
 };
 
 /* Turns a deferred request's failure (defer_rc, defer_err) into its error answer. */

@@ -216,6 +216,16 @@ void http_on_return(struct http_req *req, void (*done)(void *arg), void *arg)
     x->n_on_return++;
 }
 
+void http_retry(struct http_req *req)
+{
+    ((struct reqctx *)(void *)req)->retry = true; /* req is its first member */
+}
+
+bool http_retrying(const struct http_req *req)
+{
+    return ((const struct reqctx *)(const void *)req)->retrying;
+}
+
 /* Runs the handler's http_on_return callbacks, newest first. */
 static void returned(struct reqctx *x)
 {
@@ -243,6 +253,19 @@ void http__dispatch(struct http_server *s, struct reqctx *x)
         goto fail;
     rc = req->route->fn(req, &x->resp, &e);
     returned(x);
+    if (rc == RC_UNAVAILABLE && x->retry && !x->defer_start) {
+        /* The handler read from a replica that went away (http_retry): nothing was sent,
+         * so it runs once more from an empty answer, and reads from the primary. */
+        x->retry = false;
+        x->retrying = true;
+        if (x->resp.json)
+            json_decref(x->resp.json);
+        buf_reset(&x->resp.body);
+        x->resp = (struct http_resp){.body = x->resp.body};
+        err_clear(&e);
+        rc = req->route->fn(req, &x->resp, &e);
+        returned(x);
+    }
     if (rc)
         goto fail;
     return;

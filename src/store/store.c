@@ -339,7 +339,7 @@ enum rc store_ping(struct conn *c, struct err *e)
     return c->ops->exec(c, "SELECT 1", e);
 }
 
-enum rc store_begin(struct conn *c, struct err *e)
+static enum rc begin(struct conn *c, const char *pg_sql, struct err *e)
 {
     if (c->in_txn)
         return err_set(e, RC_INTERNAL, NULL, "nested transaction");
@@ -355,13 +355,23 @@ enum rc store_begin(struct conn *c, struct err *e)
         if (pthread_mutex_timedlock(&c->store->wmu, &until))
             return err_set(e, RC_BUSY, NULL, "数据库正忙，请稍后重试");
     }
-    enum rc rc = c->ops->exec(c, sqlite ? "BEGIN IMMEDIATE" : "BEGIN", e);
+    enum rc rc = c->ops->exec(c, sqlite ? "BEGIN IMMEDIATE" : pg_sql, e);
     if (rc == RC_OK)
         c->in_txn = true;
     c->writer = sqlite && rc == RC_OK;
     if (sqlite && rc)
         pthread_mutex_unlock(&c->store->wmu);
     return rc;
+}
+
+enum rc store_begin(struct conn *c, struct err *e)
+{
+    return begin(c, "BEGIN", e);
+}
+
+enum rc store_begin_relaxed(struct conn *c, struct err *e)
+{
+    return begin(c, "BEGIN; SET LOCAL synchronous_commit = off", e);
 }
 
 static void end_writer(struct conn *c)

@@ -80,6 +80,10 @@ enum rc store_ping(struct conn *c, struct err *e) WARN_UNUSED;
 /* Begins a write transaction (SQLite: BEGIN IMMEDIATE, so writers queue up front; the
  * writers of one process queue on a mutex first). */
 enum rc store_begin(struct conn *c, struct err *e) WARN_UNUSED;
+/* Like store_begin, for bookkeeping whose loss in a crash is harmless: the commit does not
+ * wait for its WAL to reach the disk (PostgreSQL: synchronous_commit off for this
+ * transaction), but is visible at once. SQLite: store_begin. */
+enum rc store_begin_relaxed(struct conn *c, struct err *e) WARN_UNUSED;
 /* Commits; on failure the transaction is rolled back. Returns only when the commit is
  * durable (SQLite: after the group commit's fdatasync of the WAL, see store_sqlite.c). */
 enum rc store_commit(struct conn *c, struct err *e) WARN_UNUSED;
@@ -291,6 +295,50 @@ enum rc store_notify(struct conn *c, enum store_topic topic, struct err *e) WARN
 bool store_topic_gen(const struct store *s, enum store_topic topic, uint64_t *gen);
 /* Returns the name of topic ("auth", ...). */
 const char *store_topic_name(enum store_topic topic);
+
+/*
+ * A read replica (store_replica.c; docs/internals/store.md, "Read replica"): a PostgreSQL
+ * streaming standby of the primary, with its own pool, and a monitor thread that measures
+ * how far behind it is. Reads that may be a little old take a replica connection when
+ * store_replica_state says STORE_REPLICA_OK; everything else uses the primary.
+ *
+ *     enum store_replica_state st = store_replica_state(r);
+ *     if (st != STORE_REPLICA_OK) store_replica_fallback(r, st), use the primary;
+ *     else if (store_replica_acquire(r, &c, e)) store_replica_fallback(r, STORE_REPLICA_DOWN), ...
+ */
+struct store_replica;
+enum store_replica_state { STORE_REPLICA_OK, STORE_REPLICA_DOWN, STORE_REPLICA_LAG };
+/*
+ * Opens url as a read replica of primary: n_conns connections (opened by the monitor, so
+ * a standby that is down does not stop the start) and a monitor thread sampling the lag.
+ * *out is new (store_replica_close). RC_INVALID naming "db-replica" unless both primary
+ * and url are PostgreSQL, naming "replica-max-lag-ms" unless max_lag_ms >= 1.
+ */
+enum rc store_replica_open(struct store *primary, const char *url, int n_conns, int64_t max_lag_ms,
+                           struct store_replica **out, struct err *e) WARN_UNUSED;
+/* Stops the monitor and closes the replica's connections (r may be NULL); none taken. */
+void store_replica_close(struct store_replica *r);
+/* Returns the lag limit given to store_replica_open. */
+int64_t store_replica_max_lag_ms(const struct store_replica *r);
+/* Whether a read may go to the replica now: DOWN when its last sample failed, LAG when
+ * the lag or the age of the last sample passes the limit. Counts nothing. */
+enum store_replica_state store_replica_state(struct store_replica *r);
+/* Counts a read that went to the primary because of why (DOWN or LAG). */
+void store_replica_fallback(struct store_replica *r, enum store_replica_state why);
+/* Takes a replica connection (store_release gives it back) and counts a replica read.
+ * RC_UNAVAILABLE when it cannot connect (then it counts as down until the next sample). */
+enum rc store_replica_acquire(struct store_replica *r, struct conn **out,
+                              struct err *e) WARN_UNUSED;
+/* Marks the replica down until the monitor's next successful sample (a replica query
+ * failed with RC_UNAVAILABLE). */
+void store_replica_lost(struct store_replica *r);
+struct store_replica_stats {
+    bool up;
+    int64_t lag_ms; /* of the last successful sample */
+    uint64_t reads, fallback_down, fallback_lag;
+};
+/* For /metrics. */
+void store_replica_stats(struct store_replica *r, struct store_replica_stats *out);
 
 /*
  * Fault injection, for tests (docs/internals/store.md, "Fault injection"). Once armed,

@@ -16,7 +16,8 @@ def read(path):
     return open(os.path.join(ROOT, path), encoding="utf-8").read()
 
 
-ROW = re.compile(r'(?:ROUTE|ROUTE_DATA|UPLOAD|OPEN311_OTHER)\(\s*HTTP_(\w+),\s*"([^"]+)"'
+ROW = re.compile(r'(?:ROUTE|ROUTE_DATA|ROUTE_READ|ROUTE_DATA_READ|UPLOAD|OPEN311_OTHER)\('
+                 r'\s*HTTP_(\w+),\s*"([^"]+)"'
                  r'|API_RECORD_ROUTES\(\s*"([^"]+)"')
 routes = []
 for name in re.findall(r'X\((\w+)\)', read("src/api/api_int.h").split("#define API_TABLES")[1]

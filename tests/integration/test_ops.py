@@ -53,8 +53,8 @@ def source_routes():
             continue
         table = text[text.index("_routes[] = {"):]
         table = table[:table.index("};")]
-        rows += re.findall(r'(?:\{|ROUTE\(|ROUTE_DATA\(|UPLOAD\()\s*HTTP_([A-Z]+)\s*,\s*"([^"]+)"',
-                           table)
+        rows += re.findall(r'(?:\{|ROUTE\(|ROUTE_DATA\(|ROUTE_READ\(|ROUTE_DATA_READ\(|UPLOAD\()'
+                           r'\s*HTTP_([A-Z]+)\s*,\s*"([^"]+)"', table)
         # API_RECORD_ROUTES(base, ...) (api_int.h) writes four rows.
         for base in re.findall(r'API_RECORD_ROUTES\(\s*"([^"]+)"', table):
             rows += [("GET", base + "/{id}"), ("GET", base + "/{id}/actions"),

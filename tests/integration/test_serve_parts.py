@@ -11,7 +11,7 @@ import pytest
 from conftest import QIFU_BIN, STOP_TIMEOUT, qifu_env
 
 # serve_parts[] of src/main.c, in start order.
-PARTS = ["db", "listener", "catalog", "calendar", "policies", "web", "routes", "runner",
+PARTS = ["db", "listener", "replica", "catalog", "calendar", "policies", "web", "routes", "runner",
          "sweeper", "notices", "http"]
 
 
