@@ -7,6 +7,8 @@
 #                                       prints its libpq URL (database qifu_test)
 #   scripts/pg-test.sh url DIR          prints the URL again
 #   scripts/pg-test.sh newdb DIR NAME   (re)creates an empty database NAME; prints its URL
+#   scripts/pg-test.sh halt DIR         stops the cluster and keeps DIR (start runs it again:
+#                                       a restart, for tests of a database going away)
 #   scripts/pg-test.sh stop DIR         stops the cluster and removes DIR
 #
 # The server listens only on a Unix socket in DIR (never on TCP), trusts local
@@ -32,7 +34,7 @@ die() {
 }
 
 usage() {
-    die "usage: pg-test.sh start|stop|url DIR | newdb DIR NAME"
+    die "usage: pg-test.sh start|halt|stop|url DIR | newdb DIR NAME"
 }
 
 # The newest /usr/lib/postgresql/*/bin holding initdb (PG_BINDIR overrides).
@@ -151,6 +153,15 @@ stop() {
     rm -rf "$dir"
 }
 
+halt() {
+    dir=$1
+    check_dir "$dir"
+    [ -f "$dir/$MARK" ] || die "$dir is not a test cluster made by pg-test.sh; not touching it"
+    if running "$dir"; then
+        as_owner "$BIN/pg_ctl" stop -D "$dir/data" -m fast -w -t 60 >&2
+    fi
+}
+
 newdb() {
     dir=$1
     name=$2
@@ -171,6 +182,7 @@ BIN=$(bindir)
 case $cmd in
 start) start "$dir" ;;
 stop) stop "$dir" ;;
+halt) halt "$dir" ;;
 url)
     check_dir "$dir"
     [ -f "$dir/$MARK" ] || die "$dir is not a test cluster"
