@@ -111,3 +111,103 @@ def test_primary_restart_503_then_reconnect(private_pg):
         assert st == 201, (st, data)
     finally:
         s.close()
+
+
+class Proxy:
+    """A TCP front for the cluster's Unix socket, so a test can make the database hang:
+    hang() cuts every connection and then accepts new ones without ever answering, as a
+    machine that is up but whose PostgreSQL does not respond; serve() forwards again."""
+
+    def __init__(self, sock_path):
+        import socket
+        import threading
+        self.sock_path, self.hanging, self.conns = sock_path, False, []
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(64)
+        self.port = self.lsock.getsockname()[1]
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket
+        import threading
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.conns.append(c)
+                if self.hanging:
+                    continue  # never answered
+            u = socket.socket(socket.AF_UNIX)
+            u.connect(self.sock_path)
+            with self.lock:
+                self.conns.append(u)
+            for a, b in ((c, u), (u, c)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(2)
+            except OSError:
+                pass
+
+    def hang(self):
+        with self.lock:
+            self.hanging = True
+            for s in self.conns:
+                try:
+                    s.shutdown(2)
+                except OSError:
+                    pass
+            self.conns = []
+
+    def serve(self):
+        with self.lock:
+            self.hanging = False
+
+    def close(self):
+        self.lsock.close()
+        self.hang()
+
+
+def test_unresponsive_database_503_within_connect_timeout(private_pg):
+    """A database machine that accepts connections but never answers costs a request at
+    most libpq's connect_timeout (2 s) before its 503, not a hang."""
+    d, url = private_pg
+    proxy = Proxy(os.path.join(d, ".s.PGSQL.55432"))
+    tcp_url = "postgres://postgres@127.0.0.1:%d/qifu_test" % proxy.port
+    s = Server("postgres", threads=THREADS, peer_of=types.SimpleNamespace(db_path=None,
+                                                                          db_url=tcp_url))
+    try:
+        token = s.login("clerk")
+        st, _, _ = s.request("GET", "/api/v1/demands?limit=5", token=token)
+        assert st == 200
+        proxy.hang()
+        for path in ["/readyz", "/api/v1/demands?limit=5", "/readyz"]:
+            st, data, took = timed(s, "GET", path, token)
+            assert st == 503 and data["error"]["message"] == "服务暂不可用", (path, st, data)
+            assert took < DOWN_BOUND, "%s took %.1f s against a database that does not " \
+                "answer" % (path, took)
+        proxy.serve()
+        deadline = time.monotonic() + BACK_BOUND
+        while timed(s, "GET", "/readyz")[0] != 200:
+            assert time.monotonic() < deadline, s.log_tail()
+            time.sleep(0.1)
+        st, _, _ = s.request("GET", "/api/v1/demands?limit=5", token=token)
+        assert st == 200
+    finally:
+        s.close()
+        proxy.close()
