@@ -257,8 +257,8 @@ def test_kill9_one_process_under_load(province):
 # - session revocation: log out through app=1, the token is refused by app=2 within 1 s;
 # - cache moves: a policy/calendar/category change through app=1 is seen by app=2 in 1 s;
 # - exactly-once sweep/notices/免申即享 run, with province.kill(1) in the middle of a run
-#   (the lease expires after --lease-ms 30000 as the page sets it: pass a shorter
-#   --lease-ms in the page's flags table or restart the processes with one for the test);
+#   (the trial's processes run with --lease-ms 5000, QIFU_LEASE_MS in the page's
+#   trial-settings, once the binary has the flag);
 # - replica fallback: province.pg_ctl("standby", "stop"), reads still 200, /metrics says
 #   qifu_replica_fallback_total{reason="down"} grew; start it again afterwards.
 # Place them before test_kill9_one_process_under_load, or make each leave both processes up.
