@@ -129,6 +129,10 @@ def test_layout_is_what_the_page_says(province):
     assert st == 201, (st, d)
     wait_for(lambda: province.psql("SELECT COUNT(*) FROM demands WHERE idem_key = '%s'" % key,
                                    standby=True) == [("1",)], 5.0, "the demand on the standby")
+    # The page's status block (status.sh) says the same.
+    status = province.status()
+    assert "online,recovery" in status and ": streaming" in status, status
+    assert status.count('{"status":"ready"') == 2, status
     # Nothing went to the system's configuration: the trial's clusters live under DIR.
     for cluster in ("primary", "standby"):
         assert not os.path.exists("/etc/postgresql/15/%s" % cluster)
