@@ -231,10 +231,10 @@ def province():
     home = tempfile.mkdtemp(prefix="qifu-prov-", dir="/tmp")
     os.chmod(home, 0o755)  # the user postgres must reach its directories
     port = free_base_port()
-    up = subprocess.run([os.path.join(SCRIPTS, "up.sh"), home, str(port)], cwd=ROOT,
-                        capture_output=True, text=True, timeout=UP_TIMEOUT,
-                        env=dict(os.environ, QIFU_BIN=QIFU_BIN))
     try:
+        up = subprocess.run([os.path.join(SCRIPTS, "up.sh"), home, str(port)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=UP_TIMEOUT,
+                            env=dict(os.environ, QIFU_BIN=QIFU_BIN))
         assert up.returncode == 0, "up.sh failed:\n%s\n%s" % (up.stdout[-3000:],
                                                              up.stderr[-3000:])
         p = Province(home, port)
@@ -246,5 +246,8 @@ def province():
         else:
             down = subprocess.run([os.path.join(SCRIPTS, "down.sh"), home, str(port)],
                                   cwd=ROOT, capture_output=True, text=True, timeout=120)
-            assert down.returncode == 0, "down.sh failed: %s%s" % (down.stdout, down.stderr)
+            if not os.path.exists(os.path.join(home, ".qifu-deploy")):
+                shutil.rmtree(home, ignore_errors=True)  # up.sh failed before its first step
+            assert down.returncode == 0 or not os.path.exists(home), \
+                "down.sh failed: %s%s" % (down.stdout, down.stderr)
             assert not os.path.exists(home), "down.sh left %s" % home
