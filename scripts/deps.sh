@@ -20,6 +20,8 @@ if [ "${1:-}" = "--lint" ]; then
 fi
 if [ "${1:-}" = "--test" ]; then
     want+=(check libsubunit-dev postgresql python3 python3-pytest curl sqlite3 procps)
+    # The province test (tests/province, docs/deploy.md): nginx, a self-signed certificate.
+    want+=(nginx-light openssl)
     want+=(chromium fonts-wqy-microhei)
 fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -50,6 +52,14 @@ else
     SUDO=
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Installing nginx or postgresql would start the system's service (nginx on port 80, the
+# cluster "main" on 5432). The tests start their own private ones, so keep the packages'
+# scripts from starting any: a policy-rc.d that says no, for the time of the install only.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 0755 /usr/sbin/policy-rc.d
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "deps: installed ${missing[*]}"

@@ -7,13 +7,14 @@
 #                                       prints its libpq URL (database qifu_test)
 #   scripts/pg-test.sh url DIR          prints the URL again
 #   scripts/pg-test.sh newdb DIR NAME   (re)creates an empty database NAME; prints its URL
+#   scripts/pg-test.sh halt DIR         stops the cluster and keeps DIR (start runs it again:
+#                                       a restart, for tests of a database going away)
 #   scripts/pg-test.sh stop DIR         stops the cluster and removes DIR
 #   scripts/pg-test.sh standby DIR PRIMARY_DIR
 #                                       a streaming standby of the cluster in PRIMARY_DIR
 #                                       (pg_basebackup -R), hot standby, its own socket in
 #                                       DIR; prints its URL. `start DIR` restarts it after
 #                                       `halt DIR`; `stop DIR` removes it
-#   scripts/pg-test.sh halt DIR         stops the server of DIR and keeps DIR (start again)
 #
 # The server listens only on a Unix socket in DIR (never on TCP), trusts local
 # connections and runs with fsync=off: it is for tests, never for data. DIR should be
@@ -225,6 +226,7 @@ BIN=$(bindir)
 case $cmd in
 start) start "$dir" ;;
 stop) stop "$dir" ;;
+halt) halt "$dir" ;;
 url)
     check_dir "$dir"
     [ -f "$dir/$MARK" ] || die "$dir is not a test cluster"
@@ -238,6 +240,5 @@ standby)
     [ $# -eq 3 ] || usage
     standby "$dir" "${3%/}"
     ;;
-halt) halt "$dir" ;;
 *) usage ;;
 esac

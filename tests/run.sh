@@ -3,7 +3,8 @@
 # the real binary over HTTP) against SQLite and, unless TEST_PG=0, against a private
 # PostgreSQL cluster started here and stopped at the end, then the browser tests
 # (tests/web: node --test, playwright-core driving Debian's Chromium; TEST_WEB=0 skips
-# them). The last line is the total, "N passed, N failed", which CI reads.
+# them). With PostgreSQL, the province test (tests/province) runs after the integration
+# tests. The last line is the total, "N passed, N failed", which CI reads.
 #
 #   tests/run.sh [--build build/release] [--unit-only | --web-only] [-k PYTEST_EXPR]
 set -u
@@ -77,6 +78,25 @@ if [ "$unit_only" = 0 ] && [ "$web_only" = 0 ]; then
     /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider "${pytest_args[@]}" \
         2>&1 | tee "$out/pytest.log"
     line=$(grep -E '^(=+ )?[0-9]+ (passed|failed)|^(=+ )?no tests ran' "$out/pytest.log" | tail -1)
+    p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || true)
+    f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || true)
+    e=$(grep -oE '[0-9]+ error' <<<"$line" | grep -oE '[0-9]+' || true)
+    s=$(grep -oE '[0-9]+ skipped' <<<"$line" | grep -oE '[0-9]+' || true)
+    skipped=$((skipped + ${s:-0}))
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0} + ${e:-0}))
+    [ -z "$line" ] && failed=$((failed + 1))
+fi
+
+# The province test (tests/province): docs/deploy.md followed literally on one machine,
+# 2 qifu processes + nginx + a PostgreSQL primary and standby of its own (not the test
+# cluster above), and the faults they survive. PostgreSQL-only, like the cluster.
+if [ "$unit_only" = 0 ] && [ "$web_only" = 0 ] && [ -n "$pgdir" ]; then
+    echo "== province test (docs/deploy.md: 2 processes, nginx, primary + standby)"
+    QIFU_BIN=$PWD/$build/qifu /usr/bin/python3 -m pytest tests/province -q -p no:cacheprovider \
+        "${pytest_args[@]}" 2>&1 | tee "$out/province.log"
+    line=$(grep -E '^(=+ )?[0-9]+ (passed|failed|skipped|deselected)|^(=+ )?no tests ran' \
+        "$out/province.log" | tail -1)
     p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || true)
     f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || true)
     e=$(grep -oE '[0-9]+ error' <<<"$line" | grep -oE '[0-9]+' || true)

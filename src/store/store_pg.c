@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,11 +202,22 @@ static enum rc pg_connect(const char *target, struct conn **out, struct err *e)
     PQconninfoFree(opts);
 
     /*
-     * Keywords are applied in order: connect_timeout comes before the URL so the URL
-     * may override it; client_encoding comes after so it may not.
+     * Keywords are applied in order: the time-outs come before the URL so the URL may
+     * override them; client_encoding comes after so it may not. A server that cannot
+     * be reached costs a request at most connect_timeout (2 s) before its 503, not a
+     * hang; over TCP, keepalives and tcp_user_timeout notice a server machine that
+     * vanished without closing the connection within about 10 s.
      */
-    static const char *const keys[] = {"connect_timeout", "dbname", "client_encoding", NULL};
-    const char *const vals[] = {"10", target, "UTF8", NULL};
+    static const char *const keys[] = {"connect_timeout",
+                                       "keepalives",
+                                       "keepalives_idle",
+                                       "keepalives_interval",
+                                       "keepalives_count",
+                                       "tcp_user_timeout",
+                                       "dbname",
+                                       "client_encoding",
+                                       NULL};
+    const char *const vals[] = {"2", "1", "5", "2", "3", "10000", target, "UTF8", NULL};
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
     if (!pg)
         return err_set(e, RC_UNAVAILABLE, NULL, "postgres: out of memory");
@@ -241,9 +253,30 @@ static void pg_disconnect(struct conn *c)
     xfree(c);
 }
 
+/*
+ * True if the connection is lost. An idle connection whose server went away (a
+ * restart ends every session with a FATAL message and closes the socket) still says
+ * CONNECTION_OK until libpq reads from it: so when the socket of an idle connection
+ * is readable, read what is there, which turns the status to CONNECTION_BAD at the end
+ * of the stream. Otherwise the first request after a database restart would fail on
+ * every pooled connection in turn. Costs one poll() per acquire.
+ */
 static bool pg_broken(struct conn *c)
 {
-    return PQstatus(PC(c)->pg) == CONNECTION_BAD;
+    PGconn *pg = PC(c)->pg;
+    if (PQstatus(pg) == CONNECTION_BAD)
+        return true;
+    if (PQtransactionStatus(pg) != PQTRANS_IDLE)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+        if (p.fd < 0 || poll(&p, 1, 0) <= 0)
+            break;
+        if (!PQconsumeInput(pg))
+            break; /* the stream ended: the status is CONNECTION_BAD now */
+        /* Else it was a notice or a NOTIFY: libpq keeps it, the connection is fine. */
+    }
+    return PQstatus(pg) == CONNECTION_BAD;
 }
 
 /* ---- the change channel (store_listen.c) -------------------------------------- */
