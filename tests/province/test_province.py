@@ -216,6 +216,101 @@ def test_primary_restart_under_load(province):
         len(log), t_up - t_down, t_back - t_up))
 
 
+# ---- the processes agree (item 2) and the replica (item 3) ---------------------------
+
+
+def metric(province, app, name):
+    """The value of one line of process app's /metrics (name with its labels)."""
+    st, _, text = province.request("GET", "/metrics", app=app)
+    assert st == 200, text
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError("no %s in /metrics of process %d" % (name, app))
+
+
+def test_listeners_up_after_the_restart(province):
+    """After the primary restart above, both processes listen on the change channel again
+    by themselves (their caches are trusted only while they do)."""
+    for app in (1, 2):
+        wait_for(lambda: metric(province, app, "qifu_listener_up") == 1, 10.0,
+                 "qifu_listener_up 1 on process %d" % app)
+
+
+def test_logout_through_one_process_is_refused_by_the_other(province):
+    tok = province.login("handler", app=1)
+    for _ in range(3):  # the session is now in process 2's cache
+        assert province.request("GET", "/api/v1/me", token=tok, app=2)[0] == 200
+    assert province.request("DELETE", "/api/v1/session", token=tok, app=1)[0] == 204
+    wait_for(lambda: province.request("GET", "/api/v1/me", token=tok, app=2)[0] == 401, 1.0,
+             "process 2 refuses the token logged out through process 1")
+    assert province.request("GET", "/api/v1/me", token=tok)[0] == 401  # and through nginx
+
+
+def calendar_deadline(province, app):
+    st, _, d = province.request(
+        "GET", "/api/v1/calendar/deadline?start=2025-09-29T10:00:00%2B08:00&days=5", app=app)
+    assert st == 200, d
+    return d["deadline"]
+
+
+def test_calendar_change_through_one_process_moves_the_other(province):
+    adm = province.login("admin", app=1)
+    for _ in range(3):
+        assert calendar_deadline(province, 2) == "2025-10-13T17:30:00+08:00"
+    st, _, r = province.request("PUT", "/api/v1/calendar/days/2025-10-09",
+                                {"off": True, "name": "省级部署测试假日"}, token=adm, app=1)
+    assert st == 200 and r["changed"] is True, r
+    try:
+        wait_for(lambda: calendar_deadline(province, 2) == "2025-10-14T17:30:00+08:00", 1.0,
+                 "process 2's deadline moved with process 1's calendar change")
+    finally:
+        st, _, _ = province.request("DELETE", "/api/v1/calendar/days/2025-10-09", token=adm,
+                                    app=1)
+        assert st == 200
+    wait_for(lambda: calendar_deadline(province, 2) == "2025-10-13T17:30:00+08:00", 1.0,
+             "process 2's deadline back")
+
+
+def test_replica_reads_and_fallback_when_the_standby_stops(province):
+    """Reads of a list go to the standby; with the standby stopped they are still answered
+    (from the primary) and /metrics says why; started again, reads return to it."""
+    tok = province.login("supervisor")
+    path = "/api/v1/demands?limit=5"
+
+    def reads(app):
+        return metric(province, app, "qifu_replica_reads_total")
+
+    before = {app: reads(app) for app in (1, 2)}
+    for app in (1, 2):
+        wait_for(lambda: metric(province, app, "qifu_replica_up") == 1, 10.0,
+                 "qifu_replica_up 1 on process %d" % app)
+        for _ in range(3):
+            assert province.request("GET", path, token=tok, app=app)[0] == 200
+        assert reads(app) > before[app], "process %d read nothing from the standby" % app
+    down0 = {app: metric(province, app, 'qifu_replica_fallback_total{reason="down"}')
+             for app in (1, 2)}
+    province.pg_ctl("standby", "stop")
+    try:
+        for app in (1, 2):
+            wait_for(lambda: metric(province, app, "qifu_replica_up") == 0, 3.0,
+                     "qifu_replica_up 0 on process %d" % app)
+            for _ in range(3):
+                st, _, d = province.request("GET", path, token=tok, app=app, timeout=5)
+                assert st == 200, d
+            assert metric(province, app, 'qifu_replica_fallback_total{reason="down"}') \
+                > down0[app]
+        st, _, _ = province.request("GET", path, token=tok)
+        assert st == 200
+    finally:
+        province.pg_ctl("standby", "start")
+    # The figures are read on each process; nginx does not hand them to the internet.
+    assert province.request("GET", "/metrics")[0] == 403
+    for app in (1, 2):
+        wait_for(lambda: metric(province, app, "qifu_replica_up") == 1, 10.0,
+                 "qifu_replica_up back to 1 on process %d" % app)
+
+
 def test_kill9_one_process_under_load(province):
     stop, threads = run_load(province, 4, reads=False, retries=2)
     try:
