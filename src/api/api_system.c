@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../auth/auth.h"
+#include "../job/job.h"
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
@@ -51,6 +52,8 @@ static enum rc api_metrics(struct http_req *req, struct http_resp *resp, struct 
                         "qifu_login_busy_total %llu\n",
                         (unsigned long long)ls.failed_unknown, (unsigned long long)ls.failed_known,
                         (unsigned long long)ls.busy);
+    if (rc == RC_OK)
+        rc = job_metrics(&resp->body);
     return rc;
 }
 
