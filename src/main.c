@@ -310,6 +310,10 @@ static void sweep_once(struct sweeper *sw)
         log_info("job sweep: run %lld by %s (due at %lld)", (long long)t.runs, sw->owner,
                  (long long)t.next_at);
         job_count_run("sweep");
+        /* A heartbeat keeps the lease should a sweep outlast it (a large backlog). */
+        struct job_hold *hold = NULL;
+        if (job_hold_start(sw->app->db, "sweep", sw->owner, sw->lease_ms, &hold, &e))
+            log_warn("overdue sweep: no heartbeat: %s", e.msg);
         struct demand_ctx ctx = {.cal = calendar_current(sw->app->calendar, c, NULL),
                                  .now = time_now_ms(),
                                  .yellow_days = 1};
@@ -319,6 +323,7 @@ static void sweep_once(struct sweeper *sw)
         else if (n)
             log_info("overdue sweep: %d demand(s) flagged", n);
         calendar_release(sw->app->calendar, ctx.cal);
+        job_hold_stop(hold);
         if (job_release(c, "sweep", sw->owner, job_now() + sw->interval_s * 1000, &e))
             log_warn("overdue sweep: %s", e.msg);
         job_taken_cleanup(&t);
@@ -604,6 +609,11 @@ static int cmd_serve(const struct opts *o)
     s->threads = o->threads ? o->threads : 4;
     if (o->instance && (!*o->instance || strlen(o->instance) >= sizeof(s->instance))) {
         fprintf(stderr, "qifu: --instance 应为 1 到 %zu 个字符\n", sizeof(s->instance) - 1);
+        xfree(s);
+        return 1;
+    }
+    if (o->lease_ms && o->lease_ms < 500) {
+        fputs("qifu: --lease-ms 应不小于 500（毫秒）\n", stderr);
         xfree(s);
         return 1;
     }

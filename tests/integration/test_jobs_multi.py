@@ -207,6 +207,7 @@ def test_notices_survive_a_kill_in_the_middle_of_delivery(backend_pg):
         ids = add_notices(p.a, 120)
         poll(lambda: rx.count() >= 20, 30, "delivery under way")
         p.kill(p.a)
+        killed = time.monotonic()
         claimed = int(p.b.sql("SELECT COUNT(*) FROM notices WHERE kind = 'test' AND owner = 'A' "
                               "AND delivery_state = 'pending'")[0][0])
         assert claimed > 0, "the kill should leave notices claimed by A"
@@ -214,6 +215,8 @@ def test_notices_survive_a_kill_in_the_middle_of_delivery(backend_pg):
         poll(lambda: p.b.sql("SELECT COUNT(*) FROM notices WHERE kind = 'test' AND "
                              "delivery_state = 'delivered'") == [(str(len(ids)),)], 60,
              "all delivered after the kill")
+        print("notices: all %d delivered %.2f s after kill -9 (%d were held by the dead "
+              "process)" % (len(ids), time.monotonic() - killed, claimed))
         assert {"notice-%d" % i for i in ids} <= set(rx.keys)
         # At most the notice A was sending when it died arrives twice.
         assert len(rx.twice()) <= 1, rx.twice()
@@ -275,8 +278,14 @@ def test_run_killed_in_the_middle_is_resumed_by_the_other_process(backend_pg):
         assert holder in ("A", "B"), holder
         victim, survivor = (a, b) if holder == "A" else (b, a)
         p.kill(victim)
+        killed = time.monotonic()
         killed_at = read(survivor)
         assert killed_at["state"] == "running" and killed_at["done"] < killed_at["total"]
+        # The survivor takes the run over once the lease expired (1.5 s after the last
+        # renewal, then its next poll): observed within lease + 2 s.
+        poll(lambda: read(survivor)["owner"] != holder, LEASE_MS / 1000 + 2.0, "the takeover")
+        print("run takeover %.2f s after kill -9 (lease %d ms)"
+              % (time.monotonic() - killed, LEASE_MS))
         poll(lambda: read(survivor)["state"] in ("done", "failed"), 120, "the run resumed")
         r = read(survivor)
         assert r["state"] == "done", r
