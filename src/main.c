@@ -37,6 +37,7 @@
 #include "http/http.h"
 #include "demand/demand.h"
 #include "demand/demand_attach.h"
+#include "job/job.h"
 #include "notice/notice.h"
 #include "org/org.h"
 #include "policy/policy.h"
@@ -56,6 +57,8 @@ struct opts {
     const char *trusted_proxy;     /* serve: proxies whose X-Real-IP names the client */
     const char *db_replica;        /* serve: a read replica (PostgreSQL standby) */
     long replica_max_lag_ms;       /* serve: reads leave the replica past this lag */
+    const char *instance;          /* serve: this process's name in leases and logs */
+    long long lease_ms;            /* serve: length of job leases (src/job) */
     const char *channel, *as_user; /* import demands */
     const char *label, *perms;     /* role add */
     long enterprises;
@@ -88,6 +91,8 @@ static void usage(FILE *f)
           "          [--max-conns N (1000)] [--max-conns-per-ip N (400)]  idle ones make room\n"
           "          [--webhook URL]  deliver notices to an SMS gateway (JSON POST, retried)\n"
           "          [--sweep-interval S (60)]  how often overdue demands are flagged\n"
+          "          [--instance NAME (<hostname>:<pid>)]  this process in leases and logs\n"
+          "          [--lease-ms N (30000)]  job leases (a dead process's work is taken over)\n"
           "          [--max-attachment BYTES (10485760)]  largest demand attachment (≤ 60 MiB)\n"
           "          [--web-dir DIR]  serve the web UI from DIR (e.g. web/dist) instead of the\n"
           "          files embedded in the binary\n"
@@ -197,6 +202,10 @@ static int parse(int argc, char **argv, int from, struct opts *o)
             slot = &o->trusted_proxy;
         else if (strcmp(a, "--db-replica") == 0)
             slot = &o->db_replica;
+        else if (strcmp(a, "--instance") == 0)
+            slot = &o->instance;
+        else if (strcmp(a, "--lease-ms") == 0)
+            o->lease_ms = atoll(v);
         else if (strcmp(a, "--out") == 0)
             slot = &o->out;
         else if (strcmp(a, "--format") == 0)
@@ -280,44 +289,84 @@ static enum rc open_db(const struct opts *o, int n_conns, struct store **db, str
     return rc;
 }
 
-/* The overdue sweep thread of `qifu serve`: every interval, flag demands past their
- * running deadline (demand_sweep_overdue). */
+/* The overdue sweep thread of `qifu serve`: a periodic singleton job ("sweep", src/job).
+ * Every process polls it; the one that takes the due job flags the demands past their
+ * running deadline (demand_sweep_overdue) and releases it due one interval later, so
+ * across processes each interval is swept once. */
 struct sweeper {
     struct app *app;
     long interval_s;
+    const char *owner; /* --instance */
+    int64_t lease_ms;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop;
 };
 
+static void sweep_once(struct sweeper *sw)
+{
+    struct conn *c;
+    struct err e;
+    err_clear(&e);
+    if (store_acquire(sw->app->db, &c, &e))
+        return;
+    struct job_taken t;
+    if (job_take(c, "sweep", sw->owner, sw->lease_ms, job_now(), &t, &e)) {
+        log_warn("overdue sweep: cannot take the job: %s", e.msg);
+    } else if (t.taken) {
+        log_info("job sweep: run %lld by %s (due at %lld)", (long long)t.runs, sw->owner,
+                 (long long)t.next_at);
+        job_count_run("sweep");
+        /* A heartbeat keeps the lease should a sweep outlast it (a large backlog). */
+        struct job_hold *hold = NULL;
+        if (job_hold_start(sw->app->db, "sweep", sw->owner, sw->lease_ms, &hold, &e))
+            log_warn("overdue sweep: no heartbeat: %s", e.msg);
+        struct demand_ctx ctx = {.cal = calendar_current(sw->app->calendar, c, NULL),
+                                 .now = time_now_ms(),
+                                 .yellow_days = 1};
+        int n = 0;
+        if (demand_sweep_overdue(c, &ctx, &n, &e))
+            log_warn("overdue sweep failed: %s", e.msg);
+        else if (n)
+            log_info("overdue sweep: %d demand(s) flagged", n);
+        calendar_release(sw->app->calendar, ctx.cal);
+        job_hold_stop(hold);
+        if (job_release(c, "sweep", sw->owner, job_now() + sw->interval_s * 1000, &e))
+            log_warn("overdue sweep: %s", e.msg);
+        job_taken_cleanup(&t);
+    }
+    store_release(c);
+}
+
 static void *sweep_run(void *arg)
 {
     struct sweeper *sw = arg;
+    /* Poll at most every second: the process that comes first after the due time sweeps. */
+    int64_t poll_ms = sw->interval_s * 1000 < 1000 ? sw->interval_s * 1000 : 1000;
+    struct conn *c;
+    struct err e;
+    err_clear(&e);
+    if (store_acquire(sw->app->db, &c, &e) == RC_OK) {
+        if (job_ensure(c, "sweep", "sweep", NULL, 0, job_now() + sw->interval_s * 1000, &e))
+            log_warn("overdue sweep: %s", e.msg);
+        store_release(c);
+    }
     pthread_mutex_lock(&sw->mu);
     while (!sw->stop) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += sw->interval_s;
+        until.tv_sec += poll_ms / 1000;
+        until.tv_nsec += (long)(poll_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
         pthread_cond_timedwait(&sw->cv, &sw->mu, &until);
         if (sw->stop)
             break;
         pthread_mutex_unlock(&sw->mu);
-        struct conn *c;
-        struct err e;
-        err_clear(&e);
-        if (store_acquire(sw->app->db, &c, &e) == RC_OK) {
-            struct demand_ctx ctx = {.cal = calendar_current(sw->app->calendar, c, NULL),
-                                     .now = time_now_ms(),
-                                     .yellow_days = 1};
-            int n = 0;
-            if (demand_sweep_overdue(c, &ctx, &n, &e))
-                log_warn("overdue sweep failed: %s", e.msg);
-            else if (n)
-                log_info("overdue sweep: %d demand(s) flagged", n);
-            calendar_release(sw->app->calendar, ctx.cal);
-            store_release(c);
-        }
+        sweep_once(sw);
         pthread_mutex_lock(&sw->mu);
     }
     pthread_mutex_unlock(&sw->mu);
@@ -349,6 +398,8 @@ struct serve {
     struct app app;
     struct http_route *routes;
     size_t n_routes;
+    char instance[JOB_OWNER_MAX]; /* --instance, or <hostname>:<pid> */
+    int64_t lease_ms;             /* --lease-ms */
     struct sweeper sweep;
     bool sweeping;
     struct notice_worker *notices;
@@ -463,11 +514,12 @@ static void serve_routes_stop(struct serve *s)
     xfree(s->routes);
 }
 
-/* 免申即享 runs in the background; runs a stop cut off are marked interrupted first.
+/* 免申即享 runs in the background: queued runs are taken from the database under a lease
+ * (any process's runner may take one; a dead holder's run is resumed after its lease).
  * Without it the server still serves (runs are refused). */
 static enum rc serve_runner_start(struct serve *s, struct err *e)
 {
-    if (policy_runner_new(s->app.db, s->app.policies, &s->app.runner, e))
+    if (policy_runner_new(s->app.db, s->app.policies, s->instance, s->lease_ms, &s->app.runner, e))
         log_warn("免申即享 runner not started (runs refused): %s", e->msg);
     err_clear(e);
     return RC_OK;
@@ -483,7 +535,9 @@ static enum rc serve_sweeper_start(struct serve *s, struct err *e)
 {
     (void)e;
     s->sweep = (struct sweeper){.app = &s->app,
-                                .interval_s = s->o->sweep_interval > 0 ? s->o->sweep_interval : 60};
+                                .interval_s = s->o->sweep_interval > 0 ? s->o->sweep_interval : 60,
+                                .owner = s->instance,
+                                .lease_ms = s->lease_ms};
     pthread_mutex_init(&s->sweep.mu, NULL);
     pthread_cond_init(&s->sweep.cv, NULL);
     s->sweeping = pthread_create(&s->sweep.thread, NULL, sweep_run, &s->sweep) == 0;
@@ -506,7 +560,8 @@ static enum rc serve_notices_start(struct serve *s, struct err *e)
 {
     if (!s->o->webhook)
         return RC_OK;
-    struct notice_config ncfg = {.url = s->o->webhook};
+    struct notice_config ncfg = {
+        .url = s->o->webhook, .owner = s->instance, .lease_ms = s->lease_ms};
     return notice_worker_start(s->app.db, &ncfg, &s->notices, e);
 }
 
@@ -577,7 +632,8 @@ static int cmd_serve(const struct opts *o)
     err_clear(&e);
     if (o->max_attachment < 0 ||
         (unsigned long long)o->max_attachment > DEMAND_ATTACH_MAX_BYTES_CEILING) {
-        fprintf(stderr, "qifu: --max-attachment 应为 1 到 %zu 字节\n", DEMAND_ATTACH_MAX_BYTES_CEILING);
+        fprintf(stderr, "qifu: --max-attachment 应为 1 到 %zu 字节\n",
+                DEMAND_ATTACH_MAX_BYTES_CEILING);
         return 1;
     }
     size_t pub_len = o->public_url ? strlen(o->public_url) : 0;
@@ -598,6 +654,20 @@ static int cmd_serve(const struct opts *o)
     struct serve *s = xcalloc(1, sizeof(*s));
     s->o = o;
     s->threads = o->threads ? o->threads : 4;
+    if (o->instance && (!*o->instance || strlen(o->instance) >= sizeof(s->instance))) {
+        fprintf(stderr, "qifu: --instance 应为 1 到 %zu 个字符\n", sizeof(s->instance) - 1);
+        xfree(s);
+        return 1;
+    }
+    if (o->lease_ms && o->lease_ms < 500) {
+        fputs("qifu: --lease-ms 应不小于 500（毫秒）\n", stderr);
+        xfree(s);
+        return 1;
+    }
+    snprintf(s->instance, sizeof(s->instance), "%s",
+             o->instance ? o->instance : job_default_instance());
+    s->lease_ms = o->lease_ms > 0 ? o->lease_ms : JOB_LEASE_MS_DEFAULT;
+    log_info("instance %s, job leases of %lld ms", s->instance, (long long)s->lease_ms);
     if (o->public_url) {
         memcpy(s->public_url, o->public_url, pub_len + 1);
         while (pub_len > 0 && s->public_url[pub_len - 1] == '/')
@@ -1150,8 +1220,7 @@ static int cmd_audit_verify(const struct audit_opts *a)
     printf("审计链完整：共 %lld 条 (audit chain intact: %lld events)", (long long)r.n_checked,
            (long long)r.n_checked);
     if (a->n_checkpoints)
-        printf("，与 %d 个检查点一致 (matches %d checkpoints)", a->n_checkpoints,
-               a->n_checkpoints);
+        printf("，与 %d 个检查点一致 (matches %d checkpoints)", a->n_checkpoints, a->n_checkpoints);
     printf("\n");
     return 0;
 }
@@ -1208,9 +1277,9 @@ static int import_buffer(const struct opts *o, const char *data, size_t n, const
     char today[11];
     today_cst(today);
     struct ent_import_opts io = {
-        .format = o->format && strcmp(o->format, "jsonl") == 0  ? ENT_IMPORT_JSONL
+        .format = o->format && strcmp(o->format, "jsonl") == 0 ? ENT_IMPORT_JSONL
                   : o->format && strcmp(o->format, "csv") == 0 ? ENT_IMPORT_CSV
-                                                                : ENT_IMPORT_AUTO,
+                                                               : ENT_IMPORT_AUTO,
         .skip_invalid = o->skip_invalid,
         .dry_run = o->dry_run,
         .source = o->source,
@@ -1238,13 +1307,14 @@ static int import_buffer(const struct opts *o, const char *data, size_t n, const
     json_array_foreach(r.errors, i, err)
     {
         const char *field = json_string_value(json_object_get(err, "field"));
-        printf("第 %lld 行%s%s%s：%s\n", (long long)json_integer_value(json_object_get(err, "line")),
-               *field ? " [" : "", field, *field ? "]" : "",
-               json_string_value(json_object_get(err, "message")));
+        printf("第 %lld 行%s%s%s：%s\n",
+               (long long)json_integer_value(json_object_get(err, "line")), *field ? " [" : "",
+               field, *field ? "]" : "", json_string_value(json_object_get(err, "message")));
     }
     if (r.invalid > json_array_size(r.errors))
         printf("……另有 %zu 行错误未列出\n", r.invalid - json_array_size(r.errors));
-    printf("共 %zu 行，错误 %zu 行；新建 %zu，更新 %zu，未变 %zu，事实 %zu 条；%s（%.1f 秒，%.0f 行/秒）\n"
+    printf("共 %zu 行，错误 %zu 行；新建 %zu，更新 %zu，未变 %zu，事实 %zu 条；%s（%.1f 秒，%.0f "
+           "行/秒）\n"
            "rows %zu, invalid %zu, created %zu, updated %zu, unchanged %zu, facts %zu: %s\n",
            r.rows, r.invalid, r.created, r.updated, r.unchanged, r.facts,
            r.imported ? "已导入" : (o->dry_run ? "仅校验，未导入" : "未导入任何数据"), secs,
@@ -1284,9 +1354,9 @@ static int import_demands(const struct opts *o, const char *data, size_t n, cons
     if (rc == RC_OK)
         rc = calendar_load(c, &cal, NULL, &e);
     struct demand_import_opts io = {
-        .format = o->format && strcmp(o->format, "jsonl") == 0  ? DEMAND_IMPORT_JSONL
+        .format = o->format && strcmp(o->format, "jsonl") == 0 ? DEMAND_IMPORT_JSONL
                   : o->format && strcmp(o->format, "csv") == 0 ? DEMAND_IMPORT_CSV
-                                                                : DEMAND_IMPORT_AUTO,
+                                                               : DEMAND_IMPORT_AUTO,
         .skip_invalid = o->skip_invalid,
         .dry_run = o->dry_run,
         .channel = o->channel,
@@ -1309,16 +1379,16 @@ static int import_demands(const struct opts *o, const char *data, size_t n, cons
     json_array_foreach(r.errors, i, err)
     {
         const char *field = json_string_value(json_object_get(err, "field"));
-        printf("第 %lld 行%s%s%s：%s\n", (long long)json_integer_value(json_object_get(err, "line")),
-               *field ? " [" : "", field, *field ? "]" : "",
-               json_string_value(json_object_get(err, "message")));
+        printf("第 %lld 行%s%s%s：%s\n",
+               (long long)json_integer_value(json_object_get(err, "line")), *field ? " [" : "",
+               field, *field ? "]" : "", json_string_value(json_object_get(err, "message")));
     }
     if (r.invalid > json_array_size(r.errors))
         printf("……另有 %zu 行错误未列出\n", r.invalid - json_array_size(r.errors));
-    const char *outcome = r.imported                         ? "已导入"
-                          : o->dry_run                       ? "仅校验，未导入"
-                          : r.invalid && !o->skip_invalid    ? "有错误行，未导入任何数据"
-                                                             : "没有需要新建的诉求";
+    const char *outcome = r.imported                      ? "已导入"
+                          : o->dry_run                    ? "仅校验，未导入"
+                          : r.invalid && !o->skip_invalid ? "有错误行，未导入任何数据"
+                                                          : "没有需要新建的诉求";
     printf("读取 %zu 行，新建 %zu，已存在 %zu，错误 %zu；%s\n"
            "read %zu, created %zu, already present %zu, invalid %zu: %s\n",
            r.rows, r.created, r.present, r.invalid, outcome, r.rows, r.created, r.present,
@@ -1532,7 +1602,8 @@ static int cmd_demo(const struct opts *o)
             "340811", "industry", "3491", "founded", "2016-03-18", "registered_capital",
             (json_int_t)500000000, "scale", "small", "legal_rep", "汪建华", "address",
             "安徽省安庆市宜秀区创新大道 88 号", "tags", "high_tech", "srdi_city", "officials",
-            "handler", "contacts", "name", "方晓东", "title", "财务负责人", "mobile", "13905561234");
+            "handler", "contacts", "name", "方晓东", "title", "财务负责人", "mobile",
+            "13905561234");
         struct ent_record r;
         bool created = false, changed = false;
         rc = ent_record_from_json(cat, j, false, &r, &e);
@@ -1579,9 +1650,10 @@ static int cmd_demo(const struct opts *o)
             xfree(labels[i]);
         return fail("生成演示数据", rc, &e);
     }
-    printf("演示数据已就绪（新建 %d 条）。仅供演示：以下账号的密码都是 demo\n"
-           "Demo data ready (%d created). DEMO ONLY: every account below has the password \"demo\"\n",
-           made, made);
+    printf(
+        "演示数据已就绪（新建 %d 条）。仅供演示：以下账号的密码都是 demo\n"
+        "Demo data ready (%d created). DEMO ONLY: every account below has the password \"demo\"\n",
+        made, made);
     for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
         printf("  %-11s %s（%s）\n", users[i].name, labels[i] ? labels[i] : users[i].role,
                users[i].display);
@@ -1625,10 +1697,14 @@ static int cmd_match(const struct opts *o)
     struct store *db;
     struct conn *c;
     struct ent_catalog *cat = NULL;
-    enum rc rc = with_conn(o, &db, &c, &e);
+    /* Two connections: the run's, and its lease's heartbeat (src/job). */
+    enum rc rc = open_db(o, 2, &db, &e);
+    if (rc == RC_OK && (rc = store_acquire(db, &c, &e)))
+        store_close(db);
     if (rc)
         return fail("打开数据库", rc, &e);
     struct audit_actor who = cli_actor();
+    struct job_hold *hold = NULL;
     int64_t run_id = 0;
     json_t *summary = NULL;
     struct policy_holder *ph = NULL;
@@ -1642,17 +1718,25 @@ static int cmd_match(const struct opts *o)
         rc = store_acquire(db, &c, &e);
     if (rc == RC_OK && !o->dry_run)
         rc = policy_run_create(c, &who, 0, o->all ? 0 : o->policy, &run_id, &e);
+    /* The run is this process's job until it ends; the heartbeat keeps its lease. */
+    if (rc == RC_OK && run_id) {
+        char name[JOB_NAME_MAX];
+        policy_run_job_name(run_id, name, sizeof(name));
+        rc = job_hold_start(db, name, job_default_instance(), JOB_LEASE_MS_DEFAULT, &hold, &e);
+    }
     if (rc == RC_OK) {
         struct match_tty mt = {.tty = isatty(STDERR_FILENO), .tenth = -1};
         struct policy_run_opts ro = {.policy_id = o->all ? 0 : o->policy,
                                      .dry_run = o->dry_run,
                                      .n_threads = 2,
                                      .progress = match_progress,
-                                     .progress_ctx = &mt};
+                                     .progress_ctx = &mt,
+                                     .hold = hold};
         rc = policy_run_exec(c, ph, &who, run_id, &ro, &summary, &e);
         if (mt.tty)
             fputc('\n', stderr);
     }
+    job_hold_stop(hold);
     store_release(c);
     policy_holder_free(ph);
     ent_catalog_free(cat);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../auth/auth.h"
+#include "../job/job.h"
 #include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
@@ -76,6 +77,8 @@ static enum rc api_metrics(struct http_req *req, struct http_resp *resp, struct 
                         rs.up ? 1 : 0, (long long)rs.lag_ms, (unsigned long long)rs.reads,
                         (unsigned long long)rs.fallback_down, (unsigned long long)rs.fallback_lag);
     }
+    if (rc == RC_OK)
+        rc = job_metrics(&resp->body);
     return rc;
 }
 

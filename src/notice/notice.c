@@ -13,9 +13,8 @@
 #include "../base/log.h"
 #include "../base/mem.h"
 #include "../base/timeutil.h"
+#include "../job/job.h"
 #include "../store/store.h"
-
-#define LEASE_MS 60000 /* a claimed notice is not claimed again for a minute */
 
 struct notice_worker {
     struct store *db;
@@ -66,30 +65,36 @@ static enum rc post(CURL *h, const struct notice_config *cfg, int64_t id, const 
     return RC_OK;
 }
 
-/* Claims up to cfg->batch due notices and builds their payloads. */
+/*
+ * Claims up to cfg->batch due notices for cfg->owner until now + lease and builds their
+ * payloads. Notices another process holds (an unexpired lease) are not due; on
+ * PostgreSQL rows another claim has locked are skipped, not waited for. Leases are on
+ * the real clock (job_now), next_at on the server's clock (the test clock in tests).
+ */
 static enum rc claim(struct store *db, const struct notice_config *cfg, struct claimed *out, int *n,
                      struct err *e)
 {
     struct conn *c;
     struct stmt *st = NULL;
     *n = 0;
-    int64_t now = time_now_ms();
+    int64_t now = time_now_ms(), real = job_now();
     enum rc rc = store_acquire(db, &c, e);
     if (rc)
         return rc;
     rc = store_begin(c, e);
     if (rc == RC_OK)
-        rc = store_prepare(
+        rc = store_prepare_claim(
             c,
             "SELECT n.id, n.attempts, n.kind, n.title, n.body, n.created_at, n.credit_code, "
             "o.code, d.no, n.entity_id, d.contact_phone, n.entity FROM notices n LEFT JOIN orgs o "
             "ON o.id = n.org_id LEFT JOIN demands d ON n.entity = 'demand' AND d.id = "
             "n.entity_id WHERE n.delivery_state = "
-            "'pending' AND n.next_at <= ? ORDER BY n.id LIMIT ?",
-            &st, e);
+            "'pending' AND n.next_at <= ? AND n.lease_until <= ? ORDER BY n.id LIMIT ?",
+            "n", &st, e);
     if (rc == RC_OK) {
         store_bind_int(st, 1, now);
-        store_bind_int(st, 2, cfg->batch);
+        store_bind_int(st, 2, real);
+        store_bind_int(st, 3, cfg->batch);
         while ((rc = store_step(st, e)) == RC_ROW) {
             char at[40], did[24];
             time_fmt_cst(store_int(st, 5), at, sizeof(at));
@@ -126,11 +131,16 @@ static enum rc claim(struct store *db, const struct notice_config *cfg, struct c
             rc = RC_OK;
     }
     for (int i = 0; i < *n && rc == RC_OK; i++) {
-        rc = store_prepare(c, "UPDATE notices SET next_at = ? WHERE id = ?", &st, e);
+        rc = store_prepare(c,
+                           "UPDATE notices SET owner = ?, lease_until = ? WHERE id = ? AND "
+                           "lease_until <= ?",
+                           &st, e);
         if (rc)
             break;
-        store_bind_int(st, 1, now + LEASE_MS);
-        store_bind_int(st, 2, out[i].id);
+        store_bind_text(st, 1, cfg->owner);
+        store_bind_int(st, 2, real + cfg->lease_ms);
+        store_bind_int(st, 3, out[i].id);
+        store_bind_int(st, 4, real);
         rc = store_run(st, e);
         store_finish(st);
     }
@@ -146,8 +156,39 @@ static enum rc claim(struct store *db, const struct notice_config *cfg, struct c
     return rc;
 }
 
-static enum rc mark(struct store *db, int64_t id, bool ok, int attempts, int max_attempts,
-                    const char *error, struct err *e)
+/*
+ * Renews cfg->owner's lease of notice id just before its POST: RC_CONFLICT when another
+ * process holds it now (this one's lease expired and it was claimed again) or it is no
+ * longer pending. The POST's time-out is shorter than the lease, so no other process
+ * can claim the notice while this one is sending it.
+ */
+static enum rc renew(struct store *db, const struct notice_config *cfg, int64_t id, struct err *e)
+{
+    struct conn *c;
+    struct stmt *st;
+    enum rc rc = store_acquire(db, &c, e);
+    if (rc)
+        return rc;
+    rc = store_prepare(c,
+                       "UPDATE notices SET lease_until = ? WHERE id = ? AND owner = ? AND "
+                       "delivery_state = 'pending'",
+                       &st, e);
+    if (rc == RC_OK) {
+        store_bind_int(st, 1, job_now() + cfg->lease_ms);
+        store_bind_int(st, 2, id);
+        store_bind_text(st, 3, cfg->owner);
+        rc = store_run(st, e);
+        if (rc == RC_OK && store_changes(st) != 1)
+            rc = err_set(e, RC_CONFLICT, NULL, "lease lost");
+        store_finish(st);
+    }
+    store_release(c);
+    return rc;
+}
+
+/* Records the outcome of a POST and gives the notice's lease up (only the owner's). */
+static enum rc mark(struct store *db, const struct notice_config *cfg, int64_t id, bool ok,
+                    int attempts, const char *error, struct err *e)
 {
     struct conn *c;
     struct stmt *st;
@@ -157,13 +198,14 @@ static enum rc mark(struct store *db, int64_t id, bool ok, int attempts, int max
         return rc;
     rc = store_prepare(c,
                        "UPDATE notices SET delivery_state = ?, attempts = ?, next_at = ?, "
-                       "delivered_at = ?, last_error = ? WHERE id = ?",
+                       "delivered_at = ?, last_error = ?, owner = NULL, lease_until = 0 WHERE "
+                       "id = ? AND owner = ?",
                        &st, e);
     if (rc == RC_OK) {
         int64_t backoff = (int64_t)2000 << (attempts < 11 ? attempts - 1 : 10);
         if (backoff > 3600000)
             backoff = 3600000;
-        const char *state = ok ? "delivered" : attempts >= max_attempts ? "failed" : "pending";
+        const char *state = ok ? "delivered" : attempts >= cfg->max_attempts ? "failed" : "pending";
         store_bind_text(st, 1, state);
         store_bind_int(st, 2, attempts);
         store_bind_int(st, 3, ok ? now : now + backoff);
@@ -173,6 +215,7 @@ static enum rc mark(struct store *db, int64_t id, bool ok, int attempts, int max
             store_bind_null(st, 4);
         store_bind_text(st, 5, ok ? NULL : error);
         store_bind_int(st, 6, id);
+        store_bind_text(st, 7, cfg->owner);
         rc = store_run(st, e);
         store_finish(st);
     }
@@ -190,6 +233,14 @@ static void defaults(struct notice_config *cfg)
         cfg->poll_ms = 1000;
     if (cfg->timeout_ms <= 0)
         cfg->timeout_ms = 5000;
+    if (!cfg->owner)
+        cfg->owner = job_default_instance();
+    if (cfg->lease_ms <= 0)
+        cfg->lease_ms = JOB_LEASE_MS_DEFAULT;
+    /* A POST must end well within the lease, so that the mark comes before another
+     * process could claim the notice again. */
+    if (cfg->timeout_ms > cfg->lease_ms / 2)
+        cfg->timeout_ms = cfg->lease_ms / 2 > 0 ? cfg->lease_ms / 2 : 1;
 }
 
 enum rc notice_deliver_once(struct store *db, const struct notice_config *cfg_in, int *sent,
@@ -206,6 +257,17 @@ enum rc notice_deliver_once(struct store *db, const struct notice_config *cfg_in
     for (int i = 0; i < n; i++) {
         struct err pe;
         err_clear(&pe);
+        /* Never POST a notice whose lease this process no longer holds. */
+        enum rc lrc = renew(db, &cfg, items[i].id, &pe);
+        if (lrc) {
+            if (lrc != RC_CONFLICT && rc == RC_OK)
+                rc = err_set(e, lrc, NULL, "%s", pe.msg);
+            log_info("notice %lld: not sent by %s (%s)", (long long)items[i].id, cfg.owner,
+                     lrc == RC_CONFLICT ? "another process holds it" : pe.msg);
+            xfree(items[i].payload);
+            continue;
+        }
+        job_count_run("notice");
         enum rc prc = h ? post(h, &cfg, items[i].id, items[i].payload, &pe)
                         : err_set(&pe, RC_INTERNAL, NULL, "curl_easy_init failed");
         if (prc) {
@@ -215,8 +277,7 @@ enum rc notice_deliver_once(struct store *db, const struct notice_config *cfg_in
         } else {
             ok_n++;
         }
-        enum rc mrc =
-            mark(db, items[i].id, prc == RC_OK, items[i].attempts + 1, cfg.max_attempts, pe.msg, e);
+        enum rc mrc = mark(db, &cfg, items[i].id, prc == RC_OK, items[i].attempts + 1, pe.msg, e);
         if (mrc && rc == RC_OK)
             rc = mrc;
         xfree(items[i].payload);

@@ -4,8 +4,9 @@
  *
  * Notices are written by the domain in the same transaction as the event that
  * caused them (table notices, delivery_state 'pending'). A worker thread of
- * `qifu serve --webhook URL` claims due notices with a lease (so several servers
- * never send one notice at the same moment), POSTs each as JSON with the header
+ * `qifu serve --webhook URL` claims due notices, each with its owner and a lease (so
+ * several servers never send one notice: a process renews a notice's lease just before
+ * its POST and skips it when another process holds it), POSTs each as JSON with the header
  * Idempotency-Key: notice-<id>, and marks it delivered on a 2xx answer. Otherwise
  * it retries with exponential backoff (2 s, 4 s, ... capped at 1 h) until
  * max_attempts, then marks it failed. Because the state is in the database, a
@@ -23,11 +24,14 @@ struct store;
 struct notice_worker;
 
 struct notice_config {
-    const char *url;        /* http(s)://... of the gateway */
-    int max_attempts;       /* default 8 */
-    int batch;              /* notices claimed per round (default 50) */
-    int64_t poll_ms;        /* pause between rounds when idle (default 1000) */
-    int64_t timeout_ms;     /* per POST (default 5000) */
+    const char *url;    /* http(s)://... of the gateway */
+    int max_attempts;   /* default 8 */
+    int batch;          /* notices claimed per round (default 50) */
+    int64_t poll_ms;    /* pause between rounds when idle (default 1000) */
+    int64_t timeout_ms; /* per POST (default 5000) */
+    const char *owner;  /* this process in the notices' leases (default <hostname>:<pid>) */
+    int64_t lease_ms;   /* a claimed notice is this process's until then (default 30000);
+                           a POST's time-out is cut to half of it */
 };
 
 /* Claims and sends the due notices once; *sent / *failed (may be NULL) count them. */

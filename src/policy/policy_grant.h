@@ -39,6 +39,7 @@ struct principal;
 struct audit_actor;
 struct policy_holder;
 struct policy_runner;
+struct job_hold;
 
 /*
  * The grant's workflow (src/flow), entity "grant": matched → notified (notify, by the
@@ -80,18 +81,33 @@ struct policy_run_opts {
     int n_threads;                   /* batch evaluator threads (0: 2) */
     policy_run_progress_fn progress; /* may be NULL */
     void *progress_ctx;
-    const volatile int *cancel; /* non-zero stops the write phase (run failed: interrupted) */
+    const volatile int *cancel;  /* non-zero stops the write phase: the run is left to be
+                                  * resumed (its lease released by the caller) */
+    const char *owner;           /* the run's lease holder (NULL: job_default_instance()) */
+    int64_t lease_ms;            /* its lease (0: JOB_LEASE_MS_DEFAULT) */
+    const struct job_hold *hold; /* the heartbeat renewing it (may be NULL): once it finds
+                                  * the lease lost, the run stops and leaves the row alone */
 };
 
 /*
  * Creates a run row (state queued) for opts->policy_id started by who (org_id of the
- * starter, 0 for the CLI). RC_STATE when the policy is not a published 免申即享 policy
- * or a run of it is already queued or running.
+ * starter, 0 for the CLI), with its job (policy_run_job_name) held by this process
+ * (job_default_instance(), for JOB_LEASE_MS_DEFAULT), which runs it at once
+ * (policy_run_exec). RC_STATE when the policy is not a published 免申即享 policy or a run
+ * of it is already queued or running.
  */
 enum rc policy_run_create(struct conn *c, const struct audit_actor *who, int64_t org_id,
                           int64_t policy_id, int64_t *run_id, struct err *e) WARN_UNUSED;
+/* Writes the job name of run_id ("policy_run:<id>") into out. */
+void policy_run_job_name(int64_t run_id, char *out, size_t n);
 /*
- * Executes run run_id (0 with opts->dry_run: no row) on c: refreshes h and takes its
+ * Executes run run_id (0 with opts->dry_run: no row) on c, holding its job's lease as
+ * opts->owner (RC_CONFLICT when it does not: the run belongs to another process). It
+ * resumes from the job's checkpoint when there is one: the hits are ordered by
+ * credit code, every committed chunk records the last code written and the tallies so
+ * far in the same transaction (and commits only while the lease is held), so a resumed
+ * run writes each grant once and ends with the summary of an uninterrupted run. It
+ * refreshes h and takes its
  * snapshot of the policies in force, loads every enterprise's newest facts into a
  * rules_table, evaluates the snapshot's set, writes the grants of the run's policies
  * in chunks (progress in policy_runs) with the version each was evaluated under, and
@@ -109,23 +125,22 @@ enum rc policy_run_get(struct conn *c, const struct principal *p, int64_t policy
 enum rc policy_run_list(struct conn *c, const struct principal *p, int64_t policy_id, json_t **out,
                         struct err *e) WARN_UNUSED;
 /*
- * Marks every queued or running run failed ("interrupted"): runs live in the server's
- * threads, so at start-up any such run was cut off by a stop. *n (may be NULL) counts.
+ * The background runner of `qifu serve`: one thread taking queued runs from the database
+ * (job_take_next of kind "policy_run", as owner with leases of lease_ms, renewed by a
+ * heartbeat), polling every 250 ms and woken at once by a submit of this process. A run
+ * whose holder died is taken after its lease expired and resumed from its checkpoint.
+ * *out is new (policy_runner_free stops the thread: a run in progress stops after its
+ * current chunk and its lease is released, so another process, or the next start,
+ * resumes it).
  */
-enum rc policy_run_mark_interrupted(struct conn *c, int *n, struct err *e) WARN_UNUSED;
-
-/*
- * The background runner of `qifu serve`: one thread executing queued runs in order.
- * policy_runner_new marks left-over runs interrupted first; *out is new
- * (policy_runner_free stops the thread: a run in progress ends as failed/interrupted).
- */
-enum rc policy_runner_new(struct store *db, struct policy_holder *h, struct policy_runner **out,
-                          struct err *e) WARN_UNUSED;
+enum rc policy_runner_new(struct store *db, struct policy_holder *h, const char *owner,
+                          int64_t lease_ms, struct policy_runner **out, struct err *e) WARN_UNUSED;
 void policy_runner_free(struct policy_runner *r);
 /*
  * Starts a run of policy_id for p (a policy officer of the issuing department):
- * creates the row and queues it. RC_FORBIDDEN for another department, RC_STATE as
- * policy_run_create, RC_UNAVAILABLE when the runner is stopping.
+ * creates the row queued, with a free job any process's runner may take. RC_FORBIDDEN for
+ * another department, RC_STATE as policy_run_create, RC_UNAVAILABLE when the runner is
+ * stopping.
  */
 enum rc policy_runner_submit(struct policy_runner *r, struct conn *c, const struct principal *p,
                              int64_t policy_id, int64_t *run_id, struct err *e) WARN_UNUSED;

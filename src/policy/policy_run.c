@@ -6,9 +6,12 @@
  * batch evaluator (so exclusive groups and caps see every policy), keeps the
  * eligible hits of the run's policies, and writes them as grants in transactions of
  * RUN_CHUNK hits, with progress in policy_runs. Idempotent: a grant is keyed by
- * (policy, enterprise, period). The background runner of `qifu serve` executes
- * queued runs one at a time in its own thread; runs that a stop cut off are marked
- * failed ("interrupted") at the next start, never left running.
+ * (policy, enterprise, period). A run is a job (src/job, "policy_run:<id>"): whoever
+ * executes it holds its lease, and every chunk commits together with a checkpoint (the
+ * last credit code written and the tallies so far) only while the lease is held, so
+ * when the holder dies another process resumes the run from its checkpoint once the
+ * lease expired, writing each grant once. The background runner of `qifu serve` takes
+ * queued runs from the database, one at a time in its own thread.
  */
 #include "policy_grant.h"
 #include "policy_grant_int.h"
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../audit/audit.h"
 #include "../auth/auth.h"
@@ -25,6 +29,7 @@
 #include "../base/mem.h"
 #include "../base/timeutil.h"
 #include "../codes/codes.h"
+#include "../job/job.h"
 #include "../rules/rules.h"
 #include "../store/store.h"
 
@@ -40,7 +45,8 @@ struct ent_rows {
     size_t n;
     char (*code)[CODE_LEN];
     char (*region)[REGION_LEN];
-    size_t *ord; /* row indexes sorted by code (strcmp), for lookups */
+    size_t *ord;  /* row indexes sorted by code (strcmp), for lookups */
+    size_t *rank; /* rank[row]: the row's place in that order (hits are written in it) */
 };
 
 static const struct ent_rows *sort_rows; /* qsort has no context argument in C11 */
@@ -71,6 +77,7 @@ static void rows_cleanup(struct ent_rows *r)
     xfree(r->code);
     xfree(r->region);
     xfree(r->ord);
+    xfree(r->rank);
     memset(r, 0, sizeof(*r));
 }
 
@@ -138,6 +145,9 @@ static enum rc load_table(struct conn *c, const struct rules_catalog *cat, struc
     qsort(r->ord, r->n, sizeof(*r->ord), cmp_ord);
     sort_rows = NULL;
     pthread_mutex_unlock(&sort_mu);
+    r->rank = xcalloc(r->n ? r->n : 1, sizeof(*r->rank));
+    for (size_t k = 0; k < r->n; k++)
+        r->rank[r->ord[k]] = k;
     /* Tags: consecutive rows of one enterprise joined as a tag set "a;b". */
     if (rc == RC_OK)
         rc = store_prepare(c, "SELECT credit_code, tag FROM enterprise_tags ORDER BY credit_code",
@@ -203,13 +213,15 @@ static enum rc load_table(struct conn *c, const struct rules_catalog *cat, struc
 
 struct hit {
     size_t row, policy; /* policy: index among the run's targets */
+    size_t rank;        /* the row's rank by credit code: the order of writing */
     int64_t amount;     /* fen; -1 unknown */
     bool excluded;
 };
 
 struct collect {
     pthread_mutex_t mu;
-    long *target_of; /* set index -> target index or -1 */
+    long *target_of;    /* set index -> target index or -1 */
+    const size_t *rank; /* ent_rows.rank */
     struct hit *hits;
     size_t n, cap;
 };
@@ -226,6 +238,7 @@ static void on_hit(void *ctx, const struct rules_hit *h)
     }
     col->hits[col->n++] = (struct hit){
         .row = h->row,
+        .rank = col->rank[h->row],
         .policy = (size_t)col->target_of[h->policy],
         .amount = h->amount_state == RULES_AMOUNT_KNOWN ? h->amount : -1,
         .excluded = h->excluded_by != 0,
@@ -236,8 +249,8 @@ static void on_hit(void *ctx, const struct rules_hit *h)
 static int cmp_hit(const void *a, const void *b)
 {
     const struct hit *x = a, *y = b;
-    if (x->row != y->row)
-        return x->row < y->row ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
     return x->policy < y->policy ? -1 : x->policy > y->policy;
 }
 
@@ -334,8 +347,16 @@ static enum rc apply_hit(struct conn *c, const struct audit_actor *who, int64_t 
 
 /* ---- run rows ------------------------------------------------------------------------- */
 
-enum rc policy_run_create(struct conn *c, const struct audit_actor *who, int64_t org_id,
-                          int64_t policy_id, int64_t *run_id, struct err *e)
+void policy_run_job_name(int64_t run_id, char *out, size_t n)
+{
+    snprintf(out, n, "policy_run:%lld", (long long)run_id);
+}
+
+/* Creates the run row and its job, held by owner for lease_ms (owner NULL: free, for any
+ * process's runner to take). */
+static enum rc run_create(struct conn *c, const struct audit_actor *who, int64_t org_id,
+                          int64_t policy_id, const char *owner, int64_t lease_ms, int64_t *run_id,
+                          struct err *e)
 {
     struct pg_policy pol;
     enum rc rc = RC_OK;
@@ -377,6 +398,12 @@ enum rc policy_run_create(struct conn *c, const struct audit_actor *who, int64_t
         rc = store_insert_id(st, run_id, e);
         store_finish(st);
     }
+    if (rc == RC_OK) {
+        char name[JOB_NAME_MAX];
+        policy_run_job_name(*run_id, name, sizeof(name));
+        int64_t now = job_now();
+        rc = job_ensure(c, name, "policy_run", owner, now + lease_ms, now, e);
+    }
     if (rc == RC_OK)
         rc = store_commit(c, e);
     else
@@ -384,33 +411,71 @@ enum rc policy_run_create(struct conn *c, const struct audit_actor *who, int64_t
     return rc;
 }
 
-static enum rc run_progress(struct conn *c, int64_t run_id, const char *state, int64_t total,
-                            int64_t done, struct err *e)
+enum rc policy_run_create(struct conn *c, const struct audit_actor *who, int64_t org_id,
+                          int64_t policy_id, int64_t *run_id, struct err *e)
+{
+    return run_create(c, who, org_id, policy_id, job_default_instance(), JOB_LEASE_MS_DEFAULT,
+                      run_id, e);
+}
+
+/* Records progress; it never goes back (a resumed run reports the done of its checkpoint
+ * until it passes it), and a total of 0 (not yet known) keeps the one recorded. */
+static enum rc run_progress(struct conn *c, int64_t run_id, int64_t total, int64_t done,
+                            struct err *e)
 {
     struct stmt *st;
     enum rc rc = store_prepare(c,
-                               "UPDATE policy_runs SET state = ?, total = ?, done = ?, started_at "
-                               "= COALESCE(started_at, ?) WHERE id = ?",
+                               "UPDATE policy_runs SET total = CASE WHEN ? > 0 THEN ? ELSE total "
+                               "END, done = CASE WHEN ? > done THEN ? ELSE done END WHERE id = ?",
                                &st, e);
     if (rc)
         return rc;
-    store_bind_text(st, 1, state);
+    store_bind_int(st, 1, total);
     store_bind_int(st, 2, total);
     store_bind_int(st, 3, done);
-    store_bind_int(st, 4, time_now_ms());
+    store_bind_int(st, 4, done);
     store_bind_int(st, 5, run_id);
     rc = store_run(st, e);
     store_finish(st);
     return rc;
 }
 
-/* Ends run_id as done (summary) or failed (error), with the run's one summary audit event. */
+/* Marks the run running under owner; resumed counts a takeover of a run begun before. */
+static enum rc run_start(struct conn *c, int64_t run_id, const char *owner, bool resumed,
+                         struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "UPDATE policy_runs SET state = 'running', owner = ?, resumed = "
+                               "resumed + ?, started_at = COALESCE(started_at, ?) WHERE id = ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, owner);
+    store_bind_int(st, 2, resumed ? 1 : 0);
+    store_bind_int(st, 3, time_now_ms());
+    store_bind_int(st, 4, run_id);
+    rc = store_run(st, e);
+    store_finish(st);
+    return rc;
+}
+
+/* Ends run_id as done (summary) or failed (error), with the run's one summary audit event,
+ * and deletes its job in the same transaction: only while owner holds it (RC_CONFLICT). */
 static enum rc run_finish(struct conn *c, const struct audit_actor *who, int64_t run_id,
-                          const json_t *summary, const char *error, struct err *e)
+                          const char *owner, const json_t *summary, const char *error,
+                          struct err *e)
 {
     enum rc rc = store_begin(c, e);
     if (rc)
         return rc;
+    char name[JOB_NAME_MAX];
+    policy_run_job_name(run_id, name, sizeof(name));
+    rc = job_delete(c, name, owner, e);
+    if (rc) {
+        store_rollback(c);
+        return rc;
+    }
     struct stmt *st;
     char *text = summary ? jsonx_canonical(summary) : NULL;
     rc = store_prepare(c,
@@ -444,43 +509,6 @@ static enum rc run_finish(struct conn *c, const struct audit_actor *who, int64_t
         rc = store_commit(c, e);
     else
         store_rollback(c);
-    return rc;
-}
-
-enum rc policy_run_mark_interrupted(struct conn *c, int *n, struct err *e)
-{
-    /* In batches: each marked row leaves the set, so the next SELECT reads the rest. */
-    enum rc rc = RC_OK;
-    int total = 0, k;
-    do {
-        struct stmt *st;
-        rc = store_prepare(c,
-                           "SELECT id, started_by FROM policy_runs WHERE state IN "
-                           "('queued','running') ORDER BY id LIMIT 64",
-                           &st, e);
-        if (rc)
-            break;
-        int64_t ids[64];
-        char who[64][96];
-        k = 0;
-        while (k < 64 && (rc = store_step(st, e)) == RC_ROW) {
-            ids[k] = store_int(st, 0);
-            mem_copy_text(who[k], sizeof(who[k]), store_text(st, 1));
-            k++;
-        }
-        store_finish(st);
-        if (rc != RC_DONE && rc != RC_ROW)
-            break;
-        rc = RC_OK;
-        for (int i = 0; i < k && rc == RC_OK; i++) {
-            struct audit_actor actor = {who[i], ""};
-            rc = run_finish(c, &actor, ids[i], NULL,
-                            "interrupted: 服务停止，匹配被中断，请重新运行", e);
-        }
-        total += k;
-    } while (rc == RC_OK && k == 64);
-    if (n)
-        *n = total;
     return rc;
 }
 
@@ -607,9 +635,90 @@ static enum rc targets_of(const struct policy_snap *s, int64_t policy_id, long *
     return RC_OK;
 }
 
+/* ---- checkpoints ------------------------------------------------------------------------ */
+
+/* Where a resumed run goes on: after the hits of credit code `after` (done enterprises). */
+struct resume {
+    char after[CODE_LEN]; /* "": from the start */
+    int64_t done;
+};
+
+/*
+ * The checkpoint after a committed chunk: the last credit code written, the enterprises
+ * done, and each target's tallies of what the writing did so far (created, updated,
+ * unchanged, locked), which the evaluation alone cannot tell again. New (xfree).
+ */
+static char *checkpoint_text(const struct tally *tl, size_t n_targets, const char *after,
+                             int64_t done)
+{
+    json_t *t = json_object();
+    for (size_t i = 0; i < n_targets; i++) {
+        char pid[24];
+        snprintf(pid, sizeof(pid), "%lld", (long long)tl[i].pol.id);
+        json_object_set_new(t, pid,
+                            json_pack("[I, I, I, I]", (json_int_t)tl[i].created,
+                                      (json_int_t)tl[i].updated, (json_int_t)tl[i].unchanged,
+                                      (json_int_t)tl[i].locked));
+    }
+    json_t *j = json_pack("{s:s, s:I, s:o}", "after", after, "done", (json_int_t)done, "tally", t);
+    char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    char *out = xstrdup(text ? text : "{}");
+    free(text); /* lint:allow-free (Jansson's allocation) */
+    return out;
+}
+
+/* Applies checkpoint text (may be NULL) to the tallies and the resume point. */
+static void checkpoint_apply(const char *text, struct tally *tl, size_t n_targets,
+                             struct resume *rs)
+{
+    memset(rs, 0, sizeof(*rs));
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    if (!j)
+        return;
+    const char *after = json_string_value(json_object_get(j, "after"));
+    mem_copy_text(rs->after, sizeof(rs->after), after ? after : "");
+    rs->done = json_integer_value(json_object_get(j, "done"));
+    json_t *t = json_object_get(j, "tally");
+    for (size_t i = 0; i < n_targets; i++) {
+        char pid[24];
+        snprintf(pid, sizeof(pid), "%lld", (long long)tl[i].pol.id);
+        json_t *a = json_object_get(t, pid);
+        tl[i].created = json_integer_value(json_array_get(a, 0));
+        tl[i].updated = json_integer_value(json_array_get(a, 1));
+        tl[i].unchanged = json_integer_value(json_array_get(a, 2));
+        tl[i].locked = json_integer_value(json_array_get(a, 3));
+    }
+    json_decref(j);
+}
+
+/*
+ * QIFU_TEST_RUN_CHUNK_DELAY_MS: a pause after each committed chunk, so that a test can
+ * kill a process in the middle of a run (docs/internals/testing.md). Test-only, like the
+ * test clock: read from the environment of the process, never from a request.
+ */
+static void test_chunk_delay(void)
+{
+    const char *v = getenv("QIFU_TEST_RUN_CHUNK_DELAY_MS");
+    long ms = v ? atol(v) : 0;
+    if (ms <= 0)
+        return;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* How the run is held: its job, the owner and lease, the checkpoint to resume from. */
+struct held {
+    char name[JOB_NAME_MAX];
+    const char *owner;
+    int64_t lease_ms;
+    const char *checkpoint;
+    bool keep; /* OUT: stopped, not failed: the run stays for its next holder */
+};
+
 static enum rc run_body(struct conn *c, struct policy_holder *h, const struct audit_actor *who,
-                        int64_t run_id, const struct policy_run_opts *o, json_t **summary,
-                        struct err *e)
+                        int64_t run_id, const struct policy_run_opts *o, struct held *hd,
+                        json_t **summary, struct err *e)
 {
     int64_t now = time_now_ms();
     bool dry = o->dry_run || !run_id;
@@ -627,14 +736,16 @@ static enum rc run_body(struct conn *c, struct policy_holder *h, const struct au
     struct ent_rows rows = {0};
     struct rules_table *table = NULL;
     struct rules_counts *counts = xcalloc(n_set ? n_set : 1, sizeof(*counts));
+    struct resume rs = {0};
     rc = targets_of(snap, o->policy_id, col.target_of, &tl, &n_targets, e);
     if (rc == RC_OK && !dry)
-        rc = run_progress(c, run_id, "running", 0, 0, e);
+        checkpoint_apply(hd->checkpoint, tl, n_targets, &rs);
     progress(o, "load", 0, 0);
     if (rc == RC_OK)
         rc = load_table(c, rcat, &rows, &table, e);
+    col.rank = rows.rank;
     if (rc == RC_OK && !dry)
-        rc = run_progress(c, run_id, "running", (int64_t)rows.n, 0, e);
+        rc = run_progress(c, run_id, (int64_t)rows.n, 0, e);
     progress(o, "evaluate", 0, (int64_t)rows.n);
     if (rc == RC_OK)
         rc = rules_batch_run(set, table, policy_snap_day(snap), o->n_threads > 0 ? o->n_threads : 2,
@@ -658,10 +769,24 @@ static enum rc run_body(struct conn *c, struct policy_holder *h, const struct au
                 t->unknown++;
         }
     }
-    /* Write in chunks; done counts the enterprises whose hits are all written. */
-    for (size_t i = 0; rc == RC_OK && i < col.n;) {
+    /* Write in chunks in credit-code order; done counts the enterprises whose hits are
+     * all written. A resumed run starts after its checkpoint's code. */
+    size_t i = 0;
+    if (rs.after[0]) {
+        while (i < col.n && strcmp(rows.code[col.hits[i].row], rs.after) <= 0)
+            i++;
+        log_info("policy run %lld: resumed by %s after %s (%lld enterprise(s) done)",
+                 (long long)run_id, hd->owner, rs.after, (long long)rs.done);
+    }
+    while (rc == RC_OK && i < col.n) {
         if (o->cancel && __atomic_load_n(o->cancel, __ATOMIC_RELAXED)) {
-            rc = err_set(e, RC_UNAVAILABLE, NULL, "interrupted: 服务停止，匹配被中断，请重新运行");
+            hd->keep = true;
+            rc = err_set(e, RC_UNAVAILABLE, NULL, "interrupted: 服务停止，匹配将由其他进程继续");
+            break;
+        }
+        if (job_hold_lost(o->hold)) {
+            hd->keep = true;
+            rc = err_set(e, RC_CONFLICT, NULL, "lease lost: 匹配已由其他进程接手");
             break;
         }
         size_t end = i + RUN_CHUNK < col.n ? i + RUN_CHUNK : col.n;
@@ -674,9 +799,17 @@ static enum rc run_body(struct conn *c, struct policy_holder *h, const struct au
             if (!col.hits[k].excluded)
                 rc = apply_hit(c, who, run_id, dry, &rows, &col.hits[k], &tl[col.hits[k].policy],
                                now, e);
-        int64_t done = end < col.n ? (int64_t)col.hits[end].row : (int64_t)rows.n;
+        int64_t done = end < col.n ? (int64_t)col.hits[end].rank : (int64_t)rows.n;
         if (rc == RC_OK && !dry)
-            rc = run_progress(c, run_id, "running", (int64_t)rows.n, done, e);
+            rc = run_progress(c, run_id, (int64_t)rows.n, done, e);
+        if (rc == RC_OK && !dry) {
+            /* The chunk commits only with its checkpoint, and only while the lease is ours. */
+            char *cp = checkpoint_text(tl, n_targets, rows.code[col.hits[end - 1].row], done);
+            rc = job_checkpoint(c, hd->name, hd->owner, cp, hd->lease_ms, job_now(), e);
+            xfree(cp);
+            if (rc == RC_CONFLICT)
+                hd->keep = true;
+        }
         if (!dry) {
             if (rc == RC_OK)
                 rc = store_commit(c, e);
@@ -685,12 +818,17 @@ static enum rc run_body(struct conn *c, struct policy_holder *h, const struct au
         }
         progress(o, "write", done, (int64_t)rows.n);
         i = end;
+        if (rc == RC_OK && !dry && i < col.n)
+            test_chunk_delay();
     }
     if (rc == RC_OK) {
         progress(o, "write", (int64_t)rows.n, (int64_t)rows.n);
         json_t *s = summarise(tl, n_targets, &col, &rows, dry);
-        if (!dry)
-            rc = run_finish(c, who, run_id, s, NULL, e);
+        if (!dry) {
+            rc = run_finish(c, who, run_id, hd->owner, s, NULL, e);
+            if (rc == RC_CONFLICT)
+                hd->keep = true;
+        }
         if (rc == RC_OK && summary)
             *summary = s;
         else
@@ -707,24 +845,90 @@ static enum rc run_body(struct conn *c, struct policy_holder *h, const struct au
     return rc;
 }
 
+/*
+ * Checks that owner holds run_id's job and renews it; reads its checkpoint (new, or
+ * NULL) and whether the run was begun before (*resumed) or is over already (*over).
+ */
+static enum rc run_claim(struct conn *c, int64_t run_id, struct held *hd, char **checkpoint,
+                         bool *resumed, bool *over, struct err *e)
+{
+    *checkpoint = NULL;
+    *resumed = *over = false;
+    enum rc rc = job_renew(c, hd->name, hd->owner, hd->lease_ms, job_now(), e);
+    if (rc)
+        return rc;
+    struct stmt *st;
+    rc = store_prepare(c, "SELECT checkpoint FROM jobs WHERE name = ?", &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, hd->name);
+    if ((rc = store_step(st, e)) == RC_ROW && !store_isnull(st, 0))
+        *checkpoint = xstrdup(store_text(st, 0));
+    store_finish(st);
+    if (rc != RC_ROW && rc != RC_DONE)
+        return rc;
+    rc = store_prepare(c, "SELECT state FROM policy_runs WHERE id = ?", &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, run_id);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        const char *state = store_text(st, 0);
+        *resumed = strcmp(state, "running") == 0;
+        *over = strcmp(state, "done") == 0 || strcmp(state, "failed") == 0;
+        rc = RC_OK;
+    } else if (rc == RC_DONE) {
+        *over = true;
+        rc = RC_OK;
+    }
+    store_finish(st);
+    return rc;
+}
+
 enum rc policy_run_exec(struct conn *c, struct policy_holder *h, const struct audit_actor *who,
                         int64_t run_id, const struct policy_run_opts *opts, json_t **summary,
                         struct err *e)
 {
     if (summary)
         *summary = NULL;
-    enum rc rc = run_body(c, h, who, run_id, opts, summary, e);
-    if (rc && run_id && !opts->dry_run) {
+    struct held hd = {.owner = opts->owner ? opts->owner : job_default_instance(),
+                      .lease_ms = opts->lease_ms > 0 ? opts->lease_ms : JOB_LEASE_MS_DEFAULT};
+    bool leased = run_id && !opts->dry_run;
+    char *checkpoint = NULL;
+    enum rc rc = RC_OK;
+    if (leased) {
+        bool resumed, over;
+        policy_run_job_name(run_id, hd.name, sizeof(hd.name));
+        rc = run_claim(c, run_id, &hd, &checkpoint, &resumed, &over, e);
+        if (rc == RC_CONFLICT) {
+            xfree(checkpoint);
+            return rc; /* not ours: its holder decides */
+        }
+        if (rc == RC_OK && over) {
+            /* Finished by a holder that died before deleting the job. */
+            xfree(checkpoint);
+            return job_delete(c, hd.name, hd.owner, e);
+        }
+        hd.checkpoint = checkpoint;
+        if (rc == RC_OK)
+            rc = run_start(c, run_id, hd.owner, resumed, e);
+    }
+    if (rc == RC_OK)
+        rc = run_body(c, h, who, run_id, opts, &hd, summary, e);
+    xfree(checkpoint);
+    if (rc && leased && !hd.keep) {
         struct err fe;
         err_clear(&fe);
         if (store_in_txn(c))
             store_rollback(c);
         char msg[300];
         snprintf(msg, sizeof(msg), "%s", e && e->msg[0] ? e->msg : rc_str(rc));
-        if (run_finish(c, who, run_id, NULL, msg, &fe))
+        if (run_finish(c, who, run_id, hd.owner, NULL, msg, &fe))
             log_error("policy run %lld: could not record the failure: %s", (long long)run_id,
                       fe.msg);
     }
+    if (rc && store_in_txn(c))
+        store_rollback(c);
     return rc;
 }
 
@@ -733,7 +937,7 @@ enum rc policy_run_exec(struct conn *c, struct policy_holder *h, const struct au
 #define RUN_COLS                                                                                   \
     "r.id, COALESCE(r.policy_id, 0), r.state, r.total, r.done, r.matched, r.amount_fen, "          \
     "r.summary, r.error, r.started_by, r.created_at, r.started_at, r.finished_at, "                \
-    "COALESCE(r.org_id, 0)"
+    "COALESCE(r.org_id, 0), r.owner, r.resumed"
 
 static json_t *run_json(struct stmt *st)
 {
@@ -751,7 +955,7 @@ static json_t *run_json(struct stmt *st)
     }
     json_t *summary = store_isnull(st, 7) ? json_null() : json_loads(store_text(st, 7), 0, NULL);
     int64_t total = store_int(st, 3), done = store_int(st, 4);
-    return json_pack(
+    json_t *j = json_pack(
         "{s:s, s:o, s:s, s:I, s:I, s:f, s:I, s:I, s:o, s:o, s:s, s:o, s:o, s:o}", "id", id,
         "policy_id", store_int(st, 1) ? json_string(pid) : json_null(), "state", store_text(st, 2),
         "total", (json_int_t)total, "done", (json_int_t)done, "progress",
@@ -759,6 +963,11 @@ static json_t *run_json(struct stmt *st)
         "amount_total", (json_int_t)store_int(st, 6), "summary", summary ? summary : json_null(),
         "error", store_isnull(st, 8) ? json_null() : json_string(store_text(st, 8)), "started_by",
         store_text(st, 9), "created_at", times[0], "started_at", times[1], "finished_at", times[2]);
+    /* The process executing it (or the last one that did), and how often it was resumed. */
+    json_object_set_new(j, "owner",
+                        store_isnull(st, 14) ? json_null() : json_string(store_text(st, 14)));
+    json_object_set_new(j, "resumed", json_integer(store_int(st, 15)));
+    return j;
 }
 
 /* May p read the runs of policy pol? Officers of its department, supervisors, admins. */
@@ -833,79 +1042,148 @@ enum rc policy_run_list(struct conn *c, const struct principal *p, int64_t polic
 
 /* ---- the background runner ------------------------------------------------------------------- */
 
-struct job {
-    struct job *next;
-    int64_t run_id, policy_id;
-    char actor[96], org[64];
-};
+#define RUNNER_POLL_MS 250
 
 struct policy_runner {
     struct store *db;
     struct policy_holder *h; /* borrowed: outlives the runner */
+    char owner[JOB_OWNER_MAX];
+    int64_t lease_ms;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct job *head, *tail;
-    int stop; /* read by running jobs with __atomic_load_n */
+    bool wake; /* a run was submitted here: look at once */
+    int stop;  /* read by running jobs with __atomic_load_n */
     bool started;
 };
+
+/* Reads who started run_id (the actor of its grants and audit events) and its policy. */
+static enum rc run_row(struct conn *c, int64_t run_id, char *actor, size_t n_actor, char *org,
+                       size_t n_org, int64_t *policy_id, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "SELECT r.started_by, o.code, COALESCE(r.policy_id, 0) FROM "
+                               "policy_runs r LEFT JOIN orgs o ON o.id = r.org_id WHERE r.id = ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, run_id);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        mem_copy_text(actor, n_actor, store_text(st, 0));
+        mem_copy_text(org, n_org, store_isnull(st, 1) ? "" : store_text(st, 1));
+        *policy_id = store_int(st, 2);
+        rc = RC_OK;
+    } else if (rc == RC_DONE) {
+        rc = err_set(e, RC_NOTFOUND, NULL, "run %lld is gone", (long long)run_id);
+    }
+    store_finish(st);
+    return rc;
+}
+
+/* Takes the next due run, if any, and executes it under a heartbeat. Returns true when a
+ * run was taken. */
+static bool runner_take_one(struct policy_runner *r)
+{
+    struct err e;
+    err_clear(&e);
+    struct conn *c;
+    if (store_acquire(r->db, &c, &e)) {
+        log_warn("免申即享 runner: %s", e.msg);
+        return false;
+    }
+    struct job_taken t;
+    enum rc rc = job_take_next(c, "policy_run", r->owner, r->lease_ms, job_now(), &t, &e);
+    if (rc || !t.taken) {
+        if (rc)
+            log_warn("免申即享 runner: cannot take a run: %s", e.msg);
+        store_release(c);
+        return false;
+    }
+    job_count_run("policy_run");
+    int64_t run_id = atoll(t.name + strlen("policy_run:")), policy_id = 0;
+    char actor[96], org[64];
+    if (t.takeover)
+        log_warn("policy run %lld: taken over by %s from %s (its lease expired)", (long long)run_id,
+                 r->owner, t.prev);
+    else
+        log_info("policy run %lld taken by %s", (long long)run_id, r->owner);
+    rc = run_row(c, run_id, actor, sizeof(actor), org, sizeof(org), &policy_id, &e);
+    if (rc == RC_NOTFOUND) {
+        if (job_delete(c, t.name, r->owner, &e))
+            log_warn("policy run %lld: %s", (long long)run_id, e.msg);
+    } else if (rc == RC_OK) {
+        struct job_hold *hold = NULL;
+        if (job_hold_start(r->db, t.name, r->owner, r->lease_ms, &hold, &e))
+            log_warn("policy run %lld: no heartbeat: %s", (long long)run_id, e.msg);
+        struct audit_actor who = {actor, org};
+        struct policy_run_opts o = {.policy_id = policy_id,
+                                    .n_threads = 2,
+                                    .cancel = &r->stop,
+                                    .owner = r->owner,
+                                    .lease_ms = r->lease_ms,
+                                    .hold = hold};
+        json_t *s = NULL;
+        rc = policy_run_exec(c, r->h, &who, run_id, &o, &s, &e);
+        job_hold_stop(hold);
+        if (rc == RC_OK && s)
+            log_info("policy run %lld done: %lld grant(s)", (long long)run_id,
+                     (long long)json_integer_value(json_object_get(s, "count")));
+        json_decref(s);
+        if (rc && __atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+            /* Stopping: hand the run over now rather than after the lease. */
+            struct err re;
+            err_clear(&re);
+            if (job_release(c, t.name, r->owner, 0, &re) == RC_OK)
+                log_info("policy run %lld: stopped after its last chunk; released for another "
+                         "process",
+                         (long long)run_id);
+        } else if (rc) {
+            log_warn("policy run %lld: %s", (long long)run_id, e.msg);
+        }
+    } else {
+        log_warn("policy run %lld: %s", (long long)run_id, e.msg);
+    }
+    job_taken_cleanup(&t);
+    store_release(c);
+    return true;
+}
 
 static void *runner_main(void *arg)
 {
     struct policy_runner *r = arg;
     pthread_mutex_lock(&r->mu);
-    for (;;) {
-        while (!r->head && !r->stop)
-            pthread_cond_wait(&r->cv, &r->mu);
-        if (r->stop)
-            break;
-        struct job *j = r->head;
-        r->head = j->next;
-        if (!r->head)
-            r->tail = NULL;
+    while (!r->stop) {
         pthread_mutex_unlock(&r->mu);
-        struct err e;
-        err_clear(&e);
-        struct conn *c;
-        struct audit_actor who = {j->actor, j->org};
-        struct policy_run_opts o = {.policy_id = j->policy_id, .n_threads = 2, .cancel = &r->stop};
-        enum rc rc = store_acquire(r->db, &c, &e);
-        if (rc == RC_OK) {
-            json_t *s = NULL;
-            rc = policy_run_exec(c, r->h, &who, j->run_id, &o, &s, &e);
-            if (rc == RC_OK)
-                log_info("policy run %lld done: %lld grant(s)", (long long)j->run_id,
-                         (long long)json_integer_value(json_object_get(s, "count")));
-            json_decref(s);
-            store_release(c);
-        }
-        if (rc)
-            log_warn("policy run %lld failed: %s", (long long)j->run_id, e.msg);
-        xfree(j);
+        bool ran = runner_take_one(r);
         pthread_mutex_lock(&r->mu);
+        if (ran || r->stop)
+            continue;
+        if (!r->wake) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += RUNNER_POLL_MS * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&r->cv, &r->mu, &until);
+        }
+        r->wake = false;
     }
     pthread_mutex_unlock(&r->mu);
     return NULL;
 }
 
-enum rc policy_runner_new(struct store *db, struct policy_holder *h, struct policy_runner **out,
-                          struct err *e)
+enum rc policy_runner_new(struct store *db, struct policy_holder *h, const char *owner,
+                          int64_t lease_ms, struct policy_runner **out, struct err *e)
 {
-    struct conn *c;
-    enum rc rc = store_acquire(db, &c, e);
-    int n = 0;
-    if (rc == RC_OK) {
-        rc = policy_run_mark_interrupted(c, &n, e);
-        store_release(c);
-    }
-    if (rc)
-        return rc;
-    if (n)
-        log_warn("%d 免申即享 run(s) were cut off by the last stop: marked failed (interrupted)",
-                 n);
     struct policy_runner *r = xcalloc(1, sizeof(*r));
     r->db = db;
     r->h = h;
+    mem_copy_text(r->owner, sizeof(r->owner), owner ? owner : job_default_instance());
+    r->lease_ms = lease_ms > 0 ? lease_ms : JOB_LEASE_MS_DEFAULT;
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
     if (pthread_create(&r->thread, NULL, runner_main, r) != 0) {
@@ -929,21 +1207,6 @@ void policy_runner_free(struct policy_runner *r)
     pthread_mutex_unlock(&r->mu);
     if (r->started)
         pthread_join(r->thread, NULL);
-    /* Queued jobs never started: their rows stay queued and are marked interrupted at
-     * the next start; mark them now while the store is still open. */
-    struct conn *c;
-    struct err e;
-    err_clear(&e);
-    if (r->head && store_acquire(r->db, &c, &e) == RC_OK) {
-        int n;
-        if (policy_run_mark_interrupted(c, &n, &e))
-            log_warn("could not mark queued runs interrupted: %s", e.msg);
-        store_release(c);
-    }
-    for (struct job *j = r->head, *next; j; j = next) {
-        next = j->next;
-        xfree(j);
-    }
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->cv);
     xfree(r);
@@ -963,19 +1226,11 @@ enum rc policy_runner_submit(struct policy_runner *r, struct conn *c, const stru
                              "只有政策发布部门的政策专员可以发起免申即享匹配");
     if (!r || __atomic_load_n(&r->stop, __ATOMIC_RELAXED))
         return err_set(e, RC_UNAVAILABLE, NULL, "服务正在停止，请稍后重试");
-    if ((rc = policy_run_create(c, &p->actor, p->org_id, policy_id, run_id, e)))
+    /* Queued in the database with a free job: the first runner to look takes it. */
+    if ((rc = run_create(c, &p->actor, p->org_id, policy_id, NULL, 0, run_id, e)))
         return rc;
-    struct job *j = xcalloc(1, sizeof(*j));
-    j->run_id = *run_id;
-    j->policy_id = policy_id;
-    mem_copy_text(j->actor, sizeof(j->actor), p->actor.name);
-    mem_copy_text(j->org, sizeof(j->org), p->actor.org);
     pthread_mutex_lock(&r->mu);
-    if (r->tail)
-        r->tail->next = j;
-    else
-        r->head = j;
-    r->tail = j;
+    r->wake = true;
     pthread_cond_signal(&r->cv);
     pthread_mutex_unlock(&r->mu);
     return RC_OK;

@@ -213,6 +213,14 @@ enum rc store_next_id(struct conn *c, const char *table, int64_t *id, struct err
 enum rc store_prepare_locked(struct conn *c, const char *sql, const char *of, struct stmt **out,
                              struct err *e) WARN_UNUSED;
 /*
+ * Like store_prepare_locked for claiming work several processes compete for: rows that
+ * another transaction has locked are skipped instead of waited for (PostgreSQL appends
+ * " FOR UPDATE OF <of> SKIP LOCKED"); SQLite's writer holds the whole database, so the
+ * SQL is unchanged. Inside a write transaction only.
+ */
+enum rc store_prepare_claim(struct conn *c, const char *sql, const char *of, struct stmt **out,
+                            struct err *e) WARN_UNUSED;
+/*
  * Makes room on c for one large write transaction (on) or takes it back (off): SQLite
  * keeps up to 1 GiB of pages in memory instead of STORE_SQLITE_CACHE_KIB; a no-op on
  * PostgreSQL.

@@ -171,6 +171,23 @@ enum rc store_prepare_locked(struct conn *c, const char *sql, const char *of, st
     return rc;
 }
 
+enum rc store_prepare_claim(struct conn *c, const char *sql, const char *of, struct stmt **out,
+                            struct err *e)
+{
+    *out = NULL;
+    if (is_sqlite(c))
+        return store_prepare(c, sql, out, e);
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    enum rc rc = buf_printf(&b, "%s FOR UPDATE OF %s SKIP LOCKED", sql, of);
+    if (rc == RC_OK)
+        rc = store_prepare(c, buf_str(&b), out, e);
+    else
+        rc = err_set(e, RC_INTERNAL, NULL, "statement too long");
+    buf_cleanup(&b);
+    return rc;
+}
+
 enum rc store_bulk(struct conn *c, bool on, struct err *e)
 {
     if (!is_sqlite(c))

@@ -18,6 +18,10 @@ def back_to_schema_14(s):
     sql = """
         DROP TABLE events;
         DROP TABLE notices;
+        DROP TABLE jobs;
+        ALTER TABLE policy_runs DROP COLUMN owner;
+        ALTER TABLE policy_runs DROP COLUMN resumed;
+        ALTER TABLE sessions DROP COLUMN wrote_at;
         CREATE TABLE demand_events (id %(id)s, demand_id BIGINT NOT NULL, at BIGINT NOT NULL,
             actor TEXT NOT NULL, actor_name TEXT NOT NULL, org TEXT NOT NULL,
             action TEXT NOT NULL, from_state TEXT, to_state TEXT NOT NULL, note TEXT,

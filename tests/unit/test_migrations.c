@@ -57,7 +57,8 @@ static const struct shipped {
      "2d2b0b5b096af01e4697c548841ec5d0050bff2ad3deb1abca61b5553dbfb636"},
     {16, "dadd84d6939d3f111a137bd624620d1bb3b4040f5b1b051ccea71c53f70bd4b8",
      "8329d75e21e0d45f55fdc2e98d035b178af8f40bc98c4691b9f51d31bf403d6c"},
-    /* 0017_jobs (the jobs helper's) goes here when the branches merge. */
+    {17, "79cb8427fba8c7415ffd8f0c994a904afd9c1ed0687e40a48e448b69cf75f79a",
+     "79cb8427fba8c7415ffd8f0c994a904afd9c1ed0687e40a48e448b69cf75f79a"},
     {18, "503b1dd3755c95dfc6f41a6edaab664168ecd5172f99913d95620d182ccf169c",
      "503b1dd3755c95dfc6f41a6edaab664168ecd5172f99913d95620d182ccf169c"},
 };
