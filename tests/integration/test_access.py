@@ -260,7 +260,7 @@ def test_upgrade_to_roles_keeps_users_sessions_and_links(backend, tmp_path):
     con.commit()
     before = [con.execute(q).fetchall() for q in (
         "SELECT id, username, role, org_id, credit_code FROM users ORDER BY id",
-        "SELECT * FROM sessions", "SELECT * FROM enterprise_officials")]
+        "SELECT token_hash, user_id, csrf, created_at, expires_at FROM sessions", "SELECT * FROM enterprise_officials")]
     assert "CHECK (role IN" in con.execute(
         "SELECT sql FROM sqlite_master WHERE name = 'users'").fetchone()[0]
     con.close()
@@ -269,7 +269,7 @@ def test_upgrade_to_roles_keeps_users_sessions_and_links(backend, tmp_path):
     con = sqlite3.connect(db)
     after = [con.execute(q).fetchall() for q in (
         "SELECT id, username, role, org_id, credit_code FROM users ORDER BY id",
-        "SELECT * FROM sessions", "SELECT * FROM enterprise_officials")]
+        "SELECT token_hash, user_id, csrf, created_at, expires_at FROM sessions", "SELECT * FROM enterprise_officials")]
     assert after == before and len(before[1]) >= 1 and len(before[2]) >= 1
     ddl = con.execute("SELECT sql FROM sqlite_master WHERE name = 'users'").fetchone()[0]
     assert "REFERENCES roles(name)" in ddl and "CHECK" not in ddl
