@@ -365,10 +365,12 @@ void job_hold_stop(struct job_hold *h)
 #define N_KINDS 8
 
 static pthread_mutex_t metrics_mu = PTHREAD_MUTEX_INITIALIZER;
+/* The kinds qifu serve runs are listed from the start, so /metrics shows each with 0 on a
+ * process that has not run one yet (a series that appears later is hard to alert on). */
 static struct {
     char kind[32];
     unsigned long long runs;
-} kinds[N_KINDS];
+} kinds[N_KINDS] = {{"sweep", 0}, {"notice", 0}, {"policy_run", 0}};
 static unsigned long long takeovers;
 
 void job_count_run(const char *kind)

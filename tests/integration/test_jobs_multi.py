@@ -14,7 +14,6 @@ docs/internals/job.md): two qifu processes on one PostgreSQL database.
 
 PostgreSQL only: several processes on one SQLite file is not a supported deployment.
 """
-import http.server
 import json
 import re
 import signal
@@ -26,6 +25,7 @@ import uuid
 import pytest
 
 from conftest import QIFU_BIN, Server, qifu_env
+from webhook import Receiver
 
 LEASE_MS = 3000
 SLOW = {"QIFU_TEST_RUN_CHUNK_DELAY_MS": "300"}
@@ -123,53 +123,6 @@ def test_sweep_runs_once_per_interval_across_processes(backend_pg):
 
 
 # ---- notices to the webhook ------------------------------------------------------------
-
-
-class Receiver:
-    """A webhook on 127.0.0.1 counting deliveries per Idempotency-Key; each answer takes
-    delay seconds."""
-
-    def __init__(self, delay=0.0):
-        self.delay = delay
-        self.keys = {}
-        self.lock = threading.Lock()
-        rc = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", "0"))
-                self.rfile.read(n)
-                key = self.headers.get("Idempotency-Key")
-                with rc.lock:
-                    rc.keys[key] = rc.keys.get(key, 0) + 1
-                time.sleep(rc.delay)
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d/sms" % self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def count(self):
-        with self.lock:
-            return sum(self.keys.values())
-
-    def distinct(self):
-        with self.lock:
-            return len(self.keys)
-
-    def twice(self):
-        with self.lock:
-            return {k: v for k, v in self.keys.items() if v > 1}
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def add_notices(s, n):

@@ -24,15 +24,23 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from webhook import Receiver  # noqa: E402  (the notice gateway's stand-in)
 QIFU_BIN = os.environ.get("QIFU_BIN") or os.path.join(ROOT, "build", "release", "qifu")
 SCRIPTS = os.path.join(ROOT, "scripts", "province")
 UP_TIMEOUT = 150
+# The test-only knob of src/policy/policy_run.c (docs/internals/testing.md): each chunk of a
+# 免申即享 run waits this long, so a kill lands in the middle of a run over a few thousand
+# enterprises. It reaches the processes through the environment the page's steps run in;
+# the page itself is unchanged.
+TRIAL_ENV = {"QIFU_TEST_RUN_CHUNK_DELAY_MS": "300"}
 DEMO_PASSWORD = "demo"
 DEMO_CODE = "91340100131860916Y"  # the demo enterprise (the clerk's city)
 
@@ -60,9 +68,11 @@ class Province:
     """The running trial: settings read back from the page, HTTP through nginx or to one
     process, SQL on the primary or the standby, and the operator's actions."""
 
-    def __init__(self, home, port):
+    def __init__(self, home, port, gateway=None):
         self.home, self.port = home, port
-        self.env = dict(os.environ, QIFU_HOME=home, BASE_PORT=str(port), QIFU_BIN=QIFU_BIN)
+        self.gateway = gateway  # the Receiver at WEBHOOK_URL (BASE_PORT + 5), when started here
+        self.env = dict(os.environ, QIFU_HOME=home, BASE_PORT=str(port), QIFU_BIN=QIFU_BIN,
+                        **TRIAL_ENV)
         out = self.run_doc("--env", "trial-settings", "settings").stdout
         self.settings = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
         self.apps = self.settings["APPS"].split()
@@ -231,16 +241,20 @@ def province():
     home = tempfile.mkdtemp(prefix="qifu-prov-", dir="/tmp")
     os.chmod(home, 0o755)  # the user postgres must reach its directories
     port = free_base_port()
+    # The page's trial sends notices to WEBHOOK_URL, port BASE_PORT + 5: answer there from
+    # the start, each POST taking 20 ms (so a kill can land in the middle of delivery).
+    gateway = Receiver(delay=0.02, port=port + 5)
     try:
         up = subprocess.run([os.path.join(SCRIPTS, "up.sh"), home, str(port)], cwd=ROOT,
                             capture_output=True, text=True, timeout=UP_TIMEOUT,
-                            env=dict(os.environ, QIFU_BIN=QIFU_BIN))
+                            env=dict(os.environ, QIFU_BIN=QIFU_BIN, **TRIAL_ENV))
         assert up.returncode == 0, "up.sh failed:\n%s\n%s" % (up.stdout[-3000:],
                                                              up.stderr[-3000:])
-        p = Province(home, port)
+        p = Province(home, port, gateway)
         p.cli("demo")
         yield p
     finally:
+        gateway.close()
         if os.environ.get("QIFU_PROVINCE_KEEP") == "1":
             print("\nprovince trial left running: %s %d" % (home, port))
         else:
