@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * demand_stats: figures per lead organisation and period. Three scans, each bounded
- * by the period and the caller's scope: the demands last dispatched in the period
- * (the cohort of most figures), the dispatch events (received) and the return events
- * (returned). Figures are accumulated per organisation in C, where the light comes
- * from demand_light_of and working days from the calendar snapshot.
+ * demand_stats: figures per lead organisation and period. Three reads, each bounded
+ * by the period and the caller's scope: the counts of the demands last dispatched in the
+ * period (demand_counts, the cohort of most figures), the cohort's demands that can be
+ * overdue (their light is of this moment) and the counts of dispatch and return events
+ * (demand_event_counts). The counts are kept by the triggers of migration 0019. Figures
+ * are accumulated per organisation in C, where the light comes from demand_light_of and
+ * working days from the calendar snapshot.
  */
 #include "demand_stats.h"
 
@@ -124,139 +126,73 @@ static void bind_scope(struct stmt *st, int i, const struct scope *s)
     store_bind_text(st, i + 2, s->hi);
 }
 
-/* The cohort: demands last dispatched in the period, per current lead. */
-static enum rc scan_cohort(struct conn *c, const struct demand_ctx *ctx, const struct scope *sc,
-                           int64_t from_ms, int64_t to_ms, int64_t org_id, struct accs *a,
-                           struct err *e)
+/* The caller's scope as SQL over the counts c, bound by bind_scope. */
+#define COUNTS_SCOPE_SQL "(? = 1 OR (c.region >= ? AND c.region < ?))"
+
+/*
+ * The cohort from demand_counts (migration 0019): one row per lead organisation, day of
+ * the last dispatch and day of the last reply (0: none), so that the handling days are
+ * counted here with the calendar of this moment, as the scan did per demand.
+ */
+static enum rc read_cohort(struct conn *c, const struct demand_ctx *ctx, const struct scope *sc,
+                           int64_t from, int64_t to, int64_t org_id, struct accs *a, struct err *e)
 {
     struct stmt *st;
     enum rc rc = store_prepare(
         c,
-        "SELECT d.lead_org_id, o.code, o.name, d.state, d.prev_state, COALESCE(d.sign_due, 0), "
-        "COALESCE(d.reply_due, 0), COALESCE(d.rectify_due, 0), COALESCE(d.signed_at, 0), "
-        "COALESCE(d.replied_at, 0), d.dispatched_at, COALESCE(d.rating, 0), CASE WHEN EXISTS "
-        "(SELECT 1 FROM events ev WHERE ev.entity = 'demand' AND ev.entity_id = d.id AND "
-        "ev.action = 'rate' AND "
-        "ev.to_state = 'rectifying') THEN 1 ELSE 0 END FROM demands d JOIN orgs o ON o.id = "
-        "d.lead_org_id WHERE d.dispatched_at >= ? AND d.dispatched_at < ? AND d.merged_into IS "
-        "NULL AND (? = 0 OR d.lead_org_id = ?) AND " SCOPE_SQL,
+        "SELECT x.org_id, o.code, o.name, x.day, x.reply_day, x.n, x.signed_on_time, "
+        "x.replied_on_time, x.rated, x.satisfied, x.bad, x.bad_rectified FROM (SELECT "
+        "c.org_id, c.day, c.reply_day, SUM(c.n) AS n, SUM(c.signed_on_time) AS signed_on_time, "
+        "SUM(c.replied_on_time) AS replied_on_time, SUM(c.rated) AS rated, SUM(c.satisfied) "
+        "AS satisfied, SUM(c.bad) AS bad, SUM(c.bad_rectified) AS bad_rectified FROM "
+        "demand_counts c WHERE c.day >= ? AND c.day <= ? AND (? = 0 OR c.org_id = ?) "
+        "AND " COUNTS_SCOPE_SQL
+        " GROUP BY c.org_id, c.day, c.reply_day) x JOIN orgs o ON o.id = x.org_id WHERE x.n > 0",
         &st, e);
     if (rc)
         return rc;
-    store_bind_int(st, 1, from_ms);
-    store_bind_int(st, 2, to_ms);
+    store_bind_int(st, 1, from);
+    store_bind_int(st, 2, to);
     store_bind_int(st, 3, org_id);
     store_bind_int(st, 4, org_id);
     bind_scope(st, 5, sc);
     while ((rc = store_step(st, e)) == RC_ROW) {
         struct acc *x = acc_of(a, store_int(st, 0), store_text(st, 1), store_text(st, 2));
-        const char *state = store_text(st, 3);
-        int64_t sign_due = store_int(st, 5), reply_due = store_int(st, 6);
-        int64_t signed_at = store_int(st, 8), replied_at = store_int(st, 9);
-        int64_t dispatched_at = store_int(st, 10);
-        int rating = (int)store_int(st, 11);
-        bool bad = store_int(st, 12) != 0;
-        x->dispatched++;
-        if (signed_at && sign_due && signed_at <= sign_due)
-            x->signed_on_time++;
-        if (replied_at) {
-            x->replied++;
-            if (reply_due && replied_at <= reply_due)
-                x->replied_on_time++;
-            int64_t days = cal_working_days_between(ctx->cal, demand__local_date(dispatched_at),
-                                                    demand__local_date(replied_at), NULL);
-            x->handling_days += days > 0 ? days : 0;
-        }
-        if (demand__light_of_cols(ctx, state, store_text(st, 4), sign_due, reply_due,
-                                  store_int(st, 7)) == LIGHT_RED)
-            x->overdue++;
-        if (rating) {
-            x->rated++;
-            if (rating >= 4)
-                x->satisfied++;
-        }
-        if (bad) {
-            x->bad++;
-            if (rating >= 3 || strcmp(state, "archived") == 0)
-                x->bad_rectified++;
+        int64_t day = store_int(st, 3), reply_day = store_int(st, 4), n = store_int(st, 5);
+        x->dispatched += n;
+        x->signed_on_time += store_int(st, 6);
+        x->replied_on_time += store_int(st, 7);
+        x->rated += store_int(st, 8);
+        x->satisfied += store_int(st, 9);
+        x->bad += store_int(st, 10);
+        x->bad_rectified += store_int(st, 11);
+        if (reply_day) {
+            x->replied += n;
+            int64_t days = cal_working_days_between(ctx->cal, day, reply_day, NULL);
+            x->handling_days += days > 0 ? n * days : 0;
         }
     }
     store_finish(st);
     return rc == RC_DONE ? RC_OK : rc;
 }
 
-/* received: dispatch events in the period, by the lead named in the event. */
-static enum rc scan_dispatches(struct conn *c, const struct scope *sc, int64_t from_ms,
-                               int64_t to_ms, const char *org, struct accs *a, struct err *e)
-{
-    struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               "SELECT ev.data FROM events ev JOIN demands d ON d.id = "
-                               "ev.entity_id WHERE ev.entity = 'demand' AND ev.action = "
-                               "'dispatch' AND ev.at >= ? AND "
-                               "ev.at < ? AND " SCOPE_SQL,
-                               &st, e);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, from_ms);
-    store_bind_int(st, 2, to_ms);
-    bind_scope(st, 3, sc);
-    /* Codes are collected first: looking an organisation up needs the connection. */
-    char(*codes)[48] = NULL;
-    size_t n = 0, cap = 0;
-    while ((rc = store_step(st, e)) == RC_ROW) {
-        const char *text = store_text(st, 0);
-        json_t *data = text ? json_loads(text, 0, NULL) : NULL;
-        const char *lead = json_string_value(json_object_get(data, "lead"));
-        if (lead && (!org || strcmp(org, lead) == 0)) {
-            if (n == cap) {
-                cap = cap ? 2 * cap : 64;
-                codes = xrealloc(codes, cap * sizeof(*codes));
-            }
-            snprintf(codes[n++], sizeof(codes[0]), "%s", lead);
-        }
-        json_decref(data);
-    }
-    store_finish(st);
-    if (rc == RC_DONE)
-        rc = RC_OK;
-    for (size_t i = 0; i < n && rc == RC_OK; i++) {
-        struct acc *x = NULL;
-        for (size_t k = 0; k < a->n && !x; k++)
-            if (strcmp(a->v[k].code, codes[i]) == 0)
-                x = &a->v[k];
-        if (!x) {
-            rc = store_prepare(c, "SELECT id, name FROM orgs WHERE code = ?", &st, e);
-            if (rc)
-                break;
-            store_bind_text(st, 1, codes[i]);
-            rc = store_step(st, e);
-            if (rc == RC_ROW)
-                x = acc_of(a, store_int(st, 0), codes[i], store_text(st, 1));
-            store_finish(st);
-            if (rc != RC_ROW && rc != RC_DONE)
-                break;
-            rc = RC_OK;
-        }
-        if (x)
-            x->received++;
-    }
-    xfree(codes);
-    return rc;
-}
-
-/* returned: return events in the period, by the organisation of the handler who asked. */
-static enum rc scan_returns(struct conn *c, const struct scope *sc, int64_t from_ms, int64_t to_ms,
-                            int64_t org_id, struct accs *a, struct err *e)
+/*
+ * overdue: red lights of the cohort at this moment, from the demands whose running
+ * deadline can pass (the partial index demands_running; the list is the index's).
+ */
+static enum rc scan_overdue(struct conn *c, const struct demand_ctx *ctx, const struct scope *sc,
+                            int64_t from_ms, int64_t to_ms, int64_t org_id, struct accs *a,
+                            struct err *e)
 {
     struct stmt *st;
     enum rc rc = store_prepare(
         c,
-        "SELECT o.id, o.code, o.name FROM events ev JOIN demands d ON d.id = "
-        "ev.entity_id AND ev.entity = 'demand' JOIN users u ON ev.actor = 'user:' || u.username "
-        "JOIN orgs o ON o.id = "
-        "u.org_id WHERE ev.action = 'return' AND ev.at >= ? AND ev.at < ? AND (? = 0 OR o.id = "
-        "?) AND " SCOPE_SQL,
+        "SELECT d.lead_org_id, o.code, o.name, d.state, d.prev_state, COALESCE(d.sign_due, 0), "
+        "COALESCE(d.reply_due, 0), COALESCE(d.rectify_due, 0) FROM demands d JOIN orgs o ON "
+        "o.id = d.lead_org_id WHERE d.state IN ('dispatched', 'signed', 'reopened', "
+        "'rectifying', 'return_requested', 'extension_requested') AND d.dispatched_at >= ? AND "
+        "d.dispatched_at < ? AND d.merged_into IS NULL AND (? = 0 OR d.lead_org_id = ?) "
+        "AND " SCOPE_SQL,
         &st, e);
     if (rc)
         return rc;
@@ -265,8 +201,43 @@ static enum rc scan_returns(struct conn *c, const struct scope *sc, int64_t from
     store_bind_int(st, 3, org_id);
     store_bind_int(st, 4, org_id);
     bind_scope(st, 5, sc);
-    while ((rc = store_step(st, e)) == RC_ROW)
-        acc_of(a, store_int(st, 0), store_text(st, 1), store_text(st, 2))->returned++;
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        if (demand__light_of_cols(ctx, store_text(st, 3), store_text(st, 4), store_int(st, 5),
+                                  store_int(st, 6), store_int(st, 7)) == LIGHT_RED)
+            acc_of(a, store_int(st, 0), store_text(st, 1), store_text(st, 2))->overdue++;
+    }
+    store_finish(st);
+    return rc == RC_DONE ? RC_OK : rc;
+}
+
+/*
+ * received and returned from demand_event_counts: dispatch events by the lead they name,
+ * return events by the organisation of the handler who asked, dated in the period.
+ */
+static enum rc read_events(struct conn *c, const struct scope *sc, int64_t from, int64_t to,
+                           int64_t org_id, struct accs *a, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "SELECT x.org_id, o.code, o.name, x.received, x.returned FROM (SELECT c.org_id, "
+        "SUM(c.received) AS received, SUM(c.returned) AS returned FROM demand_event_counts c "
+        "WHERE c.day >= ? AND c.day <= ? AND (? = 0 OR c.org_id = ?) AND " COUNTS_SCOPE_SQL
+        " GROUP BY c.org_id) x JOIN orgs o ON o.id = x.org_id WHERE x.received > 0 OR "
+        "x.returned > 0",
+        &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, from);
+    store_bind_int(st, 2, to);
+    store_bind_int(st, 3, org_id);
+    store_bind_int(st, 4, org_id);
+    bind_scope(st, 5, sc);
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        struct acc *x = acc_of(a, store_int(st, 0), store_text(st, 1), store_text(st, 2));
+        x->received += store_int(st, 3);
+        x->returned += store_int(st, 4);
+    }
     store_finish(st);
     return rc == RC_DONE ? RC_OK : rc;
 }
@@ -308,11 +279,11 @@ enum rc demand_stats(struct conn *c, const struct demand_ctx *ctx, const struct 
     int64_t from_ms = cal_minute_to_ms(q->from * 1440),
             to_ms = cal_minute_to_ms((q->to + 1) * 1440);
     struct accs a = {0};
-    rc = scan_cohort(c, ctx, &sc, from_ms, to_ms, org_id, &a, e);
+    rc = read_cohort(c, ctx, &sc, q->from, q->to, org_id, &a, e);
     if (rc == RC_OK)
-        rc = scan_dispatches(c, &sc, from_ms, to_ms, q->org, &a, e);
+        rc = scan_overdue(c, ctx, &sc, from_ms, to_ms, org_id, &a, e);
     if (rc == RC_OK)
-        rc = scan_returns(c, &sc, from_ms, to_ms, org_id, &a, e);
+        rc = read_events(c, &sc, q->from, q->to, org_id, &a, e);
     if (rc) {
         xfree(a.v);
         return rc;

@@ -57,6 +57,9 @@ static const struct shipped {
      "2d2b0b5b096af01e4697c548841ec5d0050bff2ad3deb1abca61b5553dbfb636"},
     {16, "dadd84d6939d3f111a137bd624620d1bb3b4040f5b1b051ccea71c53f70bd4b8",
      "8329d75e21e0d45f55fdc2e98d035b178af8f40bc98c4691b9f51d31bf403d6c"},
+    /* 0017 (jobs) and 0018 (session writes) are pinned on their own branches. */
+    {19, "79fdd041a53a3fa45db7b9bb01c98da02ab6e403ac5da19a8c6515921db4d734",
+     "32ddef98a28ec678ee0782a65a132311477cf3be83074fc3eba946638a44989e"},
 };
 
 /* Writes the SHA-256, in hex, of sql without its whole-line comments into hex. */
