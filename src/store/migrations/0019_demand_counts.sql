@@ -251,8 +251,11 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER demands_counts_insert AFTER INSERT OR DELETE ON demands
-    FOR EACH ROW EXECUTE FUNCTION demands_counts();
+-- A new demand is not yet dispatched (creates pay nothing); a test or an import may write one.
+CREATE TRIGGER demands_counts_insert AFTER INSERT ON demands FOR EACH ROW
+    WHEN (NEW.dispatched_at IS NOT NULL) EXECUTE FUNCTION demands_counts();
+CREATE TRIGGER demands_counts_delete AFTER DELETE ON demands FOR EACH ROW
+    WHEN (OLD.dispatched_at IS NOT NULL) EXECUTE FUNCTION demands_counts();
 CREATE TRIGGER demands_counts_update AFTER UPDATE ON demands FOR EACH ROW
     WHEN ((OLD.region, OLD.lead_org_id, OLD.dispatched_at, OLD.replied_at, OLD.signed_at,
            OLD.sign_due, OLD.reply_due, OLD.rating, OLD.merged_into, OLD.state)
