@@ -20,27 +20,27 @@
 CREATE TABLE demand_counts (
     region          TEXT NOT NULL,
     org_id          BIGINT NOT NULL,
-    day             BIGINT NOT NULL,
-    reply_day       BIGINT NOT NULL,
-    n               BIGINT NOT NULL DEFAULT 0,
-    signed_on_time  BIGINT NOT NULL DEFAULT 0,
-    replied_on_time BIGINT NOT NULL DEFAULT 0,
-    rated           BIGINT NOT NULL DEFAULT 0,
-    satisfied       BIGINT NOT NULL DEFAULT 0,
-    bad             BIGINT NOT NULL DEFAULT 0,
-    bad_rectified   BIGINT NOT NULL DEFAULT 0,
+    day             INTEGER NOT NULL,
+    reply_day       INTEGER NOT NULL,
+    n               INTEGER NOT NULL DEFAULT 0,
+    signed_on_time  INTEGER NOT NULL DEFAULT 0,
+    replied_on_time INTEGER NOT NULL DEFAULT 0,
+    rated           INTEGER NOT NULL DEFAULT 0,
+    satisfied       INTEGER NOT NULL DEFAULT 0,
+    bad             INTEGER NOT NULL DEFAULT 0,
+    bad_rectified   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (region, org_id, day, reply_day)
 );
 CREATE TABLE demand_event_counts (
     region   TEXT NOT NULL,
     org_id   BIGINT NOT NULL,
-    day      BIGINT NOT NULL,
-    received BIGINT NOT NULL DEFAULT 0,
-    returned BIGINT NOT NULL DEFAULT 0,
+    day      INTEGER NOT NULL,
+    received INTEGER NOT NULL DEFAULT 0,
+    returned INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (region, org_id, day)
 );
 -- The overdue figure depends on the moment of the query: it is counted from the demands
--- whose running deadline can pass (this list is demand_stats.c's RUNNING_STATES).
+-- whose running deadline can pass (the list is scan_overdue's, demand_stats.c).
 CREATE INDEX demands_running ON demands(region, dispatched_at)
     WHERE state IN ('dispatched', 'signed', 'reopened', 'rectifying', 'return_requested', 'extension_requested');
 
