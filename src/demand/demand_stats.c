@@ -132,7 +132,10 @@ static void bind_scope(struct stmt *st, int i, const struct scope *s)
 /*
  * The cohort from demand_counts (migration 0019): one row per lead organisation, day of
  * the last dispatch and day of the last reply (0: none), so that the handling days are
- * counted here with the calendar of this moment, as the scan did per demand.
+ * counted here with the calendar of this moment, as the scan did per demand. A scope of
+ * a city or wider reads the rows rolled up per city (level 1: its prefix has at most the
+ * city's 4 digits, and a range over 4-digit prefixes selects the same cities), a
+ * narrower one the rows per region (level 2).
  */
 static enum rc read_cohort(struct conn *c, const struct demand_ctx *ctx, const struct scope *sc,
                            int64_t from, int64_t to, int64_t org_id, struct accs *a, struct err *e)
@@ -145,17 +148,19 @@ static enum rc read_cohort(struct conn *c, const struct demand_ctx *ctx, const s
         "c.org_id, c.day, c.reply_day, SUM(c.n) AS n, SUM(c.signed_on_time) AS signed_on_time, "
         "SUM(c.replied_on_time) AS replied_on_time, SUM(c.rated) AS rated, SUM(c.satisfied) "
         "AS satisfied, SUM(c.bad) AS bad, SUM(c.bad_rectified) AS bad_rectified FROM "
-        "demand_counts c WHERE c.day >= ? AND c.day <= ? AND (? = 0 OR c.org_id = ?) "
-        "AND " COUNTS_SCOPE_SQL
+        "demand_counts c WHERE c.level = ? AND c.day >= ? AND c.day <= ? AND (? = 0 OR "
+        "c.org_id = ?) AND " COUNTS_SCOPE_SQL
         " GROUP BY c.org_id, c.day, c.reply_day) x JOIN orgs o ON o.id = x.org_id WHERE x.n > 0",
         &st, e);
     if (rc)
         return rc;
-    store_bind_int(st, 1, from);
-    store_bind_int(st, 2, to);
-    store_bind_int(st, 3, org_id);
+    /* Level 1 rolls the regions up to their city: a city's or the province's scope. */
+    store_bind_int(st, 1, sc->all || strlen(sc->lo) <= 4 ? 1 : 2);
+    store_bind_int(st, 2, from);
+    store_bind_int(st, 3, to);
     store_bind_int(st, 4, org_id);
-    bind_scope(st, 5, sc);
+    store_bind_int(st, 5, org_id);
+    bind_scope(st, 6, sc);
     while ((rc = store_step(st, e)) == RC_ROW) {
         struct acc *x = acc_of(a, store_int(st, 0), store_text(st, 1), store_text(st, 2));
         int64_t day = store_int(st, 3), reply_day = store_int(st, 4), n = store_int(st, 5);

@@ -17,7 +17,7 @@ DAY_MS = 86400000
 LOCAL = "(%s + 28800000) / 86400000"
 
 COHORT = (
-    "SELECT d.region, d.lead_org_id, " + LOCAL % "d.dispatched_at" + ", "
+    "SELECT %s, d.lead_org_id, " + LOCAL % "d.dispatched_at" + ", "
     "CASE WHEN COALESCE(d.replied_at, 0) <> 0 THEN " + LOCAL % "d.replied_at" + " ELSE 0 END AS rd, "
     "COUNT(*), "
     "SUM(CASE WHEN COALESCE(d.signed_at, 0) <> 0 AND COALESCE(d.sign_due, 0) <> 0 "
@@ -33,12 +33,12 @@ COHORT = (
     "WHERE entity = 'demand' AND action = 'rate' AND to_state = 'rectifying' "
     "GROUP BY entity_id) b ON b.entity_id = d.id "
     "WHERE d.dispatched_at IS NOT NULL AND d.lead_org_id IS NOT NULL AND d.merged_into IS NULL "
-    "GROUP BY d.region, d.lead_org_id, " + LOCAL % "d.dispatched_at" + ", "
+    "GROUP BY %s, d.lead_org_id, " + LOCAL % "d.dispatched_at" + ", "
     "CASE WHEN COALESCE(d.replied_at, 0) <> 0 THEN " + LOCAL % "d.replied_at" + " ELSE 0 END")
 STORED = ("SELECT region, org_id, day, reply_day, n, signed_on_time, replied_on_time, rated, "
-          "satisfied, bad, bad_rectified FROM demand_counts WHERE n <> 0 OR signed_on_time <> 0 "
+          "satisfied, bad, bad_rectified FROM demand_counts WHERE level = %d AND (n <> 0 OR signed_on_time <> 0 "
           "OR replied_on_time <> 0 OR rated <> 0 OR satisfied <> 0 OR bad <> 0 "
-          "OR bad_rectified <> 0")
+          "OR bad_rectified <> 0)")
 EVENTS = (
     "SELECT region, org_id, day, SUM(received), SUM(returned) FROM ("
     "SELECT d.region, o.id AS org_id, " + LOCAL % "ev.at" + " AS day, 1 AS received, 0 AS returned "
@@ -59,9 +59,11 @@ def rows(server, query):
 def assert_counts_equal_recount(server):
     lead = "json_extract(ev.data, '$.lead')" if server.backend == "sqlite" else \
         "(ev.data::json ->> 'lead')"
-    want = rows(server, COHORT)
-    assert want, "the scenario dispatched nothing"
-    assert rows(server, STORED) == want
+    # Level 2 per region, level 1 rolled up per city (the region's first 4 digits).
+    for level, key in ((2, "d.region"), (1, "substr(d.region, 1, 4)")):
+        want = rows(server, COHORT % (key, key))
+        assert want, "the scenario dispatched nothing"
+        assert rows(server, STORED % level) == want, "level %d" % level
     want = rows(server, EVENTS % lead)
     assert want
     assert rows(server, STORED_EVENTS) == want

@@ -58,8 +58,8 @@ static const struct shipped {
     {16, "dadd84d6939d3f111a137bd624620d1bb3b4040f5b1b051ccea71c53f70bd4b8",
      "8329d75e21e0d45f55fdc2e98d035b178af8f40bc98c4691b9f51d31bf403d6c"},
     /* 0017 (jobs) and 0018 (session writes) are pinned on their own branches. */
-    {19, "1c32f7d51f23dfff6fe6dc8941502310fab6913ddd1098a1183971bf3e83a28a",
-     "18d2159d9c99bc629aa52b2d2a966dcb2663a3f53f7c877b136800d6611864e3"},
+    {19, "dfd21cd067d0391e8367545343db3d3f239f671538bc0b63b5ba1d318e69ed97",
+     "8c6420b7df7db79daee25f68a2d7185fe44cbcaaa6984828ac4ba959c7b1f2f5"},
 };
 
 /* Writes the SHA-256, in hex, of sql without its whole-line comments into hex. */

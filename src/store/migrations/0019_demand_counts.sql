@@ -6,18 +6,22 @@
 -- are the backfill. Definitions: docs/internals/demand.md ("Statistics").
 --
 -- demand_counts: the cohort (demands last dispatched in the period, per current lead),
--- one row per (demand region, lead organisation, local date of the last dispatch, local
+-- one row per (level, demand region, lead organisation, local date of the last dispatch, local
 -- date of the last reply or 0 when none). A demand counts while it has been dispatched, has
 -- a lead and is not merged; its figures are n (1), signed on time, replied on time, rated,
 -- satisfied, bad (ever rated 1-2: a rate event to rectifying) and bad rectified (bad, and
 -- rated 3+ since or archived). The reply date is kept so that the handling days can be
 -- counted with the current working-day calendar when the figures are read. Local dates
--- are Beijing's (UTC+8, no summer time): (ms + 28800000) / 86400000.
+-- are Beijing's (UTC+8, no summer time): (ms + 28800000) / 86400000. Each contribution is
+-- kept twice: level 1 under the city (the region's first 4 digits), which a city's or the
+-- province's statistics read (a city's year is ~45,000 rows at 5,000,000 demands, against
+-- ~215,000 per county region), and level 2 under the region itself, for narrower scopes.
 --
 -- demand_event_counts: per (demand region, organisation, local date of the event): dispatch
 -- events by the lead they name (received) and return events by the organisation of the user
 -- who asked (returned).
 CREATE TABLE demand_counts (
+    level           INTEGER NOT NULL,
     region          TEXT NOT NULL,
     org_id          BIGINT NOT NULL,
     day             INTEGER NOT NULL,
@@ -29,7 +33,7 @@ CREATE TABLE demand_counts (
     satisfied       INTEGER NOT NULL DEFAULT 0,
     bad             INTEGER NOT NULL DEFAULT 0,
     bad_rectified   INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (region, org_id, day, reply_day)
+    PRIMARY KEY (level, region, org_id, day, reply_day)
 );
 CREATE TABLE demand_event_counts (
     region   TEXT NOT NULL,
@@ -41,15 +45,16 @@ CREATE TABLE demand_event_counts (
 );
 -- The overdue figure depends on the moment of the query: it is counted from the demands
 -- whose running deadline can pass (the list is scan_overdue's, demand_stats.c).
-CREATE INDEX demands_running ON demands(region, dispatched_at)
+CREATE INDEX demands_running ON demands(region, dispatched_at, lead_org_id, state, prev_state,
+                                         sign_due, reply_due, rectify_due, merged_into)
     WHERE state IN ('dispatched', 'signed', 'reopened', 'rectifying', 'return_requested', 'extension_requested');
 
 -- backfill:begin (bench/scale_volume.sh runs these statements after its bulk load)
 DELETE FROM demand_counts;
 DELETE FROM demand_event_counts;
-INSERT INTO demand_counts (region, org_id, day, reply_day, n, signed_on_time, replied_on_time,
-                           rated, satisfied, bad, bad_rectified)
-SELECT d.region, d.lead_org_id, (d.dispatched_at + 28800000) / 86400000,
+INSERT INTO demand_counts (level, region, org_id, day, reply_day, n, signed_on_time,
+                           replied_on_time, rated, satisfied, bad, bad_rectified)
+SELECT lv.level, CASE WHEN lv.level = 1 THEN substr(d.region, 1, 4) ELSE d.region END, d.lead_org_id, (d.dispatched_at + 28800000) / 86400000,
        CASE WHEN COALESCE(d.replied_at, 0) <> 0 THEN (d.replied_at + 28800000) / 86400000 ELSE 0 END,
        COUNT(*),
        SUM(CASE WHEN COALESCE(d.signed_at, 0) <> 0 AND COALESCE(d.sign_due, 0) <> 0
@@ -62,11 +67,13 @@ SELECT d.region, d.lead_org_id, (d.dispatched_at + 28800000) / 86400000,
        SUM(CASE WHEN b.entity_id IS NOT NULL AND (COALESCE(d.rating, 0) >= 3 OR d.state = 'archived')
                 THEN 1 ELSE 0 END)
 FROM demands d
+CROSS JOIN (SELECT 1 AS level UNION ALL SELECT 2) lv
 LEFT JOIN (SELECT DISTINCT entity_id FROM events
            WHERE entity = 'demand' AND action = 'rate' AND to_state = 'rectifying') b
        ON b.entity_id = d.id
 WHERE d.dispatched_at IS NOT NULL AND d.lead_org_id IS NOT NULL AND d.merged_into IS NULL
-GROUP BY d.region, d.lead_org_id, (d.dispatched_at + 28800000) / 86400000,
+GROUP BY lv.level, CASE WHEN lv.level = 1 THEN substr(d.region, 1, 4) ELSE d.region END,
+         d.lead_org_id, (d.dispatched_at + 28800000) / 86400000,
          CASE WHEN COALESCE(d.replied_at, 0) <> 0 THEN (d.replied_at + 28800000) / 86400000 ELSE 0 END;
 -- @sqlite
 INSERT INTO demand_event_counts (region, org_id, day, received, returned)
@@ -107,9 +114,10 @@ GROUP BY x.region, x.org_id, x.day;
 CREATE TRIGGER demands_counts_insert AFTER INSERT ON demands
 WHEN NEW.dispatched_at IS NOT NULL AND NEW.lead_org_id IS NOT NULL AND NEW.merged_into IS NULL
 BEGIN
-    INSERT INTO demand_counts (region, org_id, day, reply_day, n, signed_on_time, replied_on_time,
-                               rated, satisfied, bad, bad_rectified)
-    SELECT NEW.region, NEW.lead_org_id, (NEW.dispatched_at + 28800000) / 86400000,
+    INSERT INTO demand_counts (level, region, org_id, day, reply_day, n, signed_on_time,
+                               replied_on_time, rated, satisfied, bad, bad_rectified)
+    SELECT lv.level, CASE WHEN lv.level = 1 THEN substr(NEW.region, 1, 4) ELSE NEW.region END,
+           NEW.lead_org_id, (NEW.dispatched_at + 28800000) / 86400000,
            CASE WHEN COALESCE(NEW.replied_at, 0) <> 0 THEN (NEW.replied_at + 28800000) / 86400000 ELSE 0 END,
            1,
            COALESCE(NEW.signed_at, 0) <> 0 AND COALESCE(NEW.sign_due, 0) <> 0 AND NEW.signed_at <= NEW.sign_due,
@@ -117,9 +125,10 @@ BEGIN
            COALESCE(NEW.rating, 0) <> 0, COALESCE(NEW.rating, 0) >= 4, b.is_bad,
            b.is_bad AND (COALESCE(NEW.rating, 0) >= 3 OR NEW.state = 'archived')
     FROM (SELECT EXISTS (SELECT 1 FROM events WHERE entity = 'demand' AND entity_id = NEW.id
-                         AND action = 'rate' AND to_state = 'rectifying') AS is_bad) b
+                         AND action = 'rate' AND to_state = 'rectifying') AS is_bad) b,
+         (SELECT 1 AS level UNION ALL SELECT 2) lv
     WHERE true
-    ON CONFLICT (region, org_id, day, reply_day) DO UPDATE SET
+    ON CONFLICT (level, region, org_id, day, reply_day) DO UPDATE SET
         n = n + excluded.n, signed_on_time = signed_on_time + excluded.signed_on_time,
         replied_on_time = replied_on_time + excluded.replied_on_time,
         rated = rated + excluded.rated, satisfied = satisfied + excluded.satisfied,
@@ -135,7 +144,8 @@ BEGIN
         bad = bad - b.is_bad, bad_rectified = bad_rectified - (b.is_bad AND (COALESCE(OLD.rating, 0) >= 3 OR OLD.state = 'archived'))
     FROM (SELECT EXISTS (SELECT 1 FROM events WHERE entity = 'demand' AND entity_id = OLD.id
                          AND action = 'rate' AND to_state = 'rectifying') AS is_bad) b
-    WHERE region = OLD.region AND org_id = OLD.lead_org_id
+    WHERE ((level = 1 AND region = substr(OLD.region, 1, 4)) OR (level = 2 AND region = OLD.region))
+      AND org_id = OLD.lead_org_id
       AND day = (OLD.dispatched_at + 28800000) / 86400000
       AND reply_day = CASE WHEN COALESCE(OLD.replied_at, 0) <> 0 THEN (OLD.replied_at + 28800000) / 86400000 ELSE 0 END;
 END;
@@ -154,12 +164,14 @@ BEGIN
     FROM (SELECT EXISTS (SELECT 1 FROM events WHERE entity = 'demand' AND entity_id = OLD.id
                          AND action = 'rate' AND to_state = 'rectifying') AS is_bad) b
     WHERE OLD.dispatched_at IS NOT NULL AND OLD.lead_org_id IS NOT NULL AND OLD.merged_into IS NULL
-      AND region = OLD.region AND org_id = OLD.lead_org_id
+      AND ((level = 1 AND region = substr(OLD.region, 1, 4)) OR (level = 2 AND region = OLD.region))
+      AND org_id = OLD.lead_org_id
       AND day = (OLD.dispatched_at + 28800000) / 86400000
       AND reply_day = CASE WHEN COALESCE(OLD.replied_at, 0) <> 0 THEN (OLD.replied_at + 28800000) / 86400000 ELSE 0 END;
-    INSERT INTO demand_counts (region, org_id, day, reply_day, n, signed_on_time, replied_on_time,
-                               rated, satisfied, bad, bad_rectified)
-    SELECT NEW.region, NEW.lead_org_id, (NEW.dispatched_at + 28800000) / 86400000,
+    INSERT INTO demand_counts (level, region, org_id, day, reply_day, n, signed_on_time,
+                               replied_on_time, rated, satisfied, bad, bad_rectified)
+    SELECT lv.level, CASE WHEN lv.level = 1 THEN substr(NEW.region, 1, 4) ELSE NEW.region END,
+           NEW.lead_org_id, (NEW.dispatched_at + 28800000) / 86400000,
            CASE WHEN COALESCE(NEW.replied_at, 0) <> 0 THEN (NEW.replied_at + 28800000) / 86400000 ELSE 0 END,
            1,
            COALESCE(NEW.signed_at, 0) <> 0 AND COALESCE(NEW.sign_due, 0) <> 0 AND NEW.signed_at <= NEW.sign_due,
@@ -167,9 +179,10 @@ BEGIN
            COALESCE(NEW.rating, 0) <> 0, COALESCE(NEW.rating, 0) >= 4, b.is_bad,
            b.is_bad AND (COALESCE(NEW.rating, 0) >= 3 OR NEW.state = 'archived')
     FROM (SELECT EXISTS (SELECT 1 FROM events WHERE entity = 'demand' AND entity_id = NEW.id
-                         AND action = 'rate' AND to_state = 'rectifying') AS is_bad) b
+                         AND action = 'rate' AND to_state = 'rectifying') AS is_bad) b,
+         (SELECT 1 AS level UNION ALL SELECT 2) lv
     WHERE NEW.dispatched_at IS NOT NULL AND NEW.lead_org_id IS NOT NULL AND NEW.merged_into IS NULL
-    ON CONFLICT (region, org_id, day, reply_day) DO UPDATE SET
+    ON CONFLICT (level, region, org_id, day, reply_day) DO UPDATE SET
         n = n + excluded.n, signed_on_time = signed_on_time + excluded.signed_on_time,
         replied_on_time = replied_on_time + excluded.replied_on_time,
         rated = rated + excluded.rated, satisfied = satisfied + excluded.satisfied,
@@ -204,7 +217,9 @@ BEGIN
         bad_rectified = bad_rectified + (COALESCE(d.rating, 0) >= 3 OR d.state = 'archived')
     FROM demands d
     WHERE d.id = NEW.entity_id AND d.dispatched_at IS NOT NULL AND d.lead_org_id IS NOT NULL
-      AND d.merged_into IS NULL AND demand_counts.region = d.region
+      AND d.merged_into IS NULL
+      AND ((demand_counts.level = 1 AND demand_counts.region = substr(d.region, 1, 4))
+           OR (demand_counts.level = 2 AND demand_counts.region = d.region))
       AND demand_counts.org_id = d.lead_org_id
       AND demand_counts.day = (d.dispatched_at + 28800000) / 86400000
       AND demand_counts.reply_day = CASE WHEN COALESCE(d.replied_at, 0) <> 0 THEN (d.replied_at + 28800000) / 86400000 ELSE 0 END;
@@ -215,6 +230,7 @@ END;
 CREATE FUNCTION demand_counts_add(r demands, k INTEGER) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     b INTEGER;
+    lv INTEGER;
     rt INTEGER := COALESCE(r.rating, 0);
 BEGIN
     IF r.dispatched_at IS NULL OR r.lead_org_id IS NULL OR r.merged_into IS NOT NULL THEN
@@ -222,9 +238,10 @@ BEGIN
     END IF;
     b := CASE WHEN EXISTS (SELECT 1 FROM events WHERE entity = 'demand' AND entity_id = r.id
                            AND action = 'rate' AND to_state = 'rectifying') THEN 1 ELSE 0 END;
-    INSERT INTO demand_counts AS c (region, org_id, day, reply_day, n, signed_on_time,
+    FOR lv IN 1..2 LOOP
+    INSERT INTO demand_counts AS c (level, region, org_id, day, reply_day, n, signed_on_time,
                                     replied_on_time, rated, satisfied, bad, bad_rectified)
-    VALUES (r.region, r.lead_org_id, (r.dispatched_at + 28800000) / 86400000,
+    VALUES (lv, CASE WHEN lv = 1 THEN substr(r.region, 1, 4) ELSE r.region END, r.lead_org_id, (r.dispatched_at + 28800000) / 86400000,
             CASE WHEN COALESCE(r.replied_at, 0) <> 0 THEN (r.replied_at + 28800000) / 86400000 ELSE 0 END,
             k,
             CASE WHEN COALESCE(r.signed_at, 0) <> 0 AND COALESCE(r.sign_due, 0) <> 0
@@ -233,11 +250,12 @@ BEGIN
                       AND r.replied_at <= r.reply_due THEN k ELSE 0 END,
             CASE WHEN rt <> 0 THEN k ELSE 0 END, CASE WHEN rt >= 4 THEN k ELSE 0 END, b * k,
             CASE WHEN b = 1 AND (rt >= 3 OR r.state = 'archived') THEN k ELSE 0 END)
-    ON CONFLICT (region, org_id, day, reply_day) DO UPDATE SET
+    ON CONFLICT (level, region, org_id, day, reply_day) DO UPDATE SET
         n = c.n + EXCLUDED.n, signed_on_time = c.signed_on_time + EXCLUDED.signed_on_time,
         replied_on_time = c.replied_on_time + EXCLUDED.replied_on_time,
         rated = c.rated + EXCLUDED.rated, satisfied = c.satisfied + EXCLUDED.satisfied,
         bad = c.bad + EXCLUDED.bad, bad_rectified = c.bad_rectified + EXCLUDED.bad_rectified;
+    END LOOP;
 END
 $$;
 CREATE FUNCTION demands_counts() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -294,7 +312,8 @@ BEGIN
         UPDATE demand_counts SET bad = bad + 1,
             bad_rectified = bad_rectified + CASE WHEN COALESCE(d.rating, 0) >= 3
                                                    OR d.state = 'archived' THEN 1 ELSE 0 END
-        WHERE region = d.region AND org_id = d.lead_org_id
+        WHERE ((level = 1 AND region = substr(d.region, 1, 4)) OR (level = 2 AND region = d.region))
+          AND org_id = d.lead_org_id
           AND day = (d.dispatched_at + 28800000) / 86400000
           AND reply_day = CASE WHEN COALESCE(d.replied_at, 0) <> 0
                                THEN (d.replied_at + 28800000) / 86400000 ELSE 0 END;
