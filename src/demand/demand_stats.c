@@ -60,18 +60,23 @@ struct acc {
 
 struct accs {
     struct acc *v;
-    size_t n, cap;
+    size_t n, cap, last; /* last: the one found last (the counts come in runs of one) */
 };
 
 static struct acc *acc_of(struct accs *a, int64_t org_id, const char *code, const char *name)
 {
+    if (a->last < a->n && a->v[a->last].org_id == org_id)
+        return &a->v[a->last];
     for (size_t i = 0; i < a->n; i++)
-        if (a->v[i].org_id == org_id)
+        if (a->v[i].org_id == org_id) {
+            a->last = i;
             return &a->v[i];
+        }
     if (a->n == a->cap) {
         a->cap = a->cap ? 2 * a->cap : 16;
         a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
     }
+    a->last = a->n;
     struct acc *x = &a->v[a->n++];
     memset(x, 0, sizeof(*x));
     x->org_id = org_id;
@@ -143,14 +148,9 @@ static enum rc read_cohort(struct conn *c, const struct demand_ctx *ctx, const s
     struct stmt *st;
     enum rc rc = store_prepare(
         c,
-        "SELECT x.org_id, o.code, o.name, x.day, x.reply_day, x.n, x.signed_on_time, "
-        "x.replied_on_time, x.rated, x.satisfied, x.bad, x.bad_rectified FROM (SELECT "
-        "c.org_id, c.day, c.reply_day, SUM(c.n) AS n, SUM(c.signed_on_time) AS signed_on_time, "
-        "SUM(c.replied_on_time) AS replied_on_time, SUM(c.rated) AS rated, SUM(c.satisfied) "
-        "AS satisfied, SUM(c.bad) AS bad, SUM(c.bad_rectified) AS bad_rectified FROM "
-        "demand_counts c WHERE c.level = ? AND c.day >= ? AND c.day <= ? AND (? = 0 OR "
-        "c.org_id = ?) AND " COUNTS_SCOPE_SQL
-        " GROUP BY c.org_id, c.day, c.reply_day) x JOIN orgs o ON o.id = x.org_id WHERE x.n > 0",
+        "SELECT c.org_id, c.day, c.reply_day, c.n, c.signed_on_time, c.replied_on_time, c.rated, "
+        "c.satisfied, c.bad, c.bad_rectified FROM demand_counts c WHERE c.level = ? AND c.day >= "
+        "? AND c.day <= ? AND (? = 0 OR c.org_id = ?) AND " COUNTS_SCOPE_SQL " AND c.n <> 0",
         &st, e);
     if (rc)
         return rc;
@@ -162,15 +162,15 @@ static enum rc read_cohort(struct conn *c, const struct demand_ctx *ctx, const s
     store_bind_int(st, 5, org_id);
     bind_scope(st, 6, sc);
     while ((rc = store_step(st, e)) == RC_ROW) {
-        struct acc *x = acc_of(a, store_int(st, 0), store_text(st, 1), store_text(st, 2));
-        int64_t day = store_int(st, 3), reply_day = store_int(st, 4), n = store_int(st, 5);
+        struct acc *x = acc_of(a, store_int(st, 0), NULL, NULL);
+        int64_t day = store_int(st, 1), reply_day = store_int(st, 2), n = store_int(st, 3);
         x->dispatched += n;
-        x->signed_on_time += store_int(st, 6);
-        x->replied_on_time += store_int(st, 7);
-        x->rated += store_int(st, 8);
-        x->satisfied += store_int(st, 9);
-        x->bad += store_int(st, 10);
-        x->bad_rectified += store_int(st, 11);
+        x->signed_on_time += store_int(st, 4);
+        x->replied_on_time += store_int(st, 5);
+        x->rated += store_int(st, 6);
+        x->satisfied += store_int(st, 7);
+        x->bad += store_int(st, 8);
+        x->bad_rectified += store_int(st, 9);
         if (reply_day) {
             x->replied += n;
             int64_t days = cal_working_days_between(ctx->cal, day, reply_day, NULL);
@@ -192,11 +192,11 @@ static enum rc scan_overdue(struct conn *c, const struct demand_ctx *ctx, const 
     struct stmt *st;
     enum rc rc = store_prepare(
         c,
-        "SELECT d.lead_org_id, o.code, o.name, d.state, d.prev_state, COALESCE(d.sign_due, 0), "
-        "COALESCE(d.reply_due, 0), COALESCE(d.rectify_due, 0) FROM demands d JOIN orgs o ON "
-        "o.id = d.lead_org_id WHERE d.state IN ('dispatched', 'signed', 'reopened', "
-        "'rectifying', 'return_requested', 'extension_requested') AND d.dispatched_at >= ? AND "
-        "d.dispatched_at < ? AND d.merged_into IS NULL AND (? = 0 OR d.lead_org_id = ?) "
+        "SELECT d.lead_org_id, d.state, d.prev_state, COALESCE(d.sign_due, 0), "
+        "COALESCE(d.reply_due, "
+        "0), COALESCE(d.rectify_due, 0) FROM demands d WHERE d.state IN ('dispatched', 'signed', "
+        "'reopened', 'rectifying', 'return_requested', 'extension_requested') AND d.dispatched_at "
+        ">= ? AND d.dispatched_at < ? AND d.merged_into IS NULL AND (? = 0 OR d.lead_org_id = ?) "
         "AND " SCOPE_SQL,
         &st, e);
     if (rc)
@@ -207,9 +207,9 @@ static enum rc scan_overdue(struct conn *c, const struct demand_ctx *ctx, const 
     store_bind_int(st, 4, org_id);
     bind_scope(st, 5, sc);
     while ((rc = store_step(st, e)) == RC_ROW) {
-        if (demand__light_of_cols(ctx, store_text(st, 3), store_text(st, 4), store_int(st, 5),
-                                  store_int(st, 6), store_int(st, 7)) == LIGHT_RED)
-            acc_of(a, store_int(st, 0), store_text(st, 1), store_text(st, 2))->overdue++;
+        if (demand__light_of_cols(ctx, store_text(st, 1), store_text(st, 2), store_int(st, 3),
+                                  store_int(st, 4), store_int(st, 5)) == LIGHT_RED)
+            acc_of(a, store_int(st, 0), NULL, NULL)->overdue++;
     }
     store_finish(st);
     return rc == RC_DONE ? RC_OK : rc;
@@ -245,6 +245,30 @@ static enum rc read_events(struct conn *c, const struct scope *sc, int64_t from,
     }
     store_finish(st);
     return rc == RC_DONE ? RC_OK : rc;
+}
+
+/* Fills in the code and name of the organisations the counts gave by id only. */
+static enum rc name_orgs(struct conn *c, struct accs *a, struct err *e)
+{
+    enum rc rc = RC_OK;
+    for (size_t i = 0; i < a->n && rc == RC_OK; i++) {
+        struct acc *x = &a->v[i];
+        if (x->code[0])
+            continue;
+        struct stmt *st;
+        rc = store_prepare(c, "SELECT code, name FROM orgs WHERE id = ?", &st, e);
+        if (rc)
+            break;
+        store_bind_int(st, 1, x->org_id);
+        rc = store_step(st, e);
+        if (rc == RC_ROW) {
+            snprintf(x->code, sizeof(x->code), "%s", store_text(st, 0));
+            snprintf(x->name, sizeof(x->name), "%s", store_text(st, 1));
+        }
+        store_finish(st);
+        rc = rc == RC_ROW || rc == RC_DONE ? RC_OK : rc;
+    }
+    return rc;
 }
 
 enum rc demand_stats(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
@@ -289,6 +313,8 @@ enum rc demand_stats(struct conn *c, const struct demand_ctx *ctx, const struct 
         rc = scan_overdue(c, ctx, &sc, from_ms, to_ms, org_id, &a, e);
     if (rc == RC_OK)
         rc = read_events(c, &sc, q->from, q->to, org_id, &a, e);
+    if (rc == RC_OK)
+        rc = name_orgs(c, &a, e);
     if (rc) {
         xfree(a.v);
         return rc;

@@ -8,12 +8,14 @@ reopen), time columns moved in SQL and a 12345 import, on both backends; and the
 statistics read from them still answer as a scan would (tests/integration/test_stats.py
 checks every figure against hand-worked values).
 """
+import datetime
 import os
 
 from conftest import fixed_instant, instant_ms
 
 JXJ, FGW = "340800-JXJ", "340800-FGW"
 DAY_MS = 86400000
+CST = datetime.timezone(datetime.timedelta(hours=8))
 LOCAL = "(%s + 28800000) / 86400000"
 
 COHORT = (
@@ -157,3 +159,33 @@ def test_counts_equal_a_full_recount(server):
     f.act("clerk", imported, "accept")
     f.act("clerk", imported, "dispatch", lead=FGW)
     assert_counts_equal_recount(server)
+
+
+def test_county_scope_reads_the_region_rows(server):
+    """A county's supervisor reads level 2 (per region), a city's level 1 (per city): with
+    every demand of the scenario in 宜秀区 (340811, the demo enterprise's region), both
+    answer the same figures, and a county without demands answers nothing."""
+    server.set_clock(fixed_instant())
+    f = Flow(server)
+    a = f.replied("计数J 区级统计")
+    f.act("enterprise", a, "rate", rating=2, note="不满意")
+    for code, name, region in (("340811", "宜秀区人民政府", "340811"),
+                               ("340822-DCS", "怀宁县督查室", "340822")):
+        server.cli("org", "add", code, name, "--kind", "county" if code == "340811" else "department",
+                   "--region", region, "--parent", "340800" if code == "340811" else "340822")
+    pw = "Qifu-county-%d\n" % os.getpid()
+    server.cli("user", "add", "sup_yx", "--role", "supervisor", "--org", "340811", input=pw + pw)
+    server.cli("user", "add", "sup_hn", "--role", "supervisor", "--org", "340822-DCS",
+               input=pw + pw)
+    today = datetime.datetime.fromisoformat(fixed_instant()).astimezone(CST).date()
+    q = "/api/v1/stats/demands?from=%s&to=%s" % (today - datetime.timedelta(days=300), today)
+    answers = {}
+    for user, password in (("supervisor", None), ("sup_yx", pw.strip()), ("sup_hn", pw.strip())):
+        tok = server.login(user) if password is None else server.login(user, password)
+        st, _, j = server.request("GET", q, token=tok)
+        assert st == 200, j
+        answers[user] = j
+    assert answers["sup_yx"]["items"] == answers["supervisor"]["items"]
+    assert answers["sup_yx"]["total"]["dispatched"] >= 1
+    assert answers["sup_yx"]["total"]["bad_ratings"] >= 1
+    assert answers["sup_hn"]["items"] == []
