@@ -144,7 +144,7 @@ n_dem=$(psqlq -c "SELECT COUNT(*) FROM demands")
 n_ev=$(psqlq -c "SELECT COUNT(*) FROM events")
 echo "   database: $n_ent enterprises, $n_dem demands, $n_ev timeline events; $(psqlq -c "SELECT pg_size_pretty(pg_database_size('qifu_scale'))") (generated in $(cat "$DIR/generated") s)"
 [ "$n_dem" -ge "$DEMANDS" ] || die "want $DEMANDS demands, have $n_dem"
-psqlq -c "SELECT '   ' || c.name || ' ' || COUNT(*) FROM demands d JOIN orgs c ON c.code = left(d.region, 4) || '00' GROUP BY c.name ORDER BY COUNT(*) DESC" | paste -sd' ' | cut -c1-300
+echo "   demands per city: $(psqlq -c "SELECT string_agg(x.name || ' ' || x.n, ', ' ORDER BY x.n DESC) FROM (SELECT replace(c.name, '人民政府', '') AS name, COUNT(*) AS n FROM demands d JOIN orgs c ON c.code = left(d.region, 4) || '00' GROUP BY c.name) x")"
 [ "$MODE" = gen ] && exit 0
 
 # ---- qifu serve ----------------------------------------------------------------------------
