@@ -104,8 +104,10 @@ max_wal_size = 4GB
 logging_collector = off
 EOF
 fi
-as_pg "$PGBIN/pg_ctl" start -D "$DIR/data" -l "$DIR/server.log" -w -t 120 >/dev/null ||
-    die "PostgreSQL did not start: $(tail -5 "$DIR/server.log")"
+if ! as_pg "$PGBIN/pg_ctl" status -D "$DIR/data" >/dev/null 2>&1; then
+    as_pg "$PGBIN/pg_ctl" start -D "$DIR/data" -l "$DIR/server.log" -w -t 120 >/dev/null ||
+        die "PostgreSQL did not start: $(tail -5 "$DIR/server.log")"
+fi
 echo "== bench/scale_volume: $ENTS enterprises, $DEMANDS demands; PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') in $DIR (durable defaults); $(nproc) cores"
 
 # ---- the database ---------------------------------------------------------------------------
