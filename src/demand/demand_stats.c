@@ -10,6 +10,7 @@
  */
 #include "demand_stats.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,82 +136,157 @@ static void bind_scope(struct stmt *st, int i, const struct scope *s)
 #define COUNTS_SCOPE_SQL "(? = 1 OR (c.region >= ? AND c.region < ?))"
 
 /*
- * The cohort from demand_counts (migration 0019): one row per lead organisation, day of
- * the last dispatch and day of the last reply (0: none), so that the handling days are
- * counted here with the calendar of this moment, as the scan did per demand. A scope of
- * a city or wider reads the rows rolled up per city (level 1: its prefix has at most the
- * city's 4 digits, and a range over 4-digit prefixes selects the same cities), a
- * narrower one the rows per region (level 2).
+ * The cohort from demand_counts (migration 0019), per lead organisation and day of the
+ * last dispatch; and, for the handling days, per organisation and day of the last reply.
+ * cal_working_days_between(d, r) is W(r) - W(d) for r >= d (W counts working days up to a
+ * date), and a reply before the dispatch counts 0: so the sum over the replied demands is
+ * the sum of wd(from, r) over reply days minus that of wd(from, d) over dispatch days, both
+ * over the demands with r >= d, counted with the calendar of this moment as the scan did
+ * per demand. A scope of a city or wider reads the rows rolled up per city (level 1: its
+ * prefix has at most the city's 4 digits, and a range over 4-digit prefixes selects the
+ * same cities), a narrower one the rows per region (level 2).
  */
-static enum rc read_cohort(struct conn *c, const struct demand_ctx *ctx, const struct scope *sc,
-                           int64_t from, int64_t to, int64_t org_id, struct accs *a, struct err *e)
+#define COHORT_WHERE                                                                               \
+    "FROM demand_counts c WHERE c.level = ? AND c.day >= ? AND c.day <= ? AND (? = 0 OR "          \
+    "c.org_id = ?) AND " COUNTS_SCOPE_SQL
+
+static void bind_cohort(struct stmt *st, const struct scope *sc, int64_t from, int64_t to,
+                        int64_t org_id)
 {
-    struct stmt *st;
-    enum rc rc = store_prepare(
-        c,
-        "SELECT c.org_id, c.day, c.reply_day, c.n, c.signed_on_time, c.replied_on_time, c.rated, "
-        "c.satisfied, c.bad, c.bad_rectified FROM demand_counts c WHERE c.level = ? AND c.day >= "
-        "? AND c.day <= ? AND (? = 0 OR c.org_id = ?) AND " COUNTS_SCOPE_SQL " AND c.n <> 0",
-        &st, e);
-    if (rc)
-        return rc;
-    /* Level 1 rolls the regions up to their city: a city's or the province's scope. */
     store_bind_int(st, 1, sc->all || strlen(sc->lo) <= 4 ? 1 : 2);
     store_bind_int(st, 2, from);
     store_bind_int(st, 3, to);
     store_bind_int(st, 4, org_id);
     store_bind_int(st, 5, org_id);
     bind_scope(st, 6, sc);
+}
+
+static enum rc read_cohort(struct conn *c, const struct demand_ctx *ctx, const struct scope *sc,
+                           int64_t from, int64_t to, int64_t org_id, struct accs *a, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "SELECT c.org_id, c.day, SUM(c.n), SUM(c.signed_on_time), SUM(c.replied_on_time), "
+        "SUM(c.rated), SUM(c.satisfied), SUM(c.bad), SUM(c.bad_rectified), SUM(CASE WHEN "
+        "c.reply_day <> 0 THEN c.n ELSE 0 END), SUM(CASE WHEN c.reply_day >= c.day THEN c.n "
+        "ELSE 0 END) " COHORT_WHERE " GROUP BY c.org_id, c.day",
+        &st, e);
+    if (rc)
+        return rc;
+    bind_cohort(st, sc, from, to, org_id);
     while ((rc = store_step(st, e)) == RC_ROW) {
+        int64_t n = store_int(st, 2);
+        if (n == 0)
+            continue;
         struct acc *x = acc_of(a, store_int(st, 0), NULL, NULL);
-        int64_t day = store_int(st, 1), reply_day = store_int(st, 2), n = store_int(st, 3);
         x->dispatched += n;
-        x->signed_on_time += store_int(st, 4);
-        x->replied_on_time += store_int(st, 5);
-        x->rated += store_int(st, 6);
-        x->satisfied += store_int(st, 7);
-        x->bad += store_int(st, 8);
-        x->bad_rectified += store_int(st, 9);
-        if (reply_day) {
-            x->replied += n;
-            int64_t days = cal_working_days_between(ctx->cal, day, reply_day, NULL);
-            x->handling_days += days > 0 ? n * days : 0;
-        }
+        x->signed_on_time += store_int(st, 3);
+        x->replied_on_time += store_int(st, 4);
+        x->rated += store_int(st, 5);
+        x->satisfied += store_int(st, 6);
+        x->bad += store_int(st, 7);
+        x->bad_rectified += store_int(st, 8);
+        x->replied += store_int(st, 9);
+        x->handling_days -=
+            store_int(st, 10) * cal_working_days_between(ctx->cal, from, store_int(st, 1), NULL);
+    }
+    store_finish(st);
+    if (rc != RC_DONE)
+        return rc;
+    rc = store_prepare(c,
+                       "SELECT c.org_id, c.reply_day, SUM(c.n) " COHORT_WHERE
+                       " AND c.reply_day >= c.day GROUP BY c.org_id, c.reply_day",
+                       &st, e);
+    if (rc)
+        return rc;
+    bind_cohort(st, sc, from, to, org_id);
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        int64_t n = store_int(st, 2);
+        if (n)
+            acc_of(a, store_int(st, 0), NULL, NULL)->handling_days +=
+                n * cal_working_days_between(ctx->cal, from, store_int(st, 1), NULL);
     }
     store_finish(st);
     return rc == RC_DONE ? RC_OK : rc;
 }
 
 /*
- * overdue: red lights of the cohort at this moment, from the demands whose running
- * deadline can pass (the partial index demands_running; the list is the index's).
+ * The column of the running deadline of a state (and, on a side path, of the state
+ * before), asked of demand__running_due itself so that the rule stays in one place.
+ */
+static const char *due_column(enum demand_state s, bool has_prev, enum demand_state prev)
+{
+    struct drow d;
+    memset(&d, 0, sizeof(d));
+    d.state = s;
+    d.has_prev = has_prev;
+    d.prev = prev;
+    d.sign_due = 1;
+    d.reply_due = 2;
+    d.rectify_due = 3;
+    switch (demand__running_due(&d)) {
+    case 1:
+        return "d.sign_due";
+    case 2:
+        return "d.reply_due";
+    case 3:
+        return "d.rectify_due";
+    default:
+        return NULL;
+    }
+}
+
+/*
+ * overdue: the cohort's red lights at this moment. demand_light_of is red when now is past
+ * the running deadline; the condition is written per state from due_column, so the
+ * database counts per organisation. The state list repeats the partial index
+ * demands_running's, so that both planners use it.
  */
 static enum rc scan_overdue(struct conn *c, const struct demand_ctx *ctx, const struct scope *sc,
                             int64_t from_ms, int64_t to_ms, int64_t org_id, struct accs *a,
                             struct err *e)
 {
+    char sql[4096];
+    size_t n = (size_t)snprintf(
+        sql, sizeof(sql),
+        "SELECT d.lead_org_id, COUNT(*) FROM demands d CROSS JOIN (SELECT CAST(? AS BIGINT) AS "
+        "now_ms) t WHERE d.state IN ('dispatched', 'signed', 'reopened', 'rectifying', "
+        "'return_requested', 'extension_requested') AND d.dispatched_at >= ? AND d.dispatched_at "
+        "< ? AND d.merged_into IS NULL AND (? = 0 OR d.lead_org_id = ?) AND " SCOPE_SQL
+        " AND (1 = 0");
+    for (int s = 0; s < DS__COUNT; s++) {
+        const char *col = due_column((enum demand_state)s, false, 0);
+        if (col) {
+            n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+                                  " OR (d.state = '%s' AND %s <> 0 AND %s < t.now_ms)",
+                                  demand_state_name((enum demand_state)s), col, col);
+            continue;
+        }
+        for (int p = 0; p < DS__COUNT; p++) {
+            col = due_column((enum demand_state)s, true, (enum demand_state)p);
+            if (col)
+                n += (size_t)snprintf(
+                    sql + n, sizeof(sql) - n,
+                    " OR (d.state = '%s' AND d.prev_state = '%s' AND %s <> 0 AND %s < t.now_ms)",
+                    demand_state_name((enum demand_state)s),
+                    demand_state_name((enum demand_state)p), col, col);
+        }
+    }
+    assert(n + 32 < sizeof(sql));
+    snprintf(sql + n, sizeof(sql) - n, ") GROUP BY d.lead_org_id");
     struct stmt *st;
-    enum rc rc = store_prepare(
-        c,
-        "SELECT d.lead_org_id, d.state, d.prev_state, COALESCE(d.sign_due, 0), "
-        "COALESCE(d.reply_due, "
-        "0), COALESCE(d.rectify_due, 0) FROM demands d WHERE d.state IN ('dispatched', 'signed', "
-        "'reopened', 'rectifying', 'return_requested', 'extension_requested') AND d.dispatched_at "
-        ">= ? AND d.dispatched_at < ? AND d.merged_into IS NULL AND (? = 0 OR d.lead_org_id = ?) "
-        "AND " SCOPE_SQL,
-        &st, e);
+    enum rc rc = store_prepare(c, sql, &st, e);
     if (rc)
         return rc;
-    store_bind_int(st, 1, from_ms);
-    store_bind_int(st, 2, to_ms);
-    store_bind_int(st, 3, org_id);
+    store_bind_int(st, 1, ctx->now);
+    store_bind_int(st, 2, from_ms);
+    store_bind_int(st, 3, to_ms);
     store_bind_int(st, 4, org_id);
-    bind_scope(st, 5, sc);
-    while ((rc = store_step(st, e)) == RC_ROW) {
-        if (demand__light_of_cols(ctx, store_text(st, 1), store_text(st, 2), store_int(st, 3),
-                                  store_int(st, 4), store_int(st, 5)) == LIGHT_RED)
-            acc_of(a, store_int(st, 0), NULL, NULL)->overdue++;
-    }
+    store_bind_int(st, 5, org_id);
+    bind_scope(st, 6, sc);
+    while ((rc = store_step(st, e)) == RC_ROW)
+        acc_of(a, store_int(st, 0), NULL, NULL)->overdue += store_int(st, 1);
     store_finish(st);
     return rc == RC_DONE ? RC_OK : rc;
 }
