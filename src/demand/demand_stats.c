@@ -5,8 +5,9 @@
  * period (demand_counts, the cohort of most figures), the cohort's demands that can be
  * overdue (their light is of this moment) and the counts of dispatch and return events
  * (demand_event_counts). The counts are kept by the triggers of migration 0019. Figures
- * are accumulated per organisation in C, where the light comes from demand_light_of and
- * working days from the calendar snapshot.
+ * are accumulated per organisation in C, working days from the calendar snapshot; red
+ * lights are counted by the database with demand_light_of's rule (now past the running
+ * deadline, whose column per state comes from demand__running_due).
  */
 #include "demand_stats.h"
 
