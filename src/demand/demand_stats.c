@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * demand_stats: figures per lead organisation and period. Three scans, each bounded
- * by the period and the caller's scope: the demands last dispatched in the period
- * (the cohort of most figures), the dispatch events (received) and the return events
- * (returned). Figures are accumulated per organisation in C, where the light comes
- * from demand_light_of and working days from the calendar snapshot.
+ * demand_stats: figures per lead organisation and period. Three reads, each bounded
+ * by the period and the caller's scope: the counts of the demands last dispatched in the
+ * period (demand_counts, the cohort of most figures), the cohort's demands that can be
+ * overdue (their light is of this moment) and the counts of dispatch and return events
+ * (demand_event_counts). The counts are kept by the triggers of migration 0019. Figures
+ * are accumulated per organisation in C, working days from the calendar snapshot; red
+ * lights are counted by the database with demand_light_of's rule (now past the running
+ * deadline, whose column per state comes from demand__running_due).
  */
 #include "demand_stats.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,18 +62,23 @@ struct acc {
 
 struct accs {
     struct acc *v;
-    size_t n, cap;
+    size_t n, cap, last; /* last: the one found last (the counts come in runs of one) */
 };
 
 static struct acc *acc_of(struct accs *a, int64_t org_id, const char *code, const char *name)
 {
+    if (a->last < a->n && a->v[a->last].org_id == org_id)
+        return &a->v[a->last];
     for (size_t i = 0; i < a->n; i++)
-        if (a->v[i].org_id == org_id)
+        if (a->v[i].org_id == org_id) {
+            a->last = i;
             return &a->v[i];
+        }
     if (a->n == a->cap) {
         a->cap = a->cap ? 2 * a->cap : 16;
         a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
     }
+    a->last = a->n;
     struct acc *x = &a->v[a->n++];
     memset(x, 0, sizeof(*x));
     x->org_id = org_id;
@@ -124,151 +133,219 @@ static void bind_scope(struct stmt *st, int i, const struct scope *s)
     store_bind_text(st, i + 2, s->hi);
 }
 
-/* The cohort: demands last dispatched in the period, per current lead. */
-static enum rc scan_cohort(struct conn *c, const struct demand_ctx *ctx, const struct scope *sc,
-                           int64_t from_ms, int64_t to_ms, int64_t org_id, struct accs *a,
-                           struct err *e)
+/* The caller's scope as SQL over the counts c, bound by bind_scope. */
+#define COUNTS_SCOPE_SQL "(? = 1 OR (c.region >= ? AND c.region < ?))"
+
+/*
+ * The cohort from demand_counts (migration 0019), per lead organisation and day of the
+ * last dispatch; and, for the handling days, per organisation and day of the last reply.
+ * cal_working_days_between(d, r) is W(r) - W(d) for r >= d (W counts working days up to a
+ * date), and a reply before the dispatch counts 0: so the sum over the replied demands is
+ * the sum of wd(from, r) over reply days minus that of wd(from, d) over dispatch days, both
+ * over the demands with r >= d, counted with the calendar of this moment as the scan did
+ * per demand. A scope of a city or wider reads the rows rolled up per city (level 1: its
+ * prefix has at most the city's 4 digits, and a range over 4-digit prefixes selects the
+ * same cities), a narrower one the rows per region (level 2).
+ */
+#define COHORT_WHERE                                                                               \
+    "FROM demand_counts c WHERE c.level = ? AND c.day >= ? AND c.day <= ? AND (? = 0 OR "          \
+    "c.org_id = ?) AND " COUNTS_SCOPE_SQL
+
+static void bind_cohort(struct stmt *st, const struct scope *sc, int64_t from, int64_t to,
+                        int64_t org_id)
+{
+    store_bind_int(st, 1, sc->all || strlen(sc->lo) <= 4 ? 1 : 2);
+    store_bind_int(st, 2, from);
+    store_bind_int(st, 3, to);
+    store_bind_int(st, 4, org_id);
+    store_bind_int(st, 5, org_id);
+    bind_scope(st, 6, sc);
+}
+
+static enum rc read_cohort(struct conn *c, const struct demand_ctx *ctx, const struct scope *sc,
+                           int64_t from, int64_t to, int64_t org_id, struct accs *a, struct err *e)
 {
     struct stmt *st;
     enum rc rc = store_prepare(
         c,
-        "SELECT d.lead_org_id, o.code, o.name, d.state, d.prev_state, COALESCE(d.sign_due, 0), "
-        "COALESCE(d.reply_due, 0), COALESCE(d.rectify_due, 0), COALESCE(d.signed_at, 0), "
-        "COALESCE(d.replied_at, 0), d.dispatched_at, COALESCE(d.rating, 0), CASE WHEN EXISTS "
-        "(SELECT 1 FROM events ev WHERE ev.entity = 'demand' AND ev.entity_id = d.id AND "
-        "ev.action = 'rate' AND "
-        "ev.to_state = 'rectifying') THEN 1 ELSE 0 END FROM demands d JOIN orgs o ON o.id = "
-        "d.lead_org_id WHERE d.dispatched_at >= ? AND d.dispatched_at < ? AND d.merged_into IS "
-        "NULL AND (? = 0 OR d.lead_org_id = ?) AND " SCOPE_SQL,
+        "SELECT c.org_id, c.day, SUM(c.n), SUM(c.signed_on_time), SUM(c.replied_on_time), "
+        "SUM(c.rated), SUM(c.satisfied), SUM(c.bad), SUM(c.bad_rectified), SUM(CASE WHEN "
+        "c.reply_day <> 0 THEN c.n ELSE 0 END), SUM(CASE WHEN c.reply_day >= c.day THEN c.n "
+        "ELSE 0 END) " COHORT_WHERE " GROUP BY c.org_id, c.day",
         &st, e);
     if (rc)
         return rc;
-    store_bind_int(st, 1, from_ms);
-    store_bind_int(st, 2, to_ms);
+    bind_cohort(st, sc, from, to, org_id);
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        int64_t n = store_int(st, 2);
+        if (n == 0)
+            continue;
+        struct acc *x = acc_of(a, store_int(st, 0), NULL, NULL);
+        x->dispatched += n;
+        x->signed_on_time += store_int(st, 3);
+        x->replied_on_time += store_int(st, 4);
+        x->rated += store_int(st, 5);
+        x->satisfied += store_int(st, 6);
+        x->bad += store_int(st, 7);
+        x->bad_rectified += store_int(st, 8);
+        x->replied += store_int(st, 9);
+        x->handling_days -=
+            store_int(st, 10) * cal_working_days_between(ctx->cal, from, store_int(st, 1), NULL);
+    }
+    store_finish(st);
+    if (rc != RC_DONE)
+        return rc;
+    rc = store_prepare(c,
+                       "SELECT c.org_id, c.reply_day, SUM(c.n) " COHORT_WHERE
+                       " AND c.reply_day >= c.day GROUP BY c.org_id, c.reply_day",
+                       &st, e);
+    if (rc)
+        return rc;
+    bind_cohort(st, sc, from, to, org_id);
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        int64_t n = store_int(st, 2);
+        if (n)
+            acc_of(a, store_int(st, 0), NULL, NULL)->handling_days +=
+                n * cal_working_days_between(ctx->cal, from, store_int(st, 1), NULL);
+    }
+    store_finish(st);
+    return rc == RC_DONE ? RC_OK : rc;
+}
+
+/*
+ * The column of the running deadline of a state (and, on a side path, of the state
+ * before), asked of demand__running_due itself so that the rule stays in one place.
+ */
+static const char *due_column(enum demand_state s, bool has_prev, enum demand_state prev)
+{
+    struct drow d;
+    memset(&d, 0, sizeof(d));
+    d.state = s;
+    d.has_prev = has_prev;
+    d.prev = prev;
+    d.sign_due = 1;
+    d.reply_due = 2;
+    d.rectify_due = 3;
+    switch (demand__running_due(&d)) {
+    case 1:
+        return "d.sign_due";
+    case 2:
+        return "d.reply_due";
+    case 3:
+        return "d.rectify_due";
+    default:
+        return NULL;
+    }
+}
+
+/*
+ * overdue: the cohort's red lights at this moment. demand_light_of is red when now is past
+ * the running deadline; the condition is written per state from due_column, so the
+ * database counts per organisation. The state list repeats the partial index
+ * demands_running's, so that both planners use it.
+ */
+static enum rc scan_overdue(struct conn *c, const struct demand_ctx *ctx, const struct scope *sc,
+                            int64_t from_ms, int64_t to_ms, int64_t org_id, struct accs *a,
+                            struct err *e)
+{
+    char sql[4096];
+    size_t n = (size_t)snprintf(
+        sql, sizeof(sql),
+        "SELECT d.lead_org_id, COUNT(*) FROM demands d CROSS JOIN (SELECT CAST(? AS BIGINT) AS "
+        "now_ms) t WHERE d.state IN ('dispatched', 'signed', 'reopened', 'rectifying', "
+        "'return_requested', 'extension_requested') AND d.dispatched_at >= ? AND d.dispatched_at "
+        "< ? AND d.merged_into IS NULL AND (? = 0 OR d.lead_org_id = ?) AND " SCOPE_SQL
+        " AND (1 = 0");
+    for (int s = 0; s < DS__COUNT; s++) {
+        const char *col = due_column((enum demand_state)s, false, 0);
+        if (col) {
+            n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+                                  " OR (d.state = '%s' AND %s <> 0 AND %s < t.now_ms)",
+                                  demand_state_name((enum demand_state)s), col, col);
+            continue;
+        }
+        for (int p = 0; p < DS__COUNT; p++) {
+            col = due_column((enum demand_state)s, true, (enum demand_state)p);
+            if (col)
+                n += (size_t)snprintf(
+                    sql + n, sizeof(sql) - n,
+                    " OR (d.state = '%s' AND d.prev_state = '%s' AND %s <> 0 AND %s < t.now_ms)",
+                    demand_state_name((enum demand_state)s),
+                    demand_state_name((enum demand_state)p), col, col);
+        }
+    }
+    assert(n + 32 < sizeof(sql));
+    snprintf(sql + n, sizeof(sql) - n, ") GROUP BY d.lead_org_id");
+    struct stmt *st;
+    enum rc rc = store_prepare(c, sql, &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, ctx->now);
+    store_bind_int(st, 2, from_ms);
+    store_bind_int(st, 3, to_ms);
+    store_bind_int(st, 4, org_id);
+    store_bind_int(st, 5, org_id);
+    bind_scope(st, 6, sc);
+    while ((rc = store_step(st, e)) == RC_ROW)
+        acc_of(a, store_int(st, 0), NULL, NULL)->overdue += store_int(st, 1);
+    store_finish(st);
+    return rc == RC_DONE ? RC_OK : rc;
+}
+
+/*
+ * received and returned from demand_event_counts: dispatch events by the lead they name,
+ * return events by the organisation of the handler who asked, dated in the period.
+ */
+static enum rc read_events(struct conn *c, const struct scope *sc, int64_t from, int64_t to,
+                           int64_t org_id, struct accs *a, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "SELECT x.org_id, o.code, o.name, x.received, x.returned FROM (SELECT c.org_id, "
+        "SUM(c.received) AS received, SUM(c.returned) AS returned FROM demand_event_counts c "
+        "WHERE c.day >= ? AND c.day <= ? AND (? = 0 OR c.org_id = ?) AND " COUNTS_SCOPE_SQL
+        " GROUP BY c.org_id) x JOIN orgs o ON o.id = x.org_id WHERE x.received > 0 OR "
+        "x.returned > 0",
+        &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, from);
+    store_bind_int(st, 2, to);
     store_bind_int(st, 3, org_id);
     store_bind_int(st, 4, org_id);
     bind_scope(st, 5, sc);
     while ((rc = store_step(st, e)) == RC_ROW) {
         struct acc *x = acc_of(a, store_int(st, 0), store_text(st, 1), store_text(st, 2));
-        const char *state = store_text(st, 3);
-        int64_t sign_due = store_int(st, 5), reply_due = store_int(st, 6);
-        int64_t signed_at = store_int(st, 8), replied_at = store_int(st, 9);
-        int64_t dispatched_at = store_int(st, 10);
-        int rating = (int)store_int(st, 11);
-        bool bad = store_int(st, 12) != 0;
-        x->dispatched++;
-        if (signed_at && sign_due && signed_at <= sign_due)
-            x->signed_on_time++;
-        if (replied_at) {
-            x->replied++;
-            if (reply_due && replied_at <= reply_due)
-                x->replied_on_time++;
-            int64_t days = cal_working_days_between(ctx->cal, demand__local_date(dispatched_at),
-                                                    demand__local_date(replied_at), NULL);
-            x->handling_days += days > 0 ? days : 0;
-        }
-        if (demand__light_of_cols(ctx, state, store_text(st, 4), sign_due, reply_due,
-                                  store_int(st, 7)) == LIGHT_RED)
-            x->overdue++;
-        if (rating) {
-            x->rated++;
-            if (rating >= 4)
-                x->satisfied++;
-        }
-        if (bad) {
-            x->bad++;
-            if (rating >= 3 || strcmp(state, "archived") == 0)
-                x->bad_rectified++;
-        }
+        x->received += store_int(st, 3);
+        x->returned += store_int(st, 4);
     }
     store_finish(st);
     return rc == RC_DONE ? RC_OK : rc;
 }
 
-/* received: dispatch events in the period, by the lead named in the event. */
-static enum rc scan_dispatches(struct conn *c, const struct scope *sc, int64_t from_ms,
-                               int64_t to_ms, const char *org, struct accs *a, struct err *e)
+/* Fills in the code and name of the organisations the counts gave by id only. */
+static enum rc name_orgs(struct conn *c, struct accs *a, struct err *e)
 {
-    struct stmt *st;
-    enum rc rc = store_prepare(c,
-                               "SELECT ev.data FROM events ev JOIN demands d ON d.id = "
-                               "ev.entity_id WHERE ev.entity = 'demand' AND ev.action = "
-                               "'dispatch' AND ev.at >= ? AND "
-                               "ev.at < ? AND " SCOPE_SQL,
-                               &st, e);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, from_ms);
-    store_bind_int(st, 2, to_ms);
-    bind_scope(st, 3, sc);
-    /* Codes are collected first: looking an organisation up needs the connection. */
-    char(*codes)[48] = NULL;
-    size_t n = 0, cap = 0;
-    while ((rc = store_step(st, e)) == RC_ROW) {
-        const char *text = store_text(st, 0);
-        json_t *data = text ? json_loads(text, 0, NULL) : NULL;
-        const char *lead = json_string_value(json_object_get(data, "lead"));
-        if (lead && (!org || strcmp(org, lead) == 0)) {
-            if (n == cap) {
-                cap = cap ? 2 * cap : 64;
-                codes = xrealloc(codes, cap * sizeof(*codes));
-            }
-            snprintf(codes[n++], sizeof(codes[0]), "%s", lead);
+    enum rc rc = RC_OK;
+    for (size_t i = 0; i < a->n && rc == RC_OK; i++) {
+        struct acc *x = &a->v[i];
+        if (x->code[0])
+            continue;
+        struct stmt *st;
+        rc = store_prepare(c, "SELECT code, name FROM orgs WHERE id = ?", &st, e);
+        if (rc)
+            break;
+        store_bind_int(st, 1, x->org_id);
+        rc = store_step(st, e);
+        if (rc == RC_ROW) {
+            snprintf(x->code, sizeof(x->code), "%s", store_text(st, 0));
+            snprintf(x->name, sizeof(x->name), "%s", store_text(st, 1));
         }
-        json_decref(data);
+        store_finish(st);
+        rc = rc == RC_ROW || rc == RC_DONE ? RC_OK : rc;
     }
-    store_finish(st);
-    if (rc == RC_DONE)
-        rc = RC_OK;
-    for (size_t i = 0; i < n && rc == RC_OK; i++) {
-        struct acc *x = NULL;
-        for (size_t k = 0; k < a->n && !x; k++)
-            if (strcmp(a->v[k].code, codes[i]) == 0)
-                x = &a->v[k];
-        if (!x) {
-            rc = store_prepare(c, "SELECT id, name FROM orgs WHERE code = ?", &st, e);
-            if (rc)
-                break;
-            store_bind_text(st, 1, codes[i]);
-            rc = store_step(st, e);
-            if (rc == RC_ROW)
-                x = acc_of(a, store_int(st, 0), codes[i], store_text(st, 1));
-            store_finish(st);
-            if (rc != RC_ROW && rc != RC_DONE)
-                break;
-            rc = RC_OK;
-        }
-        if (x)
-            x->received++;
-    }
-    xfree(codes);
     return rc;
-}
-
-/* returned: return events in the period, by the organisation of the handler who asked. */
-static enum rc scan_returns(struct conn *c, const struct scope *sc, int64_t from_ms, int64_t to_ms,
-                            int64_t org_id, struct accs *a, struct err *e)
-{
-    struct stmt *st;
-    enum rc rc = store_prepare(
-        c,
-        "SELECT o.id, o.code, o.name FROM events ev JOIN demands d ON d.id = "
-        "ev.entity_id AND ev.entity = 'demand' JOIN users u ON ev.actor = 'user:' || u.username "
-        "JOIN orgs o ON o.id = "
-        "u.org_id WHERE ev.action = 'return' AND ev.at >= ? AND ev.at < ? AND (? = 0 OR o.id = "
-        "?) AND " SCOPE_SQL,
-        &st, e);
-    if (rc)
-        return rc;
-    store_bind_int(st, 1, from_ms);
-    store_bind_int(st, 2, to_ms);
-    store_bind_int(st, 3, org_id);
-    store_bind_int(st, 4, org_id);
-    bind_scope(st, 5, sc);
-    while ((rc = store_step(st, e)) == RC_ROW)
-        acc_of(a, store_int(st, 0), store_text(st, 1), store_text(st, 2))->returned++;
-    store_finish(st);
-    return rc == RC_DONE ? RC_OK : rc;
 }
 
 enum rc demand_stats(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
@@ -308,11 +385,13 @@ enum rc demand_stats(struct conn *c, const struct demand_ctx *ctx, const struct 
     int64_t from_ms = cal_minute_to_ms(q->from * 1440),
             to_ms = cal_minute_to_ms((q->to + 1) * 1440);
     struct accs a = {0};
-    rc = scan_cohort(c, ctx, &sc, from_ms, to_ms, org_id, &a, e);
+    rc = read_cohort(c, ctx, &sc, q->from, q->to, org_id, &a, e);
     if (rc == RC_OK)
-        rc = scan_dispatches(c, &sc, from_ms, to_ms, q->org, &a, e);
+        rc = scan_overdue(c, ctx, &sc, from_ms, to_ms, org_id, &a, e);
     if (rc == RC_OK)
-        rc = scan_returns(c, &sc, from_ms, to_ms, org_id, &a, e);
+        rc = read_events(c, &sc, q->from, q->to, org_id, &a, e);
+    if (rc == RC_OK)
+        rc = name_orgs(c, &a, e);
     if (rc) {
         xfree(a.v);
         return rc;

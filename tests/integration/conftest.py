@@ -554,3 +554,51 @@ def make_server(backend):
 
 def pytest_report_header(config):
     return "qifu: %s; backends: %s" % (QIFU_BIN, ", ".join(BACKENDS))
+
+
+def rewind_sql(backend, after):
+    """The statements that undo the migrations numbered above `after` on backend ("sqlite" or
+    "postgres"), latest first, read from src/store/migrations: each CREATE TABLE, INDEX,
+    VIEW, TRIGGER or FUNCTION is dropped and each ADD COLUMN dropped again; rows a migration
+    inserts into its own new tables (or roles, jobs) need nothing. Anything else fails the
+    calling test, which must then be taught: an upgrade test never runs on a wrong schema."""
+    import pathlib
+    import re
+    mig = pathlib.Path(__file__).resolve().parents[2] / "src" / "store" / "migrations"
+    other = "pg" if backend == "sqlite" else "sqlite"
+    out = []
+    for f in sorted(mig.glob("*.sql"), reverse=True):
+        if int(f.name[:4]) <= after:
+            continue
+        sql = re.sub(r"^-- @%s\n.*?^-- @end\n" % other, "", f.read_text(), flags=re.S | re.M)
+        sql = re.sub(r"--[^\n]*", "", sql)
+        sql = re.sub(r"\$\$.*?\$\$", "$$", sql, flags=re.S)  # PostgreSQL function bodies
+        sql = re.sub(r"(CREATE\s+TRIGGER\b.*?)^BEGIN\b.*?^END\s*;", r"\1;", sql,
+                     flags=re.S | re.I | re.M)  # SQLite trigger bodies (BEGIN/END at line start)
+        made, undo = set(), []
+        for stmt in (x.strip() for x in sql.split(";") if x.strip()):
+            m = re.match(r"CREATE\s+(?:UNIQUE\s+)?(TABLE|INDEX|VIEW)\s+(?:IF NOT EXISTS\s+)?"
+                         r"(\w+)", stmt, re.I)
+            if m:
+                made.add(m.group(2).lower())
+                undo.append("DROP %s IF EXISTS %s" % (m.group(1).upper(), m.group(2)))
+                continue
+            m = re.match(r"CREATE\s+TRIGGER\s+(\w+)\s.*?\bON\s+(\w+)", stmt, re.I | re.S)
+            if m:
+                undo.append("DROP TRIGGER IF EXISTS %s%s" % (
+                    m.group(1), " ON %s" % m.group(2) if backend == "postgres" else ""))
+                continue
+            m = re.match(r"CREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+(\w+)", stmt, re.I)
+            if m:
+                undo.append("DROP FUNCTION IF EXISTS %s CASCADE" % m.group(1))
+                continue
+            m = re.match(r"ALTER\s+TABLE\s+(\w+)\s+ADD\s+(?:COLUMN\s+)?(\w+)", stmt, re.I)
+            if m:
+                undo.append("ALTER TABLE %s DROP COLUMN %s" % (m.group(1), m.group(2)))
+                continue
+            m = re.match(r"(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+(\w+)", stmt, re.I)
+            if m and (m.group(1).lower() in made or m.group(1).lower() in ("roles", "jobs")):
+                continue
+            pytest.fail("%s: cannot rewind %r; teach conftest.rewind_sql" % (f.name, stmt[:60]))
+        out += reversed(undo)
+    return out
