@@ -59,6 +59,8 @@ struct store_ops {
      */
     enum rc (*sync)(struct conn *c, struct err *e);
     bool (*dirty)(struct conn *c);
+    /* A commit that wrote nothing is not synced (PostgreSQL); SQLite syncs every commit. */
+    bool sync_dirty_only;
     /*
      * Copies committed WAL frames into the database without blocking writers (SQLite:
      * a PASSIVE checkpoint); NULL when the backend needs none. The backend asks for it
@@ -90,12 +92,12 @@ struct conn {
 
 struct stmt {
     struct conn *conn;
-    char *sql;     /* owned copy of the text: the cache key */
-    uint64_t hash; /* FNV-1a of sql */
+    char *sql;       /* owned copy of the text: the cache key */
+    uint64_t hash;   /* FNV-1a of sql */
     const char *key; /* the caller's pointer when prepared: equal pointers skip strcmp
                         (only ever compared, never dereferenced) */
-    bool cached;   /* lives in conn->cache; reset, not finalized, by store_finish */
-    bool busy;     /* handed out and not yet finished */
+    bool cached;     /* lives in conn->cache; reset, not finalized, by store_finish */
+    bool busy;       /* handed out and not yet finished */
 };
 
 struct store {

@@ -33,6 +33,11 @@ struct pg_conn {
     unsigned next_id; /* names server-side statements q1, q2, ... */
     char **dead;      /* statements to DEALLOCATE once the transaction allows it */
     int n_dead, cap_dead;
+    /* Group commit (pg_sync): the server's synchronous_commit for this session, which its
+     * commits run without (NULL when it is off: the operator chose not to wait); wrote is
+     * set by a statement that may have written, and cleared by pg_dirty and ROLLBACK. */
+    char *sync_sql;
+    bool wrote;
 };
 
 struct pg_param {
@@ -167,6 +172,16 @@ static void flush_dead(struct pg_conn *c)
     }
 }
 
+/* True for the texts store.c runs that write nothing (the others may: migrations, DDL). */
+static bool reads_only(const char *sql)
+{
+    static const char *const heads[] = {"BEGIN", "COMMIT", "SELECT ", "SET ", "SHOW ", NULL};
+    for (const char *const *h = heads; *h; h++)
+        if (strncmp(sql, *h, strlen(*h)) == 0)
+            return true;
+    return false;
+}
+
 static enum rc pg_exec(struct conn *c, const char *sql, struct err *e)
 {
     PGconn *pg = PC(c)->pg;
@@ -183,8 +198,63 @@ static enum rc pg_exec(struct conn *c, const char *sql, struct err *e)
     PGresult *res = PQexec(pg, sql);
     enum rc rc = res_ok(res) ? RC_OK : map(pg, res, e, "exec");
     PQclear(res);
+    if (strcmp(sql, "ROLLBACK") == 0)
+        PC(c)->wrote = false;
+    else if (!reads_only(sql))
+        PC(c)->wrote = true;
     flush_dead(PC(c)); /* typically right after the ROLLBACK of a failed transaction */
     return rc;
+}
+
+/*
+ * Group commit. A session's commits do not wait for the WAL flush (synchronous_commit =
+ * off for the session); store_commit then calls pg_sync, which commits a transaction of
+ * its own at the server's level (on, or a standby's level). It writes one WAL record (a
+ * transactional logical message: a transaction that writes no WAL is committed without a
+ * flush, even with an xid), so its commit record comes after every commit that returned
+ * before it began, and the server returns only once the WAL is flushed (and replicated)
+ * that far: all of them are durable. One flush serves every
+ * commit in flight, and row locks (the audit head's) are released at COMMIT, not after
+ * the flush: without this, appends to the audit chain waited for one flush each.
+ * Where the server runs with synchronous_commit = off, nothing changes and pg_sync does
+ * nothing. docs/internals/store.md, "Group commit on PostgreSQL".
+ */
+static enum rc group_commit_on(struct pg_conn *c, struct err *e)
+{
+    PGresult *res = PQexec(c->pg, "SHOW synchronous_commit");
+    enum rc rc = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1
+                     ? RC_OK
+                     : map(c->pg, res, e, "connect");
+    if (rc == RC_OK && strcmp(PQgetvalue(res, 0, 0), "off") != 0) {
+        const char *level = PQgetvalue(res, 0, 0);
+        char sql[160];
+        snprintf(sql, sizeof(sql),
+                 "BEGIN; SET LOCAL synchronous_commit = %s; "
+                 "SELECT pg_logical_emit_message(true, 'qifu.sync', ''); COMMIT",
+                 strspn(level, "abcdefghijklmnopqrstuvwxyz_") == strlen(level) ? level : "on");
+        c->sync_sql = xstrdup(sql);
+        rc = pg_exec(&c->base, "SET synchronous_commit = off", e);
+    }
+    PQclear(res);
+    return rc;
+}
+
+static enum rc pg_sync(struct conn *c, struct err *e)
+{
+    struct pg_conn *pc = PC(c);
+    if (!pc->sync_sql)
+        return RC_OK;
+    PGresult *res = PQexec(pc->pg, pc->sync_sql);
+    enum rc rc = res_ok(res) ? RC_OK : map(pc->pg, res, e, "sync");
+    PQclear(res);
+    return rc;
+}
+
+static bool pg_dirty(struct conn *c)
+{
+    bool wrote = PC(c)->wrote;
+    PC(c)->wrote = false;
+    return wrote;
 }
 
 static enum rc pg_connect(const char *target, struct conn **out, struct err *e)
@@ -221,11 +291,15 @@ static enum rc pg_connect(const char *target, struct conn **out, struct err *e)
     struct pg_conn *c = xcalloc(1, sizeof(*c));
     c->pg = pg;
     enum rc rc = pg_exec(&c->base, "SET TimeZone = 'UTC'; SET application_name = 'qifu'", e);
+    if (rc == RC_OK)
+        rc = group_commit_on(c, e);
     if (rc) {
         PQfinish(pg);
+        xfree(c->sync_sql);
         xfree(c);
         return rc == RC_STORE ? RC_UNAVAILABLE : rc;
     }
+    c->wrote = false;
     *out = &c->base;
     return RC_OK;
 }
@@ -235,6 +309,7 @@ static void pg_disconnect(struct conn *c)
     if (!c)
         return;
     PQfinish(PC(c)->pg);
+    xfree(PC(c)->sync_sql);
     for (int i = 0; i < PC(c)->n_dead; i++)
         xfree(PC(c)->dead[i]);
     xfree(PC(c)->dead);
@@ -506,6 +581,8 @@ static enum rc pg_step(struct stmt *st, struct err *e)
         s->res = res;
         s->row = -1;
         s->changes = strtoll(PQcmdTuples(res), NULL, 10);
+        if (strncmp(PQcmdStatus(res), "SELECT", 6) != 0)
+            PC(st->conn)->wrote = true; /* INSERT, UPDATE, DELETE, ... */
     }
     if (s->row + 1 < PQntuples(s->res)) {
         s->row++;
@@ -612,4 +689,7 @@ const struct store_ops store__pg_ops = {
     .blob = pg_blob,
     .changes = pg_changes,
     .broken = pg_broken,
+    .sync = pg_sync,
+    .dirty = pg_dirty,
+    .sync_dirty_only = true,
 };

@@ -727,6 +727,7 @@ START_TEST(threads)
     struct conn *c = take(s);
     make_tx_table(c);
     store_release(c);
+    uint64_t syncs0 = store_n_syncs(s); /* PostgreSQL: the CREATE TABLE's */
 
     pthread_t th[N_THREADS];
     struct worker w[N_THREADS];
@@ -748,20 +749,28 @@ START_TEST(threads)
         ck_assert_int_eq(store_int(st, 0), N_TXNS * 2);
         store_finish(st);
     }
-    /* Group commit (SQLite): every commit was synced, by itself or by a sync that began
-     * after it; never more syncs than commits. An autocommit write is synced on release. */
-    uint64_t syncs = store_n_syncs(s);
-    if (store_kind(s) == STORE_SQLITE)
-        ck_assert_msg(syncs >= 1 && syncs <= N_THREADS * N_TXNS, "%llu syncs for %d commits",
-                      (unsigned long long)syncs, N_THREADS * N_TXNS);
-    else
-        ck_assert_uint_eq(syncs, 0);
+    /* Group commit (both backends): every commit was synced, by itself or by a sync that
+     * began after it; never more syncs than commits. An autocommit write is synced on
+     * release. */
+    uint64_t syncs = store_n_syncs(s) - syncs0;
+    ck_assert_msg(syncs >= 1 && syncs <= N_THREADS * N_TXNS, "%llu syncs for %d commits",
+                  (unsigned long long)syncs, N_THREADS * N_TXNS);
+    syncs = store_n_syncs(s);
     exec_ok(c, "INSERT INTO test_tx (id, n, v) VALUES (999999, 0, 'autocommit')");
     store_release(c);
-    ck_assert_uint_eq(store_n_syncs(s), store_kind(s) == STORE_SQLITE ? syncs + 1 : 0);
+    ck_assert_uint_eq(store_n_syncs(s), syncs + 1);
     c = take(s);
     store_release(c); /* nothing written: no sync */
-    ck_assert_uint_eq(store_n_syncs(s), store_kind(s) == STORE_SQLITE ? syncs + 1 : 0);
+    ck_assert_uint_eq(store_n_syncs(s), syncs + 1);
+    /* A transaction that only read is not synced on PostgreSQL (SQLite syncs every
+     * commit). */
+    struct err e = {0};
+    c = take(s);
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_tx WHERE id = 999999"), 1);
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+    store_release(c);
+    ck_assert_uint_eq(store_n_syncs(s), store_kind(s) == STORE_SQLITE ? syncs + 2 : syncs + 1);
     c = take(s);
     exec_ok(c, "DROP TABLE test_tx");
     store_release(c);
@@ -792,13 +801,12 @@ static enum rc durable_rc(struct durable_seen *d)
 }
 
 /* A deferred commit (store_defer_sync): visible at once, durable when store_when_durable
- * answers, through the syncer thread (SQLite) or at once (PostgreSQL: ticket 0). */
+ * answers, through the syncer thread (both backends). */
 START_TEST(deferred_sync)
 {
     struct store *s = open_db(2);
     struct conn *c = take(s);
     struct err e = {0};
-    bool sqlite = store_kind(s) == STORE_SQLITE;
     make_tx_table(c);
     uint64_t syncs = store_n_syncs(s);
     store_defer_sync(c);
@@ -807,7 +815,7 @@ START_TEST(deferred_sync)
     ck_assert_int_eq(store_commit(c, &e), RC_OK);
     ck_assert_uint_eq(store_n_syncs(s), syncs); /* the commit did not wait */
     uint64_t ticket = store_take_ticket(c);
-    ck_assert(sqlite ? ticket > 0 : ticket == 0);
+    ck_assert(ticket > 0);
     struct conn *other = take(s);
     ck_assert_int_eq(query_int(other, "SELECT COUNT(*) FROM test_tx WHERE n = 1"), 1);
     store_release(other);
@@ -817,8 +825,7 @@ START_TEST(deferred_sync)
     struct durable_seen d1 = {0};
     store_when_durable(s, ticket, on_durable, &d1);
     ck_assert_int_eq(durable_rc(&d1), RC_OK);
-    if (sqlite)
-        ck_assert_uint_ge(store_n_syncs(s), syncs + 1);
+    ck_assert_uint_ge(store_n_syncs(s), syncs + 1);
 
     /* Durable already: answered at once, in this thread. */
     struct durable_seen d2 = {0};
@@ -834,8 +841,7 @@ START_TEST(deferred_sync)
     ck_assert_int_eq(store_commit(c, &e), RC_OK);
     syncs = store_n_syncs(s);
     store_release(c);
-    if (sqlite)
-        ck_assert_uint_eq(store_n_syncs(s), syncs + 1);
+    ck_assert_uint_eq(store_n_syncs(s), syncs + 1);
 
     c = take(s);
     exec_ok(c, "DROP TABLE test_tx");
@@ -843,12 +849,49 @@ START_TEST(deferred_sync)
 
     /* store_ticket_now covers what is visible now; a waiter left at close is answered. */
     uint64_t now = store_ticket_now(s);
-    ck_assert(sqlite ? now > ticket : now == 0);
+    ck_assert(now > ticket);
     struct durable_seen d3 = {0};
     store_when_durable(s, now, on_durable, &d3);
     store_close(s);
     ck_assert_int_eq(d3.calls, 1);
     ck_assert_int_eq(d3.rc, RC_OK);
+}
+END_TEST
+
+/* Group commit on PostgreSQL: where the server's synchronous_commit is on, the pool's
+ * sessions commit without waiting for the flush, and store_commit returns only after a
+ * sync whose flush covers the commit (the WAL flushed past the commit's record). */
+START_TEST(pg_group_commit)
+{
+    char url[1024];
+    snprintf(url, sizeof(url), "%s&options=-c%%20synchronous_commit%%3Don", db_url);
+    struct store *s = NULL;
+    struct err e = {0};
+    ck_assert_int_eq(store_open(url, 2, &s, &e), RC_OK);
+    struct conn *c = take(s);
+    struct stmt *st = prep(c, "SHOW synchronous_commit");
+    ck_assert_int_eq(step(st), RC_ROW);
+    ck_assert_str_eq(store_text(st, 0), "off");
+    store_finish(st);
+    make_tx_table(c);
+    uint64_t syncs = store_n_syncs(s);
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert_int_eq(run_it(c, INS_TX, 1, 0, "durable"), RC_OK);
+    st = prep(c, "SELECT CAST(pg_current_wal_insert_lsn() AS TEXT)");
+    ck_assert_int_eq(step(st), RC_ROW);
+    char lsn[64];
+    snprintf(lsn, sizeof(lsn), "%s", store_text(st, 0));
+    store_finish(st);
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+    ck_assert_uint_eq(store_n_syncs(s), syncs + 1);
+    st = prep(c, "SELECT CAST(pg_current_wal_flush_lsn() > CAST(? AS pg_lsn) AS INTEGER)");
+    store_bind_text(st, 1, lsn);
+    ck_assert_int_eq(step(st), RC_ROW);
+    ck_assert_msg(store_int(st, 0) == 1, "WAL not flushed past %s after store_commit", lsn);
+    store_finish(st);
+    exec_ok(c, "DROP TABLE test_tx");
+    store_release(c);
+    store_close(s);
 }
 END_TEST
 
@@ -989,8 +1032,10 @@ static void add_backend_tests(TCase *tc, bool pg)
     tcase_add_test(tc, threads);
     tcase_add_test(tc, deferred_sync);
     tcase_add_test(tc, dialect_sql);
-    if (pg)
+    if (pg) {
         tcase_add_test(tc, pg_reconnect);
+        tcase_add_test(tc, pg_group_commit);
+    }
 }
 
 static Suite *suite(void)
