@@ -86,7 +86,7 @@ enum rc audit_append(struct conn *c, const struct audit_actor *who, const struct
         store_bind_text(st, 9, after);
         store_bind_text(st, 10, prev);
         store_bind_text(st, 11, hash);
-        rc = store_run(st, e);
+        rc = store_run_later(st, e); /* with the head's UPDATE and the COMMIT */
     }
     store_finish(st);
     st = NULL;
@@ -95,7 +95,7 @@ enum rc audit_append(struct conn *c, const struct audit_actor *who, const struct
     if (rc == RC_OK) {
         store_bind_int(st, 1, seq);
         store_bind_text(st, 2, hash);
-        rc = store_run(st, e);
+        rc = store_run_later(st, e);
     }
     store_finish(st);
     if (rc == RC_OK && seq_out)

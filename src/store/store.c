@@ -514,6 +514,16 @@ enum rc store_run(struct stmt *st, struct err *e)
     return rc == RC_DONE ? RC_OK : rc;
 }
 
+enum rc store_run_later(struct stmt *st, struct err *e)
+{
+    struct conn *c = st->conn;
+    if (!c->in_txn || !c->ops->run_later)
+        return store_run(st, e);
+    if (FAULT(c->store, st->sql, e))
+        return RC_STORE;
+    return c->ops->run_later(st, e);
+}
+
 enum rc store_insert_id(struct stmt *st, int64_t *id, struct err *e)
 {
     enum rc rc = store_step(st, e);

@@ -42,6 +42,9 @@ struct store_ops {
     void (*bind_null)(struct stmt *st, int i);
     void (*bind_blob)(struct stmt *st, int i, const void *p, size_t n);
     enum rc (*step)(struct stmt *st, struct err *e);
+    /* store_run_later: sends st to run before the connection's next awaited command; NULL
+     * when the backend runs it at once (store_run). */
+    enum rc (*run_later)(struct stmt *st, struct err *e);
     int (*ncols)(struct stmt *st);
     bool (*isnull)(struct stmt *st, int i);
     const char *(*text)(struct stmt *st, int i);
