@@ -778,6 +778,48 @@ START_TEST(threads)
 }
 END_TEST
 
+/* store_run_later: on PostgreSQL the statement goes with the next awaited one, and its
+ * failure is that one's (ending the transaction); SQLite runs it at once. */
+START_TEST(run_later)
+{
+    struct store *s = open_db(1);
+    struct conn *c = take(s);
+    struct err e = {0};
+    bool sqlite = store_kind(s) == STORE_SQLITE;
+    make_tx_table(c);
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    struct stmt *st = prep(c, INS_TX);
+    store_bind_int(st, 1, 1);
+    store_bind_int(st, 2, 0);
+    store_bind_text(st, 3, "later");
+    ck_assert_int_eq(store_run_later(st, &e), RC_OK);
+    store_finish(st);
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_tx"), 1); /* seen by the next */
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_tx"), 1);
+
+    /* A duplicate key: refused at once (SQLite) or at the COMMIT that carries it. */
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert_int_eq(run_it(c, INS_TX, 2, 0, "first"), RC_OK);
+    st = prep(c, INS_TX);
+    store_bind_int(st, 1, 1);
+    store_bind_int(st, 2, 0);
+    store_bind_text(st, 3, "duplicate");
+    enum rc rc = store_run_later(st, &e);
+    store_finish(st);
+    ck_assert_int_eq(rc, sqlite ? RC_EXISTS : RC_OK);
+    if (sqlite)
+        store_rollback(c);
+    else
+        ck_assert_int_eq(store_commit(c, &e), RC_EXISTS);
+    ck_assert(!store_in_txn(c));
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_tx"), 1); /* nothing of it */
+    exec_ok(c, "DROP TABLE test_tx");
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
 /* What store_when_durable reported to one waiter. */
 struct durable_seen {
     int calls; /* atomic */
@@ -1031,6 +1073,7 @@ static void add_backend_tests(TCase *tc, bool pg)
     tcase_add_test(tc, audit_head);
     tcase_add_test(tc, threads);
     tcase_add_test(tc, deferred_sync);
+    tcase_add_test(tc, run_later);
     tcase_add_test(tc, dialect_sql);
     if (pg) {
         tcase_add_test(tc, pg_reconnect);
