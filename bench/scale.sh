@@ -15,8 +15,10 @@
 # preloaded), BENCH_ENTERPRISES (40000 generated, those of 安庆 imported), BENCH_CONNS (16
 # client connections for reads), BENCH_SECS (4 s per timed run), BENCH_WINDOWS (3 timed read
 # runs after 1 s of warm-up), BENCH_CREATE_CONNS (64 client connections for creates, and as
-# many peer threads), BENCH_CREATE_SECS (5), BENCH_PG_THREADS (server --threads on
-# PostgreSQL; default 16), BENCH_THREADS (on SQLite; default the server's 4),
+# many peer threads), BENCH_CREATE_SECS (5), BENCH_PG_THREADS (server --threads for the
+# creates on PostgreSQL; default 16: a create's thread waits for ~10 round trips),
+# BENCH_THREADS (server --threads for the reads on both backends; default the server's 4:
+# 16 threads cost ~10 % more CPU per read on PostgreSQL),
 # BENCH_PG_SETTINGS (extra postgresql.conf lines for the cluster), BENCH_KEEP=1.
 #
 # The cluster is this script's own (initdb in a temporary directory, Unix socket only), with
@@ -350,7 +352,7 @@ rm -f "$PGDIR/fsync.test"
 echo "   cluster $PGDIR: fsync=on, synchronous_commit=on, commit_delay=$(q postgres "$PGURL" "SHOW commit_delay"), commit_siblings=$(q postgres "$PGURL" "SHOW commit_siblings"); pg_test_fsync: fdatasync ${FSYNC:-?} us per 8 kB write"
 
 reads_backend sqlite "sqlite:$TMP/qifu.db" "SQLite" "${BENCH_THREADS:-}"
-reads_backend postgres "$PGURL" "PostgreSQL" "$PG_THREADS"
+reads_backend postgres "$PGURL" "PostgreSQL" "${BENCH_THREADS:-}"
 for f in clerk handler detail; do
     cmp -s "$TMP/$f-sqlite.txt" "$TMP/$f-postgres.txt" ||
         die "$f reads differ between the backends: $(diff "$TMP/$f-sqlite.txt" "$TMP/$f-postgres.txt" | head -5)"
