@@ -7,6 +7,8 @@
  * travel as text (blobs as binary), results come back in text format and are read
  * straight out of the PGresult, which lives until the statement is reset. Execution
  * is lazy: the first store_step() runs the statement, later steps walk its rows.
+ * BEGIN and store_run_later statements are pipelined with the next awaited command
+ * ("the queue"), and commits are made durable in groups (pg_sync).
  *
  * Invariant: a pg_stmt's server-side statement exists as long as the pg_stmt does,
  * except that a cached statement is finalized only when its connection is closed
@@ -33,9 +35,10 @@ struct pg_conn {
     unsigned next_id; /* names server-side statements q1, q2, ... */
     char **dead;      /* statements to DEALLOCATE once the transaction allows it */
     int n_dead, cap_dead;
-    /* Group commit (pg_sync): the server's synchronous_commit for this session, which its
-     * commits run without (NULL when it is off: the operator chose not to wait); wrote is
-     * set by a statement that may have written, and cleared by pg_dirty and ROLLBACK. */
+    /* Group commit (pg_sync): the sync transaction, at the server's synchronous_commit
+     * level, which the session's own commits run without (NULL when that level is off:
+     * the operator chose not to wait); wrote is set by a statement that may have written,
+     * and cleared by pg_dirty and ROLLBACK. */
     char *sync_sql;
     bool wrote;
     /* Pipelining (see "the queue" below): commands sent and not yet answered. */
@@ -135,8 +138,6 @@ static bool res_ok(const PGresult *res)
     return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK || t == PGRES_EMPTY_QUERY;
 }
 
-/* ---- connections ----------------------------------------------------------- */
-
 /* ---- the queue --------------------------------------------------------------- */
 
 /*
@@ -222,12 +223,15 @@ static enum rc drain(struct pg_conn *pc, PGresult **last, struct err *e)
     return rc;
 }
 
+/* ---- connections ----------------------------------------------------------- */
+
 /* Drops the server-side statement name now or, inside a failed transaction, later. */
 static void deallocate(struct pg_conn *c, const char *name)
 {
     if (PQstatus(c->pg) != CONNECTION_OK)
-        return;         /* the session, and its statements, are gone */
-    struct err ignored; /* a queued failure leaves the transaction failed: COMMIT says so */
+        return; /* the session, and its statements, are gone */
+    /* A queued failure is not lost: it leaves the transaction failed, and COMMIT says so. */
+    struct err ignored;
     (void)drain(c, NULL, &ignored);
     if (PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
         if (c->n_dead == c->cap_dead) {
@@ -320,11 +324,11 @@ done:
  * transactional logical message: a transaction that writes no WAL is committed without a
  * flush, even with an xid), so its commit record comes after every commit that returned
  * before it began, and the server returns only once the WAL is flushed (and replicated)
- * that far: all of them are durable. One flush serves every
- * commit in flight, and row locks (the audit head's) are released at COMMIT, not after
- * the flush: without this, appends to the audit chain waited for one flush each.
- * Where the server runs with synchronous_commit = off, nothing changes and pg_sync does
- * nothing. docs/internals/store.md, "Group commit on PostgreSQL".
+ * that far: all of them are durable. One flush serves every commit in flight, and row
+ * locks (the audit head's) are released at COMMIT, not after the flush: without this,
+ * appends to the audit chain waited for one flush each. Where the server runs with
+ * synchronous_commit = off, nothing changes and pg_sync does nothing.
+ * docs/internals/store.md, "Group commit on PostgreSQL".
  */
 static enum rc group_commit_on(struct pg_conn *c, struct err *e)
 {
