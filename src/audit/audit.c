@@ -17,9 +17,8 @@
 
 /* Computes SHA-256(prev || canonical event) into out. */
 static enum rc chain_hash(const char *prev, int64_t seq, int64_t at, const char *actor,
-                          const char *org, const char *action, const char *entity,
-                          const char *id, const char *before, const char *after,
-                          char out[SEC_HEX_SHA256])
+                          const char *org, const char *action, const char *entity, const char *id,
+                          const char *before, const char *after, char out[SEC_HEX_SHA256])
 {
     struct buf b;
     buf_init(&b, (size_t)64 << 20);
@@ -52,10 +51,13 @@ enum rc audit_append(struct conn *c, const struct audit_actor *who, const struct
     char *after = ev->after ? jsonx_canonical(ev->after) : NULL;
     char prev[SEC_HEX_SHA256] = "", hash[SEC_HEX_SHA256];
     int64_t seq = 0, at = time_now_ms();
-    enum rc rc = store_prepare(
-        c, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash", &st, e);
+    /* The head is read locked and written once: each UPDATE of the one row leaves a dead
+     * version behind, which every later append on PostgreSQL walks until it is pruned
+     * (two per append made appends under load several times dearer). */
+    enum rc rc = store_prepare_locked(c, "SELECT h.seq, h.hash FROM audit_head h WHERE h.id = 1",
+                                      "h", &st, e);
     if (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
-        seq = store_int(st, 0);
+        seq = store_int(st, 0) + 1;
         snprintf(prev, sizeof(prev), "%s", store_text(st, 1));
         rc = store_step(st, e) == RC_DONE ? RC_OK : RC_INTERNAL;
     } else if (rc == RC_DONE) {
@@ -84,15 +86,16 @@ enum rc audit_append(struct conn *c, const struct audit_actor *who, const struct
         store_bind_text(st, 9, after);
         store_bind_text(st, 10, prev);
         store_bind_text(st, 11, hash);
-        rc = store_run(st, e);
+        rc = store_run_later(st, e); /* with the head's UPDATE and the COMMIT */
     }
     store_finish(st);
     st = NULL;
     if (rc == RC_OK)
-        rc = store_prepare(c, "UPDATE audit_head SET hash = ? WHERE id = 1", &st, e);
+        rc = store_prepare(c, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", &st, e);
     if (rc == RC_OK) {
-        store_bind_text(st, 1, hash);
-        rc = store_run(st, e);
+        store_bind_int(st, 1, seq);
+        store_bind_text(st, 2, hash);
+        rc = store_run_later(st, e);
     }
     store_finish(st);
     if (rc == RC_OK && seq_out)
@@ -131,8 +134,8 @@ enum rc audit_verify_with(struct store *s, const struct audit_checkpoint *cps, s
         char hash[SEC_HEX_SHA256];
         if (seq != expect) {
             r->first_bad = expect;
-            snprintf(r->why, sizeof(r->why), "第 %lld 条缺失（下一条为 %lld）",
-                     (long long)expect, (long long)seq);
+            snprintf(r->why, sizeof(r->why), "第 %lld 条缺失（下一条为 %lld）", (long long)expect,
+                     (long long)seq);
             break;
         }
         if (strcmp(stored_prev, prev) != 0) {
@@ -155,7 +158,8 @@ enum rc audit_verify_with(struct store *s, const struct audit_checkpoint *cps, s
             char when[40];
             time_fmt_cst(cp->at, when, sizeof(when));
             r->first_bad = seq;
-            snprintf(r->why, sizeof(r->why), "与 %s 签署的检查点不符：此条或之前的记录被改写", when);
+            snprintf(r->why, sizeof(r->why), "与 %s 签署的检查点不符：此条或之前的记录被改写",
+                     when);
             break;
         }
         memcpy(prev, hash, sizeof(prev));
@@ -213,7 +217,8 @@ enum rc audit_list(struct conn *c, const char *region_prefix, const char *entity
     enum rc rc = store_prepare(
         c,
         "SELECT seq, at, actor, org, action, entity, entity_id, before, after, hash FROM audit "
-        "WHERE (CAST(? AS TEXT) IS NULL OR entity = ?) AND (CAST(? AS TEXT) IS NULL OR entity_id = ?) "
+        "WHERE (CAST(? AS TEXT) IS NULL OR entity = ?) AND (CAST(? AS TEXT) IS NULL OR entity_id = "
+        "?) "
         "AND (? <= 0 OR seq < ?) "
         "AND (CAST(? AS TEXT) IS NULL "
         "OR org IN (SELECT code FROM orgs WHERE region >= ? AND region < ?) "
@@ -241,12 +246,12 @@ enum rc audit_list(struct conn *c, const char *region_prefix, const char *entity
         char at[40];
         time_fmt_cst(store_int(st, 1), at, sizeof(at));
         json_array_append_new(
-            arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "seq",
-                           (json_int_t)store_int(st, 0), "at", at, "actor", store_text(st, 2),
-                           "org", store_text(st, 3), "action", store_text(st, 4), "entity",
-                           store_text(st, 5), "id", store_text(st, 6), "before",
-                           parse_or_null(store_text(st, 7)), "after",
-                           parse_or_null(store_text(st, 8)), "hash", store_text(st, 9)));
+            arr,
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "seq",
+                      (json_int_t)store_int(st, 0), "at", at, "actor", store_text(st, 2), "org",
+                      store_text(st, 3), "action", store_text(st, 4), "entity", store_text(st, 5),
+                      "id", store_text(st, 6), "before", parse_or_null(store_text(st, 7)), "after",
+                      parse_or_null(store_text(st, 8)), "hash", store_text(st, 9)));
     }
     store_finish(st);
     if (rc != RC_DONE) {

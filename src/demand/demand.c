@@ -489,7 +489,7 @@ static enum rc insert_new(struct conn *c, const struct demand_ctx *ctx, const st
         store_bind_int(st, 19, now);
         bind_opt_int(st, 20, d->received_at);
         store_bind_text(st, 21, name);
-        rc = store_run(st, e);
+        rc = store_run_later(st, e); /* a lost idempotency race (RC_EXISTS) shows later */
         store_finish(st);
         st = NULL;
     }

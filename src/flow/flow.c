@@ -267,7 +267,7 @@ enum rc flow_record_as(struct conn *c, const char *actor, const char *actor_name
     store_bind_text(st, 10, ev->note);
     store_bind_int(st, 11, ev->internal ? 1 : 0);
     store_bind_text(st, 12, text);
-    rc = store_run(st, e);
+    rc = store_run_later(st, e); /* with the audit's read of its head */
     store_finish(st);
     xfree(text);
     return rc;

@@ -43,7 +43,8 @@ enum rc store_open(const char *url, int n_conns, struct store **out, struct err 
     const struct store_ops *ops = backend_for(url, &target);
     *out = NULL;
     if (!ops)
-        return err_set(e, RC_INVALID, "db", "不支持的数据库地址（应为 sqlite:路径 或 postgres://...）");
+        return err_set(e, RC_INVALID, "db",
+                       "不支持的数据库地址（应为 sqlite:路径 或 postgres://...）");
     if (n_conns < 1)
         n_conns = 1;
     struct store *s = xcalloc(1, sizeof(*s));
@@ -297,7 +298,8 @@ uint64_t store_n_syncs(const struct store *s)
 bool store_write_gen(const struct store *s, uint64_t *gen)
 {
     *gen = __atomic_load_n(&s->write_gen, __ATOMIC_ACQUIRE);
-    return s->ops->sync != NULL; /* SQLite: ops->dirty sees autocommit writes */
+    /* SQLite: ops->dirty sees autocommit writes. On PostgreSQL other processes write too. */
+    return s->ops->kind == STORE_SQLITE;
 }
 
 void store_release(struct conn *c)
@@ -398,8 +400,8 @@ enum rc store_commit(struct conn *c, struct err *e)
         store__topics_changed(c->store, c->notified);
     c->notified = 0;
     end_writer(c);
-    if (rc == RC_OK && c->ops->sync) {
-        (void)c->ops->dirty(c); /* this commit is the one synced now (or its ticket's) */
+    /* (dirty is asked either way: this commit is the one synced now, or its ticket's) */
+    if (rc == RC_OK && c->ops->sync && (c->ops->dirty(c) || !c->ops->sync_dirty_only)) {
         if (c->defer)
             c->ticket = count_commit(c->store);
         else
@@ -525,6 +527,16 @@ enum rc store_run(struct stmt *st, struct err *e)
     while ((rc = store_step(st, e)) == RC_ROW)
         ;
     return rc == RC_DONE ? RC_OK : rc;
+}
+
+enum rc store_run_later(struct stmt *st, struct err *e)
+{
+    struct conn *c = st->conn;
+    if (!c->in_txn || !c->ops->run_later)
+        return store_run(st, e);
+    if (FAULT(c->store, st->sql, e))
+        return RC_STORE;
+    return c->ops->run_later(st, e);
 }
 
 enum rc store_insert_id(struct stmt *st, int64_t *id, struct err *e)
@@ -841,8 +853,9 @@ static void migrations_of(enum store_kind kind, const struct store_migration **m
 
 int store_schema_version(void)
 {
-    return store__n_sqlite_migrations ? store__sqlite_migrations[store__n_sqlite_migrations - 1].version
-                                      : 0;
+    return store__n_sqlite_migrations
+               ? store__sqlite_migrations[store__n_sqlite_migrations - 1].version
+               : 0;
 }
 
 enum rc store_migrate(struct store *s, int *n_applied, struct err *e)
@@ -881,8 +894,8 @@ enum rc store_migrate(struct store *s, int *n_applied, struct err *e)
     for (int i = 0; i < n; i++) {
         rc = store_begin(c, e);
         if (rc == RC_OK)
-            rc = store_prepare(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st,
-                               e);
+            rc =
+                store_prepare(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &st, e);
         if (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
             have = store_int(st, 0);
             rc = RC_OK;

@@ -132,7 +132,8 @@ enum rc store_exec(struct conn *c, const char *sql, struct err *e) WARN_UNUSED;
  * out twice (a fresh one is prepared instead). On failure *out is NULL, so a caller may
  * store_finish it unconditionally.
  */
-enum rc store_prepare(struct conn *c, const char *sql, struct stmt **out, struct err *e) WARN_UNUSED;
+enum rc store_prepare(struct conn *c, const char *sql, struct stmt **out,
+                      struct err *e) WARN_UNUSED;
 /* Binders: i is 1-based. Text and blobs are copied. A NULL string binds NULL. */
 void store_bind_text(struct stmt *st, int i, const char *s);
 void store_bind_textn(struct stmt *st, int i, const char *s, size_t n);
@@ -144,6 +145,13 @@ void store_bind_blob(struct stmt *st, int i, const void *p, size_t n);
 enum rc store_step(struct stmt *st, struct err *e) WARN_UNUSED;
 /* Like store_step for statements that return no rows: RC_OK on RC_DONE. */
 enum rc store_run(struct stmt *st, struct err *e) WARN_UNUSED;
+/*
+ * store_run for a statement whose outcome the caller does not need at once: inside a
+ * transaction on PostgreSQL it is sent with the next statement that is stepped (or the
+ * COMMIT), in one round trip, and a failure of it is that later call's failure (it ends
+ * the transaction, as any error does); otherwise it runs now. store_changes is not known.
+ */
+enum rc store_run_later(struct stmt *st, struct err *e) WARN_UNUSED;
 /*
  * Runs an INSERT ... RETURNING id (or any statement giving exactly one row) and stores
  * the first column of that row in *id. Errors as store_step (RC_EXISTS for a unique

@@ -42,6 +42,9 @@ struct store_ops {
     void (*bind_null)(struct stmt *st, int i);
     void (*bind_blob)(struct stmt *st, int i, const void *p, size_t n);
     enum rc (*step)(struct stmt *st, struct err *e);
+    /* store_run_later: sends st to run before the connection's next awaited command; NULL
+     * when the backend runs it at once (store_run). */
+    enum rc (*run_later)(struct stmt *st, struct err *e);
     int (*ncols)(struct stmt *st);
     bool (*isnull)(struct stmt *st, int i);
     const char *(*text)(struct stmt *st, int i);
@@ -59,6 +62,8 @@ struct store_ops {
      */
     enum rc (*sync)(struct conn *c, struct err *e);
     bool (*dirty)(struct conn *c);
+    /* A commit that wrote nothing is not synced (PostgreSQL); SQLite syncs every commit. */
+    bool sync_dirty_only;
     /*
      * Copies committed WAL frames into the database without blocking writers (SQLite:
      * a PASSIVE checkpoint); NULL when the backend needs none. The backend asks for it
@@ -99,8 +104,8 @@ struct conn {
 
 struct stmt {
     struct conn *conn;
-    char *sql;     /* owned copy of the text: the cache key */
-    uint64_t hash; /* FNV-1a of sql */
+    char *sql;       /* owned copy of the text: the cache key */
+    uint64_t hash;   /* FNV-1a of sql */
     const char *key; /* the caller's pointer when prepared: equal pointers skip strcmp
                         (only ever compared, never dereferenced) */
     bool cached;     /* lives in conn->cache; reset, not finalized, by store_finish */

@@ -7,6 +7,8 @@
  * travel as text (blobs as binary), results come back in text format and are read
  * straight out of the PGresult, which lives until the statement is reset. Execution
  * is lazy: the first store_step() runs the statement, later steps walk its rows.
+ * BEGIN and store_run_later statements are pipelined with the next awaited command
+ * ("the queue"), and commits are made durable in groups (pg_sync).
  *
  * Invariant: a pg_stmt's server-side statement exists as long as the pg_stmt does,
  * except that a cached statement is finalized only when its connection is closed
@@ -34,6 +36,14 @@ struct pg_conn {
     unsigned next_id; /* names server-side statements q1, q2, ... */
     char **dead;      /* statements to DEALLOCATE once the transaction allows it */
     int n_dead, cap_dead;
+    /* Group commit (pg_sync): the sync transaction, at the server's synchronous_commit
+     * level, which the session's own commits run without (NULL when that level is off:
+     * the operator chose not to wait); wrote is set by a statement that may have written,
+     * and cleared by pg_dirty and ROLLBACK. */
+    char *sync_sql;
+    bool wrote;
+    /* Pipelining (see "the queue" below): commands sent and not yet answered. */
+    int n_queued;
 };
 
 struct pg_param {
@@ -129,6 +139,91 @@ static bool res_ok(const PGresult *res)
     return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK || t == PGRES_EMPTY_QUERY;
 }
 
+/* ---- the queue --------------------------------------------------------------- */
+
+/*
+ * BEGIN and the statements run with store_run_later are not awaited: they are sent in
+ * libpq's pipeline mode and answered together with the next command that is awaited (a
+ * step, COMMIT), so one round trip carries them all. A transaction's writes through the
+ * audit chain (INSERT audit, UPDATE audit_head, COMMIT) take one round trip instead of
+ * three, and so hold the audit head's row lock that much shorter. The first failure among
+ * the queued commands is the failure of the command that waited for them (the server
+ * skips the rest, up to the pipeline's sync). Every other use of the connection drains the
+ * queue first (drain), since libpq refuses synchronous calls in pipeline mode.
+ */
+
+/* Sends sql (one command, no parameters) without waiting for its answer. */
+static enum rc queue_sql(struct pg_conn *pc, const char *sql, struct err *e)
+{
+    if (pc->n_queued == 0 && PQenterPipelineMode(pc->pg) != 1)
+        return map(pc->pg, NULL, e, "pipeline");
+    if (PQsendQueryParams(pc->pg, sql, 0, NULL, NULL, NULL, NULL, 0) != 1)
+        return map(pc->pg, NULL, e, "send");
+    pc->n_queued++;
+    return RC_OK;
+}
+
+/* Sends prepared statement s with its parameters without waiting for its answer. */
+static enum rc queue_stmt(struct pg_conn *pc, struct pg_stmt *s, struct err *e)
+{
+    if (pc->n_queued == 0 && PQenterPipelineMode(pc->pg) != 1)
+        return map(pc->pg, NULL, e, "pipeline");
+    for (int i = 0; i < s->n_params; i++) {
+        s->values[i] = s->params[i].val;
+        s->lens[i] = s->params[i].len;
+        s->fmts[i] = s->params[i].fmt;
+    }
+    if (PQsendQueryPrepared(pc->pg, s->name, s->n_params, s->values, s->lens, s->fmts, 0) != 1)
+        return map(pc->pg, NULL, e, "send");
+    pc->n_queued++;
+    return RC_OK;
+}
+
+/*
+ * Reads the answers of every queued command and leaves pipeline mode. With last, the
+ * answer of the last command is kept there (on success). Returns the first failure.
+ */
+static enum rc drain(struct pg_conn *pc, PGresult **last, struct err *e)
+{
+    enum rc rc = RC_OK;
+    int n = pc->n_queued;
+    pc->n_queued = 0;
+    if (last)
+        *last = NULL;
+    if (n == 0)
+        return RC_OK;
+    if (PQpipelineSync(pc->pg) != 1)
+        return map(pc->pg, NULL, e, "pipeline");
+    for (int i = 0; i < n; i++) {
+        PGresult *res = PQgetResult(pc->pg);
+        if (!res) {
+            if (rc == RC_OK)
+                rc = map(pc->pg, NULL, e, "pipeline");
+            return rc; /* the connection is gone; it is reopened on acquire */
+        }
+        ExecStatusType t = PQresultStatus(res);
+        if (rc == RC_OK && t != PGRES_PIPELINE_ABORTED && !res_ok(res))
+            rc = map(pc->pg, res, e, "step");
+        if (last && i == n - 1 && rc == RC_OK)
+            *last = res;
+        else
+            PQclear(res);
+        while ((res = PQgetResult(pc->pg)) != NULL) /* the NULL that ends one answer */
+            PQclear(res);
+    }
+    PGresult *sync = PQgetResult(pc->pg);
+    if (PQresultStatus(sync) != PGRES_PIPELINE_SYNC && rc == RC_OK)
+        rc = map(pc->pg, sync, e, "pipeline");
+    PQclear(sync);
+    if (PQexitPipelineMode(pc->pg) != 1 && rc == RC_OK)
+        rc = map(pc->pg, NULL, e, "pipeline");
+    if (rc && last && *last) {
+        PQclear(*last);
+        *last = NULL;
+    }
+    return rc;
+}
+
 /* ---- connections ----------------------------------------------------------- */
 
 /* Drops the server-side statement name now or, inside a failed transaction, later. */
@@ -136,6 +231,9 @@ static void deallocate(struct pg_conn *c, const char *name)
 {
     if (PQstatus(c->pg) != CONNECTION_OK)
         return; /* the session, and its statements, are gone */
+    /* A queued failure is not lost: it leaves the transaction failed, and COMMIT says so. */
+    struct err ignored;
+    (void)drain(c, NULL, &ignored);
     if (PQtransactionStatus(c->pg) == PQTRANS_INERROR) {
         if (c->n_dead == c->cap_dead) {
             c->cap_dead = c->cap_dead ? 2 * c->cap_dead : 8;
@@ -158,7 +256,7 @@ static void deallocate(struct pg_conn *c, const char *name)
 /* Deallocates the statements left over from a failed transaction, once it has ended. */
 static void flush_dead(struct pg_conn *c)
 {
-    if (c->n_dead == 0 || PQtransactionStatus(c->pg) == PQTRANS_INERROR)
+    if (c->n_dead == 0 || c->n_queued || PQtransactionStatus(c->pg) == PQTRANS_INERROR)
         return;
     int n = c->n_dead;
     c->n_dead = 0;
@@ -168,9 +266,36 @@ static void flush_dead(struct pg_conn *c)
     }
 }
 
+/* True for the texts store.c runs that write nothing (the others may: migrations, DDL). */
+static bool reads_only(const char *sql)
+{
+    static const char *const heads[] = {"BEGIN", "COMMIT", "SELECT ", "SET ", "SHOW ", NULL};
+    for (const char *const *h = heads; *h; h++)
+        if (strncmp(sql, *h, strlen(*h)) == 0)
+            return true;
+    return false;
+}
+
 static enum rc pg_exec(struct conn *c, const char *sql, struct err *e)
 {
     PGconn *pg = PC(c)->pg;
+    struct pg_conn *pc = PC(c);
+    enum rc rc;
+    /* BEGIN goes with the transaction's first statement; a single command after queued
+     * ones (COMMIT) goes with them. Anything else, and ROLLBACK (which the server would
+     * skip after a queued failure), waits for the queue first. */
+    if (strcmp(sql, "BEGIN") == 0)
+        return queue_sql(pc, sql, e);
+    if (pc->n_queued && strcmp(sql, "ROLLBACK") != 0 && !strchr(sql, ';')) {
+        rc = queue_sql(pc, sql, e);
+        if (rc == RC_OK)
+            rc = drain(pc, NULL, e);
+        goto done;
+    }
+    if (pc->n_queued) {
+        struct err ignored;
+        (void)drain(pc, NULL, &ignored);
+    }
     /*
      * After a failed statement the server ignores everything up to the end of the
      * transaction and answers COMMIT with a silent ROLLBACK. Say so, or a caller who
@@ -182,10 +307,69 @@ static enum rc pg_exec(struct conn *c, const char *sql, struct err *e)
                        "postgres: transaction was aborted by an earlier error and rolled back");
     }
     PGresult *res = PQexec(pg, sql);
-    enum rc rc = res_ok(res) ? RC_OK : map(pg, res, e, "exec");
+    rc = res_ok(res) ? RC_OK : map(pg, res, e, "exec");
     PQclear(res);
+done:
+    if (strcmp(sql, "ROLLBACK") == 0)
+        PC(c)->wrote = false;
+    else if (!reads_only(sql))
+        PC(c)->wrote = true;
     flush_dead(PC(c)); /* typically right after the ROLLBACK of a failed transaction */
     return rc;
+}
+
+/*
+ * Group commit. A session's commits do not wait for the WAL flush (synchronous_commit =
+ * off for the session); store_commit then calls pg_sync, which commits a transaction of
+ * its own at the server's level (on, or a standby's level). It writes one WAL record (a
+ * transactional logical message: a transaction that writes no WAL is committed without a
+ * flush, even with an xid), so its commit record comes after every commit that returned
+ * before it began, and the server returns only once the WAL is flushed (and replicated)
+ * that far: all of them are durable. One flush serves every commit in flight, and row
+ * locks (the audit head's) are released at COMMIT, not after the flush: without this,
+ * appends to the audit chain waited for one flush each. Where the server runs with
+ * synchronous_commit = off, nothing changes and pg_sync does nothing.
+ * docs/internals/store.md, "Group commit on PostgreSQL".
+ */
+static enum rc group_commit_on(struct pg_conn *c, struct err *e)
+{
+    PGresult *res = PQexec(c->pg, "SHOW synchronous_commit");
+    enum rc rc = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1
+                     ? RC_OK
+                     : map(c->pg, res, e, "connect");
+    if (rc == RC_OK && strcmp(PQgetvalue(res, 0, 0), "off") != 0) {
+        const char *level = PQgetvalue(res, 0, 0);
+        char sql[160];
+        snprintf(sql, sizeof(sql),
+                 "BEGIN; SET LOCAL synchronous_commit = %s; "
+                 "SELECT pg_logical_emit_message(true, 'qifu.sync', ''); COMMIT",
+                 strspn(level, "abcdefghijklmnopqrstuvwxyz_") == strlen(level) ? level : "on");
+        c->sync_sql = xstrdup(sql);
+        rc = pg_exec(&c->base, "SET synchronous_commit = off", e);
+    }
+    PQclear(res);
+    return rc;
+}
+
+static enum rc pg_sync(struct conn *c, struct err *e)
+{
+    struct pg_conn *pc = PC(c);
+    if (!pc->sync_sql)
+        return RC_OK;
+    enum rc qrc = drain(pc, NULL, e);
+    if (qrc)
+        return qrc;
+    PGresult *res = PQexec(pc->pg, pc->sync_sql);
+    enum rc rc = res_ok(res) ? RC_OK : map(pc->pg, res, e, "sync");
+    PQclear(res);
+    return rc;
+}
+
+static bool pg_dirty(struct conn *c)
+{
+    bool wrote = PC(c)->wrote;
+    PC(c)->wrote = false;
+    return wrote;
 }
 
 static enum rc pg_connect(const char *target, struct conn **out, struct err *e)
@@ -233,11 +417,15 @@ static enum rc pg_connect(const char *target, struct conn **out, struct err *e)
     struct pg_conn *c = xcalloc(1, sizeof(*c));
     c->pg = pg;
     enum rc rc = pg_exec(&c->base, "SET TimeZone = 'UTC'; SET application_name = 'qifu'", e);
+    if (rc == RC_OK)
+        rc = group_commit_on(c, e);
     if (rc) {
         PQfinish(pg);
+        xfree(c->sync_sql);
         xfree(c);
         return rc == RC_STORE ? RC_UNAVAILABLE : rc;
     }
+    c->wrote = false;
     *out = &c->base;
     return RC_OK;
 }
@@ -247,6 +435,7 @@ static void pg_disconnect(struct conn *c)
     if (!c)
         return;
     PQfinish(PC(c)->pg);
+    xfree(PC(c)->sync_sql);
     for (int i = 0; i < PC(c)->n_dead; i++)
         xfree(PC(c)->dead[i]);
     xfree(PC(c)->dead);
@@ -411,6 +600,9 @@ static int rewrite(const char *sql, char *out, size_t cap)
 static enum rc pg_prepare(struct conn *c, const char *sql, struct stmt **out, struct err *e)
 {
     struct pg_conn *pc = PC(c);
+    enum rc qrc = drain(pc, NULL, e); /* a new statement's first use: rare */
+    if (qrc)
+        return qrc;
     flush_dead(pc);
     int n = rewrite(sql, NULL, 0);
     size_t cap = strlen(sql) + 10 * (size_t)n + 1;
@@ -547,22 +739,34 @@ static enum rc pg_step(struct stmt *st, struct err *e)
     struct pg_stmt *s = PS(st);
     free_blobs(s);
     if (!s->res) {
-        flush_dead(PC(st->conn));
-        for (int i = 0; i < s->n_params; i++) {
-            s->values[i] = s->params[i].val;
-            s->lens[i] = s->params[i].len;
-            s->fmts[i] = s->params[i].fmt;
-        }
-        PGconn *pg = PC(st->conn)->pg;
-        PGresult *res = PQexecPrepared(pg, s->name, s->n_params, s->values, s->lens, s->fmts, 0);
-        if (!res_ok(res)) {
-            enum rc rc = map(pg, res, e, "step");
-            PQclear(res);
-            return rc;
+        struct pg_conn *pc = PC(st->conn);
+        PGconn *pg = pc->pg;
+        PGresult *res;
+        if (pc->n_queued) { /* with BEGIN and the statements queued before it */
+            enum rc rc = queue_stmt(pc, s, e);
+            if (rc == RC_OK)
+                rc = drain(pc, &res, e);
+            if (rc)
+                return rc;
+        } else {
+            flush_dead(pc);
+            for (int i = 0; i < s->n_params; i++) {
+                s->values[i] = s->params[i].val;
+                s->lens[i] = s->params[i].len;
+                s->fmts[i] = s->params[i].fmt;
+            }
+            res = PQexecPrepared(pg, s->name, s->n_params, s->values, s->lens, s->fmts, 0);
+            if (!res_ok(res)) {
+                enum rc rc = map(pg, res, e, "step");
+                PQclear(res);
+                return rc;
+            }
         }
         s->res = res;
         s->row = -1;
         s->changes = strtoll(PQcmdTuples(res), NULL, 10);
+        if (strncmp(PQcmdStatus(res), "SELECT", 6) != 0)
+            PC(st->conn)->wrote = true; /* INSERT, UPDATE, DELETE, ... */
     }
     if (s->row + 1 < PQntuples(s->res)) {
         s->row++;
@@ -570,6 +774,18 @@ static enum rc pg_step(struct stmt *st, struct err *e)
     }
     s->row = PQntuples(s->res);
     return RC_DONE;
+}
+
+static enum rc pg_run_later(struct stmt *st, struct err *e)
+{
+    struct pg_stmt *s = PS(st);
+    free_blobs(s);
+    PQclear(s->res);
+    s->res = NULL;
+    s->row = -1;
+    s->changes = 0;
+    PC(st->conn)->wrote = true;
+    return queue_stmt(PC(st->conn), s, e);
 }
 
 static int pg_ncols(struct stmt *st)
@@ -661,6 +877,7 @@ const struct store_ops store__pg_ops = {
     .bind_null = pg_bind_null,
     .bind_blob = pg_bind_blob,
     .step = pg_step,
+    .run_later = pg_run_later,
     .ncols = pg_ncols,
     .isnull = pg_isnull,
     .text = pg_text,
@@ -671,4 +888,7 @@ const struct store_ops store__pg_ops = {
     .broken = pg_broken,
     .socket = pg_socket,
     .notifies = pg_notifies,
+    .sync = pg_sync,
+    .dirty = pg_dirty,
+    .sync_dirty_only = true,
 };

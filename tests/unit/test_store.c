@@ -727,6 +727,7 @@ START_TEST(threads)
     struct conn *c = take(s);
     make_tx_table(c);
     store_release(c);
+    uint64_t syncs0 = store_n_syncs(s); /* PostgreSQL: the CREATE TABLE's */
 
     pthread_t th[N_THREADS];
     struct worker w[N_THREADS];
@@ -748,21 +749,71 @@ START_TEST(threads)
         ck_assert_int_eq(store_int(st, 0), N_TXNS * 2);
         store_finish(st);
     }
-    /* Group commit (SQLite): every commit was synced, by itself or by a sync that began
-     * after it; never more syncs than commits. An autocommit write is synced on release. */
-    uint64_t syncs = store_n_syncs(s);
-    if (store_kind(s) == STORE_SQLITE)
-        ck_assert_msg(syncs >= 1 && syncs <= N_THREADS * N_TXNS, "%llu syncs for %d commits",
-                      (unsigned long long)syncs, N_THREADS * N_TXNS);
-    else
-        ck_assert_uint_eq(syncs, 0);
+    /* Group commit (both backends): every commit was synced, by itself or by a sync that
+     * began after it; never more syncs than commits. An autocommit write is synced on
+     * release. */
+    uint64_t syncs = store_n_syncs(s) - syncs0;
+    ck_assert_msg(syncs >= 1 && syncs <= N_THREADS * N_TXNS, "%llu syncs for %d commits",
+                  (unsigned long long)syncs, N_THREADS * N_TXNS);
+    syncs = store_n_syncs(s);
     exec_ok(c, "INSERT INTO test_tx (id, n, v) VALUES (999999, 0, 'autocommit')");
     store_release(c);
-    ck_assert_uint_eq(store_n_syncs(s), store_kind(s) == STORE_SQLITE ? syncs + 1 : 0);
+    ck_assert_uint_eq(store_n_syncs(s), syncs + 1);
     c = take(s);
     store_release(c); /* nothing written: no sync */
-    ck_assert_uint_eq(store_n_syncs(s), store_kind(s) == STORE_SQLITE ? syncs + 1 : 0);
+    ck_assert_uint_eq(store_n_syncs(s), syncs + 1);
+    /* A transaction that only read is not synced on PostgreSQL (SQLite syncs every
+     * commit). */
+    struct err e = {0};
     c = take(s);
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_tx WHERE id = 999999"), 1);
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+    store_release(c);
+    ck_assert_uint_eq(store_n_syncs(s), store_kind(s) == STORE_SQLITE ? syncs + 2 : syncs + 1);
+    c = take(s);
+    exec_ok(c, "DROP TABLE test_tx");
+    store_release(c);
+    store_close(s);
+}
+END_TEST
+
+/* store_run_later: on PostgreSQL the statement goes with the next awaited one, and its
+ * failure is that one's (ending the transaction); SQLite runs it at once. */
+START_TEST(run_later)
+{
+    struct store *s = open_db(1);
+    struct conn *c = take(s);
+    struct err e = {0};
+    bool sqlite = store_kind(s) == STORE_SQLITE;
+    make_tx_table(c);
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    struct stmt *st = prep(c, INS_TX);
+    store_bind_int(st, 1, 1);
+    store_bind_int(st, 2, 0);
+    store_bind_text(st, 3, "later");
+    ck_assert_int_eq(store_run_later(st, &e), RC_OK);
+    store_finish(st);
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_tx"), 1); /* seen by the next */
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_tx"), 1);
+
+    /* A duplicate key: refused at once (SQLite) or at the COMMIT that carries it. */
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert_int_eq(run_it(c, INS_TX, 2, 0, "first"), RC_OK);
+    st = prep(c, INS_TX);
+    store_bind_int(st, 1, 1);
+    store_bind_int(st, 2, 0);
+    store_bind_text(st, 3, "duplicate");
+    enum rc rc = store_run_later(st, &e);
+    store_finish(st);
+    ck_assert_int_eq(rc, sqlite ? RC_EXISTS : RC_OK);
+    if (sqlite)
+        store_rollback(c);
+    else
+        ck_assert_int_eq(store_commit(c, &e), RC_EXISTS);
+    ck_assert(!store_in_txn(c));
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_tx"), 1); /* nothing of it */
     exec_ok(c, "DROP TABLE test_tx");
     store_release(c);
     store_close(s);
@@ -792,13 +843,12 @@ static enum rc durable_rc(struct durable_seen *d)
 }
 
 /* A deferred commit (store_defer_sync): visible at once, durable when store_when_durable
- * answers, through the syncer thread (SQLite) or at once (PostgreSQL: ticket 0). */
+ * answers, through the syncer thread (both backends). */
 START_TEST(deferred_sync)
 {
     struct store *s = open_db(2);
     struct conn *c = take(s);
     struct err e = {0};
-    bool sqlite = store_kind(s) == STORE_SQLITE;
     make_tx_table(c);
     uint64_t syncs = store_n_syncs(s);
     store_defer_sync(c);
@@ -807,7 +857,7 @@ START_TEST(deferred_sync)
     ck_assert_int_eq(store_commit(c, &e), RC_OK);
     ck_assert_uint_eq(store_n_syncs(s), syncs); /* the commit did not wait */
     uint64_t ticket = store_take_ticket(c);
-    ck_assert(sqlite ? ticket > 0 : ticket == 0);
+    ck_assert(ticket > 0);
     struct conn *other = take(s);
     ck_assert_int_eq(query_int(other, "SELECT COUNT(*) FROM test_tx WHERE n = 1"), 1);
     store_release(other);
@@ -817,8 +867,7 @@ START_TEST(deferred_sync)
     struct durable_seen d1 = {0};
     store_when_durable(s, ticket, on_durable, &d1);
     ck_assert_int_eq(durable_rc(&d1), RC_OK);
-    if (sqlite)
-        ck_assert_uint_ge(store_n_syncs(s), syncs + 1);
+    ck_assert_uint_ge(store_n_syncs(s), syncs + 1);
 
     /* Durable already: answered at once, in this thread. */
     struct durable_seen d2 = {0};
@@ -834,8 +883,7 @@ START_TEST(deferred_sync)
     ck_assert_int_eq(store_commit(c, &e), RC_OK);
     syncs = store_n_syncs(s);
     store_release(c);
-    if (sqlite)
-        ck_assert_uint_eq(store_n_syncs(s), syncs + 1);
+    ck_assert_uint_eq(store_n_syncs(s), syncs + 1);
 
     c = take(s);
     exec_ok(c, "DROP TABLE test_tx");
@@ -843,12 +891,49 @@ START_TEST(deferred_sync)
 
     /* store_ticket_now covers what is visible now; a waiter left at close is answered. */
     uint64_t now = store_ticket_now(s);
-    ck_assert(sqlite ? now > ticket : now == 0);
+    ck_assert(now > ticket);
     struct durable_seen d3 = {0};
     store_when_durable(s, now, on_durable, &d3);
     store_close(s);
     ck_assert_int_eq(d3.calls, 1);
     ck_assert_int_eq(d3.rc, RC_OK);
+}
+END_TEST
+
+/* Group commit on PostgreSQL: where the server's synchronous_commit is on, the pool's
+ * sessions commit without waiting for the flush, and store_commit returns only after a
+ * sync whose flush covers the commit (the WAL flushed past the commit's record). */
+START_TEST(pg_group_commit)
+{
+    char url[1024];
+    snprintf(url, sizeof(url), "%s&options=-c%%20synchronous_commit%%3Don", db_url);
+    struct store *s = NULL;
+    struct err e = {0};
+    ck_assert_int_eq(store_open(url, 2, &s, &e), RC_OK);
+    struct conn *c = take(s);
+    struct stmt *st = prep(c, "SHOW synchronous_commit");
+    ck_assert_int_eq(step(st), RC_ROW);
+    ck_assert_str_eq(store_text(st, 0), "off");
+    store_finish(st);
+    make_tx_table(c);
+    uint64_t syncs = store_n_syncs(s);
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert_int_eq(run_it(c, INS_TX, 1, 0, "durable"), RC_OK);
+    st = prep(c, "SELECT CAST(pg_current_wal_insert_lsn() AS TEXT)");
+    ck_assert_int_eq(step(st), RC_ROW);
+    char lsn[64];
+    snprintf(lsn, sizeof(lsn), "%s", store_text(st, 0));
+    store_finish(st);
+    ck_assert_int_eq(store_commit(c, &e), RC_OK);
+    ck_assert_uint_eq(store_n_syncs(s), syncs + 1);
+    st = prep(c, "SELECT CAST(pg_current_wal_flush_lsn() > CAST(? AS pg_lsn) AS INTEGER)");
+    store_bind_text(st, 1, lsn);
+    ck_assert_int_eq(step(st), RC_ROW);
+    ck_assert_msg(store_int(st, 0) == 1, "WAL not flushed past %s after store_commit", lsn);
+    store_finish(st);
+    exec_ok(c, "DROP TABLE test_tx");
+    store_release(c);
+    store_close(s);
 }
 END_TEST
 
@@ -1098,10 +1183,13 @@ static void add_backend_tests(TCase *tc, bool pg)
     tcase_add_test(tc, audit_head);
     tcase_add_test(tc, threads);
     tcase_add_test(tc, deferred_sync);
+    tcase_add_test(tc, run_later);
     tcase_add_test(tc, dialect_sql);
     tcase_add_test(tc, change_topics);
-    if (pg)
+    if (pg) {
         tcase_add_test(tc, pg_reconnect);
+        tcase_add_test(tc, pg_group_commit);
+    }
 }
 
 static Suite *suite(void)
