@@ -206,7 +206,7 @@ static bool replica_ok(struct http_req *req, struct app *app)
     if (!app->replica || !req->route || !req->route->read_only)
         return false;
     if (http_retrying(req)) { /* the replica failed under the first call */
-        store_replica_lost(app->replica);
+        store_replica_retried(app->replica);
         store_replica_fallback(app->replica, STORE_REPLICA_DOWN);
         return false;
     }

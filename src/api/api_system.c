@@ -73,9 +73,14 @@ static enum rc api_metrics(struct http_req *req, struct http_resp *resp, struct 
                         "primary because the replica was down or behind its limit.\n"
                         "# TYPE qifu_replica_fallback_total counter\n"
                         "qifu_replica_fallback_total{reason=\"down\"} %llu\n"
-                        "qifu_replica_fallback_total{reason=\"lag\"} %llu\n",
+                        "qifu_replica_fallback_total{reason=\"lag\"} %llu\n"
+                        "# HELP qifu_replica_retries_total Reads whose replica query failed "
+                        "under them and that were answered from the primary.\n"
+                        "# TYPE qifu_replica_retries_total counter\nqifu_replica_retries_total "
+                        "%llu\n",
                         rs.up ? 1 : 0, (long long)rs.lag_ms, (unsigned long long)rs.reads,
-                        (unsigned long long)rs.fallback_down, (unsigned long long)rs.fallback_lag);
+                        (unsigned long long)rs.fallback_down, (unsigned long long)rs.fallback_lag,
+                        (unsigned long long)rs.retried);
     }
     if (rc == RC_OK)
         rc = job_metrics(&resp->body);

@@ -90,4 +90,9 @@ void policy_grant__scope(const struct principal *p, struct access_scope *s);
  * bound by access_bind. */
 #define PG_SCOPE_SQL(credit, org, region) ACCESS_SQL(credit, org, region)
 
+/* Queues a run of policy_id (policy_run.c): its row and a free job, for any process's
+ * runner (policy_runner.c) to take. Checks and errors as policy_run_create. */
+enum rc policy_run__queue(struct conn *c, const struct audit_actor *who, int64_t org_id,
+                          int64_t policy_id, int64_t *run_id, struct err *e) WARN_UNUSED;
+
 #endif

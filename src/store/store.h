@@ -348,10 +348,14 @@ enum rc store_replica_acquire(struct store_replica *r, struct conn **out,
 /* Marks the replica down until the monitor's next successful sample (a replica query
  * failed with RC_UNAVAILABLE). */
 void store_replica_lost(struct store_replica *r);
+/* Counts a read whose replica query failed with RC_UNAVAILABLE and that runs again on the
+ * primary, and marks the replica lost. */
+void store_replica_retried(struct store_replica *r);
 struct store_replica_stats {
     bool up;
     int64_t lag_ms; /* of the last successful sample */
     uint64_t reads, fallback_down, fallback_lag;
+    uint64_t retried; /* reads whose replica query failed and that ran again on the primary */
 };
 /* For /metrics. */
 void store_replica_stats(struct store_replica *r, struct store_replica_stats *out);

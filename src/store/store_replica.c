@@ -49,7 +49,7 @@ struct store_replica {
     int up;             /* the last sample of the standby succeeded */
     int64_t lag_ms;     /* the lag of the last successful sample */
     int64_t sampled_ns; /* monotonic time that sample completed (0: never) */
-    uint64_t reads, fallback_down, fallback_lag;
+    uint64_t reads, fallback_down, fallback_lag, retried;
     /* The monitor's own. */
     struct sample hist[HIST];
     int n_hist, head; /* head: the slot the next sample goes to */
@@ -281,4 +281,11 @@ void store_replica_stats(struct store_replica *r, struct store_replica_stats *ou
     out->reads = __atomic_load_n(&r->reads, __ATOMIC_RELAXED);
     out->fallback_down = __atomic_load_n(&r->fallback_down, __ATOMIC_RELAXED);
     out->fallback_lag = __atomic_load_n(&r->fallback_lag, __ATOMIC_RELAXED);
+    out->retried = __atomic_load_n(&r->retried, __ATOMIC_RELAXED);
+}
+
+void store_replica_retried(struct store_replica *r)
+{
+    __atomic_add_fetch(&r->retried, 1, __ATOMIC_RELAXED);
+    store_replica_lost(r);
 }

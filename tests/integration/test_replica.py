@@ -11,8 +11,10 @@ import glob
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -293,18 +295,90 @@ def test_standby_stopped_reads_fall_back_then_return(srv):
     assert time.monotonic() - t < 30
 
 
+class CuttingProxy:
+    """A TCP proxy on 127.0.0.1 to the standby's Unix socket. Armed, it cuts a connection
+    at the next bytes its client sends: the connection looks alive to qifu until a query is
+    on the wire, as when a standby restarts under a request."""
+
+    def __init__(self, socket_path):
+        self.socket_path = socket_path
+        self.armed = threading.Event()
+        self.cuts = 0
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(64)
+        self.port = self.lsock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            u = socket.socket(socket.AF_UNIX)
+            try:
+                u.connect(self.socket_path)
+            except OSError:
+                c.close()
+                continue
+            threading.Thread(target=self._pump, args=(c, u, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(u, c, False), daemon=True).start()
+
+    def _pump(self, src, dst, from_client):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if from_client and self.armed.is_set():
+                    self.cuts += 1
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for x in (src, dst):
+                try:
+                    x.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                x.close()
+
+    def close(self):
+        self.lsock.close()
+
+
 def test_replica_connection_lost_mid_request_is_retried_on_the_primary(srv):
-    """The standby ends qifu's connections (as a restart would): the read that finds its
-    replica connection gone is answered from the primary, not 503."""
-    admin = srv.admin()
-    for _ in range(5):
-        wait_for(lambda: metrics(srv)["qifu_replica_up"] == 1, 2.0, srv, "replica up")
-        down_before = metrics(srv)['qifu_replica_fallback_total{reason="down"}']
-        psql(srv.standby_dsn, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE application_name = 'qifu' AND datname = current_database()")
-        st, _, d = srv.request("GET", "/api/v1/demands", token=admin)
-        assert st == 200, (st, d)
-        assert metrics(srv)['qifu_replica_fallback_total{reason="down"}'] == down_before + 1
+    """The standby's connection breaks under a request (a proxy cuts it when the query is
+    sent): the read is answered from the primary, not 503, and counted as a retry."""
+    dbname = re.search(r"/(\w+)\?", srv.db_url).group(1)
+    port = re.search(r"port=(\d+)", srv.db_url)
+    sock = os.path.join(srv.standby, ".s.PGSQL.%s" % (port.group(1) if port else "55432"))
+    proxy = CuttingProxy(sock)
+    peer = Server("postgres", peer_of=srv, extra=[
+        "--db-replica", "postgres://postgres@127.0.0.1:%d/%s" % (proxy.port, dbname),
+        "--replica-max-lag-ms", str(MAX_LAG_MS)])
+    try:
+        admin = peer.admin()
+        retried = 0
+        for _ in range(5):
+            wait_for(lambda: metrics(peer)["qifu_replica_up"] == 1, 5.0, peer, "replica up")
+            before = metrics(peer)
+            proxy.armed.set()
+            st, _, d = peer.request("GET", "/api/v1/demands", token=admin)
+            proxy.armed.clear()
+            assert st == 200, (st, d)
+            after = metrics(peer)
+            assert after['qifu_replica_fallback_total{reason="down"}'] == \
+                before['qifu_replica_fallback_total{reason="down"}'] + 1, (before, after)
+            retried += after["qifu_replica_retries_total"] - before["qifu_replica_retries_total"]
+        # The monitor's own sample may meet the cut first (then the read is sent to the
+        # primary at once); most reads meet it themselves and run again on the primary.
+        assert retried >= 1 and proxy.cuts >= 5, (retried, proxy.cuts)
+    finally:
+        peer.close()
+        proxy.close()
 
 
 def test_server_starts_with_the_standby_down(srv, tmp_path):
