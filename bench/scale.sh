@@ -166,12 +166,7 @@ cpu_ticks() { # pids...: utime + stime, in clock ticks
 
 # ---- the preload (as bench/demands.sh's preload_sql: the same N demands) ----------------
 preload() { # kind url
-    # bench/demands.sh's preload_sql, taken from the file so the two benchmarks load the
-    # same data.
-    local fn
-    fn=$(sed -n '/^preload_sql() {/,/^}/p' bench/demands.sh)
-    [ -n "$fn" ] || die "bench/demands.sh has no preload_sql"
-    eval "$fn"
+    # bench/lib.sh's preload_sql, as bench/demands.sh loads it.
     preload_sql "$1" "$N" >"$TMP/preload-$1.sql"
     if [ "$1" = sqlite ]; then
         sqlite3 -bail "${2#sqlite:}" <"$TMP/preload-$1.sql" >/dev/null || die "preload (SQLite) failed"
@@ -190,28 +185,8 @@ login() { # port user
         sed -nE 's/.*"token":"([^"]+)".*/\1/p'
 }
 
-start_server() { # url log threads
-    rm -f "$TMP/port"
-    local args=(serve --listen 127.0.0.1:0 --port-file "$TMP/port" --db "$1")
-    if [ -n "$3" ]; then args+=(--threads "$3"); fi
-    "$QIFU" "${args[@]}" 2>"$2" &
-    SRV_PID=$!
-    for _ in $(seq 1 300); do
-        if [ -s "$TMP/port" ] && curl -sf "http://127.0.0.1:$(cat "$TMP/port")/healthz" >/dev/null; then
-            PORT=$(cat "$TMP/port")
-            return 0
-        fi
-        kill -0 "$SRV_PID" 2>/dev/null || die "qifu serve exited: $(tail -5 "$2")"
-        sleep 0.05
-    done
-    die "qifu serve did not answer /healthz: $(tail -5 "$2")"
-}
-
-stop_server() {
-    kill -TERM "$SRV_PID"
-    wait "$SRV_PID" || die "qifu serve exited with status $?"
-    SRV_PID=""
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 load() { # name conns loadgen-args...: checks every answer; sets RPS and OK
     local name=$1 conns=$2 out
