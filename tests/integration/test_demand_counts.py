@@ -12,8 +12,8 @@ import datetime
 import os
 
 from conftest import fixed_instant, instant_ms
+from demand_steps import FGW, JXJ, Flow
 
-JXJ, FGW = "340800-JXJ", "340800-FGW"
 DAY_MS = 86400000
 CST = datetime.timezone(datetime.timedelta(hours=8))
 LOCAL = "(%s + 28800000) / 86400000"
@@ -69,38 +69,6 @@ def assert_counts_equal_recount(server):
     want = rows(server, EVENTS % lead)
     assert want
     assert rows(server, STORED_EVENTS) == want
-
-
-class Flow:
-    def __init__(self, server):
-        self.s = server
-        self.tok = {u: server.login(u) for u in ("clerk", "handler", "enterprise")}
-
-    def submit(self, title, category="help"):
-        st, _, d = self.s.request("POST", "/api/v1/demands", token=self.tok["enterprise"], body={
-            "category": category, "title": title, "content": "计数测试：" + title,
-            "contact_phone": "13905561234"})
-        assert st == 201, d
-        return d["id"]
-
-    def act(self, who, did, action, **params):
-        st, _, d = self.s.request("POST", "/api/v1/demands/%s/actions" % did,
-                                  token=self.tok[who], body=dict(params, action=action))
-        assert st == 200, (who, action, st, d)
-        return d
-
-    def dispatched(self, title, lead=JXJ):
-        did = self.submit(title)
-        self.act("clerk", did, "accept")
-        self.act("clerk", did, "dispatch", lead=lead)
-        return did
-
-    def replied(self, title):
-        did = self.dispatched(title)
-        self.act("handler", did, "sign")
-        self.act("handler", did, "reply", note="已答复：" + title)
-        self.act("clerk", did, "review_accept")
-        return did
 
 
 def test_counts_equal_a_full_recount(server):

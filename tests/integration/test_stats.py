@@ -17,8 +17,8 @@ import urllib.parse
 import pytest
 
 from conftest import assert_error, fixed_instant, instant_ms
+from demand_steps import FGW, JXJ, Flow
 
-JXJ, FGW = "340800-JXJ", "340800-FGW"
 CST = datetime.timezone(datetime.timedelta(hours=8))
 DAY_MS = 86400000
 
@@ -27,39 +27,6 @@ DAY_MS = 86400000
 
 def column(server, did, name):
     return int(server.sql("SELECT %s FROM demands WHERE id = %d" % (name, int(did)))[0][0])
-
-
-class Flow:
-    def __init__(self, server):
-        self.s = server
-        self.tok = {u: server.login(u) for u in ("clerk", "handler", "supervisor", "enterprise")}
-        self.tok["admin"] = server.admin()
-
-    def submit(self, title):
-        st, _, d = self.s.request("POST", "/api/v1/demands", token=self.tok["enterprise"], body={
-            "category": "help", "title": title, "content": "统计测试：" + title,
-            "contact_phone": "13905561234"})
-        assert st == 201, d
-        return d["id"]
-
-    def act(self, who, did, action, **params):
-        st, _, d = self.s.request("POST", "/api/v1/demands/%s/actions" % did,
-                                  token=self.tok[who], body=dict(params, action=action))
-        assert st == 200, (who, action, st, d)
-        return d
-
-    def dispatched(self, title, lead=JXJ):
-        did = self.submit(title)
-        self.act("clerk", did, "accept")
-        self.act("clerk", did, "dispatch", lead=lead)
-        return did
-
-    def replied(self, title):
-        did = self.dispatched(title)
-        self.act("handler", did, "sign")
-        self.act("handler", did, "reply", note="已答复：" + title)
-        self.act("clerk", did, "review_accept")
-        return did
 
 
 def working_days_after(server, start, end):
