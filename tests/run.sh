@@ -52,6 +52,22 @@ if [ "${TEST_PG:-1}" = 1 ] && [ "$web_only" = 0 ]; then
     fi
 fi
 
+# Adds the summary line of a pytest log to the totals; a log without one counts as a failure.
+count_pytest() {
+    local line p f e s
+    line=$(grep -E '^(=+ )?[0-9]+ (passed|failed|skipped|deselected)|^(=+ )?no tests ran' "$1" |
+        tail -1)
+    p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || true)
+    f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || true)
+    e=$(grep -oE '[0-9]+ error' <<<"$line" | grep -oE '[0-9]+' || true)
+    s=$(grep -oE '[0-9]+ skipped' <<<"$line" | grep -oE '[0-9]+' || true)
+    skipped=$((skipped + ${s:-0}))
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0} + ${e:-0}))
+    [ -z "$line" ] && failed=$((failed + 1))
+    return 0
+}
+
 [ "$web_only" = 1 ] || echo "== unit tests ($build)"
 for t in "$build"/tests/test_*; do
     [ "$web_only" = 0 ] && [ -x "$t" ] || continue
@@ -77,15 +93,7 @@ if [ "$unit_only" = 0 ] && [ "$web_only" = 0 ]; then
     export QIFU_BIN=$PWD/$build/qifu
     /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider "${pytest_args[@]}" \
         2>&1 | tee "$out/pytest.log"
-    line=$(grep -E '^(=+ )?[0-9]+ (passed|failed)|^(=+ )?no tests ran' "$out/pytest.log" | tail -1)
-    p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || true)
-    f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || true)
-    e=$(grep -oE '[0-9]+ error' <<<"$line" | grep -oE '[0-9]+' || true)
-    s=$(grep -oE '[0-9]+ skipped' <<<"$line" | grep -oE '[0-9]+' || true)
-    skipped=$((skipped + ${s:-0}))
-    passed=$((passed + ${p:-0}))
-    failed=$((failed + ${f:-0} + ${e:-0}))
-    [ -z "$line" ] && failed=$((failed + 1))
+    count_pytest "$out/pytest.log"
 fi
 
 # The province test (tests/province): docs/deploy.md followed literally on one machine,
@@ -95,16 +103,7 @@ if [ "$unit_only" = 0 ] && [ "$web_only" = 0 ] && [ -n "$pgdir" ]; then
     echo "== province test (docs/deploy.md: 2 processes, nginx, primary + standby)"
     QIFU_BIN=$PWD/$build/qifu /usr/bin/python3 -m pytest tests/province -q -p no:cacheprovider \
         "${pytest_args[@]}" 2>&1 | tee "$out/province.log"
-    line=$(grep -E '^(=+ )?[0-9]+ (passed|failed|skipped|deselected)|^(=+ )?no tests ran' \
-        "$out/province.log" | tail -1)
-    p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || true)
-    f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || true)
-    e=$(grep -oE '[0-9]+ error' <<<"$line" | grep -oE '[0-9]+' || true)
-    s=$(grep -oE '[0-9]+ skipped' <<<"$line" | grep -oE '[0-9]+' || true)
-    skipped=$((skipped + ${s:-0}))
-    passed=$((passed + ${p:-0}))
-    failed=$((failed + ${f:-0} + ${e:-0}))
-    [ -z "$line" ] && failed=$((failed + 1))
+    count_pytest "$out/province.log"
 fi
 
 if [ "$unit_only" = 0 ] && [ "${TEST_WEB:-1}" = 1 ]; then
