@@ -660,9 +660,13 @@ int http_stop(struct http_server *s)
 {
     if (!s)
         return 0;
+    /* New connections are refused from now on (shutdown stops a listening socket), but the
+     * descriptor stays open until MHD has stopped: its polling thread may still take the
+     * socket out of its epoll set, and a closed descriptor there is EBADF, which MHD treats
+     * as fatal ("Failed to remove listen FD from epoll set", an abort at stop). */
     MHD_socket fd = MHD_quiesce_daemon(s->d);
     if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+        shutdown(fd, SHUT_RDWR);
     int64_t until = time_mono_ns() + (int64_t)s->cfg.drain_timeout_s * 1000000000LL;
     while (__atomic_load_n(&s->in_flight, __ATOMIC_ACQUIRE) > 0 && time_mono_ns() < until)
         usleep(10000);
@@ -684,6 +688,8 @@ int http_stop(struct http_server *s)
         pthread_join(s->reaper, NULL);
     }
     MHD_stop_daemon(s->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
     if (s->cfg.access_log)
         log_buffer_stop();
     pthread_cond_destroy(&s->reap_cv);
