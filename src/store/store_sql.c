@@ -154,15 +154,17 @@ enum rc store_next_id(struct conn *c, const char *table, int64_t *id, struct err
     return rc ? rc : one_int(c, sql, id, e);
 }
 
-enum rc store_prepare_locked(struct conn *c, const char *sql, const char *of, struct stmt **out,
-                             struct err *e)
+/* Prepares sql, on PostgreSQL with " FOR UPDATE OF <of><tail>" appended (SQLite's writer
+ * transaction already holds the whole database). */
+static enum rc prepare_for_update(struct conn *c, const char *sql, const char *of, const char *tail,
+                                  struct stmt **out, struct err *e)
 {
     *out = NULL;
     if (is_sqlite(c))
         return store_prepare(c, sql, out, e);
     struct buf b;
     buf_init(&b, 64 * 1024);
-    enum rc rc = buf_printf(&b, "%s FOR UPDATE OF %s", sql, of);
+    enum rc rc = buf_printf(&b, "%s FOR UPDATE OF %s%s", sql, of, tail);
     if (rc == RC_OK)
         rc = store_prepare(c, buf_str(&b), out, e);
     else
@@ -171,21 +173,16 @@ enum rc store_prepare_locked(struct conn *c, const char *sql, const char *of, st
     return rc;
 }
 
+enum rc store_prepare_locked(struct conn *c, const char *sql, const char *of, struct stmt **out,
+                             struct err *e)
+{
+    return prepare_for_update(c, sql, of, "", out, e);
+}
+
 enum rc store_prepare_claim(struct conn *c, const char *sql, const char *of, struct stmt **out,
                             struct err *e)
 {
-    *out = NULL;
-    if (is_sqlite(c))
-        return store_prepare(c, sql, out, e);
-    struct buf b;
-    buf_init(&b, 64 * 1024);
-    enum rc rc = buf_printf(&b, "%s FOR UPDATE OF %s SKIP LOCKED", sql, of);
-    if (rc == RC_OK)
-        rc = store_prepare(c, buf_str(&b), out, e);
-    else
-        rc = err_set(e, RC_INTERNAL, NULL, "statement too long");
-    buf_cleanup(&b);
-    return rc;
+    return prepare_for_update(c, sql, of, " SKIP LOCKED", out, e);
 }
 
 enum rc store_bulk(struct conn *c, bool on, struct err *e)
