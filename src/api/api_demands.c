@@ -166,15 +166,20 @@ static enum rc api_demands_create(struct http_req *req, struct http_resp *resp, 
     int64_t id = 0;
     bool existed;
     store_defer_sync(c);
-    rc = demand_create(c, &ctx, api_who(req), &d, &id, &existed, e);
+    /* The answer of a new demand comes from its INSERT (demand_create_text); a replay's,
+     * and an API key's (reader_of: the key reads as its organisation), are read back. */
+    const struct principal *who = api_who(req);
+    rc = who->apikey_id ? demand_create(c, &ctx, who, &d, &id, &existed, e)
+                        : demand_create_text(c, &ctx, who, &d, &id, &existed, &resp->body, e);
     struct durable_wait w = {api_app(req)->db, store_take_ticket(c)};
     /* A replay may answer with a demand whose own create still waits for its sync. */
     if (rc == RC_OK && existed)
         w.ticket = store_ticket_now(w.db);
     struct principal reader;
-    if (rc == RC_OK)
-        rc = reader_of(c, api_who(req), id, &reader, e);
-    if (rc == RC_OK)
+    bool answered = rc == RC_OK && buf_len(&resp->body) > 0;
+    if (rc == RC_OK && !answered)
+        rc = reader_of(c, who, id, &reader, e);
+    if (rc == RC_OK && !answered)
         rc = demand_get_text(c, &ctx, &reader, id, &resp->body, e);
     store_release(c);
     api_demand_ctx_done(req, &ctx);

@@ -69,11 +69,20 @@ enum rc audit_append(struct conn *c, const struct audit_actor *who, const struct
         goto out;
     rc = chain_hash(prev, seq, at, who->name, who->org ? who->org : "", ev->action, ev->entity,
                     ev->entity_id, before, after, hash);
+    /* On PostgreSQL the record and the head's UPDATE are one statement (a data-modifying
+     * WITH; SQLite has none): a statement there costs a round trip and ~50 us of the
+     * server's CPU, on every audited write. */
+#define AUDIT_INSERT                                                                               \
+    "INSERT INTO audit (seq, at, actor, org, action, entity, entity_id, before, after, "           \
+    "prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+    bool pg = store_conn_kind(c) == STORE_PG;
     if (rc == RC_OK)
         rc = store_prepare(c,
-                           "INSERT INTO audit (seq, at, actor, org, action, entity, entity_id, "
-                           "before, after, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                           pg ? "WITH a AS (" AUDIT_INSERT ") "
+                                "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
+                              : AUDIT_INSERT,
                            &st, e);
+#undef AUDIT_INSERT
     if (rc == RC_OK) {
         store_bind_int(st, 1, seq);
         store_bind_int(st, 2, at);
@@ -86,13 +95,17 @@ enum rc audit_append(struct conn *c, const struct audit_actor *who, const struct
         store_bind_text(st, 9, after);
         store_bind_text(st, 10, prev);
         store_bind_text(st, 11, hash);
+        if (pg) {
+            store_bind_int(st, 12, seq);
+            store_bind_text(st, 13, hash);
+        }
         rc = store_run_later(st, e); /* with the head's UPDATE and the COMMIT */
     }
     store_finish(st);
     st = NULL;
-    if (rc == RC_OK)
+    if (rc == RC_OK && !pg)
         rc = store_prepare(c, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", &st, e);
-    if (rc == RC_OK) {
+    if (rc == RC_OK && !pg) {
         store_bind_int(st, 1, seq);
         store_bind_text(st, 2, hash);
         rc = store_run_later(st, e);

@@ -75,6 +75,14 @@ struct demand_new {
 enum rc demand_create(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
                       const struct demand_new *d, int64_t *id, bool *existed,
                       struct err *e) WARN_UNUSED;
+/*
+ * demand_create that also writes the new demand's detail as p sees it (the text of
+ * demand_get_text) to out, which must be empty, from the INSERT's own row: one statement
+ * fewer than reading it back. out stays empty for a replay (*existed) and on failure.
+ */
+enum rc demand_create_text(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                           const struct demand_new *d, int64_t *id, bool *existed, struct buf *out,
+                           struct err *e) WARN_UNUSED;
 
 /* RC_OK when the caller may read demand id (the check of demand_get), RC_NOTFOUND
  * when it may not or the demand does not exist. */

@@ -31,18 +31,35 @@ struct drow {
  * with which a list reads fewer columns per row), then the rest. The nullable numbers
  * are read with store_int, which gives 0 for NULL, so they need no COALESCE (one
  * virtual machine step fewer per column and row). */
-#define DROW_LIST_COLS                                                                             \
-    "d.id, d.no, d.credit_code, d.region, d.category, d.urgency, d.channel, d.state, "             \
-    "d.prev_state, d.reviewed, d.due_beyond, d.sign_due, d.reply_due, d.rectify_due, "             \
-    "d.extension_to, d.merged_into, d.rating, d.created_at"
+#define DROW_LIST_COLS_OF(t)                                                                       \
+    t "id, " t "no, " t "credit_code, " t "region, " t "category, " t "urgency, " t "channel, " t  \
+      "state, " t "prev_state, " t "reviewed, " t "due_beyond, " t "sign_due, " t "reply_due, " t  \
+      "rectify_due, " t "extension_to, " t "merged_into, " t "rating, " t "created_at"
 #define DROW_LIST_N 18
-#define DROW_COLS                                                                                  \
-    DROW_LIST_COLS ", d.lead_org_id, d.intake_org_id, d.rating_count, d.accepted_at, "             \
-                   "d.dispatched_at, d.signed_at, d.replied_at, d.closed_at, d.version"
+/* DROW_COLS_OF("demands.") names the columns where the alias d cannot be used (a RETURNING
+ * clause: SQLite knows no alias there). */
+#define DROW_COLS_OF(t)                                                                            \
+    DROW_LIST_COLS_OF(t)                                                                           \
+    ", " t "lead_org_id, " t "intake_org_id, " t "rating_count, " t "accepted_at, " t              \
+    "dispatched_at, " t "signed_at, " t "replied_at, " t "closed_at, " t "version"
+#define DROW_LIST_COLS DROW_LIST_COLS_OF("d.")
+#define DROW_COLS DROW_COLS_OF("d.")
 #define DROW_N 27
 
 /* Reads the first n columns (DROW_LIST_N or DROW_N) into d; the others stay 0. */
 void demand__read_row_n(struct stmt *st, struct drow *d, int n);
+/* The detail's columns (demand_get_text's DETAIL_SQL) of a row just inserted, for its
+ * INSERT ... RETURNING: no lead and no co-handler yet. */
+#define DEMAND_DETAIL_RETURNING                                                                    \
+    DROW_COLS_OF("demands.")                                                                       \
+    ", demands.title, demands.content, demands.contact_name, "                                     \
+    "demands.contact_phone, demands.address, demands.enterprise_name, "                            \
+    "NULL, NULL, demands.external_id, "                                                            \
+    "COALESCE(demands.received_at, 0), NULL, NULL, 0"
+/* Writes the detail of the row st stands on (the columns of demand_get_text, then one row
+ * per co-handler) as p may see it, and finishes st. */
+enum rc demand__detail_write(struct stmt *st, const struct demand_ctx *ctx,
+                             const struct principal *p, struct buf *out, struct err *e);
 /* Loads demand id (RC_NOTFOUND when there is none), whoever asks. */
 enum rc demand__load(struct conn *c, int64_t id, struct drow *d, struct err *e);
 /* The caller's relations to d (REL_* bits), given whether its organisation is a

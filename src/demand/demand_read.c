@@ -142,6 +142,13 @@ enum rc demand_get_text(struct conn *c, const struct demand_ctx *ctx, const stru
         store_finish(st);
         return rc == RC_DONE ? err_set(e, RC_NOTFOUND, NULL, "诉求不存在") : rc;
     }
+    return demand__detail_write(st, ctx, p, out, e);
+}
+
+enum rc demand__detail_write(struct stmt *st, const struct demand_ctx *ctx,
+                             const struct principal *p, struct buf *out, struct err *e)
+{
+    enum rc rc;
     struct drow d;
     demand__read_row_n(st, &d, DROW_N);
     struct jsonx_w w = {out, buf_reserve(out, 4096)};
