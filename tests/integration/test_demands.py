@@ -1465,3 +1465,51 @@ def test_contact_phone_is_validated_at_intake(w):
         assert d["error"]["code"] == "invalid"
         assert d["error"]["field"] == "contact_phone"
         assert "手机号或固定电话" in d["error"]["message"]
+
+
+def test_create_answers_the_detail_it_wrote(w):
+    """A create's 201 is built from the INSERT's own row (issue 16 item 5): it must be the
+    very detail a GET then answers, for an enterprise, a clerk filing by phone with an
+    external id, and a clerk's replay (read back, 200)."""
+    d = w.submit(title="创建即详情（网上）", address="安庆市宜秀区")
+    st, _, got = w.req("enterprise", "GET", "/api/v1/demands/%s" % d["id"])
+    assert st == 200 and got == d
+    assert d["state"] == "submitted" and d["lead"] is None and d["co_handlers"] == []
+    assert d["channel"] == "web" and d["credit_code"] == DEMO_CODE
+    assert d["enterprise_name"] and d["no"].startswith("QF") and d["no"].endswith(
+        "%08d" % int(d["id"]))
+    key = "answer-%s" % d["id"]
+    c = w.submit("clerk", key=key, credit_code=DEMO_CODE, channel="hotline", urgency="urgent",
+                 external_id="12345-%s" % d["id"], title="创建即详情（电话）", lat=30.5, lon=117.05)
+    st, _, got = w.req("clerk", "GET", "/api/v1/demands/%s" % c["id"])
+    assert st == 200 and got == c
+    assert c["urgency"] == "urgent" and c["external_id"] == "12345-%s" % d["id"]
+    assert c["contact_phone"] == "13905561234"
+    # the replay: the same demand, read back
+    st, hdrs, again = w.req("clerk", "POST", "/api/v1/demands", {
+        "credit_code": DEMO_CODE, "channel": "hotline", "urgency": "urgent",
+        "external_id": "12345-%s" % d["id"], "lat": 30.5, "lon": 117.05,
+        "category": "help", "title": "创建即详情（电话）",
+        "content": "我公司计划更新生产线，想了解技改补贴的申请条件和流程。",
+        "contact_name": "方晓东", "contact_phone": "13905561234"},
+        headers={"Idempotency-Key": key})
+    assert st == 200 and hdrs.get("Idempotent-Replay") == "true" and again == c
+
+
+def test_create_checks_the_category_in_its_lookup(w):
+    """The category's check moved into the creation's one lookup statement: an unknown
+    and a switched-off category are still refused on the field, with nothing written."""
+    before = (w.s.sql("SELECT COUNT(*) FROM demands"), w.s.audit_count())
+    for cat in ("nope", "tax_off"):
+        if cat == "tax_off":
+            st, _, c = w.s.request("POST", "/api/v1/categories", {
+                "code": "tax_off", "name": "停用的类别", "parent": "help"}, token=w.tok["admin"])
+            assert st == 201, c
+            st, _, c = w.s.request("PATCH", "/api/v1/categories/tax_off", {"active": False},
+                                   token=w.tok["admin"])
+            assert st == 200 and c["active"] is False, c
+            before = (before[0], w.s.audit_count())
+        err = w.req("enterprise", "POST", "/api/v1/demands", {
+            "category": cat, "title": "类别检查", "content": "内容"})
+        assert_error(err, 400, "invalid", "category", "不存在或已停用")
+    assert (w.s.sql("SELECT COUNT(*) FROM demands"), w.s.audit_count()) == before
