@@ -69,20 +69,17 @@ enum rc audit_append(struct conn *c, const struct audit_actor *who, const struct
         goto out;
     rc = chain_hash(prev, seq, at, who->name, who->org ? who->org : "", ev->action, ev->entity,
                     ev->entity_id, before, after, hash);
-    /* On PostgreSQL the record and the head's UPDATE are one statement (a data-modifying
-     * WITH; SQLite has none): a statement there costs a round trip and ~50 us of the
-     * server's CPU, on every audited write. */
-#define AUDIT_INSERT                                                                               \
-    "INSERT INTO audit (seq, at, actor, org, action, entity, entity_id, before, after, "           \
-    "prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-    bool pg = store_conn_kind(c) == STORE_PG;
+    /* The record and the head's UPDATE are one statement where the backend can
+     * (store_prepare_joined): a statement on PostgreSQL costs a round trip and ~50 us of
+     * the server's CPU, on every audited write. */
+    static const char head_sql[] = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1";
+    bool joined = false;
     if (rc == RC_OK)
-        rc = store_prepare(c,
-                           pg ? "WITH a AS (" AUDIT_INSERT ") "
-                                "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
-                              : AUDIT_INSERT,
-                           &st, e);
-#undef AUDIT_INSERT
+        rc = store_prepare_joined(c,
+                                  "INSERT INTO audit (seq, at, actor, org, action, entity, "
+                                  "entity_id, before, after, prev_hash, hash) VALUES "
+                                  "(?,?,?,?,?,?,?,?,?,?,?)",
+                                  head_sql, &joined, &st, e);
     if (rc == RC_OK) {
         store_bind_int(st, 1, seq);
         store_bind_int(st, 2, at);
@@ -95,7 +92,7 @@ enum rc audit_append(struct conn *c, const struct audit_actor *who, const struct
         store_bind_text(st, 9, after);
         store_bind_text(st, 10, prev);
         store_bind_text(st, 11, hash);
-        if (pg) {
+        if (joined) {
             store_bind_int(st, 12, seq);
             store_bind_text(st, 13, hash);
         }
@@ -103,9 +100,9 @@ enum rc audit_append(struct conn *c, const struct audit_actor *who, const struct
     }
     store_finish(st);
     st = NULL;
-    if (rc == RC_OK && !pg)
-        rc = store_prepare(c, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", &st, e);
-    if (rc == RC_OK && !pg) {
+    if (rc == RC_OK && !joined)
+        rc = store_prepare(c, head_sql, &st, e);
+    if (rc == RC_OK && !joined) {
         store_bind_int(st, 1, seq);
         store_bind_text(st, 2, hash);
         rc = store_run_later(st, e);

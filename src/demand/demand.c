@@ -397,10 +397,8 @@ static enum rc check_new(const struct principal *p, const struct demand_new *d,
  */
 #define PRE_EXISTING_KEY "(SELECT id FROM demands WHERE created_by = ? AND idem_key = ?)"
 #define PRE_EXISTING_EXT "(SELECT id FROM demands WHERE channel = ? AND external_id = ?)"
-#define PRE_NEXT_PG "nextval('demands_id_seq')"
-#define PRE_NEXT_SQLITE "(SELECT COALESCE(MAX(id), 0) + 1 FROM demands)"
-#define PRE_SQL(existing, next)                                                                    \
-    "SELECT " existing ", e.region, e.name, " next ", "                                            \
+#define PRE_SQL(existing)                                                                          \
+    "SELECT " existing ", e.region, e.name, {{NEXT_ID}}, "                                         \
     "(SELECT active FROM categories WHERE code = ?) FROM (SELECT 1 AS one) x "                     \
     "LEFT JOIN enterprises e ON e.credit_code = ?"
 
@@ -408,12 +406,10 @@ static enum rc prepare_lookup(struct conn *c, const char *created_by, const stru
                               const char *channel, const char *credit, struct stmt **st,
                               struct err *e)
 {
-    static const char *const sql[3][2] = {
-        {PRE_SQL(PRE_EXISTING_KEY, PRE_NEXT_SQLITE), PRE_SQL(PRE_EXISTING_KEY, PRE_NEXT_PG)},
-        {PRE_SQL(PRE_EXISTING_EXT, PRE_NEXT_SQLITE), PRE_SQL(PRE_EXISTING_EXT, PRE_NEXT_PG)},
-        {PRE_SQL("NULL", PRE_NEXT_SQLITE), PRE_SQL("NULL", PRE_NEXT_PG)}};
+    static const char *const sql[3] = {PRE_SQL(PRE_EXISTING_KEY), PRE_SQL(PRE_EXISTING_EXT),
+                                       PRE_SQL("NULL")};
     int by = d->idem_key ? 0 : d->external_id ? 1 : 2;
-    enum rc rc = store_prepare(c, sql[by][store_conn_kind(c) == STORE_PG], st, e);
+    enum rc rc = store_prepare_next_id(c, sql[by], "demands", st, e);
     if (rc)
         return rc;
     int i = 1;

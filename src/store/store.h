@@ -214,6 +214,23 @@ enum rc store_search_index_row(struct conn *c, const char *table, const char *co
  */
 enum rc store_next_id(struct conn *c, const char *table, int64_t *id, struct err *e) WARN_UNUSED;
 /*
+ * Like store_prepare for sql with one {{NEXT_ID}} where the id the next INSERT into table
+ * will take goes (as store_next_id, folded into a statement that reads other things too):
+ * PostgreSQL nextval('<table>_id_seq'), SQLite (SELECT COALESCE(MAX(id), 0) + 1 FROM
+ * <table>). Inside a write transaction only.
+ */
+enum rc store_prepare_next_id(struct conn *c, const char *sql, const char *table,
+                              struct stmt **out, struct err *e) WARN_UNUSED;
+/*
+ * Prepares two writes that do not read each other's rows as one statement where the
+ * backend can: PostgreSQL `WITH w AS (first) then`, whose parameters are first's and then
+ * then's (*joined true); SQLite has no data-modifying WITH, so *out is first alone
+ * (*joined false) and the caller runs then itself. Saves a statement (a round trip and
+ * the server's CPU per statement) on every audited write.
+ */
+enum rc store_prepare_joined(struct conn *c, const char *first, const char *then, bool *joined,
+                             struct stmt **out, struct err *e) WARN_UNUSED;
+/*
  * Like store_prepare for a SELECT whose rows of table alias `of` stay locked until the
  * transaction ends: PostgreSQL appends " FOR UPDATE OF <of>"; SQLite's writer already
  * holds the whole database (BEGIN IMMEDIATE), so the SQL is unchanged.

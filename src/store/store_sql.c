@@ -185,6 +185,43 @@ enum rc store_prepare_claim(struct conn *c, const char *sql, const char *of, str
     return prepare_for_update(c, sql, of, " SKIP LOCKED", out, e);
 }
 
+enum rc store_prepare_next_id(struct conn *c, const char *sql, const char *table, struct stmt **out,
+                              struct err *e)
+{
+    assert(store_in_txn(c));
+    *out = NULL;
+    const char *mark = strstr(sql, "{{NEXT_ID}}");
+    if (!mark || strstr(mark + 1, "{{NEXT_ID}}"))
+        return err_set(e, RC_INTERNAL, NULL, "store_prepare_next_id: not one {{NEXT_ID}}");
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    enum rc rc = is_sqlite(c)
+                     ? buf_printf(&b, "%.*s(SELECT COALESCE(MAX(id), 0) + 1 FROM %s)%s",
+                                  (int)(mark - sql), sql, table, mark + strlen("{{NEXT_ID}}"))
+                     : buf_printf(&b, "%.*snextval('%s_id_seq')%s", (int)(mark - sql), sql, table,
+                                  mark + strlen("{{NEXT_ID}}"));
+    rc = rc ? err_set(e, RC_INTERNAL, NULL, "statement too long")
+            : store_prepare(c, buf_str(&b), out, e);
+    buf_cleanup(&b);
+    return rc;
+}
+
+enum rc store_prepare_joined(struct conn *c, const char *first, const char *then, bool *joined,
+                             struct stmt **out, struct err *e)
+{
+    *out = NULL;
+    *joined = !is_sqlite(c);
+    if (!*joined)
+        return store_prepare(c, first, out, e);
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    enum rc rc = buf_printf(&b, "WITH w AS (%s) %s", first, then);
+    rc = rc ? err_set(e, RC_INTERNAL, NULL, "statement too long")
+            : store_prepare(c, buf_str(&b), out, e);
+    buf_cleanup(&b);
+    return rc;
+}
+
 enum rc store_bulk(struct conn *c, bool on, struct err *e)
 {
     if (!is_sqlite(c))

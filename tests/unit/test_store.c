@@ -1155,6 +1155,43 @@ START_TEST(dialect_sql)
     store_finish(st);
     store_rollback(c);
 
+    /* {{NEXT_ID}} inside a statement that reads other things too: the id the next INSERT
+     * takes; then two writes joined into one statement where the backend can. */
+    ck_assert_int_eq(store_begin(c, &e), RC_OK);
+    ck_assert_int_eq(store_prepare_next_id(c,
+                                           "SELECT {{NEXT_ID}}, (SELECT COUNT(*) FROM test_docs "
+                                           "WHERE name = ?)",
+                                           "test_docs", &st, &e),
+                     RC_OK);
+    store_bind_text(st, 1, "Alpha 企业甲");
+    ck_assert_int_eq(step(st), RC_ROW);
+    int64_t next = store_int(st, 0);
+    ck_assert_int_eq(store_int(st, 1), 1);
+    store_finish(st);
+    ck_assert_int_gt(next, id);
+    ck_assert_int_eq(store_prepare_next_id(c, "SELECT 1", "test_docs", &st, &e), RC_INTERNAL);
+    ck_assert_ptr_null(st);
+    bool joined = false;
+    ck_assert_int_eq(store_prepare_joined(c, "INSERT INTO test_docs (id, name) VALUES (?, ?)",
+                                          "UPDATE test_docs SET name = ? WHERE id = ?", &joined,
+                                          &st, &e),
+                     RC_OK);
+    ck_assert(joined == pg);
+    store_bind_int(st, 1, next);
+    store_bind_text(st, 2, "Delta 新");
+    if (joined) {
+        store_bind_text(st, 3, "Alpha 改");
+        store_bind_int(st, 4, id);
+    }
+    ck_assert_int_eq(store_run(st, &e), RC_OK);
+    store_finish(st);
+    if (!joined)
+        exec_ok(c, "UPDATE test_docs SET name = 'Alpha 改' WHERE name = 'Alpha 企业甲'");
+    ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM test_docs WHERE name IN "
+                                  "('Delta 新', 'Alpha 改')"),
+                     2);
+    store_rollback(c);
+
     /* The bulk setting is taken back to the connection's own cache size. */
     ck_assert_int_eq(store_bulk(c, true, &e), RC_OK);
     if (!pg)
