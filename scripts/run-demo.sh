@@ -5,12 +5,20 @@ set -eu
 cd "$(dirname "$0")/.."
 db=${QIFU_DB:-sqlite:qifu-demo.db}
 listen=${QIFU_LISTEN:-127.0.0.1:8080}
+# A busy port is said at once, before the demo data is loaded (qifu serve says it too).
+host=${listen%:*}
+port=${listen##*:}
+if (exec 3<>"/dev/tcp/${host/localhost/127.0.0.1}/$port") 2>/dev/null; then
+    echo "qifu: 端口 $port 已被占用 (port $port is already in use)。" >&2
+    echo "      换一个端口 (use another port): make run QIFU_LISTEN=127.0.0.1:8081" >&2
+    exit 1
+fi
 ./qifu migrate --db "$db"
 ./qifu demo --db "$db"
 # A small synthetic registry (deterministic); re-running updates nothing.
 ./qifu demo --db "$db" --enterprises "${QIFU_DEMO_ENTERPRISES:-2000}" --seed 1
 echo
-echo "qifu 企服 正在运行 (serving): http://${listen}"
+echo "qifu 企服 正在启动 (starting): http://${listen}  — 见下方 'serving on' 一行 (see the 'serving on' line below)"
 echo "  健康检查 health:  curl http://${listen}/healthz"
 echo "  登录 log in:      curl -X POST http://${listen}/api/v1/session -H 'Content-Type: application/json' \\"
 echo "                      -d '{\"username\":\"admin\",\"password\":\"demo\"}'"
