@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: migrate an SQLite database, load the demo data and serve on 127.0.0.1:8080.
-# QIFU_DB and QIFU_LISTEN override the defaults.
+# QIFU_DB and QIFU_LISTEN override the defaults; QIFU_SERVE_ARGS adds flags to `qifu serve`
+# (e.g. --operator 主办单位 --icp 备案号 for the footer of the public pages).
 set -eu
 cd "$(dirname "$0")/.."
 db=${QIFU_DB:-sqlite:qifu-demo.db}
@@ -23,4 +24,5 @@ echo "  健康检查 health:  curl http://${listen}/healthz"
 echo "  登录 log in:      curl -X POST http://${listen}/api/v1/session -H 'Content-Type: application/json' \\"
 echo "                      -d '{\"username\":\"admin\",\"password\":\"demo\"}'"
 echo "  按 Ctrl-C 停止 (Ctrl-C stops)"
-exec ./qifu serve --db "$db" --listen "$listen"
+# shellcheck disable=SC2086 # QIFU_SERVE_ARGS is a list of flags
+exec ./qifu serve --db "$db" --listen "$listen" ${QIFU_SERVE_ARGS:-}
