@@ -30,7 +30,7 @@ trap cleanup EXIT
 . bench/lib.sh
 db="sqlite:$TMP/qifu.db"
 export QIFU_FAST_HASH=1
-"$QIFU" migrate --db "$db" >/dev/null
+"$QIFU" migrate --db "$db" >/dev/null 2>&1
 "$QIFU" demo --db "$db" >/dev/null 2>&1
 start_server "$db" "$TMP/server.log"
 url="http://127.0.0.1:$PORT"
