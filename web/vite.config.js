@@ -34,7 +34,7 @@ export default defineConfig({
         // that use it (shared ones in shared chunks).
         manualChunks(id) {
           if (id.includes('/echarts/') || id.includes('/zrender/')) return 'echarts'
-          if (id.includes('/pinyin-pro/')) return 'pinyin'
+          if (id.endsWith('/src/lib/initials.json')) return 'initials'
           return undefined
         },
       },

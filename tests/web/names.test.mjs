@@ -5,7 +5,9 @@
 // audit log reads as Chinese sentences; no page shows "null" or a developer path.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, launchBrowser, withPage, login, shot, overflowsX, waitForText, apiAs, PHONE, DESKTOP }
+import fs from 'node:fs'
+import path from 'node:path'
+import { startServer, launchBrowser, withPage, login, shot, overflowsX, waitForText, apiAs, PHONE, DESKTOP, ROOT }
   from './harness.mjs'
 
 const field = (t) => `:is(input[data-test="${t}"], [data-test="${t}"] input, textarea[data-test="${t}"], [data-test="${t}"] textarea)`
@@ -132,3 +134,27 @@ test('officer pages: no "第 null 版" and no developer paths', () =>
     await assertNamesOnly(page, 'policy view')
     await shot(page, 'names-officer-policy')
   }))
+
+test('every code of the served trees has its pinyin initials (web/src/lib/initials.json is current)', async () => {
+  const initials = JSON.parse(fs.readFileSync(path.join(ROOT, 'web', 'src', 'lib', 'initials.json'), 'utf-8'))
+  for (const kind of ['regions', 'industries']) {
+    const tree = (await (await fetch(`${srv.url}/api/v1/codes/${kind}/tree`)).json()).items
+    const table = initials[kind === 'regions' ? 'region' : 'industry']
+    const missing = []
+    let n = 0
+    const walk = (items) => {
+      for (const it of items) {
+        n++
+        if (!/^[a-z]+$/.test(table[it.code] || '')) missing.push(`${it.code} ${it.name}`)
+        if (it.children) walk(it.children)
+      }
+    }
+    walk(tree)
+    assert.deepEqual(missing, [], `${kind}: codes without initials (run make initials)`)
+    assert.equal(n, Object.keys(table).length, `${kind}: initials.json has codes the tree does not`)
+  }
+  // Polyphones read in context.
+  assert.equal(initials.region['500000'], 'cqs') // 重庆市
+  assert.equal(initials.region['430100'], 'css') // 长沙市
+  assert.equal(initials.region['340811'], 'yxq') // 宜秀区
+})

@@ -6,8 +6,10 @@
 //   nameOfCode(tree, '340104')                  // '安徽省 / 合肥市 / 蜀山区'
 //
 // The tree comes once per page load from GET /codes/{regions,industries}/tree (cached by the
-// browser for a day). The initials are computed here by pinyin-pro, which is imported only
-// when a cascader first loads its tree, so its chunk never weighs on the login page.
+// browser for a day). The initials come from initials.json, generated at build time by
+// scripts/gen_initials.mjs (pinyin-pro over the generated code tables; `make initials`),
+// imported only when a cascader first loads its tree: ~26 KB gzip, where pinyin-pro's
+// dictionary in the browser would be 142 KB; never on the login page.
 import * as codes from '@/api/codes.js'
 
 const trees = {}
@@ -17,24 +19,23 @@ export function loadCodeTree(kind) {
   if (!trees[kind]) {
     trees[kind] = Promise.all([
       kind === 'region' ? codes.regionTree() : codes.industryTree(),
-      import('pinyin-pro'),
-    ]).then(([items, { pinyin }]) => build(items, 1, pinyin))
+      import('./initials.json'),
+    ]).then(([items, initials]) => build(items, 1, (initials.default || initials)[kind] || {}))
     trees[kind].catch(() => delete trees[kind])
   }
   return trees[kind]
 }
 
-function build(items, level, pinyin) {
+function build(items, level, initials) {
   return items.map((it) => {
     const node = {
       value: it.code,
       label: it.name,
       code: it.code,
       level,
-      initials: pinyin(it.name, { pattern: 'first', toneType: 'none', type: 'array' })
-        .join('').toLowerCase(),
+      initials: initials[it.code] || '',
     }
-    if (it.children && it.children.length) node.children = build(it.children, level + 1, pinyin)
+    if (it.children && it.children.length) node.children = build(it.children, level + 1, initials)
     return node
   })
 }
