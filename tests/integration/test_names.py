@@ -95,3 +95,25 @@ def test_busy_port_says_so_before_anything_runs(server, tmp_path):
     assert "端口已被占用" in out and "address already in use" in out
     assert "QIFU_LISTEN" in out and "--listen" in out
     assert "serving on" not in out  # nothing claimed to be running
+
+
+def test_make_run_says_the_port_is_busy_before_loading_anything(tmp_path):
+    """scripts/run-demo.sh (make run) checks the port first: no database is made and
+    nothing claims to be running."""
+    import os
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    taken = socket.socket()
+    try:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        db = tmp_path / "demo.db"
+        env = dict(os.environ, QIFU_LISTEN="127.0.0.1:%d" % port, QIFU_DB="sqlite:%s" % db)
+        p = subprocess.run([os.path.join(root, "scripts", "run-demo.sh")], capture_output=True,
+                           text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+    finally:
+        taken.close()
+    assert p.returncode == 1
+    assert "已被占用" in p.stderr and "already in use" in p.stderr
+    assert "QIFU_LISTEN" in p.stderr
+    assert "正在" not in p.stdout and not db.exists()
