@@ -37,6 +37,7 @@ url="http://127.0.0.1:$PORT"
 out=$(node bench/web.mjs "$url")
 echo "$out" | grep -v '^JSON '
 json=$(echo "$out" | sed -n 's/^JSON //p')
+# shellcheck disable=SC2016 # JavaScript, not shell, in single quotes
 line=$(node -e '
 const r = JSON.parse(process.argv[1])
 const f = (k) => `${(r[k].ms / 1000).toFixed(2)} s (${Math.round(r[k].bytes / 1024)} KB)`
