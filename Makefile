@@ -7,7 +7,7 @@
 #   make bench      benchmarks (bench/)
 #   make lint       gcc -fanalyzer, cppcheck and the banned-function grep (zero reports)
 #   make format / format-check
-#   make refdata    regenerate the code tables from ../shared/refdata
+#   make refdata    regenerate the code tables from ../shared/refdata (then make initials)
 #   make WITH_PG=0  build without the PostgreSQL backend
 #   make WITH_WEB=0 build without the web UI (no Node.js needed; `qifu serve --web-dir` still works)
 
@@ -64,7 +64,7 @@ endif
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
 .PHONY: bench-bin
-.PHONY: all run test check unit integration bench lint analyze format format-check refdata deps clean fuzz fuzz-bin unit-bin
+.PHONY: all run test check unit integration bench lint analyze format format-check refdata initials deps clean fuzz fuzz-bin unit-bin
 all: qifu
 
 qifu: $(O)/qifu
@@ -236,6 +236,10 @@ format-check:
 
 refdata:
 	python3 scripts/gen_refdata.py ../shared/refdata
+
+# Pinyin initials of the code tables for the web UI's cascader search (needs web/node_modules).
+initials:
+	node scripts/gen_initials.mjs
 
 clean:
 	rm -rf build qifu

@@ -55,6 +55,8 @@ struct opts {
     const char *web_dir;           /* serve: the web UI from this directory */
     const char *public_url;        /* serve: the base URL clients see (behind nginx/TLS) */
     const char *trusted_proxy;     /* serve: proxies whose X-Real-IP names the client */
+    const char *site_operator;     /* serve: 主办单位 shown in the UI's footer */
+    const char *site_icp;          /* serve: ICP 备案号 shown in the UI's footer */
     const char *db_replica;        /* serve: a read replica (PostgreSQL standby) */
     long replica_max_lag_ms;       /* serve: reads leave the replica past this lag */
     const char *instance;          /* serve: this process's name in leases and logs */
@@ -98,6 +100,8 @@ static void usage(FILE *f)
           "          files embedded in the binary\n"
           "          [--public-url https://HOST[/PREFIX]]  the address clients use (Open311\n"
           "          discovery, links); [--cookie-secure]  session cookie only over HTTPS\n"
+          "          [--operator 主办单位] [--icp 备案号]  the operator's footer on the web pages\n"
+          "          (GET /healthz answers them to the UI)\n"
           "          [--trusted-proxy IP[,IP]]  take the client address from X-Real-IP when\n"
           "          the connection comes from one of these (nginx in front)\n"
           "          [--db-replica URL]  a PostgreSQL standby for list, detail and statistics\n"
@@ -200,6 +204,10 @@ static int parse(int argc, char **argv, int from, struct opts *o)
             slot = &o->public_url;
         else if (strcmp(a, "--trusted-proxy") == 0)
             slot = &o->trusted_proxy;
+        else if (strcmp(a, "--operator") == 0)
+            slot = &o->site_operator;
+        else if (strcmp(a, "--icp") == 0)
+            slot = &o->site_icp;
         else if (strcmp(a, "--db-replica") == 0)
             slot = &o->db_replica;
         else if (strcmp(a, "--instance") == 0)
@@ -642,6 +650,14 @@ static int cmd_serve(const struct opts *o)
         fputs("qifu: --public-url 应以 http:// 或 https:// 开头，且不超过 200 个字符\n", stderr);
         return 1;
     }
+    if ((o->site_operator && (strlen(o->site_operator) > 200 ||
+                              !utf8_valid(o->site_operator, strlen(o->site_operator)))) ||
+        (o->site_icp &&
+         (strlen(o->site_icp) > 100 || !utf8_valid(o->site_icp, strlen(o->site_icp))))) {
+        fputs("qifu: --operator 应为不超过 200 字节、--icp 应为不超过 100 字节的 UTF-8 文字\n",
+              stderr);
+        return 1;
+    }
     if (o->db_replica && (o->replica_max_lag_ms < 0 || o->replica_max_lag_ms > 3600000)) {
         fputs("qifu: --replica-max-lag-ms 应为 1 到 3600000 毫秒\n", stderr);
         return 1;
@@ -673,12 +689,14 @@ static int cmd_serve(const struct opts *o)
         while (pub_len > 0 && s->public_url[pub_len - 1] == '/')
             s->public_url[--pub_len] = '\0';
     }
-    s->app =
-        (struct app){.secure_cookie = o->cookie_secure,
-                     .public_url = o->public_url ? s->public_url : NULL,
-                     .session_ttl_ms = (o->session_ttl > 0 ? o->session_ttl : 12 * 3600) * 1000LL,
-                     .max_attachment = o->max_attachment > 0 ? (size_t)o->max_attachment
-                                                             : DEMAND_ATTACH_MAX_BYTES_DEFAULT};
+    s->app = (struct app){
+        .secure_cookie = o->cookie_secure,
+        .public_url = o->public_url ? s->public_url : NULL,
+        .site_operator = o->site_operator && *o->site_operator ? o->site_operator : NULL,
+        .site_icp = o->site_icp && *o->site_icp ? o->site_icp : NULL,
+        .session_ttl_ms = (o->session_ttl > 0 ? o->session_ttl : 12 * 3600) * 1000LL,
+        .max_attachment =
+            o->max_attachment > 0 ? (size_t)o->max_attachment : DEMAND_ATTACH_MAX_BYTES_DEFAULT};
     /* Block the stop signals before any thread starts, so only sigwait sees them. */
     sigset_t set;
     sigemptyset(&set);

@@ -3,9 +3,22 @@
 import { fileURLToPath, URL } from 'node:url'
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
+import Components from 'unplugin-vue-components/vite'
+import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
 
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [
+    vue(),
+    // Element Plus on demand: each <el-xxx> in a template (and v-loading) imports that
+    // component and its CSS only, into the chunk of the page that uses it, so the login
+    // page does not carry the tables, trees and date pickers of the workspaces. Functions
+    // (ElMessage, ElMessageBox) are imported by name; main.js imports their CSS.
+    Components({
+      resolvers: [ElementPlusResolver({ importStyle: 'css', directives: true })],
+      dts: false,
+      dirs: [], // our own components are imported explicitly
+    }),
+  ],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },
@@ -16,12 +29,13 @@ export default defineConfig({
     chunkSizeWarningLimit: 1500,
     rollupOptions: {
       output: {
-        // Libraries in their own chunks, so a change to a page does not change them.
+        // ECharts in its own chunk (loaded by ChartBox on chart pages only). Element Plus is
+        // not forced into one chunk any more: Rollup puts each component with the pages
+        // that use it (shared ones in shared chunks).
         manualChunks(id) {
-          if (!id.includes('node_modules')) return undefined
           if (id.includes('/echarts/') || id.includes('/zrender/')) return 'echarts'
-          if (id.includes('/element-plus/') || id.includes('/@element-plus/')) return 'element-plus'
-          return 'vendor'
+          if (id.endsWith('/src/lib/initials.json')) return 'initials'
+          return undefined
         },
       },
     },

@@ -42,6 +42,8 @@ struct app {
     struct policy_holder *policies; /* compiled policies in force (src/policy/policy.h) */
     struct assets *web;             /* the web UI's files (src/http/assets.h); NULL: none */
     struct store_replica *replica;  /* --db-replica: reads of read_only routes (api_db); NULL */
+    const char *site_operator;      /* --operator: 主办单位 in the UI's footer; NULL: none */
+    const char *site_icp;           /* --icp: ICP 备案号 in the UI's footer; NULL: none */
 };
 
 /* One resource file's route table (api_<module>.c; its handlers are static there). */

@@ -9,10 +9,15 @@
 #include "api.h"
 #include "api_int.h"
 
+/* GET /healthz: alive; also the operator's footer (--operator, --icp), which the
+ * login and public pages show without a session. */
 static enum rc api_healthz(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    (void)req, (void)e;
-    return http_reply(resp, 200, json_pack("{s:s}", "status", "ok"));
+    (void)e;
+    const struct app *app = api_app(req);
+    return http_reply(resp, 200,
+                      json_pack("{s:s, s:s?, s:s?}", "status", "ok", "operator", app->site_operator,
+                                "icp", app->site_icp));
 }
 
 static enum rc api_readyz(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -25,9 +30,9 @@ static enum rc api_readyz(struct http_req *req, struct http_resp *resp, struct e
     }
     if (rc)
         return err_set(e, RC_UNAVAILABLE, NULL, "数据库不可达");
-    return http_reply(resp, 200,
-                      json_pack("{s:s, s:s}", "status", "ready", "database",
-                                store_kind_name(api_app(req)->db)));
+    return http_reply(
+        resp, 200,
+        json_pack("{s:s, s:s}", "status", "ready", "database", store_kind_name(api_app(req)->db)));
 }
 
 static enum rc api_metrics(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -96,8 +101,8 @@ static json_t *path_params(const char *pattern)
         if (!end)
             break;
         json_t *name = json_stringn(p + 1, (size_t)(end - p - 1));
-        json_array_append_new(arr, json_pack("{s:o, s:s, s:b, s:{s:s}}", "name", name, "in",
-                                             "path", "required", 1, "schema", "type", "string"));
+        json_array_append_new(arr, json_pack("{s:o, s:s, s:b, s:{s:s}}", "name", name, "in", "path",
+                                             "required", 1, "schema", "type", "string"));
     }
     return arr;
 }
@@ -181,8 +186,7 @@ static enum rc api_openapi(struct http_req *req, struct http_resp *resp, struct 
                       roles, "responses", "200", "description", "成功", "default", "description",
                       "错误：{\"error\":{\"code\",\"message\",\"field\"}}");
         if (r[i].perms != HTTP_PUBLIC)
-            json_object_set_new(op, "security",
-                                json_pack("[{s:[]}, {s:[]}]", "bearer", "apiKey"));
+            json_object_set_new(op, "security", json_pack("[{s:[]}, {s:[]}]", "bearer", "apiKey"));
         json_object_set_new(item, method, op);
     }
     json_t *doc = json_pack(

@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -629,8 +630,19 @@ enum rc http_start(const struct http_config *cfg, struct http_server **out, stru
         s, MHD_OPTION_UNESCAPE_CALLBACK, unescape_no_nul, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
         1024, MHD_OPTION_END);
     if (!s->d) {
-        rc = err_set(e, RC_IO, "listen", "无法在 %s 上监听（端口被占用或无权限）",
-                     cfg->listen ? cfg->listen : "127.0.0.1:8080");
+        /* bind()'s errno survives MHD's clean-up; say what to do in both languages. */
+        int err = errno;
+        const char *where = cfg->listen ? cfg->listen : "127.0.0.1:8080";
+        if (err == EADDRINUSE)
+            rc = err_set(
+                e, RC_IO, "listen",
+                "端口已被占用，无法在 %s 上监听 (address already in use)；请停止占用该端口的"
+                "程序，或换一个端口：--listen 127.0.0.1:8081（make run 时 "
+                "QIFU_LISTEN=127.0.0.1:8081）",
+                where);
+        else
+            rc = err_set(e, RC_IO, "listen", "无法在 %s 上监听（%s）(cannot listen)", where,
+                         err ? strerror(err) : "端口被占用或无权限");
         goto fail;
     }
     s->reaping = pthread_create(&s->reaper, NULL, reap_run, s) == 0;

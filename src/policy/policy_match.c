@@ -12,6 +12,7 @@
 #include "../base/jsonx.h"
 #include "../base/mem.h"
 #include "../base/timeutil.h"
+#include "../codes/codes.h"
 #include "../ent/ent.h"
 #include "../rules/rules.h"
 #include "../store/store.h"
@@ -135,8 +136,8 @@ static char *put_amounts(char *q, const struct rules_result *r)
 /*
  * Appends the compact item of policy idx (policy.h: POLICY_EXPLAIN_COMPACT) to out, made in
  * a local array first and appended at once: 1,100 items of ~200 bytes written piece by piece
- * through the buffer took a quarter of a compact answer's time. Outcome and amount-state names are constants and fact
- * names identifiers (rules_catalog_add_fact), so nothing needs escaping.
+ * through the buffer took a quarter of a compact answer's time. Outcome and amount-state names are
+ * constants and fact names identifiers (rules_catalog_add_fact), so nothing needs escaping.
  */
 static enum rc compact_item(const struct rules_set *set, const struct rules_row *row, size_t idx,
                             bool first, struct buf *out)
@@ -299,7 +300,7 @@ static enum rc answer(const struct ent_catalog *cat, const struct policy_snap *s
     JSONX_W_LIT(&w, "},\"estimated_total_fen\":");
     jsonx_w_int(&w, total);
     jsonx_w_puts(&w, total_partial ? ",\"estimated_total_partial\":true}"
-                            : ",\"estimated_total_partial\":false}");
+                                   : ",\"estimated_total_partial\":false}");
     return w.rc;
 }
 
@@ -385,8 +386,22 @@ enum rc policy_match_facts(struct policy_holder *h, const json_t *facts, enum po
             continue;
         char *canon = NULL;
         rc = ent_fact_from_json(d, v, field, &canon, e);
-        if (rc == RC_OK && strcmp(name, "region") == 0 && strlen(canon) != 6)
-            rc = err_set(e, RC_INVALID, field, "注册地应为 6 位行政区划代码");
+        /* A code the tables do not know is an error next to its field, never a silent
+         * "no policy applies". */
+        if (rc == RC_OK && strcmp(name, "region") == 0 &&
+            (strlen(canon) != 6 || !codes_region_find(canon)))
+            rc = err_set(e, RC_INVALID, field,
+                         "注册地 %.20s 不是有效的 6 位行政区划代码，请按名称选择地区", canon);
+        if (rc == RC_OK && strcmp(name, "industry") == 0) {
+            const struct codes_industry *ind;
+            struct err pe;
+            err_clear(&pe);
+            rc = codes_industry_parse(canon, CODES_INDUSTRY_CLASS, &ind, &pe);
+            if (rc)
+                rc = err_set(e, rc, field, "%s", pe.msg);
+            else
+                snprintf(canon, strlen(canon) + 1, "%s", ind->code); /* "C3911" → "3911" */
+        }
         if (rc == RC_OK && (rc = rules_facts_set(f, name, canon, false, e)) != RC_OK)
             rc = err_set(e, RC_INVALID, field, "%s 的值不正确", d->label);
         xfree(canon);
@@ -407,8 +422,7 @@ void policy_match_set_key(struct conn *c, struct policy_holder *h, char key[32])
 }
 
 /* Makes the template of s (policy_match_template) as a new text; NULL past the cap. */
-static struct policy_text *make_template(const struct ent_catalog *cat,
-                                         const struct policy_snap *s)
+static struct policy_text *make_template(const struct ent_catalog *cat, const struct policy_snap *s)
 {
     const struct rules_set *set = policy_snap_set(s);
     size_t n = rules_set_size(set);

@@ -58,8 +58,10 @@ for (const [tag, viewport] of [['desktop', undefined], ['phone', PHONE]]) {
 test('policy calculator: outcomes, reasons and ranked missing facts', () =>
   withPage(browser, srv, { name: 'public-calculator', viewport: PHONE }, async (page) => {
     await page.goto('/calculator')
-    await page.locator('[data-test="fact-region"]').waitFor()
-    await page.locator(field('fact-region')).fill('340811')
+    // 注册地 by name: "宜秀" finds 安徽省 / 安庆市 / 宜秀区 (340811).
+    await page.locator('[data-test="fact-region"] input:not([disabled])').click()
+    await page.locator('[data-test="fact-region"] input').fill('宜秀')
+    await page.locator('.el-cascader__suggestion-item:visible', { hasText: '宜秀区' }).first().click()
     await page.locator('[data-test="fact-scale"]').click()
     await page.locator('.el-select-dropdown__item:visible', { hasText: '小型' }).click()
     await page.locator('[data-test="fact-tags"]').click()
@@ -92,12 +94,13 @@ test('policy calculator: outcomes, reasons and ranked missing facts', () =>
     assert.equal(await overflowsX(page), false, 'the calculator overflows sideways')
   }))
 
-test('calculator shows the server error next to a bad fact', () =>
+test('calculator shows an error next to a fact it cannot read', () =>
   withPage(browser, srv, { name: 'public-calculator-error' }, async (page) => {
     await page.goto('/calculator')
-    await page.locator(field('fact-region')).fill('34')
+    await page.locator(field('fact-revenue')).fill('三千万')
     await page.locator('[data-test="calc-submit"]').click()
-    await waitForText(page.locator('[data-test="row-region"]'), (t) => t.includes('6 位行政区划代码'))
-    assert.equal(await page.locator(field('fact-region')).inputValue(), '34')
+    await waitForText(page.locator('[data-test="row-revenue"]'), (t) => t.includes('应为金额数字（万元）'))
+    assert.equal(await page.locator(field('fact-revenue')).inputValue(), '三千万')
+    assert.equal(await page.locator('[data-test="calc-result"]').count(), 0, 'no answer for an unreadable fact')
     await shot(page, 'public-calculator-desktop')
   }))

@@ -108,7 +108,7 @@ test("the admin's workspace pages through the audit log with the cursor", () =>
     assert.equal(await rows.count(), 10)
     const first = await rows.first().innerText()
     assert.match(first, /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/)
-    assert.match(first, /session\.login/) // the newest event: this login
+    assert.match(first, /系统管理员 .* 登录了系统/) // the newest event: this login, as a sentence (issue 17)
     await card.getByRole('button', { name: '下一页' }).click()
     await card.getByText('第 2 页').waitFor()
     const second = await waitForText(rows.first(), (t) => t !== '' && t !== first)

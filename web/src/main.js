@@ -1,8 +1,13 @@
 // The web UI's entry: Vue 3 + Element Plus (zh-CN) + vue-router. See web/README.md.
+// Element Plus components are imported on demand (vite.config.js, unplugin-vue-components):
+// only the global configuration (the zh-CN locale) and the CSS of the functions called
+// from scripts (ElMessage, ElMessageBox) are set up here.
 import { createApp } from 'vue'
-import ElementPlus, { ElMessage } from 'element-plus'
+import { ElMessage, provideGlobalConfig } from 'element-plus'
 import zhCn from 'element-plus/es/locale/lang/zh-cn'
-import 'element-plus/dist/index.css'
+import 'element-plus/theme-chalk/base.css'
+import 'element-plus/es/components/message/style/css'
+import 'element-plus/es/components/message-box/style/css'
 import './styles.css'
 import App from './App.vue'
 import router from './router/index.js'
@@ -19,4 +24,7 @@ onUnauthorized(() => {
   }
 })
 
-createApp(App).use(ElementPlus, { locale: zhCn }).use(router).mount('#app')
+const app = createApp(App)
+// The locale for everything, including ElMessageBox opened from a script.
+provideGlobalConfig({ locale: zhCn }, app, true)
+app.use(router).mount('#app')

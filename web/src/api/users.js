@@ -1,7 +1,9 @@
 // users.js — accounts (admin: /users) and the caller's own password (/me/password).
-import { http, pager } from './http.js'
+import { all, http, pager } from './http.js'
 
 export const page = pager('/users')
+/** Every account (admin; for names in the audit log). */
+export const list = () => all('/users')
 export const create = (body, key) => http.post('/users', body, { idempotencyKey: key })
 /** act(name, 'reset_password', { password }), act(name, 'disable'), act(name, 'enable'). */
 export const act = (name, action, body = {}) =>

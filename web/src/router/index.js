@@ -4,10 +4,9 @@
 // (no login) go in router/public.js. See web/README.md "Adding a page".
 import { createRouter, createWebHistory } from 'vue-router'
 import { ElMessage } from 'element-plus'
-import RoleLayout from '@/layouts/RoleLayout.vue'
 import LoginView from '@/views/LoginView.vue'
 import { ROLES } from '@/lib/roles.js'
-import { session, loadSession, homeOf } from '@/lib/session.js'
+import { session, loadSession, homeOf, mayHaveSession } from '@/lib/session.js'
 import publicRoutes from './public.js'
 import enterprise from './enterprise.js'
 import clerk from './clerk.js'
@@ -31,7 +30,7 @@ const routes = [
   ...publicRoutes.map((r) => ({ ...r, meta: { ...(r.meta || {}), public: true } })),
   ...Object.entries(ROLES).map(([role, r]) => ({
     path: r.base,
-    component: RoleLayout,
+    component: () => import('@/layouts/RoleLayout.vue'), // lazy: the login page does not load it
     meta: { role },
     children: [...byFile[r.file], accountRoute(role)],
   })),
@@ -52,7 +51,8 @@ const router = createRouter({
 
 // Role guard: a page of a role opens only for that role; anyone else goes home.
 router.beforeEach(async (to) => {
-  if (!session.loaded) {
+  // A public page asks /me only when this browser may hold a session (lib/session.js).
+  if (!session.loaded && (!to.meta.public || mayHaveSession())) {
     try {
       await loadSession()
     } catch {
