@@ -534,6 +534,18 @@ static enum rc notify_rating_requested(struct flow_call *x, struct err *e)
     return flow_notify(x, &to, "rating_requested", title, "", e);
 }
 
+/* To the enterprise, at intake: 受理 or 不予受理 (with the reason, the note). */
+static enum rc notify_intake(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    struct flow_to to = {0, 0, k->d.credit};
+    char title[160];
+    bool accepted = x->to == DS_ACCEPTED;
+    snprintf(title, sizeof(title), "您的诉求 %s %s", k->d.no, accepted ? "已受理" : "不予受理");
+    return flow_notify(x, &to, accepted ? "accepted" : "declined", title,
+                       accepted ? "将交办相关单位办理" : (x->note ? x->note : ""), e);
+}
+
 static enum rc notify_rate(struct flow_call *x, struct err *e)
 {
     struct call *k = call_of(x);
@@ -561,9 +573,10 @@ static enum rc notify_rate(struct flow_call *x, struct err *e)
 
 static const struct flow_action actions[] = {
     /* 一口受理 */
-    {"accept", "受理", B(DS_SUBMITTED), REL_INTAKE, DS_ACCEPTED, 0, 0, 0, apply_intake, NULL},
+    {"accept", "受理", B(DS_SUBMITTED), REL_INTAKE, DS_ACCEPTED, 0, 0, 0, apply_intake,
+     notify_intake},
     {"decline", "不予受理", B(DS_SUBMITTED), REL_INTAKE, DS_DECLINED, FLOW_NOTE, 0, 0, apply_intake,
-     NULL},
+     notify_intake},
     {"answer_directly", "直接答复办结", B(DS_SUBMITTED) | B(DS_ACCEPTED), REL_INTAKE,
      DS_ANSWERED_DIRECTLY, FLOW_NOTE, 0, 0, apply_intake, notify_rating_requested},
     {"merge", "并单", B(DS_SUBMITTED) | B(DS_ACCEPTED), REL_INTAKE, DS_MERGED, 0, 0, 0, apply_merge,
