@@ -334,10 +334,16 @@ static void list_sql(char *sql, size_t n, enum list_shape shape, const struct de
                            : shape == LIST_HANDLER ? " AND h.category = ?"
                                                    : " AND d.category = ?";
     const struct todo_filter *todo = todo_filter_of(f->todo);
+    /* Only a running deadline has a light (demand__running_due): a light filter reads the
+     * states that have one, not every closed demand of the scope (GET /me/todo's 超期 and
+     * 临期 count through it on every workspace visit). */
+    const char *running = f->light ? " AND d.state IN ('dispatched', 'signed', 'reopened', "
+                                     "'rectifying', 'return_requested', 'extension_requested')"
+                                   : "";
     snprintf(sql, n,
-             "SELECT " DROW_LIST_COLS ", d.title, d.enterprise_name %s%s%s%s%s%s%s ORDER BY %s "
+             "SELECT " DROW_LIST_COLS ", d.title, d.enterprise_name %s%s%s%s%s%s%s%s ORDER BY %s "
              "DESC LIMIT ?",
-             from[shape], f->state ? " AND d.state = ?" : "", category,
+             from[shape], f->state ? " AND d.state = ?" : "", running, category,
              f->credit_code ? " AND d.credit_code = ?" : "",
              f->q ? " AND LOWER(d.title) LIKE LOWER(?) ESCAPE '\\'" : "", todo ? todo->where : "",
              todo && todo->lead && shape == LIST_HANDLER ? " AND h.role = 'lead'" : "",
