@@ -7,16 +7,19 @@
  * list endpoint and query its filter. The count is that list's length by construction: it
  * runs the list's own query (demand_count: demand_list without a page; the grants' and
  * applications' lists paged through; the notices' ?unread=1 walk), so it goes through the
- * same src/access scope and the same per-relation rules. The web maps (path, query) to the
- * page of the caller's workspace that shows that list (web/src/lib/todo.js).
+ * same src/access scope and the same per-relation rules. 可申报政策 names the enterprise's
+ * match answer, a single list, with a filter its items are selected by (policy_item). The web maps
+ * (path, query) to the page of the caller's workspace that shows that list (web/src/lib/todo.js).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../calendar/calendar.h"
+#include "../base/buf.h"
 #include "../base/timeutil.h"
 #include "../demand/demand.h"
+#include "../policy/policy.h"
 #include "../policy/policy_grant.h"
 #include "../store/store.h"
 #include "api.h"
@@ -155,6 +158,48 @@ static enum rc policy_items(struct conn *c, const struct principal *p, json_t *i
     return rc;
 }
 
+/*
+ * 可申报政策: the policies in force the enterprise is eligible for that take an application
+ * (即申即享, 申报审批; 免申即享 needs none), counted in the enterprise's own match answer
+ * (GET /enterprises/{code}/policies, 我的政策). That answer is one list, not pages: the
+ * item names it with a filter {outcome, delivery} its items are selected by.
+ */
+static enum rc policy_item(struct http_req *req, struct conn *c, const struct principal *p,
+                           json_t *items, struct err *e)
+{
+    struct buf b;
+    buf_init(&b, 64u << 20);
+    enum rc rc = policy_match_enterprise(c, api_app(req)->policies, p, p->credit_code,
+                                         POLICY_EXPLAIN_NONE, &b, e);
+    json_t *answer = rc ? NULL : json_loadb(b.data, b.len, 0, NULL);
+    buf_cleanup(&b);
+    if (rc == RC_NOTFOUND) /* an enterprise not (yet) in the registry has no policies */
+        return RC_OK;
+    if (rc)
+        return rc;
+    int n = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(answer, "items"), i, it)
+    {
+        const char *outcome = json_string_value(json_object_get(it, "outcome"));
+        const char *delivery =
+            json_string_value(json_object_get(json_object_get(it, "policy"), "delivery"));
+        if (outcome && delivery && strcmp(outcome, "eligible") == 0 &&
+            (strcmp(delivery, "ji_shen") == 0 || strcmp(delivery, "shen_bao") == 0))
+            n++;
+    }
+    json_decref(answer);
+    char path[96];
+    snprintf(path, sizeof(path), "/api/v1/enterprises/%s/policies", p->credit_code);
+    json_array_append_new(items,
+                          json_pack("{s:s, s:s, s:i, s:{s:s, s:{s:s}, s:{s:s, s:[ss]}}}", "key",
+                                    "policies", "label", "可申报政策", "count", n, "list", "path",
+                                    path, "query", "explain", "none", "filter", "outcome",
+                                    "eligible", "delivery", "ji_shen", "shen_bao"));
+    return RC_OK;
+}
+
 static enum rc api_me_todo(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const struct principal *p = api_who(req);
@@ -182,6 +227,8 @@ static enum rc api_me_todo(struct http_req *req, struct http_resp *resp, struct 
         rc = demand_items(c, &ctx, p, items, owner, N(owner), e);
         if (rc == RC_OK && access_can(p, ACCESS_GRANT_READ))
             rc = policy_items(c, p, items, owner_policy, N(owner_policy), e);
+        if (rc == RC_OK && access_can(p, ACCESS_APPLY) && p->credit_code)
+            rc = policy_item(req, c, p, items, e);
     }
     if (rc == RC_OK && access_can(p, ACCESS_POLICY_ISSUE))
         rc = policy_items(c, p, items, issuer, N(issuer), e);
@@ -200,6 +247,8 @@ static enum rc api_me_todo(struct http_req *req, struct http_resp *resp, struct 
 
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_todo_routes[] = {
-    ROUTE_READ(HTTP_GET, "/api/v1/me/todo", HTTP_ANY_USER, api_me_todo, "我的待办数"),
+    /* Not read_only: 可申报政策 matches the compiled policies against the enterprise's facts,
+     * which must be read together (api.md "Read-only routes"). */
+    ROUTE(HTTP_GET, "/api/v1/me/todo", HTTP_ANY_USER, api_me_todo, "我的待办数"),
 };
 const size_t api_todo_n_routes = sizeof(api_todo_routes) / sizeof(api_todo_routes[0]);

@@ -179,7 +179,6 @@ def test_every_read_only_route_reads_from_the_replica(srv):
         "/api/v1/applications/{id}/timeline": "/api/v1/applications/1/timeline",
         "/api/v1/stats/policies": "/api/v1/stats/policies",
         "/api/v1/notices": "/api/v1/notices",
-        "/api/v1/me/todo": "/api/v1/me/todo",
         "/api/v1/orgs": "/api/v1/orgs",
         "/api/v1/orgs/{code}": "/api/v1/orgs/" + srv.org_codes()[0],
         "/api/v1/audit": "/api/v1/audit",

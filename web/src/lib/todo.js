@@ -48,11 +48,13 @@ const TARGETS = {
     rate: ['demands', { todo: 'rate' }],
     grant_confirm: ['grants', { tab: 'grants' }],
     app_more_info: ['grants', { tab: 'applications' }],
+    policies: ['policies', {}],
   },
 }
 // Counts that overlap others (a light is a view across states) or are not a step to take
-// now: shown on the 工作台, left out of the menu's badges.
-const NOT_BADGED = ['overdue', 'due_soon', 'handling']
+// now (办理中; 可申报政策, an offer that stays until the policy ends): shown on the 工作台, left
+// out of the menu's badges.
+const NOT_BADGED = ['overdue', 'due_soon', 'handling', 'policies']
 
 /** Where item (a GET /me/todo item) leads in role's workspace, or null. */
 export function targetOf(item, role) {
