@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """To-do counts and the message centre (issue 17 item 2): GET /me/todo gives each role's
 counts, each equal to the length of the list it links to (through the same access scope);
-notices reach the handler on 交办 and 督办 and the enterprise on 受理 and 答复; read state is
+notices reach the handler on 交办, 督办 and 延期 decisions, the supervisors on a 延期 request and
+the enterprise on 受理 and 答复; read state is
 per user (POST /notices/{id}/read, POST /notices/read)."""
 import datetime
 import time
@@ -145,6 +146,17 @@ def test_notices_reach_handler_and_enterprise(server):
     f.act("handler", did, "reply", note="已答复企业")
     f.act("clerk", did, "review_accept")
     assert "rating_requested" in kinds_about(server, f.tok["enterprise"], did)
+    # A 延期 request reaches the supervisors of the demand's region (督查室), with its reason;
+    # the decision reaches the handler.
+    ext = f.dispatched("延期申请的通知")
+    f.act("handler", ext, "sign")
+    extension(f, ext)
+    sup = [n for n in server.list_all("/api/v1/notices", f.tok["supervisor"])
+           if n.get("entity_id") == ext]
+    assert [(n["kind"], n["body"]) for n in sup] == [("request_extension", "需现场勘验")], sup
+    assert "request_extension" not in kinds_about(server, f.tok["clerk"], ext)
+    f.act("supervisor", ext, "approve_extension")
+    assert "approve_extension" in kinds_about(server, f.tok["handler"], ext)
     # Declining tells the enterprise why.
     no = f.submit("不予受理的通知")
     f.act("clerk", no, "decline", note="不属于受理范围")
