@@ -285,6 +285,46 @@ const char *access_region_prefix(const struct principal *p, char prefix[8])
     return prefix;
 }
 
+enum rc access_orgs_covering(struct conn *c, enum access_perm perm, const char *region,
+                             int64_t **orgs, size_t *n, struct err *e)
+{
+    *orgs = NULL;
+    *n = 0;
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "SELECT DISTINCT u.org_id, o.region, r.permissions FROM users u "
+                               "JOIN roles r ON r.name = u.role JOIN orgs o ON o.id = u.org_id "
+                               "WHERE u.disabled = 0 ORDER BY u.org_id",
+                               &st, e);
+    if (rc)
+        return rc;
+    size_t cap = 0;
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        /* Permission names are checked one by one: a name is never a prefix test. */
+        unsigned bits = 0;
+        struct err ignore;
+        if (access_perms_parse(store_text(st, 2), "permissions", &bits, &ignore) ||
+            !(bits & ACCESS_BIT(perm)))
+            continue;
+        struct principal p = {.org_region = store_text(st, 1)};
+        if (!access_covers(&p, region))
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 4;
+            *orgs = xrealloc(*orgs, cap * sizeof(**orgs));
+        }
+        (*orgs)[(*n)++] = store_int(st, 0);
+    }
+    store_finish(st);
+    if (rc != RC_DONE) {
+        xfree(*orgs);
+        *orgs = NULL;
+        *n = 0;
+        return rc;
+    }
+    return RC_OK;
+}
+
 bool access_covers(const struct principal *p, const char *region)
 {
     char prefix[8];

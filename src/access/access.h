@@ -187,6 +187,14 @@ void access_scope_of(const struct principal *p, enum access_perm region_perm,
                      enum access_perm org_perm, struct access_scope *out);
 /* Does the principal's organisation region cover region (a 6-digit code)? */
 bool access_covers(const struct principal *p, const char *region);
+/*
+ * The organisations having an enabled user whose role holds perm and whose organisation's
+ * region covers region (a 6-digit code): whom a step that such users decide is told (a
+ * 延期 request reaches the supervisors of the demand's region). *orgs is new (xfree), *n
+ * its length; none gives *orgs NULL and *n 0.
+ */
+enum rc access_orgs_covering(struct conn *c, enum access_perm perm, const char *region,
+                             int64_t **orgs, size_t *n, struct err *e) WARN_UNUSED;
 /* Writes the region prefix p's organisation covers into prefix ("~" when none): "3408"
  * for 340800, "34" for 340000, "340822" for a county (and its towns). Returns prefix. */
 const char *access_region_prefix(const struct principal *p, char prefix[8]);

@@ -250,6 +250,7 @@ static enum rc api_demands_list(struct http_req *req, struct http_resp *resp, st
     f.category = http_query(req, "category");
     f.credit_code = http_query(req, "credit_code");
     f.q = http_query(req, "q");
+    f.todo = http_query(req, "todo");
     struct demand_ctx ctx;
     api_demand_ctx(req, &ctx);
     /* The page is written as text: {"items":[...],"next_cursor":...}, as api_page would

@@ -59,6 +59,12 @@
 /* The workflow of an entity ("demand", "grant"...), or NULL (api_flows.c). */
 struct flow;
 const struct flow *api_flow_of(const char *entity);
+struct principal;
+/* Counts the notices GET /notices?unread=1 lists for p (api_notices.c): GET /me/todo's
+ * unread messages. */
+enum rc api_notices_unread(struct http_req *req, struct conn *c, const struct principal *p, int *n,
+                           struct err *e) WARN_UNUSED;
+
 /* The workflows api_flows.c registers (GET /labels, the notices' readers), X(the struct
  * flow's name). A new domain adds one row. */
 #define API_FLOWS(X)                                                                               \
@@ -88,7 +94,8 @@ const struct flow *api_flow_of(const char *entity);
     X(open311)                                                                                     \
     X(policies)                                                                                    \
     X(grants)                                                                                      \
-    X(policy_trial)
+    X(policy_trial)                                                                                \
+    X(todo)
 
 #define API_TABLE_DECLARE(name)                                                                    \
     extern const struct http_route api_##name##_routes[];                                          \

@@ -105,6 +105,7 @@ struct demand_filter {
     const char *category;
     const char *credit_code;
     const char *q;         /* title contains */
+    const char *todo;      /* a named to-do step: review, rate, sign, handling (demand_read.c) */
     int64_t before_id;     /* cursor: ids below this (newest first) */
     int limit;
 };
@@ -118,6 +119,13 @@ struct demand_filter {
 enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
                     const struct demand_filter *f, struct buf *out, int *n_out,
                     int64_t *last_out, struct err *e) WARN_UNUSED;
+
+/*
+ * Counts the demands demand_list would list for f over all its pages (f's cursor and limit
+ * are ignored): GET /me/todo's counts, equal to their lists' lengths by construction.
+ */
+enum rc demand_count(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                     const struct demand_filter *f, int *n_out, struct err *e) WARN_UNUSED;
 
 /* The timeline: every step, internal notes hidden from the enterprise (new JSON array). */
 enum rc demand_timeline(struct conn *c, const struct principal *p, int64_t id, json_t **out,

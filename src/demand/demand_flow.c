@@ -534,6 +534,34 @@ static enum rc notify_rating_requested(struct flow_call *x, struct err *e)
     return flow_notify(x, &to, "rating_requested", title, "", e);
 }
 
+/* To the supervisors whose region covers the demand (REL_OVERSIGHT decides a 延期), with
+ * the reason. */
+static enum rc notify_request_extension(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    int64_t *orgs;
+    size_t n;
+    enum rc rc = access_orgs_covering(x->c, ACCESS_DEMAND_OVERSEE, k->d.region, &orgs, &n, e);
+    char title[160];
+    snprintf(title, sizeof(title), "延期申请待审批 %s", k->d.no);
+    for (size_t i = 0; i < n && rc == RC_OK; i++)
+        rc = to_org(x, orgs[i], "request_extension", title, x->note, e);
+    xfree(orgs);
+    return rc;
+}
+
+/* To the enterprise, at intake: 受理 or 不予受理 (with the reason, the note). */
+static enum rc notify_intake(struct flow_call *x, struct err *e)
+{
+    struct call *k = call_of(x);
+    struct flow_to to = {0, 0, k->d.credit};
+    char title[160];
+    bool accepted = x->to == DS_ACCEPTED;
+    snprintf(title, sizeof(title), "您的诉求 %s %s", k->d.no, accepted ? "已受理" : "不予受理");
+    return flow_notify(x, &to, accepted ? "accepted" : "declined", title,
+                       accepted ? "将交办相关单位办理" : (x->note ? x->note : ""), e);
+}
+
 static enum rc notify_rate(struct flow_call *x, struct err *e)
 {
     struct call *k = call_of(x);
@@ -561,9 +589,10 @@ static enum rc notify_rate(struct flow_call *x, struct err *e)
 
 static const struct flow_action actions[] = {
     /* 一口受理 */
-    {"accept", "受理", B(DS_SUBMITTED), REL_INTAKE, DS_ACCEPTED, 0, 0, 0, apply_intake, NULL},
+    {"accept", "受理", B(DS_SUBMITTED), REL_INTAKE, DS_ACCEPTED, 0, 0, 0, apply_intake,
+     notify_intake},
     {"decline", "不予受理", B(DS_SUBMITTED), REL_INTAKE, DS_DECLINED, FLOW_NOTE, 0, 0, apply_intake,
-     NULL},
+     notify_intake},
     {"answer_directly", "直接答复办结", B(DS_SUBMITTED) | B(DS_ACCEPTED), REL_INTAKE,
      DS_ANSWERED_DIRECTLY, FLOW_NOTE, 0, 0, apply_intake, notify_rating_requested},
     {"merge", "并单", B(DS_SUBMITTED) | B(DS_ACCEPTED), REL_INTAKE, DS_MERGED, 0, 0, 0, apply_merge,
@@ -580,7 +609,7 @@ static const struct flow_action actions[] = {
      FLOW_NOTE, 0, 0, apply_back, notify_lead},
     /* 限时办理 */
     {"request_extension", "申请延期", B(DS_SIGNED) | B(DS_REOPENED) | B(DS_RECTIFYING), REL_LEAD,
-     DS_EXTENSION_REQUESTED, FLOW_NOTE, 0, 0, apply_request_extension, NULL},
+     DS_EXTENSION_REQUESTED, FLOW_NOTE, 0, 0, apply_request_extension, notify_request_extension},
     {"approve_extension", "批准延期", B(DS_EXTENSION_REQUESTED), REL_OVERSIGHT, FLOW_PREVIOUS, 0, 0,
      0, apply_approve_extension, notify_lead},
     {"reject_extension", "驳回延期", B(DS_EXTENSION_REQUESTED), REL_OVERSIGHT, FLOW_PREVIOUS,

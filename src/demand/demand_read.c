@@ -3,6 +3,7 @@
  * demand_read: what a caller may read of demands: a demand's detail (written as JSON
  * text), the actions it may take now, its timeline, and lists shaped per role.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -299,6 +300,32 @@ static enum list_shape list_shape_of(const struct principal *p, bool regional)
     return LIST_NONE;
 }
 
+/*
+ * The named to-do filters (demand_filter.todo): what one step of someone's work is, written
+ * once here so that GET /me/todo counts exactly the demands its linked list shows. "lead"
+ * limits a handler's rows to those its organisation leads (a co-handler neither signs nor
+ * replies); other shapes have no handler row and need no such limit.
+ */
+static const struct todo_filter {
+    const char *name;
+    const char *where;
+    bool lead;
+} todo_filters[] = {
+    {"review", " AND d.state = 'replied' AND d.reviewed = 0", false},
+    {"rate", " AND (d.state = 'answered_directly' OR (d.state = 'replied' AND d.reviewed = 1))",
+     false},
+    {"sign", " AND d.state = 'dispatched'", true},
+    {"handling", " AND d.state IN ('signed', 'reopened', 'rectifying')", true},
+};
+
+static const struct todo_filter *todo_filter_of(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(todo_filters) / sizeof(todo_filters[0]); i++)
+        if (strcmp(todo_filters[i].name, name) == 0)
+            return &todo_filters[i];
+    return NULL;
+}
+
 /* Writes the SQL of one list query into sql (n bytes). */
 static void list_sql(char *sql, size_t n, enum list_shape shape, const struct demand_filter *f)
 {
@@ -313,24 +340,35 @@ static void list_sql(char *sql, size_t n, enum list_shape shape, const struct de
     const char *category = !f->category            ? ""
                            : shape == LIST_HANDLER ? " AND h.category = ?"
                                                    : " AND d.category = ?";
+    const struct todo_filter *todo = todo_filter_of(f->todo);
+    /* Only a running deadline has a light (demand__running_due): a light filter reads the
+     * states that have one, not every closed demand of the scope (GET /me/todo's 超期 and
+     * 临期 count through it on every workspace visit). */
+    const char *running = f->light ? " AND d.state IN ('dispatched', 'signed', 'reopened', "
+                                     "'rectifying', 'return_requested', 'extension_requested')"
+                                   : "";
     snprintf(sql, n,
-             "SELECT " DROW_LIST_COLS ", d.title, d.enterprise_name %s%s%s%s%s ORDER BY %s DESC "
-             "LIMIT ?",
-             from[shape], f->state ? " AND d.state = ?" : "", category,
+             "SELECT " DROW_LIST_COLS ", d.title, d.enterprise_name %s%s%s%s%s%s%s%s ORDER BY %s "
+             "DESC LIMIT ?",
+             from[shape], f->state ? " AND d.state = ?" : "", running, category,
              f->credit_code ? " AND d.credit_code = ?" : "",
-             f->q ? " AND LOWER(d.title) LIKE LOWER(?) ESCAPE '\\'" : "",
+             f->q ? " AND LOWER(d.title) LIKE LOWER(?) ESCAPE '\\'" : "", todo ? todo->where : "",
+             todo && todo->lead && shape == LIST_HANDLER ? " AND h.role = 'lead'" : "",
              shape == LIST_HANDLER ? "h.demand_id" : "d.id");
 }
 
-enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
-                    const struct demand_filter *f, struct buf *out, int *n_out, int64_t *last_out,
-                    struct err *e)
+/* The list, or with out NULL only its length (*n_out): the same query and filters. */
+static enum rc list_run(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                        const struct demand_filter *f, struct buf *out, int *n_out,
+                        int64_t *last_out, struct err *e)
 {
     *n_out = 0;
     *last_out = 0;
     enum demand_state want_state = DS_SUBMITTED;
     if (f->state && !demand_state_parse(f->state, &want_state))
         return err_set(e, RC_INVALID, "state", "未知的状态 %s", f->state);
+    if (f->todo && !todo_filter_of(f->todo))
+        return err_set(e, RC_INVALID, "todo", "未知的待办筛选 %s", f->todo);
     if (f->light && strcmp(f->light, "red") != 0 && strcmp(f->light, "yellow") != 0 &&
         strcmp(f->light, "green") != 0)
         return err_set(e, RC_INVALID, "light", "light 应为 red、yellow 或 green");
@@ -343,16 +381,21 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
     bool regional = strcmp(prefix, "~") != 0;
     enum list_shape shape = list_shape_of(p, regional);
     if (shape == LIST_NONE)
-        return buf_append(out, "[]", 2);
+        return out ? buf_append(out, "[]", 2) : RC_OK;
     char sql[2048];
     list_sql(sql, sizeof(sql), shape, f);
     char *like = f->q ? xmalloc(2 * strlen(f->q) + 3) : NULL;
     if (like)
         like_pattern(like, f->q);
     int64_t before = f->before_id > 0 ? f->before_id : INT64_MAX;
-    /* About 700 bytes a row: one allocation instead of a doubling series. */
-    struct jsonx_w w = {out, buf_reserve(out, (size_t)f->limit * 768 + 64)};
-    jsonx_w_raw(&w, "[", 1);
+    /* About 700 bytes a row: one allocation instead of a doubling series. A count writes
+     * nothing: its writer's buffer is a small scratch one that stays empty. */
+    struct buf scratch;
+    buf_init(&scratch, 64);
+    struct jsonx_w w = {out ? out : &scratch,
+                        out ? buf_reserve(out, (size_t)f->limit * 768 + 64) : RC_OK};
+    if (out)
+        jsonx_w_raw(&w, "[", 1);
     int n = 0;
     int64_t last = 0;
     enum rc rc = w.rc;
@@ -395,6 +438,11 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
                 continue;
             if (n >= f->limit)
                 continue;
+            if (!out) {
+                n++;
+                last = d.id;
+                continue;
+            }
             if (n++)
                 jsonx_w_raw(&w, ",", 1);
             row_write(&w, ctx, &d);
@@ -412,7 +460,9 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
             break;
     }
     xfree(like);
-    jsonx_w_raw(&w, "]", 1);
+    buf_cleanup(&scratch);
+    if (out)
+        jsonx_w_raw(&w, "]", 1);
     if (rc == RC_OK)
         rc = w.rc;
     if (rc)
@@ -420,4 +470,21 @@ enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct p
     *n_out = n;
     *last_out = last;
     return RC_OK;
+}
+
+enum rc demand_list(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                    const struct demand_filter *f, struct buf *out, int *n_out, int64_t *last_out,
+                    struct err *e)
+{
+    return list_run(c, ctx, p, f, out, n_out, last_out, e);
+}
+
+enum rc demand_count(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                     const struct demand_filter *f, int *n_out, struct err *e)
+{
+    struct demand_filter all = *f;
+    all.before_id = 0;
+    all.limit = INT_MAX;
+    int64_t last;
+    return list_run(c, ctx, p, &all, NULL, n_out, &last, e);
 }

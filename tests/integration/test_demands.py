@@ -1406,7 +1406,7 @@ def test_notices_along_the_loop(w):
     assert RFC3339_CST.match(n[0]["created_at"])
     assert [x["body"] for x in w.notices("fgw_handler") if x.get("entity") == "demand" and x["entity_id"] == did] == ["请协办"]
     assert w.notice_kinds("rsj_handler", did) == []
-    assert w.notice_kinds("enterprise", did) == []
+    assert w.notice_kinds("enterprise", did) == ["accepted"]  # 受理 (issue 17 item 2)
     w.act("handler", did, "sign")
     w.act("handler", did, "reply", note="答复内容")
     n = [x for x in w.notices("clerk") if x.get("entity") == "demand" and x["entity_id"] == did]
@@ -1415,7 +1415,7 @@ def test_notices_along_the_loop(w):
     assert w.notice_kinds("hn_clerk", did) == []  # another desk's notices
     w.act("clerk", did, "review_accept")
     n = [x for x in w.notices("enterprise") if x.get("entity") == "demand" and x["entity_id"] == did]
-    assert [x["kind"] for x in n] == ["rating_requested"]
+    assert [x["kind"] for x in n] == ["rating_requested", "accepted"]
     assert n[0]["title"] == "您的诉求 %s 已答复，请评价" % d["no"]
     assert w.notice_kinds("ent2", did) == []
     w.act("enterprise", did, "rate", rating=1, note="非常不满意")

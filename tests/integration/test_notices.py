@@ -14,8 +14,10 @@ from conftest import Server
 class Gateway:
     """A fake SMS gateway on 127.0.0.1 that fails the first `fail` requests."""
 
-    def __init__(self, fail=0):
+    def __init__(self, fail=0, fail_kind=None):
+        """fail_kind: only notices of that kind fail (others are answered 200)."""
         self.fail = fail
+        self.fail_kind = fail_kind
         self.received = []   # (status answered, payload, headers)
         self.lock = threading.Lock()
         gw = self
@@ -25,8 +27,9 @@ class Gateway:
                 n = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(n).decode("utf-8"))
                 with gw.lock:
-                    status = 500 if gw.fail > 0 else 200
-                    gw.fail -= 1
+                    failing = gw.fail_kind is None or body.get("kind") == gw.fail_kind
+                    status = 500 if failing and gw.fail > 0 else 200
+                    gw.fail -= 1 if failing else 0
                     gw.received.append((status, body, dict(self.headers)))
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -71,7 +74,8 @@ def submit_and_dispatch(s):
 
 
 def test_notice_in_app_and_webhook_with_retry(backend):
-    gw = Gateway(fail=2)
+    # The enterprise's 受理 notice comes first; the two failures are the dispatch's.
+    gw = Gateway(fail=2, fail_kind="dispatched")
     s = Server(backend, extra=("--webhook", gw.url))
     try:
         d = submit_and_dispatch(s)

@@ -63,6 +63,8 @@ static const struct shipped {
      "503b1dd3755c95dfc6f41a6edaab664168ecd5172f99913d95620d182ccf169c"},
     {19, "dfd21cd067d0391e8367545343db3d3f239f671538bc0b63b5ba1d318e69ed97",
      "8c6420b7df7db79daee25f68a2d7185fe44cbcaaa6984828ac4ba959c7b1f2f5"},
+    {20, "e9aec071333d87704ef15f14ebc05745740b80f01eccf704454588bfaca102c0",
+     "e9aec071333d87704ef15f14ebc05745740b80f01eccf704454588bfaca102c0"},
 };
 
 /* Writes the SHA-256, in hex, of sql without its whole-line comments into hex. */

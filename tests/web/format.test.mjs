@@ -2,7 +2,8 @@
 // web/src/lib/format.js: dates in Asia/Shanghai, money from fen, lights and state colours.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { fmtDate, fmtDateTime, fmtMoney, fmtWan, yuanToFen, fmtPercent, fmtNumber, lightInfo, stateType, EMPTY }
+import { fmtDate, fmtDateTime, fmtMoney, fmtWan, yuanToFen, fmtPercent, fmtNumber, lightInfo, stateType, EMPTY,
+  wanValue, fenToYuanText, fmtFileSize }
   from '../../web/src/lib/format.js'
 
 test('dates are written in Beijing time', () => {
@@ -43,4 +44,16 @@ test('numbers, ratios, lights and states', () => {
   assert.equal(stateType('archived'), 'success')
   assert.equal(stateType('declined'), 'info')
   assert.equal(stateType('signed'), 'primary')
+})
+
+test('万元 numbers for charts, yuan text for inputs and file sizes are written one way', () => {
+  assert.equal(wanValue(123456789), 123.46)
+  assert.equal(wanValue(300000), 0.3) // not 0.30000000000000004
+  assert.equal(wanValue(null), 0)
+  assert.equal(fenToYuanText(123456), '1234.56')
+  assert.equal(fenToYuanText(null), '')
+  assert.equal(fmtFileSize(512), '512 B')
+  assert.equal(fmtFileSize(1536), '1.5 KB')
+  assert.equal(fmtFileSize(3 * 1024 * 1024), '3.0 MB')
+  assert.equal(fmtFileSize(undefined), EMPTY)
 })

@@ -28,6 +28,7 @@ const BASE = '/api/v1'
 
 let csrfToken = null
 let unauthorizedHandler = null
+let writeHandler = null
 
 /** An error answer of the API (or a network failure, status 0). */
 export class ApiError extends Error {
@@ -51,6 +52,12 @@ export function setCsrfToken(token) {
 /** Sets fn(error) to run when a call is answered 401 (session missing or expired). */
 export function onUnauthorized(fn) {
   unauthorizedHandler = fn
+}
+
+/** Sets fn(method, path) to run after every successful write (POST/PUT/PATCH/DELETE): the
+ *  to-do counts (lib/todo.js) refresh after an action. */
+export function onWrite(fn) {
+  writeHandler = fn
 }
 
 /** The full URL of an API path with its query (undefined/null/'' values are left out). */
@@ -107,6 +114,7 @@ export async function request(method, path, opts = {}) {
     if (err.status === 401 && unauthorizedHandler && !opts.quiet401) unauthorizedHandler(err)
     throw err
   }
+  if (writeHandler && method !== 'GET' && method !== 'HEAD') writeHandler(method, path)
   if (opts.raw) return res
   if (res.status === 204) return null
   const ct = res.headers.get('Content-Type') || ''

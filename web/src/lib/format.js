@@ -4,7 +4,10 @@
 //   fmtDate('2026-11-23T06:05:00Z')      -> '2026-11-23'
 //   fmtDateTime('2026-11-23T06:05:00Z')  -> '2026-11-23 14:05'
 //   fmtMoney(123456)                     -> '¥1,234.56'   (the API's money is in fen)
-//   fmtWan(123456789)                    -> '123.46万元'
+//   fmtWan(123456789)                    -> '123.46万元'   (officials' unit for policy and grant amounts)
+//   wanValue(123456789)                  -> 123.46        (a number of 万元: charts, statistics)
+//   fenToYuanText(123456)                -> '1234.56'     (the text of a yuan input)
+//   fmtFileSize(1536)                    -> '1.5 KB'
 //   fmtPercent(0.8765)                   -> '87.7%'
 //   lightInfo('red')                     -> { label: '红灯', type: 'danger' }   (see LightTag.vue)
 //   stateType('archived')                -> 'success'   (the tag colour of a demand state)
@@ -77,6 +80,28 @@ export function fmtWan(fen) {
   const n = Number(fen)
   if (!Number.isFinite(n)) return EMPTY
   return `${yuan.format(n / 1000000)}万元`
+}
+
+/** Money in fen as a number of 万元 rounded to two decimals (charts, el-statistic); null → 0. */
+export function wanValue(fen) {
+  const n = Number(fen || 0)
+  return Number.isFinite(n) ? Math.round(n / 10000) / 100 : 0
+}
+
+/** Money in fen as the plain yuan text of an input: 123456 -> '1234.56' ('' when empty). */
+export function fenToYuanText(fen) {
+  if (fen === null || fen === undefined || fen === '') return ''
+  const n = Number(fen)
+  return Number.isFinite(n) ? (n / 100).toFixed(2) : ''
+}
+
+/** A file size in bytes: '512 B', '1.5 KB', '2.0 MB'. */
+export function fmtFileSize(n) {
+  if (n === null || n === undefined || n === '' || !Number.isFinite(Number(n))) return EMPTY
+  n = Number(n)
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
+  return `${(n / 1024 / 1024).toFixed(1)} MB`
 }
 
 /** Yuan typed by a user ('1,234.5') to fen (123450), or null when it is not an amount. */

@@ -3,7 +3,7 @@
 // the page; meta.menu: true puts it into the side menu, in the order of this array, with
 // meta.icon (a component from @element-plus/icons-vue). Detail pages leave menu off and
 // may set meta.activeMenu to the menu path to highlight. Views live in views/clerk/.
-import { HomeFilled, Tickets, EditPen } from '@element-plus/icons-vue'
+import { HomeFilled, Tickets, EditPen, Message } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -30,5 +30,11 @@ export default [
     component: () => import('@/views/clerk/DemandView.vue'),
     props: true,
     meta: { title: '诉求详情', activeMenu: '/clerk/intake' },
+  },
+  {
+    path: 'notices',
+    name: 'clerk-notices',
+    component: () => import('@/views/common/NoticesView.vue'),
+    meta: { title: '消息', menu: true, icon: Message },
   },
 ]

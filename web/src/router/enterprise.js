@@ -52,7 +52,7 @@ export default [
   {
     path: 'notices',
     name: 'enterprise-notices',
-    component: () => import('@/views/enterprise/NoticesView.vue'),
+    component: () => import('@/views/common/NoticesView.vue'),
     meta: { title: '消息', menu: true, icon: Bell },
   },
   {

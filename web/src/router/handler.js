@@ -3,7 +3,7 @@
 // the page; meta.menu: true puts it into the side menu, in the order of this array, with
 // meta.icon (a component from @element-plus/icons-vue). Detail pages leave menu off and
 // may set meta.activeMenu to the menu path to highlight. Views live in views/handler/.
-import { HomeFilled, Bell } from '@element-plus/icons-vue'
+import { HomeFilled, Bell, Message } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -24,5 +24,11 @@ export default [
     component: () => import('@/views/handler/DemandView.vue'),
     props: true,
     meta: { title: '诉求详情', activeMenu: '/handler/inbox' },
+  },
+  {
+    path: 'notices',
+    name: 'handler-notices',
+    component: () => import('@/views/common/NoticesView.vue'),
+    meta: { title: '消息', menu: true, icon: Message },
   },
 ]

@@ -3,7 +3,7 @@
 // the page; meta.menu: true puts it into the side menu, in the order of this array, with
 // meta.icon (a component from @element-plus/icons-vue). Detail pages leave menu off and
 // may set meta.activeMenu to the menu path to highlight. Views live in views/officer/.
-import { DataAnalysis, Document, HomeFilled, Money, Stamp } from '@element-plus/icons-vue'
+import { DataAnalysis, Document, HomeFilled, Money, Stamp, Message } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -55,5 +55,11 @@ export default [
     name: 'officer-stats',
     component: () => import('@/views/officer/StatsView.vue'),
     meta: { title: '兑现统计', menu: true, icon: DataAnalysis },
+  },
+  {
+    path: 'notices',
+    name: 'officer-notices',
+    component: () => import('@/views/common/NoticesView.vue'),
+    meta: { title: '消息', menu: true, icon: Message },
   },
 ]

@@ -38,8 +38,4 @@ export const uploadAttachment = (demandId, file) => attachments.upload(demandId,
 
 export const attachmentUrl = attachments.url
 
-export function fmtSize(n) {
-  if (n < 1024) return `${n} B`
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
-  return `${(n / 1024 / 1024).toFixed(1)} MB`
-}
+export { fmtFileSize as fmtSize } from '@/lib/format.js'
