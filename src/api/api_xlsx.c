@@ -398,12 +398,16 @@ static void add_dynamic(struct sheet *sh, const struct xspec *x, json_t *answer)
     }
 }
 
-/* Writes item, then its "children" (a tree such as the categories), depth first. */
+/* Writes item, then its "children" (a tree such as the categories), depth first; depth
+ * -1 is the total row, labelled 合计 in its first column. */
 static void write_row(struct sheet *sh, json_t *item, int depth)
 {
     for (size_t i = 0; i < sh->n_cols; i++)
-        put_cell(sh->ws, sh->row, (lxw_col_t)i, &sh->cols[i], member(item, sh->cols[i].key),
-                 &sh->f);
+        if (depth < 0 && i == 0)
+            worksheet_write_string(sh->ws, sh->row, 0, "合计", sh->f.head);
+        else
+            put_cell(sh->ws, sh->row, (lxw_col_t)i, &sh->cols[i], member(item, sh->cols[i].key),
+                     &sh->f);
     sh->row++;
     json_t *kids = json_object_get(item, "children"), *kid;
     size_t i;
@@ -521,7 +525,7 @@ static enum rc export_all(struct http_req *req, struct http_resp *resp, const st
         if (x->total && !truncated)
             write_row(&sh,
                       strcmp(x->total, ".") == 0 ? page.json : json_object_get(page.json, x->total),
-                      0);
+                      -1);
         const char *next = json_string_value(json_object_get(page.json, "next_cursor"));
         if (!truncated && next && *next && (!cursor || strcmp(next, cursor) != 0)) {
             char *copy = pool_alloc(&req->pool, strlen(next) + 1);
@@ -620,9 +624,11 @@ enum rc api_import_body(struct http_req *req, const char **data, size_t *n, bool
     *data = req->body;
     *n = req->body_len;
     *from_xlsx = false;
-    bool xlsx = ct && (strncasecmp(ct, XLSX_TYPE, strlen(XLSX_TYPE)) == 0 ||
-                       strncasecmp(ct, "application/octet-stream", 24) == 0);
-    if (!xlsx)
+    /* The .xlsx type, or a generic one whose bytes are a zip archive (what a browser
+     * sends for a file it has no type for); anything else is left to the CSV path. */
+    bool typed = ct && strncasecmp(ct, XLSX_TYPE, strlen(XLSX_TYPE)) == 0;
+    bool generic = ct && strncasecmp(ct, "application/octet-stream", 24) == 0;
+    if (!typed && !(generic && xlsx_sniff(req->body, req->body_len)))
         return RC_OK;
     if (!xlsx_sniff(req->body, req->body_len))
         return err_set(e, RC_INVALID, NULL,
