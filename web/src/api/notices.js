@@ -1,5 +1,5 @@
 // notices.js — the caller's notices (GET /notices, newest first) and where each one leads.
-import { pager } from './http.js'
+import { pager, exporter } from './http.js'
 
 export const page = pager('/notices')
 
@@ -17,3 +17,5 @@ export function linkOf(n, base = '/enterprise') {
   if (n.entity === 'application') return { to: `${base}/grants`, text: '查看申请' }
   return null
 }
+/** Downloads the 通知清单 as Excel (.xlsx), all rows under query's filters. */
+export const exportXlsx = exporter('/notices')

@@ -3,7 +3,7 @@
 // the page; meta.menu: true puts it into the side menu, in the order of this array, with
 // meta.icon (a component from @element-plus/icons-vue). Detail pages leave menu off and
 // may set meta.activeMenu to the menu path to highlight. Views live in views/admin/.
-import { Calendar, Collection, HomeFilled, Key, OfficeBuilding, User } from '@element-plus/icons-vue'
+import { Calendar, Collection, HomeFilled, Key, OfficeBuilding, User, UploadFilled } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -41,5 +41,12 @@ export default [
     name: 'admin-calendar',
     component: () => import('@/views/admin/CalendarView.vue'),
     meta: { title: '工作日历', menu: true, icon: Calendar },
+  },
+  {
+    path: 'import',
+    name: 'admin-import',
+    component: () => import('@/views/common/ImportView.vue'),
+    props: { kind: 'enterprises' },
+    meta: { title: '企业导入', menu: true, icon: UploadFilled },
   },
 ]

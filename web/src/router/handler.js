@@ -25,4 +25,11 @@ export default [
     props: true,
     meta: { title: '诉求详情', activeMenu: '/handler/inbox' },
   },
+  {
+    path: 'print/demands/:id/:doc',
+    name: 'handler-print-demand',
+    component: () => import('@/views/common/DemandPrintView.vue'),
+    props: true,
+    meta: { title: '打印文书', activeMenu: '/handler/inbox' },
+  },
 ]

@@ -56,4 +56,11 @@ export default [
     component: () => import('@/views/officer/StatsView.vue'),
     meta: { title: '兑现统计', menu: true, icon: DataAnalysis },
   },
+  {
+    path: 'print/grants/:id',
+    name: 'officer-print-grant',
+    component: () => import('@/views/common/GrantPrintView.vue'),
+    props: true,
+    meta: { title: '政策兑现通知', activeMenu: '/officer/grants' },
+  },
 ]

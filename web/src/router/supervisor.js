@@ -31,4 +31,11 @@ export default [
     props: true,
     meta: { title: '诉求详情', activeMenu: '/supervisor/board' },
   },
+  {
+    path: 'print/demands/:id/:doc',
+    name: 'supervisor-print-demand',
+    component: () => import('@/views/common/DemandPrintView.vue'),
+    props: true,
+    meta: { title: '打印文书', activeMenu: '/supervisor/board' },
+  },
 ]
