@@ -428,8 +428,12 @@ static char *pct_encode(struct http_req *req, const char *s)
         if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
             strchr("!#$&+-.^_`|~", *p))
             *o++ = (char)*p;
-        else
-            o += sprintf(o, "%%%02X", *p);
+        else {
+            static const char hex[] = "0123456789ABCDEF";
+            *o++ = '%';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        }
     }
     *o = '\0';
     return out;
