@@ -33,6 +33,20 @@ before(async () => {
   assert.ok(orgName)
 })
 
+/* A 免申即享 run of a policy of the officer's department (经信局's 市级专精特新, which the
+ * demo enterprise meets) and its grant, once the run is done. */
+async function aGrant() {
+  const run = await apiAs(srv, 'officer', 'POST', '/api/v1/policies/9/runs', {})
+  for (let i = 0; i < 200; i++) {
+    const r = await apiAs(srv, 'officer', 'GET', `/api/v1/policies/9/runs/${run.id}`)
+    if (r.state !== 'running' && r.state !== 'queued') break
+    await new Promise((res) => setTimeout(res, 100))
+  }
+  const page = await apiAs(srv, 'officer', 'GET', '/api/v1/grants?policy_id=9')
+  assert.ok(page.items.length > 0, 'the run made no grant')
+  return page.items[0]
+}
+
 after(async () => {
   if (browser) await browser.close()
   if (srv) await srv.stop()
@@ -133,3 +147,25 @@ test("the admin's 企业导入 refuses a file that is not a workbook, in Chinese
     await waitForText(page.locator('[data-test="import-error"]'), (t) => t.includes('不是 Excel'))
     await shot(page, 'import-enterprises-refused')
   }))
+
+test('政策兑现通知 prints from the officer\'s grant list at 1440 and 375', async () => {
+  const g = await aGrant()
+  for (const [label, viewport] of [['1440', WIDE], ['375', NARROW]]) {
+    await withPage(browser, srv, { name: `print-grant-${label}`, viewport }, async (page) => {
+      await login(page, srv, 'officer')
+      await page.goto('/officer/grants')
+      await page.locator('[data-test="grant-print"]').first().click()
+      await page.waitForURL((u) => new URL(u).pathname.startsWith('/officer/print/grants/'))
+      await waitForText(page.locator('[data-test="print-title"]'), '政策兑现通知')
+      assert.equal(await page.locator('[data-test="print-org"]').innerText(), g.org_name)
+      await waitForText(page.locator('[data-test="print-sheet"]'), (t) => t.includes(g.policy_title) &&
+        t.includes(g.enterprise_name))
+      assert.equal(await overflowsX(page), false)
+      await shot(page, `print-grant-${label}`)
+      await page.emulateMedia({ media: 'print' })
+      assert.equal(await page.locator('.layout__header').isVisible(), false)
+      assert.ok(await page.locator('[data-test="print-seal"]').isVisible())
+      await page.emulateMedia({ media: 'screen' })
+    })
+  }
+})
