@@ -27,6 +27,8 @@
 #include "../base/mem.h"
 #include "../base/timeutil.h"
 #include "../base/xlsx_read.h"
+#include "../category/category.h"
+#include "../store/store.h"
 #include "api.h"
 #include "api_int.h"
 #include "api_kit.h"
@@ -42,6 +44,7 @@ enum col_type {
     C_DATETIME, /* RFC 3339 in Beijing time -> a date and time */
     C_BOOL,     /* 是 / 否 */
     C_LIST,     /* an array of strings joined by "、" */
+    C_CATEGORY, /* a demand category's code -> its name (the categories' tree) */
 };
 
 /* One column: the member (a dotted path "org.name"), its header, its type and, for a
@@ -85,7 +88,7 @@ static const struct col demand_cols[] = {
     {"title", "标题", C_TEXT, NULL, 36},
     {"enterprise_name", "企业名称", C_TEXT, NULL, 30},
     {"credit_code", "统一社会信用代码", C_TEXT, NULL, 22},
-    {"category", "类别", C_TEXT, NULL, 10},
+    {"category", "类别", C_CATEGORY, NULL, 12},
     {"urgency", "紧急程度", C_TEXT, urgency_names, 10},
     {"channel", "渠道", C_TEXT, channel_names, 10},
     {"state_label", "状态", C_TEXT, NULL, 12},
@@ -135,7 +138,7 @@ static const struct col policy_cols[] = {
     {"doc_no", "文号", C_TEXT, NULL, 24},
     {"org.name", "发布部门", C_TEXT, NULL, 18},
     {"delivery_label", "兑现方式", C_TEXT, NULL, 10},
-    {"category", "类别", C_TEXT, NULL, 12},
+    {"category", "类别", C_CATEGORY, NULL, 12},
     {"state_label", "状态", C_TEXT, NULL, 8},
     {"valid_from", "有效期起", C_DATE, NULL, 12},
     {"valid_to", "有效期止", C_DATE, NULL, 12},
@@ -277,6 +280,7 @@ static bool parse_dt(const char *s, bool with_time, lxw_datetime *dt)
 /* Formats shared by the cells of one workbook. */
 struct fmts {
     lxw_format *head, *date, *datetime, *money, *note;
+    json_t *categories; /* {code: name} for C_CATEGORY columns, or NULL */
 };
 
 /* The Chinese name of code in names, or code itself. */
@@ -339,6 +343,13 @@ static void put_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const stru
             return;
         }
         break;
+    case C_CATEGORY:
+        if (s && json_is_string(json_object_get(f->categories, s))) {
+            worksheet_write_string(ws, row, col,
+                                   json_string_value(json_object_get(f->categories, s)), NULL);
+            return;
+        }
+        break;
     case C_TEXT:
         break;
     }
@@ -357,6 +368,47 @@ static void put_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const stru
 }
 
 /* ---- the export ------------------------------------------------------------------ */
+
+/* Adds {code: name} of every category under tree to names. */
+static void flatten(json_t *tree, json_t *names, int depth)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(tree, i, c)
+    {
+        const char *code = json_string_value(json_object_get(c, "code"));
+        json_t *name = json_object_get(c, "name");
+        if (code && json_is_string(name))
+            json_object_set(names, code, name);
+        if (depth < 8)
+            flatten(json_object_get(c, "children"), names, depth + 1);
+    }
+}
+
+/* The names of the demand categories when a column of x shows one (else NULL). */
+static enum rc category_names(struct http_req *req, const struct xspec *x, json_t **out,
+                              struct err *e)
+{
+    *out = NULL;
+    bool need = false;
+    for (size_t i = 0; i < x->n_cols; i++)
+        need |= x->cols[i].type == C_CATEGORY;
+    if (!need)
+        return RC_OK;
+    struct conn *c;
+    json_t *tree = NULL;
+    enum rc rc = api_conn(req, &c, e);
+    if (rc)
+        return rc;
+    rc = category_tree(c, true, &tree, e);
+    store_release(c);
+    if (rc)
+        return rc;
+    *out = json_object();
+    flatten(tree, *out, 0);
+    json_decref(tree);
+    return RC_OK;
+}
 
 /* A sheet being written: its columns (the table's, then the answer's dynamic ones). */
 struct sheet {
@@ -485,6 +537,8 @@ static enum rc export_all(struct http_req *req, struct http_resp *resp, const st
     format_set_num_format(sh.f.datetime, "yyyy-mm-dd hh:mm");
     sh.f.money = workbook_add_format(sh.wb);
     format_set_num_format(sh.f.money, "#,##0.00");
+    if ((rc = category_names(req, x, &sh.f.categories, e)))
+        goto out;
     sh.f.note = workbook_add_format(sh.wb);
     format_set_font_color(sh.f.note, LXW_COLOR_RED);
     /* The rows' member: "items", or by_<?by=> of a statistics route. */
@@ -572,6 +626,7 @@ out:
         workbook_close(sh.wb);
     }
     xfree(sh.cols);
+    json_decref(sh.f.categories);
     unlink(path);
     return rc;
 }

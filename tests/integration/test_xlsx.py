@@ -230,6 +230,16 @@ def test_export_demands_filters_dates_and_names(server, demands):
     assert len(items) >= 2
     assert set(book.column("状态")) == {"已提交"}
     assert set(book.column("紧急程度")) == {"一般"} and set(book.column("渠道")) == {"网上"}
+    # The category by its name, not its code.
+    st, _, cats = server.request("GET", "/api/v1/categories?all=1")
+    names = {}
+
+    def walk(items):
+        for c in items:
+            names[c["code"]] = c["name"]
+            walk(c.get("children") or [])
+    walk(cats["items"])
+    assert set(book.column("类别")) == {names["help"]} and names["help"] != "help"
     # 提交时间 is a date cell holding the wall time of created_at.
     i = book.header().index("提交时间")
     for row, d in zip(book.rows[1:], items):
