@@ -20,6 +20,8 @@ BUILD     ?= release
 O         := build/$(BUILD)$(if $(filter 0,$(WITH_PG)),-nopg)
 CC        ?= cc
 PKGS      := libmicrohttpd jansson sqlite3 libsodium libcurl
+# Excel: libxlsxwriter writes the exports, libzip + expat read imported .xlsx (base/xlsx_read).
+PKGS      += xlsxwriter libzip expat
 ifeq ($(WITH_PG),1)
 PKGS      += libpq
 endif

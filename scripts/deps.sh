@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages qifu needs, and only those that are missing.
 # Idempotent; prints what it installs. Needs root (apt-get) when something is missing.
 #
-#   scripts/deps.sh          build + run: compiler, libmicrohttpd, Jansson, SQLite, libpq, libsodium
+#   scripts/deps.sh          build + run: compiler, libmicrohttpd, Jansson, SQLite, libpq, libsodium,
+#                            libxlsxwriter (Excel export), libzip + expat (Excel import)
 #   scripts/deps.sh --test   also the test tools: Check, PostgreSQL server, python3-pytest, curl,
 #                            Chromium and a CJK font for the browser tests (tests/web)
 # Node.js and npm (the web UI's build, web/) come from Debian when `node` is missing;
@@ -11,7 +12,7 @@
 #   scripts/deps.sh --lint   also cppcheck (make lint; its analyser is gcc's -fanalyzer)
 set -eu
 want=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
-      libsodium-dev)
+      libsodium-dev libxlsxwriter-dev libzip-dev libexpat1-dev)
 if [ "${1:-}" = "--fuzz" ]; then
     want+=(clang libclang-rt-14-dev)
 fi

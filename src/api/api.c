@@ -5,6 +5,7 @@
  */
 #include "api.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -147,6 +148,7 @@ struct http_route *api_routes_for(const struct app *app, size_t *n)
         if (copy[i].method == HTTP_POST &&
             strcmp(copy[i].pattern, "/api/v1/demands/{id}/attachments") == 0 && app->max_attachment)
             copy[i].max_body = app->max_attachment;
+    api_xlsx_wrap(copy, *n);
     return copy;
 }
 

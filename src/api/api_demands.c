@@ -199,14 +199,21 @@ static enum rc api_demands_import(struct http_req *req, struct http_resp *resp, 
 {
     const char *ct = http_header(req, "Content-Type");
     struct demand_import_opts o = {.file_name = "upload", .max_errors = 1000};
-    if (ct && strncasecmp(ct, "text/csv", 8) == 0)
+    const char *data;
+    size_t n;
+    bool from_xlsx;
+    enum rc rc = api_import_body(req, &data, &n, &from_xlsx, e); /* .xlsx: its sheet as CSV */
+    if (rc)
+        return rc;
+    if (from_xlsx || (ct && strncasecmp(ct, "text/csv", 8) == 0))
         o.format = DEMAND_IMPORT_CSV;
     else if (ct && (strncasecmp(ct, "application/x-ndjson", 20) == 0 ||
                     strncasecmp(ct, "application/jsonl", 17) == 0))
         o.format = DEMAND_IMPORT_JSONL;
     else
-        return err_set(e, RC_MEDIATYPE, NULL, "请以 text/csv 或 application/x-ndjson 上传导入文件");
-    enum rc rc = api_query_flag(req, "skip_invalid", &o.skip_invalid, e);
+        return err_set(e, RC_MEDIATYPE, NULL,
+                       "请以 Excel（.xlsx）、text/csv 或 application/x-ndjson 上传导入文件");
+    rc = api_query_flag(req, "skip_invalid", &o.skip_invalid, e);
     if (rc == RC_OK)
         rc = api_query_flag(req, "dry_run", &o.dry_run, e);
     if (rc)
@@ -218,7 +225,7 @@ static enum rc api_demands_import(struct http_req *req, struct http_resp *resp, 
     rc = api_db(req, &c, e);
     struct demand_import_report r = {0};
     if (rc == RC_OK)
-        rc = demand_import(c, &ctx, api_who(req), req->body, req->body_len, &o, &r, e);
+        rc = demand_import(c, &ctx, api_who(req), data, n, &o, &r, e);
     api_demand_ctx_done(req, &ctx);
     if (rc) {
         demand_import_report_cleanup(&r);
@@ -343,7 +350,7 @@ const struct http_route api_demands_routes[] = {
           "提交诉求（企业网上提交、窗口代录、热线/系统对接；支持 Idempotency-Key）"),
     UPLOAD(
         HTTP_POST, "/api/v1/demands:import", PERM(DEMAND_IMPORT), api_demands_import,
-        "批量导入 12345 热线工单（CSV 或 JSON Lines，按工单编号幂等；?skip_invalid=1&dry_run=1）",
+        "批量导入 12345 热线工单（Excel、CSV 或 JSON Lines，按工单编号幂等；?skip_invalid=1&dry_run=1）",
         16u << 20),
     ROUTE_READ(HTTP_GET, "/api/v1/demands", PERM(DEMAND_READ), api_demands_list,
                "诉求列表（按关系范围；?state=&light=&category=&q=）"),

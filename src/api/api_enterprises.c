@@ -253,16 +253,22 @@ static enum rc api_enterprises_import(struct http_req *req, struct http_resp *re
 {
     const char *ct = http_header(req, "Content-Type");
     enum ent_import_format fmt;
-    if (ct && strncasecmp(ct, "text/csv", 8) == 0)
+    const char *data;
+    size_t n;
+    bool from_xlsx;
+    enum rc rc = api_import_body(req, &data, &n, &from_xlsx, e); /* .xlsx: its sheet as CSV */
+    if (rc)
+        return rc;
+    if (from_xlsx || (ct && strncasecmp(ct, "text/csv", 8) == 0))
         fmt = ENT_IMPORT_CSV;
     else if (ct && (strncasecmp(ct, "application/x-ndjson", 20) == 0 ||
                     strncasecmp(ct, "application/jsonl", 17) == 0))
         fmt = ENT_IMPORT_JSONL;
     else
         return err_set(e, RC_MEDIATYPE, NULL,
-                       "请以 text/csv 或 application/x-ndjson 上传导入文件");
+                       "请以 Excel（.xlsx）、text/csv 或 application/x-ndjson 上传导入文件");
     bool skip = false, dry = false;
-    enum rc rc = api_query_flag(req, "skip_invalid", &skip, e);
+    rc = api_query_flag(req, "skip_invalid", &skip, e);
     if (rc == RC_OK)
         rc = api_query_flag(req, "dry_run", &dry, e);
     if (rc)
@@ -293,7 +299,7 @@ static enum rc api_enterprises_import(struct http_req *req, struct http_resp *re
     if (rc)
         return rc;
     struct ent_import_report r;
-    rc = ent_import(c, api_app(req)->cat, &p->actor, req->body, req->body_len, &o, &r, e);
+    rc = ent_import(c, api_app(req)->cat, &p->actor, data, n, &o, &r, e);
     if (rc) {
         ent_import_report_cleanup(&r);
         return rc;
@@ -316,7 +322,7 @@ const struct http_route api_enterprises_routes[] = {
                "企业列表（按权限范围）"),
     ROUTE(HTTP_POST, "/api/v1/enterprises", PERM(ENT_WRITE), api_enterprises_create, "登记企业"),
     UPLOAD(HTTP_POST, "/api/v1/enterprises:import", PERM(ENT_IMPORT), api_enterprises_import,
-           "批量导入企业（CSV 或 JSON Lines，?skip_invalid=1&dry_run=1）", 256u << 20),
+           "批量导入企业（Excel、CSV 或 JSON Lines，?skip_invalid=1&dry_run=1）", 256u << 20),
     ROUTE_READ(HTTP_GET, "/api/v1/enterprises/{code}", PERM(ENT_READ), api_enterprises_get,
                "企业档案"),
     ROUTE(HTTP_PATCH, "/api/v1/enterprises/{code}", PERM(ENT_WRITE), api_enterprises_update,

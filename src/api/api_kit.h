@@ -140,4 +140,28 @@ enum rc api_record_actions(struct http_req *req, struct http_resp *resp, struct 
 /* GET .../{id}/timeline: {"items": flow_timeline_of}. */
 enum rc api_record_timeline(struct http_req *req, struct http_resp *resp, struct err *e);
 
+/* ---- Excel (api_xlsx.c) ---------------------------------------------------------- */
+
+#define API_XLSX_MAX_ROWS 100000             /* rows of one export; past it a note says so */
+#define API_XLSX_MAX_CSV ((size_t)256 << 20) /* bytes of the CSV an imported .xlsx becomes */
+
+/*
+ * Points every GET route of routes that has an Excel export (api_xlsx.c's table: each
+ * list and statistics route) at the export wrapper: with ?format=xlsx it answers an .xlsx
+ * of all the rows the route's own handler gives the caller under the same filters (page
+ * after page), otherwise it calls that handler as it is. api_routes_for calls it.
+ */
+void api_xlsx_wrap(struct http_route *routes, size_t n);
+/* Whether the GET route pattern has an Excel export. */
+bool api_xlsx_exports(const char *pattern);
+/*
+ * The body of an import request as the CSV importers read it: the body itself, or, when
+ * the Content-Type is the .xlsx type (or application/octet-stream), its first sheet
+ * converted by base/xlsx_read (freed when the handler returns). RC_INVALID or
+ * RC_TOOLARGE with a Chinese message for a file that is not a readable workbook.
+ * *csv_type is set when the data is CSV from Excel, whatever the Content-Type said.
+ */
+enum rc api_import_body(struct http_req *req, const char **data, size_t *n, bool *from_xlsx,
+                        struct err *e) WARN_UNUSED;
+
 #endif

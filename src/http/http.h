@@ -28,6 +28,7 @@ enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DE
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_HEADERS_OUT 8
 #define HTTP_MAX_ON_RETURN 4
+#define HTTP_MAX_QUERY_SET 4
 
 /* Permission bits of routes: the API maps its permissions to bits 0..30 (src/access). */
 #define HTTP_PUBLIC 0u         /* no login needed */
@@ -180,6 +181,20 @@ void http_on_return(struct http_req *req, void (*done)(void *arg), void *arg);
  * http_retrying true and starts from an empty answer. A deferred answer is never retried.
  */
 void http_retry(struct http_req *req);
+/*
+ * Makes http_query(req, name) answer value (NULL: absent) for the rest of the request,
+ * whatever the URL says; a later call for the same name replaces it. name and value are
+ * borrowed for the request's life. For a handler that runs another route's handler with
+ * other parameters (api_xlsx walks a list's pages). More than HTTP_MAX_QUERY_SET names
+ * aborts (a programming error).
+ */
+void http_query_set(struct http_req *req, const char *name, const char *value);
+/*
+ * Runs the http_on_return callbacks registered so far, newest first, as the router does
+ * when the handler returns: a handler that calls another handler several times releases
+ * what each call took (its database connection) before the next.
+ */
+void http_returned(struct http_req *req);
 /* True while the handler runs for the second time (http_retry). */
 bool http_retrying(const struct http_req *req);
 

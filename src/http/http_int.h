@@ -87,6 +87,11 @@ struct reqctx {
     int n_on_return;
     bool retry;    /* http_retry: call the handler again on RC_UNAVAILABLE */
     bool retrying; /* the handler's second call */
+    /* http_query_set: query parameters the handler replaced (value NULL: absent). */
+    struct {
+        const char *name, *value;
+    } qset[HTTP_MAX_QUERY_SET];
+    int n_qset;
 };
 
 /* Turns a deferred request's failure (defer_rc, defer_err) into its error answer. */

@@ -216,6 +216,22 @@ void http_on_return(struct http_req *req, void (*done)(void *arg), void *arg)
     x->n_on_return++;
 }
 
+void http_query_set(struct http_req *req, const char *name, const char *value)
+{
+    struct reqctx *x = (struct reqctx *)(void *)req; /* req is its first member */
+    int i = 0;
+    while (i < x->n_qset && strcmp(x->qset[i].name, name) != 0)
+        i++;
+    if (i == HTTP_MAX_QUERY_SET) {
+        log_error("http_query_set: more than %d names per request", HTTP_MAX_QUERY_SET);
+        abort();
+    }
+    x->qset[i].name = name;
+    x->qset[i].value = value;
+    if (i == x->n_qset)
+        x->n_qset++;
+}
+
 void http_retry(struct http_req *req)
 {
     ((struct reqctx *)(void *)req)->retry = true; /* req is its first member */
@@ -233,6 +249,11 @@ static void returned(struct reqctx *x)
         x->n_on_return--;
         x->on_return[x->n_on_return].done(x->on_return[x->n_on_return].arg);
     }
+}
+
+void http_returned(struct http_req *req)
+{
+    returned((struct reqctx *)(void *)req); /* req is its first member */
 }
 
 void http__dispatch(struct http_server *s, struct reqctx *x)
@@ -258,6 +279,7 @@ void http__dispatch(struct http_server *s, struct reqctx *x)
          * so it runs once more from an empty answer, and reads from the primary. */
         x->retry = false;
         x->retrying = true;
+        x->n_qset = 0;
         if (x->resp.json)
             json_decref(x->resp.json);
         buf_reset(&x->resp.body);
@@ -277,6 +299,10 @@ fail:
 
 const char *http_query(struct http_req *req, const char *name)
 {
+    const struct reqctx *x = (const struct reqctx *)(void *)req; /* req is its first member */
+    for (int i = 0; i < x->n_qset; i++)
+        if (strcmp(x->qset[i].name, name) == 0)
+            return x->qset[i].value;
     if (!req->conn)
         return kv_lookup(req, HTTP__ARG, name);
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);

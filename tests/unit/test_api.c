@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/api_kit.h"
 #include "base/mem.h"
 #include "unit.h"
 
@@ -37,6 +38,29 @@ START_TEST(routes_are_the_tables_concatenated)
             changed++;
         }
     ck_assert_int_eq(changed, 1);
+    xfree(copy);
+}
+END_TEST
+
+/* The server's copy sends exactly the GET routes with an Excel export through the export
+ * wrapper, and every export names a GET route that exists (a renamed route cannot silently
+ * lose its Excel). */
+START_TEST(excel_exports_wrap_their_routes)
+{
+    size_t n;
+    const struct http_route *r = api_routes(&n);
+    struct app app = {0};
+    size_t n_copy;
+    struct http_route *copy = api_routes_for(&app, &n_copy);
+    int wrapped = 0;
+    for (size_t i = 0; i < n_copy; i++) {
+        bool exported = r[i].method == HTTP_GET && api_xlsx_exports(r[i].pattern);
+        ck_assert_msg((copy[i].fn != r[i].fn) == exported, "%s", r[i].pattern);
+        wrapped += exported;
+    }
+    ck_assert_int_eq(wrapped, 15);
+    ck_assert(api_xlsx_exports("/api/v1/demands") && api_xlsx_exports("/api/v1/stats/policies"));
+    ck_assert(!api_xlsx_exports("/api/v1/demands/{id}"));
     xfree(copy);
 }
 END_TEST
@@ -114,6 +138,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("routes");
     tcase_add_test(tc, routes_are_the_tables_concatenated);
     tcase_add_test(tc, no_route_twice);
+    tcase_add_test(tc, excel_exports_wrap_their_routes);
     tcase_add_test(tc, no_table_takes_a_reserved_name);
     tcase_add_test(tc, reserved_names_have_owners);
     suite_add_tcase(s, tc);

@@ -1,5 +1,5 @@
 // demands.js — 诉求 (GET/POST /demands, actions, timeline, duplicates; docs/internals/demand.md).
-import { http, pager } from './http.js'
+import { http, pager, exporter, upload } from './http.js'
 
 const one = (id) => `/demands/${encodeURIComponent(id)}`
 
@@ -16,3 +16,7 @@ export const actions = (id) => http.get(`${one(id)}/actions`)
 export const act = (id, action, body = {}) => http.post(`${one(id)}/actions`, { ...body, action })
 export const timeline = (id) => http.get(`${one(id)}/timeline`)
 export const duplicates = (id) => http.get(`${one(id)}/duplicates`)
+/** Downloads the 诉求清单 as Excel (.xlsx), all rows under query's filters. */
+export const exportXlsx = exporter('/demands')
+/** Imports 12345 work orders from a CSV or .xlsx file (query: dry_run, skip_invalid). */
+export const importFile = (file, query) => upload('/demands:import', file, query)

@@ -1,5 +1,5 @@
 // enterprises.js — enterprises (/enterprises/{credit code}: profile, facts, matched policies).
-import { http } from './http.js'
+import { http, exporter, upload } from './http.js'
 
 const one = (code) => `/enterprises/${encodeURIComponent(code)}`
 
@@ -11,3 +11,7 @@ export const facts = (code, history = false) => http.get(`${one(code)}/facts`, h
 export const saveFacts = (code, facts) => http.put(`${one(code)}/facts`, { facts })
 /** The policies matched for the enterprise (query: explain...). */
 export const policies = (code, query) => http.get(`${one(code)}/policies`, query)
+/** Downloads the 企业名录 as Excel (.xlsx), all rows under query's filters. */
+export const exportXlsx = exporter('/enterprises')
+/** Imports a CSV or .xlsx file (query: dry_run, skip_invalid); resolves with the report. */
+export const importFile = (file, query) => upload('/enterprises:import', file, query)

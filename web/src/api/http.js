@@ -212,7 +212,8 @@ export async function download(path, query, filename) {
   const res = await request('GET', path, { query, raw: true, headers: { Accept: '*/*' } })
   const blob = await res.blob()
   const cd = res.headers.get('Content-Disposition') || ''
-  const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(cd)
+  // RFC 5987's filename*= (the Chinese name) wins over the plain ASCII filename=.
+  const m = /filename\*=UTF-8''([^;]+)/i.exec(cd) || /filename="?([^";]+)"?/i.exec(cd)
   const name = filename || (m ? decodeURIComponent(m[1]) : 'download')
   const a = document.createElement('a')
   a.href = URL.createObjectURL(blob)
@@ -221,4 +222,39 @@ export async function download(path, query, filename) {
   a.click()
   a.remove()
   setTimeout(() => URL.revokeObjectURL(a.href), 1000)
+}
+
+/**
+ * The Excel export of a list or statistics path: exporter('/demands')(query) downloads
+ * GET /demands?...&format=xlsx — every row under the same filters as the screen, Chinese
+ * headers (docs/internals/api.md "Excel"). Paging parameters of the screen are dropped.
+ */
+export const exporter = (path) => (query = {}) => {
+  const { limit, cursor, ...rest } = query || {}
+  void limit
+  void cursor
+  return download(path, { ...rest, format: 'xlsx' })
+}
+
+/**
+ * Uploads an import file (CSV or .xlsx) to path with query (dry_run, skip_invalid) and
+ * resolves with the server's report; a refused file (422) throws an ApiError whose
+ * report member holds the same report.
+ */
+export async function upload(path, file, query = {}) {
+  const xlsx = /\.xlsx$/i.test(file.name || '')
+  const type = xlsx ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv'
+  const res = await send('POST', path, { query, body: file, headers: { 'Content-Type': type } })
+  const body = await res.json().catch(() => null)
+  if (res.ok) return body
+  const e = (body && body.error) || {}
+  const err = new ApiError({
+    status: res.status,
+    code: e.code || `http_${res.status}`,
+    message: e.message || `请求失败（${res.status}）`,
+    field: e.field || null,
+  })
+  err.report = body && body.report
+  if (err.status === 401 && unauthorizedHandler) unauthorizedHandler(err)
+  throw err
 }

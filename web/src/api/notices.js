@@ -1,7 +1,7 @@
 // notices.js — the caller's notices (GET /notices, newest first; ?unread=1 only the unread
 // ones), marking them read for the caller (POST /notices/{id}/read, POST /notices/read), and
 // where each one leads.
-import { http, pager } from './http.js'
+import { http, pager, exporter } from './http.js'
 
 export const page = pager('/notices')
 /** Marks one notice read; resolves with { marked, unread } (the caller's unread count now). */
@@ -33,3 +33,5 @@ export function linkOf(n, base = '/enterprise') {
   }
   return null
 }
+/** Downloads the 通知清单 as Excel (.xlsx), all rows under query's filters. */
+export const exportXlsx = exporter('/notices')

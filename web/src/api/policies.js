@@ -1,6 +1,6 @@
 // policies.js — policies (/policies: list, versions, actions, trial, 免申即享 runs, matching)
 // and the policy-set template the compact match answers are joined with (lib/explain.js).
-import { http, pager } from './http.js'
+import { http, pager, exporter } from './http.js'
 
 const one = (id) => `/policies/${encodeURIComponent(id)}`
 
@@ -22,3 +22,5 @@ export const getRun = (id, runId) => http.get(`${one(id)}/runs/${encodeURICompon
 export const match = (body) => http.post('/policies/match', body)
 /** The policy-set template (GET /policy-set; the browser revalidates it with its ETag). */
 export const policySet = () => http.get('/policy-set')
+/** Downloads the 政策清单 as Excel (.xlsx), all rows under query's filters. */
+export const exportXlsx = exporter('/policies')

@@ -1,5 +1,5 @@
 // stats.js — statistics (/stats) and their CSV downloads.
-import { http, url } from './http.js'
+import { http, url, exporter } from './http.js'
 
 /** Demand statistics of a period: demands({ from, to }). */
 export const demands = (query) => http.get('/stats/demands', query)
@@ -8,3 +8,7 @@ export const demandsCsvUrl = (query) => url('/stats/demands', { ...query, format
 export const demandLights = () => http.get('/stats/demand-lights')
 export const policies = () => http.get('/stats/policies')
 export const policiesCsvUrl = (query) => url('/stats/policies', { ...query, format: 'csv' })
+/** Excel (.xlsx) of the statistics: the same query as the screen. */
+export const demandsXlsx = exporter('/stats/demands')
+export const demandLightsXlsx = exporter('/stats/demand-lights')
+export const policiesXlsx = exporter('/stats/policies')

@@ -1,5 +1,5 @@
 // users.js — accounts (admin: /users) and the caller's own password (/me/password).
-import { all, http, pager } from './http.js'
+import { all, http, pager, exporter } from './http.js'
 
 export const page = pager('/users')
 /** Every account (admin; for names in the audit log). */
@@ -10,3 +10,5 @@ export const act = (name, action, body = {}) =>
   http.post(`/users/${encodeURIComponent(name)}/actions`, { ...body, action })
 export const changePassword = (oldPassword, newPassword) =>
   http.put('/me/password', { old_password: oldPassword, new_password: newPassword })
+/** Downloads the 用户清单 as Excel (.xlsx), all rows under query's filters. */
+export const exportXlsx = exporter('/users')

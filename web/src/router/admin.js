@@ -3,7 +3,7 @@
 // the page; meta.menu: true puts it into the side menu, in the order of this array, with
 // meta.icon (a component from @element-plus/icons-vue). Detail pages leave menu off and
 // may set meta.activeMenu to the menu path to highlight. Views live in views/admin/.
-import { Calendar, Collection, HomeFilled, Key, OfficeBuilding, User, Message } from '@element-plus/icons-vue'
+import { Calendar, Collection, HomeFilled, Key, OfficeBuilding, User, Message, UploadFilled } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -47,5 +47,12 @@ export default [
     name: 'admin-notices',
     component: () => import('@/views/common/NoticesView.vue'),
     meta: { title: '消息', menu: true, icon: Message },
+  },
+  {
+    path: 'import',
+    name: 'admin-import',
+    component: () => import('@/views/common/ImportView.vue'),
+    props: { kind: 'enterprises' },
+    meta: { title: '企业导入', menu: true, icon: UploadFilled },
   },
 ]

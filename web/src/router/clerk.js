@@ -3,7 +3,7 @@
 // the page; meta.menu: true puts it into the side menu, in the order of this array, with
 // meta.icon (a component from @element-plus/icons-vue). Detail pages leave menu off and
 // may set meta.activeMenu to the menu path to highlight. Views live in views/clerk/.
-import { HomeFilled, Tickets, EditPen, Message } from '@element-plus/icons-vue'
+import { HomeFilled, Tickets, EditPen, Message, UploadFilled } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -36,5 +36,19 @@ export default [
     name: 'clerk-notices',
     component: () => import('@/views/common/NoticesView.vue'),
     meta: { title: '消息', menu: true, icon: Message },
+  },
+  {
+    path: 'import',
+    name: 'clerk-import',
+    component: () => import('@/views/common/ImportView.vue'),
+    props: { kind: 'demands' },
+    meta: { title: '工单导入', menu: true, icon: UploadFilled },
+  },
+  {
+    path: 'print/demands/:id/:doc',
+    name: 'clerk-print-demand',
+    component: () => import('@/views/common/DemandPrintView.vue'),
+    props: true,
+    meta: { title: '打印文书', activeMenu: '/clerk/intake' },
   },
 ]

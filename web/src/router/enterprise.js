@@ -61,4 +61,11 @@ export default [
     redirect: '/policies',
     meta: { title: '政策超市', menu: true, icon: Goods },
   },
+  {
+    path: 'print/grants/:id',
+    name: 'enterprise-print-grant',
+    component: () => import('@/views/common/GrantPrintView.vue'),
+    props: true,
+    meta: { title: '政策兑现通知', activeMenu: '/enterprise/grants' },
+  },
 ]

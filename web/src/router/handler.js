@@ -31,4 +31,11 @@ export default [
     component: () => import('@/views/common/NoticesView.vue'),
     meta: { title: '消息', menu: true, icon: Message },
   },
+  {
+    path: 'print/demands/:id/:doc',
+    name: 'handler-print-demand',
+    component: () => import('@/views/common/DemandPrintView.vue'),
+    props: true,
+    meta: { title: '打印文书', activeMenu: '/handler/inbox' },
+  },
 ]

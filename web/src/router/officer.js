@@ -62,4 +62,11 @@ export default [
     component: () => import('@/views/common/NoticesView.vue'),
     meta: { title: '消息', menu: true, icon: Message },
   },
+  {
+    path: 'print/grants/:id',
+    name: 'officer-print-grant',
+    component: () => import('@/views/common/GrantPrintView.vue'),
+    props: true,
+    meta: { title: '政策兑现通知', activeMenu: '/officer/grants' },
+  },
 ]
