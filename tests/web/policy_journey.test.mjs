@@ -265,6 +265,8 @@ test('admin: create a user, edit a category limit, correct a calendar day, enter
     await range.nth(1).fill('2027-01-03')
     await range.nth(1).press('Enter')
     await yd.locator('[data-test="year-save"]').click()
+    // Replacing a year's arrangement is confirmed (issue 17 item 8).
+    await page.locator('.el-message-box__btns .el-button--primary').click()
     await yd.waitFor({ state: 'hidden' })
     const years = await apiAs(srv, 'admin', 'GET', '/api/v1/calendar/years')
     assert.equal(years.coverage.last_year, 2027)
