@@ -71,6 +71,28 @@ static enum rc api_users_create(struct http_req *req, struct http_resp *resp, st
     return http_reply(resp, 201, j);
 }
 
+/* PATCH /users/{name} {display_name, role, org, credit_code}: each optional. */
+static enum rc api_users_update(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct auth_user_edit u = {0};
+    static const struct api_field fields[] = {
+        API_FIELD_STR("display_name", struct auth_user_edit, display_name, false, 32),
+        API_FIELD_STR("role", struct auth_user_edit, role, false, 32),
+        API_FIELD_STR("org", struct auth_user_edit, org_code, false, 32),
+        API_FIELD_STR("credit_code", struct auth_user_edit, credit_code, false, 18),
+    };
+    enum rc rc = api_body(req, fields, sizeof(fields) / sizeof(fields[0]), &u, NULL, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_db(req, &c, e)))
+        return rc;
+    const struct principal *p = api_who(req);
+    json_t *j = NULL;
+    rc = auth_user_update(c, &p->actor, p->user_id, req->params[0], &u, &j, e);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
 /* POST /users/{name}/actions {action, password}: password only for reset_password. */
 static enum rc api_users_action(struct http_req *req, struct http_resp *resp, struct err *e)
 {
@@ -114,6 +136,32 @@ static enum rc api_apikeys_list(struct http_req *req, struct http_resp *resp, st
     return http_reply(resp, 200, json_pack("{s:o}", "items", items));
 }
 
+/* POST /apikeys {name, org}: the key is in the answer once, never again. */
+static enum rc api_apikeys_create(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct key_body {
+        const char *name, *org;
+    } b = {0};
+    static const struct api_field fields[] = {
+        API_FIELD_STR("name", struct key_body, name, true, 64),
+        API_FIELD_STR("org", struct key_body, org, true, 32),
+    };
+    enum rc rc = api_body(req, fields, sizeof(fields) / sizeof(fields[0]), &b, NULL, e);
+    if (rc)
+        return rc;
+    struct conn *c;
+    if ((rc = api_db(req, &c, e)))
+        return rc;
+    char key[64];
+    rc = auth_apikey_create(c, &api_who(req)->actor, b.name, b.org, key, e);
+    if (rc)
+        return rc;
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s%}", "name", b.name, "org", b.org, "key", key,
+                          "prefix", key, (size_t)10);
+    memset(key, 0, sizeof(key));
+    return http_reply(resp, 201, j);
+}
+
 static enum rc api_apikeys_revoke(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id;
@@ -135,9 +183,13 @@ static enum rc api_apikeys_revoke(struct http_req *req, struct http_resp *resp, 
 const struct http_route api_users_routes[] = {
     ROUTE(HTTP_GET, "/api/v1/users", PERM(USER_ADMIN), api_users_list, "用户列表"),
     ROUTE(HTTP_POST, "/api/v1/users", PERM(USER_ADMIN), api_users_create, "新建用户"),
+    ROUTE(HTTP_PATCH, "/api/v1/users/{name}", PERM(USER_ADMIN), api_users_update,
+          "修改用户姓名、角色与所属单位（或企业）"),
     ROUTE(HTTP_POST, "/api/v1/users/{name}/actions", PERM(USER_ADMIN), api_users_action,
           "重置密码、停用、启用用户（action: reset_password|disable|enable）"),
     ROUTE(HTTP_GET, "/api/v1/apikeys", PERM(USER_ADMIN), api_apikeys_list, "API 密钥列表"),
+    ROUTE(HTTP_POST, "/api/v1/apikeys", PERM(USER_ADMIN), api_apikeys_create,
+          "新建 API 密钥（密钥只在本次应答中出现）"),
     ROUTE(HTTP_DELETE, "/api/v1/apikeys/{id}", PERM(USER_ADMIN), api_apikeys_revoke,
           "吊销 API 密钥"),
 };

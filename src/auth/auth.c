@@ -144,6 +144,143 @@ out:
     return rc;
 }
 
+/* Reads user username's row into the pool: id, display name, role, org code, credit code. */
+static enum rc user_row(struct conn *c, const char *username, struct pool *pool, int64_t *id,
+                        const char **display, const char **role, const char **org_code,
+                        const char **credit_code, bool *disabled, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(c,
+                               "SELECT u.id, u.display_name, u.role, o.code, u.credit_code, "
+                               "u.disabled FROM users u LEFT JOIN orgs o ON o.id = u.org_id "
+                               "WHERE u.username = ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, username);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        *id = store_int(st, 0);
+        *display = pool_strdup(pool, store_text(st, 1));
+        *role = pool_strdup(pool, store_text(st, 2));
+        *org_code = store_isnull(st, 3) ? NULL : pool_strdup(pool, store_text(st, 3));
+        *credit_code = store_isnull(st, 4) ? NULL : pool_strdup(pool, store_text(st, 4));
+        *disabled = store_int(st, 5) != 0;
+        rc = RC_OK;
+    } else if (rc == RC_DONE) {
+        rc = err_set(e, RC_NOTFOUND, NULL, "用户 %s 不存在", username);
+    }
+    store_finish(st);
+    return rc;
+}
+
+enum rc auth_user_update(struct conn *c, const struct audit_actor *who, int64_t who_user_id,
+                         const char *username, const struct auth_user_edit *u, json_t **out,
+                         struct err *e)
+{
+    struct pool pool;
+    struct org org = {0};
+    struct stmt *st = NULL;
+    int64_t id = 0;
+    bool disabled = false;
+    const char *display = NULL, *role = NULL, *org_code = NULL, *credit_code = NULL;
+    json_t *before = NULL, *after = NULL;
+    pool_init(&pool);
+    enum rc rc =
+        user_row(c, username, &pool, &id, &display, &role, &org_code, &credit_code, &disabled, e);
+    if (rc)
+        goto out;
+    before = user_json(id, username, display, role, NULL, org_code, credit_code, disabled);
+    if (u->display_name) {
+        if (!*u->display_name || utf8_len(u->display_name) > 32)
+            rc = err_set(e, RC_INVALID, "display_name", "姓名长度应为 1 到 32 个字符");
+        display = u->display_name;
+    }
+    /* An administrator cannot take their own role away (nobody might be left to undo it). */
+    if (rc == RC_OK && u->role && strcmp(u->role, role) != 0 && id == who_user_id)
+        rc = err_set(e, RC_INVALID, "role", "不能修改自己的角色");
+    if (rc == RC_OK && u->role)
+        role = u->role;
+    unsigned perms = 0;
+    if (rc == RC_OK)
+        rc = access_role_for_user(c, role, &perms, e);
+    /* The binding follows the role, as at creation: a credit code for a role that acts for
+     * an enterprise, an organisation for every other; the other one is cleared. */
+    bool ent_user = (perms & ACCESS_BIT(ACCESS_ENT_SELF)) != 0;
+    if (rc == RC_OK && u->credit_code && !ent_user)
+        rc = err_set(e, RC_INVALID, "credit_code", "只有企业用户可以绑定统一社会信用代码");
+    if (rc == RC_OK && u->org_code && ent_user)
+        rc = err_set(e, RC_INVALID, "org", "企业用户不属于机构，请填写统一社会信用代码");
+    if (rc == RC_OK && ent_user) {
+        credit_code = u->credit_code ? u->credit_code : credit_code;
+        org_code = NULL;
+        if (!credit_code)
+            rc = err_set(e, RC_INVALID, "credit_code", "企业用户须绑定统一社会信用代码");
+        else if ((rc = codes_credit_code_check(credit_code, e)))
+            snprintf(e->field, sizeof(e->field), "credit_code");
+    } else if (rc == RC_OK) {
+        org_code = u->org_code ? u->org_code : org_code;
+        credit_code = NULL;
+        if (!org_code)
+            rc = err_set(e, RC_INVALID, "org", "该角色须指定所属机构");
+    }
+    if (rc == RC_OK && org_code) {
+        rc = org_by_code(c, org_code, &pool, &org, e);
+        if (rc == RC_NOTFOUND)
+            rc = err_set(e, RC_INVALID, "org", "机构 %s 不存在", org_code);
+    }
+    if (rc)
+        goto out;
+    after = user_json(id, username, display, role, NULL, org_code, credit_code, disabled);
+    if (!json_equal(before, after)) {
+        rc = store_begin(c, e);
+        if (rc == RC_OK)
+            rc = store_prepare(c,
+                               "UPDATE users SET display_name = ?, role = ?, org_id = ?, "
+                               "credit_code = ?, updated_at = ? WHERE id = ?",
+                               &st, e);
+        if (rc == RC_OK) {
+            store_bind_text(st, 1, display);
+            store_bind_text(st, 2, role);
+            if (org.id)
+                store_bind_int(st, 3, org.id);
+            else
+                store_bind_null(st, 3);
+            store_bind_text(st, 4, credit_code);
+            store_bind_int(st, 5, time_now_ms());
+            store_bind_int(st, 6, id);
+            rc = store_run(st, e);
+        }
+        store_finish(st);
+        /* The user's sessions carry the old role and organisation: every process's session
+         * cache forgets them at commit, so the next request reads the new ones. */
+        if (rc == RC_OK)
+            rc = store_notify(c, STORE_TOPIC_AUTH, e);
+        struct audit_event ev = {"user.update", "user", id_text(&pool, id), before, after};
+        if (rc == RC_OK)
+            rc = audit_append(c, who, &ev, NULL, e);
+        if (rc == RC_OK)
+            rc = store_commit(c, e);
+    }
+    if (rc == RC_OK && out) {
+        char *label = NULL;
+        unsigned ignored;
+        rc = access_role_get(c, role, &ignored, &label, e);
+        if (rc == RC_OK) {
+            *out = user_json(id, username, display, role, label, org_code, credit_code, disabled);
+            json_object_set_new(*out, "changed", json_boolean(!json_equal(before, after)));
+        }
+        xfree(label);
+    }
+out:
+    if (store_in_txn(c))
+        store_rollback(c);
+    json_decref(before);
+    json_decref(after);
+    pool_clear(&pool);
+    return rc;
+}
+
 enum rc auth_user_list(struct conn *c, const char *subtree_path, int64_t after_id, int limit,
                        json_t **out, struct err *e)
 {

@@ -62,6 +62,24 @@ bool auth_password_common(const char *pw);
  */
 enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
                          const struct auth_user_new *u, int64_t *out, struct err *e) WARN_UNUSED;
+/* The members of a user an administrator may change; NULL: kept. */
+struct auth_user_edit {
+    const char *display_name;
+    const char *role;        /* a role of the roles table, not "system" */
+    const char *org_code;    /* for a role without ent.self (a credit code is then cleared) */
+    const char *credit_code; /* for a role with ent.self (an organisation is then cleared) */
+};
+/*
+ * Changes user username's name, role and binding in its own transaction, audited
+ * (user.update, before and after), and notifies the "auth" topic so the user's next
+ * request carries the new role. The binding follows the role as at creation. *out (may be
+ * NULL) receives the user as the list shows it, plus "changed" (nothing differed: nothing
+ * written). RC_NOTFOUND for an unknown user; RC_INVALID naming the field for bad input and
+ * when an administrator (who_user_id) changes their own role.
+ */
+enum rc auth_user_update(struct conn *c, const struct audit_actor *who, int64_t who_user_id,
+                         const char *username, const struct auth_user_edit *u, json_t **out,
+                         struct err *e) WARN_UNUSED;
 /* Lists users (newest id last) with id > after_id, under org subtree path (NULL: all). */
 enum rc auth_user_list(struct conn *c, const char *subtree_path, int64_t after_id, int limit,
                        json_t **out, struct err *e) WARN_UNUSED;

@@ -718,6 +718,17 @@ enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct pri
     }
     if (f->scale && !scale_label(f->scale))
         return err_set(e, RC_INVALID, "scale", "企业规模应为 large、medium、small 或 micro");
+    /* A search of letters and digits only is (a prefix of) a credit code: registered names
+     * are Chinese, and codes are what officials copy from a licence. */
+    char code_lo[20] = "", code_hi[24];
+    bool by_code = f->q && strlen(f->q) >= 2 && strlen(f->q) <= 18;
+    for (const char *t = f->q; by_code && *t; t++) {
+        if (!((*t >= '0' && *t <= '9') || (*t >= 'A' && *t <= 'Z') || (*t >= 'a' && *t <= 'z')))
+            by_code = false;
+        else
+            code_lo[t - f->q] = (char)(*t >= 'a' && *t <= 'z' ? *t - 'a' + 'A' : *t);
+    }
+    snprintf(code_hi, sizeof(code_hi), "%s~", code_lo);
 #define LIST_HEAD                                                                                  \
     "SELECT " ENT_COLS " FROM enterprises e WHERE e.credit_code > ? AND e.region >= ? AND "        \
     "e.region < ? AND (CAST(? AS TEXT) IS NULL OR (e.industry >= ? AND e.industry < ?)) AND "      \
@@ -729,7 +740,9 @@ enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct pri
     buf_init(&sql, 8192);
     char *pattern = NULL;
     enum rc rc = buf_puts(&sql, LIST_HEAD);
-    if (rc == RC_OK && f->q)
+    if (rc == RC_OK && by_code)
+        rc = buf_puts(&sql, " AND e.credit_code >= ? AND e.credit_code < ?");
+    else if (rc == RC_OK && f->q)
         rc = store_search_sql(c, &search, f->q, &sql, &pattern);
     if (rc == RC_OK)
         rc = buf_puts(&sql, LIST_TAIL);
@@ -758,8 +771,12 @@ enum rc ent_list(struct conn *c, const struct ent_catalog *cat, const struct pri
     struct access_scope scope;
     access_scope_of(p, ACCESS_ENT_REGION, ACCESS_NONE, &scope);
     i = access_bind_ent(st, i, &scope);
-    if (f->q)
+    if (by_code) {
+        store_bind_text(st, i++, code_lo);
+        store_bind_text(st, i++, code_hi);
+    } else if (f->q) {
         store_bind_text(st, i++, pattern);
+    }
     store_bind_int(st, i, f->limit);
     json_t *arr = json_array();
     while ((rc = store_step(st, e)) == RC_ROW) {

@@ -152,7 +152,8 @@ enum rc ent_get(struct conn *c, const struct ent_catalog *cat, const struct prin
                 const char *credit_code, json_t **out, struct err *e) WARN_UNUSED;
 
 struct ent_filter {
-    const char *q;         /* name contains (Chinese full text) */
+    const char *q;         /* name contains (Chinese full text); letters and digits
+                              only: a credit code prefix (any case) */
     const char *region;    /* region code prefix */
     const char *industry;  /* industry code prefix: section letter or digits */
     const char *tag;

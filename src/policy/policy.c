@@ -169,6 +169,12 @@ enum rc policy__check_doc(struct policy_holder *h, const struct rules_named *nam
         rc = err_set(e, RC_INVALID, "valid_to", "valid_to 应为日期 YYYY-MM-DD");
     if (rc == RC_OK && from && to && strcmp(from, to) > 0)
         rc = err_set(e, RC_INVALID, "valid_to", "有效期截止日期早于起始日期");
+    /* A policy in force has a validity window: one without an end is never "expired" and
+     * stays offered for ever. Drafts may leave it for later. */
+    if (rc == RC_OK && need_conditions && !from)
+        rc = err_set(e, RC_INVALID, "valid_from", "发布前请填写有效期起始日期");
+    if (rc == RC_OK && need_conditions && !to)
+        rc = err_set(e, RC_INVALID, "valid_to", "发布前请填写有效期截止日期");
     if (rc == RC_OK) {
         json_object_set_new(meta, "valid_from", policy__json_str_or_null(from));
         json_object_set_new(meta, "valid_to", policy__json_str_or_null(to));

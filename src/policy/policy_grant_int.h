@@ -78,6 +78,15 @@ enum rc policy_grant__insert(struct conn *c, const struct audit_actor *who,
 /* Binds an optional int (v < 0: NULL). */
 void policy_grant__bind_opt(struct stmt *st, int i, int64_t v);
 
+/*
+ * The whole registry as a 免申即享 run reads it (builtin facts, tags, the newest
+ * authoritative value of each fact) in a new rules_table of cat (*out, rules_table_free);
+ * *n its rows, one per enterprise.
+ */
+struct rules_table;
+enum rc policy_grant__registry_table(struct conn *c, const struct rules_catalog *cat,
+                                     struct rules_table **out, size_t *n,
+                                     struct err *e) WARN_UNUSED;
 /* The caller's relations (policy_grant_rel bits) to a grant or an application of the
  * issuing department org_id and the enterprise credit. */
 unsigned policy_grant__rels(const struct principal *p, int64_t org_id, const char *credit);

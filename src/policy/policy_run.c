@@ -209,6 +209,18 @@ static enum rc load_table(struct conn *c, const struct rules_catalog *cat, struc
     return RC_OK;
 }
 
+enum rc policy_grant__registry_table(struct conn *c, const struct rules_catalog *cat,
+                                     struct rules_table **out, size_t *n, struct err *e)
+{
+    struct ent_rows r;
+    enum rc rc = load_table(c, cat, &r, out, e);
+    if (rc)
+        return rc;
+    *n = r.n;
+    rows_cleanup(&r);
+    return RC_OK;
+}
+
 /* ---- evaluation ----------------------------------------------------------------------- */
 
 struct hit {

@@ -111,3 +111,50 @@ enum rc policy_trial(struct conn *c, struct policy_holder *h, const struct princ
     json_decref(doc);
     return rc;
 }
+
+enum rc policy_reach(struct conn *c, struct policy_holder *h, const struct principal *p, int64_t id,
+                     int version, json_t **out, struct err *e)
+{
+    const struct rules_catalog *rcat = policy_holder_rules_catalog(h);
+    json_t *doc = NULL;
+    struct rules_named *named = NULL;
+    struct rules_policy *pol = NULL;
+    struct rules_set *set = NULL;
+    struct rules_table *table = NULL;
+    struct rules_counts counts = {0};
+    size_t n = 0;
+    char today[11];
+    int64_t day = policy__today(today);
+    enum rc rc = policy_get(c, h, p, id, version, &doc, e);
+    if (rc == RC_OK &&
+        !json_is_object(json_object_get(json_object_get(doc, "rules"), "conditions")))
+        rc = err_set(e, RC_STATE, NULL, "尚未填写享受条件，无法统计可匹配的企业");
+    if (rc == RC_OK)
+        rc = policy__named_for(c, id, (int)json_integer_value(json_object_get(doc, "version")),
+                               &named, e);
+    if (rc == RC_OK)
+        rc = policy__compile(rcat, named, doc, json_object_get(doc, "rules"), id, &pol, e);
+    if (rc == RC_OK) {
+        set = rules_set_new(rcat, &pol, 1);
+        pol = NULL;
+        rc = policy_grant__registry_table(c, rcat, &table, &n, e);
+    }
+    /* The validity window is the publisher's business here: the count is of enterprises
+     * whose data meet the conditions and region scope today, not of the policy in force. */
+    if (rc == RC_OK)
+        rc = rules_batch_run(set, table, day, 2, NULL, NULL, &counts, e);
+    if (rc == RC_OK)
+        *out = json_pack("{s:{s:O, s:O, s:O, s:O}, s:s, s:I, s:I, s:I, s:I, s:s}", "policy", "id",
+                         json_object_get(doc, "id"), "title", json_object_get(doc, "title"),
+                         "version", json_object_get(doc, "version"), "version_state",
+                         json_object_get(doc, "version_state"), "as_of", today, "enterprises",
+                         (json_int_t)n, "eligible", (json_int_t)counts.eligible, "possibly",
+                         (json_int_t)counts.possibly, "manual", (json_int_t)counts.manual, "note",
+                         "按企业库现有的权威数据单独评估本版本：未计入“就高不重复”和限额");
+    rules_table_free(table);
+    rules_set_free(set);
+    rules_policy_free(pol);
+    rules_named_free(named);
+    json_decref(doc);
+    return rc;
+}

@@ -40,4 +40,17 @@ enum rc policy_trial(struct conn *c, struct policy_holder *h, const struct princ
                      int64_t id, int version, const char *credit_code, json_t **out,
                      struct err *e) WARN_UNUSED;
 
+/*
+ * How many enterprises of the registry version `version` of policy id (as policy_trial
+ * chooses it) would reach today, evaluated alone over the table a 免申即享 run reads
+ * (authoritative values only): a new JSON object {policy: {id, title, version,
+ * version_state}, as_of, enterprises (the registry's size), eligible, possibly, manual,
+ * note}. For the warning before publishing (a policy that matches nobody). The counts are
+ * of the whole registry whatever p's scope: they name no enterprise. RC_NOTFOUND when p
+ * may not see the policy or version; RC_STATE when it has no conditions yet; RC_INVALID
+ * when it does not compile.
+ */
+enum rc policy_reach(struct conn *c, struct policy_holder *h, const struct principal *p, int64_t id,
+                     int version, json_t **out, struct err *e) WARN_UNUSED;
+
 #endif

@@ -49,6 +49,7 @@ def world(server):
     officer = server.login("officer")
     st, _, pol = server.request("POST", "/api/v1/policies", {
         "title": "访问控制测试奖励", "delivery": "mian_shen", "region_scope": ["3408"],
+        "valid_from": "2020-01-01", "valid_to": "2099-12-31",
         "rules": {"conditions": {"all": [{"fact": "revenue", "op": "ge", "value": 100 * WAN}]},
                   "amount": {"fixed": 100000}}}, token=officer)
     assert st == 201, pol

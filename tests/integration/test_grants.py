@@ -58,6 +58,7 @@ def make_tokens(server):
 def make_policy(server, token, delivery, conditions, amount, title):
     st, _, d = server.request("POST", "/api/v1/policies", {
         "title": title, "delivery": delivery, "region_scope": ["3408"],
+        "valid_from": "2020-01-01", "valid_to": "2099-12-31",
         "rules": {"conditions": conditions, "amount": amount}}, token=token)
     assert st == 201, d
     pid = d["id"]

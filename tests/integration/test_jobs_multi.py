@@ -187,6 +187,7 @@ RULE = {"all": [{"fact": "founded", "op": "exists", "label": "已登记成立日
 def make_policy(s, token, title):
     st, _, d = s.request("POST", "/api/v1/policies", {
         "title": title, "delivery": "mian_shen", "region_scope": ["34"],
+        "valid_from": "2020-01-01", "valid_to": "2099-12-31",
         "rules": {"conditions": RULE, "amount": {"fixed": 100000}}}, token=token)
     assert st == 201, d
     st, _, r = s.request("POST", "/api/v1/policies/%s/actions" % d["id"], {"action": "publish"},

@@ -15,7 +15,8 @@ OTHER_CODE = "913401007865797540"  # a valid code that is not registered
 
 def doc(conditions, **over):
     d = {"title": "试算用测试政策", "doc_no": "庆经信〔2026〕98号", "delivery": "mian_shen",
-         "region_scope": ["3408"], "rules": {"conditions": conditions, "amount": {"fixed": 5_000_000}}}
+         "region_scope": ["3408"], "valid_from": "2020-01-01", "valid_to": "2099-12-31",
+         "rules": {"conditions": conditions, "amount": {"fixed": 5_000_000}}}
     d.update(over)
     return d
 

@@ -328,6 +328,7 @@ def run_state(province, token, pid, rid):
 def mian_shen_policy(province, token, title):
     st, _, d = province.request("POST", "/api/v1/policies", {
         "title": title, "delivery": "mian_shen", "region_scope": ["34"],
+        "valid_from": "2020-01-01", "valid_to": "2099-12-31",
         "rules": {"conditions": {"all": [{"fact": "founded", "op": "exists",
                                           "label": "已登记成立日期"}]},
                   "amount": {"fixed": 100000}}}, token=token)

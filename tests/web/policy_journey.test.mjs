@@ -67,6 +67,12 @@ test('policy journey: draft with the condition builder, 试算, publish, 免申�
     await waitForText(page.locator('[data-test="f-region"]'), (t) => t.includes('安庆市') && t.includes('3408'))
     await page.keyboard.press('Escape')
     await page.locator('input[data-test="f-contact-dept"]').fill('安庆市经济和信息化局中小企业科')
+    // 有效期: publishing requires both dates (issue 17 item 8).
+    for (const [i, d] of [[0, '2020-01-01'], [1, '2099-12-31']]) {
+      const input = page.locator('[data-test="f-valid"] input').nth(i)
+      await input.fill(d)
+      await input.press('Enter')
+    }
 
     // The condition builder: all [ tags has 高新技术企业, 注册资本 ≥ (left empty first) ].
     await page.locator('[data-test="conditions-start"]').click()
@@ -116,6 +122,7 @@ test('policy journey: draft with the condition builder, 试算, publish, 免申�
     const stored = await apiAs(srv, 'officer', 'GET', `/api/v1/policies/${policyId}`)
     assert.deepEqual(stored.rules, rules)
     assert.deepEqual(stored.region_scope, ['3408'])
+    assert.deepEqual([stored.valid_from, stored.valid_to], ['2020-01-01', '2099-12-31'])
 
     // 试算 against the demo enterprise before publishing.
     await page.locator('.el-tabs__item').filter({ hasText: '试算' }).click()
@@ -258,6 +265,8 @@ test('admin: create a user, edit a category limit, correct a calendar day, enter
     await range.nth(1).fill('2027-01-03')
     await range.nth(1).press('Enter')
     await yd.locator('[data-test="year-save"]').click()
+    // Replacing a year's arrangement is confirmed (issue 17 item 8).
+    await page.locator('.el-message-box__btns .el-button--primary').click()
     await yd.waitFor({ state: 'hidden' })
     const years = await apiAs(srv, 'admin', 'GET', '/api/v1/calendar/years')
     assert.equal(years.coverage.last_year, 2027)

@@ -14,6 +14,8 @@ export const act = (id, action, body = {}) => http.post(`${one(id)}/actions`, { 
 export const versions = (id) => http.get(`${one(id)}/versions`)
 /** A trial against one enterprise: trial(id, { credit_code, version }). */
 export const trial = (id, query) => http.get(`${one(id)}/trial`, query)
+/** How many enterprises of the registry a version (default: the draft) would reach: reach(id, { version }). */
+export const reach = (id, query) => http.get(`${one(id)}/reach`, query)
 export const applicationForm = (id) => http.get(`${one(id)}/application-form`)
 export const runs = (id) => http.get(`${one(id)}/runs`)
 export const startRun = (id) => http.post(`${one(id)}/runs`, {})

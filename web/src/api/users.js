@@ -5,6 +5,8 @@ export const page = pager('/users')
 /** Every account (admin; for names in the audit log). */
 export const list = () => all('/users')
 export const create = (body, key) => http.post('/users', body, { idempotencyKey: key })
+/** Changes a user's display_name, role and org (or credit_code); members left out are kept. */
+export const update = (name, body) => http.patch(`/users/${encodeURIComponent(name)}`, body)
 /** act(name, 'reset_password', { password }), act(name, 'disable'), act(name, 'enable'). */
 export const act = (name, action, body = {}) =>
   http.post(`/users/${encodeURIComponent(name)}/actions`, { ...body, action })

@@ -3,7 +3,7 @@
 // the page; meta.menu: true puts it into the side menu, in the order of this array, with
 // meta.icon (a component from @element-plus/icons-vue). Detail pages leave menu off and
 // may set meta.activeMenu to the menu path to highlight. Views live in views/handler/.
-import { HomeFilled, Bell, Message } from '@element-plus/icons-vue'
+import { HomeFilled, Bell, Message, OfficeBuilding } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -37,5 +37,19 @@ export default [
     component: () => import('@/views/common/DemandPrintView.vue'),
     props: true,
     meta: { title: '打印文书', activeMenu: '/handler/inbox' },
+  },
+  // 企业档案 (一企一档): the registry this user may see (the server decides the scope).
+  {
+    path: 'enterprises',
+    name: 'handler-enterprises',
+    component: () => import('@/views/common/RegistryView.vue'),
+    meta: { title: '企业档案', menu: true, icon: OfficeBuilding },
+  },
+  {
+    path: 'enterprises/:code',
+    name: 'handler-enterprise',
+    component: () => import('@/views/common/EnterpriseView.vue'),
+    props: true,
+    meta: { title: '企业详情', activeMenu: '/handler/enterprises' },
   },
 ]

@@ -3,7 +3,7 @@
 // the page; meta.menu: true puts it into the side menu, in the order of this array, with
 // meta.icon (a component from @element-plus/icons-vue). Detail pages leave menu off and
 // may set meta.activeMenu to the menu path to highlight. Views live in views/officer/.
-import { DataAnalysis, Document, HomeFilled, Money, Stamp, Message } from '@element-plus/icons-vue'
+import { DataAnalysis, Document, HomeFilled, Money, Stamp, Message, OfficeBuilding } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -68,5 +68,19 @@ export default [
     component: () => import('@/views/common/GrantPrintView.vue'),
     props: true,
     meta: { title: '政策兑现通知', activeMenu: '/officer/grants' },
+  },
+  // 企业档案 (一企一档): the registry this user may see (the server decides the scope).
+  {
+    path: 'enterprises',
+    name: 'officer-enterprises',
+    component: () => import('@/views/common/RegistryView.vue'),
+    meta: { title: '企业档案', menu: true, icon: OfficeBuilding },
+  },
+  {
+    path: 'enterprises/:code',
+    name: 'officer-enterprise',
+    component: () => import('@/views/common/EnterpriseView.vue'),
+    props: true,
+    meta: { title: '企业详情', activeMenu: '/officer/enterprises' },
   },
 ]

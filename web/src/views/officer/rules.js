@@ -73,8 +73,26 @@ export function defaultValue(type, op) {
   if (op === 'years_since') return { cmp: 'ge', value: 1 }
   if (op === 'between') return [null, null]
   if (['in', 'not_in', 'prefix_in', 'has_any', 'has_all'].includes(op)) return []
-  if (type === 'bool') return true
+  if (type === 'bool') return null // 是 or 否 is the officer's choice: it starts unset
   return null
+}
+
+/**
+ * The yes/no (bool) conditions of node whose value is still unset, as
+ * [{path, message}] with the paths the server uses ("conditions.all[1]"): such a
+ * condition cannot be saved.
+ */
+export function unsetBools(node, path = 'conditions', out = []) {
+  if (!node || typeof node !== 'object') return out
+  if (node.not) unsetBools(node.not, `${path}.not`, out)
+  for (const k of ['all', 'any', 'of']) {
+    if (Array.isArray(node[k])) node[k].forEach((ch, i) => unsetBools(ch, `${path}.${k}[${i}]`, out))
+  }
+  const fact = node.fact ? factOf(node.fact) : null
+  if (fact && fact.type === 'bool' && node.op === 'eq' && !node.manual && typeof node.value !== 'boolean') {
+    out.push({ path, message: `请为“${fact.label}”选择“是”或“否”` })
+  }
+  return out
 }
 
 // ---- the catalogue (loaded once per page load) -------------------------------------
