@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../base/buf.h"
 #include "../base/csv.h"
+#include "../base/timeutil.h"
+#include "../policy/policy_bank.h"
 #include "../policy/policy_grant.h"
 #include "../store/store.h"
 #include "api.h"
@@ -103,6 +106,26 @@ static enum rc api_grants_list(struct http_req *req, struct http_resp *resp, str
 static const struct api_record grant_rec = {"兑现记录", &policy_grant_flow, policy_grant_get, NULL,
                                             NULL};
 static const struct api_record app_rec = {"申请", &policy_app_flow, policy_app_get, NULL, NULL};
+
+/* POST /api/v1/grants:bank-results: a bank's result file (text/csv), each successful line
+ * the grant's pay action (policy_bank.h); 200 with the report of every line. */
+static enum rc api_grants_bank_results(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *ct = http_header(req, "Content-Type");
+    if (!ct || strncasecmp(ct, "text/csv", 8) != 0)
+        return err_set(e, RC_MEDIATYPE, NULL, "请以 text/csv 上传银行回单文件");
+    struct policy_bank b;
+    struct conn *c;
+    json_t *j = NULL;
+    policy_bank_init(&b);
+    enum rc rc = policy_bank_csv(&b, req->body, req->body_len, e);
+    if (rc == RC_OK)
+        rc = api_db(req, &c, e);
+    if (rc == RC_OK)
+        rc = policy_bank_apply(&b, c, api_who(req), time_now_ms(), &j, e);
+    policy_bank_cleanup(&b);
+    return rc ? rc : http_reply(resp, 200, j);
+}
 
 /* ---- applications ------------------------------------------------------------------- */
 
@@ -301,6 +324,13 @@ const struct http_route api_grants_routes[] = {
                "匹配运行进度与结果（总数/已完成、状态、汇总）"),
     ROUTE(HTTP_GET, "/api/v1/policies/{id}/application-form", PERM(GRANT_READ),
           api_application_form, "申报表（由已有数据预填，列出缺少的数据；?credit_code=）"),
+    ROUTE_DATA(HTTP_POST, "/api/v1/grants/bulk", PERM(GRANT_READ), api_record_bulk,
+               "批量操作兑现记录（告知企业、拨付……；逐条检查、逐条审计，返回每条的结果）",
+               &grant_rec),
+    UPLOAD(HTTP_POST, "/api/v1/grants:bank-results", PERM(GRANT_READ), api_grants_bank_results,
+           "导入银行拨付回单（CSV：兑现编号、实付金额（元）、拨付日期、结果、银行流水号、说明），"
+           "逐行记为拨付",
+           POLICY_BANK_MAX_BYTES),
     ROUTE_READ(HTTP_GET, "/api/v1/grants", PERM(GRANT_READ), api_grants_list,
                "兑现记录（按权限范围；?policy_id=&state=&credit_code=&run_id=）"),
     ROUTE_DATA_READ(HTTP_GET, "/api/v1/grants/{id}", PERM(GRANT_READ), api_record_get,

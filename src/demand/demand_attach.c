@@ -501,7 +501,7 @@ static enum rc may_upload(const struct principal *p, unsigned rels, enum demand_
         return err_set(e, RC_FORBIDDEN, NULL, "管理员只能查看附件，不能上传");
     if (internal && owner_only(p, rels))
         return err_set(e, RC_FORBIDDEN, "internal", "企业用户不能上传内部附件");
-    if (s == DS_ARCHIVED || s == DS_DECLINED || s == DS_MERGED)
+    if (s == DS_ARCHIVED || s == DS_DECLINED || s == DS_MERGED || s == DS_WITHDRAWN)
         return err_set(e, RC_STATE, NULL, "诉求%s，不能再上传附件", demand_state_label(s));
     return RC_OK;
 }

@@ -36,6 +36,7 @@ enum demand_state {
     DS_RECTIFYING,
     DS_ARCHIVED,
     DS_MERGED,
+    DS_WITHDRAWN, /* 撤回 by the enterprise before acceptance */
     DS__COUNT
 };
 
@@ -54,6 +55,9 @@ enum demand_cond {
     /* A reply awaits review: review_accept and review_reject need it, rate refuses it. */
     DC_AWAITING_REVIEW = 1u << 0,
 };
+
+/* The enterprise may 催办 a demand past its running deadline once per this many hours. */
+#define DEMAND_REMIND_HOURS 24
 
 /* The demand's workflow (src/flow); entity "demand". */
 extern const struct flow demand_flow;

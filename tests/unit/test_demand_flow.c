@@ -37,9 +37,16 @@ static const struct {
     {"archive", "rated declined answered_directly merged", "intake"},
     {"urge", "dispatched signed reopened rectifying extension_requested return_requested",
      "oversight"},
+    {"withdraw", "submitted", "owner"},
+    {"remind", "dispatched signed reopened rectifying extension_requested return_requested",
+     "owner"},
+    {"supplement",
+     "submitted accepted dispatched signed return_requested extension_requested replied "
+     "reopened rectifying",
+     "owner"},
     {"note",
      "submitted accepted declined answered_directly dispatched signed return_requested "
-     "extension_requested replied reopened rated rectifying archived merged",
+     "extension_requested replied reopened rated rectifying archived merged withdrawn",
      "intake lead co oversight"},
 };
 
@@ -119,8 +126,8 @@ START_TEST(flags)
 {
     static const char *const noted = "decline answer_directly return reject_return "
                                      "request_extension reject_extension interim_reply assist "
-                                     "reply review_reject callback reopen urge note";
-    static const char *const unsaved = "note interim_reply assist callback urge";
+                                     "reply review_reject callback reopen urge note supplement";
+    static const char *const unsaved = "note interim_reply assist callback urge remind supplement";
     for (int i = 0; i < demand_flow.n_actions; i++) {
         const struct flow_action *a = &demand_flow.actions[i];
         ck_assert_msg(!(a->flags & FLOW_NOTE) == !word_in(noted, a->name), "%s: note", a->name);
