@@ -169,8 +169,8 @@ enum rc policy_bank_row(struct policy_bank *b, int line, const char *const *cell
     l->grant_id = gid;
     if (*result && strcmp(result, "成功") != 0 && strcmp(result, "success") != 0) {
         char msg[200];
-        snprintf(msg, sizeof(msg), "银行结果为“%.16s”%s%.120s，未记为拨付", result, *reason ? "：" : "",
-                 reason);
+        snprintf(msg, sizeof(msg), "银行结果为“%.16s”%s%.120s，未记为拨付", result,
+                 *reason ? "：" : "", reason);
         refuse(l, "bank_failed", "result", msg);
         return RC_OK;
     }
@@ -245,10 +245,11 @@ enum rc policy_bank_apply(struct policy_bank *b, struct conn *c, const struct pr
     for (size_t i = 0; i < b->n; i++)
         if (b->lines[i].params)
             items[k++] = (struct flow_bulk_item){b->lines[i].grant_id, b->lines[i].params};
-    /* Two lines for one grant: the second is refused here, before anything runs. */
+    /* Two lines for one grant (whatever their results): the file is refused before anything
+     * runs — which line would the bank mean? */
     for (size_t i = 0; i < b->n; i++)
-        for (size_t j = 0; j < i && b->lines[i].params; j++)
-            if (b->lines[j].params && b->lines[j].grant_id == b->lines[i].grant_id)
+        for (size_t j = 0; j < i && b->lines[i].grant_id; j++)
+            if (b->lines[j].grant_id == b->lines[i].grant_id)
                 return err_set(e, RC_INVALID, "file", "第 %d 行与第 %d 行是同一条兑现记录",
                                b->lines[i].line, b->lines[j].line);
     json_t *ran = NULL;
