@@ -14,6 +14,7 @@
 #include "../base/csv.h"
 #include "../base/timeutil.h"
 #include "../policy/policy_bank.h"
+#include "../policy/policy_material.h"
 #include "../policy/policy_grant.h"
 #include "../store/store.h"
 #include "api.h"
@@ -211,6 +212,64 @@ static enum rc api_application_act(struct http_req *req, struct http_resp *resp,
     return rc ? rc : http_reply(resp, 200, j);
 }
 
+/* ---- materials of a policy application (src/policy/policy_material) -------------------- */
+
+static enum rc api_material_upload(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id = 0;
+    enum rc rc = api_path_id(req, 0, "申请", &id, e);
+    if (rc)
+        return rc;
+    const char *ct = http_header(req, "Content-Type");
+    if (ct && strncasecmp(ct, "multipart/", 10) == 0)
+        return err_set(e, RC_MEDIATYPE, NULL,
+                       "请直接以文件内容作为请求体上传（不支持 "
+                       "multipart/form-data），文件名放在查询参数 name 中");
+    struct demand_attach_new a = {.name = http_query(req, "name"),
+                                  .declared_type = ct,
+                                  .data = req->body,
+                                  .len = req->body_len,
+                                  .max_bytes = api_app(req)->max_attachment};
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_db(req, &c, e)))
+        return rc;
+    rc = policy_material_add(c, api_who(req), id, &a, time_now_ms(), &j, e);
+    return rc ? rc : http_reply(resp, 201, j);
+}
+
+static enum rc api_material_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id = 0;
+    enum rc rc = api_path_id(req, 0, "申请", &id, e);
+    struct conn *c;
+    json_t *items = NULL;
+    if (rc == RC_OK)
+        rc = api_db(req, &c, e);
+    if (rc == RC_OK)
+        rc = policy_material_list(c, api_who(req), id, &items, e);
+    if (rc)
+        return rc;
+    return http_reply(
+        resp, 200, json_pack("{s:o, s:i}", "items", items, "max_files", POLICY_MATERIAL_MAX_FILES));
+}
+
+static enum rc api_material_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id = 0, mid = 0;
+    enum rc rc = api_path_id(req, 0, "申请", &id, e);
+    if (rc == RC_OK)
+        rc = api_path_id(req, 1, "材料", &mid, e);
+    struct conn *c;
+    if (rc == RC_OK)
+        rc = api_db(req, &c, e);
+    if (rc)
+        return rc;
+    struct demand_attach_file f;
+    rc = policy_material_get(c, api_who(req), id, mid, &f, e);
+    return rc ? rc : api__send_file(req, resp, &f, mid, e);
+}
+
 /* ---- statistics ----------------------------------------------------------------------- */
 
 static const char *const csv_ints[] = {"matched",  "amount", "confirmed",
@@ -355,5 +414,12 @@ const struct http_route api_grants_routes[] = {
                     api_record_timeline, "申请的办理过程", &app_rec),
     ROUTE_READ(HTTP_GET, "/api/v1/stats/policies", PERM(GRANT_STATS), api_stats_policies,
                "政策兑现统计（按政策、部门、地区；?format=csv&by=policy|org|region）"),
+    UPLOAD(HTTP_POST, "/api/v1/applications/{id}/materials", PERM(APPLY), api_material_upload,
+           "上传申报材料（请求体即文件；?name=文件名（URL 编码）；按内容识别类型）",
+           DEMAND_ATTACH_MAX_BYTES_DEFAULT),
+    ROUTE(HTTP_GET, "/api/v1/applications/{id}/materials", PERM(GRANT_READ), api_material_list,
+          "申报材料列表（申请企业与审核部门）"),
+    ROUTE(HTTP_GET, "/api/v1/applications/{id}/materials/{aid}", PERM(GRANT_READ), api_material_get,
+          "下载申报材料"),
 };
 const size_t api_grants_n_routes = sizeof(api_grants_routes) / sizeof(api_grants_routes[0]);

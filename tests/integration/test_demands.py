@@ -847,7 +847,8 @@ def test_labels_name_the_demand_workflow(w):
         "accept", "decline", "answer_directly", "merge", "dispatch", "sign", "return",
         "approve_return", "reject_return", "request_extension", "approve_extension",
         "reject_extension", "interim_reply", "assist", "reply", "review_accept",
-        "review_reject", "rate", "callback", "reopen", "archive", "urge", "note"}
+        "review_reject", "rate", "callback", "reopen", "archive", "urge", "note", "withdraw",
+        "remind", "supplement"}
     assert d["actions"]["sign"] == "签收" and d["actions"]["urge"] == "催办/督办"
     assert d["events"] == {"submit": "提交诉求", "urge": "催办", "supervise": "督办",
                            "overdue": "超期提醒", "attach": "上传附件"}
