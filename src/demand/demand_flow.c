@@ -64,6 +64,12 @@ unsigned demand_conds(enum demand_state s, bool reviewed)
     return s == DS_REPLIED && !reviewed ? DC_AWAITING_REVIEW : 0;
 }
 
+unsigned demand__conds_of(const struct drow *d, int64_t now)
+{
+    int64_t due = demand__running_due(d);
+    return demand_conds(d->state, d->reviewed) | (due && now > due ? DC_OVERDUE : 0);
+}
+
 /* ---- one call: the demand and the request's own fields ----------------------------- */
 
 /* What load() allocates for one call. d comes first: x->rec points to it, and to the
@@ -130,7 +136,7 @@ static enum rc load(struct flow_call *x, struct err *e)
     x->from = (int)k->d.state;
     /* A side path always records the state it left; signed is the table's old default. */
     x->previous = k->d.has_prev ? (int)k->d.prev : DS_SIGNED;
-    x->conds = demand_conds(k->d.state, k->d.reviewed);
+    x->conds = demand__conds_of(&k->d, x->now);
     return RC_OK;
 }
 
@@ -497,20 +503,16 @@ static void minute_text(int64_t ms, char out[20])
 }
 
 /*
- * remind (企业催办): only once the running deadline has passed — before it the demand is
- * being handled in time, and a reminder would only add noise to the handler's inbox — and
- * at most once per DEMAND_REMIND_HOURS, so one enterprise cannot flood a department.
+ * remind (企业催办): only once the running deadline has passed (the condition DC_OVERDUE:
+ * before it the demand is being handled in time, and a reminder would only add noise to
+ * the handler's inbox) and at most once per DEMAND_REMIND_HOURS, so one enterprise cannot
+ * flood a department.
  */
 static enum rc apply_remind(struct flow_call *x, struct err *e)
 {
+    /* The row's condition DC_OVERDUE has checked that the running deadline passed. */
     int64_t due = demand__running_due(x->rec);
     char when[20];
-    if (!due)
-        return err_set(e, RC_STATE, "action", "该诉求当前没有办理期限，暂不能催办");
-    if (x->now <= due) {
-        minute_text(due, when);
-        return err_set(e, RC_STATE, "action", "办理期限为 %s，尚未超期；超过期限后才能催办", when);
-    }
     struct stmt *st;
     enum rc rc = store_prepare(x->c,
                                "SELECT MAX(at) FROM events WHERE entity = 'demand' AND "
@@ -737,7 +739,7 @@ static const struct flow_action actions[] = {
     /* 企业侧: 撤回 before acceptance, 催办 past the deadline, 补充说明 while open */
     {"withdraw", "撤回", B(DS_SUBMITTED), REL_OWNER, DS_WITHDRAWN, 0, 0, 0, apply_withdraw, NULL},
     {"remind", "企业催办", HANDLING | B(DS_EXTENSION_REQUESTED) | B(DS_RETURN_REQUESTED), REL_OWNER,
-     FLOW_SAME, FLOW_NO_SAVE, 0, 0, apply_remind, notify_remind},
+     FLOW_SAME, FLOW_NO_SAVE, DC_OVERDUE, 0, apply_remind, notify_remind},
     {"supplement", "补充说明", OPEN, REL_OWNER, FLOW_SAME, FLOW_NOTE | FLOW_NO_SAVE, 0, 0,
      apply_supplement, notify_supplement},
     {"note", "内部备注", FLOW_ANY(DS__COUNT), OFFICIAL, FLOW_SAME,
@@ -747,6 +749,8 @@ static const struct flow_action actions[] = {
 static const struct flow_cond conds[] = {
     /* DC_AWAITING_REVIEW: missing (review_*), present (rate). */
     {"答复已审核通过，不能再%s", "答复尚未审核通过，暂不能%s"},
+    /* DC_OVERDUE: missing (remind). */
+    {"办理期限未到，尚未超期；超过期限后才能催办", "已超期"},
 };
 
 static const struct flow_label rels[] = {

@@ -54,6 +54,8 @@ enum demand_rel {
 enum demand_cond {
     /* A reply awaits review: review_accept and review_reject need it, rate refuses it. */
     DC_AWAITING_REVIEW = 1u << 0,
+    /* The running deadline has passed: the enterprise's remind needs it. */
+    DC_OVERDUE = 1u << 1,
 };
 
 /* The enterprise may 催办 a demand past its running deadline once per this many hours. */
