@@ -16,3 +16,6 @@ export const actions = (id) => http.get(`${one(id)}/actions`)
 export const act = (id, action, body = {}) => http.post(`${one(id)}/actions`, { ...body, action })
 export const timeline = (id) => http.get(`${one(id)}/timeline`)
 export const duplicates = (id) => http.get(`${one(id)}/duplicates`)
+/** One action on many demands: bulk('accept', ids), bulk('dispatch', ids, { lead }). Resolves with
+ * the per-record report {total, succeeded, failed, items: [{id, ok, code, message, field}]}. */
+export const bulk = (action, ids, body) => http.post('/demands/bulk', { action, ids, body })

@@ -4,3 +4,9 @@ import { http, pager } from './http.js'
 export const page = pager('/grants')
 /** Runs an action: act(id, 'confirm'), act(id, 'pay', { amount, paid_on }). */
 export const act = (id, action, body = {}) => http.post(`/grants/${encodeURIComponent(id)}/actions`, { ...body, action })
+/** One action on many grants: bulk('notify', ids, { note }); the per-record report. */
+export const bulk = (action, ids, body) => http.post('/grants/bulk', { action, ids, body })
+/** A bank's result file (CSV: 兑现编号, 实付金额（元）, 拨付日期, 结果, 银行流水号, 说明), each line
+ * recorded as 拨付; the per-line report {total, succeeded, failed, items: [{line, id, ok, ...}]}. */
+export const bankResults = (file) =>
+  http.post('/grants:bank-results', file, { headers: { 'Content-Type': 'text/csv' } })
