@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import { startServer, launchBrowser, withPage, login, shot, apiAs, waitForText, settle, overflowsX } from './harness.mjs'
 
 const ENT_CODE = '91340100131860916Y'
+const field = (t) => `:is(input[data-test="${t}"], [data-test="${t}"] input)`
 const SIZES = [
   { tag: 'desktop', viewport: { width: 1440, height: 900 } },
   { tag: 'phone', viewport: { width: 375, height: 812 } },
@@ -154,11 +155,10 @@ for (const { tag, viewport } of SIZES) {
       await page.locator('[data-test="todo-rate"]').click()
       await page.waitForURL((u) => new URL(u).pathname === '/enterprise/demands')
       await page.goto('/enterprise/demands/new')
-      const name = page.locator('[data-test="demand-contact-name"] input')
-      await waitForText(page.locator('form').first(), () => true)
+      const name = page.locator(field('demand-contact-name'))
       for (let i = 0; i < 100 && (await name.inputValue()) === ''; i++) await page.waitForTimeout(50)
       assert.equal(await name.inputValue(), '方晓东')
-      assert.notEqual(await page.locator('[data-test="demand-contact-phone"] input').inputValue(), '')
+      assert.notEqual(await page.locator(field('demand-contact-phone')).inputValue(), '')
       if (tag === 'phone') assert.equal(await overflowsX(page), false)
       await shot(page, `ent-demand-new-prefilled-${tag}`)
     }))
