@@ -185,3 +185,34 @@ test('officer desktop: an application\'s materials in the review drawer', () =>
     await waitForText(list, (t) => t.includes('营业执照.pdf'))
     await shot(page, 'materials-officer-drawer')
   }))
+
+for (const { tag, viewport } of SIZES) {
+  test(`supervisor ${tag}: 批量催办 from the 临期 list`, () =>
+    withPage(browser, srv, { name: `bulk-supervisor-${tag}`, viewport }, async (page) => {
+      // 特急: both deadlines fall within the working day, so the demand is yellow (临期)
+      // right after its dispatch, whatever the time of day.
+      const d = await apiAs(srv, 'enterprise', 'POST', 'demands', {
+        category: 'policy', urgency: 'critical', title: `批量催办${tag}`, content: '特急诉求，批量催办测试',
+      })
+      await apiAs(srv, 'clerk', 'POST', `demands/${d.id}/actions`, { action: 'accept' })
+      await apiAs(srv, 'clerk', 'POST', `demands/${d.id}/actions`, { action: 'dispatch', lead: '340800-JXJ' })
+      assert.equal((await apiAs(srv, 'supervisor', 'GET', `demands/${d.id}`)).light, 'yellow')
+      await login(page, srv, 'supervisor')
+      await page.goto('/supervisor/board')
+      await page.locator('[data-test="board-tabs"] .el-tabs__item', { hasText: '临期' }).click()
+      await tick(page, 'board-table', d.title)
+      await page.locator('[data-test="bulk-urge"]').click()
+      const box = page.locator('.el-message-box:visible')
+      await box.waitFor()
+      await box.locator('textarea').fill('请于今日内签收')
+      await box.locator('.el-button--primary').click()
+      const dialog = await resultDialog(page)
+      assert.match(await dialog.innerText(), /成功 1 条，未成功 0 条/)
+      if (tag === 'phone') assert.equal(await overflowsX(page), false)
+      await shot(page, `bulk-supervisor-result-${tag}`)
+      await dialog.locator('[data-test="bulk-result-close"]').click()
+      const tl = await apiAs(srv, 'supervisor', 'GET', `demands/${d.id}/timeline`)
+      assert.equal(tl.items.at(-1).action, 'urge')
+      assert.equal(tl.items.at(-1).note, '请于今日内签收')
+    }))
+}
