@@ -216,3 +216,44 @@ for (const { tag, viewport } of SIZES) {
       assert.equal(tl.items.at(-1).note, '请于今日内签收')
     }))
 }
+
+/** Opens the el-tree-select and picks the node labelled label (as demand_loop.test.mjs). */
+async function pickTreeNode(page, select, label) {
+  for (let i = 0; ; i++) {
+    await select.click()
+    const popper = page.locator('.el-tree-select__popper[aria-hidden="false"]:not(.el-zoom-in-top-leave-active)')
+    await popper.waitFor()
+    await settle(page)
+    await popper.locator('.el-tree-node__content').filter({ hasText: label }).first().click()
+    await settle(page)
+    if ((await select.innerText()).includes(label)) break
+    if (i === 2) throw new Error(`could not pick ${label}`)
+  }
+}
+
+test('clerk desktop: 批量交办 to one lead', () =>
+  withPage(browser, srv, { name: 'bulk-clerk-dispatch', viewport: SIZES[0].viewport }, async (page) => {
+    const ds = []
+    for (const t of ['批量交办甲', '批量交办乙']) {
+      const d = await submit(t)
+      await apiAs(srv, 'clerk', 'POST', `demands/${d.id}/actions`, { action: 'accept' })
+      ds.push(d)
+    }
+    await login(page, srv, 'clerk')
+    await page.goto('/clerk/intake?tab=accepted')
+    for (const d of ds) await tick(page, 'intake-table', d.title)
+    await page.locator('[data-test="bulk-dispatch"]').click()
+    const dialog = page.locator('.el-dialog:visible', { has: page.locator('[data-test="bulk-lead-ok"]') })
+    await dialog.waitFor()
+    await pickTreeNode(page, dialog.locator('[data-test="bulk-lead"]'), '安庆市经济和信息化局')
+    await dialog.locator('[data-test="bulk-lead-ok"]').click()
+    const result = await resultDialog(page)
+    assert.match(await result.innerText(), /共 2 条：成功 2 条，未成功 0 条/)
+    await shot(page, 'bulk-clerk-dispatch-result')
+    await result.locator('[data-test="bulk-result-close"]').click()
+    for (const d of ds) {
+      const got = await apiAs(srv, 'clerk', 'GET', `demands/${d.id}`)
+      assert.equal(got.state, 'dispatched')
+      assert.equal(got.lead.code, '340800-JXJ')
+    }
+  }))
