@@ -257,3 +257,33 @@ test('clerk desktop: 批量交办 to one lead', () =>
       assert.equal(got.lead.code, '340800-JXJ')
     }
   }))
+
+for (const { tag, viewport } of SIZES) {
+  test(`enterprise ${tag}: 补充说明 while open, then 撤回 before acceptance`, () =>
+    withPage(browser, srv, { name: `ent-side-${tag}`, viewport }, async (page) => {
+      const d = await submit(`企业侧操作${tag}`)
+      await login(page, srv, 'enterprise')
+      await page.goto(`/enterprise/demands/${d.id}`)
+      const acts = page.locator('[data-test="demand-actions"]')
+      await waitForText(acts, (t) => t.includes('撤回') && t.includes('补充说明') && !t.includes('企业催办'))
+      await page.locator('[data-test="action-supplement"]').click()
+      let dialog = page.locator('.el-dialog:visible', { has: page.locator('[data-test="action-submit"]') })
+      await dialog.waitFor()
+      await dialog.locator('textarea[data-test="action-note"], [data-test="action-note"] textarea').first().fill('补充：去年研发投入 860 万元')
+      await dialog.locator('[data-test="action-submit"]').click()
+      await dialog.waitFor({ state: 'hidden' })
+      await waitForText(page.locator('[data-test="demand-timeline"]'), (t) => t.includes('补充说明') && t.includes('去年研发投入 860 万元'))
+      if (tag === 'phone') assert.equal(await overflowsX(page), false)
+      await shot(page, `ent-supplement-${tag}`)
+      await page.locator('[data-test="action-withdraw"]').click()
+      dialog = page.locator('.el-dialog:visible', { has: page.locator('[data-test="action-submit"]') })
+      await dialog.waitFor()
+      await dialog.locator('[data-test="action-submit"]').click()
+      await dialog.waitFor({ state: 'hidden' })
+      await waitForText(page.locator('[data-test="demand-timeline"]'), (t) => t.includes('撤回'))
+      assert.equal((await apiAs(srv, 'enterprise', 'GET', `demands/${d.id}`)).state, 'withdrawn')
+      // Closed: no more uploads offered (the server would refuse them).
+      assert.equal(await page.locator('[data-test="demand-attachments"] button', { hasText: '上传附件' }).count(), 0)
+      await shot(page, `ent-withdrawn-${tag}`)
+    }))
+}
