@@ -110,6 +110,31 @@ static const char *disposition(struct http_req *req, const char *name, int64_t a
     return out;
 }
 
+/* Answers the bytes of f (released here) with its stored type, the UTF-8 file name and
+ * the headers that keep a download from running anything (api_int.h). */
+enum rc api__send_file(struct http_req *req, struct http_resp *resp, struct demand_attach_file *f,
+                       int64_t aid, struct err *e)
+{
+    if (buf_append(&resp->body, f->data, f->len)) {
+        demand_attach_file_cleanup(f);
+        return err_set(e, RC_INTERNAL, NULL, "attachment larger than the response buffer");
+    }
+    bool text = strcmp(f->content_type, "text/plain") == 0;
+    resp->content_type =
+        text ? "text/plain; charset=utf-8" : pool_strdup(&req->pool, f->content_type);
+    http_resp_header(req, resp, "Content-Disposition", disposition(req, f->name, aid));
+    size_t n = strlen(f->sha256) + 3;
+    char *etag = pool_alloc(&req->pool, n);
+    snprintf(etag, n, "\"%s\"", f->sha256);
+    http_resp_header(req, resp, "ETag", etag);
+    /* Even opened in place, an attachment runs no script and loads nothing. */
+    http_resp_header(req, resp, "Content-Security-Policy", "sandbox; default-src 'none'");
+    http_resp_header(req, resp, "Cache-Control", "private, no-store");
+    demand_attach_file_cleanup(f);
+    resp->status = 200;
+    return RC_OK;
+}
+
 static enum rc api_demand_attach_get(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id = 0, aid = 0;
@@ -123,26 +148,7 @@ static enum rc api_demand_attach_get(struct http_req *req, struct http_resp *res
         return rc;
     struct demand_attach_file f;
     rc = demand_attach_get(c, api_who(req), id, aid, &f, e);
-    if (rc)
-        return rc;
-    if (buf_append(&resp->body, f.data, f.len)) {
-        demand_attach_file_cleanup(&f);
-        return err_set(e, RC_INTERNAL, NULL, "attachment larger than the response buffer");
-    }
-    bool text = strcmp(f.content_type, "text/plain") == 0;
-    resp->content_type =
-        text ? "text/plain; charset=utf-8" : pool_strdup(&req->pool, f.content_type);
-    http_resp_header(req, resp, "Content-Disposition", disposition(req, f.name, aid));
-    size_t n = strlen(f.sha256) + 3;
-    char *etag = pool_alloc(&req->pool, n);
-    snprintf(etag, n, "\"%s\"", f.sha256);
-    http_resp_header(req, resp, "ETag", etag);
-    /* Even opened in place, an attachment runs no script and loads nothing. */
-    http_resp_header(req, resp, "Content-Security-Policy", "sandbox; default-src 'none'");
-    http_resp_header(req, resp, "Cache-Control", "private, no-store");
-    demand_attach_file_cleanup(&f);
-    resp->status = 200;
-    return RC_OK;
+    return rc ? rc : api__send_file(req, resp, &f, aid, e);
 }
 
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */

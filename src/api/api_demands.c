@@ -344,6 +344,17 @@ static enum rc api_demand_act(struct http_req *req, struct http_resp *resp, stru
     return rc ? reply_failed(resp, rc) : reply_text(resp, 200);
 }
 
+/* POST /api/v1/demands/bulk: one action on many demands, each as its single action
+ * (api_bulk, flow_bulk): 受理, 交办 to the same lead, 催办/督办 .... */
+static enum rc api_demands_bulk(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct demand_ctx ctx;
+    api_demand_ctx(req, &ctx);
+    enum rc rc = api_bulk(req, resp, &demand_flow, &ctx, ctx.now, e);
+    api_demand_ctx_done(req, &ctx);
+    return rc;
+}
+
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
 const struct http_route api_demands_routes[] = {
     ROUTE(HTTP_POST, "/api/v1/demands", PERM(DEMAND_CREATE), api_demands_create,
@@ -352,6 +363,8 @@ const struct http_route api_demands_routes[] = {
         HTTP_POST, "/api/v1/demands:import", PERM(DEMAND_IMPORT), api_demands_import,
         "批量导入 12345 热线工单（Excel、CSV 或 JSON Lines，按工单编号幂等；?skip_invalid=1&dry_run=1）",
         16u << 20),
+    ROUTE(HTTP_POST, "/api/v1/demands/bulk", PERM(DEMAND_READ), api_demands_bulk,
+          "批量操作（受理、交办、催办/督办……；逐条检查、逐条审计，返回每条的结果）"),
     ROUTE_READ(HTTP_GET, "/api/v1/demands", PERM(DEMAND_READ), api_demands_list,
                "诉求列表（按关系范围；?state=&light=&category=&q=）"),
     ROUTE_READ(HTTP_GET, "/api/v1/demands/{id}", PERM(DEMAND_READ), api_demands_get,

@@ -8,9 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../base/buf.h"
 #include "../base/csv.h"
+#include "../base/timeutil.h"
+#include "../policy/policy_bank.h"
+#include "../policy/policy_material.h"
 #include "../policy/policy_grant.h"
 #include "../store/store.h"
 #include "api.h"
@@ -104,6 +108,26 @@ static const struct api_record grant_rec = {"兑现记录", &policy_grant_flow, 
                                             NULL};
 static const struct api_record app_rec = {"申请", &policy_app_flow, policy_app_get, NULL, NULL};
 
+/* POST /api/v1/grants:bank-results: a bank's result file (text/csv), each successful line
+ * the grant's pay action (policy_bank.h); 200 with the report of every line. */
+static enum rc api_grants_bank_results(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *ct = http_header(req, "Content-Type");
+    if (!ct || strncasecmp(ct, "text/csv", 8) != 0)
+        return err_set(e, RC_MEDIATYPE, NULL, "请以 text/csv 上传银行回单文件");
+    struct policy_bank b;
+    struct conn *c;
+    json_t *j = NULL;
+    policy_bank_init(&b);
+    enum rc rc = policy_bank_csv(&b, req->body, req->body_len, e);
+    if (rc == RC_OK)
+        rc = api_db(req, &c, e);
+    if (rc == RC_OK)
+        rc = policy_bank_apply(&b, c, api_who(req), time_now_ms(), &j, e);
+    policy_bank_cleanup(&b);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
 /* ---- applications ------------------------------------------------------------------- */
 
 static enum rc api_application_form(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -186,6 +210,64 @@ static enum rc api_application_act(struct http_req *req, struct http_resp *resp,
     if (rc == RC_OK)
         rc = policy_app_get(c, api_who(req), id, &j, e);
     return rc ? rc : http_reply(resp, 200, j);
+}
+
+/* ---- materials of a policy application (src/policy/policy_material) -------------------- */
+
+static enum rc api_material_upload(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id = 0;
+    enum rc rc = api_path_id(req, 0, "申请", &id, e);
+    if (rc)
+        return rc;
+    const char *ct = http_header(req, "Content-Type");
+    if (ct && strncasecmp(ct, "multipart/", 10) == 0)
+        return err_set(e, RC_MEDIATYPE, NULL,
+                       "请直接以文件内容作为请求体上传（不支持 "
+                       "multipart/form-data），文件名放在查询参数 name 中");
+    struct demand_attach_new a = {.name = http_query(req, "name"),
+                                  .declared_type = ct,
+                                  .data = req->body,
+                                  .len = req->body_len,
+                                  .max_bytes = api_app(req)->max_attachment};
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_db(req, &c, e)))
+        return rc;
+    rc = policy_material_add(c, api_who(req), id, &a, time_now_ms(), &j, e);
+    return rc ? rc : http_reply(resp, 201, j);
+}
+
+static enum rc api_material_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id = 0;
+    enum rc rc = api_path_id(req, 0, "申请", &id, e);
+    struct conn *c;
+    json_t *items = NULL;
+    if (rc == RC_OK)
+        rc = api_db(req, &c, e);
+    if (rc == RC_OK)
+        rc = policy_material_list(c, api_who(req), id, &items, e);
+    if (rc)
+        return rc;
+    return http_reply(
+        resp, 200, json_pack("{s:o, s:i}", "items", items, "max_files", POLICY_MATERIAL_MAX_FILES));
+}
+
+static enum rc api_material_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    int64_t id = 0, mid = 0;
+    enum rc rc = api_path_id(req, 0, "申请", &id, e);
+    if (rc == RC_OK)
+        rc = api_path_id(req, 1, "材料", &mid, e);
+    struct conn *c;
+    if (rc == RC_OK)
+        rc = api_db(req, &c, e);
+    if (rc)
+        return rc;
+    struct demand_attach_file f;
+    rc = policy_material_get(c, api_who(req), id, mid, &f, e);
+    return rc ? rc : api__send_file(req, resp, &f, mid, e);
 }
 
 /* ---- statistics ----------------------------------------------------------------------- */
@@ -301,6 +383,13 @@ const struct http_route api_grants_routes[] = {
                "匹配运行进度与结果（总数/已完成、状态、汇总）"),
     ROUTE(HTTP_GET, "/api/v1/policies/{id}/application-form", PERM(GRANT_READ),
           api_application_form, "申报表（由已有数据预填，列出缺少的数据；?credit_code=）"),
+    ROUTE_DATA(HTTP_POST, "/api/v1/grants/bulk", PERM(GRANT_READ), api_record_bulk,
+               "批量操作兑现记录（告知企业、拨付……；逐条检查、逐条审计，返回每条的结果）",
+               &grant_rec),
+    UPLOAD(HTTP_POST, "/api/v1/grants:bank-results", PERM(GRANT_READ), api_grants_bank_results,
+           "导入银行拨付回单（CSV：兑现编号、实付金额（元）、拨付日期、结果、银行流水号、说明），"
+           "逐行记为拨付",
+           POLICY_BANK_MAX_BYTES),
     ROUTE_READ(HTTP_GET, "/api/v1/grants", PERM(GRANT_READ), api_grants_list,
                "兑现记录（按权限范围；?policy_id=&state=&credit_code=&run_id=）"),
     ROUTE_DATA_READ(HTTP_GET, "/api/v1/grants/{id}", PERM(GRANT_READ), api_record_get,
@@ -325,5 +414,12 @@ const struct http_route api_grants_routes[] = {
                     api_record_timeline, "申请的办理过程", &app_rec),
     ROUTE_READ(HTTP_GET, "/api/v1/stats/policies", PERM(GRANT_STATS), api_stats_policies,
                "政策兑现统计（按政策、部门、地区；?format=csv&by=policy|org|region）"),
+    UPLOAD(HTTP_POST, "/api/v1/applications/{id}/materials", PERM(APPLY), api_material_upload,
+           "上传申报材料（请求体即文件；?name=文件名（URL 编码）；按内容识别类型）",
+           DEMAND_ATTACH_MAX_BYTES_DEFAULT),
+    ROUTE(HTTP_GET, "/api/v1/applications/{id}/materials", PERM(GRANT_READ), api_material_list,
+          "申报材料列表（申请企业与审核部门）"),
+    ROUTE(HTTP_GET, "/api/v1/applications/{id}/materials/{aid}", PERM(GRANT_READ), api_material_get,
+          "下载申报材料"),
 };
 const size_t api_grants_n_routes = sizeof(api_grants_routes) / sizeof(api_grants_routes[0]);

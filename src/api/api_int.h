@@ -56,6 +56,13 @@
         ROUTE_DATA_READ(HTTP_GET, base "/{id}/timeline", perm, api_record_timeline,                \
                         what "的办理过程", rec)
 
+/* Answers a stored file (an attachment, an application's material) with its type, its
+ * UTF-8 name (Content-Disposition), its ETag and a sandboxing CSP; frees f's bytes
+ * (api_attachments.c). */
+struct demand_attach_file;
+enum rc api__send_file(struct http_req *req, struct http_resp *resp, struct demand_attach_file *f,
+                       int64_t aid, struct err *e);
+
 /* The workflow of an entity ("demand", "grant"...), or NULL (api_flows.c). */
 struct flow;
 const struct flow *api_flow_of(const char *entity);

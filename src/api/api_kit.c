@@ -294,3 +294,65 @@ enum rc api_record_list(struct http_req *req, struct http_resp *resp, struct err
         rc = rec_list(r->flow, c, api_who(req), eq, l.after_id, l.limit, &items, e);
     return rc ? rc : http_reply(resp, 200, api_page(req, items, l.limit, "id"));
 }
+
+/* ---- bulk work --------------------------------------------------------------------------- */
+
+/* A record id of a bulk request: a positive integer or a string of its digits. */
+static bool bulk_id(const json_t *v, int64_t *out)
+{
+    if (json_is_integer(v) && json_integer_value(v) > 0) {
+        *out = json_integer_value(v);
+        return true;
+    }
+    return json_is_string(v) && parse_int(json_string_value(v), 1, INT64_MAX, out);
+}
+
+enum rc api_bulk(struct http_req *req, struct http_resp *resp, const struct flow *f,
+                 const void *ctx, int64_t now, struct err *e)
+{
+    static const char *const members[] = {"action", "ids", "body", NULL};
+    json_t *in, *out = NULL;
+    const char *action = NULL;
+    enum rc rc = http_json_body(req, &in, e);
+    if (rc == RC_OK)
+        rc = jsonx_only(in, members, e);
+    if (rc == RC_OK)
+        rc = jsonx_get_str(in, "action", true, 32, &action, e);
+    if (rc)
+        return rc;
+    json_t *ids = json_object_get(in, "ids"), *body = json_object_get(in, "body");
+    if (!json_is_array(ids))
+        return err_set(e, RC_INVALID, "ids", "ids 应为所选%s编号的数组", f->label);
+    if (body && !json_is_null(body) && !json_is_object(body))
+        return err_set(e, RC_INVALID, "body", "body 应为对象（该操作的其他字段）");
+    if (json_is_object(body) && json_object_get(body, "action"))
+        return err_set(e, RC_INVALID, "body", "操作名称应写在 action，而不是 body 中");
+    size_t n = json_array_size(ids);
+    if (n > FLOW_BULK_MAX)
+        return err_set(e, RC_INVALID, "ids", "一次最多处理 %d 条%s，已选 %zu 条", FLOW_BULK_MAX,
+                       f->label, n);
+    json_t *params = json_is_object(body) ? json_copy(body) : json_object();
+    json_object_set_new(params, "action", json_string(action));
+    struct flow_bulk_item items[FLOW_BULK_MAX];
+    for (size_t i = 0; i < n && rc == RC_OK; i++) {
+        items[i].params = params;
+        if (!bulk_id(json_array_get(ids, i), &items[i].id))
+            rc = err_set(e, RC_INVALID, "ids", "第 %zu 个编号不是有效的%s编号", i + 1, f->label);
+    }
+    struct conn *c;
+    if (rc == RC_OK)
+        rc = api_db(req, &c, e);
+    if (rc == RC_OK)
+        rc = flow_bulk(f, c, api_who(req), ctx, items, n, now, &out, e);
+    json_decref(params);
+    if (rc)
+        return rc;
+    json_object_set_new(out, "action", json_string(action));
+    return http_reply(resp, 200, out);
+}
+
+enum rc api_record_bulk(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct api_record *r = req->route->data;
+    return api_bulk(req, resp, r->flow, NULL, time_now_ms(), e);
+}

@@ -163,5 +163,15 @@ bool api_xlsx_exports(const char *pattern);
  */
 enum rc api_import_body(struct http_req *req, const char **data, size_t *n, bool *from_xlsx,
                         struct err *e) WARN_UNUSED;
+/*
+ * POST .../bulk {"action", "ids": ["1", 2, ...], "body": {the action's other members}}:
+ * flow_bulk of f over the ids (at most FLOW_BULK_MAX), each record with the request
+ * {"action", ...body}; answers 200 with flow_bulk's per-record report. A body that is not
+ * one is 400 naming the member. ctx as for flow_act.
+ */
+enum rc api_bulk(struct http_req *req, struct http_resp *resp, const struct flow *f,
+                 const void *ctx, int64_t now, struct err *e);
+/* The same for the flow of the route's struct api_record (ctx NULL). */
+enum rc api_record_bulk(struct http_req *req, struct http_resp *resp, struct err *e);
 
 #endif

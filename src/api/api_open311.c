@@ -434,14 +434,14 @@ static enum rc api_open311_service(struct http_req *req, struct http_resp *resp,
 static bool closed_state(const char *state)
 {
     static const char *const closed[] = {"declined", "answered_directly", "rated", "archived",
-                                         "merged"};
+                                         "merged",   "withdrawn"};
     for (size_t i = 0; i < sizeof(closed) / sizeof(closed[0]); i++)
         if (strcmp(closed[i], state) == 0)
             return true;
     return false;
 }
 
-#define CLOSED_SQL "('declined','answered_directly','rated','archived','merged')"
+#define CLOSED_SQL "('declined','answered_directly','rated','archived','merged','withdrawn')"
 /* The demands a key may read: Open311 ones submitted by a key of its organisation. */
 #define KEY_SCOPE_SQL "d.channel = 'open311' AND d.created_by IN " AUTH_APIKEY_ACTORS_SQL
 

@@ -501,7 +501,7 @@ static enum rc may_upload(const struct principal *p, unsigned rels, enum demand_
         return err_set(e, RC_FORBIDDEN, NULL, "管理员只能查看附件，不能上传");
     if (internal && owner_only(p, rels))
         return err_set(e, RC_FORBIDDEN, "internal", "企业用户不能上传内部附件");
-    if (s == DS_ARCHIVED || s == DS_DECLINED || s == DS_MERGED)
+    if (s == DS_ARCHIVED || s == DS_DECLINED || s == DS_MERGED || s == DS_WITHDRAWN)
         return err_set(e, RC_STATE, NULL, "诉求%s，不能再上传附件", demand_state_label(s));
     return RC_OK;
 }
@@ -555,20 +555,10 @@ static enum rc count_attachments(struct conn *c, int64_t id, int64_t *n, struct 
     return rc;
 }
 
-enum rc demand_attach_add(struct conn *c, const struct principal *p, int64_t id,
-                          const struct demand_attach_new *a, int64_t now, json_t **out,
-                          struct err *e)
+enum rc demand_attach_check(const struct demand_attach_new *a, char name[DEMAND_ATTACH_NAME_MAX],
+                            const char **mime, char sha[65], struct err *e)
 {
-    char no[40], name[DEMAND_ATTACH_NAME_MAX], sha[SEC_HEX_SHA256];
-    enum demand_state state;
-    unsigned rels = 0;
-    /* Who and when first (404, 403, 409), without holding the write lock; checked
-     * again inside the transaction below. */
-    enum rc rc = demand__access(c, p, id, no, &state, &rels, e);
-    if (rc == RC_OK)
-        rc = may_upload(p, rels, state, a->internal, e);
-    if (rc == RC_OK)
-        rc = demand_attach_clean_name(a->name, name, e);
+    enum rc rc = demand_attach_clean_name(a->name, name, e);
     if (rc)
         return rc;
     size_t max = a->max_bytes ? a->max_bytes : DEMAND_ATTACH_MAX_BYTES_DEFAULT;
@@ -596,10 +586,30 @@ enum rc demand_attach_add(struct conn *c, const struct principal *p, int64_t id,
                        extension_of(name), demand_attach_label(sn.kind));
     if (!extension_of(name)) {
         size_t len = strlen(name);
-        snprintf(name + len, sizeof(name) - len, ".%s", kinds[sn.kind].exts[0]);
+        snprintf(name + len, DEMAND_ATTACH_NAME_MAX - len, ".%s", kinds[sn.kind].exts[0]);
     }
-    const char *mime = demand_attach_mime(sn.kind);
+    *mime = demand_attach_mime(sn.kind);
     sec_sha256_hex(a->data, a->len, sha);
+    return RC_OK;
+}
+
+enum rc demand_attach_add(struct conn *c, const struct principal *p, int64_t id,
+                          const struct demand_attach_new *a, int64_t now, json_t **out,
+                          struct err *e)
+{
+    char no[40], name[DEMAND_ATTACH_NAME_MAX], sha[SEC_HEX_SHA256];
+    const char *mime = NULL;
+    enum demand_state state;
+    unsigned rels = 0;
+    /* Who and when first (404, 403, 409), without holding the write lock; checked
+     * again inside the transaction below. */
+    enum rc rc = demand__access(c, p, id, no, &state, &rels, e);
+    if (rc == RC_OK)
+        rc = may_upload(p, rels, state, a->internal, e);
+    if (rc == RC_OK)
+        rc = demand_attach_check(a, name, &mime, sha, e);
+    if (rc)
+        return rc;
 
     rc = store_begin(c, e);
     if (rc)

@@ -109,6 +109,16 @@ struct demand_attach_new {
 };
 
 /*
+ * The checks of an upload's file, whatever it is attached to (a demand, an application's
+ * materials): the cleaned name into name (the type's extension added when it has none),
+ * the size against a->max_bytes, the type sniffed from the bytes and agreeing with the
+ * declared type and the extension; *mime (static) and sha (hex SHA-256) of the bytes.
+ * RC_INVALID naming "name", RC_TOOLARGE, RC_MEDIATYPE with the Chinese reason.
+ */
+enum rc demand_attach_check(const struct demand_attach_new *a, char name[DEMAND_ATTACH_NAME_MAX],
+                            const char **mime, char sha[65], struct err *e) WARN_UNUSED;
+
+/*
  * Stores an attachment of demand id for the caller at now (ms UTC), with a timeline event
  * ("attach", internal when the attachment is) and an audit event
  * ("demand.attach") in one transaction. *out is the new attachment's JSON (new

@@ -14,6 +14,7 @@
 #include "../base/jsonx.h"
 #include "../base/mem.h"
 #include "../base/pool.h"
+#include "../base/timeutil.h"
 #include "../cal/cal.h"
 #include "../category/category.h"
 #include "../org/org.h"
@@ -36,6 +37,7 @@ static const struct flow_state states[DS__COUNT] = {
     [DS_RECTIFYING] = {"rectifying", "整改中"},
     [DS_ARCHIVED] = {"archived", "已归档"},
     [DS_MERGED] = {"merged", "已并单"},
+    [DS_WITHDRAWN] = {"withdrawn", "已撤回"},
 };
 
 const char *demand_state_name(enum demand_state s)
@@ -60,6 +62,12 @@ bool demand_state_parse(const char *name, enum demand_state *out)
 unsigned demand_conds(enum demand_state s, bool reviewed)
 {
     return s == DS_REPLIED && !reviewed ? DC_AWAITING_REVIEW : 0;
+}
+
+unsigned demand__conds_of(const struct drow *d, int64_t now)
+{
+    int64_t due = demand__running_due(d);
+    return demand_conds(d->state, d->reviewed) | (due && now > due ? DC_OVERDUE : 0);
 }
 
 /* ---- one call: the demand and the request's own fields ----------------------------- */
@@ -128,7 +136,7 @@ static enum rc load(struct flow_call *x, struct err *e)
     x->from = (int)k->d.state;
     /* A side path always records the state it left; signed is the table's old default. */
     x->previous = k->d.has_prev ? (int)k->d.prev : DS_SIGNED;
-    x->conds = demand_conds(k->d.state, k->d.reviewed);
+    x->conds = demand__conds_of(&k->d, x->now);
     return RC_OK;
 }
 
@@ -475,6 +483,101 @@ static enum rc apply_urge(struct flow_call *x, struct err *e)
     return RC_OK;
 }
 
+/* ---- the enterprise's side ----------------------------------------------------------------- */
+
+/* withdraw: the enterprise takes back a demand nobody has accepted yet. */
+static enum rc apply_withdraw(struct flow_call *x, struct err *e)
+{
+    (void)e;
+    struct drow *n = x->next;
+    n->closed_at = x->now;
+    return RC_OK;
+}
+
+/* "2026-12-07 17:30" (Beijing) of ms into out[20]. */
+static void minute_text(int64_t ms, char out[20])
+{
+    char t[40];
+    time_fmt_cst(ms, t, sizeof(t));
+    snprintf(out, 20, "%.10s %.5s", t, t + 11);
+}
+
+/*
+ * remind (企业催办): only once the running deadline has passed (the condition DC_OVERDUE:
+ * before it the demand is being handled in time, and a reminder would only add noise to
+ * the handler's inbox) and at most once per DEMAND_REMIND_HOURS, so one enterprise cannot
+ * flood a department.
+ */
+static enum rc apply_remind(struct flow_call *x, struct err *e)
+{
+    /* The row's condition DC_OVERDUE has checked that the running deadline passed. */
+    int64_t due = demand__running_due(x->rec);
+    char when[20];
+    struct stmt *st;
+    enum rc rc = store_prepare(x->c,
+                               "SELECT MAX(at) FROM events WHERE entity = 'demand' AND "
+                               "entity_id = ? AND action = 'remind'",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, x->id);
+    rc = store_step(st, e);
+    int64_t last = rc == RC_ROW && !store_isnull(st, 0) ? store_int(st, 0) : 0;
+    store_finish(st);
+    if (rc != RC_ROW && rc != RC_DONE)
+        return rc;
+    int64_t next = last + (int64_t)DEMAND_REMIND_HOURS * 3600 * 1000;
+    if (last && x->now < next) {
+        char at[20];
+        minute_text(last, at);
+        minute_text(next, when);
+        return err_set(e, RC_STATE, "action",
+                       "您已于 %s 催办过，每 %d 小时可催办一次，请于 %s 后再催办", at,
+                       DEMAND_REMIND_HOURS, when);
+    }
+    minute_text(due, when);
+    json_object_set_new(x->data, "due", json_string(when));
+    return RC_OK;
+}
+
+/* supplement (补充说明): the enterprise's note, optionally pointing at one of the demand's
+ * attachments it may see (uploaded first through the attachment route). */
+static enum rc apply_supplement(struct flow_call *x, struct err *e)
+{
+    const json_t *v = json_object_get(x->params, "attachment_id");
+    if (!v || json_is_null(v))
+        return RC_OK;
+    long long aid = 0;
+    char *end = NULL;
+    if (json_is_integer(v))
+        aid = json_integer_value(v);
+    else if (json_is_string(v) && *json_string_value(v))
+        aid = strtoll(json_string_value(v), &end, 10);
+    if (aid <= 0 || (end && *end))
+        return err_set(e, RC_INVALID, "attachment_id", "附件编号不正确");
+    struct stmt *st;
+    enum rc rc = store_prepare(x->c,
+                               "SELECT name FROM demand_attachments WHERE id = ? AND "
+                               "demand_id = ? AND internal = 0",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, aid);
+    store_bind_int(st, 2, x->id);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        char sid[24];
+        snprintf(sid, sizeof(sid), "%lld", aid);
+        json_object_set_new(x->data, "attachment_id", json_string(sid));
+        json_object_set_new(x->data, "attachment_name", json_string(store_text(st, 0)));
+        rc = RC_OK;
+    } else if (rc == RC_DONE) {
+        rc = err_set(e, RC_INVALID, "attachment_id", "该诉求没有这个附件");
+    }
+    store_finish(st);
+    return rc;
+}
+
 /* ---- whom each action tells (notify) -------------------------------------------------- */
 
 static enum rc to_org(struct flow_call *x, int64_t org, const char *kind, const char *title,
@@ -579,11 +682,37 @@ static enum rc notify_rate(struct flow_call *x, struct err *e)
     return rc;
 }
 
+/* The enterprise's remind and supplement reach whoever handles the demand now: the lead
+ * organisation once dispatched, else the intake desk (nobody before acceptance). */
+static enum rc notify_handler(struct flow_call *x, const char *what, const char *body,
+                              struct err *e)
+{
+    struct call *k = call_of(x);
+    char title[160];
+    snprintf(title, sizeof(title), "%s %s", what, k->d.no);
+    int64_t org = k->d.lead_org ? k->d.lead_org : k->d.intake_org;
+    return to_org(x, org, x->a->name, title, x->note ? x->note : body, e);
+}
+
+static enum rc notify_remind(struct flow_call *x, struct err *e)
+{
+    return notify_handler(x, "企业催办", "办理期限已过，企业催促尽快办理", e);
+}
+
+static enum rc notify_supplement(struct flow_call *x, struct err *e)
+{
+    return notify_handler(x, "企业补充说明", "", e);
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 
 #define B DS_BIT
 #define OFFICIAL (REL_INTAKE | REL_LEAD | REL_CO | REL_OVERSIGHT)
 #define HANDLING (B(DS_DISPATCHED) | B(DS_SIGNED) | B(DS_REOPENED) | B(DS_RECTIFYING))
+/* Not closed: the enterprise may still add to it. */
+#define OPEN                                                                                       \
+    (B(DS_SUBMITTED) | B(DS_ACCEPTED) | HANDLING | B(DS_RETURN_REQUESTED) |                        \
+     B(DS_EXTENSION_REQUESTED) | B(DS_REPLIED))
 /* Notes, interim replies, co-handlers' opinions, call-backs and urges change no column of
  * the demand and leave its version as it is (FLOW_NO_SAVE). */
 
@@ -636,6 +765,12 @@ static const struct flow_action actions[] = {
      REL_INTAKE, DS_ARCHIVED, 0, 0, 0, apply_archive, NULL},
     {"urge", "催办/督办", HANDLING | B(DS_EXTENSION_REQUESTED) | B(DS_RETURN_REQUESTED),
      REL_OVERSIGHT, FLOW_SAME, FLOW_NOTE | FLOW_NO_SAVE, 0, 0, apply_urge, notify_lead},
+    /* 企业侧: 撤回 before acceptance, 催办 past the deadline, 补充说明 while open */
+    {"withdraw", "撤回", B(DS_SUBMITTED), REL_OWNER, DS_WITHDRAWN, 0, 0, 0, apply_withdraw, NULL},
+    {"remind", "企业催办", HANDLING | B(DS_EXTENSION_REQUESTED) | B(DS_RETURN_REQUESTED), REL_OWNER,
+     FLOW_SAME, FLOW_NO_SAVE, DC_OVERDUE, 0, apply_remind, notify_remind},
+    {"supplement", "补充说明", OPEN, REL_OWNER, FLOW_SAME, FLOW_NOTE | FLOW_NO_SAVE, 0, 0,
+     apply_supplement, notify_supplement},
     {"note", "内部备注", FLOW_ANY(DS__COUNT), OFFICIAL, FLOW_SAME,
      FLOW_NOTE | FLOW_INTERNAL | FLOW_NO_SAVE, 0, 0, NULL, NULL},
 };
@@ -643,6 +778,8 @@ static const struct flow_action actions[] = {
 static const struct flow_cond conds[] = {
     /* DC_AWAITING_REVIEW: missing (review_*), present (rate). */
     {"答复已审核通过，不能再%s", "答复尚未审核通过，暂不能%s"},
+    /* DC_OVERDUE: missing (remind). */
+    {"办理期限未到，尚未超期；超过期限后才能催办", "已超期"},
 };
 
 static const struct flow_label rels[] = {
@@ -656,7 +793,8 @@ static const struct flow_label event_labels[] = {
     {"overdue", "超期提醒"}, {"attach", "上传附件"},
 };
 
-static const char *const fields[] = {"lead", "co", "until", "rating", "into", NULL};
+static const char *const fields[] = {"lead",          "co", "until", "rating", "into",
+                                     "attachment_id", NULL};
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

@@ -36,6 +36,7 @@ enum demand_state {
     DS_RECTIFYING,
     DS_ARCHIVED,
     DS_MERGED,
+    DS_WITHDRAWN, /* 撤回 by the enterprise before acceptance */
     DS__COUNT
 };
 
@@ -53,7 +54,12 @@ enum demand_rel {
 enum demand_cond {
     /* A reply awaits review: review_accept and review_reject need it, rate refuses it. */
     DC_AWAITING_REVIEW = 1u << 0,
+    /* The running deadline has passed: the enterprise's remind needs it. */
+    DC_OVERDUE = 1u << 1,
 };
+
+/* The enterprise may 催办 a demand past its running deadline once per this many hours. */
+#define DEMAND_REMIND_HOURS 24
 
 /* The demand's workflow (src/flow); entity "demand". */
 extern const struct flow demand_flow;

@@ -71,6 +71,9 @@ enum rc demand__load_visible(struct conn *c, const struct principal *p, int64_t 
                              unsigned *rels, struct err *e);
 /* The deadline that is running in the demand's current state (0: none). */
 int64_t demand__running_due(const struct drow *d);
+/* The conditions (DC_* bits) of demand d at now: demand_conds, and DC_OVERDUE when its
+ * running deadline has passed. */
+unsigned demand__conds_of(const struct drow *d, int64_t now);
 /* End of office time (17:30 local) of a date in days since 1970-01-01, as ms UTC. */
 int64_t demand__end_of_day(int64_t date);
 /* A day deadline of days from ctx->now under the demand's urgency (the category's

@@ -116,9 +116,9 @@ static void row_write(struct jsonx_w *w, const struct demand_ctx *ctx, const str
 }
 
 /* The actions the caller may take now (the buttons), as an array. */
-static void jw_actions(struct jsonx_w *w, const struct drow *d, unsigned rels)
+static void jw_actions(struct jsonx_w *w, const struct drow *d, unsigned rels, int64_t now)
 {
-    flow_actions_w(w, &demand_flow, rels, (int)d->state, demand_conds(d->state, d->reviewed));
+    flow_actions_w(w, &demand_flow, rels, (int)d->state, demand__conds_of(d, now));
 }
 
 /* The row with its details, once per co-handler (ordered by code; one row with NULLs
@@ -218,7 +218,7 @@ enum rc demand__detail_write(struct stmt *st, const struct demand_ctx *ctx,
             jsonx_w_text(&w, phone);
         }
         JW_KEY(&w, "actions");
-        jw_actions(&w, &d, rels);
+        jw_actions(&w, &d, rels, ctx->now);
         jsonx_w_raw(&w, "}", 1);
         rc = w.rc;
     }
@@ -241,7 +241,6 @@ enum rc demand_get(struct conn *c, const struct demand_ctx *ctx, const struct pr
 enum rc demand_actions(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
                        int64_t id, struct buf *out, struct err *e)
 {
-    (void)ctx;
     struct drow d;
     unsigned rels;
     enum rc rc = demand__load_visible(c, p, id, &d, &rels, e);
@@ -249,7 +248,7 @@ enum rc demand_actions(struct conn *c, const struct demand_ctx *ctx, const struc
         return rc;
     struct jsonx_w w = {out, RC_OK};
     JSONX_W_LIT(&w, "{\"items\":");
-    jw_actions(&w, &d, rels);
+    jw_actions(&w, &d, rels, ctx->now);
     JSONX_W_LIT(&w, "}");
     return w.rc;
 }

@@ -185,6 +185,30 @@ enum rc flow_act(const struct flow *f, struct conn *c, const struct principal *p
                  int64_t id, const json_t *params, int64_t now, struct err *e) WARN_UNUSED;
 
 /*
+ * Bulk work (docs/internals/flow.md "Bulk"): the most records one request may act on.
+ */
+#define FLOW_BULK_MAX 100
+
+/* One record of a bulk request: its id and the request for it ({"action", ...}). */
+struct flow_bulk_item {
+    int64_t id;
+    const json_t *params; /* borrowed */
+};
+
+/*
+ * Runs flow_act on each of items[0..n) in turn, each in a transaction of its own: the
+ * same checks, event, audit row and notices as the single action. A refusal (400, 403,
+ * 404, 409) is that record's answer and the next record is tried; a failure of the
+ * system (the database...) ends the batch, and the records after it are reported as not
+ * tried. *out (new) is {"total", "succeeded", "failed", "items": [{"id", "ok", and for a
+ * failure "code", "message", "field"}]}, in the order given. RC_INVALID when n is 0 or
+ * more than FLOW_BULK_MAX.
+ */
+enum rc flow_bulk(const struct flow *f, struct conn *c, const struct principal *p, const void *ctx,
+                  const struct flow_bulk_item *items, size_t n, int64_t now, json_t **out,
+                  struct err *e) WARN_UNUSED;
+
+/*
  * The reads of one record every workflow serves, through the flow's own hooks (a domain
  * writes none of them). Each loads record id for p as flow_act would, with an empty
  * request (load must not depend on x->a), and releases it.

@@ -859,6 +859,7 @@ static const struct flow_label app_rels[] = {
 static const struct flow_label app_events[] = {
     {"submit", "提交申请"},
     {"auto_approve", "自动审核通过"},
+    {"attach", "上传材料"},
 };
 static const char *const app_fields[] = {"reason", "amount", "facts", NULL};
 

@@ -272,7 +272,8 @@ def test_main_loop_web_submit_to_archive(w):
     assert d["region"] == "340811" and d["enterprise_name"] == "安庆市示例智能装备有限公司"
     assert d["no"] == "QF%s%08d" % (d["created_at"][:10].replace("-", ""), int(did))
     assert d["light"] == "none" and d["due"] is None and d["lead"] is None
-    assert d["actions"] == []  # the enterprise can only wait
+    # Before acceptance the enterprise may take it back or add to it (issue 17 item 7).
+    assert [a["action"] for a in d["actions"]] == ["withdraw", "supplement"]
     assert d["contact_phone"] == "13905561234"
 
     d = w.act("clerk", did, "accept")
@@ -847,7 +848,8 @@ def test_labels_name_the_demand_workflow(w):
         "accept", "decline", "answer_directly", "merge", "dispatch", "sign", "return",
         "approve_return", "reject_return", "request_extension", "approve_extension",
         "reject_extension", "interim_reply", "assist", "reply", "review_accept",
-        "review_reject", "rate", "callback", "reopen", "archive", "urge", "note"}
+        "review_reject", "rate", "callback", "reopen", "archive", "urge", "note", "withdraw",
+        "remind", "supplement"}
     assert d["actions"]["sign"] == "签收" and d["actions"]["urge"] == "催办/督办"
     assert d["events"] == {"submit": "提交诉求", "urge": "催办", "supervise": "督办",
                            "overdue": "超期提醒", "attach": "上传附件"}
@@ -920,17 +922,18 @@ ROLES = ["enterprise", "ent2", "clerk", "hn_clerk", "handler", "fgw_handler", "r
 
 # What each role may do, written from the table (docs/internals/demand.md); None = 404.
 EXPECTED = {
-    "submitted": {"enterprise": [], "clerk": ["accept", "decline", "answer_directly", "merge",
+    "submitted": {"enterprise": ["withdraw", "supplement"], "clerk": ["accept", "decline", "answer_directly", "merge",
                                               "note"],
                   "supervisor": ["note"], "handler": None, "fgw_handler": None, "admin": []},
-    "accepted": {"clerk": ["answer_directly", "merge", "dispatch", "note"], "enterprise": [],
+    "accepted": {"clerk": ["answer_directly", "merge", "dispatch", "note"],
+                 "enterprise": ["supplement"],
                  "supervisor": ["note"], "handler": None},
     "dispatched": {"handler": ["sign", "return", "note"], "fgw_handler": ["assist", "note"],
-                   "clerk": ["note"], "supervisor": ["urge", "note"], "enterprise": [],
+                   "clerk": ["note"], "supervisor": ["urge", "note"], "enterprise": ["supplement"],
                    "rsj_handler": None, "hn_clerk": None},
     "signed": {"handler": ["return", "request_extension", "interim_reply", "reply", "note"],
                "fgw_handler": ["assist", "note"], "supervisor": ["urge", "note"],
-               "clerk": ["note"], "enterprise": []},
+               "clerk": ["note"], "enterprise": ["supplement"]},
     "return_requested": {"clerk": ["approve_return", "reject_return", "note"],
                          "supervisor": ["approve_return", "reject_return", "urge", "note"],
                          "handler": ["note"], "fgw_handler": ["note"]},
@@ -938,9 +941,10 @@ EXPECTED = {
                                            "note"],
                             "clerk": ["note"], "handler": ["note"]},
     "replied": {"clerk": ["review_accept", "review_reject", "callback", "note"],
-                "enterprise": [], "handler": ["note"], "supervisor": ["note"],
+                "enterprise": ["supplement"], "handler": ["note"], "supervisor": ["note"],
                 "fgw_handler": ["note"]},
-    "reviewed": {"enterprise": ["rate"], "clerk": ["callback", "note"], "handler": ["note"]},
+    "reviewed": {"enterprise": ["rate", "supplement"], "clerk": ["callback", "note"],
+                 "handler": ["note"]},
     "rated": {"clerk": ["callback", "reopen", "archive", "note"], "supervisor": ["reopen", "note"],
               "enterprise": [], "handler": ["note"], "admin": []},
 }

@@ -37,9 +37,16 @@ static const struct {
     {"archive", "rated declined answered_directly merged", "intake"},
     {"urge", "dispatched signed reopened rectifying extension_requested return_requested",
      "oversight"},
+    {"withdraw", "submitted", "owner"},
+    {"remind", "dispatched signed reopened rectifying extension_requested return_requested",
+     "owner"},
+    {"supplement",
+     "submitted accepted dispatched signed return_requested extension_requested replied "
+     "reopened rectifying",
+     "owner"},
     {"note",
      "submitted accepted declined answered_directly dispatched signed return_requested "
-     "extension_requested replied reopened rated rectifying archived merged",
+     "extension_requested replied reopened rated rectifying archived merged withdrawn",
      "intake lead co oversight"},
 };
 
@@ -76,6 +83,9 @@ START_TEST(every_cell)
                 bool reviewed = strncmp(a->name, "review_", 7) != 0;
                 struct err e;
                 unsigned conds = demand_conds((enum demand_state)s, reviewed);
+                /* remind needs the running deadline passed (review_gates checks without). */
+                if (strcmp(a->name, "remind") == 0)
+                    conds |= DC_OVERDUE;
                 enum rc got = flow_check(f, a, rels[r].bit, s, conds, &e);
                 enum rc want = !rel_ok ? RC_FORBIDDEN : !state_ok ? RC_STATE : RC_OK;
                 ck_assert_msg(got == want, "%s from %s by %s: got %s want %s", a->name,
@@ -109,6 +119,11 @@ START_TEST(review_gates)
     ck_assert_str_eq(e.msg, "您无权对该诉求执行“审核通过”");
     ck_assert_int_eq(CHECK(accept, REL_INTAKE, DS_SUBMITTED, false), RC_STATE);
     ck_assert_str_eq(e.msg, "诉求当前状态为“已提交”，不能执行“审核通过”");
+    /* The enterprise's 催办 waits for the deadline to pass. */
+    const struct flow_action *remind = flow_find(f, "remind");
+    ck_assert_int_eq(flow_check(f, remind, REL_OWNER, DS_SIGNED, 0, &e), RC_STATE);
+    ck_assert_str_eq(e.msg, "办理期限未到，尚未超期；超过期限后才能催办");
+    ck_assert_int_eq(flow_check(f, remind, REL_OWNER, DS_SIGNED, DC_OVERDUE, &e), RC_OK);
 #undef CHECK
 }
 END_TEST
@@ -119,8 +134,8 @@ START_TEST(flags)
 {
     static const char *const noted = "decline answer_directly return reject_return "
                                      "request_extension reject_extension interim_reply assist "
-                                     "reply review_reject callback reopen urge note";
-    static const char *const unsaved = "note interim_reply assist callback urge";
+                                     "reply review_reject callback reopen urge note supplement";
+    static const char *const unsaved = "note interim_reply assist callback urge remind supplement";
     for (int i = 0; i < demand_flow.n_actions; i++) {
         const struct flow_action *a = &demand_flow.actions[i];
         ck_assert_msg(!(a->flags & FLOW_NOTE) == !word_in(noted, a->name), "%s: note", a->name);

@@ -65,6 +65,8 @@ static const struct shipped {
      "8c6420b7df7db79daee25f68a2d7185fe44cbcaaa6984828ac4ba959c7b1f2f5"},
     {20, "e9aec071333d87704ef15f14ebc05745740b80f01eccf704454588bfaca102c0",
      "e9aec071333d87704ef15f14ebc05745740b80f01eccf704454588bfaca102c0"},
+    {21, "18f72941611375deecdcba14b8847622db22520dd864eaec0c39c3a4a5deea3d",
+     "ca1a04dc5249f7886f43d99f3a756f134714fac29bf1419c506ef452d45474b9"},
 };
 
 /* Writes the SHA-256, in hex, of sql without its whole-line comments into hex. */

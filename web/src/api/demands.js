@@ -20,3 +20,6 @@ export const duplicates = (id) => http.get(`${one(id)}/duplicates`)
 export const exportXlsx = exporter('/demands')
 /** Imports 12345 work orders from a CSV or .xlsx file (query: dry_run, skip_invalid). */
 export const importFile = (file, query) => upload('/demands:import', file, query)
+/** One action on many demands: bulk('accept', ids), bulk('dispatch', ids, { lead }). Resolves with
+ * the per-record report {total, succeeded, failed, items: [{id, ok, code, message, field}]}. */
+export const bulk = (action, ids, body) => http.post('/demands/bulk', { action, ids, body })

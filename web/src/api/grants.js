@@ -8,3 +8,9 @@ export const get = (id) => http.get(`/grants/${encodeURIComponent(id)}`)
 export const act = (id, action, body = {}) => http.post(`/grants/${encodeURIComponent(id)}/actions`, { ...body, action })
 /** Downloads the 兑现清单 as Excel (.xlsx), all rows under query's filters. */
 export const exportXlsx = exporter('/grants')
+/** One action on many grants: bulk('notify', ids, { note }); the per-record report. */
+export const bulk = (action, ids, body) => http.post('/grants/bulk', { action, ids, body })
+/** A bank's result file (CSV: 兑现编号, 实付金额（元）, 拨付日期, 结果, 银行流水号, 说明), each line
+ * recorded as 拨付; the per-line report {total, succeeded, failed, items: [{line, id, ok, ...}]}. */
+export const bankResults = (file) =>
+  http.post('/grants:bank-results', file, { headers: { 'Content-Type': 'text/csv' } })
