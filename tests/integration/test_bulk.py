@@ -193,3 +193,21 @@ def test_bank_result_file_pays_line_by_line(server, granted):
     assert_error(bank(server, tok["officer"], "编号,金额\n1,2\n"), 400, "invalid", "file")
     assert_error(server.request("POST", "/api/v1/grants:bank-results", token=tok["officer"],
                                 raw=b"x"), 415, "unsupported_media_type")
+
+
+def test_bank_result_xlsx_reads_as_the_csv(server, granted):
+    """An .xlsx bank file (first sheet) goes through the same reader as the CSV and gives
+    the same per-line report (issue 17 item 5 with item 6)."""
+    from test_xlsx import make_xlsx
+    tok, g = granted
+    rows = [["兑现编号", "实付金额（元）", "拨付日期", "结果", "银行流水号", "说明"],
+            [str(g[code(1)]), "10.00", "2026-12-01", "失败", "B009", "户名不符"],
+            [str(g[DEMO_CODE]), "abc", "2026-12-01", "成功", "B010", ""]]
+    csv = "".join(",".join(r) + "\n" for r in rows)
+    st, _, by_csv = bank(server, tok["officer"], csv)
+    assert st == 200 and by_csv["succeeded"] == 0 and by_csv["failed"] == 2, by_csv
+    st, _, by_xlsx = server.request(
+        "POST", "/api/v1/grants:bank-results", token=tok["officer"], raw=make_xlsx(rows),
+        headers={"Content-Type":
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+    assert st == 200 and by_xlsx == by_csv, (by_xlsx, by_csv)
