@@ -1,5 +1,5 @@
 // grants.js — policy grants, 兑现 (GET /grants, POST /grants/{id}/actions).
-import { http, pager, exporter } from './http.js'
+import { http, pager, exporter, upload } from './http.js'
 
 export const page = pager('/grants')
 /** One grant (GET /grants/{id}). */
@@ -10,7 +10,6 @@ export const act = (id, action, body = {}) => http.post(`/grants/${encodeURIComp
 export const exportXlsx = exporter('/grants')
 /** One action on many grants: bulk('notify', ids, { note }); the per-record report. */
 export const bulk = (action, ids, body) => http.post('/grants/bulk', { action, ids, body })
-/** A bank's result file (CSV: 兑现编号, 实付金额（元）, 拨付日期, 结果, 银行流水号, 说明), each line
- * recorded as 拨付; the per-line report {total, succeeded, failed, items: [{line, id, ok, ...}]}. */
-export const bankResults = (file) =>
-  http.post('/grants:bank-results', file, { headers: { 'Content-Type': 'text/csv' } })
+/** A bank's result file (.csv or .xlsx: 兑现编号, 实付金额（元）, 拨付日期, 结果, 银行流水号, 说明),
+ * each line recorded as 拨付; the per-line report {total, succeeded, failed, items: [{line, id, ok, ...}]}. */
+export const bankResults = (file) => upload('/grants:bank-results', file)
