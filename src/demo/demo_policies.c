@@ -161,11 +161,15 @@ static enum rc plan_grants(struct demo_gen *g, struct demo_rng *r, int64_t run_i
     if (rc)
         return rc;
     store_bind_int(st, 1, run_id);
-    bool demo_seen = false;
+    bool demo_seen = false, first = true;
     while ((rc = store_step(st, e)) == RC_ROW) {
         g->r->grants++;
         const struct demo_ent *ent = ent_of(g, store_text(st, 1));
         enum gfate f = (enum gfate)demo__weighted(r, gfate_weight, G__N);
+        /* Every run leaves a grant for its department to notify. */
+        if (first)
+            f = G_MATCHED;
+        first = false;
         /* The demo enterprise's first grant waits for it to confirm. */
         if (ent && ent == &g->ents[g->demo_ent] && !demo_seen) {
             f = G_NOTIFIED;
