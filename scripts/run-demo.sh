@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 db=${QIFU_DB:-sqlite:qifu-demo.db}
 listen=${QIFU_LISTEN:-127.0.0.1:8080}
 ./qifu migrate --db "$db"
-./qifu demo --db "$db"
-# A small synthetic registry (deterministic); re-running updates nothing.
-./qifu demo --db "$db" --enterprises "${QIFU_DEMO_ENTERPRISES:-2000}" --seed 1
+# The demo city: organisations, users, 2,000 synthetic enterprises and a year of history
+# ending now (deterministic from the seed); on a database that has it, nothing is redone.
+./qifu demo --db "$db" --history --seed "${QIFU_DEMO_SEED:-1}" \
+    --enterprises "${QIFU_DEMO_ENTERPRISES:-2000}"
 echo
 echo "qifu 企服 正在运行 (serving): http://${listen}"
 echo "  健康检查 health:  curl http://${listen}/healthz"
