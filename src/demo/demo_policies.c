@@ -239,7 +239,8 @@ static enum rc runs_and_grants(struct demo_gen *g, struct policy_holder *h, stru
         rc = plan_grants(g, &r, run_id, &pols[i], t, &acts, &n_acts, &cap, e);
         demo__progress(g, "免申即享", (int64_t)i + 1, (int64_t)n);
     }
-    qsort(acts, n_acts, sizeof(*acts), gact_by_time);
+    if (n_acts)
+        qsort(acts, n_acts, sizeof(*acts), gact_by_time);
     for (size_t k = 0; k < n_acts && rc == RC_OK; k++) {
         if ((rc = grant_act(g, &acts[k], e)))
             demo__fail(e, rc, "兑现记录 %lld", (long long)acts[k].grant);
