@@ -1738,6 +1738,9 @@ static int cmd_demo_history(const struct opts *o)
            "件\n",
            (unsigned long long)eo.seed, (double)(time_mono_ns() - t0) / 1e9, r.orgs, r.users,
            r.demands, r.hotline, r.actions, r.runs, r.grants, r.grant_actions, r.applications);
+    printf("  另有账号（密码都是 demo）：handler.<部门> 如 handler.gdgs、officer.<部门> 如 "
+           "officer.kjj、clerk.<县区代码> 如 "
+           "clerk.340822、supervisor.<县区代码>、ent.<统一社会信用代码>\n");
     return 0;
 }
 
