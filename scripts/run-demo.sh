@@ -15,9 +15,10 @@ if (exec 3<>"/dev/tcp/${host/localhost/127.0.0.1}/$port") 2>/dev/null; then
     exit 1
 fi
 ./qifu migrate --db "$db"
-./qifu demo --db "$db"
-# A small synthetic registry (deterministic); re-running updates nothing.
-./qifu demo --db "$db" --enterprises "${QIFU_DEMO_ENTERPRISES:-2000}" --seed 1
+# The demo city: organisations, users, 2,000 synthetic enterprises and a year of history
+# ending now (deterministic from the seed); on a database that has it, nothing is redone.
+./qifu demo --db "$db" --history --seed "${QIFU_DEMO_SEED:-1}" \
+    --enterprises "${QIFU_DEMO_ENTERPRISES:-2000}"
 echo
 echo "qifu 企服 正在启动 (starting): http://${listen}  — 见下方 'serving on' 一行 (see the 'serving on' line below)"
 echo "  健康检查 health:  curl http://${listen}/healthz"

@@ -37,6 +37,7 @@
 #include "http/http.h"
 #include "demand/demand.h"
 #include "demand/demand_attach.h"
+#include "demo/demo.h"
 #include "job/job.h"
 #include "notice/notice.h"
 #include "org/org.h"
@@ -67,6 +68,7 @@ struct opts {
     long long policy;
     bool all;
     unsigned long long seed;
+    bool history, seed_set; /* demo: a year of history (src/demo), --seed given */
     bool skip_invalid, dry_run;
     unsigned threads;
     long session_ttl;
@@ -124,6 +126,9 @@ static void usage(FILE *f)
           "          [--channel hotline|window|api] [--as USER]  12345 work orders, idempotent\n"
           "  demo    [--db URL] [--enterprises N --seed S [--out FILE.csv]]\n"
           "          demo organisations and users (password demo), synthetic enterprises\n"
+          "  demo    --history [--seed S (1)] [--db URL]  安庆 with its counties, departments,\n"
+          "          users, 2000 enterprises and a year of demands, grants and applications\n"
+          "          ending now (deterministic from the seed; once per database)\n"
           "  audit verify [--db URL]                  recompute the audit hash chain\n"
           "          [--checkpoint FILE ...] [--public-key HEX|FILE.pub]  and check it against\n"
           "          signed checkpoints (truncation, rewritten rows)\n"
@@ -151,6 +156,10 @@ static int parse(int argc, char **argv, int from, struct opts *o)
         }
         if (strcmp(a, "--skip-invalid") == 0) {
             o->skip_invalid = true;
+            continue;
+        }
+        if (strcmp(a, "--history") == 0) {
+            o->history = true;
             continue;
         }
         if (strcmp(a, "--all") == 0) {
@@ -232,9 +241,10 @@ static int parse(int argc, char **argv, int from, struct opts *o)
             o->enterprises = atol(v);
         else if (strcmp(a, "--policy") == 0)
             o->policy = atoll(v);
-        else if (strcmp(a, "--seed") == 0)
+        else if (strcmp(a, "--seed") == 0) {
             o->seed = strtoull(v, NULL, 10);
-        else if (strcmp(a, "--threads") == 0)
+            o->seed_set = true;
+        } else if (strcmp(a, "--threads") == 0)
             o->threads = (unsigned)atoi(v);
         else if (strcmp(a, "--session-ttl") == 0)
             o->session_ttl = atol(v);
@@ -1680,6 +1690,78 @@ static int cmd_demo(const struct opts *o)
     return 0;
 }
 
+/* Progress of `qifu demo --history` on stderr: a line rewritten on a terminal, else a
+ * line per phase and per tenth. */
+struct demo_tty {
+    int tenth;
+    char phase[32];
+    int64_t t0; /* time_mono_ns() at the start */
+};
+
+static void demo_progress(void *ctx, const char *phase, int64_t done, int64_t total)
+{
+    struct demo_tty *d = ctx;
+    double secs = (double)(time_mono_ns() - d->t0) / 1e9;
+    if (isatty(STDERR_FILENO)) {
+        fprintf(stderr, "\r演示历史 %s %lld/%lld（%.1f 秒）%s", phase, (long long)done,
+                (long long)total, secs, done == total ? "\n" : "");
+        return;
+    }
+    int t = total > 0 ? (int)(done * 10 / total) : 0;
+    if (t == d->tenth && strcmp(phase, d->phase) == 0)
+        return;
+    d->tenth = t;
+    snprintf(d->phase, sizeof(d->phase), "%s", phase);
+    fprintf(stderr, "demo: %s %lld/%lld (%.1f s)\n", phase, (long long)done, (long long)total,
+            secs);
+}
+
+/* `qifu demo --history [--seed S]`: the plain demo, the synthetic registry and a year of
+ * history (src/demo). */
+static int cmd_demo_history(const struct opts *o)
+{
+    /* The domain's INFO lines (a new policy snapshot per day of the history...) would
+     * drown the progress lines; warnings and errors still show. */
+    log_set_level(LOG_WARN);
+    struct opts eo = *o;
+    eo.enterprises = o->enterprises > 0 ? o->enterprises : 2000;
+    eo.seed = o->seed_set ? o->seed : 1;
+    int status = cmd_demo(o);
+    if (status == 0)
+        status = demo_enterprises(&eo);
+    if (status)
+        return status;
+    struct err e;
+    err_clear(&e);
+    struct store *db = NULL;
+    struct demo_tty tty = {.tenth = -1, .t0 = time_mono_ns()};
+    struct demo_opts dopts = {
+        .seed = eo.seed, .end = time_now_ms(), .progress = demo_progress, .progress_ctx = &tty};
+    struct demo_report r;
+    int64_t t0 = tty.t0;
+    /* Three connections: the history's, the policy holder's and a run's heartbeat. */
+    enum rc rc = open_db(o, 3, &db, &e);
+    if (rc == RC_OK)
+        rc = demo_history(db, &dopts, &r, &e);
+    store_close(db);
+    if (rc)
+        return fail("生成演示历史", rc, &e);
+    if (r.existed) {
+        printf("数据库中已有诉求，未再生成演示历史（请用新数据库）\n"
+               "demands exist already: no history generated (use a fresh database)\n");
+        return 0;
+    }
+    printf("演示历史已生成（种子 %llu，%.1f 秒）：新建机构 %d、用户 %d；诉求 %d 件（其中 12345 "
+           "导入 %d 件）、办理 %d 步；免申即享匹配 %d 次、兑现 %d 笔、兑现办理 %d 步；政策申报 %d "
+           "件\n",
+           (unsigned long long)eo.seed, (double)(time_mono_ns() - t0) / 1e9, r.orgs, r.users,
+           r.demands, r.hotline, r.actions, r.runs, r.grants, r.grant_actions, r.applications);
+    printf("  另有账号（密码都是 demo）：handler.<部门> 如 handler.gdgs、officer.<部门> 如 "
+           "officer.kjj、clerk.<县区代码> 如 "
+           "clerk.340822、supervisor.<县区代码>、ent.<统一社会信用代码>\n");
+    return 0;
+}
+
 /* Progress of `qifu match` on stderr: one line rewritten on a terminal; otherwise a
  * line per phase and per tenth of the writing, so logs of long runs show it too. */
 struct match_tty {
@@ -1805,6 +1887,8 @@ int main(int argc, char **argv)
         return cmd_serve(&o);
     if (strcmp(cmd, "migrate") == 0)
         return cmd_migrate(&o);
+    if (strcmp(cmd, "demo") == 0 && o.history)
+        return cmd_demo_history(&o);
     if (strcmp(cmd, "demo") == 0)
         return o.enterprises > 0 ? demo_enterprises(&o) : cmd_demo(&o);
     if (strcmp(cmd, "match") == 0)

@@ -54,6 +54,13 @@ static json_t *user_json(int64_t id, const char *username, const char *display, 
 enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
                          const struct auth_user_new *u, int64_t *out, struct err *e)
 {
+    return auth_user_create_hashed(c, who, u, NULL, out, e);
+}
+
+enum rc auth_user_create_hashed(struct conn *c, const struct audit_actor *who,
+                                const struct auth_user_new *u, const char *made, int64_t *out,
+                                struct err *e)
+{
     struct pool pool;
     struct org org = {0};
     struct stmt *st = NULL;
@@ -93,7 +100,10 @@ enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
         if (rc)
             goto out;
     }
-    rc = auth__pwhash(u->password, hash);
+    if (made && strlen(made) < sizeof(hash))
+        memcpy(hash, made, strlen(made) + 1);
+    else
+        rc = auth__pwhash(u->password, hash);
     if (rc) {
         err_set(e, rc, NULL, "password hashing failed");
         goto out;

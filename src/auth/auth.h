@@ -62,6 +62,11 @@ bool auth_password_common(const char *pw);
  */
 enum rc auth_user_create(struct conn *c, const struct audit_actor *who,
                          const struct auth_user_new *u, int64_t *out, struct err *e) WARN_UNUSED;
+/* The same with the password's hash made beforehand (sec_pwhash), for `qifu demo
+ * --history`, whose many users share the password demo and need not hash it each. */
+enum rc auth_user_create_hashed(struct conn *c, const struct audit_actor *who,
+                                const struct auth_user_new *u, const char *hash, int64_t *out,
+                                struct err *e) WARN_UNUSED;
 /* The members of a user an administrator may change; NULL: kept. */
 struct auth_user_edit {
     const char *display_name;

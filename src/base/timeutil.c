@@ -101,8 +101,19 @@ static void clock_file_check(void)
     }
 }
 
+/* The fixed clock of time_fixed_set (0: none). */
+static _Atomic int64_t fixed_ms;
+
+void time_fixed_set(int64_t ms)
+{
+    fixed_ms = ms;
+}
+
 int64_t time_now_ms(void)
 {
+    int64_t fixed = fixed_ms;
+    if (fixed)
+        return fixed;
     pthread_once(&clock_once, clock_init);
     if (!clock_test)
         return real_now_ms();

@@ -22,6 +22,12 @@
  * it was read (docs/internals/testing.md).
  */
 int64_t time_now_ms(void);
+/*
+ * Fixes the clock of this process at ms (ms UTC; 0 lets it run again): time_now_ms
+ * returns ms until the next call. Only the demo generator (src/demo) uses it, to write
+ * a year of history through the domain functions with the instants of that history.
+ */
+void time_fixed_set(int64_t ms);
 /* Returns 0 without a test clock, 1 when one is configured but the clock still reads
  * the real time (QIFU_TEST_CLOCK_FILE names no valid instant yet), 2 when it reads a
  * test instant. The server logs it at start (2: a warning). */

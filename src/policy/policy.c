@@ -550,12 +550,8 @@ out:
     json_decref(meta);
     json_decref(rules);
     json_decref(after);
-    if (rc == RC_OK) {
+    if (rc == RC_OK)
         *id = pid;
-        struct err ignored;
-        if (publish && policy_refresh(h, c, &ignored))
-            log_warn("policy: refresh after create failed: %s", ignored.msg);
-    }
     return rc;
 }
 

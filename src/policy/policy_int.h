@@ -81,7 +81,8 @@ enum rc policy__bump(struct conn *c, struct err *e) WARN_UNUSED;
 /*
  * Creates a policy for org_id by who (inside its own transaction, audited), checking doc
  * as policy_create does; with publish, the first version is published at once (it must
- * compile with conditions). Used by policy_create and the seeds.
+ * compile with conditions); the caller refreshes the holder (the seeds do once, after
+ * the last policy). Used by policy_create and the seeds.
  */
 enum rc policy__create_as(struct conn *c, struct policy_holder *h, const struct audit_actor *who,
                           int64_t org_id, const json_t *doc, bool publish, int64_t *id,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../audit/audit.h"
+#include "../base/log.h"
 #include "../store/store.h"
 #include "policy_int.h"
 
@@ -61,7 +62,7 @@ static enum rc org_of(struct conn *c, const char *code, int64_t *id, struct err 
 enum rc policy_seed(struct conn *c, struct policy_holder *h, const struct audit_actor *who,
                     const json_t *seed, int *n_made, struct err *e)
 {
-    int made = 0;
+    int made = 0, published = 0;
     enum rc rc = RC_OK;
     size_t i;
     json_t *d;
@@ -113,10 +114,16 @@ enum rc policy_seed(struct conn *c, struct policy_holder *h, const struct audit_
             rc = policy__create_as(c, h, who, org_id, doc, publish, &id, e);
             json_decref(doc);
             made += rc == RC_OK;
+            published += rc == RC_OK && publish;
         }
         if (rc)
             err_prefix_field(e, field);
     }
+    /* The holder takes the published policies in once, after the last (a refresh per
+     * policy logged a line per policy at `qifu demo`). */
+    struct err ignored;
+    if (published && policy_refresh(h, c, &ignored))
+        log_warn("policy: refresh after the seed failed: %s", ignored.msg);
     if (n_made)
         *n_made = made;
     return rc;

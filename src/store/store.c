@@ -623,6 +623,26 @@ uint64_t store_take_ticket(struct conn *c)
     return t;
 }
 
+enum rc store_relax_commits(struct conn *c, bool on, struct err *e)
+{
+    if (c->ops->kind == STORE_SQLITE) {
+        if (on) {
+            store_defer_sync(c);
+            return RC_OK;
+        }
+        uint64_t t = store_take_ticket(c);
+        return t ? wait_synced(c, t, e) : RC_OK;
+    }
+    if (on)
+        return c->ops->exec(c, "SET synchronous_commit = off", e);
+    /* A transaction with an id commits synchronously, flushing the WAL of every
+     * asynchronous commit before it. */
+    enum rc rc = c->ops->exec(c, "SET synchronous_commit = on", e);
+    if (rc == RC_OK)
+        rc = c->ops->exec(c, "BEGIN; SELECT txid_current(); COMMIT", e);
+    return rc;
+}
+
 uint64_t store_ticket_now(struct store *s)
 {
     return s->ops->sync ? count_commit(s) : 0;

@@ -109,6 +109,13 @@ void store_rollback(struct conn *c);
 void store_defer_sync(struct conn *c);
 /* Ends deferral on c; returns the ticket of its last deferred commit (0: none, or durable). */
 uint64_t store_take_ticket(struct conn *c);
+/*
+ * For a long series of transactions on c that may be lost in a crash until the series
+ * ends (`qifu demo --history`): on, commits on c return without waiting for the disk
+ * (SQLite: deferred syncs, as store_defer_sync; PostgreSQL: synchronous_commit off for the
+ * session); off, everything committed so far is made durable before it returns.
+ */
+enum rc store_relax_commits(struct conn *c, bool on, struct err *e) WARN_UNUSED;
 /* Returns a ticket covering everything committed so far, e.g. a row another request wrote
  * and read here before its sync (0 when commits are durable at once). */
 uint64_t store_ticket_now(struct store *s);

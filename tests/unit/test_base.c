@@ -101,6 +101,21 @@ START_TEST(time_roundtrip)
 }
 END_TEST
 
+/* time_fixed_set holds the clock at an instant (the demo history's) and 0 releases it. */
+START_TEST(time_fixed_clock)
+{
+    int64_t at = 1773108000000; /* 2026-03-10T10:00:00+08:00 */
+    time_fixed_set(at);
+    ck_assert_int_eq(time_now_ms(), at);
+    ck_assert_int_eq(time_now_ms(), at);
+    time_fixed_set(at + 60000);
+    ck_assert_int_eq(time_now_ms(), at + 60000);
+    time_fixed_set(0);
+    ck_assert_int_ne(time_now_ms(), at + 60000);
+    ck_assert_int_gt(time_now_ms(), 1700000000000);
+}
+END_TEST
+
 START_TEST(utf8_rules)
 {
     ck_assert(utf8_valid("企服 ok", strlen("企服 ok")));
@@ -325,6 +340,7 @@ static Suite *suite(void)
     tcase_add_test(tc, buf_cap);
     tcase_add_test(tc, pool_many);
     tcase_add_test(tc, time_roundtrip);
+    tcase_add_test(tc, time_fixed_clock);
     tcase_add_test(tc, utf8_rules);
     tcase_add_test(tc, json_writer_same_as_jansson);
     tcase_add_test(tc, json_limits);
