@@ -173,6 +173,11 @@ static enum rc stats_read(struct http_req *req, struct http_resp *resp, struct e
                      what == 0 ? "category、region、channel 或 month" : "title 或 category");
     if (rc == RC_OK && what == 1)
         rc = api_query_int(req, "limit", 1, 100, &limit, e);
+    /* JSON only: format=xlsx is the api kit's generic export (issue 17 item 5), refused here. */
+    static const char *const formats[] = {"json", NULL};
+    const char *format = NULL;
+    if (rc == RC_OK)
+        rc = api_query_word(req, "format", formats, &format, e);
     if (rc)
         return rc;
     struct demand_ctx ctx;
