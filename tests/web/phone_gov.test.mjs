@@ -66,8 +66,16 @@ before(async () => {
   await apiAs(srv, 'handler', 'POST', `demands/${dispatched.id}/actions`, {
     action: 'request_extension', until: due.toISOString().slice(0, 10), note: '需协调多个部门，申请延期',
   })
-  const pols = await apiAs(srv, 'officer', 'GET', 'policies?limit=1')
-  policyId = pols.items[0].id
+  // A draft of the officer's department: its detail and editor pages.
+  const W = 1000000 // 1 万元 in fen
+  const pol = await apiAs(srv, 'officer', 'POST', 'policies', {
+    title: '研发费用补助（手机版测试）', doc_no: '庆经信〔2026〕98号', summary: '研发费用达到一定规模的企业给予补助。',
+    delivery: 'ji_shen', region_scope: ['3408'], valid_from: '2026-01-01', valid_to: '2028-12-31',
+    contact: { dept: '经信局', phone: '0556-0000000' }, materials: ['营业执照'], tags: ['研发'],
+    rules: { conditions: { all: [{ fact: 'rd_expense', op: 'ge', value: 50 * W, label: '研发费用50万元以上(含)' }] },
+      amount: { fixed: 5 * W } },
+  })
+  policyId = pol.id
 })
 
 after(async () => {
