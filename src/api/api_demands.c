@@ -4,6 +4,7 @@
  * POST /api/v1/demands/{id}/actions {"action": ...}; GET on it lists what the
  * caller may do now, which is exactly what the UI shows as buttons.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "../base/buf.h"
 #include "../base/jsonx.h"
 #include "../base/timeutil.h"
+#include "../cal/cal.h"
 #include "../calendar/calendar.h"
 #include "../demand/demand.h"
 #include "../demand/demand_import.h"
@@ -258,6 +260,22 @@ static enum rc api_demands_list(struct http_req *req, struct http_resp *resp, st
     f.credit_code = http_query(req, "credit_code");
     f.q = http_query(req, "q");
     f.todo = http_query(req, "todo");
+    f.lead_org = http_query(req, "lead_org");
+    f.channel = http_query(req, "channel");
+    f.region = http_query(req, "region");
+    /* The drill-down of a statistics row: dispatched in [from, to], dates inclusive. */
+    int64_t day = INT64_MIN;
+    rc = api_query_date(req, "dispatched_from", false, &day, e);
+    if (rc)
+        return rc;
+    if (day != INT64_MIN)
+        f.dispatched_from = cal_minute_to_ms(day * 1440);
+    day = INT64_MIN;
+    rc = api_query_date(req, "dispatched_to", false, &day, e);
+    if (rc)
+        return rc;
+    if (day != INT64_MIN)
+        f.dispatched_to = cal_minute_to_ms((day + 1) * 1440);
     struct demand_ctx ctx;
     api_demand_ctx(req, &ctx);
     /* The page is written as text: {"items":[...],"next_cursor":...}, as api_page would

@@ -145,6 +145,72 @@ static enum rc api_stats_demands(struct http_req *req, struct http_resp *resp, s
     return http_reply(resp, 200, j);
 }
 
+/* The period and organisation of a statistics request: from, to (required) and org. */
+static enum rc stats_query(struct http_req *req, struct demand_stats_query *q, struct err *e)
+{
+    enum rc rc = date_param(req, "from", &q->from, e);
+    if (rc == RC_OK)
+        rc = date_param(req, "to", &q->to, e);
+    q->org = http_query(req, "org");
+    if (q->org && !*q->org)
+        q->org = NULL;
+    return rc;
+}
+
+/* GET /stats/demand-breakdown, -top and -ranking: one domain read each (what says which). */
+static enum rc stats_read(struct http_req *req, struct http_resp *resp, struct err *e, int what)
+{
+    struct demand_stats_query q = {0};
+    enum rc rc = stats_query(req, &q, e);
+    static const char *const bys[] = {"category", "region", "channel", "month", NULL};
+    static const char *const top_bys[] = {"title", "category", NULL};
+    const char *by = NULL;
+    int64_t limit = 10;
+    if (rc == RC_OK && what != 2)
+        rc = api_query_word(req, "by", what == 0 ? bys : top_bys, &by, e);
+    if (rc == RC_OK && what != 2 && !by)
+        rc = err_set(e, RC_INVALID, "by", "请指定 by（%s）",
+                     what == 0 ? "category、region、channel 或 month" : "title 或 category");
+    if (rc == RC_OK && what == 1)
+        rc = api_query_int(req, "limit", 1, 100, &limit, e);
+    /* JSON only: format=xlsx is the api kit's generic export (issue 17 item 5), refused here. */
+    static const char *const formats[] = {"json", NULL};
+    const char *format = NULL;
+    if (rc == RC_OK)
+        rc = api_query_word(req, "format", formats, &format, e);
+    if (rc)
+        return rc;
+    struct demand_ctx ctx;
+    ctx_begin(req, &ctx);
+    struct conn *c;
+    json_t *j = NULL;
+    if ((rc = api_db(req, &c, e)) == RC_OK) {
+        if (what == 0)
+            rc = demand_breakdown(c, api_who(req), &q, by, &j, e);
+        else if (what == 1)
+            rc = demand_top(c, api_who(req), &q, by, (int)limit, &j, e);
+        else
+            rc = demand_ranking(c, &ctx, api_who(req), &q, &j, e);
+    }
+    ctx_done(req, &ctx);
+    return rc ? rc : http_reply(resp, 200, j);
+}
+
+static enum rc api_stats_breakdown(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return stats_read(req, resp, e, 0);
+}
+
+static enum rc api_stats_top(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return stats_read(req, resp, e, 1);
+}
+
+static enum rc api_stats_ranking(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return stats_read(req, resp, e, 2);
+}
+
 static enum rc api_demand_duplicates(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     int64_t id, days = DEMAND_DUP_DEFAULT_DAYS;
@@ -172,5 +238,11 @@ const struct http_route api_stats_routes[] = {
                "疑似重复诉求（同一企业同类诉求、内容相似；?days=，受理窗口与督办人员）"),
     ROUTE_READ(HTTP_GET, "/api/v1/stats/demands", PERM(DEMAND_STATS), api_stats_demands,
                "诉求办理统计（按主办机构与期间；?from=&to=&org=&format=csv）"),
+    ROUTE_READ(HTTP_GET, "/api/v1/stats/demand-breakdown", PERM(DEMAND_STATS), api_stats_breakdown,
+               "诉求分类统计（本期交办诉求按类别、区域、渠道或月份；?by=&from=&to=&org=）"),
+    ROUTE_READ(HTTP_GET, "/api/v1/stats/demand-top", PERM(DEMAND_STATS), api_stats_top,
+               "高频诉求（期间内提交最多的标题或类别；?by=title|category&from=&to=&limit=）"),
+    ROUTE_READ(HTTP_GET, "/api/v1/stats/demand-ranking", PERM(DEMAND_STATS), api_stats_ranking,
+               "承办单位排名（综合得分，用于通报；?from=&to=）"),
 };
 const size_t api_stats_n_routes = sizeof(api_stats_routes) / sizeof(api_stats_routes[0]);

@@ -234,6 +234,8 @@ static const struct xspec xspecs[] = {
     {EXPORT("/api/v1/stats/demands", "诉求办理统计", demand_stats_cols), .total = "total",
      .dyn = "columns"},
     {EXPORT("/api/v1/stats/demand-lights", "在办诉求亮灯统计", light_cols), .total = "."},
+    {EXPORT("/api/v1/stats/demand-ranking", "承办单位排名通报", demand_stats_cols),
+     .dyn = "columns"},
     {EXPORT("/api/v1/stats/policies", "政策兑现统计", policy_stats_cols), .total = "total",
      .by_param = "by", .by_default = "policy"},
 };

@@ -106,6 +106,11 @@ struct demand_filter {
     const char *credit_code;
     const char *q;         /* title contains */
     const char *todo;      /* a named to-do step: review, rate, sign, handling (demand_read.c) */
+    const char *lead_org;  /* the lead organisation's code */
+    const char *channel;   /* web, window, hotline, open311, api */
+    const char *region;    /* a prefix of the demand's region code ("3408", "340822") */
+    int64_t dispatched_from, dispatched_to; /* last dispatch in [from, to) ms, 0: no bound;
+                                               a bound leaves merged demands out too */
     int64_t before_id;     /* cursor: ids below this (newest first) */
     int limit;
 };

@@ -346,12 +346,19 @@ static void list_sql(char *sql, size_t n, enum list_shape shape, const struct de
     const char *running = f->light ? " AND d.state IN ('dispatched', 'signed', 'reopened', "
                                      "'rectifying', 'return_requested', 'extension_requested')"
                                    : "";
+    bool period = f->dispatched_from || f->dispatched_to;
+    /* The fragments with parameters come in the order list_run binds them. */
     snprintf(sql, n,
-             "SELECT " DROW_LIST_COLS ", d.title, d.enterprise_name %s%s%s%s%s%s%s%s ORDER BY %s "
-             "DESC LIMIT ?",
+             "SELECT " DROW_LIST_COLS ", d.title, d.enterprise_name %s%s%s%s%s%s%s%s%s%s%s%s%s "
+             "ORDER BY %s DESC LIMIT ?",
              from[shape], f->state ? " AND d.state = ?" : "", running, category,
              f->credit_code ? " AND d.credit_code = ?" : "",
-             f->q ? " AND LOWER(d.title) LIKE LOWER(?) ESCAPE '\\'" : "", todo ? todo->where : "",
+             f->q ? " AND LOWER(d.title) LIKE LOWER(?) ESCAPE '\\'" : "",
+             f->lead_org ? " AND d.lead_org_id = (SELECT o.id FROM orgs o WHERE o.code = ?)" : "",
+             f->channel ? " AND d.channel = ?" : "",
+             f->region ? " AND d.region >= ? AND d.region < ?" : "",
+             period ? " AND d.dispatched_at >= ? AND d.dispatched_at < ?" : "",
+             period ? " AND d.merged_into IS NULL" : "", todo ? todo->where : "",
              todo && todo->lead && shape == LIST_HANDLER ? " AND h.role = 'lead'" : "",
              shape == LIST_HANDLER ? "h.demand_id" : "d.id");
 }
@@ -381,6 +388,14 @@ static enum rc list_run(struct conn *c, const struct demand_ctx *ctx, const stru
     enum list_shape shape = list_shape_of(p, regional);
     if (shape == LIST_NONE)
         return out ? buf_append(out, "[]", 2) : RC_OK;
+    /* The region filter is a prefix: its range ends at the prefix followed by ":". */
+    char region_hi[24] = "";
+    if (f->region) {
+        size_t rl = strlen(f->region);
+        if (rl == 0 || rl > 12 || strspn(f->region, "0123456789") != rl)
+            return err_set(e, RC_INVALID, "region", "区域代码应为数字");
+        snprintf(region_hi, sizeof(region_hi), "%s:", f->region);
+    }
     char sql[2048];
     list_sql(sql, sizeof(sql), shape, f);
     char *like = f->q ? xmalloc(2 * strlen(f->q) + 3) : NULL;
@@ -424,6 +439,18 @@ static enum rc list_run(struct conn *c, const struct demand_ctx *ctx, const stru
             store_bind_text(st, i++, f->credit_code);
         if (like)
             store_bind_text(st, i++, like);
+        if (f->lead_org)
+            store_bind_text(st, i++, f->lead_org);
+        if (f->channel)
+            store_bind_text(st, i++, f->channel);
+        if (f->region) {
+            store_bind_text(st, i++, f->region);
+            store_bind_text(st, i++, region_hi);
+        }
+        if (f->dispatched_from || f->dispatched_to) {
+            store_bind_int(st, i++, f->dispatched_from);
+            store_bind_int(st, i++, f->dispatched_to ? f->dispatched_to : INT64_MAX);
+        }
         int batch = f->light ? 200 : f->limit;
         store_bind_int(st, i, batch);
         int got = 0;

@@ -20,6 +20,7 @@
 #include "../auth/auth.h"
 #include "../base/mem.h"
 #include "../cal/cal.h"
+#include "../codes/codes.h"
 #include "../ent/ent.h"
 #include "../store/store.h"
 #include "demand.h"
@@ -348,40 +349,53 @@ static enum rc name_orgs(struct conn *c, struct accs *a, struct err *e)
     return rc;
 }
 
-enum rc demand_stats(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
-                     const struct demand_stats_query *q, json_t **out, struct err *e)
+/*
+ * The checks every statistics read shares: the caller's scope (RC_FORBIDDEN for a caller
+ * without oversight), the period (RC_INVALID naming "to") and the organisation filter
+ * (RC_INVALID naming "org"; *org_id 0 when none).
+ */
+static enum rc stats_begin(struct conn *c, const struct principal *p,
+                           const struct demand_stats_query *q, struct scope *sc, int64_t *org_id,
+                           struct err *e)
 {
     /* Oversight (demand.oversee) counts its region; scope.all every demand. */
     struct access_scope as;
     access_scope_of(p, ACCESS_DEMAND_OVERSEE, ACCESS_NONE, &as);
-    struct scope sc = {.all = as.all};
-    snprintf(sc.lo, sizeof(sc.lo), "%s", as.region_lo);
-    snprintf(sc.hi, sizeof(sc.hi), "%s", as.region_hi);
-    if (!sc.all && strcmp(sc.lo, "~") == 0) {
+    sc->all = as.all;
+    snprintf(sc->lo, sizeof(sc->lo), "%s", as.region_lo);
+    snprintf(sc->hi, sizeof(sc->hi), "%s", as.region_hi);
+    if (!sc->all && strcmp(sc->lo, "~") == 0) {
         return err_set(e, RC_FORBIDDEN, NULL, "仅督办人员和管理员可查看诉求统计");
     }
     if (q->to < q->from)
         return err_set(e, RC_INVALID, "to", "结束日期不能早于开始日期");
     if (q->to - q->from + 1 > DEMAND_STATS_MAX_DAYS)
         return err_set(e, RC_INVALID, "to", "统计期间最长 %d 天", DEMAND_STATS_MAX_DAYS);
-    enum rc rc = RC_OK;
+    *org_id = 0;
+    if (!q->org)
+        return RC_OK;
+    struct stmt *st;
+    enum rc rc = store_prepare(c, "SELECT id FROM orgs WHERE code = ?", &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, q->org);
+    rc = store_step(st, e);
+    if (rc == RC_ROW)
+        *org_id = store_int(st, 0);
+    store_finish(st);
+    if (rc == RC_DONE)
+        return err_set(e, RC_INVALID, "org", "机构 %s 不存在", q->org);
+    return rc == RC_ROW ? RC_OK : rc;
+}
+
+enum rc demand_stats(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                     const struct demand_stats_query *q, json_t **out, struct err *e)
+{
+    struct scope sc;
     int64_t org_id = 0;
-    if (q->org) {
-        struct stmt *st;
-        rc = store_prepare(c, "SELECT id FROM orgs WHERE code = ?", &st, e);
-        if (rc)
-            return rc;
-        store_bind_text(st, 1, q->org);
-        rc = store_step(st, e);
-        if (rc == RC_ROW)
-            org_id = store_int(st, 0);
-        store_finish(st);
-        if (rc == RC_DONE)
-            return err_set(e, RC_INVALID, "org", "机构 %s 不存在", q->org);
-        if (rc != RC_ROW)
-            return rc;
-        rc = RC_OK;
-    }
+    enum rc rc = stats_begin(c, p, q, &sc, &org_id, e);
+    if (rc)
+        return rc;
     int64_t from_ms = cal_minute_to_ms(q->from * 1440),
             to_ms = cal_minute_to_ms((q->to + 1) * 1440);
     struct accs a = {0};
@@ -437,5 +451,397 @@ enum rc demand_stats(struct conn *c, const struct demand_ctx *ctx, const struct 
                      cal_date_format(q->to, to), "definitions", defs, "columns", cols, "items",
                      items, "total", acc_json(&total));
     json_object_set_new(*out, "org", q->org ? json_string(q->org) : json_null());
+    return RC_OK;
+}
+
+/* ---- Breakdowns --------------------------------------------------------------------- */
+
+/* One row of a breakdown: the cohort's figures under one key. */
+struct brow {
+    char key[64], label[160];
+    int64_t n, replied, replied_on_time, rated, satisfied, bad;
+};
+
+struct brows {
+    struct brow *v;
+    size_t n, cap;
+};
+
+static struct brow *brow_of(struct brows *b, const char *key)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (strcmp(b->v[i].key, key) == 0)
+            return &b->v[i];
+    if (b->n == b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 16;
+        b->v = xrealloc(b->v, b->cap * sizeof(*b->v));
+    }
+    struct brow *x = &b->v[b->n++];
+    memset(x, 0, sizeof(*x));
+    snprintf(x->key, sizeof(x->key), "%s", key);
+    return x;
+}
+
+/* Adds the figures of columns i.. of st (n, replied, on time, rated, satisfied, bad). */
+static void brow_add(struct brow *x, struct stmt *st, int i)
+{
+    x->n += store_int(st, i);
+    x->replied += store_int(st, i + 1);
+    x->replied_on_time += store_int(st, i + 2);
+    x->rated += store_int(st, i + 3);
+    x->satisfied += store_int(st, i + 4);
+    x->bad += store_int(st, i + 5);
+}
+
+static json_t *brow_json(const struct brow *x)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "n", (json_int_t)x->n, "replied",
+                     (json_int_t)x->replied, "replied_on_time", (json_int_t)x->replied_on_time,
+                     "rated", (json_int_t)x->rated, "satisfied", (json_int_t)x->satisfied,
+                     "bad_ratings", (json_int_t)x->bad, "on_time_rate",
+                     ratio(x->replied_on_time, x->n, 10000), "satisfaction_rate",
+                     ratio(x->satisfied, x->rated, 10000));
+}
+
+/* Busiest first, then by key; months in calendar order. */
+static int brow_by_n(const void *a, const void *b)
+{
+    const struct brow *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n > y->n ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+static int brow_by_key(const void *a, const void *b)
+{
+    return strcmp(((const struct brow *)a)->key, ((const struct brow *)b)->key);
+}
+
+/* The figures of a breakdown, in column order: key, Chinese label. */
+static const struct {
+    const char *key, *label;
+} bfigures[] = {
+    {"n", "本期交办诉求数"},         {"replied", "已答复数"},   {"replied_on_time", "按时答复数"},
+    {"on_time_rate", "按时办结率"},  {"rated", "已评价数"},     {"satisfied", "满意数"},
+    {"satisfaction_rate", "满意率"}, {"bad_ratings", "差评数"},
+};
+
+static const struct {
+    const char *code, *label;
+} channel_labels[] = {
+    {"web", "网上提交"},         {"window", "窗口受理"}, {"hotline", "12345 热线"},
+    {"open311", "Open311 接口"}, {"api", "系统接口"},
+};
+
+/* The cohort's figures as SQL over demands d, in brow_add's order. */
+#define BROW_DEMAND_COLS                                                                           \
+    "COUNT(*), SUM(CASE WHEN COALESCE(d.replied_at, 0) <> 0 THEN 1 ELSE 0 END), SUM(CASE WHEN "    \
+    "COALESCE(d.replied_at, 0) <> 0 AND COALESCE(d.reply_due, 0) <> 0 AND d.replied_at <= "        \
+    "d.reply_due THEN 1 ELSE 0 END), SUM(CASE WHEN COALESCE(d.rating, 0) <> 0 THEN 1 ELSE 0 "      \
+    "END), SUM(CASE WHEN COALESCE(d.rating, 0) >= 4 THEN 1 ELSE 0 END), SUM(CASE WHEN EXISTS "     \
+    "(SELECT 1 FROM events ev WHERE ev.entity = 'demand' AND ev.entity_id = d.id AND ev.action = " \
+    "'rate' AND ev.to_state = 'rectifying') THEN 1 ELSE 0 END)"
+
+/* The same figures from demand_counts c, in brow_add's order. */
+#define BROW_COUNTS_COLS                                                                           \
+    "SUM(c.n), SUM(CASE WHEN c.reply_day <> 0 THEN c.n ELSE 0 END), SUM(c.replied_on_time), "      \
+    "SUM(c.rated), SUM(c.satisfied), SUM(c.bad)"
+
+/* The cohort read from demands by category or channel (neither is kept in the counts). */
+static enum rc break_demands(struct conn *c, const struct scope *sc,
+                             const struct demand_stats_query *q, int64_t org_id, bool category,
+                             struct brows *b, struct err *e)
+{
+    char sql[2048];
+    snprintf(sql, sizeof(sql),
+             "SELECT %s, " BROW_DEMAND_COLS " FROM demands d %s WHERE d.dispatched_at >= ? AND "
+             "d.dispatched_at < ? AND d.lead_org_id IS NOT NULL AND d.merged_into IS NULL AND "
+             "(? = 0 OR d.lead_org_id = ?) AND " SCOPE_SQL " GROUP BY %s",
+             category ? "d.category, k.name" : "d.channel, d.channel",
+             category ? "LEFT JOIN categories k ON k.code = d.category" : "",
+             category ? "d.category, k.name" : "d.channel");
+    struct stmt *st;
+    enum rc rc = store_prepare(c, sql, &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, cal_minute_to_ms(q->from * 1440));
+    store_bind_int(st, 2, cal_minute_to_ms((q->to + 1) * 1440));
+    store_bind_int(st, 3, org_id);
+    store_bind_int(st, 4, org_id);
+    bind_scope(st, 5, sc);
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        const char *key = store_text(st, 0), *label = store_text(st, 1);
+        struct brow *x = brow_of(b, key ? key : "");
+        if (!category) {
+            label = key;
+            for (size_t i = 0; i < sizeof(channel_labels) / sizeof(channel_labels[0]); i++)
+                if (key && strcmp(key, channel_labels[i].code) == 0)
+                    label = channel_labels[i].label;
+        }
+        snprintf(x->label, sizeof(x->label), "%s", label && *label ? label : x->key);
+        brow_add(x, st, 2);
+    }
+    store_finish(st);
+    return rc == RC_DONE ? RC_OK : rc;
+}
+
+/*
+ * The cohort read from demand_counts: per region (the level 2 rows, one per demand region)
+ * or per month of the last dispatch (the level the scope reads, as demand_stats does).
+ */
+static enum rc break_counts(struct conn *c, const struct scope *sc,
+                            const struct demand_stats_query *q, int64_t org_id, bool region,
+                            struct brows *b, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        region ? "SELECT c.region, " BROW_COUNTS_COLS " " COHORT_WHERE " GROUP BY c.region"
+               : "SELECT c.day, " BROW_COUNTS_COLS " " COHORT_WHERE " GROUP BY c.day",
+        &st, e);
+    if (rc)
+        return rc;
+    bind_cohort(st, sc, q->from, q->to, org_id);
+    if (region)
+        store_bind_int(st, 1, 2);
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        if (store_int(st, 1) == 0)
+            continue; /* a row whose demands all moved on */
+        char key[CAL_DATE_TEXT + 8];
+        struct brow *x;
+        if (region) {
+            snprintf(key, sizeof(key), "%s", store_text(st, 0));
+            x = brow_of(b, key);
+            const struct codes_region *r = codes_region_find(key);
+            snprintf(x->label, sizeof(x->label), "%s", r ? r->name : key);
+        } else {
+            cal_date_format(store_int(st, 0), key);
+            key[7] = '\0'; /* YYYY-MM */
+            x = brow_of(b, key);
+            snprintf(x->label, sizeof(x->label), "%.4s年%s月", key,
+                     key[5] == '0' ? key + 6 : key + 5);
+        }
+        brow_add(x, st, 1);
+    }
+    store_finish(st);
+    return rc == RC_DONE ? RC_OK : rc;
+}
+
+enum rc demand_breakdown(struct conn *c, const struct principal *p,
+                         const struct demand_stats_query *q, const char *by, json_t **out,
+                         struct err *e)
+{
+    assert(by);
+    struct scope sc;
+    int64_t org_id = 0;
+    enum rc rc = stats_begin(c, p, q, &sc, &org_id, e);
+    if (rc)
+        return rc;
+    struct brows b = {0};
+    bool by_region = strcmp(by, "region") == 0, by_month = strcmp(by, "month") == 0;
+    if (by_region || by_month)
+        rc = break_counts(c, &sc, q, org_id, by_region, &b, e);
+    else if (strcmp(by, "category") == 0 || strcmp(by, "channel") == 0)
+        rc = break_demands(c, &sc, q, org_id, strcmp(by, "category") == 0, &b, e);
+    else
+        rc = err_set(e, RC_INVALID, "by", "by 应为 category、region、channel 或 month");
+    if (rc) {
+        xfree(b.v);
+        return rc;
+    }
+    if (b.n)
+        qsort(b.v, b.n, sizeof(*b.v), by_month ? brow_by_key : brow_by_n);
+    struct brow total;
+    memset(&total, 0, sizeof(total));
+    json_t *items = json_array();
+    for (size_t i = 0; i < b.n; i++) {
+        const struct brow *x = &b.v[i];
+        json_t *j = brow_json(x);
+        json_object_set_new(j, "key", json_string(x->key));
+        json_object_set_new(j, "label", json_string(x->label));
+        json_array_append_new(items, j);
+        total.n += x->n;
+        total.replied += x->replied;
+        total.replied_on_time += x->replied_on_time;
+        total.rated += x->rated;
+        total.satisfied += x->satisfied;
+        total.bad += x->bad;
+    }
+    xfree(b.v);
+    json_t *cols = json_array();
+    for (size_t i = 0; i < sizeof(bfigures) / sizeof(bfigures[0]); i++)
+        json_array_append_new(
+            cols, json_pack("{s:s, s:s}", "key", bfigures[i].key, "label", bfigures[i].label));
+    char from[CAL_DATE_TEXT], to[CAL_DATE_TEXT];
+    *out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "by", by, "from",
+                     cal_date_format(q->from, from), "to", cal_date_format(q->to, to), "columns",
+                     cols, "items", items, "total", brow_json(&total));
+    json_object_set_new(*out, "org", q->org ? json_string(q->org) : json_null());
+    return RC_OK;
+}
+
+/* ---- 高频诉求 ------------------------------------------------------------------------ */
+
+enum rc demand_top(struct conn *c, const struct principal *p, const struct demand_stats_query *q,
+                   const char *by, int limit, json_t **out, struct err *e)
+{
+    assert(by && limit > 0);
+    struct scope sc;
+    int64_t org_id = 0;
+    enum rc rc = stats_begin(c, p, q, &sc, &org_id, e);
+    if (rc)
+        return rc;
+    bool category = strcmp(by, "category") == 0;
+    if (!category && strcmp(by, "title") != 0)
+        return err_set(e, RC_INVALID, "by", "by 应为 title 或 category");
+#define TOP_WHERE                                                                                  \
+    " WHERE d.created_at >= ? AND d.created_at < ? AND (? = 0 OR d.lead_org_id = ?) "              \
+    "AND " SCOPE_SQL
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "SELECT %s, COUNT(*) FROM demands d %s" TOP_WHERE
+             " GROUP BY %s ORDER BY 3 DESC, 1 LIMIT ?",
+             category ? "d.category, k.name" : "d.title, d.title",
+             category ? "LEFT JOIN categories k ON k.code = d.category" : "",
+             category ? "d.category, k.name" : "d.title");
+    int64_t total = 0;
+    json_t *items = json_array();
+    for (int pass = 0; pass < 2 && rc == RC_OK; pass++) {
+        struct stmt *st;
+        rc = store_prepare(c, pass ? sql : "SELECT COUNT(*) FROM demands d" TOP_WHERE, &st, e);
+        if (rc)
+            break;
+        store_bind_int(st, 1, cal_minute_to_ms(q->from * 1440));
+        store_bind_int(st, 2, cal_minute_to_ms((q->to + 1) * 1440));
+        store_bind_int(st, 3, org_id);
+        store_bind_int(st, 4, org_id);
+        bind_scope(st, 5, &sc);
+        if (pass)
+            store_bind_int(st, 8, limit);
+        while ((rc = store_step(st, e)) == RC_ROW) {
+            if (!pass) {
+                total = store_int(st, 0);
+                continue;
+            }
+            const char *key = store_text(st, 0), *label = store_text(st, 1);
+            int64_t n = store_int(st, 2);
+            json_array_append_new(items,
+                                  json_pack("{s:s, s:s, s:I, s:o}", "key", key ? key : "", "label",
+                                            label && *label ? label : (key ? key : ""), "n",
+                                            (json_int_t)n, "share", ratio(n, total, 10000)));
+        }
+        store_finish(st);
+        rc = rc == RC_DONE ? RC_OK : rc;
+    }
+#undef TOP_WHERE
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    char from[CAL_DATE_TEXT], to[CAL_DATE_TEXT];
+    *out = json_pack("{s:s, s:s, s:s, s:I, s:o}", "by", by, "from", cal_date_format(q->from, from),
+                     "to", cal_date_format(q->to, to), "total", (json_int_t)total, "items", items);
+    return RC_OK;
+}
+
+/* ---- Ranking ------------------------------------------------------------------------ */
+
+/* The weights of the score: 签收率, 按时办结率, 满意率. */
+static const double score_weights[3] = {0.3, 0.4, 0.3};
+
+static double rate_of(const json_t *row, const char *num, const char *den, bool *has)
+{
+    int64_t d = json_integer_value(json_object_get(row, den));
+    *has = d > 0;
+    return d > 0 ? (double)json_integer_value(json_object_get(row, num)) / (double)d : 0;
+}
+
+static int by_score(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    double sx = json_real_value(json_object_get(x, "score")),
+           sy = json_real_value(json_object_get(y, "score"));
+    if (sx != sy)
+        return sx > sy ? -1 : 1;
+    json_int_t nx = json_integer_value(json_object_get(x, "dispatched")),
+               ny = json_integer_value(json_object_get(y, "dispatched"));
+    if (nx != ny)
+        return nx > ny ? -1 : 1;
+    return strcmp(json_string_value(json_object_get(json_object_get(x, "org"), "code")),
+                  json_string_value(json_object_get(json_object_get(y, "org"), "code")));
+}
+
+enum rc demand_ranking(struct conn *c, const struct demand_ctx *ctx, const struct principal *p,
+                       const struct demand_stats_query *q, json_t **out, struct err *e)
+{
+    json_t *st = NULL;
+    enum rc rc = demand_stats(c, ctx, p, q, &st, e);
+    if (rc)
+        return rc;
+    json_t *src = json_object_get(st, "items");
+    size_t n = 0, i;
+    json_t *row, **v = xcalloc(json_array_size(src) + 1, sizeof(*v));
+    json_array_foreach(src, i, row)
+    {
+        json_int_t dispatched = json_integer_value(json_object_get(row, "dispatched"));
+        if (dispatched == 0)
+            continue; /* nothing of the period to rank it by */
+        bool has[3];
+        double r[3] = {rate_of(row, "signed_on_time", "dispatched", &has[0]),
+                       rate_of(row, "replied_on_time", "dispatched", &has[1]),
+                       rate_of(row, "satisfied", "rated", &has[2])};
+        double sum = 0, w = 0;
+        for (int k = 0; k < 3; k++)
+            if (has[k]) {
+                sum += score_weights[k] * r[k];
+                w += score_weights[k];
+            }
+        json_t *x = json_pack(
+            "{s:O, s:I, s:o, s:o, s:O, s:O, s:O, s:O, s:O}", "org", json_object_get(row, "org"),
+            "dispatched", dispatched, "sign_rate",
+            ratio(json_integer_value(json_object_get(row, "signed_on_time")), dispatched, 10000),
+            "on_time_rate",
+            ratio(json_integer_value(json_object_get(row, "replied_on_time")), dispatched, 10000),
+            "satisfaction_rate", json_object_get(row, "satisfaction_rate"), "overdue",
+            json_object_get(row, "overdue"), "returned", json_object_get(row, "returned"),
+            "bad_ratings", json_object_get(row, "bad_ratings"), "bad_rectified_rate",
+            json_object_get(row, "bad_rectified_rate"));
+        json_object_set_new(x, "score", json_real(round(sum / w * 1000) / 10));
+        v[n++] = x;
+    }
+    if (n)
+        qsort(v, n, sizeof(*v), by_score);
+    json_t *items = json_array();
+    for (i = 0; i < n; i++) {
+        /* Equal scores share a rank (1, 2, 2, 4). */
+        bool tie = i > 0 && json_real_value(json_object_get(v[i], "score")) ==
+                                json_real_value(json_object_get(v[i - 1], "score"));
+        json_int_t rank =
+            tie ? json_integer_value(json_object_get(v[i - 1], "rank")) : (json_int_t)i + 1;
+        json_object_set_new(v[i], "rank", json_integer(rank));
+        json_array_append_new(items, v[i]);
+    }
+    xfree(v);
+    static const char *const cols[][2] = {
+        {"rank", "排名"},
+        {"score", "综合得分"},
+        {"dispatched", "本期交办诉求数"},
+        {"sign_rate", "签收率"},
+        {"on_time_rate", "按时办结率"},
+        {"satisfaction_rate", "满意率"},
+        {"overdue", "超期数"},
+        {"returned", "退单数"},
+        {"bad_ratings", "差评数"},
+        {"bad_rectified_rate", "差评整改率"},
+    };
+    json_t *jc = json_array();
+    for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+        json_array_append_new(jc, json_pack("{s:s, s:s}", "key", cols[i][0], "label", cols[i][1]));
+    *out = json_pack(
+        "{s:O, s:O, s:o, s:o, s:s}", "from", json_object_get(st, "from"), "to",
+        json_object_get(st, "to"), "columns", jc, "items", items, "score_definition",
+        "综合得分 = 100 ×（30% × 签收率 + 40% × 按时办结率 + 30% × 满意率），某项无基数（如无评价）"
+        "时不计入并按其余权重折算，保留一位小数；仅排名本期有交办诉求的单位，得分相同者名次相同");
+    json_decref(st);
     return RC_OK;
 }

@@ -298,6 +298,14 @@ def test_export_statistics(server, demands):
         _, book = export(server, "/api/v1/stats/policies?by=" + by, off)
         assert book.header()[:4] == ["代码", "名称", "匹配/核定笔数", "核定金额（元）"]
         assert len(book.rows) == 1 + len(j["by_" + by]) + 1 and book.rows[-1][0] == "合计"
+    # The ranking (通报, issue 17 item 9): its own columns, a row per organisation, no total.
+    path = "/api/v1/stats/demand-ranking?from=2026-01-01&to=2026-12-31"
+    st, _, j = server.request("GET", path, token=sup)
+    assert st == 200, j
+    _, book = export(server, path, sup)
+    assert book.header() == ["机构代码", "机构名称"] + [c["label"] for c in j["columns"]]
+    assert len(book.rows) == 1 + len(j["items"])
+    assert [r[1] for r in book.rows[1:]] == [x["org"]["name"] for x in j["items"]]
     st, _, j = server.request("GET", "/api/v1/stats/demand-lights", token=sup)
     _, book = export(server, "/api/v1/stats/demand-lights", sup)
     assert book.header() == ["机构代码", "机构名称", "在办", "绿灯", "黄灯", "红灯"]

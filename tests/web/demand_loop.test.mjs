@@ -263,7 +263,7 @@ test('supervisor: light counts, extension approved, statistics and charts', () =
     const csv = await page.evaluate(async (u) => (await fetch(u)).text(), href)
     assert.match(csv, /安庆市经济和信息化局/)
     for (const sel of ['trend-chart', 'satisfaction-chart'])
-      await page.locator(`[data-test="${sel}"] canvas`).first().waitFor()
+      await page.locator(`[data-test="${sel}"] svg`).first().waitFor() // SVG renderer (labels measured in supervisor_analysis)
     await settle(page)
     await page.waitForTimeout(600) // ECharts' entry animation
     await shot(page, 'supervisor-stats')

@@ -3,7 +3,7 @@
 // the page; meta.menu: true puts it into the side menu, in the order of this array, with
 // meta.icon (a component from @element-plus/icons-vue). Detail pages leave menu off and
 // may set meta.activeMenu to the menu path to highlight. Views live in views/supervisor/.
-import { HomeFilled, Monitor, DataAnalysis, Message, OfficeBuilding } from '@element-plus/icons-vue'
+import { HomeFilled, Monitor, DataAnalysis, Message, OfficeBuilding, TrendCharts, Document } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -23,6 +23,30 @@ export default [
     name: 'supervisor-stats',
     component: () => import('@/views/supervisor/StatsView.vue'),
     meta: { title: '考核统计', menu: true, icon: DataAnalysis },
+  },
+  {
+    path: 'analysis',
+    name: 'supervisor-analysis',
+    component: () => import('@/views/supervisor/AnalysisView.vue'),
+    meta: { title: '分析研判', menu: true, icon: TrendCharts },
+  },
+  {
+    path: 'report',
+    name: 'supervisor-report',
+    component: () => import('@/views/supervisor/ReportView.vue'),
+    meta: { title: '月度报告', menu: true, icon: Document },
+  },
+  {
+    path: 'notice',
+    name: 'supervisor-notice',
+    component: () => import('@/views/supervisor/NoticeView.vue'),
+    meta: { title: '办理情况通报', activeMenu: '/supervisor/analysis' },
+  },
+  {
+    path: 'demands',
+    name: 'supervisor-demands',
+    component: () => import('@/views/supervisor/DemandsView.vue'),
+    meta: { title: '诉求清单', activeMenu: '/supervisor/analysis' },
   },
   {
     path: 'demands/:id',
