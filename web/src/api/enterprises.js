@@ -1,13 +1,11 @@
 // enterprises.js — enterprises (/enterprises/{credit code}: profile, facts, matched policies).
-import { http, exporter, upload, download, pager } from './http.js'
+import { http, exporter, upload, pager } from './http.js'
 
 const one = (code) => `/enterprises/${encodeURIComponent(code)}`
 
 export const get = (code) => http.get(one(code))
 /** One page of the registry the caller may see (query: q = name or credit code, region, industry). */
 export const page = pager('/enterprises')
-/** The same list as an Excel file (format=xlsx), with the same filters. */
-export const exportXlsx = (query) => download('/enterprises', { ...query, format: 'xlsx' }, '企业档案.xlsx')
 /** Search by name or code: the raw list answer ({items, next_cursor}). */
 export const search = (q, limit = 20) => http.get('/enterprises', { q, limit })
 /** The enterprise's facts; history: also the superseded values. */
