@@ -199,22 +199,14 @@ static enum rc api_demands_create(struct http_req *req, struct http_resp *resp, 
 
 static enum rc api_demands_import(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    const char *ct = http_header(req, "Content-Type");
     struct demand_import_opts o = {.file_name = "upload", .max_errors = 1000};
     const char *data;
     size_t n;
-    bool from_xlsx;
-    enum rc rc = api_import_body(req, &data, &n, &from_xlsx, e); /* .xlsx: its sheet as CSV */
+    bool csv;
+    enum rc rc = api_import_text(req, &data, &n, &csv, e); /* .xlsx: its sheet as CSV */
     if (rc)
         return rc;
-    if (from_xlsx || (ct && strncasecmp(ct, "text/csv", 8) == 0))
-        o.format = DEMAND_IMPORT_CSV;
-    else if (ct && (strncasecmp(ct, "application/x-ndjson", 20) == 0 ||
-                    strncasecmp(ct, "application/jsonl", 17) == 0))
-        o.format = DEMAND_IMPORT_JSONL;
-    else
-        return err_set(e, RC_MEDIATYPE, NULL,
-                       "请以 Excel（.xlsx）、text/csv 或 application/x-ndjson 上传导入文件");
+    o.format = csv ? DEMAND_IMPORT_CSV : DEMAND_IMPORT_JSONL;
     rc = api_query_flag(req, "skip_invalid", &o.skip_invalid, e);
     if (rc == RC_OK)
         rc = api_query_flag(req, "dry_run", &o.dry_run, e);

@@ -251,22 +251,13 @@ static enum rc api_facts_catalog(struct http_req *req, struct http_resp *resp, s
 
 static enum rc api_enterprises_import(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    const char *ct = http_header(req, "Content-Type");
-    enum ent_import_format fmt;
     const char *data;
     size_t n;
-    bool from_xlsx;
-    enum rc rc = api_import_body(req, &data, &n, &from_xlsx, e); /* .xlsx: its sheet as CSV */
+    bool csv;
+    enum rc rc = api_import_text(req, &data, &n, &csv, e); /* .xlsx: its sheet as CSV */
     if (rc)
         return rc;
-    if (from_xlsx || (ct && strncasecmp(ct, "text/csv", 8) == 0))
-        fmt = ENT_IMPORT_CSV;
-    else if (ct && (strncasecmp(ct, "application/x-ndjson", 20) == 0 ||
-                    strncasecmp(ct, "application/jsonl", 17) == 0))
-        fmt = ENT_IMPORT_JSONL;
-    else
-        return err_set(e, RC_MEDIATYPE, NULL,
-                       "请以 Excel（.xlsx）、text/csv 或 application/x-ndjson 上传导入文件");
+    enum ent_import_format fmt = csv ? ENT_IMPORT_CSV : ENT_IMPORT_JSONL;
     bool skip = false, dry = false;
     rc = api_query_flag(req, "skip_invalid", &skip, e);
     if (rc == RC_OK)

@@ -113,15 +113,14 @@ static const struct api_record app_rec = {"申请", &policy_app_flow, policy_app
  * (policy_bank.h); 200 with the report of every line. */
 static enum rc api_grants_bank_results(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    const char *ct = http_header(req, "Content-Type");
     const char *data;
     size_t n;
-    bool from_xlsx;
-    enum rc rc = api_import_body(req, &data, &n, &from_xlsx, e);
+    bool csv;
+    enum rc rc = api_import_text(req, &data, &n, &csv, e);
+    if (rc == RC_MEDIATYPE || (rc == RC_OK && !csv))
+        return err_set(e, RC_MEDIATYPE, NULL, "请以 Excel（.xlsx）或 text/csv 上传银行回单文件");
     if (rc)
         return rc;
-    if (!from_xlsx && (!ct || strncasecmp(ct, "text/csv", 8) != 0))
-        return err_set(e, RC_MEDIATYPE, NULL, "请以 Excel（.xlsx）或 text/csv 上传银行回单文件");
     struct policy_bank b;
     struct conn *c;
     json_t *j = NULL;
@@ -394,7 +393,8 @@ const struct http_route api_grants_routes[] = {
                "批量操作兑现记录（告知企业、拨付……；逐条检查、逐条审计，返回每条的结果）",
                &grant_rec),
     UPLOAD(HTTP_POST, "/api/v1/grants:bank-results", PERM(GRANT_READ), api_grants_bank_results,
-           "导入银行拨付回单（CSV 或 Excel：兑现编号、实付金额（元）、拨付日期、结果、银行流水号、说明），"
+           "导入银行拨付回单（CSV 或 "
+           "Excel：兑现编号、实付金额（元）、拨付日期、结果、银行流水号、说明），"
            "逐行记为拨付",
            POLICY_BANK_MAX_BYTES),
     ROUTE_READ(HTTP_GET, "/api/v1/grants", PERM(GRANT_READ), api_grants_list,

@@ -164,6 +164,13 @@ bool api_xlsx_exports(const char *pattern);
 enum rc api_import_body(struct http_req *req, const char **data, size_t *n, bool *from_xlsx,
                         struct err *e) WARN_UNUSED;
 /*
+ * The body of an import as its importer reads it (api_import_body), with its kind from the
+ * Content-Type: *csv for an .xlsx or text/csv, false for JSON lines (application/x-ndjson,
+ * application/jsonl); RC_MEDIATYPE naming the accepted types for any other.
+ */
+enum rc api_import_text(struct http_req *req, const char **data, size_t *n, bool *csv,
+                        struct err *e) WARN_UNUSED;
+/*
  * POST .../bulk {"action", "ids": ["1", 2, ...], "body": {the action's other members}}:
  * flow_bulk of f over the ids (at most FLOW_BULK_MAX), each record with the request
  * {"action", ...body}; answers 200 with flow_bulk's per-record report. A body that is not

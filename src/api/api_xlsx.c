@@ -710,3 +710,19 @@ enum rc api_import_body(struct http_req *req, const char **data, size_t *n, bool
     *from_xlsx = true;
     return RC_OK;
 }
+
+enum rc api_import_text(struct http_req *req, const char **data, size_t *n, bool *csv,
+                        struct err *e)
+{
+    const char *ct = http_header(req, "Content-Type");
+    bool from_xlsx;
+    enum rc rc = api_import_body(req, data, n, &from_xlsx, e);
+    if (rc)
+        return rc;
+    *csv = from_xlsx || (ct && strncasecmp(ct, "text/csv", 8) == 0);
+    if (*csv || (ct && (strncasecmp(ct, "application/x-ndjson", 20) == 0 ||
+                        strncasecmp(ct, "application/jsonl", 17) == 0)))
+        return RC_OK;
+    return err_set(e, RC_MEDIATYPE, NULL,
+                   "请以 Excel（.xlsx）、text/csv 或 application/x-ndjson 上传导入文件");
+}
