@@ -24,9 +24,10 @@ BAD_BODIES = [
     (b"title=x", "application/x-www-form-urlencoded"),
 ]
 
-# Routes whose body is not JSON by design (files, CSV, Open311 forms): they get the same
-# bodies and must still answer without dying, but may accept some of them.
-NOT_JSON = re.compile(r"(:import$|/attachments$|^/open311/)")
+# Routes whose body is not JSON by design (files, CSV or Excel imports, Open311 forms) or
+# that take no body at all (marking notices read): they get the same bodies and must still
+# answer without dying, but may accept some of them.
+NOT_JSON = re.compile(r"(:import$|:bank-results$|/attachments$|/materials$|^/open311/|/read$)")
 
 
 def fill(path):
