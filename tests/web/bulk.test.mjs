@@ -102,6 +102,7 @@ async function grantForDemo() {
     { facts: [{ fact: 'revenue', value: 300000000, as_of: '2025-12-31' }] })
   const p = await apiAs(srv, 'officer', 'POST', 'policies', {
     title: '批量兑现浏览器测试', delivery: 'mian_shen', region_scope: ['3408'],
+    valid_from: '2020-01-01', valid_to: '2099-12-31',
     rules: { conditions: { all: [{ fact: 'revenue', op: 'ge', value: 200000000 }] }, amount: { fixed: 1000000 } },
   })
   policyId = p.id
@@ -170,6 +171,7 @@ test('officer desktop: an application\'s materials in the review drawer', () =>
   withPage(browser, srv, { name: 'materials-officer', viewport: SIZES[0].viewport }, async (page) => {
     const p = await apiAs(srv, 'officer', 'POST', 'policies', {
       title: '申报材料浏览器测试', delivery: 'shen_bao', region_scope: ['3408'],
+      valid_from: '2020-01-01', valid_to: '2099-12-31',
       rules: { conditions: { all: [{ fact: 'revenue', op: 'ge', value: 1 }] }, amount: { fixed: 100000 } },
     })
     await apiAs(srv, 'officer', 'POST', `policies/${p.id}/actions`, { action: 'publish' })

@@ -184,3 +184,40 @@ test('通报 and 月度报告 are printable documents', () =>
     assert.equal(await page.locator('.layout__aside').isVisible(), false)
     await shot(page, 'report-print')
   }))
+
+// The officer's 兑现统计 chart follows the same rules (horizontal bars, names truncated on
+// their own rows, a scrolling legend): no two texts overlap at 375 or 1440 px.
+for (const [name, viewport] of [['phone', PHONE], ['wide', WIDE]]) {
+  test(`兑现统计 at ${viewport.width} px: the officer's chart labels never overlap`, () =>
+    withPage(browser, srv, { name: `officer-stats-${name}`, viewport }, async (page) => {
+      if (!officerPolicies) {
+        officerPolicies = []
+        await apiAs(srv, 'admin', 'PUT', 'enterprises/91340100131860916Y/facts',
+          { facts: [{ fact: 'revenue', value: 300000000, as_of: '2025-12-31' }] })
+        for (const title of ['企业研发投入后补助（长标题用于检查截断显示效果）', '技术改造设备补助', '专精特新奖励']) {
+          const p = await apiAs(srv, 'officer', 'POST', 'policies', {
+            title, delivery: 'mian_shen', region_scope: ['3408'], valid_from: '2020-01-01', valid_to: '2099-12-31',
+            rules: { conditions: { all: [{ fact: 'revenue', op: 'ge', value: 1 }] }, amount: { fixed: 1000000 } },
+          })
+          await apiAs(srv, 'officer', 'POST', `policies/${p.id}/actions`, { action: 'publish' })
+          let run = await apiAs(srv, 'officer', 'POST', `policies/${p.id}/runs`)
+          for (let i = 0; i < 200 && run.state !== 'done' && run.state !== 'failed'; i++) {
+            await new Promise((r) => setTimeout(r, 100))
+            run = await apiAs(srv, 'officer', 'GET', `policies/${p.id}/runs/${run.id}`)
+          }
+          assert.equal(run.state, 'done')
+          officerPolicies.push(p.id)
+        }
+      }
+      const st = await apiAs(srv, 'officer', 'GET', 'stats/policies?by=policy')
+      assert.ok(st.by_policy.length >= 3, JSON.stringify(st.by_policy))
+      await login(page, srv, 'officer')
+      await open(page, '/officer/stats')
+      const r = await chartLabels(page, '[data-test="stats-chart-card"]')
+      assert.ok(r.n >= 3, JSON.stringify(r.texts))
+      assert.deepEqual(r.overlaps, [], `labels overlap at ${viewport.width} px`)
+      assert.ok(r.fits, 'the chart leaves its card')
+      await shot(page, `officer-stats-chart-${name}`)
+    }))
+}
+let officerPolicies
