@@ -596,6 +596,9 @@ def rewind_sql(backend, after):
             if m:
                 undo.append("ALTER TABLE %s DROP COLUMN %s" % (m.group(1), m.group(2)))
                 continue
+            m = re.match(r"ALTER\s+TABLE\s+(\w+)\s+ALTER\s+", stmt, re.I)
+            if m and m.group(1).lower() in made:  # a column setting of a table made here
+                continue
             m = re.match(r"(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+(\w+)", stmt, re.I)
             if m and (m.group(1).lower() in made or m.group(1).lower() in ("roles", "jobs")):
                 continue

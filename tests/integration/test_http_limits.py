@@ -395,7 +395,7 @@ def test_keep_alive(server):
     conn = server.connection()
     try:
         st, headers, data = server.request("GET", "/healthz", conn=conn)
-        assert st == 200 and data == {"status": "ok"}
+        assert st == 200 and data == {"status": "ok", "operator": None, "icp": None}
         assert (headers.get("Connection") or "").lower() != "close"
         sock = conn.sock
         assert sock is not None

@@ -93,7 +93,7 @@ def wait_metrics(server, ok, timeout=3.0):
 
 def test_healthz(server):
     st, headers, data = server.request("GET", "/healthz")
-    assert st == 200 and data == {"status": "ok"}
+    assert st == 200 and data == {"status": "ok", "operator": None, "icp": None}
     assert headers["Content-Type"] == "application/json; charset=utf-8"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert re.match(r"^[0-9a-f]{8}-[0-9a-f]+$", headers["X-Request-Id"])

@@ -161,6 +161,10 @@ def test_every_read_only_route_reads_from_the_replica(srv):
         "/api/v1/demands/{id}/duplicates": "/api/v1/demands/%s/duplicates" % did,
         "/api/v1/stats/demands": "/api/v1/stats/demands?from=2026-01-01&to=2026-12-31",
         "/api/v1/stats/demand-lights": "/api/v1/stats/demand-lights",
+        "/api/v1/stats/demand-breakdown":
+            "/api/v1/stats/demand-breakdown?by=category&from=2026-01-01&to=2026-12-31",
+        "/api/v1/stats/demand-top": "/api/v1/stats/demand-top?by=title&from=2026-01-01&to=2026-12-31",
+        "/api/v1/stats/demand-ranking": "/api/v1/stats/demand-ranking?from=2026-01-01&to=2026-12-31",
         "/api/v1/enterprises": "/api/v1/enterprises",
         "/api/v1/enterprises/{code}": "/api/v1/enterprises/" + DEMO_CODE,
         "/api/v1/enterprises/{code}/facts": "/api/v1/enterprises/%s/facts" % DEMO_CODE,
