@@ -200,6 +200,10 @@ enum rc auth_user_update(struct conn *c, const struct audit_actor *who, int64_t 
         user_row(c, username, &pool, &id, &display, &role, &org_code, &credit_code, &disabled, e);
     if (rc)
         goto out;
+    if (!display) /* NOT NULL columns; read as "" should a row ever lack them */
+        display = "";
+    if (!role)
+        role = "";
     before = user_json(id, username, display, role, NULL, org_code, credit_code, disabled);
     if (u->display_name) {
         if (!*u->display_name || utf8_len(u->display_name) > 32)
