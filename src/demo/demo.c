@@ -285,7 +285,7 @@ static enum rc orgs_and_users(struct demo_gen *g, struct err *e)
         rc = org_rows(g->c, &orgs, &n_orgs, e);
     for (size_t i = 0; i < n_orgs && !rc; i++) {
         const struct org_row *o = &orgs[i];
-        char sc[24], user[48], display[100];
+        char sc[32], user[48], display[128];
         short_code(o->code, sc, sizeof(sc));
         bool county = strcmp(o->kind, "county") == 0;
         bool dept = strcmp(o->kind, "department") == 0 && strcmp(o->code, "340800-DCS") != 0;
