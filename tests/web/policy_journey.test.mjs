@@ -193,7 +193,7 @@ test('policy journey: draft with the condition builder, 试算, publish, 免申�
 
     await page.locator('[data-test="role-menu"]').getByText('兑现统计').click()
     await waitForText(page.locator('[data-test="stats-totals"]'), (t) => t.includes('已拨付笔数'))
-    await page.locator('[data-test="stats-chart"] canvas').waitFor()
+    await page.locator('[data-test="stats-chart"] svg text').first().waitFor() // drawn as SVG (lib/charts.js rules)
     assert.match(await page.locator('[data-test="stats-table"]').innerText(), /高新技术企业稳增长奖励（测试）/)
     await shot(page, 'officer-stats')
 
