@@ -72,6 +72,9 @@ for (const [tag, viewport] of [['desktop', { width: 1440, height: 900 }], ['phon
       // The match runs with the chosen codes (no error, an answer).
       await page.locator('[data-test="calc-submit"]').click()
       await page.locator('[data-test="calc-result"]').waitFor()
+      // Measured once the cascader panels have finished closing (they fade out).
+      await page.waitForFunction(() => ![...document.querySelectorAll('.code-cascader__popper')]
+        .some((el) => getComputedStyle(el).display !== 'none' && el.getBoundingClientRect().width > 0))
       assert.equal(await overflowsX(page), false, 'the calculator overflows sideways')
       await shot(page, `names-calculator-${tag}`)
       await assertNamesOnly(page, 'calculator')
