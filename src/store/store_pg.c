@@ -110,8 +110,10 @@ static enum rc map(PGconn *pg, const PGresult *res, struct err *e, const char *w
         else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
                  strcmp(state, "55P03") == 0)
             rc = RC_BUSY;
-        else if (strncmp(state, "08", 2) == 0)
-            rc = RC_UNAVAILABLE;
+        else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+                 strcmp(state, "53300") == 0)
+            rc = RC_UNAVAILABLE; /* connection lost; the server shutting down, crashed or
+                                  * starting (57P01..57P03); too many connections */
     }
     if (PQstatus(pg) == CONNECTION_BAD)
         rc = RC_UNAVAILABLE;

@@ -198,7 +198,9 @@ def test_primary_restart_under_load(province):
     slow = [e for e in log if e[1] - e[0] > 5.0]
     assert not slow, "requests took over 5 s: %s" % slow[:3]
     odd = [e for e in log if e[3] not in (200, 201, 503)]
-    assert not odd, "answers other than 200/201/503 (nginx 502, cut off): %s" % odd[:5]
+    assert not odd, "answers other than 200/201/503 (nginx 502, cut off): %s\n%s" % (
+        odd[:5], "\n".join(l for app in (1, 2) for l in province.log("qifu-%d.log" % app).splitlines()
+                           if "postgres" in l or "ERROR" in l)[-3000:])
     # While the primary was down (allowing for requests already running when it
     # stopped), writes got qifu's 503 and its message; reads may be served by a replica.
     down = [e for e in log if e[0] > t_stopped + 0.5 and e[1] < t_up]

@@ -937,6 +937,25 @@ START_TEST(pg_group_commit)
 }
 END_TEST
 
+/* PostgreSQL only: a statement whose server process is told to stop (57P01, as every backend
+ * is on `pg_ctl stop -m fast`) fails as unavailable (503), not as a database error (500), whether
+ * or not libpq has seen the socket close yet; the next acquire opens a new session. */
+START_TEST(pg_shutdown_is_unavailable)
+{
+    struct store *s = open_db(1);
+    struct conn *a = take(s);
+    int64_t pid = query_int(a, "SELECT pg_backend_pid()");
+    struct stmt *st = prep(a, "SELECT pg_terminate_backend(pg_backend_pid())");
+    ck_assert_int_eq(step(st), RC_UNAVAILABLE);
+    store_finish(st);
+    store_release(a);
+    a = take(s);
+    ck_assert_int_ne(query_int(a, "SELECT pg_backend_pid()"), pid);
+    store_release(a);
+    store_close(s);
+}
+END_TEST
+
 /* PostgreSQL only: a connection whose server process dies is reopened on acquire. */
 START_TEST(pg_reconnect)
 {
@@ -1225,6 +1244,7 @@ static void add_backend_tests(TCase *tc, bool pg)
     tcase_add_test(tc, change_topics);
     if (pg) {
         tcase_add_test(tc, pg_reconnect);
+        tcase_add_test(tc, pg_shutdown_is_unavailable);
         tcase_add_test(tc, pg_group_commit);
     }
 }
