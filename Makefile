@@ -206,6 +206,12 @@ $(O)/bench/rules_bench: bench/rules_bench.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
+# The personal material list (issue 18) links the library too.
+BENCH_BIN += $(O)/bench/checklist_bench
+$(O)/bench/checklist_bench: bench/checklist_bench.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 bench-bin: $(BENCH_BIN)
 
 bench: qifu bench-bin

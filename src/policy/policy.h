@@ -55,6 +55,7 @@ struct audit_actor;
 struct ent_catalog;
 struct rules_catalog;
 struct rules_set;
+struct rules_facts;
 struct policy_holder;
 struct policy_snap;
 struct flow;
@@ -89,6 +90,16 @@ int64_t policy_id_value(const json_t *j);
 
 /* Returns a new rules catalogue (rules_catalog_free) with every fact and tag of cat. */
 struct rules_catalog *policy_rules_catalog(const struct ent_catalog *cat);
+
+/*
+ * Sets on f the newest registry facts of enterprise credit_code, visible to p (ent_facts_get:
+ * RC_NOTFOUND otherwise), each with its authority; a stored value the catalogue no longer
+ * accepts stays missing. f may be of any rules catalogue that holds cat's facts (the
+ * policy matcher's, or a guide's checklist, catalog_situation.h).
+ */
+enum rc policy_enterprise_facts(struct conn *c, const struct ent_catalog *cat,
+                                const struct principal *p, const char *credit_code,
+                                struct rules_facts *f, struct err *e) WARN_UNUSED;
 
 /* ---- policies ---------------------------------------------------------------- */
 

@@ -329,16 +329,14 @@ static enum rc evaluate(struct policy_holder *h, struct conn *c, const struct ru
     return rc;
 }
 
-enum rc policy_match_enterprise(struct conn *c, struct policy_holder *h, const struct principal *p,
-                                const char *credit_code, enum policy_explain how, struct buf *out,
-                                struct err *e)
+enum rc policy_enterprise_facts(struct conn *c, const struct ent_catalog *cat,
+                                const struct principal *p, const char *credit_code,
+                                struct rules_facts *f, struct err *e)
 {
-    const struct ent_catalog *cat = policy_holder_catalog(h);
     json_t *facts = NULL;
     enum rc rc = ent_facts_get(c, cat, p, credit_code, false, &facts, e);
     if (rc)
         return rc;
-    struct rules_facts *f = rules_facts_new(policy_holder_rules_catalog(h));
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(facts, "items"), i, it)
@@ -356,7 +354,17 @@ enum rc policy_match_enterprise(struct conn *c, struct policy_holder *h, const s
         xfree(canon);
     }
     json_decref(facts);
-    rc = evaluate(h, c, f, how, credit_code, out, e);
+    return RC_OK;
+}
+
+enum rc policy_match_enterprise(struct conn *c, struct policy_holder *h, const struct principal *p,
+                                const char *credit_code, enum policy_explain how, struct buf *out,
+                                struct err *e)
+{
+    struct rules_facts *f = rules_facts_new(policy_holder_rules_catalog(h));
+    enum rc rc = policy_enterprise_facts(c, policy_holder_catalog(h), p, credit_code, f, e);
+    if (rc == RC_OK)
+        rc = evaluate(h, c, f, how, credit_code, out, e);
     rules_facts_free(f);
     return rc;
 }
