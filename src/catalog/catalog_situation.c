@@ -147,7 +147,11 @@ static enum rc read_situations(struct catalog_checklist *cl, struct err *e)
         } else {
             rc = err_set(e, RC_INVALID, field, "%s.type: 情形类型应为 bool、int 或 code", field);
         }
-        if (rc == RC_OK) {
+        /* A catalogue made from this guide (catalog_guide_rules) holds it already. */
+        int have = rules_catalog_fact_index(cl->cat, id);
+        if (rc == RC_OK && have >= 0 && rules_catalog_fact_type(cl->cat, have) == rt) {
+            st->fact = have;
+        } else if (rc == RC_OK) {
             st->fact = rules_catalog_add_fact(cl->cat, id, rt, q, unit ? unit : "",
                                               st->type == 'c' ? buf_str(&vals) : "");
             if (st->fact < 0)
@@ -643,8 +647,13 @@ enum rc catalog_checklist_eval(const struct catalog_checklist *cl, const json_t 
         json_object_set_new(pending, groups[g], plists[g]);
     }
     json_object_set_new(res, "pending", pending);
-    json_t *tl = json_object_get(cl->guide, "time_limit");
-    json_object_set(res, "time_limit", tl ? tl : json_null());
+    /* What a 一次性告知单 prints besides the lists, as the guide has it. */
+    static const char *const copied[] = {"time_limit", "case_type", "visits", "locations",
+                                         "consult_phone", "complaint_phone"};
+    for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+        json_t *gv = json_object_get(cl->guide, copied[i]);
+        json_object_set(res, copied[i], gv ? gv : json_null());
+    }
     xfree(st);
     xfree(facts);
     xfree(counts);

@@ -46,7 +46,8 @@ struct catalog_checklist;
  * Compiles guide (borrowed; a reference is kept) into a new checklist *out
  * (catalog_checklist_free). cat is stolen, also on an error: the enterprise facts the
  * conditions may read (policy_rules_catalog); each situation is added to it as a fact
- * (bool, int with its unit, code with its option values). RC_INVALID with the path in
+ * (bool, int with its unit, code with its option values) unless the catalogue was made
+ * from this guide (catalog_guide_rules) and holds it already. RC_INVALID with the path in
  * e->field ("situations[1].options", "materials[3].when.all[0].value") and a Chinese
  * message for a bad situation or a condition that does not compile.
  */
@@ -67,7 +68,8 @@ struct rules_facts *catalog_checklist_facts_new(const struct catalog_checklist *
  * since 1970-01-01, Asia/Shanghai). *out is a new object {complete, questions:[{id,
  * question, type, options, unit, decides}], materials:[{…material…, reason}], steps,
  * fees, acceptance_conditions (each with reason), pending:{materials, steps, fees,
- * acceptance_conditions} (each with needs:[ids], reason), time_limit}; items lose their
+ * acceptance_conditions} (each with needs:[ids], reason), and the guide's time_limit,
+ * case_type, visits, locations, consult_phone, complaint_phone}; items lose their
  * `when`. RC_INVALID with e->field "answers.<id>" and a Chinese message for an unknown
  * question, a value of the wrong type or an option the question does not offer.
  */
