@@ -648,8 +648,8 @@ enum rc catalog_checklist_eval(const struct catalog_checklist *cl, const json_t 
     }
     json_object_set_new(res, "pending", pending);
     /* What a 一次性告知单 prints besides the lists, as the guide has it. */
-    static const char *const copied[] = {"time_limit", "case_type", "visits", "locations",
-                                         "consult_phone", "complaint_phone"};
+    static const char *const copied[] = {"situations", "time_limit",    "case_type",      "visits",
+                                         "locations",  "consult_phone", "complaint_phone"};
     for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
         json_t *gv = json_object_get(cl->guide, copied[i]);
         json_object_set(res, copied[i], gv ? gv : json_null());

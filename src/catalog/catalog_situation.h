@@ -68,7 +68,7 @@ struct rules_facts *catalog_checklist_facts_new(const struct catalog_checklist *
  * since 1970-01-01, Asia/Shanghai). *out is a new object {complete, questions:[{id,
  * question, type, options, unit, decides}], materials:[{…material…, reason}], steps,
  * fees, acceptance_conditions (each with reason), pending:{materials, steps, fees,
- * acceptance_conditions} (each with needs:[ids], reason), and the guide's time_limit,
+ * acceptance_conditions} (each with needs:[ids], reason), and the guide's situations, time_limit,
  * case_type, visits, locations, consult_phone, complaint_phone}; items lose their
  * `when`. RC_INVALID with e->field "answers.<id>" and a Chinese message for an unknown
  * question, a value of the wrong type or an option the question does not offer.

@@ -19,4 +19,12 @@ export default [
         meta: { title: '政策计算器' } },
     ],
   },
+  {
+    // 一次性告知单 of a guide (issue 18 item 2): the 情形 answers in the query, printable.
+    path: '/guide/items/:id/notice',
+    name: 'public-guide-notice',
+    component: () => import('@/views/public/GuideNoticeView.vue'),
+    props: true,
+    meta: { title: '一次性告知单' },
+  },
 ]
