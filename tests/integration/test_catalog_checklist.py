@@ -15,7 +15,7 @@ import tempfile
 import pytest
 
 from conftest import assert_error
-from catalog_fixtures import GOOD_GUIDE, item, write_dir
+from catalog_fixtures import GOOD_GUIDE, HEFEI_SCJ, item, write_dir
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BASIC = "QT9918001"
@@ -41,7 +41,7 @@ def impl_id(server):
     with tempfile.TemporaryDirectory() as d:
         write_dir(d, [item(basic_code=BASIC, name="情形测试许可",
                            impls=[{"region": "340100", "agency_name": "合肥市市场监督管理局",
-                                   "agency_uscc": __import__("catalog_fixtures").HEFEI_SCJ,
+                                   "agency_uscc": HEFEI_SCJ,
                                    "guide": checklist_guide()}])])
         server.cli("catalog", "load", d)
     st, _, data = server.request("GET", "/api/v1/service-items?limit=500")
