@@ -4,45 +4,31 @@ personal material list of a published guide from 情形 answers, public; the que
 needed, most decisive first; answers refused next to their field in Chinese; an enterprise
 login's registry facts answering (use_enterprise), an explicit answer winning.
 
-The guide is tests/cases/catalog/guide_3q.json (3 questions, 12 materials: the unit test
-tests/unit/test_catalog_situation.c checks all 48 combinations of answers) inside a guide
-that passes the lint, plus one material that depends on the enterprise's 注册地."""
-import copy
+The item is tests/cases/catalog/item_checklist.json: the guide of guide_3q.json (3
+questions, 12 materials: tests/unit/test_catalog_situation.c checks all 48 combinations of
+answers) with what the lint asks for, plus one material on the enterprise's 注册地."""
 import json
 import pathlib
+import shutil
 import tempfile
 
 import pytest
 
 from conftest import assert_error
-from catalog_fixtures import GOOD_GUIDE, HEFEI_SCJ, item, write_dir
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+# An ITEM file that passes the lint, whose guide is guide_3q.json plus m13 (注册地 in 安徽).
+ITEM = ROOT / "tests/cases/catalog/item_checklist.json"
 BASIC = "QT9918001"
-
-
-def checklist_guide():
-    g3 = json.loads((ROOT / "tests/cases/catalog/guide_3q.json").read_text())
-    g = copy.deepcopy(GOOD_GUIDE)
-    g["situations"] = g3["situations"]
-    g["acceptance_conditions"] = g3["acceptance_conditions"]
-    g["steps"] = g3["steps"]
-    g["materials"] = g3["materials"] + [{
-        "id": "m13", "name": "省内企业承诺书", "source": "applicant", "copies": 1, "form": "paper",
-        "necessity": "required", "is_form": False,
-        "when": {"fact": "region", "op": "prefix_in", "value": ["34"]}}]
-    g["fees"] = g3["fees"]
-    g["free"] = False
-    return g
+GUIDE = json.loads(ITEM.read_text())["subitems"][0]["tasks"][0]["impls"][0]["guide"]
 
 
 @pytest.fixture(scope="module")
 def impl_id(server):
     with tempfile.TemporaryDirectory() as d:
-        write_dir(d, [item(basic_code=BASIC, name="情形测试许可",
-                           impls=[{"region": "340100", "agency_name": "合肥市市场监督管理局",
-                                   "agency_uscc": HEFEI_SCJ,
-                                   "guide": checklist_guide()}])])
+        (pathlib.Path(d) / "items").mkdir()
+        (pathlib.Path(d) / "bundles").mkdir()
+        shutil.copy(ITEM, pathlib.Path(d) / "items" / ITEM.name)
         server.cli("catalog", "load", d)
     st, _, data = server.request("GET", "/api/v1/service-items?limit=500")
     assert st == 200, data
@@ -72,7 +58,7 @@ def test_unanswered_asks_the_most_decisive_first(server, impl_id):
     assert ids(r["pending"]["materials"]) == ["m%d" % i for i in range(2, 14)]
     assert r["service"]["agency_name"] == "合肥市市场监督管理局"
     assert r["time_limit"]["promised_days"] == 5
-    assert r["consult_phone"] == GOOD_GUIDE["consult_phone"]
+    assert r["consult_phone"] == GUIDE["consult_phone"]
 
 
 @pytest.mark.parametrize("answers,listed,questions", [
