@@ -19,6 +19,7 @@
 #include "../policy/policy.h"
 #include "../rules/rules.h"
 #include "api_int.h"
+#include "api_kit.h"
 
 /* Compiled guides kept (by impl id and version). */
 #define CHECKLIST_CACHE 64
