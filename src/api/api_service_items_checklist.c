@@ -106,7 +106,8 @@ static enum rc api_checklist(struct http_req *req, struct http_resp *resp, struc
         return err_set(e, RC_INVALID, "answers", "answers 应为对象，例如 {\"s_chain\": true}");
     const struct principal *p = api_who(req);
     if (use_ent && (!p || !p->credit_code || !*p->credit_code))
-        return err_set(e, RC_INVALID, "use_enterprise", "只有企业用户登录后才能使用本企业的登记信息");
+        return err_set(e, RC_INVALID, "use_enterprise",
+                       "只有企业用户登录后才能使用本企业的登记信息");
     struct conn *c;
     if ((rc = api_db(req, &c, e)))
         return rc;
@@ -114,7 +115,8 @@ static enum rc api_checklist(struct http_req *req, struct http_resp *resp, struc
     if ((rc = catalog_impl_get(c, id, 0, false, &it, e)))
         return rc;
     const json_t *guide = json_object_get(it, "guide");
-    int version = (int)json_integer_value(json_object_get(json_object_get(it, "version"), "version"));
+    int version =
+        (int)json_integer_value(json_object_get(json_object_get(it, "version"), "version"));
     const struct ent_catalog *ent = policy_holder_catalog(api_app(req)->policies);
     struct shared *s = NULL;
     if ((rc = shared_get(id, version, guide, ent, &s, e))) {
@@ -148,9 +150,10 @@ static enum rc api_checklist(struct http_req *req, struct http_resp *resp, struc
 }
 
 /* The routes of this file; api.c concatenates the tables (api_int.h API_TABLES). */
-const struct http_route api_checklist_routes[] = {
+const struct http_route api_service_items_checklist_routes[] = {
     UPLOAD(HTTP_POST, "/api/v1/service-items/{id}/checklist", HTTP_PUBLIC, api_checklist,
            "一次性告知：按情形回答生成个人材料清单（无需登录；企业用户可用本企业登记信息）",
            16u << 10),
 };
-const size_t api_checklist_n_routes = sizeof(api_checklist_routes) / sizeof(api_checklist_routes[0]);
+const size_t api_service_items_checklist_n_routes =
+    sizeof(api_service_items_checklist_routes) / sizeof(api_service_items_checklist_routes[0]);
