@@ -85,6 +85,8 @@ test('desktop: every needed question in order, the list follows the answers, the
     const rows = await page.locator('[data-test="notice-materials"] tbody tr').count()
     assert.equal(rows, 7) // m1 m4 m6 m7 m8 m9 m10: s_chain unanswered again
     assert.match(body, /承诺办结时限\s*5\s*个工作日/)
+    // The fee depends on s_chain, unanswered again: not "不收费".
+    assert.match(await page.locator('[data-test="notice-fees"]').innerText(), /视情况收取：工本费（10元）/)
     assert.match(await page.locator('[data-test="notice-phones"]').innerText(), /12345/)
     assert.match(await page.locator('[data-test="notice-locations"]').innerText(), /合肥市政务服务中心/)
     assert.match(await page.locator('[data-test="notice-pending"]').innerText(), /连锁总部授权书/)
