@@ -341,3 +341,31 @@ def test_bundles_are_stored_when_members_exist(server):
     write_dir(d2, [], [bad])
     p = server.cli("catalog", "load", d2, check=False)
     assert p.returncode != 0 and "members[1].deferred.when.fact" in p.stderr, p.stderr
+
+
+def test_effective_dates(server):
+    """A guide past its effective_to is no longer listed (computed from the date, no sweep);
+    its page still answers, saying it is not in force."""
+    cat = server.login("catalog")
+    d = os.path.join(server.tmp, "cat-dates")
+    old = item(basic_code="XK0550000E")
+    old["subitems"][0]["tasks"][0]["impls"][0]["guide"] = guide(
+        effective_from="2019-01-01", effective_to="2020-12-31")
+    write_dir(d, [old, item(basic_code="XK0550000F")])
+    server.cli("catalog", "load", d)
+    expired = impl_code("XK0550000E", "340100", HEFEI_SCJ)
+    current = impl_code("XK0550000F", "340100", HEFEI_SCJ)
+    assert by_code(server, expired) is None and by_code(server, current)
+    iid = server.sql("SELECT id FROM catalog_impls WHERE impl_code = '%s'" % expired)[0][0]
+    page = ok(server.request("GET", "/api/v1/service-items/%s" % iid))
+    assert page["version"]["effective_to"] == "2020-12-31"
+    assert page["version"]["in_force"] is False
+    cur = by_code(server, current)
+    assert ok(server.request("GET", "/api/v1/service-items/%d" % cur["id"]))["version"][
+        "in_force"] is True
+    # An end before the start is refused.
+    bad = item(basic_code="XK0550000G")
+    bad["subitems"][0]["tasks"][0]["impls"][0]["guide"] = guide(
+        effective_from="2026-01-01", effective_to="2025-12-31")
+    assert_error(server.request("POST", "/api/v1/service-items", bad, token=cat), 400,
+                 "invalid", field="subitems[0].tasks[0].impls[0].guide.effective_to")
