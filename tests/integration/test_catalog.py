@@ -369,3 +369,27 @@ def test_effective_dates(server):
         effective_from="2026-01-01", effective_to="2025-12-31")
     assert_error(server.request("POST", "/api/v1/service-items", bad, token=cat), 400,
                  "invalid", field="subitems[0].tasks[0].impls[0].guide.effective_to")
+
+
+def test_plain_demo_loads_the_catalogue(backend, tmp_path):
+    """`qifu demo` loads the repository's data/catalog (here $QIFU_CATALOG_DIR) with the rest of
+    the demo, and once more changes nothing; the demo user catalog keeps it."""
+    if backend != "sqlite":
+        pytest.skip("the loader itself runs on both backends in the tests above")
+    import subprocess
+    from conftest import CLI_TIMEOUT, QIFU_BIN, qifu_env
+    d = write_dir(tmp_path / "catalog", [item(basic_code="XK0440000D")])
+    db = "sqlite:%s" % (tmp_path / "demo.db")
+    env = dict(qifu_env(), QIFU_CATALOG_DIR=str(d))
+    run = lambda: subprocess.run([QIFU_BIN, "demo", "--db", db], cwd=tmp_path, env=env,
+                                 capture_output=True, text=True, timeout=CLI_TIMEOUT)
+    p = run()
+    assert p.returncode == 0, p.stderr
+    assert "发布 1，未变 0" in p.stdout and "catalog" in p.stdout, p.stdout
+    p = run()
+    assert p.returncode == 0 and "发布 0，未变 1" in p.stdout, p.stdout + p.stderr
+    import sqlite3
+    con = sqlite3.connect(tmp_path / "demo.db")
+    assert con.execute("SELECT role FROM users WHERE username = 'catalog'").fetchall() == [
+        ("catalog",)]
+    assert con.execute("SELECT state FROM catalog_versions").fetchall() == [("published",)]
