@@ -39,9 +39,13 @@ def test_load_is_idempotent_and_reads_are_public(server):
     assert "实施清单 3（新建 3），发布 3，未变 0" in out, out
     # Unchanged files change nothing: no version, no event.
     events = server.sql("SELECT COUNT(*) FROM events WHERE entity = 'catalog_version'")
+    audits = server.sql("SELECT COUNT(*) FROM audit")
     out = server.cli("catalog", "load", d).stdout
     assert "实施清单 3（新建 0），发布 0，未变 3" in out, out
     assert server.sql("SELECT COUNT(*) FROM events WHERE entity = 'catalog_version'") == events
+    assert server.sql("SELECT COUNT(*) FROM audit") == audits
+    assert server.sql("SELECT COUNT(*) FROM audit WHERE action = 'catalog_item.create' AND "
+                      "entity_id = 'XK0010100Y'") == [("1",)]
 
     hefei = impl_code("XK0010100Y", "340100", HEFEI_SCJ)
     row = by_code(server, hefei)
@@ -88,9 +92,14 @@ def test_load_is_idempotent_and_reads_are_public(server):
     # before the new one takes effect, and stays readable by everyone.
     two["subitems"][0]["tasks"][0]["impls"][0]["guide"] = guide(
         effective_from="2026-07-01", time_limit={"legal_days": 20, "promised_days": 3})
+    two["aliases"] = ["开饭店", "餐饮许可证", "开餐馆"]
     write_dir(d, [two])
     out = server.cli("catalog", "load", d).stdout
     assert "发布 1，未变 2" in out, out
+    # The item's own columns changed too: audited with both images.
+    rows = server.sql("SELECT before, after FROM audit WHERE action = 'catalog_item.update' AND "
+                      "entity_id = 'XK0010100Y'")
+    assert len(rows) == 1 and "开餐馆" in rows[0][1] and "开餐馆" not in rows[0][0]
     now = ok(server.request("GET", "/api/v1/service-items/%d" % row["id"]))
     assert now["version"]["version"] == 2 and now["guide"]["time_limit"]["promised_days"] == 3
     old = ok(server.request("GET", "/api/v1/service-items/%d?version=1" % row["id"]))
