@@ -129,3 +129,25 @@ def test_enterprise_facts_answer_and_explicit_answers_win(server, impl_id):
     # A user without an enterprise may not use_enterprise.
     assert_error(post(server, impl_id, {"use_enterprise": True}, token=server.login("clerk")),
                  400, "invalid", "use_enterprise")
+
+
+def test_a_new_published_version_is_answered_at_once(server, impl_id):
+    """Compiled guides are cached per (item, version): publishing version 2 must not serve
+    version 1's list (runs last: the other tests read version 1)."""
+    st, _, r = post(server, impl_id, {})
+    assert st == 200 and r["version"] == 1 and r["materials"][0]["name"] == "食品经营许可申请书"
+    tok = server.login("catalog")
+    g = json.loads(json.dumps(GUIDE))
+    g["materials"][0]["name"] = "食品经营许可申请书（2026版）"
+    st, _, v = server.request("POST", "/api/v1/service-items/%s/versions" % impl_id, {"guide": g},
+                              token=tok)
+    assert st == 201, v
+    for action in ("submit", "approve"):
+        st, _, v = server.request(
+            "POST", "/api/v1/service-items/%s/versions/2/actions" % impl_id, {"action": action},
+            token=tok)
+        assert st == 200, v
+    st, _, r = post(server, impl_id, {})
+    assert st == 200, r
+    assert r["version"] == 2
+    assert r["materials"][0]["name"] == "食品经营许可申请书（2026版）"
