@@ -703,7 +703,26 @@ json_t *catalog_cross_region_report(const json_t *rows)
                           "windows", arr(windows), "partner_items", arr(partners)));
         }
     }
+    /* The flat table (one row per scope and mode) that the Excel export writes. */
+    json_t *flat = json_array(), *sc;
+    json_array_foreach(scopes, i, sc)
+    {
+        for (size_t k = 0; k < 3; k++) {
+            json_t *mc = json_object_get(json_object_get(sc, "modes"), MODES[k]);
+            json_int_t h = json_integer_value(json_object_get(mc, "handle"));
+            json_int_t q = json_integer_value(json_object_get(mc, "query"));
+            json_array_append_new(flat, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "scope",
+                                                  str(sc, "scope"), "mode", MODES[k], "mode_label",
+                                                  catalog_cross_mode_label(MODES[k]), "items",
+                                                  h + q, "handle", h, "query", q));
+        }
+    }
+    json_t *total =
+        json_pack("{s:s, s:s, s:O, s:O, s:O}", "scope", "合计（按事项计一次）", "mode_label", "",
+                  "items", json_object_get(totals, "cross_items"), "handle",
+                  json_object_get(totals, "handle"), "query", json_object_get(totals, "query"));
     json_decref(index);
     json_decref(codes);
-    return json_pack("{s:o, s:o}", "scopes", scopes, "totals", totals);
+    return json_pack("{s:o, s:o, s:o, s:o}", "scopes", scopes, "totals", totals, "items", flat,
+                     "total", total);
 }

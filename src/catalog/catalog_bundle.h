@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include "../base/rc.h"
+
 /*
  * Returns the merged view of bundle (a BUNDLE document, borrowed) as a new object:
  *   {code, name, life_stage, lead_dept, co_depts, window, online, single_result, aliases,
@@ -40,7 +42,9 @@ json_t *catalog_bundle_merge(const json_t *bundle, const json_t *members, const 
  *   {scopes: [{scope, items, handle, query, modes: {online|proxy|joint: {handle, query}},
  *              partner_items, partners_found, rows: [{id, impl_code, name, region, mode,
  *              kind, regions, windows, partner_items}]}],
- *    totals: {items, handle, query, cross_items, modes: {...}}}
+ *    totals: {items, handle, query, cross_items, modes: {...}},
+ *    items: [{scope, mode, mode_label, items, handle, query}] (one row per scope and mode),
+ *    total: {scope: "合计…", items, handle, query}}
  * An item counts once in every scope it names; totals count each item once. Items
  * without cross_region count only in totals.items.
  */
@@ -48,5 +52,35 @@ json_t *catalog_cross_region_report(const json_t *rows);
 
 /* Returns the Chinese label of a 跨省通办 mode ("online" → "全程网办"), or the code. */
 const char *catalog_cross_mode_label(const char *mode);
+
+/* ---- reads over the store (catalog_bundle_read.c) ---- */
+
+struct conn;
+struct err;
+
+/*
+ * The published bundles, in life-stage order (准入准营 … 注销退出) then code, only those of
+ * life_stage when it is not NULL: a new object {items: [{code, name, life_stage,
+ * life_stage_label, lead_dept, co_depts, aliases, members, window, online, single_result}],
+ * stages: [{code, label, count}]} (stages lists all six, counts of the answer).
+ */
+enum rc catalog_bundle_list(struct conn *c, const char *life_stage, json_t **out,
+                            struct err *e) WARN_UNUSED;
+/* Every published bundle's document: a new array (for the JSON-LD export's isGroupedBy). */
+enum rc catalog_bundle_docs(struct conn *c, json_t **out, struct err *e) WARN_UNUSED;
+/*
+ * The merged view (catalog_bundle_merge) of the published bundle code, each member's
+ * 实施清单 row picked for region: the one of that region, else of the same city, else of
+ * the same province, else the first published. region NULL: the region of the lead
+ * member's first published row. answers may be NULL. RC_NOTFOUND "一件事不存在".
+ * *out is new; it carries "region" (the region used).
+ */
+enum rc catalog_bundle_view(struct conn *c, const char *code, const char *region,
+                            const json_t *answers, json_t **out, struct err *e) WARN_UNUSED;
+/*
+ * The 跨省通办 report (catalog_cross_region_report) over every published item with
+ * cross_region; totals.items counts every published item. *out is new.
+ */
+enum rc catalog_cross_region(struct conn *c, json_t **out, struct err *e) WARN_UNUSED;
 
 #endif

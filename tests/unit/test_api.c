@@ -108,6 +108,10 @@ START_TEST(reserved_names_have_owners)
         {"cases", "/api/v1/cases/{id}", RC_OK},
         {"demands", "/api/v1/service-items", RC_INVALID},
         {"service_items", "/api/v1/service-items/{code}", RC_OK},
+        /* The owner's family: tables named owner_<part>, and no other name. */
+        {"service_items_export", "/api/v1/service-items/{id}.jsonld", RC_OK},
+        {"service_itemsx", "/api/v1/service-items/{id}", RC_INVALID},
+        {"service", "/api/v1/service-items/{id}", RC_INVALID},
         {"demands", "/api/v1/casesx", RC_OK}, /* a prefix only at a segment boundary */
         {"policies", "/api/v1/policies/{id}/application-form", RC_OK},
     };

@@ -259,6 +259,13 @@ START_TEST(cross_region_counts)
     ck_assert_int_eq(json_integer_value(json_object_get(g60, "items")), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(g60, "partner_items")), 2);
     ck_assert_int_eq(json_integer_value(json_object_get(g60, "partners_found")), 1);
+    /* The flat table of the Excel export: one row per scope and mode, and the total. */
+    json_t *flat = json_object_get(r, "items");
+    ck_assert_uint_eq(json_array_size(flat), 6);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(flat, 1), "mode_label")),
+                     "异地代收代办");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(flat, 1), "query")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "total"), "items")), 2);
     json_decref(r);
     json_decref(rows);
     json_decref(fx);
