@@ -62,6 +62,27 @@ static enum rc read_docs(struct conn *c, const char *life_stage, json_t **out, s
     return RC_OK;
 }
 
+/* The published document of bundle code (new), RC_NOTFOUND "一件事不存在". */
+static enum rc bundle_doc(struct conn *c, const char *code, json_t **out, struct err *e)
+{
+    struct stmt *st;
+    *out = NULL;
+    enum rc rc = store_prepare(
+        c, "SELECT doc FROM catalog_bundles WHERE code = ? AND state = 'published'", &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, code);
+        rc = store_step(st, e);
+        if (rc == RC_ROW) {
+            *out = json_loads(store_text(st, 0) ? store_text(st, 0) : "", 0, NULL);
+            rc = *out ? RC_OK : err_set(e, RC_INTERNAL, NULL, "一件事 %s 的文档无法解析", code);
+        } else if (rc == RC_DONE) {
+            rc = err_set(e, RC_NOTFOUND, NULL, "一件事不存在：%s", code);
+        }
+    }
+    store_finish(st);
+    return rc;
+}
+
 enum rc catalog_bundle_docs(struct conn *c, json_t **out, struct err *e)
 {
     return read_docs(c, NULL, out, e);
@@ -178,9 +199,7 @@ enum rc catalog_bundle_view(struct conn *c, const char *code, const char *region
 {
     json_t *doc = NULL, *members = json_array();
     char *where = region ? xstrdup(region) : NULL;
-    enum rc rc = catalog_bundle_get(c, code, &doc, e);
-    if (rc == RC_NOTFOUND)
-        rc = err_set(e, RC_NOTFOUND, NULL, "一件事不存在：%s", code);
+    enum rc rc = bundle_doc(c, code, &doc, e);
     if (rc)
         goto out;
     json_t *m;
