@@ -243,7 +243,8 @@ static const struct xspec xspecs[] = {
      .dyn = "columns"},
     {EXPORT("/api/v1/stats/policies", "政策兑现统计", policy_stats_cols), .total = "total",
      .by_param = "by", .by_default = "policy"},
-    {EXPORT("/api/v1/catalog/cross-region", "跨省通办事项统计", cross_region_cols), .total = "total"},
+    {EXPORT("/api/v1/catalog/cross-region", "跨省通办事项统计", cross_region_cols),
+     .total = "total"},
 };
 
 /* The route handlers the xspecs wrap, by index of xspecs[] (set once, api_xlsx_wrap). */

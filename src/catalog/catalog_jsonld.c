@@ -167,6 +167,8 @@ static json_t *concept(struct graph *g, const char *scheme, const char *code, co
     json_t *r = ref(id);
     xfree(id);
     graph_add(g, node);
+    graph_add(g, json_pack("{s:s, s:s, s:o}", "@id", CATALOG_JSONLD_BASE "scheme:qifu", "@type",
+                           "skos:ConceptScheme", "dct:title", zh("企服办事指南代码表")));
     return r;
 }
 
