@@ -88,7 +88,7 @@ static enum rc api_bundles(struct http_req *req, struct http_resp *resp, struct 
     if (rc == RC_OK)
         rc = api_db(req, &c, e);
     if (rc == RC_OK)
-        rc = catalog_bundle_list(c, stage, &out, e);
+        rc = catalog_bundle_browse(c, stage, &out, e);
     if (rc)
         return rc;
     json_object_set_new(out, "next_cursor", json_null());

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../access/access.h"
+#include "../audit/audit.h"
 #include "../base/jsonx.h"
 #include "../base/mem.h"
 #include "../base/timeutil.h"
@@ -81,33 +82,71 @@ static enum rc find_id(struct conn *c, const char *sql, int64_t k, const char *a
     return rc == RC_ROW || rc == RC_DONE ? RC_OK : rc;
 }
 
-static enum rc put_item(struct conn *c, const json_t *it, int64_t now, int64_t *id, struct err *e)
+/* The item's own columns as an audit image. */
+static json_t *item_image(const char *name, const char *type, const char *dept, const char *basis,
+                          const char *aliases, const char *stages)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s}", "name", name, "type", type, "competent_dept", dept);
+    const char *keys[] = {"basis", "aliases", "life_stages"};
+    const char *vals[] = {basis, aliases, stages};
+    for (int i = 0; i < 3; i++) {
+        json_t *v = NULL;
+        if (jsonx_parse(vals[i], strlen(vals[i]), 64, &v, NULL) == RC_OK)
+            json_object_set_new(j, keys[i], v);
+    }
+    return j;
+}
+
+/* Inserts the item or updates its columns when they changed (audited: catalog_item.create,
+ * catalog_item.update); an unchanged item writes nothing. */
+static enum rc put_item(struct conn *c, const struct principal *p, const json_t *it, int64_t now,
+                        int64_t *id, struct err *e)
 {
     const char *code = json_string_value(json_object_get(it, "basic_code"));
-    enum rc rc =
-        find_id(c, "SELECT id FROM catalog_items WHERE basic_code = ?", 0, code, NULL, id, e);
-    if (rc)
-        return rc;
+    const char *name = json_string_value(json_object_get(it, "name"));
+    const char *type = json_string_value(json_object_get(it, "type"));
+    const char *dept = json_string_value(json_object_get(it, "competent_dept"));
     char *basis = canon_or_empty(json_object_get(it, "basis"));
     char *aliases = canon_or_empty(json_object_get(it, "aliases"));
     char *stages = canon_or_empty(json_object_get(it, "life_stages"));
+    json_t *before = NULL;
     struct stmt *st;
-    if (*id) {
+    *id = 0;
+    enum rc rc = store_prepare(c,
+                               "SELECT id, name, type, competent_dept, basis, aliases, life_stages "
+                               "FROM catalog_items WHERE basic_code = ?",
+                               &st, e);
+    if (rc == RC_OK) {
+        store_bind_text(st, 1, code);
+        rc = store_step(st, e);
+        if (rc == RC_ROW) {
+            *id = store_int(st, 0);
+            if (strcmp(store_text(st, 1), name) != 0 || strcmp(store_text(st, 2), type) != 0 ||
+                strcmp(store_text(st, 3), dept) != 0 || strcmp(store_text(st, 4), basis) != 0 ||
+                strcmp(store_text(st, 5), aliases) != 0 || strcmp(store_text(st, 6), stages) != 0)
+                before = item_image(store_text(st, 1), store_text(st, 2), store_text(st, 3),
+                                    store_text(st, 4), store_text(st, 5), store_text(st, 6));
+        }
+        rc = rc == RC_ROW || rc == RC_DONE ? RC_OK : rc;
+    }
+    store_finish(st);
+    if (rc || (*id && !before))
+        goto out;
+    if (*id)
         rc = store_prepare(c,
                            "UPDATE catalog_items SET name = ?, type = ?, competent_dept = ?, "
                            "basis = ?, aliases = ?, life_stages = ? WHERE id = ?",
                            &st, e);
-    } else {
+    else
         rc = store_prepare(c,
                            "INSERT INTO catalog_items (name, type, competent_dept, basis, "
                            "aliases, life_stages, basic_code, created_at) VALUES "
                            "(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                            &st, e);
-    }
     if (rc == RC_OK) {
-        store_bind_text(st, 1, json_string_value(json_object_get(it, "name")));
-        store_bind_text(st, 2, json_string_value(json_object_get(it, "type")));
-        store_bind_text(st, 3, json_string_value(json_object_get(it, "competent_dept")));
+        store_bind_text(st, 1, name);
+        store_bind_text(st, 2, type);
+        store_bind_text(st, 3, dept);
         store_bind_text(st, 4, basis);
         store_bind_text(st, 5, aliases);
         store_bind_text(st, 6, stages);
@@ -119,8 +158,17 @@ static enum rc put_item(struct conn *c, const json_t *it, int64_t now, int64_t *
             store_bind_int(st, 8, now);
             rc = store_insert_id(st, id, e);
         }
+        store_finish(st);
     }
-    store_finish(st);
+    if (rc == RC_OK) {
+        json_t *after = item_image(name, type, dept, basis, aliases, stages);
+        struct audit_event ev = {before ? "catalog_item.update" : "catalog_item.create",
+                                 "catalog_item", code, before, after};
+        rc = audit_append(c, &p->actor, &ev, NULL, e);
+        json_decref(after);
+    }
+out:
+    json_decref(before);
     xfree(basis);
     xfree(aliases);
     xfree(stages);
@@ -577,7 +625,7 @@ enum rc catalog_item_put(struct conn *c, const struct principal *p, const struct
     if ((rc = store_begin(c, e)))
         return rc;
     int64_t item_id = 0;
-    rc = put_item(c, it, now, &item_id, e);
+    rc = put_item(c, p, it, now, &item_id, e);
     size_t i, j, k;
     json_t *sub, *task, *im;
     json_array_foreach(json_object_get(it, "subitems"), i, sub)

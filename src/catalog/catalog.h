@@ -192,9 +192,11 @@ enum rc catalog_version_id(struct conn *c, int64_t impl_id, int v, int64_t *out,
 enum rc catalog_bundle_put(struct conn *c, const struct principal *p, const struct ent_catalog *ent,
                            const json_t *bundle, int64_t now, bool *changed,
                            struct err *e) WARN_UNUSED;
-/* A stored bundle's document by code (a new reference), published ones only. */
+/* A stored bundle's document by code (new), published ones only; RC_NOTFOUND otherwise. */
 enum rc catalog_bundle_get(struct conn *c, const char *code, json_t **out,
                            struct err *e) WARN_UNUSED;
+/* The published bundles as a new array of their documents, ordered by code. */
+enum rc catalog_bundle_list(struct conn *c, json_t **out, struct err *e) WARN_UNUSED;
 
 /* ---- loading a directory (catalog_load.c) -------------------------------------------- */
 

@@ -64,8 +64,8 @@ struct err;
  * life_stage_label, lead_dept, co_depts, aliases, members, window, online, single_result}],
  * stages: [{code, label, count}]} (stages lists all six, counts of the answer).
  */
-enum rc catalog_bundle_list(struct conn *c, const char *life_stage, json_t **out,
-                            struct err *e) WARN_UNUSED;
+enum rc catalog_bundle_browse(struct conn *c, const char *life_stage, json_t **out,
+                              struct err *e) WARN_UNUSED;
 /* Every published bundle's document: a new array (for the JSON-LD export's isGroupedBy). */
 enum rc catalog_bundle_docs(struct conn *c, json_t **out, struct err *e) WARN_UNUSED;
 /*

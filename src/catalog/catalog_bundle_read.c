@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * catalog_bundle_read: the bundles and the 跨省通办 report read from the store, through
- * catalog.h's reads (catalog_impl_get, catalog_task_impls, catalog_list) and the
- * catalog_bundles table (migration 0022). See catalog_bundle.h.
+ * catalog.h's reads (catalog_bundle_get/list, catalog_impl_get, catalog_task_impls,
+ * catalog_list). See catalog_bundle.h.
  */
 #include <string.h>
 
 #include "../base/mem.h"
-#include "../store/store.h"
 #include "catalog.h"
 #include "catalog_bundle.h"
 #include "catalog_jsonld.h"
@@ -31,67 +30,15 @@ static size_t stage_index(const char *s)
     return N_STAGES;
 }
 
-/* Reads every published bundle document (parsed) into a new array, in code order. */
-static enum rc read_docs(struct conn *c, const char *life_stage, json_t **out, struct err *e)
-{
-    struct stmt *st;
-    json_t *docs = json_array();
-    enum rc rc = store_prepare(c,
-                               life_stage ? "SELECT doc FROM catalog_bundles WHERE state = "
-                                            "'published' AND life_stage = ? ORDER BY code"
-                                          : "SELECT doc FROM catalog_bundles WHERE state = "
-                                            "'published' ORDER BY code",
-                               &st, e);
-    if (rc == RC_OK) {
-        if (life_stage)
-            store_bind_text(st, 1, life_stage);
-        while ((rc = store_step(st, e)) == RC_ROW) {
-            json_t *d = json_loads(store_text(st, 0) ? store_text(st, 0) : "", 0, NULL);
-            if (d)
-                json_array_append_new(docs, d);
-        }
-        if (rc == RC_DONE)
-            rc = RC_OK;
-    }
-    store_finish(st);
-    if (rc) {
-        json_decref(docs);
-        return rc;
-    }
-    *out = docs;
-    return RC_OK;
-}
-
-/* The published document of bundle code (new), RC_NOTFOUND "一件事不存在". */
-static enum rc bundle_doc(struct conn *c, const char *code, json_t **out, struct err *e)
-{
-    struct stmt *st;
-    *out = NULL;
-    enum rc rc = store_prepare(
-        c, "SELECT doc FROM catalog_bundles WHERE code = ? AND state = 'published'", &st, e);
-    if (rc == RC_OK) {
-        store_bind_text(st, 1, code);
-        rc = store_step(st, e);
-        if (rc == RC_ROW) {
-            *out = json_loads(store_text(st, 0) ? store_text(st, 0) : "", 0, NULL);
-            rc = *out ? RC_OK : err_set(e, RC_INTERNAL, NULL, "一件事 %s 的文档无法解析", code);
-        } else if (rc == RC_DONE) {
-            rc = err_set(e, RC_NOTFOUND, NULL, "一件事不存在：%s", code);
-        }
-    }
-    store_finish(st);
-    return rc;
-}
-
 enum rc catalog_bundle_docs(struct conn *c, json_t **out, struct err *e)
 {
-    return read_docs(c, NULL, out, e);
+    return catalog_bundle_list(c, out, e);
 }
 
-enum rc catalog_bundle_list(struct conn *c, const char *life_stage, json_t **out, struct err *e)
+enum rc catalog_bundle_browse(struct conn *c, const char *life_stage, json_t **out, struct err *e)
 {
     json_t *docs;
-    enum rc rc = read_docs(c, life_stage, &docs, e);
+    enum rc rc = catalog_bundle_list(c, &docs, e);
     if (rc)
         return rc;
     json_t *items = json_array(), *stages = json_array();
@@ -103,7 +50,8 @@ enum rc catalog_bundle_list(struct conn *c, const char *life_stage, json_t **out
         json_array_foreach(docs, i, d)
         {
             const char *st = json_string_value(json_object_get(d, "life_stage"));
-            if (stage_index(st) != s)
+            if (stage_index(st) != s ||
+                (life_stage && strcmp(life_stage, sv(d, "life_stage")) != 0))
                 continue;
             counts[s]++;
             json_t *row = json_pack(
@@ -199,7 +147,9 @@ enum rc catalog_bundle_view(struct conn *c, const char *code, const char *region
 {
     json_t *doc = NULL, *members = json_array();
     char *where = region ? xstrdup(region) : NULL;
-    enum rc rc = bundle_doc(c, code, &doc, e);
+    enum rc rc = catalog_bundle_get(c, code, &doc, e);
+    if (rc == RC_NOTFOUND)
+        rc = err_set(e, RC_NOTFOUND, NULL, "一件事不存在：%s", code);
     if (rc)
         goto out;
     json_t *m;

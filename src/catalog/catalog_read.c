@@ -82,6 +82,12 @@ static enum rc version_of(struct conn *c, int64_t impl_id, int64_t published, in
                                            flow_state_parse(&catalog_version_flow, state)),
                           "effective_from", day_json(st, 3), "effective_to", day_json(st, 4),
                           "published_at", time_json(st, 5));
+            /* In force today: published, from effective_from to effective_to. */
+            int64_t today = catalog__today();
+            bool in_force = strcmp(state, "published") == 0 &&
+                            (store_isnull(st, 3) || store_int(st, 3) <= today) &&
+                            (store_isnull(st, 4) || store_int(st, 4) >= today);
+            json_object_set_new(*ver, "in_force", json_boolean(in_force));
             *guide = parse_or_null(store_text(st, 6));
             rc = RC_OK;
         }
@@ -380,6 +386,47 @@ enum rc catalog_version_lint(struct conn *c, int64_t impl_id, int v, json_t **ou
     }
     store_finish(st);
     return rc;
+}
+
+/* ---- bundles --------------------------------------------------------------------------- */
+
+enum rc catalog_bundle_get(struct conn *c, const char *code, json_t **out, struct err *e)
+{
+    struct stmt *st;
+    *out = NULL;
+    enum rc rc = store_prepare(
+        c, "SELECT doc FROM catalog_bundles WHERE code = ? AND state = 'published'", &st, e);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, code);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        rc = jsonx_parse(store_text(st, 0), strlen(store_text(st, 0)), 64, out, e);
+    } else if (rc == RC_DONE) {
+        rc = err_set(e, RC_NOTFOUND, NULL, "一件事 %s 不存在", code);
+    }
+    store_finish(st);
+    return rc;
+}
+
+enum rc catalog_bundle_list(struct conn *c, json_t **out, struct err *e)
+{
+    struct stmt *st;
+    *out = NULL;
+    enum rc rc = store_prepare(
+        c, "SELECT doc FROM catalog_bundles WHERE state = 'published' ORDER BY code", &st, e);
+    if (rc)
+        return rc;
+    json_t *a = json_array();
+    while ((rc = store_step(st, e)) == RC_ROW)
+        json_array_append_new(a, parse_or_null(store_text(st, 0)));
+    store_finish(st);
+    if (rc != RC_DONE) {
+        json_decref(a);
+        return rc;
+    }
+    *out = a;
+    return RC_OK;
 }
 
 /* ---- quality -------------------------------------------------------------------------- */

@@ -39,9 +39,13 @@ def test_load_is_idempotent_and_reads_are_public(server):
     assert "实施清单 3（新建 3），发布 3，未变 0" in out, out
     # Unchanged files change nothing: no version, no event.
     events = server.sql("SELECT COUNT(*) FROM events WHERE entity = 'catalog_version'")
+    audits = server.sql("SELECT COUNT(*) FROM audit")
     out = server.cli("catalog", "load", d).stdout
     assert "实施清单 3（新建 0），发布 0，未变 3" in out, out
     assert server.sql("SELECT COUNT(*) FROM events WHERE entity = 'catalog_version'") == events
+    assert server.sql("SELECT COUNT(*) FROM audit") == audits
+    assert server.sql("SELECT COUNT(*) FROM audit WHERE action = 'catalog_item.create' AND "
+                      "entity_id = 'XK0010100Y'") == [("1",)]
 
     hefei = impl_code("XK0010100Y", "340100", HEFEI_SCJ)
     row = by_code(server, hefei)
@@ -88,9 +92,14 @@ def test_load_is_idempotent_and_reads_are_public(server):
     # before the new one takes effect, and stays readable by everyone.
     two["subitems"][0]["tasks"][0]["impls"][0]["guide"] = guide(
         effective_from="2026-07-01", time_limit={"legal_days": 20, "promised_days": 3})
+    two["aliases"] = ["开饭店", "餐饮许可证", "开餐馆"]
     write_dir(d, [two])
     out = server.cli("catalog", "load", d).stdout
     assert "发布 1，未变 2" in out, out
+    # The item's own columns changed too: audited with both images.
+    rows = server.sql("SELECT before, after FROM audit WHERE action = 'catalog_item.update' AND "
+                      "entity_id = 'XK0010100Y'")
+    assert len(rows) == 1 and "开餐馆" in rows[0][1] and "开餐馆" not in rows[0][0]
     now = ok(server.request("GET", "/api/v1/service-items/%d" % row["id"]))
     assert now["version"]["version"] == 2 and now["guide"]["time_limit"]["promised_days"] == 3
     old = ok(server.request("GET", "/api/v1/service-items/%d?version=1" % row["id"]))
@@ -341,3 +350,55 @@ def test_bundles_are_stored_when_members_exist(server):
     write_dir(d2, [], [bad])
     p = server.cli("catalog", "load", d2, check=False)
     assert p.returncode != 0 and "members[1].deferred.when.fact" in p.stderr, p.stderr
+
+
+def test_effective_dates(server):
+    """A guide past its effective_to is no longer listed (computed from the date, no sweep);
+    its page still answers, saying it is not in force."""
+    cat = server.login("catalog")
+    d = os.path.join(server.tmp, "cat-dates")
+    old = item(basic_code="XK0550000E")
+    old["subitems"][0]["tasks"][0]["impls"][0]["guide"] = guide(
+        effective_from="2019-01-01", effective_to="2020-12-31")
+    write_dir(d, [old, item(basic_code="XK0550000F")])
+    server.cli("catalog", "load", d)
+    expired = impl_code("XK0550000E", "340100", HEFEI_SCJ)
+    current = impl_code("XK0550000F", "340100", HEFEI_SCJ)
+    assert by_code(server, expired) is None and by_code(server, current)
+    iid = server.sql("SELECT id FROM catalog_impls WHERE impl_code = '%s'" % expired)[0][0]
+    page = ok(server.request("GET", "/api/v1/service-items/%s" % iid))
+    assert page["version"]["effective_to"] == "2020-12-31"
+    assert page["version"]["in_force"] is False
+    cur = by_code(server, current)
+    assert ok(server.request("GET", "/api/v1/service-items/%d" % cur["id"]))["version"][
+        "in_force"] is True
+    # An end before the start is refused.
+    bad = item(basic_code="XK0550000G")
+    bad["subitems"][0]["tasks"][0]["impls"][0]["guide"] = guide(
+        effective_from="2026-01-01", effective_to="2025-12-31")
+    assert_error(server.request("POST", "/api/v1/service-items", bad, token=cat), 400,
+                 "invalid", field="subitems[0].tasks[0].impls[0].guide.effective_to")
+
+
+def test_plain_demo_loads_the_catalogue(backend, tmp_path):
+    """`qifu demo` loads the repository's data/catalog (here $QIFU_CATALOG_DIR) with the rest of
+    the demo, and once more changes nothing; the demo user catalog keeps it."""
+    if backend != "sqlite":
+        pytest.skip("the loader itself runs on both backends in the tests above")
+    import subprocess
+    from conftest import CLI_TIMEOUT, QIFU_BIN, qifu_env
+    d = write_dir(tmp_path / "catalog", [item(basic_code="XK0440000D")])
+    db = "sqlite:%s" % (tmp_path / "demo.db")
+    env = dict(qifu_env(), QIFU_CATALOG_DIR=str(d))
+    run = lambda: subprocess.run([QIFU_BIN, "demo", "--db", db], cwd=tmp_path, env=env,
+                                 capture_output=True, text=True, timeout=CLI_TIMEOUT)
+    p = run()
+    assert p.returncode == 0, p.stderr
+    assert "发布 1，未变 0" in p.stdout and "catalog" in p.stdout, p.stdout
+    p = run()
+    assert p.returncode == 0 and "发布 0，未变 1" in p.stdout, p.stdout + p.stderr
+    import sqlite3
+    con = sqlite3.connect(tmp_path / "demo.db")
+    assert con.execute("SELECT role FROM users WHERE username = 'catalog'").fetchall() == [
+        ("catalog",)]
+    assert con.execute("SELECT state FROM catalog_versions").fetchall() == [("published",)]
