@@ -247,6 +247,9 @@ def test_schema_org(server, loaded):
 def test_exports_of_unknown_items(server, loaded):
     assert_error(server.request("GET", "/api/v1/service-items/999999.jsonld"), 404, "not_found")
     assert_error(server.request("GET", "/api/v1/service-items/0.schema.json"), 404, "not_found")
+    # A suffix that is not the export's is not taken for it.
+    assert_error(server.request("GET", "/api/v1/service-items/%d.jsonldx" % loaded["QR00101001"]),
+                 404, "not_found")
     # The item itself still answers at its own path.
     st, _, d = get(server, "/api/v1/service-items/%d" % loaded["QR00101001"])
     assert st == 200 and d["impl_code"] == FIXTURE["members"][0]["impl_code"]
