@@ -131,6 +131,27 @@ def test_enterprise_facts_answer_and_explicit_answers_win(server, impl_id):
                  400, "invalid", "use_enterprise")
 
 
+def test_every_guide_of_the_starting_catalogue(server):
+    """Every published guide `qifu demo` loads compiles into a checklist, and answering each
+    of its questions leaves none to ask (a value of each question's type: yes, 100, the
+    first option)."""
+    items = server.list_all("/api/v1/service-items", None)
+    assert len(items) >= 150
+    asked = 0
+    for it in items:
+        st, _, r = post(server, it["id"], {})
+        assert st == 200, (it["name"], r)
+        answers = {}
+        for q in r["questions"]:
+            asked += 1
+            answers[q["id"]] = (True if q["type"] == "bool" else 100 if q["type"] == "int"
+                                else q["options"][0]["value"])
+        st, _, r = post(server, it["id"], {"answers": answers})
+        assert st == 200, (it["name"], r)
+        assert r["questions"] == [], (it["name"], answers, r["questions"])
+    assert asked > 0
+
+
 def test_a_new_published_version_is_answered_at_once(server, impl_id):
     """Compiled guides are cached per (item, version): publishing version 2 must not serve
     version 1's list (runs last: the other tests read version 1)."""
