@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
-import { startServer, launchBrowser, withPage, shot, overflowsX, settle, ROOT } from './harness.mjs'
+import { startServer, launchBrowser, withPage, shot, overflowsX, settle, login, ROOT } from './harness.mjs'
 
 const BASIC = 'QT9918001'
 let srv
@@ -115,5 +115,17 @@ test('phone: one question at a time, most decisive first, nothing wider than the
     await page.locator('[data-test="notice-qr"]').waitFor()
     assert.equal(await page.locator('[data-test="notice-materials"] tbody tr').count(), 4)
     await shot(page, 'checklist-notice-phone')
+  })
+})
+
+test('enterprise: its registry facts answer for it when it asks', async () => {
+  await withPage(browser, srv, { name: 'checklist-enterprise', viewport: { width: 1440, height: 900 } }, async (page) => {
+    await login(page, srv, 'enterprise')
+    await page.goto(`/guide/items/${id}`)
+    await page.locator('[data-test="ck-p-m13"]').waitFor()
+    await page.locator('[data-test="ck-use-enterprise"]').click()
+    await page.locator('[data-test="ck-m-m13"]').waitFor()
+    assert.match(await page.locator('[data-test="ck-m-m13"]').innerText(), /（企业登记信息）/)
+    await shot(page, 'checklist-enterprise')
   })
 })
