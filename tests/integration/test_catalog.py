@@ -66,10 +66,11 @@ def test_load_is_idempotent_and_reads_are_public(server):
     assert one["guide"] == guide()
     assert "actions" not in one["version"]  # the public gets no buttons
 
-    # Filters.
+    # Filters (over this test's items: the demo data holds the starting catalogue too).
     def ids(q):
         return sorted(r["impl_code"] for r in ok(server.request(
-            "GET", "/api/v1/service-items?limit=500&" + q))["items"])
+            "GET", "/api/v1/service-items?limit=500&" + q))["items"]
+            if r["impl_code"].startswith(("XK0010100Y", "GG0030300B")))
     anqing = impl_code("XK0010100Y", "340800", ANQING_SCJ)
     assert anqing in ids("cross=1") and hefei not in ids("cross=1")
     assert hefei in ids("region=3401") and anqing not in ids("region=3401")
