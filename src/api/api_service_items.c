@@ -210,7 +210,7 @@ static enum rc version_new(struct http_req *req, struct http_resp *resp, struct 
 /* {v}: a positive version number. */
 static enum rc path_version(struct http_req *req, int64_t *id, int *v, struct err *e)
 {
-    int64_t n;
+    int64_t n = 0;
     enum rc rc = api_path_id(req, 0, "办事指南", id, e);
     if (rc == RC_OK)
         rc = api_path_id(req, 1, "办事指南版本", &n, e);

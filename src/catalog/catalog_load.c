@@ -39,7 +39,7 @@ static char **json_files(const char *dir, size_t *n)
         names[(*n)++] = xstrdup(de->d_name);
     }
     closedir(d);
-    if (*n)
+    if (names && *n > 1)
         qsort(names, *n, sizeof(*names), by_name);
     return names;
 }
