@@ -311,12 +311,18 @@ def test_load_refuses_a_guide_the_lint_refuses(server):
     d = os.path.join(server.tmp, "cat-bad")
     bad = item(basic_code="XK0660000B")
     bad["subitems"][0]["tasks"][0]["impls"][0]["guide"] = guide(complaint_phone=None)
-    write_dir(d, [bad])
+    worse = item(basic_code="XK0660000C")
+    worse["subitems"][0]["tasks"][0]["impls"][0]["guide"]["materials"][0]["sorce"] = "x"
+    write_dir(d, [bad, worse, item(basic_code="XK0660000D")])
     p = server.cli("catalog", "load", d, check=False)
     assert p.returncode != 0
+    # Every bad file is named with its path and rule; the good one is loaded.
     assert "items/XK0660000B.json" in p.stderr and "complaint_phone_missing" in p.stderr, p.stderr
+    assert "items/XK0660000C.json" in p.stderr and "materials[0].sorce" in p.stderr, p.stderr
+    assert "2 个文件有错误" in p.stderr, p.stderr
     assert not server.sql("SELECT v.id FROM catalog_versions v JOIN catalog_impls m ON "
                           "m.id = v.impl_id WHERE m.impl_code LIKE 'XK0660000B%'")
+    assert by_code(server, impl_code("XK0660000D", "340100", HEFEI_SCJ))
 
 
 def test_bundles_are_stored_when_members_exist(server):
