@@ -408,3 +408,24 @@ def test_plain_demo_loads_the_catalogue(backend, tmp_path):
     assert con.execute("SELECT role FROM users WHERE username = 'catalog'").fetchall() == [
         ("catalog",)]
     assert con.execute("SELECT state FROM catalog_versions").fetchall() == [("published",)]
+
+
+def test_odd_bodies(server):
+    cat = server.login("catalog")
+    assert_error(server.request("POST", "/api/v1/service-items", [1], token=cat), 400,
+                 "invalid", message="应为 JSON 对象")
+    d = ok(server.request("POST", "/api/v1/service-items", item(basic_code="XK0330000O"),
+                          token=cat), 201)
+    base = "/api/v1/service-items/%d/versions" % d["ids"][0]
+    assert_error(server.request("PUT", base + "/1", {"guide": None}, token=cat), 400, "invalid",
+                 field="guide")
+    assert_error(server.request("PUT", base + "/1", {"guide": guide(), "x": 1}, token=cat), 400,
+                 "invalid", field="x")
+    assert_error(server.request("PUT", base + "/7", {"guide": guide()}, token=cat), 404,
+                 "not_found")
+    assert_error(server.request("PUT", base + "/abc", {"guide": guide()}, token=cat), 404,
+                 "not_found")
+    assert_error(server.request("POST", base + "/1/actions", {"action": "publish"}, token=cat),
+                 400, "invalid", field="action")
+    assert_error(server.request("GET", "/api/v1/service-items/1?version=0"), 400, "invalid",
+                 field="version")
