@@ -429,3 +429,24 @@ def test_odd_bodies(server):
                  400, "invalid", field="action")
     assert_error(server.request("GET", "/api/v1/service-items/1?version=0"), 400, "invalid",
                  field="version")
+
+
+def test_submit_tells_the_reviewers_of_the_region(server):
+    cat = server.login("catalog")  # 安庆市数据资源管理局: its region is 340800
+    it = item(basic_code="XK0220000N", impls=[
+        {"region": "340800", "agency_name": "安庆市市场监督管理局", "agency_uscc": ANQING_SCJ,
+         "guide": guide()},
+        {"region": "340100", "agency_name": "合肥市市场监督管理局", "agency_uscc": HEFEI_SCJ,
+         "guide": guide()}])
+    ids = ok(server.request("POST", "/api/v1/service-items", it, token=cat), 201)["ids"]
+    for iid in ids:
+        ok(server.request("POST", "/api/v1/service-items/%d/versions/1/actions" % iid,
+                          {"action": "submit"}, token=cat))
+    mine = [n for n in ok(server.request("GET", "/api/v1/notices?limit=500", token=cat))["items"]
+            if n.get("kind") == "catalog_review" and n["body"].startswith("XK0220000N")]
+    assert [n["body"] for n in mine] == [impl_code("XK0220000N", "340800", ANQING_SCJ)], mine
+    assert mine[0]["title"] == "办事指南待审核：食品经营许可（新办）（第 1 版）"
+    # Nobody outside the catalogue team reads it.
+    assert not [n for n in ok(server.request("GET", "/api/v1/notices?limit=500",
+                                             token=server.login("clerk")))["items"]
+                if n.get("kind") == "catalog_review"]
