@@ -336,8 +336,7 @@ const struct http_route api_service_items_routes[] = {
                version_timeline, "办事指南版本的办理过程"),
     ROUTE_READ(HTTP_GET, "/api/v1/catalog/quality", WRITERS | PERM(DEMAND_OVERSEE), quality,
                "各部门办事指南质量"),
-    ROUTE_READ(HTTP_GET, "/api/v1/catalog/labels", HTTP_PUBLIC, labels,
-               "事项类型、生命周期阶段等名称"),
+    ROUTE(HTTP_GET, "/api/v1/catalog/labels", HTTP_PUBLIC, labels, "事项类型、生命周期阶段等名称"),
 };
 const size_t api_service_items_n_routes =
     sizeof(api_service_items_routes) / sizeof(api_service_items_routes[0]);
