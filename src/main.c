@@ -1550,9 +1550,19 @@ static enum rc catalog_load_print(struct conn *c, const struct ent_catalog *ent,
     p.perms = ACCESS_BIT(ACCESS_CATALOG_WRITE) | ACCESS_BIT(ACCESS_CATALOG_REVIEW);
     struct catalog_load_report r;
     enum rc rc = catalog_load_dir(c, &p, ent, dir, now, &r, e);
-    if (rc && r.file[0])
-        fprintf(stderr, "qifu: %s/%s: %s%s%s\n", dir, r.file, e->msg, e->field[0] ? " field=" : "",
-                e->field);
+    size_t i;
+    json_t *bad;
+    json_array_foreach(r.errors, i, bad)
+    {
+        const char *field = json_string_value(json_object_get(bad, "field"));
+        fprintf(stderr, "qifu: %s/%s: %s%s%s\n", dir,
+                json_string_value(json_object_get(bad, "file")),
+                json_string_value(json_object_get(bad, "message")), *field ? " field=" : "", field);
+    }
+    if (json_array_size(r.errors))
+        fprintf(stderr, "qifu: %zu 个文件有错误，未导入 (%zu bad files skipped)\n",
+                json_array_size(r.errors), json_array_size(r.errors));
+    json_decref(r.errors);
     printf(
         "办事指南目录 %s：事项 %d，实施清单 %d（新建 %d），发布 %d，未变 %d；一件事 %d（更新 %d）\n"
         "catalog %s: items %d, impls %d (created %d), published %d, unchanged %d; bundles %d "
