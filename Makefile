@@ -239,9 +239,11 @@ format-check:
 refdata:
 	python3 scripts/gen_refdata.py ../shared/refdata
 
-# Pinyin initials of the code tables for the web UI's cascader search (needs web/node_modules).
+# Pinyin initials of the code tables for the web UI's cascader search, and of every ideograph
+# for the catalogue search (needs web/node_modules).
 initials:
 	node scripts/gen_initials.mjs
+	node scripts/gen_pinyin.mjs && clang-format -i src/catalog/catalog_pinyin_table.c
 
 clean:
 	rm -rf build qifu

@@ -33,6 +33,8 @@ static const struct api_reserved {
 } reserved[] = {
     {"/api/v1/applications", "grants", "政策申请（即申即享、申报审批）"},
     {"/api/v1/cases", "cases", "一网通办办件"},
+    /* The more specific name first: reserved_of answers the first that matches. */
+    {"/api/v1/service-items/search", "catalog_search", "办事事项搜索"},
     {"/api/v1/service-items", "service_items", "政务服务事项"},
 };
 

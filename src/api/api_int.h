@@ -102,7 +102,8 @@ enum rc api_notices_unread(struct http_req *req, struct conn *c, const struct pr
     X(policies)                                                                                    \
     X(grants)                                                                                      \
     X(policy_trial)                                                                                \
-    X(todo)
+    X(todo)                                                                                        \
+    X(catalog_search)
 
 #define API_TABLE_DECLARE(name)                                                                    \
     extern const struct http_route api_##name##_routes[];                                          \

@@ -67,6 +67,8 @@ static const struct shipped {
      "e9aec071333d87704ef15f14ebc05745740b80f01eccf704454588bfaca102c0"},
     {21, "18f72941611375deecdcba14b8847622db22520dd864eaec0c39c3a4a5deea3d",
      "ca1a04dc5249f7886f43d99f3a756f134714fac29bf1419c506ef452d45474b9"},
+    {23, "c9cf1a59155c6bcf251707ed3a30d542c59c3153ed87f8ae2f93eecbf12214a8",
+     "7d2f0c25ffb60192bffa28b5a9072e647e27a298cf0e08dc10f6b0810878e6ee"},
 };
 
 /* Writes the SHA-256, in hex, of sql without its whole-line comments into hex. */
