@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Issue 18 item 6 over HTTP: the public catalogue search, synonyms edited by holders of
+catalog.write only (audited), and the log of queries that found nothing. The index rows are
+written straight into catalog_search (as catalog_search_reindex writes them; its own logic is
+tests/unit/test_catalog_search.c), so these tests do not depend on the catalogue loader."""
+import json
+import urllib.parse
+
+import pytest
+
+from conftest import assert_error
+
+PW = "Catalog-Search-Pass-1"
+
+
+def ok(resp, status=200):
+    st, _, d = resp
+    assert st == status, d
+    return d
+
+
+def row(impl_id, basic, name, aliases, short, initials=""):
+    return ("INSERT INTO catalog_search (impl_id, version_id, impl_code, basic_code, name, "
+            "item_name, type, dept, agency_name, region, life_stages, online_depth, visits, "
+            "promised_days, cross_mode, aliases, short_text, long_text, initials, updated_at) "
+            "VALUES (%d, %d, '%s001-340800000000-000-X-1-01', '%s', '%s', '%s', 'xk', "
+            "'市场监督管理局', '安庆市市场监督管理局', '340800', '[\"zhunru\"]', 4, 0, 1, NULL, "
+            "'%s', '%s', '', '%s', 0)" % (impl_id, impl_id + 100, basic, basic, name, name,
+                                          json.dumps(aliases, ensure_ascii=False), short,
+                                          initials))
+
+
+@pytest.fixture(scope="module")
+def world(server):
+    adm = server.admin()
+    ok(server.request("POST", "/api/v1/roles", {
+        "name": "syn_editor", "label": "同义词维护", "permissions": ["self", "catalog.write"]},
+        token=adm), 201)
+    ok(server.request("POST", "/api/v1/users", {
+        "username": "syn1", "password": PW, "role": "syn_editor", "org": "340800-JRJ"},
+        token=adm), 201)
+    server.write_sql(row(901, "QR00100A01", "企业设立登记", ["办执照", "开公司"],
+                         "企业设立登记 办执照 开公司 安庆市市场监督管理局", "qysldj"))
+    server.write_sql(row(902, "QT00200B02", "印章刻制备案", [],
+                         "印章刻制备案 安庆市公安局", "yzkzba"))
+    return {"editor": server.login("syn1", PW)}
+
+
+def search(server, q, **kw):
+    kw["q"] = q
+    return ok(server.request("GET", "/api/v1/service-items/search?" + urllib.parse.urlencode(kw)))
+
+
+def test_search_is_public_and_answers_list_rows(server, world):
+    d = search(server, "办执照")
+    assert d["total"] == 1 and d["query"] == "办执照" and d["bundles"] == []
+    it = d["items"][0]
+    assert it["id"] == 901 and it["matched"] == "alias"
+    assert set(it) >= {"id", "impl_code", "name", "item_name", "type", "dept", "agency_name",
+                       "region", "life_stages", "online_depth", "visits", "promised_days",
+                       "cross_mode", "score", "matched"}
+    assert it["life_stages"] == ["zhunru"] and it["promised_days"] == 1
+    assert search(server, "qysl")["items"][0]["id"] == 901
+    assert_error(server.request("GET", "/api/v1/service-items/search"), 400, "invalid",
+                 field="q")
+    assert_error(server.request("GET", "/api/v1/service-items/search?q=x&industry=99999"),
+                 400, "invalid", field="industry")
+    assert_error(server.request("GET", "/api/v1/service-items/search?q=x&limit=0"),
+                 400, "invalid", field="limit")
+
+
+def test_synonyms_need_catalog_write(server, world):
+    body = {"term": "刻章", "targets": ["QT00200B02"]}
+    assert_error(server.request("GET", "/api/v1/catalog/synonyms"), 401, "unauthorized")
+    for user in ("enterprise", "clerk"):
+        tok = server.login(user)
+        assert_error(server.request("POST", "/api/v1/catalog/synonyms", body, token=tok),
+                     403, "forbidden")
+        assert_error(server.request("GET", "/api/v1/catalog/zero-results", token=tok),
+                     403, "forbidden")
+    assert server.sql("SELECT COUNT(*) FROM catalog_synonyms")[0][0] == "0"
+
+
+def test_synonym_crud_changes_what_search_finds(server, world):
+    ed = world["editor"]
+    assert search(server, "刻章")["total"] == 0
+    s = ok(server.request("POST", "/api/v1/catalog/synonyms",
+                          {"term": " 刻章！", "targets": ["QT00200B02"], "note": "俗称"},
+                          token=ed), 201)
+    assert s["term"] == "刻章" and s["targets"] == ["QT00200B02"] and s["updated_by"] == "user:syn1"
+    d = search(server, "刻章")
+    assert [i["id"] for i in d["items"]] == [902] and d["items"][0]["matched"] == "synonym"
+    assert_error(server.request("POST", "/api/v1/catalog/synonyms",
+                                {"term": "刻章", "targets": ["QR00100A01"]}, token=ed),
+                 409, "exists", field="term")
+    assert_error(server.request("POST", "/api/v1/catalog/synonyms",
+                                {"term": "刻公章", "targets": ["bad code"]}, token=ed),
+                 400, "invalid", field="targets")
+    assert_error(server.request("POST", "/api/v1/catalog/synonyms",
+                                {"term": "刻公章", "targets": []}, token=ed),
+                 400, "invalid", field="targets")
+    s2 = ok(server.request("PUT", "/api/v1/catalog/synonyms/%d" % s["id"],
+                           {"term": "刻章", "targets": ["QR00100A01"]}, token=ed))
+    assert s2["targets"] == ["QR00100A01"]
+    assert search(server, "刻章")["items"][0]["id"] == 901
+    items = ok(server.request("GET", "/api/v1/catalog/synonyms", token=ed))["items"]
+    assert [i["term"] for i in items] == ["刻章"]
+    ok(server.request("DELETE", "/api/v1/catalog/synonyms/%d" % s["id"], token=ed))
+    assert_error(server.request("GET", "/api/v1/catalog/synonyms/%d" % s["id"], token=ed),
+                 404, "not_found")
+    assert search(server, "刻章")["total"] == 0
+    actions = [r[0] for r in server.sql(
+        "SELECT action FROM audit WHERE entity = 'catalog_synonym' ORDER BY seq")]
+    assert actions == ["catalog_synonym.create", "catalog_synonym.update",
+                       "catalog_synonym.delete"]
+
+
+def test_zero_result_queries_are_listed(server, world):
+    for q in ("火星移民", "  火星移民？", "ＸＹＺ火星"):
+        assert search(server, q)["total"] == 0
+    search(server, "办执照")  # found: not logged
+    got = {m["query"]: m for m in ok(server.request(
+        "GET", "/api/v1/catalog/zero-results", token=world["editor"]))["items"]}
+    assert got["火星移民"]["count"] == 2
+    assert got["xyz火星"]["count"] == 1
+    assert "办执照" not in got
+    assert set(got["火星移民"]) == {"query", "count", "first_seen", "last_seen"}
