@@ -206,6 +206,12 @@ $(O)/bench/rules_bench: bench/rules_bench.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
+# The catalogue search benchmark's generator and bare-query peer (bench/catalog_search.sh).
+BENCH_BIN += $(O)/bench/catalog_bench
+$(O)/bench/catalog_bench: bench/catalog_bench.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 bench-bin: $(BENCH_BIN)
 
 bench: qifu bench-bin

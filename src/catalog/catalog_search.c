@@ -554,15 +554,15 @@ enum rc catalog_search_reindex_bundle(struct conn *c, const char *code, const js
 
 /* The arguments of a statement being built, bound in order. */
 struct args {
-    char *v[96];
-    int64_t n_int[96];
-    bool is_int[96];
+    char *v[256];
+    int64_t n_int[256];
+    bool is_int[256];
     size_t n;
 };
 
 static void arg_take(struct args *a, char *s)
 {
-    assert(a->n < 96);
+    assert(a->n < 256);
     a->is_int[a->n] = false;
     a->v[a->n++] = s;
 }
@@ -574,7 +574,7 @@ static void arg_str(struct args *a, const char *s)
 
 static void arg_int(struct args *a, int64_t v)
 {
-    assert(a->n < 96);
+    assert(a->n < 256);
     a->is_int[a->n] = true;
     a->n_int[a->n] = v;
     a->v[a->n++] = NULL;
@@ -626,9 +626,11 @@ static bool all_letters(const char *s)
     return true;
 }
 
-/* A set of codes (basic codes and bundle codes a search hit directly). */
+/* A set of codes (basic codes and bundle codes a search hit directly); at most 32, so that
+ * a statement's arguments stay within struct args. */
+#define CODES_MAX 32
 struct codes {
-    char *v[64];
+    char *v[CODES_MAX];
     size_t n;
 };
 
@@ -637,7 +639,7 @@ static void code_add(struct codes *cs, const char *s)
     for (size_t i = 0; i < cs->n; i++)
         if (strcmp(cs->v[i], s) == 0)
             return;
-    if (cs->n < 64)
+    if (cs->n < CODES_MAX)
         cs->v[cs->n++] = xstrdup(s);
 }
 
@@ -759,7 +761,8 @@ static json_t *row_json(struct stmt *st)
 }
 
 /* The match of one word of the query, appended as " AND (...)". */
-static enum rc word_cond(struct conn *c, const char *w, struct buf *sql, struct args *a)
+static enum rc word_cond(struct conn *c, const char *w, bool chunks, struct buf *sql,
+                         struct args *a)
 {
     enum rc rc = buf_append(sql, " AND (1 = 1", 11);
     if (rc)
@@ -779,7 +782,7 @@ static enum rc word_cond(struct conn *c, const char *w, struct buf *sql, struct 
     /* Pinyin initials typed in another order (kbqy for 企业开办): every two-letter piece in
      * the initials. */
     size_t n = strlen(w);
-    if (rc == RC_OK && all_letters(w) && n >= 4 && n % 2 == 0 && n <= 12) {
+    if (rc == RC_OK && chunks && all_letters(w) && n >= 4 && n % 2 == 0 && n <= 12) {
         rc = buf_append(sql, " OR (1 = 1", 10);
         for (size_t k = 0; rc == RC_OK && k < n; k += 2) {
             rc = buf_printf(sql, " AND s.impl_id IN (SELECT impl_id FROM catalog_search_terms "
@@ -812,9 +815,22 @@ static const char *how_name(int64_t rank)
     return "text";
 }
 
+/* Appends " WHEN <expr contains ?> THEN rank" with w bound. */
+static enum rc when_contains(const struct conn *c, const char *expr, const char *w, int rank,
+                             struct buf *sql, struct args *a)
+{
+    enum rc rc = buf_append(sql, " WHEN ", 6);
+    if (rc == RC_OK)
+        rc = store_contains_sql(c, expr, sql);
+    if (rc == RC_OK)
+        rc = buf_printf(sql, " THEN %d", rank);
+    arg_str(a, w);
+    return rc;
+}
+
 /* Appends the CASE that ranks a row by how word w (the first of the query) matched. */
-static enum rc rank_case(const char *w, const struct codes *hits, const struct codes *members,
-                         struct buf *sql, struct args *a)
+static enum rc rank_case(const struct conn *c, const char *w, const struct codes *hits,
+                         const struct codes *members, struct buf *sql, struct args *a)
 {
     enum rc rc = buf_append(sql, "CASE", 4);
     if (rc == RC_OK && hits->n) {
@@ -827,11 +843,15 @@ static enum rc rank_case(const char *w, const struct codes *hits, const struct c
             rc = buf_printf(sql, ") THEN 1000");
     }
     if (rc == RC_OK) {
-        rc = buf_printf(sql, " WHEN s.name = ? OR s.item_name = ? THEN 900"
-                             " WHEN s.aliases LIKE ? ESCAPE '\\' THEN 800");
+        rc = buf_printf(sql, " WHEN s.name = ? OR s.item_name = ? THEN 900");
         arg_str(a, w);
         arg_str(a, w);
-        arg_take(a, like("%\"", w, "\"%"));
+    }
+    if (rc == RC_OK) {
+        char *quoted = xmalloc(strlen(w) + 3);
+        sprintf(quoted, "\"%s\"", w); /* an alias whole, as the JSON text holds it */
+        rc = when_contains(c, "s.aliases", quoted, 800, sql, a);
+        xfree(quoted);
     }
     for (size_t i = 0; rc == RC_OK && i < members->n; i++) {
         rc = buf_printf(sql, "%s?", i ? ", " : " WHEN s.basic_code IN (");
@@ -839,21 +859,17 @@ static enum rc rank_case(const char *w, const struct codes *hits, const struct c
     }
     if (rc == RC_OK && members->n)
         rc = buf_printf(sql, ") THEN 700");
-    if (rc == RC_OK) {
-        rc = buf_printf(sql, " WHEN s.name LIKE ? ESCAPE '\\' THEN 500"
-                             " WHEN s.aliases LIKE ? ESCAPE '\\' THEN 400"
-                             " WHEN s.item_name LIKE ? ESCAPE '\\' THEN 300"
-                             " WHEN s.initials LIKE ? ESCAPE '\\' THEN 250"
-                             " WHEN s.agency_name LIKE ? ESCAPE '\\' OR s.dept LIKE ? ESCAPE '\\' "
-                             "THEN 150 ELSE 100 END");
-        arg_take(a, like("%", w, "%"));
-        arg_take(a, like("%", w, "%"));
-        arg_take(a, like("%", w, "%"));
-        arg_take(a, all_letters(w) ? like("%", w, "%") : xstrdup("\x01"));
-        arg_take(a, like("%", w, "%"));
-        arg_take(a, like("%", w, "%"));
-    }
-    return rc;
+    if (rc == RC_OK)
+        rc = when_contains(c, "s.name", w, 500, sql, a);
+    if (rc == RC_OK)
+        rc = when_contains(c, "s.aliases", w, 400, sql, a);
+    if (rc == RC_OK)
+        rc = when_contains(c, "s.item_name", w, 300, sql, a);
+    if (rc == RC_OK && all_letters(w))
+        rc = when_contains(c, "s.initials", w, 250, sql, a);
+    if (rc == RC_OK)
+        rc = when_contains(c, "(s.agency_name || ' ' || s.dept)", w, 150, sql, a);
+    return rc ? rc : buf_printf(sql, " ELSE 100 END");
 }
 
 /* Appends the 0/1 expression "the item is meant for the caller's industry". */
@@ -950,8 +966,15 @@ static enum rc fuzzy(struct conn *c, const char *q, char keys[6][8], size_t n_ke
     size_t m = 0;
     for (const char *s = q; *s && m < CATALOG_SEARCH_Q_MAX;)
         p[m++] = catalog__utf8_next(&s);
-    struct grams gs = {0};
-    grams_of(&gs, q);
+    /* One wrong character spoils at most two bigrams: from four characters on, a bigram
+     * always survives and single characters (common ones are in thousands of rows) are not
+     * needed. */
+    struct grams all = {0}, gs = {0};
+    grams_of(&all, q);
+    for (size_t k = 0; k < all.n; k++)
+        if (m < 4 || utf8_len(all.g[k]) == 2)
+            gram_add(&gs, all.g[k], strlen(all.g[k]));
+    xfree(all.g);
     struct buf sql;
     struct args a = {0};
     buf_init(&sql, 64 * 1024);
@@ -1031,6 +1054,97 @@ static enum rc log_miss(struct conn *c, const char *q, int64_t now, struct err *
     return rc;
 }
 
+/* What one pass of a search looks for. */
+struct found_in {
+    char (*words)[Q_BYTES];
+    size_t n_words;
+    const struct codes *hits, *members;
+    char (*keys)[8];
+    size_t n_keys;
+    int limit;
+};
+
+/* Appends to items the best f->limit rows of one pass (chunks: pinyin initials in pieces),
+ * *total the number of rows. */
+static enum rc search_pass(struct conn *c, const struct found_in *f, bool chunks, json_t *items,
+                           int64_t *total, struct err *e)
+{
+    struct buf sql, where;
+    struct args a = {0}, wa = {0};
+    struct stmt *st = NULL;
+    const struct codes *hits = f->hits, *members = f->members;
+    int limit = f->limit;
+    buf_init(&sql, 64 * 1024);
+    buf_init(&where, 64 * 1024);
+    *total = 0;
+    enum rc rc = RC_OK;
+    /* The rows: every word matches, or a synonym or bundle names the item. */
+    if (rc == RC_OK)
+        rc = buf_printf(&where, " WHERE (1 = 1");
+    for (size_t k = 0; rc == RC_OK && k < f->n_words; k++)
+        rc = word_cond(c, f->words[k], chunks, &where, &wa);
+    if (rc == RC_OK)
+        rc = buf_append(&where, ")", 1);
+    for (size_t i = 0; rc == RC_OK && i < hits->n + members->n; i++) {
+        rc = buf_printf(&where, "%s?", i ? ", " : " OR s.basic_code IN (");
+        arg_str(&wa, i < hits->n ? hits->v[i] : members->v[i - hits->n]);
+    }
+    if (rc == RC_OK && hits->n + members->n)
+        rc = buf_append(&where, ")", 1);
+    /* The best of them (a top-N sort: no window over every match, which a two-character
+     * query can make thousands). */
+    if (rc == RC_OK)
+        rc = buf_printf(&sql, "SELECT " ROW_COLS ", ");
+    if (rc == RC_OK)
+        rc = rank_case(c, f->words[0], hits, members, &sql, &a);
+    if (rc == RC_OK)
+        rc = buf_printf(&sql, " + %d * ", FIT_BOOST);
+    if (rc == RC_OK)
+        rc = fit_expr(f->keys, f->n_keys, &sql, &a);
+    if (rc == RC_OK)
+        rc = buf_printf(&sql,
+                        " AS score FROM catalog_search s LEFT JOIN catalog_usage u ON "
+                        "u.impl_id = s.impl_id%s ORDER BY score DESC, uses DESC, s.impl_id "
+                        "LIMIT ?",
+                        buf_str(&where));
+    for (size_t i = 0; i < wa.n; i++)
+        arg_str(&a, wa.v[i]);
+    arg_int(&a, limit);
+    if (rc == RC_OK)
+        rc = prepare_args(c, &sql, &a, &st, e);
+    while (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
+        rc = RC_OK;
+        json_t *row = row_json(st);
+        int64_t score = store_int(st, 16);
+        (*total)++;
+        json_object_set_new(row, "score", json_integer(score));
+        json_object_set_new(row, "matched",
+                            json_string(how_name(score % 50 ? score - FIT_BOOST : score)));
+        json_array_append_new(items, row);
+    }
+    if (rc == RC_DONE)
+        rc = RC_OK;
+    store_finish(st);
+    st = NULL;
+    /* A full page: count them all. */
+    if (rc == RC_OK && *total == limit) {
+        buf_reset(&sql);
+        rc = buf_printf(&sql, "SELECT COUNT(*) FROM catalog_search s%s", buf_str(&where));
+        if (rc == RC_OK)
+            rc = prepare_args(c, &sql, &wa, &st, e);
+        if (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
+            *total = store_int(st, 0);
+            rc = RC_OK;
+        }
+        store_finish(st);
+    }
+    args_free(&a);
+    args_free(&wa);
+    buf_cleanup(&sql);
+    buf_cleanup(&where);
+    return rc;
+}
+
 enum rc catalog_search(struct conn *c, const struct catalog_search_query *q, int64_t now,
                        json_t **out, struct err *e)
 {
@@ -1054,53 +1168,19 @@ enum rc catalog_search(struct conn *c, const struct catalog_search_query *q, int
 
     struct codes hits = {0}, members = {0};
     json_t *items = json_array(), *bundles = json_array();
-    struct buf sql;
-    struct args a = {0};
-    struct stmt *st = NULL;
     int64_t total = 0;
-    buf_init(&sql, 64 * 1024);
     enum rc rc = synonym_hits(c, norm, &hits, e);
     if (rc == RC_OK)
         rc = bundle_hits(c, norm, &hits, &members, bundles, e);
+    struct found_in f = {words, n_words, &hits, &members, keys, n_keys, limit};
     if (rc == RC_OK)
-        rc = buf_printf(&sql, "SELECT " ROW_COLS ", ");
-    if (rc == RC_OK)
-        rc = rank_case(words[0], &hits, &members, &sql, &a);
-    if (rc == RC_OK)
-        rc = buf_printf(&sql, " + %d * ", FIT_BOOST);
-    if (rc == RC_OK)
-        rc = fit_expr(keys, n_keys, &sql, &a);
-    if (rc == RC_OK)
-        rc = buf_printf(&sql, " AS score, COUNT(*) OVER () FROM catalog_search s LEFT JOIN "
-                              "catalog_usage u ON u.impl_id = s.impl_id WHERE (1 = 1");
-    for (size_t k = 0; rc == RC_OK && k < n_words; k++)
-        rc = word_cond(c, words[k], &sql, &a);
-    if (rc == RC_OK)
-        rc = buf_append(&sql, ")", 1);
-    for (size_t i = 0; rc == RC_OK && i < hits.n + members.n; i++) {
-        rc = buf_printf(&sql, "%s?", i ? ", " : " OR s.basic_code IN (");
-        arg_str(&a, i < hits.n ? hits.v[i] : members.v[i - hits.n]);
-    }
-    if (rc == RC_OK && hits.n + members.n)
-        rc = buf_append(&sql, ")", 1);
-    if (rc == RC_OK)
-        rc = buf_printf(&sql, " ORDER BY score DESC, uses DESC, s.impl_id LIMIT ?");
-    arg_int(&a, limit);
-    if (rc == RC_OK)
-        rc = prepare_args(c, &sql, &a, &st, e);
-    while (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
-        rc = RC_OK;
-        json_t *row = row_json(st);
-        int64_t score = store_int(st, 16);
-        total = store_int(st, 17);
-        json_object_set_new(row, "score", json_integer(score));
-        json_object_set_new(row, "matched",
-                            json_string(how_name(score % 50 ? score - FIT_BOOST : score)));
-        json_array_append_new(items, row);
-    }
-    if (rc == RC_DONE)
-        rc = RC_OK;
-    store_finish(st);
+        rc = search_pass(c, &f, false, items, &total, e);
+    /* Pinyin initials of words typed in another order (kbqy for 企业开办): each two-letter
+     * piece among the initials, only when the letters as typed found nothing. */
+    size_t n0 = strlen(words[0]);
+    if (rc == RC_OK && total == 0 && n_words == 1 && all_letters(words[0]) && n0 >= 4 &&
+        n0 % 2 == 0)
+        rc = search_pass(c, &f, true, items, &total, e);
     if (rc == RC_OK && total == 0 && n_words == 1 && utf8_len(norm) >= 3)
         rc = fuzzy(c, norm, keys, n_keys, limit, items, &total, e);
     if (rc == RC_OK && total == 0 && json_array_size(bundles) == 0) {
@@ -1117,7 +1197,5 @@ enum rc catalog_search(struct conn *c, const struct catalog_search_query *q, int
     }
     codes_free(&hits);
     codes_free(&members);
-    args_free(&a);
-    buf_cleanup(&sql);
     return rc;
 }
