@@ -240,6 +240,13 @@ START_TEST(ranking_usage_and_industry)
     ck_assert_int_eq(json_integer_value(json_object_get(o, "total")), 2);
     ck_assert_int_eq(nth_id(o, 0), 3);
     json_decref(o);
+    /* A page smaller than the matches: the total counts them all. */
+    struct err e = {0};
+    struct catalog_search_query one = {"许可", NULL, 1};
+    ck_assert_int_eq(catalog_search(cx, &one, 5000, &o, &e), RC_OK);
+    ck_assert_int_eq(json_array_size(json_object_get(o, "items")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "total")), 2);
+    json_decref(o);
     setenv("QIFU_CATALOG_USAGE_BATCH", "1", 1);
     for (int i = 0; i < 3; i++)
         catalog_usage_note(cx, 4, CATALOG_USAGE_VIEW, 2000 + i);
