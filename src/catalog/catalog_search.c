@@ -483,6 +483,145 @@ enum rc catalog_search_reindex(struct conn *c, int64_t impl_id, const struct cat
     return rc;
 }
 
+enum rc catalog_search_reindex_impl(struct conn *c, int64_t impl_id, int64_t now, struct err *e)
+{
+    struct stmt *st;
+    enum rc rc = store_prepare(
+        c,
+        "SELECT m.impl_code, i.basic_code, t.name, i.name, i.type, i.competent_dept, "
+        "m.agency_name, m.region, i.aliases, i.life_stages, v.id, v.doc FROM catalog_impls m "
+        "JOIN catalog_tasks t ON t.id = m.task_id JOIN catalog_subitems b ON b.id = t.subitem_id "
+        "JOIN catalog_items i ON i.id = b.item_id JOIN catalog_versions v ON v.id = "
+        "m.published_version_id WHERE m.id = ?",
+        &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, impl_id);
+    rc = store_step(st, e);
+    if (rc == RC_DONE) {
+        store_finish(st);
+        return catalog_search_reindex(c, impl_id, NULL, now, e);
+    }
+    if (rc != RC_ROW) {
+        store_finish(st);
+        return rc;
+    }
+    /* Copied out: the statement is finished before the index is written. */
+    char *text[10];
+    for (int i = 0; i < 10; i++)
+        text[i] = xstrdup(store_text(st, i) ? store_text(st, i) : "");
+    int64_t version_id = store_int(st, 10);
+    json_t *guide = json_loads(store_text(st, 11), 0, NULL);
+    store_finish(st);
+    json_t *aliases = json_loads(text[8], 0, NULL), *life = json_loads(text[9], 0, NULL);
+    struct catalog_search_doc d = {.version_id = version_id,
+                                   .impl_code = text[0],
+                                   .basic_code = text[1],
+                                   .name = text[2],
+                                   .item_name = text[3],
+                                   .type = text[4],
+                                   .dept = text[5],
+                                   .agency_name = text[6],
+                                   .region = text[7],
+                                   .aliases = aliases,
+                                   .life_stages = life,
+                                   .guide = guide};
+    rc = catalog_search_reindex(c, impl_id, &d, now, e);
+    json_decref(aliases);
+    json_decref(life);
+    json_decref(guide);
+    for (int i = 0; i < 10; i++)
+        xfree(text[i]);
+    return rc;
+}
+
+/* Reindexes the impls sql (one optional text parameter) lists. */
+static enum rc reindex_listed(struct conn *c, const char *sql, const char *arg, int64_t now, int *n,
+                              struct err *e)
+{
+    struct stmt *st;
+    int64_t *ids = NULL;
+    size_t n_ids = 0;
+    enum rc rc = store_prepare(c, sql, &st, e);
+    if (rc)
+        return rc;
+    if (arg)
+        store_bind_text(st, 1, arg);
+    while ((rc = store_step(st, e)) == RC_ROW) {
+        ids = xrealloc(ids, (n_ids + 1) * sizeof(*ids));
+        ids[n_ids++] = store_int(st, 0);
+    }
+    store_finish(st);
+    if (rc == RC_DONE)
+        rc = RC_OK;
+    for (size_t i = 0; rc == RC_OK && i < n_ids; i++)
+        rc = catalog_search_reindex_impl(c, ids[i], now, e);
+    if (n)
+        *n = (int)n_ids;
+    xfree(ids);
+    return rc;
+}
+
+enum rc catalog_search_reindex_item(struct conn *c, const char *basic_code, int64_t now,
+                                    struct err *e)
+{
+    return reindex_listed(c,
+                          "SELECT m.id FROM catalog_impls m JOIN catalog_tasks t ON t.id = "
+                          "m.task_id JOIN catalog_subitems b ON b.id = t.subitem_id JOIN "
+                          "catalog_items i ON i.id = b.item_id WHERE i.basic_code = ? AND "
+                          "m.published_version_id IS NOT NULL ORDER BY m.id",
+                          basic_code, now, NULL, e);
+}
+
+enum rc catalog_search_rebuild(struct conn *c, int64_t now, int *n, struct err *e)
+{
+    bool own = !store_in_txn(c);
+    enum rc rc = own ? store_begin(c, e) : RC_OK;
+    if (rc == RC_OK)
+        rc = store_exec(c, "DELETE FROM catalog_search", e);
+    if (rc == RC_OK)
+        rc = store_exec(c, "DELETE FROM catalog_search_terms", e);
+    if (rc == RC_OK)
+        rc = store_exec(c, "DELETE FROM catalog_search_industry", e);
+    if (rc == RC_OK)
+        rc = store_exec(c, "DELETE FROM catalog_search_bundles", e);
+    if (rc == RC_OK)
+        rc = reindex_listed(c,
+                            "SELECT id FROM catalog_impls WHERE published_version_id IS NOT "
+                            "NULL ORDER BY id",
+                            NULL, now, n, e);
+    struct stmt *st = NULL;
+    if (rc == RC_OK)
+        rc = store_prepare(c, "SELECT code, doc FROM catalog_bundles WHERE state = 'published'",
+                           &st, e);
+    json_t *docs = json_array();
+    while (rc == RC_OK && (rc = store_step(st, e)) == RC_ROW) {
+        rc = RC_OK;
+        json_t *d = json_loads(store_text(st, 1), 0, NULL);
+        if (d)
+            json_array_append_new(docs, d);
+    }
+    if (rc == RC_DONE)
+        rc = RC_OK;
+    store_finish(st);
+    size_t i;
+    json_t *d;
+    json_array_foreach(docs, i, d)
+    {
+        const char *code = json_string_value(json_object_get(d, "code"));
+        if (rc == RC_OK && code)
+            rc = catalog_search_reindex_bundle(c, code, d, e);
+    }
+    json_decref(docs);
+    if (own) {
+        if (rc == RC_OK)
+            rc = store_commit(c, e);
+        if (store_in_txn(c))
+            store_rollback(c);
+    }
+    return rc;
+}
+
 enum rc catalog_search_reindex_bundle(struct conn *c, const char *code, const json_t *bundle,
                                       struct err *e)
 {

@@ -53,6 +53,19 @@ struct catalog_search_doc {
 enum rc catalog_search_reindex(struct conn *c, int64_t impl_id, const struct catalog_search_doc *d,
                                int64_t now, struct err *e) WARN_UNUSED;
 /*
+ * Reindexes impl_id from the catalogue tables: its published version (catalog_impls.
+ * published_version_id) with its item, task and agency, or takes it out when it has none.
+ * What the publish and withdraw paths call (catalog_flow.c), inside their transaction.
+ */
+enum rc catalog_search_reindex_impl(struct conn *c, int64_t impl_id, int64_t now,
+                                    struct err *e) WARN_UNUSED;
+/* Reindexes every impl of the 事项 with basic_code (its name, aliases or department changed). */
+enum rc catalog_search_reindex_item(struct conn *c, const char *basic_code, int64_t now,
+                                    struct err *e) WARN_UNUSED;
+/* Rebuilds the whole index from the catalogue tables (`qifu catalog reindex`): every impl and
+ * every published bundle. *n (may be NULL) counts the impls indexed. */
+enum rc catalog_search_rebuild(struct conn *c, int64_t now, int *n, struct err *e) WARN_UNUSED;
+/*
  * Puts the 一件事 bundle (a BUNDLE document: code, name, life_stage, aliases, members) into
  * the search index, replacing it, or takes bundle code out when bundle is NULL.
  */

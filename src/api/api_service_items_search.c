@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * api_catalog_search: the catalogue search (public), its synonyms and the log of queries
+ * api_service_items_search: the catalogue search (public), its synonyms and the log of queries
  * that found nothing (catalog.write). docs/internals/catalog.md "Search".
  */
 #include <string.h>
@@ -153,8 +153,9 @@ static enum rc api_zero_results(struct http_req *req, struct http_resp *resp, st
     return rc ? rc : http_reply(resp, 200, json_pack("{s:o}", "items", items));
 }
 
-const struct http_route api_catalog_search_routes[] = {
-    /* Before /service-items/{id} (api_catalog.c): the first matching route wins. A search
+const struct http_route api_service_items_search_routes[] = {
+    /* Above /service-items/{id} (api_service_items.c; api_int.h): the first matching route
+     * wins. A search
      * may log its query (a write), so it is not a read-only route. */
     ROUTE(HTTP_GET, "/api/v1/service-items/search", HTTP_PUBLIC, api_catalog_search,
           "查找办事事项（名称、俗称、材料、拼音首字母）"),
@@ -171,5 +172,5 @@ const struct http_route api_catalog_search_routes[] = {
     ROUTE_READ(HTTP_GET, "/api/v1/catalog/zero-results", PERM(CATALOG_WRITE), api_zero_results,
                "无结果的搜索词"),
 };
-const size_t api_catalog_search_n_routes =
-    sizeof(api_catalog_search_routes) / sizeof(api_catalog_search_routes[0]);
+const size_t api_service_items_search_n_routes =
+    sizeof(api_service_items_search_routes) / sizeof(api_service_items_search_routes[0]);
