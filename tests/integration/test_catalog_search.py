@@ -4,6 +4,7 @@ catalog.write only (audited), and the log of queries that found nothing. The ind
 written straight into catalog_search (as catalog_search_reindex writes them; its own logic is
 tests/unit/test_catalog_search.c), so these tests do not depend on the catalogue loader."""
 import json
+import os
 import urllib.parse
 
 import pytest
@@ -125,3 +126,45 @@ def test_zero_result_queries_are_listed(server, world):
     assert got["xyz火星"]["count"] == 1
     assert "办执照" not in got
     assert set(got["火星移民"]) == {"query", "count", "first_seen", "last_seen"}
+
+
+def test_the_catalogue_keeps_the_index(make_server):
+    """End to end on the catalogue itself: `qifu catalog load` publishes and indexes, seeds
+    DIR/synonyms.json; views of a guide rank it up; withdrawing takes it out of the search."""
+    from catalog_fixtures import item, write_dir
+    s = make_server(env={"QIFU_CATALOG_USAGE_BATCH": "1"})
+    d = os.path.join(s.tmp, "cat")
+    hiring = item(basic_code="GG0030300B", name="招用员工就业登记", dept="人力资源和社会保障局",
+                  type_="gg", life_stages=("zhaopin",))
+    hiring["aliases"] = ["用工登记"]
+    write_dir(d, [item(basic_code="XK0010100Y"), hiring])
+    with open(os.path.join(d, "synonyms.json"), "w", encoding="utf-8") as f:
+        json.dump({"synonyms": [{"term": "招工备案", "targets": ["GG0030300B"]}]}, f,
+                  ensure_ascii=False)
+    out = s.cli("catalog", "load", d).stdout
+    assert "新增同义词 1" in out, out
+    food = search(s, "开饭店")
+    assert food["items"][0]["name"] == "食品经营许可（新办）" and food["items"][0]["matched"] == "alias"
+    fid = food["items"][0]["id"]
+    hire = search(s, "招工备案")["items"]
+    assert [(i["name"], i["matched"]) for i in hire] == [("招用员工就业登记（新办）", "synonym")]
+    hid = hire[0]["id"]
+    # A material (both guides are the fixture's one guide).
+    assert {(i["id"], i["matched"]) for i in search(s, "总部授权书")["items"]} == {
+        (fid, "text"), (hid, "text")}
+    assert search(s, "zyygjydj")["items"][0]["id"] == hid  # pinyin initials
+    # Both guides are the 合肥 agency's: the lower id first, until the other is viewed more.
+    both = search(s, "合肥市市场监督管理局")["items"]
+    assert [i["id"] for i in both] == sorted([fid, hid])
+    later = max(fid, hid)
+    for _ in range(2):
+        ok(s.request("GET", "/api/v1/service-items/%d" % later))
+    both = search(s, "合肥市市场监督管理局")["items"]
+    assert both[0]["id"] == later and both[0]["uses"] == 2
+    # Loading again adds no synonym; withdrawing takes the item out of the search.
+    assert "新增同义词 0" in s.cli("catalog", "load", d).stdout
+    assert [i["id"] for i in search(s, "餐饮许可证")["items"]] == [fid]
+    ok(s.request("POST", "/api/v1/service-items/%d/versions/1/actions" % fid,
+                 {"action": "withdraw", "note": "事项取消"}, token=s.login("catalog")))
+    assert fid not in [i["id"] for i in search(s, "开饭店")["items"]]
+    assert search(s, "餐饮许可证")["total"] == 0
