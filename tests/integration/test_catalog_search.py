@@ -161,6 +161,15 @@ def test_the_catalogue_keeps_the_index(make_server):
         ok(s.request("GET", "/api/v1/service-items/%d" % later))
     both = search(s, "合肥市市场监督管理局")["items"]
     assert both[0]["id"] == later and both[0]["uses"] == 2
+    # `qifu catalog reindex` rebuilds the same index from the catalogue tables.
+    before = s.sql("SELECT impl_id, short_text, long_text, initials FROM catalog_search "
+                   "ORDER BY impl_id")
+    s.write_sql("DELETE FROM catalog_search WHERE impl_id = %d" % fid)
+    assert fid not in [i["id"] for i in search(s, "开饭店")["items"]]
+    assert "2 items" in s.cli("catalog", "reindex").stdout
+    assert s.sql("SELECT impl_id, short_text, long_text, initials FROM catalog_search "
+                 "ORDER BY impl_id") == before
+    assert search(s, "开饭店")["items"][0]["id"] == fid
     # Loading again adds no synonym; withdrawing takes the item out of the search.
     assert "新增同义词 0" in s.cli("catalog", "load", d).stdout
     assert [i["id"] for i in search(s, "餐饮许可证")["items"]] == [fid]
