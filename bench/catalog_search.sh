@@ -9,7 +9,9 @@
 #
 # Environment: QIFU_BIN (default build/release/qifu), BENCH_BIN_DIR (loadgen and catalog_bench;
 # default build/release/bench), BENCH_CS_ITEMS (20000), BENCH_CS_CONNS (16), BENCH_CS_SECS (10),
-# BENCH_CS_PEER_REPS (50 rounds of the query set), BENCH_KEEP=1 (keep the temp dir).
+# BENCH_CS_PEER_REPS (50 rounds of the query set), BENCH_CS_PG=1 (on PostgreSQL instead: a
+# private cluster of scripts/pg-test.sh, fsync off; the peer is then the ILIKE / gram query
+# through psql with \timing), BENCH_KEEP=1 (keep the temp dir).
 #
 #   data     qifu migrate on a fresh SQLite file, then catalog_bench gen: N items written into
 #            the search index by catalog_search_reindex, the function the publish path calls
@@ -46,8 +48,10 @@ for c in curl jq python3; do command -v $c >/dev/null || die "$c is missing"; do
 
 TMP=$(mktemp -d /tmp/qifu-bench-catsearch.XXXXXX)
 SRV_PID=""
+PGDIR=""
 cleanup() {
     if [ -n "$SRV_PID" ]; then kill "$SRV_PID" 2>/dev/null || true; wait "$SRV_PID" 2>/dev/null || true; fi
+    if [ -n "$PGDIR" ]; then "$ROOT/scripts/pg-test.sh" stop "$PGDIR" >/dev/null 2>&1 || true; fi
     if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "== kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
@@ -92,14 +96,22 @@ cut -f1 "$TMP/set" >"$TMP/queries"
 
 echo "== bench/catalog_search: $N items, $CONNS connections × ${SECS}s, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 DB=$TMP/qifu.db
-"$QIFU" migrate --db "sqlite:$DB" >"$TMP/migrate.out" 2>&1 || die "migrate: $(tail -3 "$TMP/migrate.out")"
+URL=sqlite:$DB
+BACKEND=SQLite
+if [ "${BENCH_CS_PG:-0}" = 1 ]; then
+    command -v psql >/dev/null || die "psql is missing"
+    PGDIR=$(mktemp -d /tmp/qcs-pg.XXXX)
+    URL=$("$ROOT/scripts/pg-test.sh" start "$PGDIR") || die "no PostgreSQL cluster"
+    BACKEND="PostgreSQL (fsync off)"
+fi
+"$QIFU" migrate --db "$URL" >"$TMP/migrate.out" 2>&1 || die "migrate: $(tail -3 "$TMP/migrate.out")"
 t0=$(date +%s.%N)
-"$BIN/catalog_bench" gen "sqlite:$DB" "$N" >"$TMP/gen.out" || die "gen: $(tail -3 "$TMP/gen.out")"
+"$BIN/catalog_bench" gen "$URL" "$N" >"$TMP/gen.out" || die "gen: $(tail -3 "$TMP/gen.out")"
 t1=$(date +%s.%N)
 grep -q "^GEN items=$N\$" "$TMP/gen.out" || die "gen wrote $(cat "$TMP/gen.out")"
-echo "   indexed $N items in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s ($(du -m "$DB" | cut -f1) MB)"
+echo "   indexed $N items in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s on $BACKEND"
 
-"$QIFU" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --db "sqlite:$DB" 2>"$TMP/server.log" &
+"$QIFU" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --db "$URL" 2>"$TMP/server.log" &
 SRV_PID=$!
 PORT=""
 for _ in $(seq 1 300); do
@@ -115,8 +127,34 @@ python3 -c 'import sys, urllib.parse
 for q in open(sys.argv[1], encoding="utf-8").read().split("\n"):
     if q: print("/api/v1/service-items/search?q=" + urllib.parse.quote(q))' "$TMP/queries" >"$TMP/paths"
 
+# The bare query of each query REPS times: "PEER q count" (first round) and "LAT ms" lines.
+peer() { # reps
+    if [ -z "$PGDIR" ]; then
+        "$BIN/catalog_bench" peer "$DB" "$TMP/queries" "$1"
+        return
+    fi
+    # PostgreSQL: what the search's text condition runs (pg_trgm ILIKE over the same
+    # expression, or the gram table), counted, through psql with \timing.
+    python3 - "$TMP/queries" "$1" >"$TMP/peer.sql" <<'PY'
+import sys
+qs = [q for q in open(sys.argv[1], encoding="utf-8").read().split("\n") if q]
+print("\\timing on")
+for r in range(int(sys.argv[2])):
+    for q in qs:
+        lit = q.replace("'", "''")
+        if len(q) >= 3:
+            print("SELECT 'PEER', '%s', COUNT(*) FROM catalog_search s WHERE (s.short_text || ' ' || "
+                  "s.initials || ' ' || s.long_text) ILIKE '%%%s%%';" % (lit, lit))
+        else:
+            print("SELECT 'PEER', '%s', COUNT(*) FROM catalog_search_terms WHERE term = '%s';"
+                  % (lit, lit))
+PY
+    psql "$URL" -X -A -F ' ' -t -f "$TMP/peer.sql" |
+        awk '/^PEER / { print; next } /^Time: / { print "LAT " $2 }'
+}
+
 # ---- checks ----------------------------------------------------------------------------
-"$BIN/catalog_bench" peer "$DB" "$TMP/queries" 1 | grep '^PEER ' >"$TMP/peer_counts"
+peer 1 | grep '^PEER ' >"$TMP/peer_counts"
 i=0
 while IFS=$'\t' read -r q kind; do
     i=$((i + 1))
@@ -146,9 +184,9 @@ cpu_ms=$(awk -v a="$c0" -v b="$(cpu)" -v hz="$(getconf CLK_TCK)" -v n="$(field n
 p50=$(pct "$TMP/lat" 0.5)
 p99=$(pct "$TMP/lat" 0.99)
 
-"$BIN/catalog_bench" peer "$DB" "$TMP/queries" "$REPS" | sed -n 's/^LAT //p' >"$TMP/peer_lat"
+peer "$REPS" | sed -n 's/^LAT //p' >"$TMP/peer_lat"
 pp50=$(pct "$TMP/peer_lat" 0.5)
 pp99=$(pct "$TMP/peer_lat" 0.99)
 ratio=$(awk -v a="$p99" -v b="$pp99" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')
 echo "FIGURE search_p99 $p99 ms peer bare_fts_p99 $pp99 ratio $ratio"
-echo "BENCH catalog_search: $N items on SQLite, ${CONNS} clients: search p99 ${p99} ms (p50 ${p50} ms, $(printf '%.0f' "$rps")/s, ${cpu_ms} ms server CPU per search) vs bare FTS query p99 ${pp99} ms (p50 ${pp50} ms, one process, no ranking), ×${ratio}"
+echo "BENCH catalog_search: $N items on $BACKEND, ${CONNS} clients: search p99 ${p99} ms (p50 ${p50} ms, $(printf '%.0f' "$rps")/s, ${cpu_ms} ms server CPU per search) vs bare full-text query p99 ${pp99} ms (p50 ${pp50} ms, one process, no ranking), ×${ratio}"
