@@ -177,3 +177,23 @@ def test_the_catalogue_keeps_the_index(make_server):
                  {"action": "withdraw", "note": "事项取消"}, token=s.login("catalog")))
     assert fid not in [i["id"] for i in search(s, "开饭店")["items"]]
     assert search(s, "餐饮许可证")["total"] == 0
+
+
+def test_an_enterprise_sees_items_of_its_industry_first(server, world):
+    """Without ?industry= a signed-in enterprise's own industry boosts the items whose guides
+    name it; ?industry= does the same for anyone."""
+    tok = server.login("enterprise")
+    ind = server.sql("SELECT e.industry FROM enterprises e JOIN users u ON u.credit_code = "
+                     "e.credit_code WHERE u.username = 'enterprise'")[0][0]
+    assert ind
+    server.write_sql(row(903, "XK00300C03", "演出经营许可（场所）", [], "演出经营许可（场所） 某局", ""))
+    server.write_sql(row(904, "XK00400D04", "演出经营许可（经纪）", [], "演出经营许可（经纪） 某局", ""))
+    server.write_sql("INSERT INTO catalog_search_industry (impl_id, code) VALUES (904, '%s')"
+                     % ind[:2])
+    anon = [i["id"] for i in search(server, "演出经营")["items"]]
+    assert anon == [903, 904]
+    st, _, d = server.request("GET", "/api/v1/service-items/search?" + urllib.parse.urlencode(
+        {"q": "演出经营"}), token=tok)
+    assert st == 200 and [i["id"] for i in d["items"]] == [904, 903]
+    assert d["items"][0]["score"] == 500 + 120 and d["items"][0]["matched"] == "name"
+    assert [i["id"] for i in search(server, "演出经营", industry=ind)["items"]] == [904, 903]
