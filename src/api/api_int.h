@@ -107,6 +107,7 @@ enum rc api_notices_unread(struct http_req *req, struct conn *c, const struct pr
     /* The catalogue's parts (service_items_<part>) go above it: its GET .../{id} would */         \
     /* take .../search or .../{id}.jsonld otherwise (the first matching route wins). */            \
     X(service_items_search)                                                                        \
+    X(service_items_export)                                                                        \
     X(service_items)
 
 #define API_TABLE_DECLARE(name)                                                                    \

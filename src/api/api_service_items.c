@@ -214,7 +214,7 @@ static enum rc version_new(struct http_req *req, struct http_resp *resp, struct 
 /* {v}: a positive version number. */
 static enum rc path_version(struct http_req *req, int64_t *id, int *v, struct err *e)
 {
-    int64_t n;
+    int64_t n = 0;
     enum rc rc = api_path_id(req, 0, "办事指南", id, e);
     if (rc == RC_OK)
         rc = api_path_id(req, 1, "办事指南版本", &n, e);
@@ -340,8 +340,7 @@ const struct http_route api_service_items_routes[] = {
                version_timeline, "办事指南版本的办理过程"),
     ROUTE_READ(HTTP_GET, "/api/v1/catalog/quality", WRITERS | PERM(DEMAND_OVERSEE), quality,
                "各部门办事指南质量"),
-    ROUTE_READ(HTTP_GET, "/api/v1/catalog/labels", HTTP_PUBLIC, labels,
-               "事项类型、生命周期阶段等名称"),
+    ROUTE(HTTP_GET, "/api/v1/catalog/labels", HTTP_PUBLIC, labels, "事项类型、生命周期阶段等名称"),
 };
 const size_t api_service_items_n_routes =
     sizeof(api_service_items_routes) / sizeof(api_service_items_routes[0]);

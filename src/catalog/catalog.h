@@ -205,14 +205,16 @@ struct catalog_load_report {
     int items, impls, created, published, unchanged;
     int bundles, bundles_changed;
     int synonyms;   /* synonyms added from DIR/synonyms.json (catalog_synonyms_seed) */
-    char file[256]; /* the file an error is about ("" when none) */
+    char file[256]; /* the first file an error is about ("" when none) */
+    json_t *errors; /* [{file, field, message}] of every bad file (new; the caller frees) */
 };
 
 /*
  * `qifu catalog load DIR`: every DIR/items/NAME.json (an ITEM file) through catalog_item_put
  * with publish, then every DIR/bundles/NAME.json through catalog_bundle_put, in file-name
  * order. Idempotent: re-loading unchanged files changes nothing; a changed guide becomes a
- * new published version. Stops at the first bad file (r->file names it; e says why).
+ * new published version. A bad file is reported and skipped; the others are loaded. Returns
+ * the first bad file's error (r->file names it, r->errors lists every one).
  */
 enum rc catalog_load_dir(struct conn *c, const struct principal *p, const struct ent_catalog *ent,
                          const char *dir, int64_t now, struct catalog_load_report *r,

@@ -269,9 +269,48 @@ static enum rc apply_withdraw(struct flow_call *x, struct err *e)
     return rc;
 }
 
+/* A version in review is announced to the organisations whose reviewers (catalog.review)
+ * cover the service item's region. */
+static enum rc notify_submit(struct flow_call *x, struct err *e)
+{
+    struct vrec *r = x->rec;
+    /* `qifu catalog load` (no user) approves at once: nobody needs telling. */
+    if (!x->p || !x->p->user_id)
+        return RC_OK;
+    struct stmt *st;
+    char region[8] = "", code[CATALOG_IMPL_CODE_MAX] = "", title[300];
+    enum rc rc = store_prepare(x->c,
+                               "SELECT m.region, m.impl_code, t.name FROM catalog_impls m JOIN "
+                               "catalog_tasks t ON t.id = m.task_id WHERE m.id = ?",
+                               &st, e);
+    if (rc)
+        return rc;
+    store_bind_int(st, 1, r->impl_id);
+    rc = store_step(st, e);
+    if (rc == RC_ROW) {
+        snprintf(region, sizeof(region), "%s", store_text(st, 0));
+        snprintf(code, sizeof(code), "%s", store_text(st, 1));
+        snprintf(title, sizeof(title), "办事指南待审核：%s（第 %d 版）", store_text(st, 2),
+                 r->version);
+        rc = RC_OK;
+    }
+    store_finish(st);
+    if (rc)
+        return rc == RC_DONE ? RC_OK : rc;
+    int64_t *orgs = NULL;
+    size_t n = 0;
+    rc = access_orgs_covering(x->c, ACCESS_CATALOG_REVIEW, region, &orgs, &n, e);
+    for (size_t i = 0; i < n && rc == RC_OK; i++) {
+        struct flow_to to = {0, orgs[i], NULL};
+        rc = flow_notify(x, &to, "catalog_review", title, code, e);
+    }
+    xfree(orgs);
+    return rc;
+}
+
 #define B FLOW_BIT
 static const struct flow_action actions[] = {
-    {"submit", "提交审核", B(CV_DRAFT), REL_WRITER, CV_REVIEW, 0, 0, 0, NULL, NULL},
+    {"submit", "提交审核", B(CV_DRAFT), REL_WRITER, CV_REVIEW, 0, 0, 0, NULL, notify_submit},
     {"approve", "审核发布", B(CV_REVIEW), REL_REVIEWER, CV_PUBLISHED, 0, 0, 0, apply_approve, NULL},
     {"reject", "退回修改", B(CV_REVIEW), REL_REVIEWER, CV_DRAFT, FLOW_NOTE, 0, 0, NULL, NULL},
     {"withdraw", "撤回", B(CV_PUBLISHED), REL_REVIEWER, CV_WITHDRAWN, FLOW_NOTE, 0, 0,

@@ -41,7 +41,7 @@ static char **json_files(const char *dir, size_t *n)
         names[(*n)++] = xstrdup(de->d_name);
     }
     closedir(d);
-    if (*n)
+    if (names && *n > 1)
         qsort(names, *n, sizeof(*names), by_name);
     return names;
 }
@@ -71,40 +71,58 @@ enum rc catalog_load_dir(struct conn *c, const struct principal *p, const struct
                          const char *dir, int64_t now, struct catalog_load_report *r, struct err *e)
 {
     memset(r, 0, sizeof(*r));
+    r->errors = json_array();
     /* Hundreds of small transactions (a guide's create, submit, approve): their commits need
      * not wait for the disk one by one; the load is made durable at its end. */
     enum rc rc = store_relax_commits(c, true, e);
     if (rc)
         return rc;
     static const char *const subs[] = {"items", "bundles"};
-    for (int s = 0; s < 2 && rc == RC_OK; s++) {
+    bool stop = false; /* a failure of the system (not of a file) ends the load */
+    for (int s = 0; s < 2 && !stop; s++) {
         char sub[4096];
         snprintf(sub, sizeof(sub), "%s/%s", dir, subs[s]);
         size_t n;
         char **names = json_files(sub, &n);
         for (size_t i = 0; i < n; i++) {
-            if (rc == RC_OK) {
-                snprintf(r->file, sizeof(r->file), "%s/%s", subs[s], names[i]);
+            if (!stop) {
+                char file[256];
+                snprintf(file, sizeof(file), "%s/%s", subs[s], names[i]);
                 char path[4400];
                 snprintf(path, sizeof(path), "%s/%s", sub, names[i]);
                 json_t *doc = NULL;
-                rc = read_json(path, &doc, e);
-                if (rc == RC_OK && s == 0) {
+                struct err fe;
+                err_clear(&fe);
+                enum rc frc = read_json(path, &doc, &fe);
+                if (frc == RC_OK && s == 0) {
                     struct catalog_put_report pr;
-                    rc = catalog_item_put(c, p, ent, doc, true, now, &pr, e);
+                    frc = catalog_item_put(c, p, ent, doc, true, now, &pr, &fe);
                     json_decref(pr.ids);
                     r->items++;
                     r->impls += pr.impls;
                     r->created += pr.created;
                     r->published += pr.published;
                     r->unchanged += pr.unchanged;
-                } else if (rc == RC_OK) {
+                } else if (frc == RC_OK) {
                     bool changed = false;
-                    rc = catalog_bundle_put(c, p, ent, doc, now, &changed, e);
+                    frc = catalog_bundle_put(c, p, ent, doc, now, &changed, &fe);
                     r->bundles++;
                     r->bundles_changed += changed;
                 }
                 json_decref(doc);
+                stop = rc_http(frc) >= 500;
+                if (frc) {
+                    json_array_append_new(r->errors,
+                                          json_pack("{s:s, s:s, s:s}", "file", file, "field",
+                                                    fe.field, "message", fe.msg));
+                    if (rc == RC_OK) {
+                        /* The first bad file's error is the answer. */
+                        rc = frc;
+                        snprintf(r->file, sizeof(r->file), "%s", file);
+                        if (e)
+                            *e = fe;
+                    }
+                }
             }
             xfree(names[i]);
         }
@@ -113,19 +131,28 @@ enum rc catalog_load_dir(struct conn *c, const struct principal *p, const struct
     /* The 俗称 of DIR/synonyms.json (when present): new terms only, edited ones are kept. */
     char spath[4200];
     snprintf(spath, sizeof(spath), "%s/synonyms.json", dir);
-    if (rc == RC_OK && access(spath, R_OK) == 0) {
+    if (!stop && access(spath, R_OK) == 0) {
         json_t *doc = NULL;
-        snprintf(r->file, sizeof(r->file), "synonyms.json");
-        rc = read_json(spath, &doc, e);
-        if (rc == RC_OK)
-            rc = catalog_synonyms_seed(c, doc, now, &r->synonyms, e);
+        struct err fe;
+        err_clear(&fe);
+        enum rc frc = read_json(spath, &doc, &fe);
+        if (frc == RC_OK)
+            frc = catalog_synonyms_seed(c, doc, now, &r->synonyms, &fe);
         json_decref(doc);
+        if (frc) {
+            json_array_append_new(r->errors, json_pack("{s:s, s:s, s:s}", "file", "synonyms.json",
+                                                       "field", fe.field, "message", fe.msg));
+            if (rc == RC_OK) {
+                rc = frc;
+                snprintf(r->file, sizeof(r->file), "synonyms.json");
+                if (e)
+                    *e = fe;
+            }
+        }
     }
     struct err ignored;
     enum rc off = store_relax_commits(c, false, rc ? &ignored : e);
     if (rc == RC_OK && off)
         return off;
-    if (rc == RC_OK)
-        r->file[0] = '\0';
     return rc;
 }

@@ -464,7 +464,10 @@ enum rc catalog_quality(struct conn *c, json_t **out, struct err *e)
         BUMP(d, "errors", json_integer_value(json_object_get(l, "errors")));
         BUMP(d, "warnings", json_integer_value(json_object_get(l, "warnings")));
         json_t *by = json_object_get(d, "by_rule");
-        json_array_foreach(fs, i, f) BUMP(by, json_string_value(json_object_get(f, "rule")), 1);
+        json_array_foreach(fs, i, f)
+        {
+            BUMP(by, json_string_value(json_object_get(f, "rule")), 1);
+        }
 #undef BUMP
         total++;
         total_clean += n == 0;

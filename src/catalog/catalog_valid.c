@@ -30,6 +30,8 @@ static enum rc bad(struct err *e, const char *path, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (!*path) /* the document itself */
+        return err_set(e, RC_INVALID, NULL, "%s", msg);
     return err_set(e, RC_INVALID, path, "%s: %s", path, msg);
 }
 
@@ -811,7 +813,7 @@ static enum rc guide_check_at(const json_t *guide, const struct ent_catalog *ent
 enum rc catalog_guide_check(const json_t *guide, const struct ent_catalog *ent, struct err *e)
 {
     if (!json_is_object(guide))
-        return err_set(e, RC_INVALID, "guide", "guide: 办事指南应为对象");
+        return err_set(e, RC_INVALID, NULL, "guide: 办事指南应为对象");
     return guide_check_at(guide, ent, "", e);
 }
 

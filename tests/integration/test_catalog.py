@@ -66,10 +66,11 @@ def test_load_is_idempotent_and_reads_are_public(server):
     assert one["guide"] == guide()
     assert "actions" not in one["version"]  # the public gets no buttons
 
-    # Filters.
+    # Filters (over this test's items: the demo data holds the starting catalogue too).
     def ids(q):
         return sorted(r["impl_code"] for r in ok(server.request(
-            "GET", "/api/v1/service-items?limit=500&" + q))["items"])
+            "GET", "/api/v1/service-items?limit=500&" + q))["items"]
+            if r["impl_code"].startswith(("XK0010100Y", "GG0030300B")))
     anqing = impl_code("XK0010100Y", "340800", ANQING_SCJ)
     assert anqing in ids("cross=1") and hefei not in ids("cross=1")
     assert hefei in ids("region=3401") and anqing not in ids("region=3401")
@@ -311,12 +312,18 @@ def test_load_refuses_a_guide_the_lint_refuses(server):
     d = os.path.join(server.tmp, "cat-bad")
     bad = item(basic_code="XK0660000B")
     bad["subitems"][0]["tasks"][0]["impls"][0]["guide"] = guide(complaint_phone=None)
-    write_dir(d, [bad])
+    worse = item(basic_code="XK0660000C")
+    worse["subitems"][0]["tasks"][0]["impls"][0]["guide"]["materials"][0]["sorce"] = "x"
+    write_dir(d, [bad, worse, item(basic_code="XK0660000D")])
     p = server.cli("catalog", "load", d, check=False)
     assert p.returncode != 0
+    # Every bad file is named with its path and rule; the good one is loaded.
     assert "items/XK0660000B.json" in p.stderr and "complaint_phone_missing" in p.stderr, p.stderr
+    assert "items/XK0660000C.json" in p.stderr and "materials[0].sorce" in p.stderr, p.stderr
+    assert "2 个文件有错误" in p.stderr, p.stderr
     assert not server.sql("SELECT v.id FROM catalog_versions v JOIN catalog_impls m ON "
                           "m.id = v.impl_id WHERE m.impl_code LIKE 'XK0660000B%'")
+    assert by_code(server, impl_code("XK0660000D", "340100", HEFEI_SCJ))
 
 
 def test_bundles_are_stored_when_members_exist(server):
@@ -402,3 +409,49 @@ def test_plain_demo_loads_the_catalogue(backend, tmp_path):
     assert con.execute("SELECT role FROM users WHERE username = 'catalog'").fetchall() == [
         ("catalog",)]
     assert con.execute("SELECT state FROM catalog_versions").fetchall() == [("published",)]
+
+
+def test_odd_bodies(server):
+    cat = server.login("catalog")
+    assert_error(server.request("POST", "/api/v1/service-items", [1], token=cat), 400,
+                 "invalid", message="应为 JSON 对象")
+    d = ok(server.request("POST", "/api/v1/service-items", item(basic_code="XK0330000O"),
+                          token=cat), 201)
+    base = "/api/v1/service-items/%d/versions" % d["ids"][0]
+    assert_error(server.request("PUT", base + "/1", {"guide": None}, token=cat), 400, "invalid",
+                 field="guide")
+    assert_error(server.request("PUT", base + "/1", {"guide": guide(), "x": 1}, token=cat), 400,
+                 "invalid", field="x")
+    assert_error(server.request("PUT", base + "/7", {"guide": guide()}, token=cat), 404,
+                 "not_found")
+    assert_error(server.request("PUT", base + "/abc", {"guide": guide()}, token=cat), 404,
+                 "not_found")
+    assert_error(server.request("POST", base + "/1/actions", {"action": "publish"}, token=cat),
+                 400, "invalid", field="action")
+    assert_error(server.request("GET", "/api/v1/service-items/1?version=0"), 400, "invalid",
+                 field="version")
+
+
+def test_submit_tells_the_reviewers_of_the_region(server):
+    cat = server.login("catalog")  # 安庆市数据资源管理局: its region is 340800
+    it = item(basic_code="XK0220000N", impls=[
+        {"region": "340800", "agency_name": "安庆市市场监督管理局", "agency_uscc": ANQING_SCJ,
+         "guide": guide()},
+        {"region": "340100", "agency_name": "合肥市市场监督管理局", "agency_uscc": HEFEI_SCJ,
+         "guide": guide()}])
+    ids = ok(server.request("POST", "/api/v1/service-items", it, token=cat), 201)["ids"]
+    for iid in ids:
+        ok(server.request("POST", "/api/v1/service-items/%d/versions/1/actions" % iid,
+                          {"action": "submit"}, token=cat))
+    mine = [n for n in ok(server.request("GET", "/api/v1/notices?limit=500", token=cat))["items"]
+            if n.get("kind") == "catalog_review" and n["body"].startswith("XK0220000N")]
+    assert [n["body"] for n in mine] == [impl_code("XK0220000N", "340800", ANQING_SCJ)], mine
+    assert mine[0]["title"] == "办事指南待审核：食品经营许可（新办）（第 1 版）"
+    # `qifu catalog load` approves at once and tells nobody (the Anqing impl of the first
+    # test was loaded so).
+    assert not [n for n in ok(server.request("GET", "/api/v1/notices?limit=500", token=cat))[
+        "items"] if n.get("kind") == "catalog_review" and n["body"].startswith("XK0010100Y")]
+    # Nobody outside the catalogue team reads it.
+    assert not [n for n in ok(server.request("GET", "/api/v1/notices?limit=500",
+                                             token=server.login("clerk")))["items"]
+                if n.get("kind") == "catalog_review"]

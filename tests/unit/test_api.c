@@ -58,8 +58,9 @@ START_TEST(excel_exports_wrap_their_routes)
         ck_assert_msg((copy[i].fn != r[i].fn) == exported, "%s", r[i].pattern);
         wrapped += exported;
     }
-    ck_assert_int_eq(wrapped, 16);
+    ck_assert_int_eq(wrapped, 17);
     ck_assert(api_xlsx_exports("/api/v1/demands") && api_xlsx_exports("/api/v1/stats/policies"));
+    ck_assert(api_xlsx_exports("/api/v1/catalog/cross-region"));
     ck_assert(!api_xlsx_exports("/api/v1/demands/{id}"));
     xfree(copy);
 }
@@ -108,7 +109,8 @@ START_TEST(reserved_names_have_owners)
         {"cases", "/api/v1/cases/{id}", RC_OK},
         {"demands", "/api/v1/service-items", RC_INVALID},
         {"service_items", "/api/v1/service-items/{code}", RC_OK},
-        /* The owner's parts (api_service_items_<part>.c) may register under it too. */
+        /* The owner's family: tables named owner_<part>, and no other name. */
+        {"service_items_export", "/api/v1/service-items/{id}.jsonld", RC_OK},
         {"service_items_checklist", "/api/v1/service-items/{id}/checklist", RC_OK},
         {"service_itemsx", "/api/v1/service-items/{id}", RC_INVALID},
         {"service", "/api/v1/service-items/{id}", RC_INVALID},
