@@ -1168,21 +1168,38 @@ static enum rc fuzzy(struct conn *c, const char *q, char keys[6][8], size_t n_ke
     return rc;
 }
 
-/* Counts a query that found nothing. */
+/* Counts a query that found nothing. A new query is logged only while the log holds fewer
+ * than CATALOG_SEARCH_MISSES_MAX of them, so that anonymous callers cannot grow it without
+ * bound; queries already there keep counting. */
 static enum rc log_miss(struct conn *c, const char *q, int64_t now, struct err *e)
 {
     struct stmt *st;
     enum rc rc = store_begin_relaxed(c, e);
+    int64_t changed = 0;
     if (rc == RC_OK)
         rc = store_prepare(c,
-                           "INSERT INTO catalog_search_misses (query, n, first_seen, last_seen) "
-                           "VALUES (?, 1, ?, ?) ON CONFLICT (query) DO UPDATE SET n = "
-                           "catalog_search_misses.n + 1, last_seen = excluded.last_seen",
+                           "UPDATE catalog_search_misses SET n = n + 1, last_seen = ? WHERE "
+                           "query = ?",
                            &st, e);
     if (rc == RC_OK) {
+        store_bind_int(st, 1, now);
+        store_bind_text(st, 2, q);
+        rc = store_run(st, e);
+        changed = store_changes(st);
+        store_finish(st);
+    }
+    if (rc == RC_OK && changed == 0)
+        rc = store_prepare(c,
+                           "INSERT INTO catalog_search_misses (query, n, first_seen, last_seen) "
+                           "SELECT ?, 1, ?, ? WHERE (SELECT COUNT(*) FROM catalog_search_misses) "
+                           "< ? ON CONFLICT (query) DO UPDATE SET n = catalog_search_misses.n + "
+                           "1, last_seen = excluded.last_seen",
+                           &st, e);
+    if (rc == RC_OK && changed == 0) {
         store_bind_text(st, 1, q);
         store_bind_int(st, 2, now);
         store_bind_int(st, 3, now);
+        store_bind_int(st, 4, CATALOG_SEARCH_MISSES_MAX);
         rc = store_run(st, e);
         store_finish(st);
     }

@@ -28,6 +28,7 @@ struct conn;
 #define CATALOG_SEARCH_LIMIT_MAX 50 /* items per answer */
 #define CATALOG_SYNONYM_TERM_MAX 32 /* characters of a synonym's term */
 #define CATALOG_SYNONYM_TARGETS_MAX 20
+#define CATALOG_SEARCH_MISSES_MAX 10000 /* distinct zero-result queries logged */
 
 /* What the index needs of one 实施清单 row and its published version (all borrowed). */
 struct catalog_search_doc {

@@ -301,6 +301,18 @@ START_TEST(zero_results_logged)
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(m, 0), "query")), "火星移民");
     ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(m, 0), "count")), 2);
     json_decref(m);
+    /* A full log takes no new query, and still counts the ones it has. */
+    ck_assert_int_eq(store_exec(cx,
+                                "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n "
+                                "WHERE i < 10000) INSERT INTO catalog_search_misses (query, n, "
+                                "first_seen, last_seen) SELECT 'filler' || i, 1, 0, 0 FROM n",
+                                &e),
+                     RC_OK);
+    json_decref(find(cx, "宇宙飞船", NULL));
+    json_decref(find(cx, "火星移民", NULL));
+    ck_assert_int_eq(unit_db_int(cx, "SELECT COUNT(*) FROM catalog_search_misses"), 10000);
+    ck_assert_int_eq(
+        unit_db_int(cx, "SELECT n FROM catalog_search_misses WHERE query = '火星移民'"), 3);
     teardown();
 }
 END_TEST
