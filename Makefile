@@ -212,6 +212,12 @@ $(O)/bench/checklist_bench: bench/checklist_bench.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
+# The catalogue search benchmark's generator and bare-query peer (bench/catalog_search.sh).
+BENCH_BIN += $(O)/bench/catalog_bench
+$(O)/bench/catalog_bench: bench/catalog_bench.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 bench-bin: $(BENCH_BIN)
 
 bench: qifu bench-bin
@@ -245,9 +251,11 @@ format-check:
 refdata:
 	python3 scripts/gen_refdata.py ../shared/refdata
 
-# Pinyin initials of the code tables for the web UI's cascader search (needs web/node_modules).
+# Pinyin initials of the code tables for the web UI's cascader search, and of every ideograph
+# for the catalogue search (needs web/node_modules).
 initials:
 	node scripts/gen_initials.mjs
+	node scripts/gen_pinyin.mjs && clang-format -i src/catalog/catalog_pinyin_table.c
 
 clean:
 	rm -rf build qifu

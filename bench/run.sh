@@ -12,7 +12,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-ALL="import demands rules policies_http scale web catalog_checklist" # bench/<name>.sh
+ALL="import demands rules policies_http scale web catalog_checklist catalog_search" # bench/<name>.sh
 names=("$@")
 [ ${#names[@]} -gt 0 ] || read -r -a names <<<"$ALL"
 

@@ -28,6 +28,7 @@
 #include "base/jsonx.h"
 #include "calendar/calendar.h"
 #include "catalog/catalog.h"
+#include "catalog/catalog_search.h"
 #include "category/category.h"
 #include "ent/ent.h"
 #include "ent/ent_gen.h"
@@ -137,7 +138,8 @@ static void usage(FILE *f)
           "  audit checkpoint --audit-key FILE [--out FILE]  sign the verified head (JSON)\n"
           "  catalog load DIR [--db URL]            办事指南 service catalogue: DIR/items/*.json\n"
           "          and DIR/bundles/*.json, published (idempotent; a changed guide becomes a\n"
-          "          new version)\n"
+          "          new version), DIR/synonyms.json (the search's 俗称: new terms only)\n"
+          "  catalog reindex [--db URL]             rebuild the catalogue's search index\n"
           "  match   --policy ID | --all [--dry-run]  免申即享: evaluate every enterprise and\n"
           "          write grants for the eligible ones (idempotent); prints the summary\n"
           "  version\n"
@@ -1564,12 +1566,13 @@ static enum rc catalog_load_print(struct conn *c, const struct ent_catalog *ent,
                 json_array_size(r.errors), json_array_size(r.errors));
     json_decref(r.errors);
     printf(
-        "办事指南目录 %s：事项 %d，实施清单 %d（新建 %d），发布 %d，未变 %d；一件事 %d（更新 %d）\n"
+        "办事指南目录 %s：事项 %d，实施清单 %d（新建 %d），发布 %d，未变 %d；一件事 %d（更新 %d）；"
+        "新增同义词 %d\n"
         "catalog %s: items %d, impls %d (created %d), published %d, unchanged %d; bundles %d "
-        "(changed %d)%s\n",
+        "(changed %d); synonyms added %d%s\n",
         dir, r.items, r.impls, r.created, r.published, r.unchanged, r.bundles, r.bundles_changed,
-        dir, r.items, r.impls, r.created, r.published, r.unchanged, r.bundles, r.bundles_changed,
-        rc ? ": stopped at an error" : "");
+        r.synonyms, dir, r.items, r.impls, r.created, r.published, r.unchanged, r.bundles,
+        r.bundles_changed, r.synonyms, rc ? ": stopped at an error" : "");
     return rc;
 }
 
@@ -1595,6 +1598,26 @@ static int cmd_catalog_load(const struct opts *o)
     store_release(c);
     store_close(db);
     return rc ? fail("导入办事指南目录", rc, &e) : 0;
+}
+
+/* `qifu catalog reindex`: the search index rebuilt from the catalogue tables. */
+static int cmd_catalog_reindex(const struct opts *o)
+{
+    struct err e;
+    err_clear(&e);
+    struct store *db;
+    struct conn *c;
+    int n = 0;
+    enum rc rc = with_conn(o, &db, &c, &e);
+    if (rc)
+        return fail("打开数据库", rc, &e);
+    rc = catalog_search_rebuild(c, time_now_ms(), &n, &e);
+    if (rc == RC_OK)
+        printf("办事指南搜索索引已重建：%d 个服务事项\ncatalog search index rebuilt: %d items\n", n,
+               n);
+    store_release(c);
+    store_close(db);
+    return rc ? fail("重建搜索索引", rc, &e) : 0;
 }
 
 /* The starting catalogue of the repository (data/catalog): $QIFU_CATALOG_DIR, else
@@ -1994,6 +2017,8 @@ int main(int argc, char **argv)
         return cmd_match(&o);
     if (strcmp(cmd, "catalog") == 0 && strcmp(sub, "load") == 0)
         return cmd_catalog_load(&o);
+    if (strcmp(cmd, "catalog") == 0 && strcmp(sub, "reindex") == 0)
+        return cmd_catalog_reindex(&o);
     if (strcmp(cmd, "import") == 0)
         return cmd_import(&o);
     if (strcmp(cmd, "user") == 0 && strcmp(sub, "add") == 0)

@@ -106,6 +106,7 @@ enum rc api_notices_unread(struct http_req *req, struct conn *c, const struct pr
     X(todo)                                                                                        \
     /* The catalogue's parts (service_items_<part>) go above it: its GET .../{id} would */         \
     /* take .../search or .../{id}.jsonld otherwise (the first matching route wins). */            \
+    X(service_items_search)                                                                        \
     X(service_items_export)                                                                        \
     X(service_items_checklist)                                                                     \
     X(service_items)

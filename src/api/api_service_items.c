@@ -15,6 +15,7 @@
 #include "../base/mem.h"
 #include "../base/timeutil.h"
 #include "../catalog/catalog.h"
+#include "../catalog/catalog_search.h"
 #include "../flow/flow.h"
 #include "../store/store.h"
 #include "api.h"
@@ -108,6 +109,9 @@ static enum rc get(struct http_req *req, struct http_resp *resp, struct err *e)
     bool drafts = editor(req);
     if ((rc = catalog_impl_get(c, id, v, drafts, &out, e)))
         return rc;
+    /* A view of the guide in force counts for the search's ranking (batched in memory). */
+    if (!v)
+        catalog_usage_note(c, id, CATALOG_USAGE_VIEW, time_now_ms());
     if (drafts) {
         /* The editors' buttons for this version. */
         json_t *acts = NULL;

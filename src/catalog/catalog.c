@@ -15,6 +15,7 @@
 #include "../store/store.h"
 #include "catalog.h"
 #include "catalog_int.h"
+#include "catalog_search.h"
 
 /* ---- helpers -------------------------------------------------------------------------- */
 
@@ -167,6 +168,9 @@ static enum rc put_item(struct conn *c, const struct principal *p, const json_t 
         rc = audit_append(c, &p->actor, &ev, NULL, e);
         json_decref(after);
     }
+    /* Its published impls carry its name, aliases and department in the search index. */
+    if (rc == RC_OK && before)
+        rc = catalog_search_reindex_item(c, code, now, e);
 out:
     json_decref(before);
     xfree(basis);
@@ -780,6 +784,8 @@ enum rc catalog_bundle_put(struct conn *c, const struct principal *p, const stru
                                 NULL};
         if (rc == RC_OK)
             rc = flow_record(c, p, &ev, "catalog_bundle.put", NULL, after, e);
+        if (rc == RC_OK)
+            rc = catalog_search_reindex_bundle(c, code, b, e);
         json_decref(after);
     }
     xfree(old);

@@ -204,6 +204,7 @@ enum rc catalog_bundle_list(struct conn *c, json_t **out, struct err *e) WARN_UN
 struct catalog_load_report {
     int items, impls, created, published, unchanged;
     int bundles, bundles_changed;
+    int synonyms;   /* synonyms added from DIR/synonyms.json (catalog_synonyms_seed) */
     char file[256]; /* the first file an error is about ("" when none) */
     json_t *errors; /* [{file, field, message}] of every bad file (new; the caller frees) */
 };

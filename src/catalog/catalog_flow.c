@@ -18,6 +18,7 @@
 #include "../store/store.h"
 #include "catalog.h"
 #include "catalog_int.h"
+#include "catalog_search.h"
 
 enum { REL_WRITER = 1u << 0, REL_REVIEWER = 1u << 1 };
 
@@ -240,6 +241,9 @@ static enum rc apply_approve(struct flow_call *x, struct err *e)
     store_bind_int(st, 2, n->impl_id);
     rc = store_run(st, e);
     store_finish(st);
+    /* The search index follows the published version (catalog_search.h). */
+    if (rc == RC_OK)
+        rc = catalog_search_reindex_impl(x->c, n->impl_id, x->now, e);
     return rc;
 }
 
@@ -258,6 +262,8 @@ static enum rc apply_withdraw(struct flow_call *x, struct err *e)
     store_bind_int(st, 2, n->id);
     rc = store_run(st, e);
     store_finish(st);
+    if (rc == RC_OK)
+        rc = catalog_search_reindex_impl(x->c, n->impl_id, x->now, e);
     if (rc == RC_OK && n->effective_to < 0)
         n->effective_to = catalog__today();
     return rc;

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../base/jsonx.h"
 #include "../base/mem.h"
 #include "../store/store.h"
 #include "catalog.h"
+#include "catalog_search.h"
 
 static int by_name(const void *a, const void *b)
 {
@@ -125,6 +127,28 @@ enum rc catalog_load_dir(struct conn *c, const struct principal *p, const struct
             xfree(names[i]);
         }
         xfree(names);
+    }
+    /* The 俗称 of DIR/synonyms.json (when present): new terms only, edited ones are kept. */
+    char spath[4200];
+    snprintf(spath, sizeof(spath), "%s/synonyms.json", dir);
+    if (!stop && access(spath, R_OK) == 0) {
+        json_t *doc = NULL;
+        struct err fe;
+        err_clear(&fe);
+        enum rc frc = read_json(spath, &doc, &fe);
+        if (frc == RC_OK)
+            frc = catalog_synonyms_seed(c, doc, now, &r->synonyms, &fe);
+        json_decref(doc);
+        if (frc) {
+            json_array_append_new(r->errors, json_pack("{s:s, s:s, s:s}", "file", "synonyms.json",
+                                                       "field", fe.field, "message", fe.msg));
+            if (rc == RC_OK) {
+                rc = frc;
+                snprintf(r->file, sizeof(r->file), "synonyms.json");
+                if (e)
+                    *e = fe;
+            }
+        }
     }
     struct err ignored;
     enum rc off = store_relax_commits(c, false, rc ? &ignored : e);

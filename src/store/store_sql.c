@@ -104,6 +104,12 @@ enum rc store_search_sql(const struct conn *c, const struct store_search *s, con
     return RC_OK;
 }
 
+enum rc store_contains_sql(const struct conn *c, const char *expr, struct buf *sql)
+{
+    return is_sqlite(c) ? buf_printf(sql, "instr(%s, ?) > 0", expr)
+                        : buf_printf(sql, "strpos(%s, ?) > 0", expr);
+}
+
 enum rc store_search_mark(struct conn *c, const char *table, int64_t *mark, struct err *e)
 {
     char sql[SQL_MAX];

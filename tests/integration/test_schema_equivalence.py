@@ -35,13 +35,15 @@ import pytest
 from conftest import CLI_TIMEOUT, PG_DIR, QIFU_BIN, drop_pg_database, new_pg_database, psql, qifu_env
 
 # Search objects each dialect has and the other has not (docs/internals/store.md).
-SQLITE_ONLY_TABLES = re.compile(r"^(enterprises_fts|policies_fts)(_.*)?$")
-PG_ONLY_INDEXES = {"enterprises_name_trgm", "policies_text_trgm"}
+SQLITE_ONLY_TABLES = re.compile(r"^(enterprises_fts|policies_fts|catalog_search_fts)(_.*)?$")
+PG_ONLY_INDEXES = {"enterprises_name_trgm", "policies_text_trgm", "catalog_search_all_trgm",
+                   "catalog_search_short_trgm"}
 # INTEGER PRIMARY KEY columns the application always fills (one-row tables, years,
 # migration versions): SQLite would number them, PostgreSQL has no sequence for them,
 # and neither is asked to. An auto-numbered id is written {{ID}}.
 NATURAL_INTEGER_KEYS = {"audit_head.id", "calendar_version.id", "calendar_years.year",
-                        "policy_set_version.id", "schema_migrations.version"}
+                        "policy_set_version.id", "schema_migrations.version",
+                        "catalog_search.impl_id"}
 
 FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL",
               "d": "SET DEFAULT"}

@@ -69,6 +69,8 @@ static const struct shipped {
      "ca1a04dc5249f7886f43d99f3a756f134714fac29bf1419c506ef452d45474b9"},
     {22, "3f73ec006302bedd44b2faf478653ffbcd54b921ab746509f25f167b5458711d",
      "91b85cf96ae5a14adae24fe1b14bf93aaa5920d7514119d781c149bfc6160128"},
+    {23, "c9cf1a59155c6bcf251707ed3a30d542c59c3153ed87f8ae2f93eecbf12214a8",
+     "7d2f0c25ffb60192bffa28b5a9072e647e27a298cf0e08dc10f6b0810878e6ee"},
 };
 
 /* Writes the SHA-256, in hex, of sql without its whole-line comments into hex. */
