@@ -15,6 +15,7 @@
 #include "../base/mem.h"
 #include "../base/timeutil.h"
 #include "../catalog/catalog.h"
+#include "../catalog/catalog_search.h"
 #include "../catalog/catalog_situation.h"
 #include "../policy/policy.h"
 #include "../rules/rules.h"
@@ -144,6 +145,8 @@ static enum rc api_checklist(struct http_req *req, struct http_resp *resp, struc
                                   json_object_get(json_object_get(it, "agency"), "name")));
     json_object_set_new(out, "id", json_integer(id));
     json_decref(it);
+    /* A personal list counts as a use for the search's ranking (batched in memory). */
+    catalog_usage_note(c, id, CATALOG_USAGE_CHECKLIST, time_now_ms());
     json_object_set_new(out, "version", json_integer(version));
     json_object_set_new(out, "use_enterprise", json_boolean(use_ent));
     return http_reply(resp, 200, out);

@@ -196,6 +196,11 @@ def test_every_read_only_route_reads_from_the_replica(srv):
         "/api/v1/catalog/synonyms": "/api/v1/catalog/synonyms",
         "/api/v1/catalog/synonyms/{id}": "/api/v1/catalog/synonyms/1",
         "/api/v1/catalog/zero-results": "/api/v1/catalog/zero-results",
+        "/api/v1/service-items/{id}.jsonld": "/api/v1/service-items/1.jsonld",
+        "/api/v1/service-items/{id}.schema.json": "/api/v1/service-items/1.schema.json",
+        "/api/v1/service-bundles": "/api/v1/service-bundles",
+        "/api/v1/service-bundles/{code}": "/api/v1/service-bundles/YJS-QYKB",
+        "/api/v1/catalog/cross-region": "/api/v1/catalog/cross-region",
     }
     assert set(paths) == read_only_patterns(), "a read_only route without a case here"
     for pattern, path in sorted(paths.items()):
