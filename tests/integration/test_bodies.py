@@ -28,6 +28,9 @@ BAD_BODIES = [
 # that take no body at all (marking notices read): they get the same bodies and must still
 # answer without dying, but may accept some of them.
 NOT_JSON = re.compile(r"(:import$|:bank-results$|/attachments$|/materials$|^/open311/|/read$)")
+# Routes where no body at all means something (a new draft of a guide copies the published
+# one): they may accept the empty body, and only it.
+EMPTY_OK = re.compile(r"/service-items/\{id\}/versions$")
 
 
 def fill(path):
@@ -57,6 +60,9 @@ def test_non_object_bodies_never_crash(server):
                             method, url, raw=raw, headers={"Content-Type": ctype},
                             token=token, conn=conn)
                         assert status < 500, (method, url, raw, status, data)
+                        if raw == b"" and EMPTY_OK.search(path) and status < 300:
+                            checked += 1
+                            continue
                         if not NOT_JSON.search(path) and status < 300:
                             raise AssertionError("accepted %r at %s %s" % (raw, method, url))
                         if not NOT_JSON.search(path):
