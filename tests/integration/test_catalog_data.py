@@ -78,3 +78,17 @@ def test_synonyms_point_at_what_exists(server):
     for term in ("办执照", "开公司", "刻章", "开饭店", "领发票", "交社保", "招人", "注销公司",
                  "改名字", "换法人"):
         assert term in terms, term
+
+
+def test_enterprise_opening_bundle_meets_the_six_ones(server):
+    # 企业开办一件事 (DB4112/T 318-2023): its components are members, and the merged view
+    # passes every one of the 六个一 with the starting catalogue's guides.
+    st, _, d = server.request("GET", "/api/v1/service-bundles/YJS-QYKB")
+    assert st == 200, d
+    names = " ".join(m["name"] for m in d["members"])
+    for part in ("设立登记", "印章刻制", "发票", "职工参保登记", "住房公积金", "开户"):
+        assert part in names, (part, names)
+    assert [(c["name"], c["pass"]) for c in d["six_ones"]] == [
+        ("一次告知", True), ("一表申请", True), ("一套材料", True), ("一窗受理", True),
+        ("一网办理", True), ("统一发证", True)], d["six_ones"]
+    assert d["conflicts"] == []
