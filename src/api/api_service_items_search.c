@@ -30,8 +30,9 @@ static const char *caller_industry(struct http_req *req, struct conn *c)
     const char *ind = json_string_value(json_object_get(ent, "industry"));
     char *out = NULL;
     if (ind && *ind) {
-        out = pool_alloc(&req->pool, strlen(ind) + 1);
-        strcpy(out, ind);
+        size_t n = strlen(ind) + 1;
+        out = pool_alloc(&req->pool, n);
+        memcpy(out, ind, n);
     }
     json_decref(ent);
     return out;

@@ -296,7 +296,10 @@ static void industries_of(const json_t *j, struct grams *gs, int depth)
         const char *k;
         const json_t *v;
         json_t *obj = (json_t *)(uintptr_t)j; /* jansson's iteration takes no const */
-        json_object_foreach(obj, k, v) industries_of(v, gs, depth + 1);
+        json_object_foreach(obj, k, v)
+        {
+            industries_of(v, gs, depth + 1);
+        }
     } else if (json_is_array(j)) {
         size_t i;
         const json_t *v;
@@ -449,8 +452,8 @@ static enum rc insert_doc(struct conn *c, int64_t impl_id, const struct catalog_
         st = NULL;
     }
 out:
-    free(life);
-    free(alias_json);
+    free(life);       /* lint:allow-free (Jansson's allocation) */
+    free(alias_json); /* lint:allow-free (Jansson's allocation) */
     xfree(gs.g);
     xfree(inds.g);
     buf_cleanup(&shortb);
@@ -729,7 +732,7 @@ static char *like(const char *prefix, const char *s, const char *suffix)
             *p++ = '\\';
         *p++ = *s;
     }
-    strcpy(p, suffix);
+    memcpy(p, suffix, strlen(suffix) + 1);
     return out;
 }
 
@@ -987,8 +990,9 @@ static enum rc rank_case(const struct conn *c, const char *w, const struct codes
         arg_str(a, w);
     }
     if (rc == RC_OK) {
-        char *quoted = xmalloc(strlen(w) + 3);
-        sprintf(quoted, "\"%s\"", w); /* an alias whole, as the JSON text holds it */
+        size_t qn = strlen(w) + 3;
+        char *quoted = xmalloc(qn);
+        snprintf(quoted, qn, "\"%s\"", w); /* an alias whole, as the JSON text holds it */
         rc = when_contains(c, "s.aliases", quoted, 800, sql, a);
         xfree(quoted);
     }
@@ -1315,10 +1319,10 @@ enum rc catalog_search(struct conn *c, const struct catalog_search_query *q, int
     char words[MAX_TOKENS][Q_BYTES];
     size_t n_words = 0;
     char tmp[Q_BYTES];
-    strcpy(tmp, norm);
+    snprintf(tmp, sizeof(tmp), "%s", norm);
     for (char *save = NULL, *t = strtok_r(tmp, " ", &save); t && n_words < MAX_TOKENS;
          t = strtok_r(NULL, " ", &save))
-        strcpy(words[n_words++], t);
+        snprintf(words[n_words++], sizeof(words[0]), "%s", t);
     char keys[6][8];
     size_t n_keys = industry_keys(q->industry, keys);
 

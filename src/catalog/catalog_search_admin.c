@@ -174,7 +174,7 @@ enum rc catalog_synonym_put(struct conn *c, const struct audit_actor *who, int64
 out:
     if (store_in_txn(c))
         store_rollback(c);
-    free(tjson);
+    free(tjson); /* lint:allow-free (Jansson's allocation) */
     json_decref(before);
     json_decref(after);
     return rc;
@@ -247,7 +247,7 @@ enum rc catalog_synonyms_seed(struct conn *c, const json_t *doc, int64_t now, in
                 *n_added += (int)store_changes(st);
             store_finish(st);
         }
-        free(tjson);
+        free(tjson); /* lint:allow-free (Jansson's allocation) */
         if (rc) {
             char prefix[32];
             snprintf(prefix, sizeof(prefix), "synonyms[%zu]", i);

@@ -627,7 +627,7 @@ enum rc catalog_checklist_eval(const struct catalog_checklist *cl, const json_t 
     }
     buf_cleanup(&b);
     /* The questions still needed: most pending items first, then the guide's order. */
-    struct qrank ranks[CATALOG_MAX_SITUATIONS];
+    struct qrank ranks[CATALOG_MAX_SITUATIONS] = {{0, 0}};
     size_t n_q = 0;
     for (size_t i = 0; i < cl->n_sits; i++)
         if (counts[cl->sits[i].fact] > 0)
