@@ -50,6 +50,17 @@ export function stateOptions(entity, codes = []) {
   return Object.keys(s).length ? s : Object.fromEntries(codes.map((c) => [c, c]))
 }
 
+/**
+ * The names of one vocabulary of a group that is not a workflow, e.g. the catalogue's item
+ * types and life stages: codes('catalog', 'life_stages') -> { code: name } ({} until loaded).
+ */
+export const codes = (group, kind) => names(group, kind)
+
+/** The name of one code of such a vocabulary; fallback, then the code itself. */
+export function codeLabel(group, kind, code, fallback) {
+  return names(group, kind)[code] || fallback || code || EMPTY
+}
+
 /** The role names ({} until loaded). */
 export const roles = () => store.data.roles || {}
 
@@ -72,5 +83,5 @@ export function roleLabel(role, fallback) {
 /** For components: starts the load and hands back the lookups. */
 export function useLabels() {
   loadLabels()
-  return { stateLabel, actionLabel, roleLabel, states, stateOptions, actions, roles, labels: store }
+  return { stateLabel, actionLabel, roleLabel, states, stateOptions, actions, roles, codes, codeLabel, labels: store }
 }

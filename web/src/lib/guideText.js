@@ -1,0 +1,48 @@
+// guideText.js — how a 办事指南 (the GUIDE document of docs/internals/catalog.md) reads on
+// a page: the names of the codes a guide's elements hold (材料来源, 纸质/电子, 必要性, 办件类型,
+// 网办深度, 通办模式 ...). The catalogue's own vocabularies (item types, life stages) and any
+// of these the server names come from GET /labels ("catalog" group, lib/labels.js) first;
+// the words below are the guide format's fixed terms (the national 办事指南 element table).
+import { codeLabel } from './labels.js'
+
+const TERMS = {
+  sources: { applicant: '申请人自备', license: '电子证照', department: '部门核发', intermediary: '中介机构', system: '系统生成' },
+  forms: { paper: '纸质', electronic: '电子', paper_or_electronic: '纸质或电子' },
+  necessity: { required: '必需', optional: '非必需', waived: '免提交' },
+  case_types: { instant: '即办件', promise: '承诺件' },
+  online_depth: { 1: '信息公开', 2: '在线预约/下载', 3: '在线预审', 4: '全程网办' },
+  channels: { window: '窗口办理', online: '网上办理', self_service: '自助终端', mail: '邮寄', app: '移动端' },
+  cross_modes: { online: '全程网办', proxy: '异地代收代办', joint: '多地联办' },
+  cross_kinds: { handle: '办理类', query: '查询类' },
+  result_types: { license: '证照', approval: '批准文书', certificate: '证明', record: '备案', other: '其他' },
+  delivery: { window: '窗口领取', mail: '邮寄送达', online: '网上下载', electronic: '电子证照' },
+  task_kinds: { new: '新设', change: '变更', renew: '延续', cancel: '注销' },
+  situation_types: { bool: '是/否', int: '数值', code: '选项' },
+}
+
+/** The words of a guide code: the server's (GET /labels catalog.<kind>) or the format's. */
+export function term(kind, code) {
+  if (code === null || code === undefined || code === '') return '—'
+  const own = TERMS[kind] && TERMS[kind][code]
+  return codeLabel('catalog', kind, code, own)
+}
+
+/** { code: words } of a kind, for a select. */
+export const termOptions = (kind) => TERMS[kind] || {}
+
+/** "5 个工作日" / "即办" / "—". */
+export function daysText(n) {
+  if (n === null || n === undefined || n === '') return '—'
+  return Number(n) === 0 ? '即办' : `${n} 个工作日`
+}
+
+/** A basis entry {law, article} as one line. */
+export const basisText = (b) => (b ? `${b.law || ''}${b.article ? ' ' + b.article : ''}`.trim() || '—' : '—')
+
+/** The text of a search hit's `matched` (a string, a list, or {field, text}). */
+export function matchedText(m) {
+  if (!m) return ''
+  if (typeof m === 'string') return m
+  if (Array.isArray(m)) return m.map(matchedText).filter(Boolean).join('、')
+  return m.text || m.alias || m.term || m.value || ''
+}
