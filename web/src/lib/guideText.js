@@ -46,3 +46,33 @@ export function matchedText(m) {
   if (Array.isArray(m)) return m.map(matchedText).filter(Boolean).join('、')
   return m.text || m.alias || m.term || m.value || ''
 }
+
+// The Chinese names of a guide's elements and of the fields of their rows (diffs, lint paths).
+const FIELDS = {
+  effective_from: '施行日期', effective_to: '废止日期', exercise_level: '行使层级', agency_nature: '实施主体性质',
+  audience: '服务对象', situations: '情形', acceptance_conditions: '受理条件', steps: '办理流程', materials: '申请材料',
+  time_limit: '办理时限', case_type: '办件类型', visits: '到现场次数', online_depth: '网办深度', channels: '办理形式',
+  fees: '收费', free: '不收费', locations: '办理地点', consult_phone: '咨询电话', complaint_phone: '投诉电话',
+  results: '办理结果', intermediary: '中介服务', legal_basis: '实施依据', cross_region: '跨省通办', faq: '常见问题',
+  name: '名称', question: '问题', type: '类型', unit: '单位', options: '选项', value: '值', label: '名称', text: '内容',
+  when: '适用条件', requirement: '办理要求', days: '天数', source: '来源', copies: '份数', form: '纸质/电子',
+  necessity: '必要性', tolerance: '容缺', waiver_reason: '免提交理由', blank_form: '空表', sample: '样表',
+  is_form: '是否表格', note: '备注', legal_days: '法定时限', promised_days: '承诺时限', special: '特别程序',
+  basis: '依据', counted: '计入时限', item: '收费项目', standard: '收费标准', address: '地址', hours: '办理时间',
+  delivery: '领取方式', fee: '收费', law: '法律法规', article: '条款', scope: '通办范围', regions: '通办地区',
+  mode: '通办模式', kind: '类别', windows: '收件窗口', region: '地区', partner_items: '协同事项', q: '问', a: '答', id: '编号',
+}
+
+/** "materials[m1].name" → "申请材料 m1 · 名称"; "steps[2].requirement" → "办理流程 第3项 · 办理要求". */
+export function pathText(path) {
+  return String(path || '')
+    .replace(/^guide\./, '')
+    .split('.')
+    .map((part) => {
+      const m = /^([a-z_]+)((?:\[[^\]]+\])*)$/.exec(part)
+      if (!m) return part
+      const idx = [...m[2].matchAll(/\[([^\]]+)\]/g)].map((x) => (/^\d+$/.test(x[1]) ? `第${Number(x[1]) + 1}项` : x[1]))
+      return [FIELDS[m[1]] || m[1], ...idx].join(' ')
+    })
+    .join(' · ')
+}
