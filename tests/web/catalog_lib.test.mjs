@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// The catalogue pages' pure helpers (issue 18 item 9), under node without a browser:
+// the field-level diff of two guide versions, the schema.org GovernmentService markup of a
+// guide page, and the normalised lint and quality answers.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const lib = (f) => import(path.join(ROOT, 'web', 'src', 'lib', f))
+
+test('guideDiff names every changed leaf, matching rows by id', async () => {
+  const { guideDiff } = await lib('guideDiff.js')
+  const a = {
+    consult_phone: '0551-1',
+    materials: [{ id: 'm1', name: '申请书', copies: 1 }, { id: 'm2', name: '营业执照', copies: 1 }],
+    time_limit: { legal_days: 20, promised_days: 5, special: [] },
+  }
+  const b = {
+    consult_phone: '0551-2',
+    // m2 moved first and m1 lost a copy: rows match by id, so only copies changes.
+    materials: [{ id: 'm2', name: '营业执照', copies: 1 }, { id: 'm1', name: '申请书', copies: 2 }, { id: 'm3', name: '平面图' }],
+    time_limit: { legal_days: 20, promised_days: 5, special: [{ name: '现场核查', days: 10 }] },
+    free: true,
+  }
+  const d = guideDiff(a, b)
+  const by = Object.fromEntries(d.map((x) => [x.path, x]))
+  assert.deepEqual(by.consult_phone, { path: 'consult_phone', kind: 'changed', from: '0551-1', to: '0551-2' })
+  assert.deepEqual(by['materials[m1].copies'], { path: 'materials[m1].copies', kind: 'changed', from: 1, to: 2 })
+  assert.equal(by['materials[m3].name'].kind, 'added')
+  assert.equal(by['time_limit.special'].kind, 'removed') // the empty list
+  assert.equal(by['time_limit.special[0].name'].to, '现场核查')
+  assert.equal(by.free.kind, 'added')
+  assert.equal(d.filter((x) => x.path.startsWith('materials[m2]')).length, 0)
+  assert.deepEqual(guideDiff(a, JSON.parse(JSON.stringify(a))), [])
+})
+
+test('governmentService maps an item to schema.org GovernmentService', async () => {
+  const { governmentService } = await lib('govService.js')
+  const it = {
+    id: 7, impl_code: 'XK0010100Y001-340100000000-000-11340100003000006X-1-01', name: '食品经营许可（新办）',
+    codes: { region: '340100' },
+    item: { name: '食品经营许可', competent_dept: '市场监督管理局', basis: [{ law: '《食品安全法》', article: '第三十五条' }] },
+    agency: { name: '合肥市市场监督管理局', uscc: '11340100003000006X' },
+    version: { version: 2, published_at: '2026-01-02T00:00:00Z' },
+    guide: { audience: ['企业法人'], locations: [{ name: '合肥市政务服务中心', address: '天鹅湖路', hours: '工作日' }],
+      consult_phone: '0551-1', effective_from: '2026-01-01', results: [{ name: '食品经营许可证' }] },
+  }
+  const j = governmentService(it, 'http://x/guide/items/7')
+  assert.equal(j['@context'], 'https://schema.org')
+  assert.equal(j['@type'], 'GovernmentService')
+  assert.equal(j.name, '食品经营许可（新办）')
+  assert.equal(j.identifier, it.impl_code)
+  assert.deepEqual(j.provider, { '@type': 'GovernmentOrganization', name: '合肥市市场监督管理局', taxID: '11340100003000006X' })
+  assert.equal(j.availableChannel[0].serviceLocation.address, '天鹅湖路')
+  assert.equal(j.availableChannel[0].servicePhone.telephone, '0551-1')
+  assert.equal(j.areaServed.identifier, '340100')
+  assert.equal(j.serviceOutput[0].name, '食品经营许可证')
+  assert.equal(j.url, 'http://x/guide/items/7')
+  assert.ok(!JSON.stringify(j).includes('undefined'))
+})
+
+test('lint and quality answers are normalised', async () => {
+  const { lintSummary, latestOf } = await lib('lintText.js')
+  const s = lintSummary({ findings: [{ rule: 'no_fee', level: 'error', path: 'fees', message: '缺少收费' },
+    { rule: 'vague', level: 'warning', path: 'materials[1].name', message: '材料名称含糊' }] })
+  assert.deepEqual([s.ok, s.errors, s.warnings], [false, 1, 1])
+  assert.deepEqual(lintSummary({ findings: [] }), { ok: true, errors: 0, warnings: 0, findings: [] })
+  assert.equal(latestOf({ items: [{ version: 1 }, { version: 3 }, { version: 2 }] }).version, 3)
+  assert.equal(latestOf({ items: [] }), null)
+  const { qualityRows } = await lib('quality.js')
+  const rows = qualityRows({ items: [{ dept: '甲局', score: 95, items: 4, defects: { no_fee: 0 } },
+    { dept: '乙局', score: 0.5, items: 2, defects: [{ rule: 'vague', label: '材料含糊', count: 1 }] }] })
+  assert.deepEqual(rows.map((r) => [r.dept, r.score]), [['乙局', 50], ['甲局', 95]])
+  assert.deepEqual(rows[0].defects, [{ rule: 'vague', label: '材料含糊', count: 1 }])
+})
