@@ -10,6 +10,8 @@
 //   await catalog.act(id, 3, 'submit', '请审核')    // submit | approve | reject | withdraw
 import { http, pager, exporter, all, url } from './http.js'
 
+// application/ld+json answers come back as text from http.js.
+const asJson = (x) => (typeof x === 'string' ? JSON.parse(x) : x)
 const one = (id) => `/service-items/${encodeURIComponent(id)}`
 const ver = (id, v) => `${one(id)}/versions/${encodeURIComponent(v)}`
 
@@ -38,7 +40,9 @@ export const quality = () => http.get('/catalog/quality')
 /** Downloads the guide-quality board as Excel. */
 export const qualityXlsx = exporter('/catalog/quality')
 /** The item as CPSV-AP 3.2.0 JSON-LD. */
-export const jsonld = (id) => http.get(`${one(id)}.jsonld`)
+export const jsonld = (id) => http.get(`${one(id)}.jsonld`).then(asJson)
+/** The item's schema.org GovernmentService markup for its guide page. */
+export const schemaOrg = (id) => http.get(`${one(id)}.schema.json`).then(asJson)
 /** A link to the item's CPSV-AP JSON-LD (open data). */
 export const jsonldUrl = (id) => url(`${one(id)}.jsonld`)
 /** The 跨省通办 report (by scope and mode, 办理类 vs 查询类). */

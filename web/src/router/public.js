@@ -28,6 +28,8 @@ export default [
         meta: { title: '办事指南' } },
       { path: 'items/:id', name: 'public-guide-item', component: () => import('@/views/public/GuideView.vue'), props: true,
         meta: { title: '办事指南' } },
+      // /guide/{id}: the page address the server's schema.org markup and 告知单 QR codes use.
+      { path: ':id(\\d+)', redirect: (to) => `/guide/items/${to.params.id}` },
       { path: 'bundles/:code', name: 'public-guide-bundle', component: () => import('@/views/public/GuideBundleView.vue'),
         props: true, meta: { title: '一件事' } },
     ],
