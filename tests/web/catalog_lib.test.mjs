@@ -63,15 +63,17 @@ test('governmentService maps an item to schema.org GovernmentService', async () 
 
 test('lint and quality answers are normalised', async () => {
   const { lintSummary, latestOf } = await lib('lintText.js')
-  const s = lintSummary({ findings: [{ rule: 'no_fee', level: 'error', path: 'fees', message: '缺少收费' },
-    { rule: 'vague', level: 'warning', path: 'materials[1].name', message: '材料名称含糊' }] })
+  const s = lintSummary({ ok: false, errors: 1, warnings: 1, findings: [{ rule: 'fee_missing', severity: 'error', path: 'fees', message: '缺少收费' },
+    { rule: 'material_vague', severity: 'warning', path: 'materials[1].name', message: '材料名称含糊' }] })
   assert.deepEqual([s.ok, s.errors, s.warnings], [false, 1, 1])
   assert.deepEqual(lintSummary({ findings: [] }), { ok: true, errors: 0, warnings: 0, findings: [] })
   assert.equal(latestOf({ items: [{ version: 1 }, { version: 3 }, { version: 2 }] }).version, 3)
   assert.equal(latestOf({ items: [] }), null)
   const { qualityRows } = await lib('quality.js')
-  const rows = qualityRows({ items: [{ dept: '甲局', score: 95, items: 4, defects: { no_fee: 0 } },
-    { dept: '乙局', score: 0.5, items: 2, defects: [{ rule: 'vague', label: '材料含糊', count: 1 }] }] })
-  assert.deepEqual(rows.map((r) => [r.dept, r.score]), [['乙局', 50], ['甲局', 95]])
-  assert.deepEqual(rows[0].defects, [{ rule: 'vague', label: '材料含糊', count: 1 }])
+  // GET /catalog/quality: score is the share of guides without findings, in percent.
+  const rows = qualityRows({ items: [
+    { dept: '甲局', guides: 4, clean: 4, findings: 0, errors: 0, warnings: 0, by_rule: {}, score: 100 },
+    { dept: '乙局', guides: 2, clean: 1, findings: 2, errors: 1, warnings: 1, by_rule: { fee_missing: 1, material_vague: 1 }, score: 0.5 }] })
+  assert.deepEqual(rows.map((r) => [r.dept, r.score, r.items, r.flagged]), [['乙局', 0.5, 2, 1], ['甲局', 100, 4, 0]])
+  assert.deepEqual(rows[0].defects.map((d) => [d.rule, d.count]), [['fee_missing', 1], ['material_vague', 1]])
 })

@@ -16,8 +16,17 @@ const TERMS = {
   cross_kinds: { handle: '办理类', query: '查询类' },
   result_types: { license: '证照', approval: '批准文书', certificate: '证明', record: '备案', other: '其他' },
   delivery: { window: '窗口领取', mail: '邮寄送达', online: '网上下载', electronic: '电子证照' },
-  task_kinds: { new: '新设', change: '变更', renew: '延续', cancel: '注销' },
+  kinds: { new: '新设', change: '变更', renew: '延续', cancel: '注销' },
   situation_types: { bool: '是/否', int: '数值', code: '选项' },
+  // The guide lint's rules (docs/internals/catalog.md "Lint"), short names for the quality board.
+  lint_rules: {
+    time_limit_missing: '缺办结时限', fee_missing: '缺收费信息', consult_phone_missing: '缺咨询电话',
+    complaint_phone_missing: '缺投诉电话', location_missing: '缺办理地点', hours_missing: '缺办理时间',
+    required_and_tolerance: '必需材料又容缺', waiver_reason_missing: '缺免提交理由', material_vague: '材料名称含糊',
+    step_requirement_missing: '环节缺办理要求', form_blank_missing: '表格缺空表', form_sample_missing: '表格缺样表',
+    acceptance_conditions_missing: '缺受理条件', materials_missing: '缺申请材料', legal_basis_missing: '缺实施依据',
+    results_missing: '缺办理结果', steps_missing: '缺办理流程',
+  },
 }
 
 /** The words of a guide code: the server's (GET /labels catalog.<kind>) or the format's. */

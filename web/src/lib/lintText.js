@@ -6,7 +6,7 @@ export function lintSummary(answer) {
   const list = a.findings || a.items || a.issues || (Array.isArray(a) ? a : [])
   const findings = list.map((f) => ({
     rule: f.rule || f.code || '',
-    level: f.level === 'warning' || f.level === 'warn' || f.severity === 'warning' ? 'warning' : 'error',
+    level: (f.severity || f.level) === 'warning' ? 'warning' : 'error',
     path: f.path || f.field || '',
     message: f.message || f.text || f.rule || '',
   }))
