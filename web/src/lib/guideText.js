@@ -48,12 +48,17 @@ export function daysText(n) {
 /** A basis entry {law, article} as one line. */
 export const basisText = (b) => (b ? `${b.law || ''}${b.article ? ' ' + b.article : ''}`.trim() || '—' : '—')
 
-/** The text of a search hit's `matched` (a string, a list, or {field, text}). */
-export function matchedText(m) {
-  if (!m) return ''
-  if (typeof m === 'string') return m
-  if (Array.isArray(m)) return m.map(matchedText).filter(Boolean).join('、')
-  return m.text || m.alias || m.term || m.value || ''
+// How a search hit matched (GET /service-items/search `matched`).
+const MATCHED = {
+  synonym: '俗称', alias: '俗称', name: '名称', item: '事项名称', bundle: '一件事', initials: '拼音首字母',
+  agency: '实施主体', text: '材料或条件', typo: '相近的词',
+}
+
+/** "俗称“开饭店”" for a hit of query q that matched by how (a code of MATCHED). */
+export function matchedText(how, q) {
+  if (!how) return ''
+  const what = MATCHED[how] || how
+  return (how === 'synonym' || how === 'alias' || how === 'typo') && q ? `${what}“${q}”` : what
 }
 
 // The Chinese names of a guide's elements and of the fields of their rows (diffs, lint paths).
