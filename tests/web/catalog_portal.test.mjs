@@ -105,16 +105,18 @@ for (const { tag, viewport } of SIZES) {
       await page.waitForURL((u) => new URL(u).searchParams.get('q') === '开饭店')
       const results = page.locator('[data-test="guide-results"]')
       await waitForText(results, (t) => t.includes('食品经营许可'))
-      await waitForText(page.locator('[data-test="guide-item"]', { hasText: '食品经营许可' }).first(), (t) => t.includes('匹配'))
+      // The hit says it was found by its 俗称.
+      await waitForText(page.locator('[data-test="guide-item"]', { hasText: '食品经营许可' }).first(), (t) => t.includes('俗称“开饭店”'))
       await noOverflow(page, 'the results')
 
-      await page.locator('[data-test="guide-search"] input').fill('火星殖民地登记备案')
+      await page.locator('[data-test="guide-search"] input').fill('量子纠缠望远镜')
       await page.locator('[data-test="guide-search-go"]').click()
       const none = page.locator('[data-test="guide-none"]')
       await none.waitFor()
-      assert.match(await none.innerText(), /没有找到与“火星殖民地登记备案”相关的事项/)
+      assert.match(await none.innerText(), /没有找到与“量子纠缠望远镜”相关的事项/)
       assert.equal(await page.locator('[data-test="guide-item"]').count(), 0)
-      // The way on: the life stages, clickable.
+      // The ways on: the 一件事 bundles and the life stages, clickable.
+      await page.locator('[data-test="guide-suggestions"]', { hasText: '企业开办一件事' }).waitFor()
       await none.getByRole('button', { name: (await get('/labels')).catalog.life_stages.zhunru }).click()
       await page.locator('[data-test="guide-item"]').first().waitFor()
       await noOverflow(page, 'the nothing-found page')
