@@ -144,6 +144,14 @@ test('1440: the quality board, and a zero-result query becomes a synonym the sea
     const q = await get('/catalog/quality')
     assert.equal(await rows.count(), (q.items || q.departments || q).length)
 
+    // 跨省通办: the totals are the report's, 办理类 and 查询类 apart.
+    await page.goto('/catalog/cross-region')
+    const rep = await get('/catalog/cross-region')
+    assert.ok(rep.totals.cross_items > 0)
+    const totals = await waitForText(page.locator('[data-test="cross-totals"]'), (t) => t.includes(String(rep.totals.cross_items)))
+    assert.ok(totals.includes(String(rep.totals.handle)) && totals.includes(String(rep.totals.query)))
+    assert.equal(await page.locator('[data-test="cross-scope"]').count(), rep.scopes.length)
+
     await page.goto('/catalog/zero-results')
     const zrow = page.locator('[data-test="zero-table"] .el-table__body tr', { hasText: word })
     await zrow.waitFor()
@@ -173,6 +181,7 @@ test('375: every catalogue page fits the phone', () =>
       [`/catalog/items/${row.id}/versions/${v}/edit`, '[data-test="guide-form"]'],
       [`/catalog/items/${row.id}/versions/${v}/lint`, '[data-test="lint-pass"], [data-test="lint-summary"]'],
       ['/catalog/quality', '[data-test="quality-table"] .el-table__body tr'],
+      ['/catalog/cross-region', '[data-test="cross-table"] .el-table__body tr'],
       ['/catalog/zero-results', '[data-test="zero-table"]'],
       ['/catalog/synonyms', '[data-test="synonyms-table"]'],
     ]) {

@@ -47,5 +47,7 @@ export const schemaOrg = (id) => http.get(`${one(id)}.schema.json`).then(asJson)
 export const jsonldUrl = (id) => url(`${one(id)}.jsonld`)
 /** The 跨省通办 report (by scope and mode, 办理类 vs 查询类). */
 export const crossRegion = () => http.get('/catalog/cross-region')
+/** Downloads the 跨省通办 report (one row per scope and mode) as Excel. */
+export const crossRegionXlsx = exporter('/catalog/cross-region')
 /** The version workflow's entity name in GET /labels. */
 export const FLOW = 'catalog_version'

@@ -2,7 +2,7 @@
 // router/index.js; only the catalog role (catalog.write + catalog.review) may open them.
 // Paths are relative ('' is /catalog itself); meta as in the other role files. Views live
 // in views/catalog/.
-import { HomeFilled, Document, DataAnalysis, Search, CollectionTag, Message } from '@element-plus/icons-vue'
+import { HomeFilled, Document, DataAnalysis, Search, CollectionTag, Message, Connection } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -43,6 +43,12 @@ export default [
     name: 'catalog-quality',
     component: () => import('@/views/catalog/QualityView.vue'),
     meta: { title: '指南质量', menu: true, icon: DataAnalysis },
+  },
+  {
+    path: 'cross-region',
+    name: 'catalog-cross-region',
+    component: () => import('@/views/catalog/CrossRegionView.vue'),
+    meta: { title: '跨省通办', menu: true, icon: Connection },
   },
   {
     path: 'zero-results',
