@@ -118,12 +118,20 @@ test('1440: lint in the list, edit a draft with field errors, submit, approve, c
     assert.equal(await diff.locator('.el-table__body tr').count(), 1)
     await shot(page, 'catalog-versions-1440')
 
-    // Another draft, submitted and rejected with a note: it goes back, not published.
+    // Another draft without a 咨询电话: saved and submitted, but publishing is refused by the
+    // lint with the server's reason; rejected with a note it goes back to draft.
     await page.locator('[data-test="new-draft"]').click()
     await page.waitForURL((u) => /\/edit$/.test(new URL(u).pathname))
     const v2 = Number(new URL(page.url()).pathname.split('/').at(-2))
+    await page.locator('[data-test="guide-form"]').waitFor()
+    await page.locator('[data-test="field-consult_phone"] input').fill('')
+    await page.locator('[data-test="guide-save-lint"]').click()
+    await page.waitForURL((u) => /\/lint$/.test(new URL(u).pathname))
+    await waitForText(page.locator('[data-test="lint-table"]'), (t) => t.includes('咨询电话'))
     await page.goto(`/catalog/items/${row.id}`)
     await act(page, v2, 'submit', '')
+    await act(page, v2, 'approve', '')
+    await waitForText(page.locator('.el-message--error').first(), (t) => t.includes('不能发布'))
     await act(page, v2, 'reject', '材料名称需核对')
     await versionRow(page, v2).locator('[data-test="act-submit"]').waitFor()
     assert.equal((await get(`/service-items/${row.id}`)).version.version, v1)
