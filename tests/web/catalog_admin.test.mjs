@@ -9,6 +9,9 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { startServer, launchBrowser, withPage, shot, overflowsX, waitForText, settle } from './harness.mjs'
 
+/** An el-input or textarea by its data-test (Element Plus puts the attribute on the field itself). */
+const field = (t) => `:is(input[data-test="${t}"], [data-test="${t}"] input, textarea[data-test="${t}"], [data-test="${t}"] textarea)`
+
 const DESK = { width: 1440, height: 900 }
 const PHONE = { width: 375, height: 812 }
 let srv, browser
@@ -167,7 +170,7 @@ test('1440: the quality board, and a zero-result query becomes a synonym the sea
     await page.waitForURL((u) => new URL(u).pathname === '/catalog/synonyms')
     const dlg = page.locator('.el-dialog', { hasText: '新增同义词' })
     await dlg.waitFor()
-    assert.equal(await dlg.locator('[data-test="synonym-term"] input').inputValue(), word)
+    assert.equal(await dlg.locator(field('synonym-term')).inputValue(), word)
     await dlg.locator('[data-test="synonym-item"] input').fill('食品经营')
     await page.locator('.el-select-dropdown__item:visible', { hasText: '食品经营许可' }).first().click()
     await dlg.locator('[data-test="synonym-save"]').click()

@@ -8,6 +8,9 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { startServer, launchBrowser, withPage, login, shot, overflowsX, waitForText } from './harness.mjs'
 
+/** An el-input by its data-test (Element Plus puts the attribute on the <input> itself). */
+const field = (t) => `:is(input[data-test="${t}"], [data-test="${t}"] input)`
+
 const SIZES = [
   { tag: '1440', viewport: { width: 1440, height: 900 } },
   { tag: '375', viewport: { width: 375, height: 812 } },
@@ -46,7 +49,7 @@ for (const { tag, viewport } of SIZES) {
       await page.goto('/login')
       await page.locator('[data-test="login-link-guide"]').click()
       await page.waitForURL((u) => new URL(u).pathname === '/guide')
-      const labels = (await get('/labels')).catalog.life_stages
+      const labels = (await get('/catalog/labels')).life_stages
       // Six stages of the life cycle, named by the server.
       const tiles = page.locator('[data-test^="guide-stage-"]')
       await waitForText(page.locator('[data-test="guide-stage-zhunru"]'), (t) => t.includes(labels.zhunru))
@@ -100,7 +103,7 @@ for (const { tag, viewport } of SIZES) {
   test(`${tag}: search finds an item by its 俗称 and says when it finds nothing`, () =>
     withPage(browser, srv, { viewport, name: `guide-search-${tag}` }, async (page) => {
       await page.goto('/guide')
-      await page.locator('[data-test="guide-search"] input').fill('开饭店')
+      await page.locator(field('guide-search')).fill('开饭店')
       await page.locator('[data-test="guide-search-go"]').click()
       await page.waitForURL((u) => new URL(u).searchParams.get('q') === '开饭店')
       const results = page.locator('[data-test="guide-results"]')
@@ -109,7 +112,7 @@ for (const { tag, viewport } of SIZES) {
       await waitForText(page.locator('[data-test="guide-item"]', { hasText: '食品经营许可' }).first(), (t) => t.includes('俗称“开饭店”'))
       await noOverflow(page, 'the results')
 
-      await page.locator('[data-test="guide-search"] input').fill('量子纠缠望远镜')
+      await page.locator(field('guide-search')).fill('量子纠缠望远镜')
       await page.locator('[data-test="guide-search-go"]').click()
       const none = page.locator('[data-test="guide-none"]')
       await none.waitFor()
@@ -117,7 +120,7 @@ for (const { tag, viewport } of SIZES) {
       assert.equal(await page.locator('[data-test="guide-item"]').count(), 0)
       // The ways on: the 一件事 bundles and the life stages, clickable.
       await page.locator('[data-test="guide-suggestions"]', { hasText: '企业开办一件事' }).waitFor()
-      await none.getByRole('button', { name: (await get('/labels')).catalog.life_stages.zhunru }).click()
+      await none.getByRole('button', { name: (await get('/catalog/labels')).life_stages.zhunru }).click()
       await page.locator('[data-test="guide-item"]').first().waitFor()
       await noOverflow(page, 'the nothing-found page')
     }))
