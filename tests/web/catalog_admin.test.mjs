@@ -7,7 +7,7 @@
 // finds. Every page again at 375×812 without sideways overflow.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, launchBrowser, withPage, shot, overflowsX, waitForText, settle } from './harness.mjs'
+import { startServer, launchBrowser, withPage, shot, overflowsX, waitForText, settle, apiAs } from './harness.mjs'
 
 /** An el-input or textarea by its data-test (Element Plus puts the attribute on the field itself). */
 const field = (t) => `:is(input[data-test="${t}"], [data-test="${t}"] input, textarea[data-test="${t}"], [data-test="${t}"] textarea)`
@@ -113,8 +113,10 @@ test('1440: lint in the list, edit a draft with field errors, submit, approve, c
     // Field-level difference of the two versions.
     await page.locator('[data-test="diff-from"]').click()
     await page.locator('.el-select-dropdown__item:visible', { hasText: `第 ${v0} 版` }).click()
+    await settle(page) // the first list has faded out
     await page.locator('[data-test="diff-to"]').click()
     await page.locator('.el-select-dropdown__item:visible', { hasText: `第 ${v1} 版` }).click()
+    await settle(page)
     await page.locator('[data-test="diff-go"]').click()
     const diff = page.locator('[data-test="diff-table"]')
     await waitForText(diff, (t) => t.includes('咨询电话') && t.includes('0551-12345678') && t.includes(before.guide.consult_phone))
@@ -152,16 +154,8 @@ test('1440: the quality board, and a zero-result query becomes a synonym the sea
     await page.goto('/catalog/quality')
     const rows = page.locator('[data-test="quality-table"] .el-table__body tr')
     await rows.first().waitFor()
-    const q = await get('/catalog/quality')
+    const q = await apiAs(srv, 'catalog', 'GET', '/api/v1/catalog/quality')
     assert.equal(await rows.count(), (q.items || q.departments || q).length)
-
-    // 跨省通办: the totals are the report's, 办理类 and 查询类 apart.
-    await page.goto('/catalog/cross-region')
-    const rep = await get('/catalog/cross-region')
-    assert.ok(rep.totals.cross_items > 0)
-    const totals = await waitForText(page.locator('[data-test="cross-totals"]'), (t) => t.includes(String(rep.totals.cross_items)))
-    assert.ok(totals.includes(String(rep.totals.handle)) && totals.includes(String(rep.totals.query)))
-    assert.equal(await page.locator('[data-test="cross-scope"]').count(), rep.scopes.length)
 
     await page.goto('/catalog/zero-results')
     const zrow = page.locator('[data-test="zero-table"] .el-table__body tr', { hasText: word })
@@ -178,6 +172,17 @@ test('1440: the quality board, and a zero-result query becomes a synonym the sea
     await page.locator('[data-test="synonyms-table"] .el-table__body tr', { hasText: word }).waitFor()
     const found = await get(`/service-items/search?q=${encodeURIComponent(word)}`)
     assert.ok(found.items.some((r) => (r.name || r.item_name).includes('食品经营许可')))
+  }))
+
+test('1440: the 跨省通办 report shows 办理类 and 查询类 apart', () =>
+  withPage(browser, srv, { viewport: DESK, name: 'catalog-cross' }, async (page) => {
+    await loginCatalog(page)
+    await page.goto('/catalog/cross-region')
+    const rep = await get('/catalog/cross-region')
+    assert.ok(rep.totals.cross_items > 0)
+    const totals = await waitForText(page.locator('[data-test="cross-totals"]'), (t) => t.includes(String(rep.totals.cross_items)))
+    assert.ok(totals.includes(String(rep.totals.handle)) && totals.includes(String(rep.totals.query)))
+    assert.equal(await page.locator('[data-test="cross-scope"]').count(), rep.scopes.length)
   }))
 
 test('375: every catalogue page fits the phone', () =>

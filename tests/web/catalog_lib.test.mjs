@@ -29,11 +29,14 @@ test('guideDiff names every changed leaf, matching rows by id', async () => {
   assert.deepEqual(by.consult_phone, { path: 'consult_phone', kind: 'changed', from: '0551-1', to: '0551-2' })
   assert.deepEqual(by['materials[m1].copies'], { path: 'materials[m1].copies', kind: 'changed', from: 1, to: 2 })
   assert.equal(by['materials[m3].name'].kind, 'added')
-  assert.equal(by['time_limit.special'].kind, 'removed') // the empty list
+  assert.equal(by['time_limit.special'], undefined) // an empty list is no value
   assert.equal(by['time_limit.special[0].name'].to, '现场核查')
   assert.equal(by.free.kind, 'added')
   assert.equal(d.filter((x) => x.path.startsWith('materials[m2]')).length, 0)
   assert.deepEqual(guideDiff(a, JSON.parse(JSON.stringify(a))), [])
+  // Empty values read as absent (the editor leaves empty optional fields out).
+  assert.deepEqual(guideDiff({ materials: [{ id: 'm1', note: '', sample: null, when: null }], faq: [] },
+    { materials: [{ id: 'm1' }] }), [])
 })
 
 test('governmentService maps an item to schema.org GovernmentService', async () => {

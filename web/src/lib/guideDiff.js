@@ -1,20 +1,19 @@
 // guideDiff.js — the field-level difference of two guide versions: every leaf path whose
 // value differs (added, removed or changed), in document order. Rows of lists are matched
-// by their id when they have one (materials, situations), else by position. No imports.
+// by their id when they have one (materials, situations), else by position. An empty value
+// (null, '', an empty list or object) reads as absent: a reader sees no change between an
+// empty 备注 and none. No imports.
 function keyOf(row, i) {
   return row && typeof row === 'object' && !Array.isArray(row) && typeof row.id === 'string' ? `[${row.id}]` : `[${i}]`
 }
 
 function flatten(v, path, out) {
   if (Array.isArray(v)) {
-    if (!v.length) out.set(path, '[]')
     v.forEach((x, i) => flatten(x, path + keyOf(x, i), out))
   } else if (v && typeof v === 'object') {
-    const keys = Object.keys(v)
-    if (!keys.length) out.set(path, '{}')
-    for (const k of keys) flatten(v[k], path ? `${path}.${k}` : k, out)
-  } else {
-    out.set(path, v === undefined ? null : v)
+    for (const k of Object.keys(v)) flatten(v[k], path ? `${path}.${k}` : k, out)
+  } else if (v !== null && v !== undefined && v !== '') {
+    out.set(path, v)
   }
   return out
 }
