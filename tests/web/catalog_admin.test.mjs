@@ -197,9 +197,9 @@ test('375: every catalogue page fits the phone', () =>
       [`/catalog/items/${row.id}/versions/${v}/edit`, '[data-test="guide-form"]'],
       [`/catalog/items/${row.id}/versions/${v}/lint`, '[data-test="lint-pass"], [data-test="lint-summary"]'],
       ['/catalog/quality', '[data-test="quality-table"] .el-table__body tr'],
-      ['/catalog/cross-region', '[data-test="cross-table"] .el-table__body tr'],
       ['/catalog/zero-results', '[data-test="zero-table"]'],
       ['/catalog/synonyms', '[data-test="synonyms-table"]'],
+      ['/catalog/cross-region', '[data-test="cross-table"] .el-table__body tr'],
     ]) {
       await page.goto(p)
       await page.locator(sel).first().waitFor()
