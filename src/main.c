@@ -27,6 +27,7 @@
 #include "base/timeutil.h"
 #include "base/jsonx.h"
 #include "calendar/calendar.h"
+#include "catalog/catalog.h"
 #include "category/category.h"
 #include "ent/ent.h"
 #include "ent/ent_gen.h"
@@ -134,6 +135,9 @@ static void usage(FILE *f)
           "          signed checkpoints (truncation, rewritten rows)\n"
           "  audit keygen FILE                        new checkpoint key (0600) and FILE.pub\n"
           "  audit checkpoint --audit-key FILE [--out FILE]  sign the verified head (JSON)\n"
+          "  catalog load DIR [--db URL]            办事指南 service catalogue: DIR/items/*.json\n"
+          "          and DIR/bundles/*.json, published (idempotent; a changed guide becomes a\n"
+          "          new version)\n"
           "  match   --policy ID | --all [--dry-run]  免申即享: evaluate every enterprise and\n"
           "          write grants for the eligible ones (idempotent); prints the summary\n"
           "  version\n"
@@ -1536,6 +1540,89 @@ static enum rc demo_enterprise_facts(struct conn *c, const struct audit_actor *w
 }
 
 /* The demo organisation tree and one user per role, all with the password "demo". */
+/* Loads the catalogue directory dir as the command line (a principal holding catalog.write
+ * and catalog.review) and prints the report; ent is the fact catalogue. */
+static enum rc catalog_load_print(struct conn *c, const struct ent_catalog *ent, const char *dir,
+                                  int64_t now, struct err *e)
+{
+    struct principal p = {.actor = cli_actor(), .role = "system"};
+    p.username = p.display_name = "办事指南目录导入";
+    p.perms = ACCESS_BIT(ACCESS_CATALOG_WRITE) | ACCESS_BIT(ACCESS_CATALOG_REVIEW);
+    struct catalog_load_report r;
+    enum rc rc = catalog_load_dir(c, &p, ent, dir, now, &r, e);
+    size_t i;
+    json_t *bad;
+    json_array_foreach(r.errors, i, bad)
+    {
+        const char *field = json_string_value(json_object_get(bad, "field"));
+        fprintf(stderr, "qifu: %s/%s: %s%s%s\n", dir,
+                json_string_value(json_object_get(bad, "file")),
+                json_string_value(json_object_get(bad, "message")), *field ? " field=" : "", field);
+    }
+    if (json_array_size(r.errors))
+        fprintf(stderr, "qifu: %zu 个文件有错误，未导入 (%zu bad files skipped)\n",
+                json_array_size(r.errors), json_array_size(r.errors));
+    json_decref(r.errors);
+    printf(
+        "办事指南目录 %s：事项 %d，实施清单 %d（新建 %d），发布 %d，未变 %d；一件事 %d（更新 %d）\n"
+        "catalog %s: items %d, impls %d (created %d), published %d, unchanged %d; bundles %d "
+        "(changed %d)%s\n",
+        dir, r.items, r.impls, r.created, r.published, r.unchanged, r.bundles, r.bundles_changed,
+        dir, r.items, r.impls, r.created, r.published, r.unchanged, r.bundles, r.bundles_changed,
+        rc ? ": stopped at an error" : "");
+    return rc;
+}
+
+/* `qifu catalog load DIR`. */
+static int cmd_catalog_load(const struct opts *o)
+{
+    if (o->n_pos < 1) {
+        usage(stderr);
+        return 2;
+    }
+    struct err e;
+    err_clear(&e);
+    struct store *db;
+    struct conn *c;
+    enum rc rc = with_conn(o, &db, &c, &e);
+    if (rc)
+        return fail("打开数据库", rc, &e);
+    struct ent_catalog *cat = NULL;
+    rc = ent_catalog_load(c, &cat, &e);
+    if (rc == RC_OK)
+        rc = catalog_load_print(c, cat, o->pos[0], time_now_ms(), &e);
+    ent_catalog_free(cat);
+    store_release(c);
+    store_close(db);
+    return rc ? fail("导入办事指南目录", rc, &e) : 0;
+}
+
+/* The starting catalogue of the repository (data/catalog): $QIFU_CATALOG_DIR, else
+ * data/catalog under the working directory, else beside the binary (build/<mode>/qifu →
+ * ../../data/catalog). NULL when none exists. */
+static const char *demo_catalog_dir(char *buf, size_t n)
+{
+    const char *env = getenv("QIFU_CATALOG_DIR");
+    struct stat sb;
+    if (env && *env)
+        return stat(env, &sb) == 0 ? env : NULL;
+    if (stat("data/catalog/items", &sb) == 0)
+        return "data/catalog";
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (len <= 0)
+        return NULL;
+    exe[len] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    snprintf(buf, n, "%s/../../data/catalog", exe);
+    char items[4400];
+    snprintf(items, sizeof(items), "%s/items", buf);
+    return stat(items, &sb) == 0 ? buf : NULL;
+}
+
 static int cmd_demo(const struct opts *o)
 {
     static const struct org_new orgs[] = {
@@ -1568,6 +1655,7 @@ static int cmd_demo(const struct opts *o)
         {"supervisor", "督查室督办员", "supervisor", "340800-DCS", NULL},
         {"officer", "经信局政策专员", "policy_officer", "340800-JXJ", NULL},
         {"enterprise", "示例企业办事员", "enterprise", NULL, "91340100131860916Y"},
+        {"catalog", "事项目录管理员", "catalog", "340800-SJJ", NULL},
     };
     struct err e;
     err_clear(&e);
@@ -1662,6 +1750,16 @@ static int cmd_demo(const struct opts *o)
         json_decref(seed);
         policy_holder_free(ph);
     }
+    /* The starting 办事指南 catalogue (data/catalog), when the repository has one. */
+    char catalog_buf[4200];
+    const char *catalog_dir =
+        rc == RC_OK ? demo_catalog_dir(catalog_buf, sizeof(catalog_buf)) : NULL;
+    /* Stamped at the start of today in China, as the rest of the demo is decided by its
+     * seed and the day, not by how long the steps before took (test_demo_history). */
+    int64_t today = time_now_ms();
+    today -= (today + 8 * 3600000) % 86400000;
+    if (catalog_dir)
+        rc = catalog_load_print(c, cat, catalog_dir, today, &e);
     ent_catalog_free(cat);
     /* The roles' labels come from the roles table, as everywhere. */
     char *labels[sizeof(users) / sizeof(users[0])] = {0};
@@ -1875,7 +1973,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     const char *sub = argc > 2 ? argv[2] : "";
     bool two = strcmp(cmd, "user") == 0 || strcmp(cmd, "org") == 0 || strcmp(cmd, "role") == 0 ||
-               strcmp(cmd, "apikey") == 0 || strcmp(cmd, "audit") == 0;
+               strcmp(cmd, "apikey") == 0 || strcmp(cmd, "audit") == 0 ||
+               strcmp(cmd, "catalog") == 0;
     if (strcmp(cmd, "audit") == 0)
         return cmd_audit(argc, argv);
     struct opts o = {0};
@@ -1893,6 +1992,8 @@ int main(int argc, char **argv)
         return o.enterprises > 0 ? demo_enterprises(&o) : cmd_demo(&o);
     if (strcmp(cmd, "match") == 0)
         return cmd_match(&o);
+    if (strcmp(cmd, "catalog") == 0 && strcmp(sub, "load") == 0)
+        return cmd_catalog_load(&o);
     if (strcmp(cmd, "import") == 0)
         return cmd_import(&o);
     if (strcmp(cmd, "user") == 0 && strcmp(sub, "add") == 0)

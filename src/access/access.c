@@ -309,6 +309,9 @@ enum rc access_orgs_covering(struct conn *c, enum access_perm perm, const char *
         struct principal p = {.org_region = store_text(st, 1)};
         if (!access_covers(&p, region))
             continue;
+        /* Rows come by org: two roles of one organisation holding perm name it once. */
+        if (*n && (*orgs)[*n - 1] == store_int(st, 0))
+            continue;
         if (*n == cap) {
             cap = cap ? 2 * cap : 4;
             *orgs = xrealloc(*orgs, cap * sizeof(**orgs));

@@ -64,7 +64,9 @@ struct stmt;
     X(GRANT_STATS, "grant.stats", "政策兑现统计、匹配运行")                                        \
     X(APPLY, "application.create", "申请政策")                                                     \
     X(SCOPE_ALL, "scope.all", "全部记录（不限范围）")                                              \
-    X(PII_READ, "pii.read", "查看未打码的个人信息（手机号、身份证号、银行账号）")
+    X(PII_READ, "pii.read", "查看未打码的个人信息（手机号、身份证号、银行账号）")                  \
+    X(CATALOG_WRITE, "catalog.write", "编写办事指南、一件事、同义词")                              \
+    X(CATALOG_REVIEW, "catalog.review", "审核、发布办事指南")
 
 enum access_perm {
 #define ACCESS__ENUM(n, s, l) ACCESS_##n,

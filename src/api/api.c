@@ -59,7 +59,10 @@ static const struct api_reserved *reserved_of(const char *path)
 enum rc api_route_check(const char *module, const char *pattern, struct err *e)
 {
     const struct api_reserved *r = reserved_of(pattern);
-    if (r && strcmp(r->owner, module) != 0)
+    size_t n = r ? strlen(r->owner) : 0;
+    /* The owner's parts may register too: api_service_items_checklist.c (service_items_...). */
+    if (r && strcmp(r->owner, module) != 0 &&
+        !(strncmp(r->owner, module, n) == 0 && module[n] == '_'))
         return err_set(e, RC_INVALID, pattern, "路径 %s 保留给%s（api_%s.c），api_%s.c 不得注册",
                        r->prefix, r->what, r->owner, module);
     return RC_OK;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../auth/auth.h"
+#include "../catalog/catalog.h"
 #include "../flow/flow.h"
 #include "../store/store.h"
 #include "api_int.h"
@@ -47,6 +48,7 @@ static enum rc api_labels(struct http_req *req, struct http_resp *resp, struct e
     json_t *out = json_pack("{s:o}", "roles", roles);
     for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++)
         json_object_set_new(out, flows[i]->entity, flow_labels_json(flows[i]));
+    json_object_set_new(out, "catalog", catalog_labels_json());
     return http_reply(resp, 200, out);
 }
 

@@ -78,7 +78,8 @@ enum rc api_notices_unread(struct http_req *req, struct conn *c, const struct pr
     X(demand_flow)                                                                                 \
     X(policy_grant_flow)                                                                           \
     X(policy_app_flow)                                                                             \
-    X(policy_flow)
+    X(policy_flow)                                                                                 \
+    X(catalog_version_flow)
 
 /* The resource files' tables, in routing order; X(name) is src/api/api_<name>.c. */
 #define API_TABLES(X)                                                                              \
@@ -102,7 +103,11 @@ enum rc api_notices_unread(struct http_req *req, struct conn *c, const struct pr
     X(policies)                                                                                    \
     X(grants)                                                                                      \
     X(policy_trial)                                                                                \
-    X(todo)
+    X(todo)                                                                                        \
+    /* The catalogue's parts (service_items_<part>) go above it: its GET .../{id} would */         \
+    /* take .../search or .../{id}.jsonld otherwise (the first matching route wins). */            \
+    X(service_items_export)                                                                        \
+    X(service_items)
 
 #define API_TABLE_DECLARE(name)                                                                    \
     extern const struct http_route api_##name##_routes[];                                          \

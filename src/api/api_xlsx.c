@@ -217,6 +217,11 @@ static const struct col policy_stats_cols[] = {
     {"applications.withdrawn", "申请已撤回", C_INT, NULL, 12},
 };
 
+static const struct col cross_region_cols[] = {
+    {"scope", "通办范围", C_TEXT, NULL, 22}, {"mode_label", "通办模式", C_TEXT, NULL, 14},
+    {"items", "事项数", C_INT, NULL, 10},    {"handle", "办理类", C_INT, NULL, 10},
+    {"query", "查询类", C_INT, NULL, 10},
+};
 #define EXPORT(p, t, c) .pattern = (p), .title = (t), .cols = (c), .n_cols = N(c)
 static const struct xspec xspecs[] = {
     {EXPORT("/api/v1/demands", "诉求清单", demand_cols)},
@@ -238,6 +243,8 @@ static const struct xspec xspecs[] = {
      .dyn = "columns"},
     {EXPORT("/api/v1/stats/policies", "政策兑现统计", policy_stats_cols), .total = "total",
      .by_param = "by", .by_default = "policy"},
+    {EXPORT("/api/v1/catalog/cross-region", "跨省通办事项统计", cross_region_cols),
+     .total = "total"},
 };
 
 /* The route handlers the xspecs wrap, by index of xspecs[] (set once, api_xlsx_wrap). */

@@ -33,6 +33,14 @@ static bool match(struct http_req *req, const char *pattern, const char *path,
             size_t len = seg_end ? (size_t)(seg_end - u) : strlen(u);
             if (!close || len == 0 || n >= HTTP_MAX_PARAMS)
                 return false;
+            /* A literal after the parameter in the same segment ("{id}.jsonld") must end the
+             * segment, and is not part of the parameter. */
+            size_t lit = strcspn(close + 1, "/{");
+            if (lit) {
+                if (len <= lit || memcmp(u + len - lit, close + 1, lit) != 0)
+                    return false;
+                len -= lit;
+            }
             if (params)
                 params[n] = pool_strndup(&req->pool, u, len);
             n++;

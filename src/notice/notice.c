@@ -37,32 +37,96 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
-/* POSTs payload; returns RC_OK on 2xx, else RC_IO with the reason in e. */
-static enum rc post(CURL *h, const struct notice_config *cfg, int64_t id, const char *payload,
-                    struct err *e)
+/* One POST of a wave: its easy handle, headers and outcome. */
+struct send {
+    CURL *h;
+    struct curl_slist *hdr;
+    struct claimed *item;
+    CURLcode cc;
+    bool done;
+};
+
+/* Prepares s's handle to POST its notice to the gateway. */
+static bool send_init(struct send *s, const struct notice_config *cfg, struct claimed *item)
 {
     char key[64];
-    snprintf(key, sizeof(key), "Idempotency-Key: notice-%lld", (long long)id);
-    struct curl_slist *hdr =
-        curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
-    hdr = curl_slist_append(hdr, key);
-    curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, cfg->url);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    CURLcode cc = curl_easy_perform(h);
+    snprintf(key, sizeof(key), "Idempotency-Key: notice-%lld", (long long)item->id);
+    s->item = item;
+    s->done = false;
+    s->cc = CURLE_OK;
+    s->h = curl_easy_init();
+    if (!s->h)
+        return false;
+    s->hdr = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+    s->hdr = curl_slist_append(s->hdr, key);
+    curl_easy_setopt(s->h, CURLOPT_URL, cfg->url);
+    curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, item->payload);
+    curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, s->hdr);
+    curl_easy_setopt(s->h, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
+    curl_easy_setopt(s->h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(s->h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+    return true;
+}
+
+/* The outcome of a finished POST: RC_OK on 2xx, else RC_IO with the reason in e. */
+static enum rc send_result(struct send *s, struct err *e)
+{
+    if (!s->h)
+        return err_set(e, RC_INTERNAL, NULL, "curl_easy_init failed");
+    if (!s->done)
+        return err_set(e, RC_IO, NULL, "not sent");
+    if (s->cc != CURLE_OK)
+        return err_set(e, RC_IO, NULL, "%s", curl_easy_strerror(s->cc));
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hdr);
-    if (cc != CURLE_OK)
-        return err_set(e, RC_IO, NULL, "%s", curl_easy_strerror(cc));
+    curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status > 299)
         return err_set(e, RC_IO, NULL, "HTTP %ld", status);
     return RC_OK;
+}
+
+static void send_free(struct send *s)
+{
+    if (s->h)
+        curl_easy_cleanup(s->h);
+    curl_slist_free_all(s->hdr);
+    s->h = NULL;
+    s->hdr = NULL;
+}
+
+/*
+ * POSTs the n prepared sends at once (libcurl's multi interface) and waits until each has
+ * an answer or its time-out. Each POST's time-out is below half the lease, so the wave
+ * ends while the leases renewed just before it still hold.
+ */
+static void send_wave(CURLM *m, struct send *sends, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (sends[i].h)
+            curl_multi_add_handle(m, sends[i].h);
+    int running = 1;
+    while (running > 0) {
+        if (curl_multi_perform(m, &running) != CURLM_OK)
+            break;
+        if (running > 0 && curl_multi_poll(m, NULL, 0, 100, NULL) != CURLM_OK)
+            break;
+    }
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        struct send *s = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+        if (s) {
+            s->done = true;
+            s->cc = msg->data.result;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        if (sends[i].h)
+            curl_multi_remove_handle(m, sends[i].h);
 }
 
 /*
@@ -231,6 +295,10 @@ static void defaults(struct notice_config *cfg)
         cfg->batch = 50;
     if (cfg->poll_ms <= 0)
         cfg->poll_ms = 1000;
+    if (cfg->parallel <= 0)
+        cfg->parallel = NOTICE_PARALLEL_DEFAULT;
+    if (cfg->parallel > NOTICE_PARALLEL_MAX)
+        cfg->parallel = NOTICE_PARALLEL_MAX;
     if (cfg->timeout_ms <= 0)
         cfg->timeout_ms = 5000;
     if (!cfg->owner)
@@ -253,37 +321,54 @@ enum rc notice_deliver_once(struct store *db, const struct notice_config *cfg_in
     enum rc rc = claim(db, &cfg, items, &n, e);
     if (rc)
         return rc;
-    CURL *h = curl_easy_init();
-    for (int i = 0; i < n; i++) {
-        struct err pe;
-        err_clear(&pe);
-        /* Never POST a notice whose lease this process no longer holds. */
-        enum rc lrc = renew(db, &cfg, items[i].id, &pe);
-        if (lrc) {
-            if (lrc != RC_CONFLICT && rc == RC_OK)
-                rc = err_set(e, lrc, NULL, "%s", pe.msg);
-            log_info("notice %lld: not sent by %s (%s)", (long long)items[i].id, cfg.owner,
-                     lrc == RC_CONFLICT ? "another process holds it" : pe.msg);
-            xfree(items[i].payload);
-            continue;
+    /* In waves of cfg.parallel: renew each lease just before its POST (never POST a notice
+     * this process no longer holds), send the wave at once, then record each outcome. */
+    CURLM *m = curl_multi_init();
+    struct send sends[NOTICE_PARALLEL_MAX];
+    for (int at = 0; at < n; at += cfg.parallel) {
+        int w = 0;
+        for (int i = at; i < n && i < at + cfg.parallel; i++) {
+            struct err pe;
+            err_clear(&pe);
+            enum rc lrc = renew(db, &cfg, items[i].id, &pe);
+            if (lrc) {
+                if (lrc != RC_CONFLICT && rc == RC_OK)
+                    rc = err_set(e, lrc, NULL, "%s", pe.msg);
+                log_info("notice %lld: not sent by %s (%s)", (long long)items[i].id, cfg.owner,
+                         lrc == RC_CONFLICT ? "another process holds it" : pe.msg);
+                continue;
+            }
+            job_count_run("notice");
+            memset(&sends[w], 0, sizeof(sends[w]));
+            if (m)
+                send_init(&sends[w], &cfg, &items[i]);
+            w++;
         }
-        job_count_run("notice");
-        enum rc prc = h ? post(h, &cfg, items[i].id, items[i].payload, &pe)
-                        : err_set(&pe, RC_INTERNAL, NULL, "curl_easy_init failed");
-        if (prc) {
-            bad_n++;
-            log_warn("notice %lld: delivery attempt %d failed: %s", (long long)items[i].id,
-                     items[i].attempts + 1, pe.msg);
-        } else {
-            ok_n++;
+        if (m)
+            send_wave(m, sends, w);
+        for (int k = 0; k < w; k++) {
+            struct err pe;
+            err_clear(&pe);
+            struct claimed *it = sends[k].item;
+            enum rc prc = m ? send_result(&sends[k], &pe)
+                            : err_set(&pe, RC_INTERNAL, NULL, "curl_multi_init failed");
+            if (prc) {
+                bad_n++;
+                log_warn("notice %lld: delivery attempt %d failed: %s", (long long)it->id,
+                         it->attempts + 1, pe.msg);
+            } else {
+                ok_n++;
+            }
+            enum rc mrc = mark(db, &cfg, it->id, prc == RC_OK, it->attempts + 1, pe.msg, e);
+            if (mrc && rc == RC_OK)
+                rc = mrc;
+            send_free(&sends[k]);
         }
-        enum rc mrc = mark(db, &cfg, items[i].id, prc == RC_OK, items[i].attempts + 1, pe.msg, e);
-        if (mrc && rc == RC_OK)
-            rc = mrc;
-        xfree(items[i].payload);
     }
-    if (h)
-        curl_easy_cleanup(h);
+    if (m)
+        curl_multi_cleanup(m);
+    for (int i = 0; i < n; i++)
+        xfree(items[i].payload);
     if (sent)
         *sent = ok_n;
     if (failed)

@@ -32,7 +32,13 @@ struct notice_config {
     const char *owner;  /* this process in the notices' leases (default <hostname>:<pid>) */
     int64_t lease_ms;   /* a claimed notice is this process's until then (default 30000);
                            a POST's time-out is cut to half of it */
+    int parallel;       /* POSTs in flight at once (default NOTICE_PARALLEL_DEFAULT, at most
+                           NOTICE_PARALLEL_MAX); a process killed while sending may have
+                           delivered up to this many that another process sends again */
 };
+
+#define NOTICE_PARALLEL_DEFAULT 8
+#define NOTICE_PARALLEL_MAX 32
 
 /* Claims and sends the due notices once; *sent / *failed (may be NULL) count them. */
 enum rc notice_deliver_once(struct store *db, const struct notice_config *cfg, int *sent,

@@ -171,8 +171,9 @@ def test_notices_survive_a_kill_in_the_middle_of_delivery(backend_pg):
         print("notices: all %d delivered %.2f s after kill -9 (%d were held by the dead "
               "process)" % (len(ids), time.monotonic() - killed, claimed))
         assert {"notice-%d" % i for i in ids} <= set(rx.keys)
-        # At most the notice A was sending when it died arrives twice.
-        assert len(rx.twice()) <= 1, rx.twice()
+        # At most the notices A was sending when it died (one wave, src/notice
+        # NOTICE_PARALLEL_DEFAULT = 8) arrive twice.
+        assert len(rx.twice()) <= 8, rx.twice()
     finally:
         p.close()
         rx.close()

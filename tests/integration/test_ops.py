@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, raw_socket, read_http_response
 
 # Roles of some routes of the route tables (src/api/api_*.c), as openapi.json's x-roles.
-OFFICIALS = ["clerk", "handler", "supervisor", "policy_officer", "admin"]
+OFFICIALS = ["clerk", "handler", "supervisor", "policy_officer", "admin", "catalog"]
 KNOWN_ROLES = {
     ("get", "/healthz"): ["public"],
     ("get", "/readyz"): ["public"],
@@ -37,6 +37,12 @@ KNOWN_ROLES = {
     ("get", "/api/v1/policies/{id}"): ["public"],
     ("post", "/api/v1/policies/match"): ["public"],
     ("post", "/api/v1/policies/{id}/runs"): ["policy_officer"],
+    # 办事指南 (issue 18): published guides are public, writing is the catalogue team's.
+    ("get", "/api/v1/service-items"): ["public"],
+    ("get", "/api/v1/service-items/{id}"): ["public"],
+    ("post", "/api/v1/service-items"): ["admin", "catalog"],
+    ("post", "/api/v1/service-items/{id}/versions/{v}/actions"): ["admin", "catalog"],
+    ("get", "/api/v1/catalog/quality"): ["supervisor", "admin", "catalog"],
 }
 
 

@@ -186,6 +186,13 @@ def test_every_read_only_route_reads_from_the_replica(srv):
         "/api/v1/orgs": "/api/v1/orgs",
         "/api/v1/orgs/{code}": "/api/v1/orgs/" + srv.org_codes()[0],
         "/api/v1/audit": "/api/v1/audit",
+        "/api/v1/service-items": "/api/v1/service-items",
+        "/api/v1/service-items/{id}": "/api/v1/service-items/1",
+        "/api/v1/service-items/{id}/versions": "/api/v1/service-items/1/versions",
+        "/api/v1/service-items/{id}/versions/{v}/lint": "/api/v1/service-items/1/versions/1/lint",
+        "/api/v1/service-items/{id}/versions/{v}/timeline":
+            "/api/v1/service-items/1/versions/1/timeline",
+        "/api/v1/catalog/quality": "/api/v1/catalog/quality",
     }
     assert set(paths) == read_only_patterns(), "a read_only route without a case here"
     for pattern, path in sorted(paths.items()):

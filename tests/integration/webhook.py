@@ -13,6 +13,7 @@ class Receiver:
     def __init__(self, delay=0.0, port=0):
         self.delay = delay
         self.keys = {}
+        self.times = []  # (time.monotonic(), key) of each POST, for a failing test's message
         self.lock = threading.Lock()
         rc = self
 
@@ -23,6 +24,7 @@ class Receiver:
                 key = self.headers.get("Idempotency-Key")
                 with rc.lock:
                     rc.keys[key] = rc.keys.get(key, 0) + 1
+                    rc.times.append((time.monotonic(), key))
                 time.sleep(rc.delay)
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
@@ -31,7 +33,12 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            # A gateway's listen backlog (nginx: 511), not socketserver's 5: a process POSTs
+            # a wave of notices at once, and SYNs beyond the backlog wait a second to retry.
+            request_queue_size = 128
+
+        self.httpd = Server(("127.0.0.1", port), Handler)
         self.url = "http://127.0.0.1:%d/sms" % self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()

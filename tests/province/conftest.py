@@ -209,23 +209,26 @@ class Province:
                     out[w[1].rstrip(";")] = "down" if "down;" in w else "up"
         return out
 
-    def log(self, name):
+    def log(self, name, tail=4000):
         try:
             with open(os.path.join(self.home, "log", name), errors="replace") as f:
-                return f.read()[-4000:]
+                text = f.read()
+                return text[-tail:] if tail else text
         except OSError:
             return ""
 
 
-def wait_for(pred, timeout, what, interval=0.05):
-    """Polls pred until it is true; fails with what after timeout seconds."""
+def wait_for(pred, timeout, what, interval=0.05, why=None):
+    """Polls pred until it is true; fails with what (and why(), if given: the state that
+    explains it) after timeout seconds."""
     deadline = time.monotonic() + timeout
     while True:
         v = pred()
         if v:
             return v
         if time.monotonic() > deadline:
-            raise AssertionError("not within %.1f s: %s" % (timeout, what))
+            raise AssertionError("not within %.1f s: %s%s" % (
+                timeout, what, "\n" + why() if why else ""))
         time.sleep(interval)
 
 

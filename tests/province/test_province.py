@@ -199,7 +199,8 @@ def test_primary_restart_under_load(province):
     assert not slow, "requests took over 5 s: %s" % slow[:3]
     odd = [e for e in log if e[3] not in (200, 201, 503)]
     assert not odd, "answers other than 200/201/503 (nginx 502, cut off): %s\n%s" % (
-        odd[:5], "\n".join(l for app in (1, 2) for l in province.log("qifu-%d.log" % app).splitlines()
+        odd[:5], "\n".join("app%d: %s" % (app, l) for app in (1, 2)
+                           for l in province.log("qifu-%d.log" % app, tail=None).splitlines()
                            if "postgres" in l or "ERROR" in l)[-3000:])
     # While the primary was down (allowing for requests already running when it
     # stopped), writes got qifu's 503 and its message; reads may be served by a replica.
@@ -409,13 +410,27 @@ def test_background_work_once_across_processes_with_a_kill(province):
             "SELECT credit_code FROM grants WHERE policy_id = %s ORDER BY credit_code" % ref)]
         assert got == want and len(got) == len(set(got)) == reference["count"]
         # Every notice delivered, the dead process's claims too; none twice but at most
-        # the one it was sending when it died.
+        # the ones it was sending when it died (a wave of 8, src/notice). The notices of
+        # the earlier reference run (over 1,000) come first by id; a process sends ~8 at
+        # a time.
         wait_for(lambda: province.psql(
             "SELECT COUNT(*) FROM notices WHERE kind = 'province_test' AND "
-            "delivery_state = 'delivered'") == [("150",)], 30.0, "every notice delivered")
+            "delivery_state = 'delivered'") == [("150",)], 30.0, "every notice delivered", why=lambda: (
+            "deliveries per second since the kill: %s\n" % [
+                sum(1 for t, _ in list(gw.times) if t_kill + i <= t < t_kill + i + 1)
+                for i in range(int(time.monotonic() - t_kill) + 1)] +
+            str(province.psql("SELECT kind, owner, COUNT(*), MIN(lease_until), MAX(next_at), "
+                              "CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT) FROM notices "
+                              "WHERE delivery_state = 'pending' GROUP BY kind, owner")) + "\n" +
+            str(province.psql("SELECT id, delivery_state, attempts, owner, lease_until, next_at, "
+                              "last_error FROM notices WHERE kind = 'province_test' AND "
+                              "delivery_state <> 'delivered' ORDER BY id LIMIT 5")) + "\n" +
+            "\n".join("app%d: %s" % (app, l) for app in (1, 2)
+                      for l in province.log("qifu-%d.log" % app, tail=None).splitlines()
+                      if "notice" in l or "WARN" in l or "ERROR" in l)[-3000:]))
         keys = {"notice-%d" % i for i in ids}
         assert keys <= set(gw.keys)
-        assert len({k: n for k, n in gw.twice().items() if k in keys}) <= 1, gw.twice()
+        assert len({k: n for k, n in gw.twice().items() if k in keys}) <= 8, gw.twice()
         print("run taken over %.1f s after kill -9 of %s; %d notices delivered" % (
             took, holder, len(ids)))
     finally:

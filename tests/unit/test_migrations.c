@@ -67,6 +67,8 @@ static const struct shipped {
      "e9aec071333d87704ef15f14ebc05745740b80f01eccf704454588bfaca102c0"},
     {21, "18f72941611375deecdcba14b8847622db22520dd864eaec0c39c3a4a5deea3d",
      "ca1a04dc5249f7886f43d99f3a756f134714fac29bf1419c506ef452d45474b9"},
+    {22, "3f73ec006302bedd44b2faf478653ffbcd54b921ab746509f25f167b5458711d",
+     "91b85cf96ae5a14adae24fe1b14bf93aaa5920d7514119d781c149bfc6160128"},
 };
 
 /* Writes the SHA-256, in hex, of sql without its whole-line comments into hex. */

@@ -50,8 +50,28 @@ const { chromium } = require('playwright-core')
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * The test clock. Every server and CLI run the harness starts, and every page, live at
+ * TEST_NOW (a Monday, 10:00 in China, inside the holiday calendar) plus the real time since
+ * this file was loaded, so that no test depends on the real date, weekday or time of day
+ * (DEVELOPERS.md). The processes get it as QIFU_TEST_NOW (src/base/timeutil.c: that
+ * instant, then running), rounded up to the second, so a later process never starts before
+ * an earlier one; the pages get it through Playwright's clock. QIFU_WEB_NOW overrides it.
+ */
+export const TEST_NOW = process.env.QIFU_WEB_NOW || '2026-12-07T10:00:00+08:00'
+const clockBase = Date.parse(TEST_NOW)
+const clockStart = Date.now()
+/** The test clock's now, in ms since the epoch. */
+export const testNow = () => clockBase + (Date.now() - clockStart)
+/** The test clock's day in China, offset days from now, as YYYY-MM-DD. */
+export const testDay = (offset = 0) => new Date(testNow() + 8 * 3600e3 + offset * 86400e3).toISOString().slice(0, 10)
+function clockEnv(env) {
+  const at = new Date(Math.ceil(testNow() / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+  return { ...env, QIFU_TEST_NOW: at }
+}
+
 function cli(env, ...args) {
-  const p = spawnSync(BIN, args, { env, encoding: 'utf-8', timeout: 60000 })
+  const p = spawnSync(BIN, args, { env: clockEnv(env), encoding: 'utf-8', timeout: 60000 })
   if (p.status !== 0) throw new Error(`qifu ${args.join(' ')} failed (${p.status}):\n${p.stderr}`)
   return p.stdout
 }
@@ -72,7 +92,7 @@ export async function startServer(extraArgs = []) {
   const logPath = path.join(tmp, 'server.log')
   const logFd = fs.openSync(logPath, 'w')
   const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--port-file', portFile, ...extraArgs],
-    { env, cwd: tmp, stdio: ['ignore', logFd, logFd] })
+    { env: clockEnv(env), cwd: tmp, stdio: ['ignore', logFd, logFd] })
   fs.closeSync(logFd)
   let exited = null
   const exitP = new Promise((resolve) => proc.on('exit', (code, sig) => resolve((exited = { code, sig }))))
@@ -155,6 +175,7 @@ export async function withPage(browser, srv, opts, fn) {
     timezoneId: 'Asia/Shanghai',
     viewport: opts.viewport || DESKTOP,
   })
+  await context.clock.install({ time: testNow() })
   const page = await context.newPage()
   page.setDefaultTimeout(opts.timeout || 10000)
   const problems = []

@@ -6,7 +6,7 @@
 // each chart: no two bounding boxes may intersect, and each chart fits its card.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, launchBrowser, withPage, login, shot, settle, apiAs } from './harness.mjs'
+import { startServer, launchBrowser, withPage, login, shot, settle, apiAs, testDay } from './harness.mjs'
 
 const PHONE = { width: 375, height: 812 }
 const WIDE = { width: 1440, height: 900 }
@@ -17,9 +17,8 @@ const CATEGORIES = ['policy', 'financing', 'employment', 'land', 'approval', 'ut
 
 let srv
 let browser
-const day = (offset) => new Date(Date.now() + 8 * 3600e3 + offset * 86400e3).toISOString().slice(0, 10)
-const FROM = day(-30)
-const TO = day(1)
+const FROM = testDay(-30)
+const TO = testDay(1)
 
 before(async () => {
   srv = await startServer()
@@ -171,8 +170,8 @@ test('通报 and 月度报告 are printable documents', () =>
     await shot(page, 'notice-print')
     await page.emulateMedia({ media: 'screen' })
     // The month of the data: its figures, ranking and 高频诉求.
-    const month = day(0).slice(0, 7)
-    const [mFrom, mTo] = [`${month}-01`, day(0)]
+    const month = testDay(0).slice(0, 7)
+    const [mFrom, mTo] = [`${month}-01`, testDay(0)]
     const s = await apiAs(srv, 'supervisor', 'GET', `stats/demands?from=${mFrom}&to=${mTo}`)
     await open(page, `/supervisor/report?month=${month}`)
     const report = page.locator('[data-test="report-doc"]')
