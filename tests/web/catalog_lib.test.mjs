@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The catalogue pages' pure helpers (issue 18 item 9), under node without a browser:
-// the field-level diff of two guide versions, the schema.org GovernmentService markup of a
-// guide page, and the normalised lint and quality answers.
+// the field-level diff of two guide versions and the normalised lint and quality answers.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
@@ -37,31 +36,6 @@ test('guideDiff names every changed leaf, matching rows by id', async () => {
   // Empty values read as absent (the editor leaves empty optional fields out).
   assert.deepEqual(guideDiff({ materials: [{ id: 'm1', note: '', sample: null, when: null }], faq: [] },
     { materials: [{ id: 'm1' }] }), [])
-})
-
-test('governmentService maps an item to schema.org GovernmentService', async () => {
-  const { governmentService } = await lib('govService.js')
-  const it = {
-    id: 7, impl_code: 'XK0010100Y001-340100000000-000-11340100003000006X-1-01', name: '食品经营许可（新办）',
-    codes: { region: '340100' },
-    item: { name: '食品经营许可', competent_dept: '市场监督管理局', basis: [{ law: '《食品安全法》', article: '第三十五条' }] },
-    agency: { name: '合肥市市场监督管理局', uscc: '11340100003000006X' },
-    version: { version: 2, published_at: '2026-01-02T00:00:00Z' },
-    guide: { audience: ['企业法人'], locations: [{ name: '合肥市政务服务中心', address: '天鹅湖路', hours: '工作日' }],
-      consult_phone: '0551-1', effective_from: '2026-01-01', results: [{ name: '食品经营许可证' }] },
-  }
-  const j = governmentService(it, 'http://x/guide/items/7')
-  assert.equal(j['@context'], 'https://schema.org')
-  assert.equal(j['@type'], 'GovernmentService')
-  assert.equal(j.name, '食品经营许可（新办）')
-  assert.equal(j.identifier, it.impl_code)
-  assert.deepEqual(j.provider, { '@type': 'GovernmentOrganization', name: '合肥市市场监督管理局', taxID: '11340100003000006X' })
-  assert.equal(j.availableChannel[0].serviceLocation.address, '天鹅湖路')
-  assert.equal(j.availableChannel[0].servicePhone.telephone, '0551-1')
-  assert.equal(j.areaServed.identifier, '340100')
-  assert.equal(j.serviceOutput[0].name, '食品经营许可证')
-  assert.equal(j.url, 'http://x/guide/items/7')
-  assert.ok(!JSON.stringify(j).includes('undefined'))
 })
 
 test('lint and quality answers are normalised', async () => {
