@@ -7,7 +7,7 @@
 // finds. Every page again at 375×812 without sideways overflow.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, launchBrowser, withPage, shot, overflowsX, waitForText, settle, apiAs } from './harness.mjs'
+import { startServer, launchBrowser, withPage, shot, overflowsX, waitForText, settle, apiAs, login } from './harness.mjs'
 
 /** An el-input or textarea by its data-test (Element Plus puts the attribute on the field itself). */
 const field = (t) => `:is(input[data-test="${t}"], [data-test="${t}"] input, textarea[data-test="${t}"], [data-test="${t}"] textarea)`
@@ -183,6 +183,18 @@ test('1440: the 跨省通办 report shows 办理类 and 查询类 apart', () =>
     const totals = await waitForText(page.locator('[data-test="cross-totals"]'), (t) => t.includes(String(rep.totals.cross_items)))
     assert.ok(totals.includes(String(rep.totals.handle)) && totals.includes(String(rep.totals.query)))
     assert.equal(await page.locator('[data-test="cross-scope"]').count(), rep.scopes.length)
+  }))
+
+test("the supervisor 工作台 shows each department's guide quality, lowest first", () =>
+  withPage(browser, srv, { viewport: DESK, name: 'catalog-supervisor' }, async (page) => {
+    const q = (await apiAs(srv, 'supervisor', 'GET', '/api/v1/catalog/quality')).items
+    assert.ok(q.length > 0)
+    await login(page, srv, 'supervisor')
+    const rows = page.locator('[data-test="catalog-quality-card"] [data-test="catalog-quality-row"]')
+    await rows.first().waitFor()
+    assert.equal(await rows.count(), Math.min(8, q.length))
+    const worst = [...q].sort((a, b) => a.score - b.score)[0]
+    assert.ok((await rows.first().innerText()).includes(worst.dept))
   }))
 
 test('375: every catalogue page fits the phone', () =>
