@@ -146,17 +146,26 @@ test('1440: lint in the list, edit a draft with field errors, submit, approve, c
     await page.locator('[data-test="lint-pass"], [data-test="lint-summary"]').first().waitFor()
   }))
 
-test('1440: the quality board, and a zero-result query becomes a synonym the search finds', () =>
-  withPage(browser, srv, { viewport: DESK, name: 'catalog-search', timeout: 15000 }, async (page) => {
-    const word = '开个小面馆'
-    assert.equal((await get(`/service-items/search?q=${encodeURIComponent(word)}`)).items.length, 0)
+test('1440: the quality board lists every department', () =>
+  withPage(browser, srv, { viewport: DESK, name: 'catalog-quality' }, async (page) => {
     await loginCatalog(page)
     await page.goto('/catalog/quality')
     const rows = page.locator('[data-test="quality-table"] .el-table__body tr')
     await rows.first().waitFor()
     const q = await apiAs(srv, 'catalog', 'GET', '/api/v1/catalog/quality')
-    assert.equal(await rows.count(), (q.items || q.departments || q).length)
+    assert.equal(await rows.count(), q.items.length)
+    assert.ok((await rows.first().innerText()).includes(q.items[0].dept))
+  }))
 
+// Helper D's search, synonyms and zero-result log (GET /service-items/search, /catalog/synonyms,
+// /catalog/zero-results) are not in main yet: this part stays out until they are (drop the skip).
+const NEEDS_SEARCH = 'needs helper D\'s search endpoints (not merged yet)'
+
+test('1440: a zero-result query becomes a synonym the search finds', { skip: NEEDS_SEARCH }, () =>
+  withPage(browser, srv, { viewport: DESK, name: 'catalog-search', timeout: 15000 }, async (page) => {
+    const word = '开个小面馆'
+    assert.equal((await get(`/service-items/search?q=${encodeURIComponent(word)}`)).items.length, 0)
+    await loginCatalog(page)
     await page.goto('/catalog/zero-results')
     const zrow = page.locator('[data-test="zero-table"] .el-table__body tr', { hasText: word })
     await zrow.waitFor()
@@ -209,8 +218,7 @@ test('375: every catalogue page fits the phone', () =>
       [`/catalog/items/${row.id}/versions/${v}/edit`, '[data-test="guide-form"]'],
       [`/catalog/items/${row.id}/versions/${v}/lint`, '[data-test="lint-pass"], [data-test="lint-summary"]'],
       ['/catalog/quality', '[data-test="quality-table"] .el-table__body tr'],
-      ['/catalog/zero-results', '[data-test="zero-table"]'],
-      ['/catalog/synonyms', '[data-test="synonyms-table"]'],
+      ...(NEEDS_SEARCH ? [] : [['/catalog/zero-results', '[data-test="zero-table"]'], ['/catalog/synonyms', '[data-test="synonyms-table"]']]),
       ['/catalog/cross-region', '[data-test="cross-table"] .el-table__body tr'],
     ]) {
       await page.goto(p)
@@ -218,5 +226,5 @@ test('375: every catalogue page fits the phone', () =>
       await settle(page)
       assert.equal(await overflowsX(page), false, `${p} is wider than the phone`)
     }
-    await shot(page, 'catalog-synonyms-375')
+    await shot(page, 'catalog-cross-375')
   }))
