@@ -222,6 +222,30 @@ static const struct col cross_region_cols[] = {
     {"items", "事项数", C_INT, NULL, 10},    {"handle", "办理类", C_INT, NULL, 10},
     {"query", "查询类", C_INT, NULL, 10},
 };
+/* The 办事指南 catalogue (issue 18): its published items and the departments' guide quality. */
+static const char *const catalog_type_names[] = {
+    "xk", "行政许可", "qr", "行政确认", "gf", "行政给付",     "zs", "行政征收", "jl", "行政奖励",
+    "cj", "行政裁决", "jc", "行政检查", "qt", "其他行政权力", "gg", "公共服务", NULL};
+static const char *const cross_mode_names[] = {"online", "全程网办", "proxy", "异地代收代办",
+                                               "joint",  "多地联办", NULL};
+static const struct col service_item_cols[] = {
+    {"impl_code", "实施编码", C_TEXT, NULL, 46},
+    {"item_name", "事项名称", C_TEXT, NULL, 26},
+    {"name", "业务办理项", C_TEXT, NULL, 30},
+    {"type", "事项类型", C_TEXT, catalog_type_names, 12},
+    {"dept", "主管部门", C_TEXT, NULL, 22},
+    {"agency_name", "实施主体", C_TEXT, NULL, 28},
+    {"region", "行政区划代码", C_TEXT, NULL, 12},
+    {"online_depth", "网办深度", C_INT, NULL, 10},
+    {"visits", "到现场次数", C_INT, NULL, 10},
+    {"promised_days", "承诺时限（工作日）", C_INT, NULL, 16},
+    {"cross_mode", "跨省通办模式", C_TEXT, cross_mode_names, 14},
+};
+static const struct col catalog_quality_cols[] = {
+    {"dept", "部门", C_TEXT, NULL, 24},         {"guides", "指南数", C_INT, NULL, 10},
+    {"clean", "无问题的指南", C_INT, NULL, 14}, {"errors", "问题数", C_INT, NULL, 10},
+    {"warnings", "提示数", C_INT, NULL, 10},    {"score", "质量分", C_INT, NULL, 10},
+};
 #define EXPORT(p, t, c) .pattern = (p), .title = (t), .cols = (c), .n_cols = N(c)
 static const struct xspec xspecs[] = {
     {EXPORT("/api/v1/demands", "诉求清单", demand_cols)},
@@ -245,6 +269,8 @@ static const struct xspec xspecs[] = {
      .by_param = "by", .by_default = "policy"},
     {EXPORT("/api/v1/catalog/cross-region", "跨省通办事项统计", cross_region_cols),
      .total = "total"},
+    {EXPORT("/api/v1/service-items", "办事指南事项清单", service_item_cols)},
+    {EXPORT("/api/v1/catalog/quality", "办事指南质量", catalog_quality_cols), .total = "total"},
 };
 
 /* The route handlers the xspecs wrap, by index of xspecs[] (set once, api_xlsx_wrap). */

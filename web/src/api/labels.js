@@ -18,3 +18,17 @@ export function load() {
   }
   return loading
 }
+
+let catalogLoading = null
+
+/** The catalogue's labels (GET /catalog/labels, public: item types, life stages, the guide's
+ *  codes and the catalog_version workflow), for pages a visitor opens; {} after a failure. */
+export function loadCatalog() {
+  if (!catalogLoading) {
+    catalogLoading = http.get('/catalog/labels').catch(() => {
+      catalogLoading = null
+      return {}
+    })
+  }
+  return catalogLoading
+}

@@ -11,7 +11,7 @@
 // Entities: demand, grant, application, policy. Until the labels have loaded (or when the
 // server does not answer) a lookup gives the row's own label when passed one, else the code.
 import { reactive } from 'vue'
-import { load } from '@/api/labels.js'
+import { load, loadCatalog } from '@/api/labels.js'
 
 const store = reactive({ data: {}, loaded: false })
 let started = null
@@ -21,7 +21,7 @@ export function loadLabels() {
   if (!started) {
     started = load().then((d) => {
       if (d && Object.keys(d).length) {
-        store.data = d
+        store.data = { ...store.data, ...d }
         store.loaded = true
       } else {
         started = null // nothing came: ask again on the next use
@@ -50,6 +50,17 @@ export function stateOptions(entity, codes = []) {
   return Object.keys(s).length ? s : Object.fromEntries(codes.map((c) => [c, c]))
 }
 
+/**
+ * The names of one vocabulary of a group that is not a workflow, e.g. the catalogue's item
+ * types and life stages: codes('catalog', 'life_stages') -> { code: name } ({} until loaded).
+ */
+export const codes = (group, kind) => names(group, kind)
+
+/** The name of one code of such a vocabulary; fallback, then the code itself. */
+export function codeLabel(group, kind, code, fallback) {
+  return names(group, kind)[code] || fallback || code || EMPTY
+}
+
 /** The role names ({} until loaded). */
 export const roles = () => store.data.roles || {}
 
@@ -69,8 +80,27 @@ export function roleLabel(role, fallback) {
   return roles()[role] || role || EMPTY
 }
 
+/**
+ * Loads the catalogue's names from the public GET /catalog/labels (no login needed) into the
+ * groups "catalog" and "catalog_version", unless GET /labels has brought them already.
+ */
+export function loadCatalogLabels() {
+  if (store.data.catalog) return Promise.resolve()
+  return loadCatalog().then((d) => {
+    if (!d || !Object.keys(d).length || store.data.catalog) return
+    const { catalog_version: flow, ...rest } = d
+    store.data = { ...store.data, catalog: rest, catalog_version: flow }
+  })
+}
+
+/** For the catalogue's public pages: the lookups, with the catalogue's names only. */
+export function useCatalogLabels() {
+  loadCatalogLabels()
+  return { stateLabel, actionLabel, codes, codeLabel, labels: store }
+}
+
 /** For components: starts the load and hands back the lookups. */
 export function useLabels() {
   loadLabels()
-  return { stateLabel, actionLabel, roleLabel, states, stateOptions, actions, roles, labels: store }
+  return { stateLabel, actionLabel, roleLabel, states, stateOptions, actions, roles, codes, codeLabel, labels: store }
 }

@@ -14,8 +14,9 @@ import handler from './handler.js'
 import supervisor from './supervisor.js'
 import officer from './officer.js'
 import admin from './admin.js'
+import catalog from './catalog.js'
 
-const byFile = { enterprise, clerk, handler, supervisor, officer, admin }
+const byFile = { enterprise, clerk, handler, supervisor, officer, admin, catalog }
 
 // 我的账户 (change one's own password) exists in every role's workspace, at <base>/account.
 const accountRoute = (role) => ({

@@ -27,4 +27,19 @@ export default [
     props: true,
     meta: { title: '一次性告知单' },
   },
+  {
+    // 办事指南 (issue 18): browse and search the service catalogue, a guide, a 一件事.
+    path: '/guide',
+    component: () => import('@/views/public/PublicLayout.vue'),
+    children: [
+      { path: '', name: 'public-guide', component: () => import('@/views/public/GuideHomeView.vue'),
+        meta: { title: '办事指南' } },
+      { path: 'items/:id', name: 'public-guide-item', component: () => import('@/views/public/GuideView.vue'), props: true,
+        meta: { title: '办事指南' } },
+      // /guide/{id}: the page address the server's schema.org markup and 告知单 QR codes use.
+      { path: ':id(\\d+)', redirect: (to) => `/guide/items/${to.params.id}` },
+      { path: 'bundles/:code', name: 'public-guide-bundle', component: () => import('@/views/public/GuideBundleView.vue'),
+        props: true, meta: { title: '一件事' } },
+    ],
+  },
 ]
