@@ -289,8 +289,11 @@ static void industries_of(const json_t *j, struct grams *gs, int depth)
             } else if (json_is_array(v)) {
                 size_t i;
                 const json_t *x;
-                json_array_foreach(v, i, x) if (json_is_string(x))
-                    gram_add(gs, json_string_value(x), strlen(json_string_value(x)));
+                json_array_foreach(v, i, x)
+                {
+                    if (json_is_string(x))
+                        gram_add(gs, json_string_value(x), strlen(json_string_value(x)));
+                }
             }
         }
         const char *k;
@@ -303,7 +306,10 @@ static void industries_of(const json_t *j, struct grams *gs, int depth)
     } else if (json_is_array(j)) {
         size_t i;
         const json_t *v;
-        json_array_foreach(j, i, v) industries_of(v, gs, depth + 1);
+        json_array_foreach(j, i, v)
+        {
+            industries_of(v, gs, depth + 1);
+        }
     }
 }
 
@@ -361,8 +367,11 @@ static enum rc insert_doc(struct conn *c, int64_t impl_id, const struct catalog_
     size_t i;
     const json_t *v;
     if (d->aliases)
-        json_array_foreach(d->aliases, i, v) if (rc == RC_OK && json_is_string(v)) rc =
-            append_initials(&ini, json_string_value(v));
+        json_array_foreach(d->aliases, i, v)
+        {
+            if (rc == RC_OK && json_is_string(v))
+                rc = append_initials(&ini, json_string_value(v));
+        }
     if (rc)
         goto out;
     life = d->life_stages ? json_dumps(d->life_stages, JSON_COMPACT) : NULL;
@@ -805,7 +814,11 @@ static enum rc synonym_hits(struct conn *c, const char *q, struct codes *hits, s
         json_t *t = json_loads(store_text(st, 0), 0, NULL);
         size_t i;
         const json_t *v;
-        json_array_foreach(t, i, v) if (json_is_string(v)) code_add(hits, json_string_value(v));
+        json_array_foreach(t, i, v)
+        {
+            if (json_is_string(v))
+                code_add(hits, json_string_value(v));
+        }
         json_decref(t);
         rc = RC_OK;
     } else if (rc == RC_DONE) {
@@ -1071,8 +1084,10 @@ static int item_distance(const uint32_t *p, size_t m, struct stmt *st)
     json_t *al = json_loads(store_text(st, 14), 0, NULL);
     size_t i;
     const json_t *v;
-    json_array_foreach(al, i, v) if (json_is_string(v))
+    json_array_foreach(al, i, v)
     {
+        if (!json_is_string(v))
+            continue;
         d = substring_distance(p, m, json_string_value(v));
         if (d < best)
             best = d;

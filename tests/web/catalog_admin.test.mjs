@@ -157,11 +157,7 @@ test('1440: the quality board lists every department', () =>
     assert.ok((await rows.first().innerText()).includes(q.items[0].dept))
   }))
 
-// Helper D's search, synonyms and zero-result log (GET /service-items/search, /catalog/synonyms,
-// /catalog/zero-results) are not in main yet: this part stays out until they are (drop the skip).
-const NEEDS_SEARCH = 'needs helper D\'s search endpoints (not merged yet)'
-
-test('1440: a zero-result query becomes a synonym the search finds', { skip: NEEDS_SEARCH }, () =>
+test('1440: a zero-result query becomes a synonym the search finds', () =>
   withPage(browser, srv, { viewport: DESK, name: 'catalog-search', timeout: 15000 }, async (page) => {
     const word = '开个小面馆'
     assert.equal((await get(`/service-items/search?q=${encodeURIComponent(word)}`)).items.length, 0)
@@ -218,7 +214,7 @@ test('375: every catalogue page fits the phone', () =>
       [`/catalog/items/${row.id}/versions/${v}/edit`, '[data-test="guide-form"]'],
       [`/catalog/items/${row.id}/versions/${v}/lint`, '[data-test="lint-pass"], [data-test="lint-summary"]'],
       ['/catalog/quality', '[data-test="quality-table"] .el-table__body tr'],
-      ...(NEEDS_SEARCH ? [] : [['/catalog/zero-results', '[data-test="zero-table"]'], ['/catalog/synonyms', '[data-test="synonyms-table"]']]),
+      ['/catalog/zero-results', '[data-test="zero-table"]'], ['/catalog/synonyms', '[data-test="synonyms-table"]'],
       ['/catalog/cross-region', '[data-test="cross-table"] .el-table__body tr'],
     ]) {
       await page.goto(p)

@@ -100,9 +100,7 @@ for (const { tag, viewport } of SIZES) {
       await shot(page, `guide-bundle-${tag}`)
     }))
 
-  // Helper D's GET /service-items/search is not in main yet: this part stays out until it is.
-  test(`${tag}: search finds an item by its 俗称 and says when it finds nothing`,
-    { skip: 'needs helper D\'s GET /service-items/search (not merged yet)' }, () =>
+  test(`${tag}: search finds an item by its 俗称 and says when it finds nothing`, () =>
     withPage(browser, srv, { viewport, name: `guide-search-${tag}` }, async (page) => {
       await page.goto('/guide')
       await page.locator(field('guide-search')).fill('开饭店')
