@@ -171,7 +171,7 @@ START_TEST(test_every_combination)
         ck_assert_msg(out != NULL, "%s: %s", text, e.msg);
         char got[13];
         for (int m = 0; m < 12; m++) {
-            char id[8];
+            char id[16];
             snprintf(id, sizeof(id), "m%d", m + 1);
             const json_t *in = find(json_object_get(out, "materials"), "id", id);
             const json_t *pend =
