@@ -335,6 +335,15 @@ static enum rc impl_exists(struct conn *c, int64_t impl_id, struct err *e)
     return rc;
 }
 
+/* Binds the day "YYYY-MM-DD" (as a day number) at i, or NULL when day is NULL. */
+static void bind_day(struct stmt *st, int i, const char *day)
+{
+    if (day)
+        store_bind_int(st, i, catalog__day_parse(day));
+    else
+        store_bind_null(st, i);
+}
+
 /* Inserts version (newest + 1) of impl_id holding doc (canonical text), recorded as created.
  * In the caller's transaction. */
 static enum rc insert_version(struct conn *c, const struct principal *p, int64_t impl_id,
@@ -354,14 +363,8 @@ static enum rc insert_version(struct conn *c, const struct principal *p, int64_t
     if (rc == RC_OK) {
         store_bind_int(st, 1, impl_id);
         store_bind_int(st, 2, version);
-        if (from)
-            store_bind_int(st, 3, catalog__day_parse(from));
-        else
-            store_bind_null(st, 3);
-        if (to)
-            store_bind_int(st, 4, catalog__day_parse(to));
-        else
-            store_bind_null(st, 4);
+        bind_day(st, 3, from);
+        bind_day(st, 4, to);
         store_bind_text(st, 5, doc);
         store_bind_text(st, 6, lint);
         store_bind_text(st, 7, p->actor.name);
@@ -495,14 +498,8 @@ enum rc catalog_version_edit(struct conn *c, const struct principal *p,
     if (rc == RC_OK) {
         store_bind_text(st, 1, doc);
         store_bind_text(st, 2, lint);
-        if (from)
-            store_bind_int(st, 3, catalog__day_parse(from));
-        else
-            store_bind_null(st, 3);
-        if (to)
-            store_bind_int(st, 4, catalog__day_parse(to));
-        else
-            store_bind_null(st, 4);
+        bind_day(st, 3, from);
+        bind_day(st, 4, to);
         store_bind_int(st, 5, id);
         rc = store_run(st, e);
         store_finish(st);
