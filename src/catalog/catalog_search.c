@@ -426,7 +426,8 @@ static enum rc insert_doc(struct conn *c, int64_t impl_id, const struct catalog_
         grams_of(&gs, buf_str(&mats));
         buf_cleanup(&mats);
     }
-    qsort(gs.g, gs.n, sizeof(gs.g[0]), gram_cmp);
+    if (gs.n > 1)
+        qsort(gs.g, gs.n, sizeof(gs.g[0]), gram_cmp);
     for (size_t k = 0; rc == RC_OK && k < gs.n; k++) {
         if (k > 0 && strcmp(gs.g[k], gs.g[k - 1]) == 0)
             continue;
@@ -442,7 +443,8 @@ static enum rc insert_doc(struct conn *c, int64_t impl_id, const struct catalog_
     }
     if (rc == RC_OK && g)
         industries_of(g, &inds, 0);
-    qsort(inds.g, inds.n, sizeof(inds.g[0]), gram_cmp);
+    if (inds.n > 1)
+        qsort(inds.g, inds.n, sizeof(inds.g[0]), gram_cmp);
     for (size_t k = 0; rc == RC_OK && k < inds.n; k++) {
         if ((k > 0 && strcmp(inds.g[k], inds.g[k - 1]) == 0) || !inds.g[k][0])
             continue;
@@ -1170,7 +1172,8 @@ static enum rc fuzzy(struct conn *c, const char *q, char keys[6][8], size_t n_ke
     if (rc == RC_DONE)
         rc = RC_OK;
     store_finish(st);
-    qsort(fs, n_fs, sizeof(*fs), found_cmp);
+    if (n_fs > 1)
+        qsort(fs, n_fs, sizeof(*fs), found_cmp);
     for (size_t k = 0; k < n_fs; k++) {
         if (rc == RC_OK && (int)k < limit) {
             json_object_set_new(fs[k].row, "score", json_integer(fs[k].rank));

@@ -58,7 +58,7 @@ START_TEST(excel_exports_wrap_their_routes)
         ck_assert_msg((copy[i].fn != r[i].fn) == exported, "%s", r[i].pattern);
         wrapped += exported;
     }
-    ck_assert_int_eq(wrapped, 17);
+    ck_assert_int_eq(wrapped, 19);
     ck_assert(api_xlsx_exports("/api/v1/demands") && api_xlsx_exports("/api/v1/stats/policies"));
     ck_assert(api_xlsx_exports("/api/v1/catalog/cross-region"));
     ck_assert(!api_xlsx_exports("/api/v1/demands/{id}"));
