@@ -64,7 +64,7 @@ def get(server, path):
 @pytest.fixture(scope="module")
 def loaded(server):
     """Loads the three members and the bundle; returns {basic_code: impl id}."""
-    d = tempfile.mkdtemp(prefix="qifu-catalog-")
+    d = tempfile.mkdtemp(prefix="catalog-", dir=server.tmp)  # removed with the server's tmp
     os.makedirs(os.path.join(d, "items"))
     os.makedirs(os.path.join(d, "bundles"))
     for m in FIXTURE["members"]:
