@@ -573,12 +573,12 @@ def rewind_sql(backend, after):
         sql = re.sub(r"^-- @%s\n.*?^-- @end\n" % other, "", f.read_text(), flags=re.S | re.M)
         sql = re.sub(r"--[^\n]*", "", sql)
         sql = re.sub(r"\$\$.*?\$\$", "$$", sql, flags=re.S)  # PostgreSQL function bodies
-        sql = re.sub(r"(CREATE\s+TRIGGER\b.*?)^BEGIN\b.*?^END\s*;", r"\1;", sql,
-                     flags=re.S | re.I | re.M)  # SQLite trigger bodies (BEGIN/END at line start)
+        sql = re.sub(r"(CREATE\s+TRIGGER\b[^;]*?)\bBEGIN\b.*?^END\s*;", r"\1;", sql,
+                     flags=re.S | re.I | re.M)  # SQLite trigger bodies (END at line start)
         made, undo = set(), []
         for stmt in (x.strip() for x in sql.split(";") if x.strip()):
-            m = re.match(r"CREATE\s+(?:UNIQUE\s+)?(TABLE|INDEX|VIEW)\s+(?:IF NOT EXISTS\s+)?"
-                         r"(\w+)", stmt, re.I)
+            m = re.match(r"CREATE\s+(?:UNIQUE\s+|VIRTUAL\s+)?(TABLE|INDEX|VIEW)\s+"
+                         r"(?:IF NOT EXISTS\s+)?(\w+)", stmt, re.I)
             if m:
                 made.add(m.group(2).lower())
                 undo.append("DROP %s IF EXISTS %s" % (m.group(1).upper(), m.group(2)))
@@ -592,6 +592,8 @@ def rewind_sql(backend, after):
             if m:
                 undo.append("DROP FUNCTION IF EXISTS %s CASCADE" % m.group(1))
                 continue
+            if re.match(r"CREATE\s+EXTENSION\s+IF\s+NOT\s+EXISTS\b", stmt, re.I):
+                continue  # an extension an earlier migration made too (pg_trgm: 0002)
             m = re.match(r"ALTER\s+TABLE\s+(\w+)\s+ADD\s+(?:COLUMN\s+)?(\w+)", stmt, re.I)
             if m:
                 undo.append("ALTER TABLE %s DROP COLUMN %s" % (m.group(1), m.group(2)))
