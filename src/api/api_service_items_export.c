@@ -73,8 +73,9 @@ static enum rc api_item_schema_org(struct http_req *req, struct http_resp *resp,
     const char *base = api_app(req)->public_url;
     const char *url =
         base && *base ? pool_printf(&req->pool, "%s/guide/%s", base, req->params[0]) : NULL;
-    return reply_as(resp, catalog_jsonld_schema_org(d, url), "application/ld+json; charset=utf-8",
-                    e);
+    json_t *out = catalog_jsonld_schema_org(d, url);
+    json_decref(d); /* borrowed by the markup, which copies what it keeps */
+    return reply_as(resp, out, "application/ld+json; charset=utf-8", e);
 }
 
 static enum rc api_bundles(struct http_req *req, struct http_resp *resp, struct err *e)
