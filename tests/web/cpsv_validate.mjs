@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // CPSV-AP 3.2.0 validation for the node tests: JSON-LD → RDF (npm `jsonld`, offline: the
 // profile's context URL is answered from the local copy) and SHACL (`rdf-validate-shacl`)
-// against the profile's shapes in ../shared/standards/cpsv-ap-3.2.0 (or $CPSV_AP_DIR).
+// against the profile's shapes in tests/fixtures/cpsv-ap-3.2.0 (copies of ../shared/standards/cpsv-ap-3.2.0; or $CPSV_AP_DIR).
 //
 //   const v = await cpsvValidator()
 //   const { conforms, results } = await v.validate(jsonldDoc)
@@ -18,9 +18,12 @@ const N3 = require('n3')
 const DataModel = require('@rdfjs/data-model')
 const Dataset = require('@rdfjs/dataset')
 
-/** The folder of the profile's files: $CPSV_AP_DIR, else ../shared beside the repository. */
+/** The folder of the profile's files: $CPSV_AP_DIR, else the repository's test fixture
+ * (tests/fixtures/cpsv-ap-3.2.0), else ../shared beside the repository. */
 export function standardsDir() {
   if (process.env.CPSV_AP_DIR) return process.env.CPSV_AP_DIR
+  const fixture = path.join(ROOT, 'tests', 'fixtures', 'cpsv-ap-3.2.0')
+  if (fs.existsSync(path.join(fixture, 'cpsv-ap-SHACL.ttl'))) return fixture
   for (const up of ['..', path.join('..', '..')]) {
     const d = path.resolve(ROOT, up, 'shared', 'standards', 'cpsv-ap-3.2.0')
     if (fs.existsSync(path.join(d, 'cpsv-ap-SHACL.ttl'))) return d
